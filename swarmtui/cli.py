@@ -1,0 +1,97 @@
+"""Command line: `swarmtui [TARGET]`, `swarmtui lab …`. Exit codes: 0 ok, 1 failure, 2 usage."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from swarmtui import __version__
+
+
+def _lab_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    lab = sub.add_parser("lab", help="the sandbox lab: real Docker hosts on this machine")
+    lab.add_argument("--name", default=os.environ.get("SWARMTUI_LAB_NAME", "lab"),
+                     help="lab name (1-8 lowercase letters/digits); labs with different names coexist")
+    labsub = lab.add_subparsers(dest="lab_cmd")
+    up = labsub.add_parser("up", help="bring up N hosts, in a swarm by default")
+    up.add_argument("--nodes", type=int, default=3, help="number of hosts (default 3)")
+    up.add_argument("--managers", type=int, default=1,
+                    help="managers among them (default 1; odd numbers advised)")
+    up.add_argument("--swarm", action=argparse.BooleanOptionalAction, default=True,
+                    help="initialise a swarm on node1 and join the others (default: yes)")
+    labsub.add_parser("down", help="remove the lab: processes, namespaces, bridge, rules, data")
+    labsub.add_parser("status", help="show the lab's hosts and their swarm state")
+    labsub.add_parser("ssh-config", help="print the path of the lab's ssh_config (for ssh -F)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="swarmtui",
+        description="A terminal UI for Docker Swarm clusters.",
+    )
+    p.add_argument("--version", action="version", version=f"swarmtui {__version__}")
+    sub = p.add_subparsers(dest="command")
+    _lab_parser(sub)
+    return p
+
+
+def run_lab(args: argparse.Namespace) -> int:
+    from swarmtui.lab import Lab, LabError
+
+    try:
+        lab = Lab(args.name)
+        cmd = args.lab_cmd or "status"
+        if cmd == "up":
+            state = lab.up(nodes=args.nodes, managers=args.managers, swarm=args.swarm)
+            print(f"lab {lab.name!r} is up in {lab.ready_seconds:.1f} s"
+                  + (f": a swarm of {len(state.hosts)} nodes, {state.managers} manager(s)"
+                     if state.swarm else f": {len(state.hosts)} hosts, no swarm"))
+            for h in state.hosts:
+                print(f"  {h.name:<8} {h.address}")
+            print(f"ssh:      ssh -F {lab.ssh_config} node1")
+            print(f"swarmtui: swarmtui --ssh-config {lab.ssh_config} node1")
+            print("image:    busybox:latest is on every host (no registry is reachable)")
+            return 0
+        if cmd == "down":
+            lab.down()
+            print(f"lab {lab.name!r} is down; nothing of it is left")
+            return 0
+        if cmd == "ssh-config":
+            if not lab.ssh_config.exists():
+                print(f"lab {lab.name!r} is not up: run `swarmtui lab up`", file=sys.stderr)
+                return 1
+            print(lab.ssh_config)
+            return 0
+        if cmd == "status":
+            if not lab.hosts:
+                print(f"lab {lab.name!r} is not up: run `swarmtui lab up`")
+                return 1
+            rows = lab.status()
+            cols = list(rows[0])
+            widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in cols}
+            print("  ".join(c.upper().ljust(widths[c]) for c in cols))
+            for r in rows:
+                print("  ".join(r[c].ljust(widths[c]) for c in cols))
+            return 0
+    except LabError as exc:
+        print(f"swarmtui lab: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("swarmtui lab: interrupted; run `swarmtui lab down` to clean up", file=sys.stderr)
+        return 130
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "lab":
+        return run_lab(args)
+    parser.print_help()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,460 @@
+"""The sandbox lab: N real Docker Engine hosts on this machine, optionally in a swarm.
+
+Names and addresses are per lab (`--name`), so two labs never collide:
+network namespaces `stl-NAME-I`, bridge `stl-NAME`, veths `stl-NAME-I`,
+cgroups `swarmtui-lab/NAME/nodeI`, an iptables rule commented
+`swarmtui-lab-NAME`, and a /24 of 100.64.0.0/10 (a range Docker never uses for
+its own networks). The lab only ever sends traffic to its own hosts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import ipaddress
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+from swarmtui.lab import preflight
+from swarmtui.lab.host import (
+    HostSpec,
+    kill_cgroup,
+    pid_alive,
+    remove_cgroup_dirs,
+    run,
+    wait_until,
+)
+from swarmtui.lab.image import IMAGE, IMPORT_CHANGES, build_rootfs_tar
+from swarmtui.lab.preflight import LabError, find_binary
+
+NAME_RE = re.compile(r"^[a-z0-9]{1,8}$")
+NET_BASE = ipaddress.ip_network("100.64.0.0/16")
+LOCK_PATH = Path("/run/swarmtui-lab.lock")
+DEFAULT_NAME = "lab"
+
+
+def labs_root() -> Path:
+    env = os.environ.get("SWARMTUI_LAB_DIR")
+    if env:
+        return Path(env)
+    return platformdirs.user_state_path("swarmtui", appauthor=False) / "lab"
+
+
+@contextlib.contextmanager
+def global_lock() -> Iterator[None]:
+    """Serialise slot allocation and clean-up between labs on one machine."""
+    LOCK_PATH.parent.mkdir(parents=True, exist_ok=True)
+    with open(LOCK_PATH, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    return run([find_binary("ip") or "ip", *args], check=check)
+
+
+def iptables(*args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    return run([find_binary("iptables") or "iptables", "-w", "5", *args], check=check)
+
+
+@dataclass
+class LabState:
+    name: str
+    slot: int
+    managers: int
+    swarm: bool
+    hosts: list[HostSpec] = field(default_factory=list)
+    created: float = 0.0
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> LabState:
+        raw = json.loads(text)
+        raw["hosts"] = [HostSpec(**h) for h in raw["hosts"]]
+        return cls(**raw)
+
+
+class Lab:
+    """A named lab. `Lab(name).up(...)`, `.down()`, `.status()`, fault helpers."""
+
+    def __init__(self, name: str = DEFAULT_NAME, root: Path | None = None) -> None:
+        if not NAME_RE.match(name):
+            raise LabError(
+                f"lab name {name!r} is not allowed: use 1-8 lowercase letters or digits"
+            )
+        self.name = name
+        self.dir = (root or labs_root()) / name
+        self.state: LabState | None = None
+        if self.state_file.exists():
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                self.state = LabState.from_json(self.state_file.read_text())
+
+    # --- paths ------------------------------------------------------------------------
+    @property
+    def state_file(self) -> Path:
+        return self.dir / "state.json"
+
+    @property
+    def ssh_config(self) -> Path:
+        return self.dir / "ssh_config"
+
+    @property
+    def known_hosts(self) -> Path:
+        return self.dir / "known_hosts"
+
+    @property
+    def client_key(self) -> Path:
+        return self.dir / "client_key"
+
+    @property
+    def bridge(self) -> str:
+        return f"stl-{self.name}"
+
+    @property
+    def cgroup(self) -> str:
+        return f"swarmtui-lab/{self.name}"
+
+    @property
+    def rule_comment(self) -> str:
+        return f"swarmtui-lab-{self.name}"
+
+    @property
+    def hosts(self) -> list[HostSpec]:
+        return self.state.hosts if self.state else []
+
+    def host(self, name: str) -> HostSpec:
+        for h in self.hosts:
+            if h.name == name:
+                return h
+        known = ", ".join(h.name for h in self.hosts) or "none"
+        raise LabError(f"lab {self.name!r} has no host {name!r} (hosts: {known})")
+
+    def is_up(self) -> bool:
+        return bool(self.hosts) and all(pid_alive(h.anchor_pid) for h in self.hosts)
+
+    def save(self) -> None:
+        assert self.state is not None
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(self.state.to_json())
+        tmp.replace(self.state_file)
+
+    # --- up ---------------------------------------------------------------------------
+    def up(self, nodes: int = 3, managers: int = 1, swarm: bool = True) -> LabState:
+        if not 1 <= nodes <= 50:
+            raise LabError(f"--nodes must be between 1 and 50, not {nodes}")
+        if swarm and not 1 <= managers <= nodes:
+            raise LabError(f"--managers must be between 1 and --nodes ({nodes}), not {managers}")
+        preflight.check()
+        if self.is_up():
+            raise LabError(
+                f"lab {self.name!r} is already up with {len(self.hosts)} hosts. "
+                "Run `swarmtui lab down` first, or pick another --name."
+            )
+        started = time.monotonic()
+        with global_lock():
+            self._cleanup()
+            slot = self._free_slot()
+            self.dir.mkdir(parents=True, exist_ok=True)
+            os.chmod(self.dir, 0o700)
+            self.state = LabState(self.name, slot, managers if swarm else 0, swarm, created=time.time())
+            net = self.network(slot)
+            hosts_addr = list(net.hosts())
+            for i in range(1, nodes + 1):
+                self.state.hosts.append(
+                    HostSpec(
+                        name=f"node{i}",
+                        index=i,
+                        address=str(hosts_addr[9 + i]),
+                        prefix=net.prefixlen,
+                        netns=f"stl-{self.name}-{i}",
+                        veth=f"stl-{self.name}-{i}",
+                        cgroup=f"{self.cgroup}/node{i}",
+                        dir=str(self.dir / "hosts" / f"node{i}"),
+                    )
+                )
+            self.save()
+            try:
+                self._make_network(net)
+            except LabError:
+                self._cleanup()
+                raise
+        try:
+            self._start_hosts()
+            if swarm:
+                self._form_swarm(managers)
+        except BaseException:
+            with global_lock():
+                self._cleanup()
+            raise
+        self.save()
+        self._write_client_files()
+        self.state.created = time.time()
+        self.save()
+        self.ready_seconds = time.monotonic() - started
+        return self.state
+
+    @staticmethod
+    def network(slot: int) -> ipaddress.IPv4Network:
+        return ipaddress.IPv4Network((int(NET_BASE.network_address) + slot * 256, 24))
+
+    def _free_slot(self) -> int:
+        used: set[int] = set()
+        out = ip("-j", "addr", "show", check=False).stdout
+        with contextlib.suppress(ValueError):
+            for link in json.loads(out or b"[]"):
+                for addr in link.get("addr_info", []):
+                    try:
+                        a = ipaddress.ip_address(addr.get("local", ""))
+                    except ValueError:
+                        continue
+                    if a in NET_BASE:
+                        used.add((int(a) - int(NET_BASE.network_address)) // 256)
+        # a stable preference per name, so a lab tends to keep its range
+        start = sum(self.name.encode()) % 200
+        for k in range(256):
+            slot = (start + k) % 256
+            if slot not in used:
+                return slot
+        raise LabError("no free address range for another lab (256 labs already up?)")
+
+    def _make_network(self, net: ipaddress.IPv4Network) -> None:
+        assert self.state is not None
+        gateway = str(next(net.hosts()))
+        ip("link", "add", self.bridge, "type", "bridge")
+        ip("addr", "add", f"{gateway}/{net.prefixlen}", "dev", self.bridge)
+        ip("link", "set", self.bridge, "up")
+        # A dockerd in the root namespace sets FORWARD to DROP; with br_netfilter,
+        # traffic between lab hosts on the bridge would be dropped (shared/LAB.md).
+        iptables("-I", "FORWARD", "1", "-i", self.bridge, "-o", self.bridge,
+                 "-m", "comment", "--comment", self.rule_comment, "-j", "ACCEPT")
+        for h in self.state.hosts:
+            peer = f"stp-{self.name}-{h.index}"
+            ip("netns", "add", h.netns)
+            ip("link", "add", h.veth, "type", "veth", "peer", "name", peer)
+            ip("link", "set", h.veth, "master", self.bridge, "up")
+            ip("link", "set", peer, "netns", h.netns)
+            ip("-n", h.netns, "link", "set", peer, "name", "eth0")
+            ip("-n", h.netns, "addr", "add", f"{h.address}/{h.prefix}", "dev", "eth0")
+            ip("-n", h.netns, "link", "set", "eth0", "up")
+            ip("-n", h.netns, "link", "set", "lo", "up")
+
+    def _start_hosts(self) -> None:
+        assert self.state is not None
+        hosts = self.state.hosts
+        ssh_keygen = find_binary("ssh-keygen") or "ssh-keygen"
+        if not self.client_key.exists():
+            run([ssh_keygen, "-q", "-t", "ed25519", "-N", "", "-C", f"swarmtui-lab-{self.name}",
+                 "-f", str(self.client_key)])
+        image_tar = build_rootfs_tar(self.dir / "image.tar")
+        for h in hosts:
+            h.path.mkdir(parents=True, exist_ok=True)
+            h.create_cgroup()
+            h.generate_host_key()
+            h.write_sshd_config(Path(f"{self.client_key}.pub"))
+            h.start_anchor()
+        for h in hosts:
+            h.wait_anchor()
+        for h in hosts:
+            h.start_dockerd()
+            h.start_sshd()
+        self.save()
+        tar_bytes = image_tar.read_bytes()
+
+        def ready(h: HostSpec) -> None:
+            h.wait_dockerd()
+            changes = [arg for c in IMPORT_CHANGES for arg in ("--change", c)]
+            run([find_binary("docker") or "docker", "-H", f"unix://{h.docker_socket}",
+                 "import", *changes, "-", IMAGE], input_=tar_bytes)
+            h.wait_sshd()
+
+        with ThreadPoolExecutor(max_workers=len(hosts)) as pool:
+            for f in [pool.submit(ready, h) for h in hosts]:
+                f.result()
+
+    def _form_swarm(self, managers: int) -> None:
+        assert self.state is not None
+        first, rest = self.state.hosts[0], self.state.hosts[1:]
+        first.docker("swarm", "init", "--advertise-addr", first.address,
+                     "--listen-addr", f"{first.address}:2377")
+        manager_token = first.docker("swarm", "join-token", "-q", "manager")
+        worker_token = first.docker("swarm", "join-token", "-q", "worker")
+        join_to = f"{first.address}:2377"
+
+        def join(h: HostSpec, token: str) -> None:
+            h.docker("swarm", "join", "--token", token, "--advertise-addr", h.address,
+                     "--listen-addr", f"{h.address}:2377", join_to, timeout=90)
+
+        # Managers join one at a time (each changes the raft membership); workers at once.
+        for h in rest[: managers - 1]:
+            join(h, manager_token)
+        workers = rest[managers - 1:]
+        if workers:
+            with ThreadPoolExecutor(max_workers=len(workers)) as pool:
+                for f in [pool.submit(join, h, worker_token) for h in workers]:
+                    f.result()
+
+        def all_ready() -> bool:
+            out = first.docker("node", "ls", "--format", "{{.Status}} {{.ManagerStatus}}", check=False)
+            rows = [r.split() for r in out.splitlines() if r.strip()]
+            ready = sum(1 for r in rows if r and r[0] == "Ready")
+            mgrs = sum(1 for r in rows if len(r) > 1 and r[1] in ("Leader", "Reachable"))
+            return ready == len(self.state.hosts) and mgrs == managers  # type: ignore[union-attr]
+
+        wait_until("every node to be Ready", all_ready, 60, interval=0.2)
+
+    def _write_client_files(self) -> None:
+        lines = [
+            f"# ssh_config for swarmtui lab {self.name!r}: ssh -F {self.ssh_config} node1",
+            "",
+        ]
+        known: list[str] = []
+        for h in self.hosts:
+            lines += [
+                f"Host {h.name}",
+                f"    HostName {h.address}",
+                "    User root",
+                "    Port 22",
+                f"    IdentityFile {self.client_key}",
+                "    IdentitiesOnly yes",
+                f"    UserKnownHostsFile {self.known_hosts}",
+                "    StrictHostKeyChecking yes",
+                "    LogLevel ERROR",
+                "",
+            ]
+            pub = Path(f"{h.host_key}.pub").read_text().split()
+            known.append(f"{h.address} {pub[0]} {pub[1]}")
+        self.ssh_config.write_text("\n".join(lines))
+        self.known_hosts.write_text("\n".join(known) + "\n")
+
+    # --- down / clean-up ------------------------------------------------------------
+    def down(self) -> None:
+        with global_lock():
+            self._cleanup()
+        self.state = None
+
+    def _cleanup(self) -> None:
+        """Remove everything of this lab name, whether or not its state survived."""
+        netns_re = re.compile(rf"^stl-{self.name}-\d+$")
+        # 1. every process: hosts' own cgroups hold dockerd, sshd, shims and containers
+        kill_cgroup(self.cgroup)
+        # 2. anything else still inside one of the lab's network namespaces
+        names = [
+            line.split()[0]
+            for line in ip("netns", "list", check=False).stdout.decode().splitlines()
+            if line.strip()
+        ]
+        for ns in (n for n in names if netns_re.match(n)):
+            pids = ip("netns", "pids", ns, check=False).stdout.decode().split()
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError, ValueError):
+                    os.kill(int(pid), 9)
+            with contextlib.suppress(LabError):
+                wait_until(f"processes in {ns} to exit",
+                           lambda ns=ns: not ip("netns", "pids", ns, check=False).stdout.strip(), 10)
+            ip("netns", "delete", ns, check=False)
+        # 3. links: veths (outer ends), stray inner ends, the bridge
+        out = ip("-j", "link", "show", check=False).stdout
+        with contextlib.suppress(ValueError):
+            for link in json.loads(out or b"[]"):
+                name = link.get("ifname", "")
+                if netns_re.match(name) or re.match(rf"^stp-{self.name}-\d+$", name) \
+                        or name == self.bridge:
+                    ip("link", "delete", name, check=False)
+        # 4. the FORWARD rule(s)
+        rules = iptables("-S", "FORWARD", check=False).stdout.decode().splitlines()
+        for rule in rules:
+            if f"--comment {self.rule_comment}" in rule or f'--comment "{self.rule_comment}"' in rule:
+                iptables(*rule.replace("-A ", "-D ", 1).replace('"', "").split(), check=False)
+        remove_cgroup_dirs(self.cgroup)
+        remove_cgroup_dirs(self.cgroup.split("/")[0], only_if_empty=True)
+        # 5. data: the next lab's hosts must not wake up in the old swarm
+        if self.dir.exists():
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # --- status -----------------------------------------------------------------------
+    def status(self) -> list[dict[str, str]]:
+        rows: list[dict[str, str]] = []
+        nodes: dict[str, tuple[str, str, str]] = {}
+        for h in self.hosts:
+            if h.docker_ping():
+                out = h.docker("node", "ls", "--format",
+                               "{{.Hostname}}|{{.Status}}|{{.Availability}}|{{.ManagerStatus}}",
+                               check=False)
+                for line in out.splitlines():
+                    parts = line.split("|")
+                    if len(parts) == 4:
+                        nodes[parts[0]] = (parts[1], parts[2], parts[3])
+                if nodes:
+                    break
+        for h in self.hosts:
+            status, avail, mgr = nodes.get(h.name, ("-", "-", "-"))
+            rows.append(
+                {
+                    "host": h.name,
+                    "address": h.address,
+                    "namespaces": "up" if pid_alive(h.anchor_pid) else "gone",
+                    "dockerd": "up" if h.docker_ping() else "down",
+                    "sshd": "up" if pid_alive(h.sshd_pid) else "down",
+                    "node": status,
+                    "availability": avail,
+                    "manager": mgr or "worker",
+                }
+            )
+        return rows
+
+    # --- helpers for tests and walkthroughs -------------------------------------------
+    def ssh_argv(self, host: str, *command: str) -> list[str]:
+        return [find_binary("ssh") or "ssh", "-F", str(self.ssh_config), "-o", "BatchMode=yes",
+                host, *command]
+
+    def ssh(self, host: str, command: str | Sequence[str], *, check: bool = True,
+            timeout: float = 60) -> str:
+        """Run a command on a lab host over real SSH; return its stdout."""
+        cmd = [command] if isinstance(command, str) else list(command)
+        proc = run(self.ssh_argv(host, *cmd), check=check, timeout=timeout)
+        return proc.stdout.decode(errors="replace").strip()
+
+    def stop_dockerd(self, host: str) -> None:
+        self.host(host).stop_dockerd()
+        self.save()
+
+    def start_dockerd(self, host: str) -> None:
+        h = self.host(host)
+        h.start_dockerd()
+        self.save()
+        h.wait_dockerd()
+
+    def stop_sshd(self, host: str) -> None:
+        self.host(host).stop_sshd()
+        self.save()
+
+    def start_sshd(self, host: str) -> None:
+        h = self.host(host)
+        h.start_sshd()
+        self.save()
+        h.wait_sshd()
+
+    def regenerate_host_key(self, host: str) -> None:
+        """Give a host a new SSH host key (as after a reinstall) and restart its sshd."""
+        h = self.host(host)
+        h.stop_sshd()
+        h.generate_host_key()
+        self.start_sshd(host)
+
+    def set_link(self, host: str, up: bool) -> None:
+        self.host(host).set_link(up)
