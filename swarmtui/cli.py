@@ -32,8 +32,38 @@ def build_parser() -> argparse.ArgumentParser:
         description="A terminal UI for Docker Swarm clusters.",
     )
     p.add_argument("--version", action="version", version=f"swarmtui {__version__}")
-    sub = p.add_subparsers(dest="command")
+    p.add_argument("target", nargs="?", default=None,
+                   help="what to connect to: ssh://[user@]host[:port], an ssh_config alias, "
+                        "tcp://host:2376, unix:///path, a docker context or a profile name "
+                        "(default: $DOCKER_HOST, the current docker context, the local socket)")
+    p.add_argument("--profile", "-p", help="a cluster profile from the config file")
+    p.add_argument("--read-only", action="store_true", default=None,
+                   help="look without touching: every change is refused before it is sent")
+    p.add_argument("--theme", help="theme name (built-in or from the config dir's themes/)")
+    p.add_argument("--ssh-config", action="append", default=[], metavar="PATH",
+                   help="an extra ssh_config file to read (e.g. the lab's); may repeat")
+    p.add_argument("--trust-host-key", choices=["ask", "once", "save", "never"], default="ask",
+                   help="what to do with an unknown SSH host key: ask in the app (default), "
+                        "trust it for this run, trust and save it to known_hosts, or refuse. "
+                        "A changed key is always refused.")
+    p.add_argument("--config", metavar="PATH",
+                   help="config file (default: the platformdirs config dir's config.toml; "
+                        "env SWARMTUI_CONFIG)")
+    p.epilog = (
+        "subcommands: `swarmtui lab [up|down|status|ssh-config]` (the sandbox lab), "
+        "`swarmtui audit` (the journal of changes). `swarmtui lab --help` for more."
+    )
+    return p
+
+
+SUBCOMMANDS = ("lab", "audit")
+
+
+def build_sub_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="swarmtui")
+    sub = p.add_subparsers(dest="command", required=True)
     _lab_parser(sub)
+    sub.add_parser("audit", help="print the audit journal of changes made with swarmtui")
     return p
 
 
@@ -78,6 +108,10 @@ def run_lab(args: argparse.Namespace) -> int:
     except LabError as exc:
         print(f"swarmtui lab: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        print(f"swarmtui lab: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("swarmtui lab: interrupted; run `swarmtui lab down` to clean up", file=sys.stderr)
         return 130
@@ -85,12 +119,22 @@ def run_lab(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `lab` and `audit` are subcommands; anything else is the app's TARGET.
+    if argv and argv[0] in SUBCOMMANDS:
+        args = build_sub_parser().parse_args(argv)
+    else:
+        args = build_parser().parse_args(argv)
+        args.command = None
     if args.command == "lab":
         return run_lab(args)
-    parser.print_help()
-    return 0
+    if args.command == "audit":
+        from swarmtui.audit import print_journal
+
+        return print_journal()
+    from swarmtui.ui.app import run_app
+
+    return run_app(args)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import ipaddress
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import time
@@ -100,9 +101,9 @@ class Lab:
         self.name = name
         self.dir = (root or labs_root()) / name
         self.state: LabState | None = None
-        if self.state_file.exists():
-            with contextlib.suppress(ValueError, KeyError, TypeError):
-                self.state = LabState.from_json(self.state_file.read_text())
+        # unreadable (not root) or corrupt state is treated as no state
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            self.state = LabState.from_json(self.state_file.read_text())
 
     # --- paths ------------------------------------------------------------------------
     @property
@@ -425,8 +426,8 @@ class Lab:
     def ssh(self, host: str, command: str | Sequence[str], *, check: bool = True,
             timeout: float = 60) -> str:
         """Run a command on a lab host over real SSH; return its stdout."""
-        cmd = [command] if isinstance(command, str) else list(command)
-        proc = run(self.ssh_argv(host, *cmd), check=check, timeout=timeout)
+        cmd = command if isinstance(command, str) else shlex.join(command)
+        proc = run(self.ssh_argv(host, cmd), check=check, timeout=timeout)
         return proc.stdout.decode(errors="replace").strip()
 
     def stop_dockerd(self, host: str) -> None:

@@ -1,0 +1,139 @@
+"""Shared fixtures. The sandbox lab is the base of every test that touches Docker.
+
+* `lab`: a running 3-host swarm (1 manager), brought up once per session and torn
+  down at the end, also on failure. Tests that only read (or that restore what
+  they change) use it.
+* `make_lab(nodes=, managers=, swarm=)`: a fresh lab of its own for a test that
+  breaks things (stops dockerd, changes keys, promotes nodes); torn down after.
+
+Lab names come from SWARMTUI_TEST_LAB (default "t"), so two test runs on one
+machine can use different prefixes and never collide.
+
+Under CI=true, a lab test that would skip fails instead: a missing install step
+must not hide behind a skip.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from swarmtui.lab import Lab, LabError
+from swarmtui.lab import preflight
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PREFIX = os.environ.get("SWARMTUI_TEST_LAB", "t")[:4]
+_counter = itertools.count(1)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and item.get_closest_marker("lab") is not None:
+        report.outcome = "failed"
+        report.longrepr = f"lab test skipped under CI=true (a skip is a failure here): {report.longrepr}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/tests/lab/" in str(item.fspath) or "/tests/perf/" in str(item.fspath):
+            item.add_marker(pytest.mark.lab)
+
+
+def _lab_or_skip() -> None:
+    try:
+        preflight.check()
+    except LabError as exc:
+        msg = f"the sandbox lab cannot run here: {exc}"
+        if IN_CI:
+            pytest.fail(msg)
+        pytest.skip(msg)
+
+
+@pytest.fixture(scope="session")
+def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("labs")
+
+
+@pytest.fixture(scope="session")
+def lab(lab_root: Path) -> Iterator[Lab]:
+    """A 3-host swarm with node1 as the only manager, for the whole session."""
+    _lab_or_skip()
+    lab = Lab(f"{PREFIX}0", root=lab_root)
+    lab.up(nodes=3, managers=1)
+    try:
+        yield lab
+    finally:
+        lab.down()
+
+
+@pytest.fixture
+def make_lab(lab_root: Path) -> Iterator[Callable[..., Lab]]:
+    """Factory for fresh labs owned by one test; all torn down after it."""
+    _lab_or_skip()
+    made: list[Lab] = []
+
+    def make(nodes: int = 3, managers: int = 1, swarm: bool = True) -> Lab:
+        lab = Lab(f"{PREFIX}{next(_counter)}", root=lab_root)
+        made.append(lab)
+        lab.up(nodes=nodes, managers=managers, swarm=swarm)
+        return lab
+
+    try:
+        yield make
+    finally:
+        for lab in made:
+            lab.down()
+
+
+class SshForward:
+    """An OpenSSH `-L` forward of a lab host's docker socket to a local socket.
+
+    A plain, real-SSH way for tests of the domain layer to reach a lab manager
+    without depending on swarmtui's own tunnel (tested in tests/lab/test_connect*).
+    """
+
+    def __init__(self, lab: Lab, host: str, sock: Path) -> None:
+        import subprocess
+
+        self.sock = sock
+        self.proc = subprocess.Popen(
+            lab.ssh_argv(host)[:-1]
+            + ["-N", "-o", "ExitOnForwardFailure=yes", "-o", "StreamLocalBindUnlink=yes",
+               "-L", f"{sock}:/var/run/docker.sock", host],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        from tests.waiting import wait_for
+
+        wait_for(f"the ssh forward to {host}", lambda: sock.exists() or self.proc.poll() is not None, 15)
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"ssh -L to {host} failed: {self.proc.stderr.read().decode()}")  # type: ignore[union-attr]
+
+    @property
+    def base_url(self) -> str:
+        return f"unix://{self.sock}"
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+@pytest.fixture
+def ssh_forward(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[Lab, str], SshForward]]:
+    """`ssh_forward(lab, "node1").base_url` → a docker socket URL reached over real SSH."""
+    opened: list[SshForward] = []
+
+    def open_(lab: Lab, host: str = "node1") -> SshForward:
+        d = tmp_path_factory.mktemp("fwd")
+        fwd = SshForward(lab, host, d / "docker.sock")
+        opened.append(fwd)
+        return fwd
+
+    yield open_
+    for fwd in opened:
+        fwd.close()
