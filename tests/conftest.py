@@ -78,10 +78,10 @@ def make_lab(lab_root: Path) -> Iterator[Callable[..., Lab]]:
     _lab_or_skip()
     made: list[Lab] = []
 
-    def make(nodes: int = 3, managers: int = 1, swarm: bool = True) -> Lab:
+    def make(nodes: int = 3, managers: int = 1, swarm: bool = True, members: int | None = None) -> Lab:
         lab = Lab(f"{PREFIX}{next(_counter)}", root=lab_root)
         made.append(lab)
-        lab.up(nodes=nodes, managers=managers, swarm=swarm)
+        lab.up(nodes=nodes, managers=managers, swarm=swarm, members=members)
         return lab
 
     try:

@@ -155,11 +155,18 @@ class Lab:
         tmp.replace(self.state_file)
 
     # --- up ---------------------------------------------------------------------------
-    def up(self, nodes: int = 3, managers: int = 1, swarm: bool = True) -> LabState:
+    def up(
+        self, nodes: int = 3, managers: int = 1, swarm: bool = True, members: int | None = None
+    ) -> LabState:
+        """Bring up `nodes` hosts; with `swarm`, the first `members` (default: all) form a
+        swarm with `managers` managers, and the rest stay outside it (to be joined later)."""
+        members = nodes if members is None else members
         if not 1 <= nodes <= 50:
             raise LabError(f"--nodes must be between 1 and 50, not {nodes}")
-        if swarm and not 1 <= managers <= nodes:
-            raise LabError(f"--managers must be between 1 and --nodes ({nodes}), not {managers}")
+        if swarm and not 1 <= members <= nodes:
+            raise LabError(f"members must be between 1 and --nodes ({nodes}), not {members}")
+        if swarm and not 1 <= managers <= members:
+            raise LabError(f"--managers must be between 1 and --nodes ({members}), not {managers}")
         preflight.check()
         if self.is_up():
             raise LabError(
@@ -197,7 +204,7 @@ class Lab:
         try:
             self._start_hosts()
             if swarm:
-                self._form_swarm(managers)
+                self._form_swarm(managers, members)
         except BaseException:
             with global_lock():
                 self._cleanup()
@@ -287,9 +294,9 @@ class Lab:
             for f in [pool.submit(ready, h) for h in hosts]:
                 f.result()
 
-    def _form_swarm(self, managers: int) -> None:
+    def _form_swarm(self, managers: int, members: int) -> None:
         assert self.state is not None
-        first, rest = self.state.hosts[0], self.state.hosts[1:]
+        first, rest = self.state.hosts[0], self.state.hosts[1:members]
         first.docker("swarm", "init", "--advertise-addr", first.address,
                      "--listen-addr", f"{first.address}:2377")
         manager_token = first.docker("swarm", "join-token", "-q", "manager")
@@ -314,7 +321,7 @@ class Lab:
             rows = [r.split() for r in out.splitlines() if r.strip()]
             ready = sum(1 for r in rows if r and r[0] == "Ready")
             mgrs = sum(1 for r in rows if len(r) > 1 and r[1] in ("Leader", "Reachable"))
-            return ready == len(self.state.hosts) and mgrs == managers  # type: ignore[union-attr]
+            return ready == members and mgrs == managers
 
         wait_until("every node to be Ready", all_ready, 60, interval=0.2)
 
