@@ -12,15 +12,26 @@ from swarmtui import __version__
 
 def _lab_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     lab = sub.add_parser("lab", help="the sandbox lab: real Docker hosts on this machine")
-    lab.add_argument("--name", default=os.environ.get("SWARMTUI_LAB_NAME", "lab"),
-                     help="lab name (1-8 lowercase letters/digits); labs with different names coexist")
+    lab.add_argument(
+        "--name",
+        default=os.environ.get("SWARMTUI_LAB_NAME", "lab"),
+        help="lab name (1-8 lowercase letters/digits); labs with different names coexist",
+    )
     labsub = lab.add_subparsers(dest="lab_cmd")
     up = labsub.add_parser("up", help="bring up N hosts, in a swarm by default")
     up.add_argument("--nodes", type=int, default=3, help="number of hosts (default 3)")
-    up.add_argument("--managers", type=int, default=1,
-                    help="managers among them (default 1; odd numbers advised)")
-    up.add_argument("--swarm", action=argparse.BooleanOptionalAction, default=True,
-                    help="initialise a swarm on node1 and join the others (default: yes)")
+    up.add_argument(
+        "--managers",
+        type=int,
+        default=1,
+        help="managers among them (default 1; odd numbers advised)",
+    )
+    up.add_argument(
+        "--swarm",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="initialise a swarm on node1 and join the others (default: yes)",
+    )
     labsub.add_parser("down", help="remove the lab: processes, namespaces, bridge, rules, data")
     labsub.add_parser("status", help="show the lab's hosts and their swarm state")
     labsub.add_parser("ssh-config", help="print the path of the lab's ssh_config (for ssh -F)")
@@ -32,23 +43,43 @@ def build_parser() -> argparse.ArgumentParser:
         description="A terminal UI for Docker Swarm clusters.",
     )
     p.add_argument("--version", action="version", version=f"swarmtui {__version__}")
-    p.add_argument("target", nargs="?", default=None,
-                   help="what to connect to: ssh://[user@]host[:port], an ssh_config alias, "
-                        "tcp://host:2376, unix:///path, a docker context or a profile name "
-                        "(default: $DOCKER_HOST, the current docker context, the local socket)")
+    p.add_argument(
+        "target",
+        nargs="?",
+        default=None,
+        help="what to connect to: ssh://[user@]host[:port], an ssh_config alias, "
+        "tcp://host:2376, unix:///path, a docker context or a profile name "
+        "(default: $DOCKER_HOST, the current docker context, the local socket)",
+    )
     p.add_argument("--profile", "-p", help="a cluster profile from the config file")
-    p.add_argument("--read-only", action="store_true", default=None,
-                   help="look without touching: every change is refused before it is sent")
+    p.add_argument(
+        "--read-only",
+        action="store_true",
+        default=None,
+        help="look without touching: every change is refused before it is sent",
+    )
     p.add_argument("--theme", help="theme name (built-in or from the config dir's themes/)")
-    p.add_argument("--ssh-config", action="append", default=[], metavar="PATH",
-                   help="an extra ssh_config file to read (e.g. the lab's); may repeat")
-    p.add_argument("--trust-host-key", choices=["ask", "once", "save", "never"], default="ask",
-                   help="what to do with an unknown SSH host key: ask in the app (default), "
-                        "trust it for this run, trust and save it to known_hosts, or refuse. "
-                        "A changed key is always refused.")
-    p.add_argument("--config", metavar="PATH",
-                   help="config file (default: the platformdirs config dir's config.toml; "
-                        "env SWARMTUI_CONFIG)")
+    p.add_argument(
+        "--ssh-config",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="an extra ssh_config file to read (e.g. the lab's); may repeat",
+    )
+    p.add_argument(
+        "--trust-host-key",
+        choices=["ask", "once", "save", "never"],
+        default="ask",
+        help="what to do with an unknown SSH host key: ask in the app (default), "
+        "trust it for this run, trust and save it to known_hosts, or refuse. "
+        "A changed key is always refused.",
+    )
+    p.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: the platformdirs config dir's config.toml; "
+        "env SWARMTUI_CONFIG)",
+    )
     p.epilog = (
         "subcommands: `swarmtui lab [up|down|status|ssh-config]` (the sandbox lab), "
         "`swarmtui audit` (the journal of changes). `swarmtui lab --help` for more."
@@ -75,9 +106,14 @@ def run_lab(args: argparse.Namespace) -> int:
         cmd = args.lab_cmd or "status"
         if cmd == "up":
             state = lab.up(nodes=args.nodes, managers=args.managers, swarm=args.swarm)
-            print(f"lab {lab.name!r} is up in {lab.ready_seconds:.1f} s"
-                  + (f": a swarm of {len(state.hosts)} nodes, {state.managers} manager(s)"
-                     if state.swarm else f": {len(state.hosts)} hosts, no swarm"))
+            print(
+                f"lab {lab.name!r} is up in {lab.ready_seconds:.1f} s"
+                + (
+                    f": a swarm of {len(state.hosts)} nodes, {state.managers} manager(s)"
+                    if state.swarm
+                    else f": {len(state.hosts)} hosts, no swarm"
+                )
+            )
             for h in state.hosts:
                 print(f"  {h.name:<8} {h.address}")
             print(f"ssh:      ssh -F {lab.ssh_config} node1")
@@ -109,8 +145,10 @@ def run_lab(args: argparse.Namespace) -> int:
         print(f"swarmtui lab: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"swarmtui lab: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
-              file=sys.stderr)
+        print(
+            f"swarmtui lab: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print("swarmtui lab: interrupted; run `swarmtui lab down` to clean up", file=sys.stderr)

@@ -22,8 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from swarmtui.lab import Lab, LabError
-from swarmtui.lab import preflight
+from swarmtui.lab import Lab, LabError, preflight
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PREFIX = os.environ.get("SWARMTUI_TEST_LAB", "t")[:4]
@@ -36,7 +35,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     report = outcome.get_result()
     if IN_CI and report.skipped and item.get_closest_marker("lab") is not None:
         report.outcome = "failed"
-        report.longrepr = f"lab test skipped under CI=true (a skip is a failure here): {report.longrepr}"
+        report.longrepr = (
+            f"lab test skipped under CI=true (a skip is a failure here): {report.longrepr}"
+        )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -78,7 +79,9 @@ def make_lab(lab_root: Path) -> Iterator[Callable[..., Lab]]:
     _lab_or_skip()
     made: list[Lab] = []
 
-    def make(nodes: int = 3, managers: int = 1, swarm: bool = True, members: int | None = None) -> Lab:
+    def make(
+        nodes: int = 3, managers: int = 1, swarm: bool = True, members: int | None = None
+    ) -> Lab:
         lab = Lab(f"{PREFIX}{next(_counter)}", root=lab_root)
         made.append(lab)
         lab.up(nodes=nodes, managers=managers, swarm=swarm, members=members)
@@ -104,13 +107,25 @@ class SshForward:
         self.sock = sock
         self.proc = subprocess.Popen(
             lab.ssh_argv(host)[:-1]
-            + ["-N", "-o", "ExitOnForwardFailure=yes", "-o", "StreamLocalBindUnlink=yes",
-               "-L", f"{sock}:/var/run/docker.sock", host],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            + [
+                "-N",
+                "-o",
+                "ExitOnForwardFailure=yes",
+                "-o",
+                "StreamLocalBindUnlink=yes",
+                "-L",
+                f"{sock}:/var/run/docker.sock",
+                host,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         from tests.waiting import wait_for
 
-        wait_for(f"the ssh forward to {host}", lambda: sock.exists() or self.proc.poll() is not None, 15)
+        wait_for(
+            f"the ssh forward to {host}", lambda: sock.exists() or self.proc.poll() is not None, 15
+        )
         if self.proc.poll() is not None:
             raise RuntimeError(f"ssh -L to {host} failed: {self.proc.stderr.read().decode()}")  # type: ignore[union-attr]
 
@@ -124,7 +139,9 @@ class SshForward:
 
 
 @pytest.fixture
-def ssh_forward(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[Lab, str], SshForward]]:
+def ssh_forward(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[Lab, str], SshForward]]:
     """`ssh_forward(lab, "node1").base_url` → a docker socket URL reached over real SSH."""
     opened: list[SshForward] = []
 

@@ -98,7 +98,15 @@ class HostSpec:
 
     def enter(self) -> list[str]:
         """argv prefix that runs a command inside this host's namespaces."""
-        return [find_binary("nsenter") or "nsenter", "-t", str(self.anchor_pid), "-m", "-u", "-n", "--"]
+        return [
+            find_binary("nsenter") or "nsenter",
+            "-t",
+            str(self.anchor_pid),
+            "-m",
+            "-u",
+            "-n",
+            "--",
+        ]
 
     def exec(self, argv: Sequence[str], **kw: object) -> subprocess.CompletedProcess[bytes]:
         return run([*self.enter(), *argv], **kw)  # type: ignore[arg-type]
@@ -230,7 +238,11 @@ class HostSpec:
         if pid_alive(self.dockerd_pid):
             os.kill(self.dockerd_pid, signal.SIGTERM)
             try:
-                wait_until(f"{self.name}'s dockerd to stop", lambda: not pid_alive(self.dockerd_pid), deadline_s)
+                wait_until(
+                    f"{self.name}'s dockerd to stop",
+                    lambda: not pid_alive(self.dockerd_pid),
+                    deadline_s,
+                )
             except LabError:
                 os.kill(self.dockerd_pid, signal.SIGKILL)
         self.dockerd_pid = 0
@@ -267,12 +279,29 @@ class HostSpec:
         for suffix in ("", ".pub"):
             Path(f"{self.host_key}{suffix}").unlink(missing_ok=True)
         run(
-            [find_binary("ssh-keygen") or "ssh-keygen", "-q", "-t", "ed25519", "-N", "",
-             "-C", f"{self.name}-host", "-f", str(self.host_key)]
+            [
+                find_binary("ssh-keygen") or "ssh-keygen",
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                f"{self.name}-host",
+                "-f",
+                str(self.host_key),
+            ]
         )
 
     def start_sshd(self) -> None:
-        argv = [*self.enter(), find_binary("sshd") or "sshd", "-D", "-e", "-f", str(self.path / "sshd_config")]
+        argv = [
+            *self.enter(),
+            find_binary("sshd") or "sshd",
+            "-D",
+            "-e",
+            "-f",
+            str(self.path / "sshd_config"),
+        ]
         self.sshd_pid = self._spawn(argv, "sshd.log")
 
     def sshd_listening(self) -> bool:

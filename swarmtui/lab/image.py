@@ -16,11 +16,49 @@ from swarmtui.lab.preflight import LabError, find_binary
 
 IMAGE = "busybox:latest"
 
-APPLETS = (
-    "sh ash sleep echo cat ls env wget nc ps top hostname ip ifconfig ping nslookup date "
-    "true false id mkdir rm touch tail head grep sed awk kill uname df free vi httpd "
-    "printf seq watch uptime netstat traceroute mount"
-).split()
+APPLETS = [
+    "sh",
+    "ash",
+    "sleep",
+    "echo",
+    "cat",
+    "ls",
+    "env",
+    "wget",
+    "nc",
+    "ps",
+    "top",
+    "hostname",
+    "ip",
+    "ifconfig",
+    "ping",
+    "nslookup",
+    "date",
+    "true",
+    "false",
+    "id",
+    "mkdir",
+    "rm",
+    "touch",
+    "tail",
+    "head",
+    "grep",
+    "sed",
+    "awk",
+    "kill",
+    "uname",
+    "df",
+    "free",
+    "vi",
+    "httpd",
+    "printf",
+    "seq",
+    "watch",
+    "uptime",
+    "netstat",
+    "traceroute",
+    "mount",
+]
 
 INDEX_HTML = b"<html><body><h1>swarmtui lab</h1><p>served by busybox httpd</p></body></html>\n"
 
@@ -56,10 +94,12 @@ def build_rootfs_tar(dest: Path) -> Path:
             info.linkname = "busybox"
             info.mtime = int(now)
             tar.addfile(info)
-        add_file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n")
+        add_file(
+            "etc/passwd", b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n"
+        )
         add_file("etc/group", b"root:x:0:\nnogroup:x:65534:\n")
         add_file("www/index.html", INDEX_HTML)
     return dest
 
 
-IMPORT_CHANGES = ('ENV PATH=/bin', 'CMD ["sh"]', "WORKDIR /")
+IMPORT_CHANGES = ("ENV PATH=/bin", 'CMD ["sh"]', "WORKDIR /")

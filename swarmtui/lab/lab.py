@@ -95,9 +95,7 @@ class Lab:
 
     def __init__(self, name: str = DEFAULT_NAME, root: Path | None = None) -> None:
         if not NAME_RE.match(name):
-            raise LabError(
-                f"lab name {name!r} is not allowed: use 1-8 lowercase letters or digits"
-            )
+            raise LabError(f"lab name {name!r} is not allowed: use 1-8 lowercase letters or digits")
         self.name = name
         self.dir = (root or labs_root()) / name
         self.state: LabState | None = None
@@ -179,7 +177,9 @@ class Lab:
             slot = self._free_slot()
             self.dir.mkdir(parents=True, exist_ok=True)
             os.chmod(self.dir, 0o700)
-            self.state = LabState(self.name, slot, managers if swarm else 0, swarm, created=time.time())
+            self.state = LabState(
+                self.name, slot, managers if swarm else 0, swarm, created=time.time()
+            )
             net = self.network(slot)
             hosts_addr = list(net.hosts())
             for i in range(1, nodes + 1):
@@ -248,8 +248,21 @@ class Lab:
         ip("link", "set", self.bridge, "up")
         # A dockerd in the root namespace sets FORWARD to DROP; with br_netfilter,
         # traffic between lab hosts on the bridge would be dropped (shared/LAB.md).
-        iptables("-I", "FORWARD", "1", "-i", self.bridge, "-o", self.bridge,
-                 "-m", "comment", "--comment", self.rule_comment, "-j", "ACCEPT")
+        iptables(
+            "-I",
+            "FORWARD",
+            "1",
+            "-i",
+            self.bridge,
+            "-o",
+            self.bridge,
+            "-m",
+            "comment",
+            "--comment",
+            self.rule_comment,
+            "-j",
+            "ACCEPT",
+        )
         for h in self.state.hosts:
             peer = f"stp-{self.name}-{h.index}"
             ip("netns", "add", h.netns)
@@ -266,8 +279,20 @@ class Lab:
         hosts = self.state.hosts
         ssh_keygen = find_binary("ssh-keygen") or "ssh-keygen"
         if not self.client_key.exists():
-            run([ssh_keygen, "-q", "-t", "ed25519", "-N", "", "-C", f"swarmtui-lab-{self.name}",
-                 "-f", str(self.client_key)])
+            run(
+                [
+                    ssh_keygen,
+                    "-q",
+                    "-t",
+                    "ed25519",
+                    "-N",
+                    "",
+                    "-C",
+                    f"swarmtui-lab-{self.name}",
+                    "-f",
+                    str(self.client_key),
+                ]
+            )
         image_tar = build_rootfs_tar(self.dir / "image.tar")
         for h in hosts:
             h.path.mkdir(parents=True, exist_ok=True)
@@ -286,8 +311,18 @@ class Lab:
         def ready(h: HostSpec) -> None:
             h.wait_dockerd()
             changes = [arg for c in IMPORT_CHANGES for arg in ("--change", c)]
-            run([find_binary("docker") or "docker", "-H", f"unix://{h.docker_socket}",
-                 "import", *changes, "-", IMAGE], input_=tar_bytes)
+            run(
+                [
+                    find_binary("docker") or "docker",
+                    "-H",
+                    f"unix://{h.docker_socket}",
+                    "import",
+                    *changes,
+                    "-",
+                    IMAGE,
+                ],
+                input_=tar_bytes,
+            )
             h.wait_sshd()
 
         with ThreadPoolExecutor(max_workers=len(hosts)) as pool:
@@ -297,27 +332,45 @@ class Lab:
     def _form_swarm(self, managers: int, members: int) -> None:
         assert self.state is not None
         first, rest = self.state.hosts[0], self.state.hosts[1:members]
-        first.docker("swarm", "init", "--advertise-addr", first.address,
-                     "--listen-addr", f"{first.address}:2377")
+        first.docker(
+            "swarm",
+            "init",
+            "--advertise-addr",
+            first.address,
+            "--listen-addr",
+            f"{first.address}:2377",
+        )
         manager_token = first.docker("swarm", "join-token", "-q", "manager")
         worker_token = first.docker("swarm", "join-token", "-q", "worker")
         join_to = f"{first.address}:2377"
 
         def join(h: HostSpec, token: str) -> None:
-            h.docker("swarm", "join", "--token", token, "--advertise-addr", h.address,
-                     "--listen-addr", f"{h.address}:2377", join_to, timeout=90)
+            h.docker(
+                "swarm",
+                "join",
+                "--token",
+                token,
+                "--advertise-addr",
+                h.address,
+                "--listen-addr",
+                f"{h.address}:2377",
+                join_to,
+                timeout=90,
+            )
 
         # Managers join one at a time (each changes the raft membership); workers at once.
         for h in rest[: managers - 1]:
             join(h, manager_token)
-        workers = rest[managers - 1:]
+        workers = rest[managers - 1 :]
         if workers:
             with ThreadPoolExecutor(max_workers=len(workers)) as pool:
                 for f in [pool.submit(join, h, worker_token) for h in workers]:
                     f.result()
 
         def all_ready() -> bool:
-            out = first.docker("node", "ls", "--format", "{{.Status}} {{.ManagerStatus}}", check=False)
+            out = first.docker(
+                "node", "ls", "--format", "{{.Status}} {{.ManagerStatus}}", check=False
+            )
             rows = [r.split() for r in out.splitlines() if r.strip()]
             ready = sum(1 for r in rows if r and r[0] == "Ready")
             mgrs = sum(1 for r in rows if len(r) > 1 and r[1] in ("Leader", "Reachable"))
@@ -372,21 +425,30 @@ class Lab:
                 with contextlib.suppress(ProcessLookupError, ValueError):
                     os.kill(int(pid), 9)
             with contextlib.suppress(LabError):
-                wait_until(f"processes in {ns} to exit",
-                           lambda ns=ns: not ip("netns", "pids", ns, check=False).stdout.strip(), 10)
+                wait_until(
+                    f"processes in {ns} to exit",
+                    lambda ns=ns: not ip("netns", "pids", ns, check=False).stdout.strip(),
+                    10,
+                )
             ip("netns", "delete", ns, check=False)
         # 3. links: veths (outer ends), stray inner ends, the bridge
         out = ip("-j", "link", "show", check=False).stdout
         with contextlib.suppress(ValueError):
             for link in json.loads(out or b"[]"):
                 name = link.get("ifname", "")
-                if netns_re.match(name) or re.match(rf"^stp-{self.name}-\d+$", name) \
-                        or name == self.bridge:
+                if (
+                    netns_re.match(name)
+                    or re.match(rf"^stp-{self.name}-\d+$", name)
+                    or name == self.bridge
+                ):
                     ip("link", "delete", name, check=False)
         # 4. the FORWARD rule(s)
         rules = iptables("-S", "FORWARD", check=False).stdout.decode().splitlines()
         for rule in rules:
-            if f"--comment {self.rule_comment}" in rule or f'--comment "{self.rule_comment}"' in rule:
+            if (
+                f"--comment {self.rule_comment}" in rule
+                or f'--comment "{self.rule_comment}"' in rule
+            ):
                 iptables(*rule.replace("-A ", "-D ", 1).replace('"', "").split(), check=False)
         remove_cgroup_dirs(self.cgroup)
         remove_cgroup_dirs(self.cgroup.split("/")[0], only_if_empty=True)
@@ -400,9 +462,13 @@ class Lab:
         nodes: dict[str, tuple[str, str, str]] = {}
         for h in self.hosts:
             if h.docker_ping():
-                out = h.docker("node", "ls", "--format",
-                               "{{.Hostname}}|{{.Status}}|{{.Availability}}|{{.ManagerStatus}}",
-                               check=False)
+                out = h.docker(
+                    "node",
+                    "ls",
+                    "--format",
+                    "{{.Hostname}}|{{.Status}}|{{.Availability}}|{{.ManagerStatus}}",
+                    check=False,
+                )
                 for line in out.splitlines():
                     parts = line.split("|")
                     if len(parts) == 4:
@@ -427,11 +493,19 @@ class Lab:
 
     # --- helpers for tests and walkthroughs -------------------------------------------
     def ssh_argv(self, host: str, *command: str) -> list[str]:
-        return [find_binary("ssh") or "ssh", "-F", str(self.ssh_config), "-o", "BatchMode=yes",
-                host, *command]
+        return [
+            find_binary("ssh") or "ssh",
+            "-F",
+            str(self.ssh_config),
+            "-o",
+            "BatchMode=yes",
+            host,
+            *command,
+        ]
 
-    def ssh(self, host: str, command: str | Sequence[str], *, check: bool = True,
-            timeout: float = 60) -> str:
+    def ssh(
+        self, host: str, command: str | Sequence[str], *, check: bool = True, timeout: float = 60
+    ) -> str:
         """Run a command on a lab host over real SSH; return its stdout."""
         cmd = command if isinstance(command, str) else shlex.join(command)
         proc = run(self.ssh_argv(host, cmd), check=check, timeout=timeout)

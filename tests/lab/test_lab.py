@@ -16,8 +16,9 @@ from tests.waiting import wait_for
 
 
 def host_key_fingerprint(address: str) -> str:
-    scan = subprocess.run(["ssh-keyscan", "-t", "ed25519", address], capture_output=True,
-                          timeout=10, check=True).stdout
+    scan = subprocess.run(
+        ["ssh-keyscan", "-t", "ed25519", address], capture_output=True, timeout=10, check=True
+    ).stdout
     fp = subprocess.run(["ssh-keygen", "-lf", "-"], input=scan, capture_output=True, check=True)
     return fp.stdout.decode().split()[1]
 
@@ -32,7 +33,10 @@ def test_three_hosts_distinct_and_in_one_swarm(lab: Lab) -> None:
     assert len({name for name, _ in seen.values()}) == 3
     assert len({node_id for _, node_id in seen.values()}) == 3
 
-    rows = lab.ssh("node1", ["docker", "node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"])
+    rows = lab.ssh(
+        "node1",
+        ["docker", "node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"],
+    )
     parsed = [r.split() for r in rows.splitlines()]
     assert sorted(r[0] for r in parsed) == ["node1", "node2", "node3"]
     assert all(r[1] == "Ready" for r in parsed)
@@ -45,29 +49,53 @@ def test_three_hosts_distinct_and_in_one_swarm(lab: Lab) -> None:
 def test_ssh_config_and_known_hosts_work_with_openssh(lab: Lab) -> None:
     # StrictHostKeyChecking=yes in the lab's config: this only works if the
     # lab's known_hosts holds the right keys.
-    out = subprocess.run(["ssh", "-F", str(lab.ssh_config), "-o", "BatchMode=yes", "node2", "hostname"],
-                         capture_output=True, timeout=20, check=True)
+    out = subprocess.run(
+        ["ssh", "-F", str(lab.ssh_config), "-o", "BatchMode=yes", "node2", "hostname"],
+        capture_output=True,
+        timeout=20,
+        check=True,
+    )
     assert out.stdout.decode().strip() == "node2"
 
 
 def test_five_hosts_three_managers(make_lab) -> None:  # type: ignore[no-untyped-def]
     lab = make_lab(nodes=5, managers=3)
-    rows = lab.ssh("node1", ["docker", "node", "ls", "--format", "{{.Hostname}} {{.ManagerStatus}}"])
+    rows = lab.ssh(
+        "node1", ["docker", "node", "ls", "--format", "{{.Hostname}} {{.ManagerStatus}}"]
+    )
     status = dict((r.split() + [""])[:2] for r in rows.splitlines())
     assert len(status) == 5
     assert sorted(status.values()) == ["", "", "Leader", "Reachable", "Reachable"]
 
 
 def test_service_of_local_image_runs_on_several_hosts(lab: Lab) -> None:
-    lab.ssh("node1", "docker service create --detach --no-resolve-image --name spread "
-                     "--replicas 6 busybox:latest sleep 1d")
+    lab.ssh(
+        "node1",
+        "docker service create --detach --no-resolve-image --name spread "
+        "--replicas 6 busybox:latest sleep 1d",
+    )
     try:
+
         def running_nodes() -> set[str]:
-            out = lab.ssh("node1", ["docker", "service", "ps", "spread", "--filter",
-                                    "desired-state=running", "--format", "{{.Node}} {{.CurrentState}}"])
+            out = lab.ssh(
+                "node1",
+                [
+                    "docker",
+                    "service",
+                    "ps",
+                    "spread",
+                    "--filter",
+                    "desired-state=running",
+                    "--format",
+                    "{{.Node}} {{.CurrentState}}",
+                ],
+            )
             return {line.split()[0] for line in out.splitlines() if " Running " in f" {line} "}
 
-        nodes = wait_for("tasks running on more than one host", lambda: len(running_nodes()) > 1 and running_nodes())
+        nodes = wait_for(
+            "tasks running on more than one host",
+            lambda: len(running_nodes()) > 1 and running_nodes(),
+        )
         assert nodes <= {"node1", "node2", "node3"}
     finally:
         lab.ssh("node1", "docker service rm spread")
@@ -76,10 +104,16 @@ def test_service_of_local_image_runs_on_several_hosts(lab: Lab) -> None:
 def _lab_traces(lab: Lab) -> dict[str, list[str]]:
     netns = subprocess.run(["ip", "netns", "list"], capture_output=True, check=True).stdout.decode()
     links = subprocess.run(["ip", "-o", "link"], capture_output=True, check=True).stdout.decode()
-    rules = subprocess.run(["iptables", "-S", "FORWARD"], capture_output=True, check=True).stdout.decode()
+    rules = subprocess.run(
+        ["iptables", "-S", "FORWARD"], capture_output=True, check=True
+    ).stdout.decode()
     return {
         "netns": [n for n in netns.split() if n.startswith(f"stl-{lab.name}-")],
-        "links": [line for line in links.splitlines() if f"stl-{lab.name}" in line or f"stp-{lab.name}-" in line],
+        "links": [
+            line
+            for line in links.splitlines()
+            if f"stl-{lab.name}" in line or f"stp-{lab.name}-" in line
+        ],
         "rules": [r for r in rules.splitlines() if f"swarmtui-lab-{lab.name}" in r],
         "pids": [str(p) for p in cgroup_pids(lab.cgroup) if pid_alive(p)],
     }
@@ -108,7 +142,9 @@ def test_down_leaves_nothing_and_up_recovers_a_killed_lab(make_lab) -> None:  # 
     assert not again.dir.exists()
 
 
-def _run_cli(*args: str, env: dict[str, str] | None = None, user: str | None = None) -> subprocess.CompletedProcess[str]:
+def _run_cli(
+    *args: str, env: dict[str, str] | None = None, user: str | None = None
+) -> subprocess.CompletedProcess[str]:
     argv = [sys.executable, "-m", "swarmtui", *args]
     if user:
         argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *argv]
@@ -124,20 +160,40 @@ def test_not_root_gives_the_clear_message_and_makes_nothing(tmp_path: Path) -> N
     assert "Nothing was created" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "labs" / "nroot").exists()
-    assert not [n for n in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
-                if n.startswith("stl-nroot")]
+    assert not [
+        n
+        for n in subprocess.run(
+            ["ip", "netns", "list"], capture_output=True, text=True
+        ).stdout.split()
+        if n.startswith("stl-nroot")
+    ]
 
 
 def test_missing_sshd_names_the_package(tmp_path: Path) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for tool in ("dockerd", "docker", "containerd", "runc", "ssh-keygen", "ssh", "ip", "iptables",
-                 "nsenter", "unshare", "busybox"):
+    for tool in (
+        "dockerd",
+        "docker",
+        "containerd",
+        "runc",
+        "ssh-keygen",
+        "ssh",
+        "ip",
+        "iptables",
+        "nsenter",
+        "unshare",
+        "busybox",
+    ):
         found = shutil.which(tool, path="/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")
         assert found, tool
         (bin_dir / tool).symlink_to(found)
-    env = {**os.environ, "PATH": str(bin_dir), "SWARMTUI_LAB_STRICT_PATH": "1",
-           "SWARMTUI_LAB_DIR": str(tmp_path / "labs")}
+    env = {
+        **os.environ,
+        "PATH": str(bin_dir),
+        "SWARMTUI_LAB_STRICT_PATH": "1",
+        "SWARMTUI_LAB_DIR": str(tmp_path / "labs"),
+    }
     proc = _run_cli("lab", "--name", "nossh", "up", env=env)
     assert proc.returncode == 1
     assert "sshd" in proc.stderr and "openssh-server" in proc.stderr
