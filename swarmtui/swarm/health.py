@@ -1,0 +1,301 @@
+"""Health and quorum maths: the header counts and the "what is wrong" list.
+
+Quorum: Raft needs a majority ⌊N/2⌋+1 of the N managers to be reachable; the
+swarm tolerates ⌊(N−1)/2⌋ manager failures.
+
+**Failing tasks** (the header count and the task problems) are chosen so that a
+crash-looping or stuck service shows up, and healthy history does not:
+
+* a task the orchestrator still wants up (desired running/ready) whose state is
+  failed, rejected or orphaned;
+* a task the orchestrator still wants up stuck before a node (new/allocated/
+  pending) *with an error* — e.g. "no suitable node (…)";
+* for a slot whose newest task is not running: the newest *failed/rejected*
+  task of that slot (the crash of a restart loop; counted once per slot).
+
+Old failures of slots that are now running again are history, not problems.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from swarmtui.swarm import format as fmt
+from swarmtui.swarm.models import UNSCHEDULED_STATES, Service, Task
+from swarmtui.swarm.state import ClusterSnapshot
+
+SEVERITIES = ("critical", "warning", "info")
+FAILED_STATES = frozenset({"failed", "rejected", "orphaned"})
+
+
+def fault_tolerance(managers: int) -> int:
+    """How many managers may fail with the swarm still working: ⌊(N−1)/2⌋ (0 for N ≤ 2)."""
+    return max((managers - 1) // 2, 0)
+
+
+def majority(managers: int) -> int:
+    """Managers that must be reachable for Raft to make progress: ⌊N/2⌋+1 (0 for N=0)."""
+    return managers // 2 + 1 if managers > 0 else 0
+
+
+def has_quorum(managers: int, reachable: int) -> bool:
+    return managers > 0 and reachable >= majority(managers)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts for the health header."""
+
+    cluster_name: str
+    #: hostname of the leader, "" when no leader is known
+    leader: str
+    managers_total: int
+    managers_reachable: int
+    #: ⌊(N−1)/2⌋ for the managers in the cluster
+    tolerance: int
+    #: reachable managers ≥ majority
+    quorum: bool
+    nodes_ready: int
+    nodes_total: int
+    services_converged: int
+    services_total: int
+    failing_tasks: int
+    #: the snapshot's reason for empty lists (worker, no swarm…), else None
+    message: str | None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One line of "what is wrong", for a tired person."""
+
+    #: "critical", "warning" or "info"
+    severity: str
+    #: "quorum", "manager", "node", "service", "task", "managers", "update", "swarm"
+    kind: str
+    #: the ID of the node/service/task concerned ("" for cluster-wide problems)
+    object_id: str
+    text: str
+
+    @property
+    def rank(self) -> int:
+        return SEVERITIES.index(self.severity)
+
+
+def failing_tasks(snap: ClusterSnapshot) -> list[Task]:
+    """Tasks that count as failing (see module docstring), newest first."""
+    out: dict[str, Task] = {}
+    by_slot: dict[tuple[str, str], list[Task]] = {}
+    for t in snap.tasks.values():
+        if t.service_id not in snap.services:
+            continue
+        if t.wants_running and (
+            t.state in FAILED_STATES or (t.state in UNSCHEDULED_STATES and t.error)
+        ):
+            out[t.id] = t
+        by_slot.setdefault(t.slot_key, []).append(t)
+    for tasks in by_slot.values():
+        tasks.sort(key=_newest_first)
+        newest = tasks[0]
+        if newest.is_running or not newest.wants_running:
+            continue
+        crashed = next((t for t in tasks if t.state in ("failed", "rejected")), None)
+        if crashed is not None:
+            out[crashed.id] = crashed
+    return sorted(out.values(), key=_newest_first)
+
+
+def _newest_first(t: Task) -> tuple[float, int]:
+    ts = t.created_at.timestamp() if t.created_at else 0.0
+    return (-ts, -t.version)
+
+
+def summarize(snap: ClusterSnapshot) -> Summary:
+    """Counts for the header: leader, managers, tolerance, nodes, services, failing tasks."""
+    managers = snap.managers
+    reachable = sum(1 for m in managers if m.is_reachable_manager)
+    leader = snap.leader
+    services = [s for s in snap.services.values()]
+    return Summary(
+        cluster_name=snap.cluster_name,
+        leader=leader.hostname if leader else "",
+        managers_total=len(managers),
+        managers_reachable=reachable,
+        tolerance=fault_tolerance(len(managers)),
+        quorum=has_quorum(len(managers), reachable) if managers else False,
+        nodes_ready=sum(1 for n in snap.nodes.values() if n.state == "ready"),
+        nodes_total=len(snap.nodes),
+        services_converged=sum(1 for s in services if s.converged),
+        services_total=len(services),
+        failing_tasks=len(failing_tasks(snap)),
+        message=snap.message,
+    )
+
+
+def task_problem_text(snap: ClusterSnapshot, task: Task) -> str:
+    """E.g. "task api.2 failed: task: non-zero exit (3)"."""
+    name = snap.task_name(task)
+    what = task.error or task.message or task.state
+    if task.exit_code and "exit" not in what:
+        what = f"{what} (exit code {task.exit_code})"
+    return f"task {name} {task.state}: {what}"
+
+
+def problems(snap: ClusterSnapshot, now: datetime | None = None) -> list[Problem]:
+    """Everything wrong with the cluster, most severe first, in plain words."""
+    now = now or fmt.now_utc()
+    out: list[Problem] = []
+    if snap.message:
+        out.append(Problem("critical", "swarm", "", snap.message))
+        return out
+
+    managers = snap.managers
+    n = len(managers)
+    reachable = [m for m in managers if m.is_reachable_manager]
+    r = len(reachable)
+    if n and r < majority(n):
+        out.append(
+            Problem(
+                "critical",
+                "quorum",
+                "",
+                f"the swarm has lost quorum: only {r} of {n} managers are reachable "
+                f"(it needs {majority(n)}) — no changes can be made until managers come back",
+            )
+        )
+    elif n and not snap.leader:
+        out.append(Problem("critical", "quorum", "", "no manager is the leader right now"))
+
+    spare = r - majority(n)  # how many more reachable managers may be lost
+    for m in sorted(managers, key=lambda m: m.hostname):
+        if m.is_reachable_manager:
+            continue
+        state = m.manager_status_text or "Unknown"
+        down = (
+            f" (node {m.status_text}"
+            + (f" since {fmt.short_age(m.updated_at, now)})" if m.updated_at else ")")
+            if m.state != "ready"
+            else ""
+        )
+        if r < majority(n):
+            tail = "the swarm has no quorum"
+        elif spare == 0:
+            tail = "1 more manager loss and the swarm loses quorum"
+        else:
+            tail = f"the swarm can lose {spare} more manager{'s' if spare != 1 else ''}"
+        out.append(
+            Problem(
+                "critical" if spare <= 0 else "warning",
+                "manager",
+                m.id,
+                f"manager {m.name} is {state}{down} — {tail}",
+            )
+        )
+
+    for node in sorted(snap.nodes.values(), key=lambda x: x.hostname):
+        if node.is_manager and not node.is_reachable_manager:
+            continue  # already said above
+        if node.state != "ready":
+            since = f" since {fmt.short_age(node.updated_at, now)}" if node.updated_at else ""
+            msg = f" ({node.status_message})" if node.status_message else ""
+            out.append(
+                Problem(
+                    "critical" if node.is_manager else "warning",
+                    "node",
+                    node.id,
+                    f"{node.name} is {node.status_text}{since}{msg}",
+                )
+            )
+
+    out.extend(_service_problems(snap))
+
+    if n and n % 2 == 0:
+        out.append(
+            Problem(
+                "warning",
+                "managers",
+                "",
+                f"even number of managers ({n}): tolerates {fault_tolerance(n)} "
+                f"failure{'s' if fault_tolerance(n) != 1 else ''}, add or remove one",
+            )
+        )
+    elif n > 7:
+        out.append(
+            Problem(
+                "info",
+                "managers",
+                "",
+                f"{n} managers: more than 7 slows every write down; 5 or 7 is usually enough",
+            )
+        )
+    elif n == 1 and len(snap.nodes) > 1:
+        out.append(
+            Problem(
+                "info",
+                "managers",
+                "",
+                f"only one manager ({managers[0].name}): if it fails the swarm cannot be managed; "
+                "3 managers tolerate 1 failure",
+            )
+        )
+
+    for node in sorted(snap.nodes.values(), key=lambda x: x.hostname):
+        if node.state == "ready" and node.availability in ("drain", "pause"):
+            word = "drained" if node.availability == "drain" else "paused"
+            out.append(
+                Problem("info", "node", node.id, f"{node.name} is {word}: it takes no new tasks")
+            )
+
+    out.sort(key=lambda p: p.rank)  # stable: keeps the order within a severity
+    return out
+
+
+def _service_problems(snap: ClusterSnapshot) -> list[Problem]:
+    out: list[Problem] = []
+    failing = failing_tasks(snap)
+    by_service: dict[str, list[Task]] = {}
+    for t in failing:
+        by_service.setdefault(t.service_id, []).append(t)
+    for svc in sorted(snap.services.values(), key=lambda s: s.name):
+        tasks = by_service.get(svc.id, [])
+        if not svc.converged:
+            detail = f" — {task_problem_text(snap, tasks[0])}" if tasks else ""
+            severity = "critical" if (svc.running or 0) == 0 else "warning"
+            out.append(
+                Problem(
+                    severity,
+                    "service",
+                    svc.id,
+                    f"service {svc.name}: {svc.running}/{svc.desired} running{detail}",
+                )
+            )
+        elif tasks:
+            out.append(
+                Problem(
+                    "warning",
+                    "task",
+                    tasks[0].id,
+                    f"service {svc.name}: {task_problem_text(snap, tasks[0])}",
+                )
+            )
+        out.extend(_update_problem(svc))
+    return out
+
+
+def _update_problem(svc: Service) -> list[Problem]:
+    state = svc.update_state
+    msg = f": {svc.update_message}" if svc.update_message else ""
+    if state in ("paused", "rollback_paused"):
+        return [Problem("warning", "update", svc.id, f"service {svc.name}: {svc.update_text}{msg}")]
+    if state == "rollback_completed":
+        return [Problem("info", "update", svc.id, f"service {svc.name}: update rolled back{msg}")]
+    return []
+
+
+def problem_object_ids(snap: ClusterSnapshot) -> set[str]:
+    """IDs of every node, service and failing task with a problem (for a "problems only" filter)."""
+    ids = {p.object_id for p in problems(snap) if p.object_id}
+    for t in failing_tasks(snap):
+        ids.add(t.id)
+        ids.add(t.service_id)
+    return ids

@@ -1,0 +1,476 @@
+"""Frozen dataclasses for Swarm objects, built from Engine API dicts.
+
+Each model has ``from_api(d)`` and keeps the raw dict in ``raw`` (for the
+"inspect" view). State strings are kept lower-case as the API gives them;
+``*_text`` properties give what the docker CLI prints in its columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from swarmtui.swarm import format as fmt
+
+ApiDict = dict[str, Any]
+
+
+def _d(value: Any) -> ApiDict:
+    """A dict or {} (the API returns null for many empty maps)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _labels(value: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in _d(value).items()}
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+# --------------------------------------------------------------------------- nodes
+
+
+@dataclass(frozen=True)
+class Node:
+    """A swarm node (`docker node ls` row)."""
+
+    id: str
+    hostname: str
+    #: "manager" or "worker"
+    role: str
+    #: "ready", "down", "unknown" or "disconnected"
+    state: str
+    #: "active", "pause" or "drain"
+    availability: str
+    #: "leader", "reachable", "unreachable" (or "unknown") for managers; None for workers
+    reachability: str | None
+    engine_version: str
+    #: Status.Addr, or the host part of ManagerStatus.Addr when Status.Addr is 0.0.0.0/empty
+    address: str
+    os: str
+    arch: str
+    #: node labels (Spec.Labels, set with `docker node update --label-add`)
+    labels: dict[str, str]
+    #: engine labels (Description.Engine.Labels, from daemon.json)
+    engine_labels: dict[str, str]
+    #: Version.Index — must be sent back with any update
+    version: int
+    status_message: str
+    updated_at: datetime | None
+    created_at: datetime | None
+    spec: ApiDict = field(repr=False)
+    raw: ApiDict = field(repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, d: ApiDict) -> Node:
+        spec = _d(d.get("Spec"))
+        desc = _d(d.get("Description"))
+        status = _d(d.get("Status"))
+        mstatus = d.get("ManagerStatus")
+        reach: str | None = None
+        maddr = ""
+        if isinstance(mstatus, dict):
+            reach = "leader" if mstatus.get("Leader") else str(mstatus.get("Reachability") or "")
+            maddr = str(mstatus.get("Addr") or "")
+        addr = str(status.get("Addr") or "")
+        if (not addr or addr == "0.0.0.0") and maddr:
+            addr = maddr.rsplit(":", 1)[0]
+        platform = _d(desc.get("Platform"))
+        engine = _d(desc.get("Engine"))
+        return cls(
+            id=str(d.get("ID", "")),
+            hostname=str(desc.get("Hostname") or ""),
+            role=str(spec.get("Role") or ("manager" if reach else "worker")),
+            state=str(status.get("State") or "unknown"),
+            availability=str(spec.get("Availability") or "active"),
+            reachability=reach or None,
+            engine_version=str(engine.get("EngineVersion") or ""),
+            address=addr,
+            os=str(platform.get("OS") or ""),
+            arch=str(platform.get("Architecture") or ""),
+            labels=_labels(spec.get("Labels")),
+            engine_labels=_labels(engine.get("Labels")),
+            version=_int(_d(d.get("Version")).get("Index")) or 0,
+            status_message=str(status.get("Message") or ""),
+            updated_at=fmt.parse_ts(d.get("UpdatedAt")),
+            created_at=fmt.parse_ts(d.get("CreatedAt")),
+            spec=spec,
+            raw=d,
+        )
+
+    @property
+    def is_manager(self) -> bool:
+        """True when the node has a manager status (promoted), whatever its reachability."""
+        return self.reachability is not None or self.role == "manager"
+
+    @property
+    def is_leader(self) -> bool:
+        return self.reachability == "leader"
+
+    @property
+    def is_reachable_manager(self) -> bool:
+        """A manager that counts towards the Raft majority right now (leader or reachable)."""
+        return self.reachability in ("leader", "reachable")
+
+    @property
+    def status_text(self) -> str:
+        """STATUS column: "Ready", "Down", "Unknown", "Disconnected"."""
+        return fmt.pretty(self.state)
+
+    @property
+    def availability_text(self) -> str:
+        """AVAILABILITY column: "Active", "Pause", "Drain"."""
+        return fmt.pretty(self.availability)
+
+    @property
+    def manager_status_text(self) -> str:
+        """MANAGER STATUS column: "Leader", "Reachable", "Unreachable" or ""."""
+        return fmt.pretty(self.reachability)
+
+    @property
+    def platform_text(self) -> str:
+        """ "linux/x86_64"."""
+        return f"{self.os}/{self.arch}" if self.os or self.arch else ""
+
+    @property
+    def name(self) -> str:
+        """The name a person uses for this node (its hostname, else its ID)."""
+        return self.hostname or self.id
+
+
+# ------------------------------------------------------------------------ services
+
+SERVICE_MODES = ("replicated", "global", "replicated-job", "global-job")
+
+
+@dataclass(frozen=True)
+class Port:
+    """A published port of a service endpoint."""
+
+    target: int
+    published: int | None
+    #: "tcp", "udp" or "sctp"
+    protocol: str
+    #: "ingress" or "host"
+    mode: str
+
+    @classmethod
+    def from_api(cls, d: ApiDict) -> Port:
+        return cls(
+            target=_int(d.get("TargetPort")) or 0,
+            published=_int(d.get("PublishedPort")),
+            protocol=str(d.get("Protocol") or "tcp"),
+            mode=str(d.get("PublishMode") or "ingress"),
+        )
+
+    def as_tuple(self) -> tuple[int, int | None, str, str]:
+        return (self.target, self.published, self.protocol, self.mode)
+
+    @property
+    def text(self) -> str:
+        """ "*:8080->80/tcp" (ingress) or "8080:80/tcp (host)"."""
+        if self.mode == "ingress":
+            return f"*:{self.published}->{self.target}/{self.protocol}"
+        pub = self.published if self.published else ""
+        return f"{pub}:{self.target}/{self.protocol} (host)"
+
+
+@dataclass(frozen=True)
+class Service:
+    """A swarm service (`docker service ls` row). Counts come from ServiceStatus."""
+
+    id: str
+    name: str
+    #: "replicated", "global", "replicated-job" or "global-job"
+    mode: str
+    #: ServiceStatus.DesiredTasks (falls back to Spec replicas when status is absent)
+    desired: int | None
+    #: ServiceStatus.RunningTasks (None when the list was made without status=True)
+    running: int | None
+    completed: int | None
+    #: Spec.Mode.Replicated.Replicas (replicated only)
+    spec_replicas: int | None
+    #: ReplicatedJob.TotalCompletions (replicated-job only)
+    total_completions: int | None
+    max_per_node: int
+    #: the image without its "@sha256:…" digest
+    image: str
+    #: the image exactly as in the spec (may carry a digest)
+    image_full: str
+    ports: tuple[Port, ...]
+    #: UpdateStatus.State: "updating", "paused", "completed", "rollback_started",
+    #: "rollback_paused", "rollback_completed", or None when never updated
+    update_state: str | None
+    update_message: str
+    update_started_at: datetime | None
+    update_completed_at: datetime | None
+    #: com.docker.stack.namespace label, None outside a stack
+    stack: str | None
+    labels: dict[str, str]
+    constraints: tuple[str, ...]
+    #: network IDs (or names as given in the spec) the tasks attach to
+    networks: tuple[str, ...]
+    version: int
+    created_at: datetime | None
+    updated_at: datetime | None
+    spec: ApiDict = field(repr=False)
+    raw: ApiDict = field(repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, d: ApiDict) -> Service:
+        spec = _d(d.get("Spec"))
+        modes = _d(spec.get("Mode"))
+        tt = _d(spec.get("TaskTemplate"))
+        cs = _d(tt.get("ContainerSpec"))
+        placement = _d(tt.get("Placement"))
+        status = d.get("ServiceStatus")
+        spec_replicas: int | None = None
+        total: int | None = None
+        if "Global" in modes:
+            mode = "global"
+        elif "ReplicatedJob" in modes:
+            mode = "replicated-job"
+            rj = _d(modes.get("ReplicatedJob"))
+            total = _int(rj.get("TotalCompletions"))
+            spec_replicas = _int(rj.get("MaxConcurrent"))
+        elif "GlobalJob" in modes:
+            mode = "global-job"
+        else:
+            mode = "replicated"
+            spec_replicas = _int(_d(modes.get("Replicated")).get("Replicas"))
+            if spec_replicas is None:
+                spec_replicas = 1
+        if isinstance(status, dict):
+            running: int | None = _int(status.get("RunningTasks")) or 0
+            desired: int | None = _int(status.get("DesiredTasks")) or 0
+            completed: int | None = _int(status.get("CompletedTasks")) or 0
+        else:
+            running = completed = None
+            desired = spec_replicas if mode == "replicated" else None
+        endpoint = _d(d.get("Endpoint"))
+        ports_src = endpoint.get("Ports") or _d(spec.get("EndpointSpec")).get("Ports") or []
+        ports = tuple(Port.from_api(p) for p in ports_src if isinstance(p, dict))
+        us = _d(d.get("UpdateStatus"))
+        labels = _labels(spec.get("Labels"))
+        nets_src = tt.get("Networks") or spec.get("Networks") or []
+        networks = tuple(
+            str(n.get("Target")) for n in nets_src if isinstance(n, dict) and n.get("Target")
+        )
+        image_full = str(cs.get("Image") or "")
+        return cls(
+            id=str(d.get("ID", "")),
+            name=str(spec.get("Name") or ""),
+            mode=mode,
+            desired=desired,
+            running=running,
+            completed=completed,
+            spec_replicas=spec_replicas,
+            total_completions=total,
+            max_per_node=_int(placement.get("MaxReplicas")) or 0,
+            image=fmt.strip_digest(image_full),
+            image_full=image_full,
+            ports=ports,
+            update_state=str(us["State"]) if us.get("State") else None,
+            update_message=str(us.get("Message") or ""),
+            update_started_at=fmt.parse_ts(us.get("StartedAt")),
+            update_completed_at=fmt.parse_ts(us.get("CompletedAt")),
+            stack=labels.get("com.docker.stack.namespace"),
+            labels=labels,
+            constraints=tuple(str(c) for c in placement.get("Constraints") or []),
+            networks=networks,
+            version=_int(_d(d.get("Version")).get("Index")) or 0,
+            created_at=fmt.parse_ts(d.get("CreatedAt")),
+            updated_at=fmt.parse_ts(d.get("UpdatedAt")),
+            spec=spec,
+            raw=d,
+        )
+
+    @property
+    def is_job(self) -> bool:
+        return self.mode.endswith("-job")
+
+    @property
+    def replicas_text(self) -> str:
+        """REPLICAS column exactly as `docker service ls`: "2/3", "3/3 (max 1 per node)"…"""
+        return fmt.replicas_text(
+            self.mode,
+            self.running,
+            self.desired,
+            completed=self.completed,
+            total_completions=self.total_completions,
+            max_per_node=self.max_per_node,
+        )
+
+    @property
+    def ports_text(self) -> str:
+        """PORTS column as `docker service ls`: "*:8080->80/tcp" (ingress ports only)."""
+        return fmt.ports_text(p.as_tuple() for p in self.ports)
+
+    @property
+    def converged(self) -> bool:
+        """Running tasks equal desired (jobs: never "unconverged" once they ran)."""
+        if self.running is None or self.desired is None:
+            return True
+        if self.is_job:
+            return True
+        return self.running >= self.desired
+
+    @property
+    def update_text(self) -> str:
+        """ "updating", "paused", "rolled back", "completed", "rollback started"… or ""."""
+        names = {
+            "rollback_started": "rolling back",
+            "rollback_paused": "rollback paused",
+            "rollback_completed": "rolled back",
+        }
+        if not self.update_state:
+            return ""
+        return names.get(self.update_state, self.update_state)
+
+
+# --------------------------------------------------------------------------- tasks
+
+#: Task states in lifecycle order (the engine's TaskState enum).
+TASK_STATES = (
+    "new",
+    "allocated",
+    "pending",
+    "assigned",
+    "accepted",
+    "preparing",
+    "ready",
+    "starting",
+    "running",
+    "complete",
+    "shutdown",
+    "failed",
+    "rejected",
+    "remove",
+    "orphaned",
+)
+TERMINAL_STATES = frozenset({"complete", "shutdown", "failed", "rejected", "remove", "orphaned"})
+#: States that mean "not yet on a node": scheduling may be stuck here (e.g. "no suitable node").
+UNSCHEDULED_STATES = frozenset({"new", "allocated", "pending"})
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task (`docker service ps` row). Its name needs the service name: see state.task_name."""
+
+    id: str
+    service_id: str
+    #: slot number for replicated services; None for global ones (which use node_id)
+    slot: int | None
+    node_id: str | None
+    desired_state: str
+    state: str
+    #: Status.Timestamp — when the task entered `state` (the CLI's "… ago")
+    timestamp: datetime | None
+    message: str
+    error: str
+    exit_code: int | None
+    container_id: str | None
+    image: str
+    version: int
+    created_at: datetime | None
+    raw: ApiDict = field(repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, d: ApiDict) -> Task:
+        status = _d(d.get("Status"))
+        cstatus = _d(status.get("ContainerStatus"))
+        cs = _d(_d(d.get("Spec")).get("ContainerSpec"))
+        slot = _int(d.get("Slot"))
+        return cls(
+            id=str(d.get("ID", "")),
+            service_id=str(d.get("ServiceID") or ""),
+            slot=slot or None,
+            node_id=str(d["NodeID"]) if d.get("NodeID") else None,
+            desired_state=str(d.get("DesiredState") or ""),
+            state=str(status.get("State") or ""),
+            timestamp=fmt.parse_ts(status.get("Timestamp")),
+            message=str(status.get("Message") or ""),
+            error=str(status.get("Err") or ""),
+            exit_code=_int(cstatus.get("ExitCode")) if cstatus else None,
+            container_id=str(cstatus["ContainerID"]) if cstatus.get("ContainerID") else None,
+            image=fmt.strip_digest(str(cs.get("Image") or "")),
+            version=_int(_d(d.get("Version")).get("Index")) or 0,
+            created_at=fmt.parse_ts(d.get("CreatedAt")),
+            raw=d,
+        )
+
+    @property
+    def slot_key(self) -> tuple[str, str]:
+        """(service id, slot or node id): tasks with the same key replace one another."""
+        return (self.service_id, str(self.slot) if self.slot else (self.node_id or ""))
+
+    @property
+    def desired_text(self) -> str:
+        """DESIRED STATE column: "Running", "Shutdown", "Ready"."""
+        return fmt.pretty(self.desired_state)
+
+    def current_state_text(self, now: datetime | None = None) -> str:
+        """CURRENT STATE column: "Running 5 seconds ago"."""
+        return fmt.current_state(self.state, self.timestamp, now)
+
+    @property
+    def is_running(self) -> bool:
+        return self.state == "running"
+
+    @property
+    def wants_running(self) -> bool:
+        """The orchestrator wants this task up (desired running, or ready during a restart)."""
+        return self.desired_state in ("running", "ready")
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+
+# ------------------------------------------------------------------------ networks
+
+
+@dataclass(frozen=True)
+class Network:
+    """A network as listed by a manager (`docker network ls`: local and swarm scope)."""
+
+    id: str
+    name: str
+    driver: str
+    #: "swarm", "local" or "global"
+    scope: str
+    attachable: bool
+    #: overlay with the "encrypted" driver option (IPsec between nodes)
+    encrypted: bool
+    internal: bool
+    ingress: bool
+    subnets: tuple[str, ...]
+    labels: dict[str, str]
+    created_at: datetime | None
+    raw: ApiDict = field(repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, d: ApiDict) -> Network:
+        options = _d(d.get("Options"))
+        ipam = _d(d.get("IPAM"))
+        subnets = tuple(
+            str(c["Subnet"])
+            for c in ipam.get("Config") or []
+            if isinstance(c, dict) and c.get("Subnet")
+        )
+        return cls(
+            id=str(d.get("Id") or d.get("ID") or ""),
+            name=str(d.get("Name") or ""),
+            driver=str(d.get("Driver") or ""),
+            scope=str(d.get("Scope") or ""),
+            attachable=bool(d.get("Attachable")),
+            encrypted="encrypted" in options,
+            internal=bool(d.get("Internal")),
+            ingress=bool(d.get("Ingress")),
+            subnets=subnets,
+            labels=_labels(d.get("Labels")),
+            created_at=fmt.parse_ts(d.get("Created")),
+            raw=d,
+        )

@@ -1,0 +1,314 @@
+"""ClusterSnapshot: one consistent-enough picture of the swarm, as seen from one manager.
+
+A snapshot is immutable: a refresh builds a new one (see `fetch.fetch_snapshot`,
+`fetch.fetch_kind`, or `ClusterSnapshot.with_kind`). Lookups and indexes are
+computed once per snapshot on first use.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from swarmtui.swarm import format as fmt
+from swarmtui.swarm.models import ApiDict, Network, Node, Service, Task
+from swarmtui.swarm.secrets import redact_obj
+
+KINDS = ("nodes", "services", "tasks", "networks")
+
+
+@dataclass(frozen=True)
+class ClusterSnapshot:
+    """Everything the panes show, keyed by Docker ID.
+
+    ``local_state``/``is_manager`` say whether lists could be made at all: on a
+    worker or outside a swarm the dicts are empty and ``message`` explains why.
+    """
+
+    nodes: Mapping[str, Node] = field(default_factory=dict)
+    services: Mapping[str, Service] = field(default_factory=dict)
+    tasks: Mapping[str, Task] = field(default_factory=dict)
+    networks: Mapping[str, Network] = field(default_factory=dict)
+    #: GET /info, secrets redacted (Swarm.NodeID, LocalNodeState, ControlAvailable, …)
+    info: ApiDict = field(default_factory=dict, repr=False)
+    #: GET /swarm (inspect) WITHOUT JoinTokens; {} when not a manager
+    swarm: ApiDict = field(default_factory=dict, repr=False)
+    taken_at: datetime = field(default_factory=fmt.now_utc)
+    #: per kind, when it was last listed
+    kind_taken_at: Mapping[str, datetime] = field(default_factory=dict)
+    #: a plain-words reason the lists are empty (worker, not in a swarm, locked…), else None
+    message: str | None = None
+
+    # ----------------------------------------------------------- construction
+
+    @classmethod
+    def from_api(
+        cls,
+        *,
+        nodes: Iterable[ApiDict] = (),
+        services: Iterable[ApiDict] = (),
+        tasks: Iterable[ApiDict] = (),
+        networks: Iterable[ApiDict] = (),
+        info: ApiDict | None = None,
+        swarm: ApiDict | None = None,
+        taken_at: datetime | None = None,
+        message: str | None = None,
+    ) -> ClusterSnapshot:
+        """Build a snapshot from API-shaped dicts (also handy for tests of pure logic)."""
+        at = taken_at or fmt.now_utc()
+        return cls(
+            nodes=build_kind("nodes", nodes),
+            services=build_kind("services", services),
+            tasks=build_kind("tasks", tasks),
+            networks=build_kind("networks", networks),
+            info=redact_obj(info or {}),
+            swarm=redact_obj(swarm or {}),
+            taken_at=at,
+            kind_taken_at={k: at for k in KINDS},
+            message=message,
+        )
+
+    def with_kind(
+        self, kind: str, objects: Mapping[str, Any], at: datetime | None = None
+    ) -> ClusterSnapshot:
+        """A new snapshot with one kind replaced (objects already built, keyed by ID)."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+        at = at or fmt.now_utc()
+        stamps = dict(self.kind_taken_at)
+        stamps[kind] = at
+        changes: dict[str, Any] = {kind: objects, "kind_taken_at": stamps, "taken_at": at}
+        return replace(self, **changes)
+
+    # ------------------------------------------------------------- engine facts
+
+    @property
+    def _swarm_info(self) -> ApiDict:
+        v = self.info.get("Swarm")
+        return v if isinstance(v, dict) else {}
+
+    @property
+    def local_node_id(self) -> str:
+        """ID of the node this snapshot was taken through ("" outside a swarm)."""
+        return str(self._swarm_info.get("NodeID") or "")
+
+    @property
+    def local_state(self) -> str:
+        """LocalNodeState: "active", "inactive", "pending", "error" or "locked"."""
+        return str(self._swarm_info.get("LocalNodeState") or "inactive")
+
+    @property
+    def in_swarm(self) -> bool:
+        return self.local_state == "active"
+
+    @property
+    def is_manager(self) -> bool:
+        """ControlAvailable: the engine we talk to is a manager (lists are possible)."""
+        return bool(self._swarm_info.get("ControlAvailable"))
+
+    @property
+    def remote_managers(self) -> list[str]:
+        """Manager addresses ("host:2377") the engine knows of — where to reconnect/fail over."""
+        rm = self._swarm_info.get("RemoteManagers") or []
+        return [str(m.get("Addr")) for m in rm if isinstance(m, dict) and m.get("Addr")]
+
+    @property
+    def cluster_id(self) -> str:
+        return str(self.swarm.get("ID") or _dict(self._swarm_info.get("Cluster")).get("ID") or "")
+
+    @property
+    def cluster_name(self) -> str:
+        """Swarm spec name (almost always "default")."""
+        spec = _dict(self.swarm.get("Spec")) or _dict(
+            _dict(self._swarm_info.get("Cluster")).get("Spec")
+        )
+        return str(spec.get("Name") or "")
+
+    @property
+    def autolock(self) -> bool:
+        spec = _dict(self.swarm.get("Spec")) or _dict(
+            _dict(self._swarm_info.get("Cluster")).get("Spec")
+        )
+        return bool(_dict(spec.get("EncryptionConfig")).get("AutoLockManagers"))
+
+    @property
+    def engine_name(self) -> str:
+        """Hostname of the engine we talk to (/info Name)."""
+        return str(self.info.get("Name") or "")
+
+    @property
+    def engine_version(self) -> str:
+        return str(self.info.get("ServerVersion") or "")
+
+    # ---------------------------------------------------------------- lookups
+
+    @cached_property
+    def _tasks_by_service(self) -> dict[str, list[Task]]:
+        out: dict[str, list[Task]] = defaultdict(list)
+        for t in self.tasks.values():
+            out[t.service_id].append(t)
+        return dict(out)
+
+    @cached_property
+    def _tasks_by_node(self) -> dict[str, list[Task]]:
+        out: dict[str, list[Task]] = defaultdict(list)
+        for t in self.tasks.values():
+            if t.node_id:
+                out[t.node_id].append(t)
+        return dict(out)
+
+    @cached_property
+    def _services_by_name(self) -> dict[str, Service]:
+        return {s.name: s for s in self.services.values()}
+
+    @cached_property
+    def _nodes_by_hostname(self) -> dict[str, Node]:
+        return {n.hostname: n for n in self.nodes.values()}
+
+    def tasks_of_service(self, service_id: str) -> list[Task]:
+        """All tasks (history included) of a service, newest first."""
+        return sorted(self._tasks_by_service.get(service_id, []), key=_task_order)
+
+    def tasks_of_node(self, node_id: str) -> list[Task]:
+        """All tasks assigned to a node (history included), newest first."""
+        return sorted(self._tasks_by_node.get(node_id, []), key=_task_order)
+
+    def running_tasks_on_node(self, node_id: str) -> list[Task]:
+        """Tasks in state running on the node whose desired state is still running."""
+        return [t for t in self._tasks_by_node.get(node_id, []) if t.is_running and t.wants_running]
+
+    def running_count(self, node_id: str) -> int:
+        """Count for the nodes pane "running tasks" column."""
+        return len(self.running_tasks_on_node(node_id))
+
+    def service_by_name(self, name: str) -> Service | None:
+        return self._services_by_name.get(name)
+
+    def node_by_hostname(self, hostname: str) -> Node | None:
+        return self._nodes_by_hostname.get(hostname)
+
+    def find_node(self, ref: str) -> Node | None:
+        """A node by ID, hostname, or unique ID prefix."""
+        if ref in self.nodes:
+            return self.nodes[ref]
+        by_name = self._nodes_by_hostname.get(ref)
+        if by_name:
+            return by_name
+        hits = [n for i, n in self.nodes.items() if i.startswith(ref)]
+        return hits[0] if len(hits) == 1 else None
+
+    def find_service(self, ref: str) -> Service | None:
+        """A service by ID, name, or unique ID prefix."""
+        if ref in self.services:
+            return self.services[ref]
+        by_name = self._services_by_name.get(ref)
+        if by_name:
+            return by_name
+        hits = [s for i, s in self.services.items() if i.startswith(ref)]
+        return hits[0] if len(hits) == 1 else None
+
+    def service_name(self, task: Task) -> str:
+        """Name of the task's service ("" if the service is gone)."""
+        svc = self.services.get(task.service_id)
+        return svc.name if svc else ""
+
+    def node_hostname(self, node_id: str | None) -> str:
+        """Hostname of a node ("" when unassigned; the ID when the node is unknown)."""
+        if not node_id:
+            return ""
+        node = self.nodes.get(node_id)
+        return node.hostname if node else node_id
+
+    def task_name(self, task: Task) -> str:
+        """`docker service ps` NAME: "web.2" / "glob.<node id>" (no history "\\_" prefix)."""
+        return fmt.task_name(
+            self.service_name(task) or task.service_id[:12], task.slot, task.node_id
+        )
+
+    def current_tasks(self, service_id: str) -> list[Task]:
+        """The newest task of each slot of a service (what `docker service ps` lists unindented)."""
+        newest: dict[tuple[str, str], Task] = {}
+        for t in self._tasks_by_service.get(service_id, []):
+            cur = newest.get(t.slot_key)
+            if cur is None or _task_order(t) < _task_order(cur):
+                newest[t.slot_key] = t
+        return sorted(newest.values(), key=lambda t: (t.slot or 0, t.node_id or ""))
+
+    @cached_property
+    def current_task_ids(self) -> frozenset[str]:
+        """IDs of the newest task of every slot (the others are history, shown "\\_" by the CLI)."""
+        newest: dict[tuple[str, str], Task] = {}
+        for t in self.tasks.values():
+            cur = newest.get(t.slot_key)
+            if cur is None or _task_order(t) < _task_order(cur):
+                newest[t.slot_key] = t
+        return frozenset(t.id for t in newest.values())
+
+    def is_current(self, task: Task) -> bool:
+        """True when no newer task replaced this one in its slot."""
+        return task.id in self.current_task_ids
+
+    # ---------------------------------------------------------- aggregations
+
+    @cached_property
+    def managers(self) -> list[Node]:
+        return [n for n in self.nodes.values() if n.is_manager]
+
+    @cached_property
+    def leader(self) -> Node | None:
+        return next((n for n in self.nodes.values() if n.is_leader), None)
+
+    @cached_property
+    def stacks(self) -> dict[str, list[Service]]:
+        """Services grouped by their com.docker.stack.namespace label, names sorted."""
+        out: dict[str, list[Service]] = defaultdict(list)
+        for s in self.services.values():
+            if s.stack:
+                out[s.stack].append(s)
+        return {k: sorted(v, key=lambda s: s.name) for k, v in sorted(out.items())}
+
+    @cached_property
+    def services_on_network(self) -> dict[str, list[Service]]:
+        """Network ID → services whose tasks attach to it (spec networks and endpoint VIPs)."""
+        by_name = {n.name: n.id for n in self.networks.values()}
+        out: dict[str, list[Service]] = defaultdict(list)
+        for s in self.services.values():
+            ids = {by_name.get(n, n) for n in s.networks}
+            for vip in _dict(s.raw.get("Endpoint")).get("VirtualIPs") or []:
+                if isinstance(vip, dict) and vip.get("NetworkID"):
+                    ids.add(str(vip["NetworkID"]))
+            for nid in ids:
+                out[nid].append(s)
+        return {k: sorted(v, key=lambda s: s.name) for k, v in out.items()}
+
+
+def _dict(v: Any) -> ApiDict:
+    return v if isinstance(v, dict) else {}
+
+
+def _task_order(t: Task) -> tuple[float, int]:
+    """Sort key: newest first (creation time, then version index)."""
+    ts = t.created_at.timestamp() if t.created_at else 0.0
+    return (-ts, -t.version)
+
+
+_BUILDERS: dict[str, Any] = {
+    "nodes": Node.from_api,
+    "services": Service.from_api,
+    "tasks": Task.from_api,
+    "networks": Network.from_api,
+}
+
+
+def build_kind(kind: str, items: Iterable[ApiDict]) -> dict[str, Any]:
+    """Build models of one kind from API dicts, keyed by ID."""
+    builder = _BUILDERS[kind]
+    out: dict[str, Any] = {}
+    for d in items:
+        obj = builder(d)
+        out[obj.id] = obj
+    return out
