@@ -18,7 +18,9 @@ def _lab_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         help="lab name (1-8 lowercase letters/digits); labs with different names coexist",
     )
     labsub = lab.add_subparsers(dest="lab_cmd")
-    up = labsub.add_parser("up", help="bring up N hosts, in a swarm by default")
+    name_too = argparse.ArgumentParser(add_help=False)
+    name_too.add_argument("--name", default=argparse.SUPPRESS, help="lab name (as above)")
+    up = labsub.add_parser("up", parents=[name_too], help="bring up N hosts, in a swarm by default")
     up.add_argument("--nodes", type=int, default=3, help="number of hosts (default 3)")
     up.add_argument(
         "--managers",
@@ -32,9 +34,31 @@ def _lab_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         default=True,
         help="initialise a swarm on node1 and join the others (default: yes)",
     )
-    labsub.add_parser("down", help="remove the lab: processes, namespaces, bridge, rules, data")
-    labsub.add_parser("status", help="show the lab's hosts and their swarm state")
-    labsub.add_parser("ssh-config", help="print the path of the lab's ssh_config (for ssh -F)")
+    labsub.add_parser(
+        "down",
+        parents=[name_too],
+        help="remove the lab: processes, namespaces, bridge, rules, data",
+    )
+    labsub.add_parser(
+        "status", parents=[name_too], help="show the lab's hosts and their swarm state"
+    )
+    labsub.add_parser(
+        "ssh-config", parents=[name_too], help="print the path of the lab's ssh_config (for ssh -F)"
+    )
+    for verb, text in (("stop", "break"), ("start", "repair")):
+        fault = labsub.add_parser(
+            verb,
+            parents=[name_too],
+            help=f"{text} a host on purpose, to practise triage: its dockerd, sshd or link",
+        )
+        fault.add_argument("host", help="node1, node2, …")
+        fault.add_argument(
+            "part",
+            nargs="?",
+            choices=["dockerd", "sshd", "link"],
+            default="dockerd",
+            help=f"what to {verb} (default dockerd)",
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,6 +153,19 @@ def run_lab(args: argparse.Namespace) -> int:
                 print(f"lab {lab.name!r} is not up: run `swarmtui lab up`", file=sys.stderr)
                 return 1
             print(lab.ssh_config)
+            return 0
+        if cmd in ("stop", "start"):
+            if not lab.is_up():
+                print(f"lab {lab.name!r} is not up: run `swarmtui lab up`", file=sys.stderr)
+                return 1
+            up = cmd == "start"
+            if args.part == "dockerd":
+                (lab.start_dockerd if up else lab.stop_dockerd)(args.host)
+            elif args.part == "sshd":
+                (lab.start_sshd if up else lab.stop_sshd)(args.host)
+            else:
+                lab.set_link(args.host, up)
+            print(f"{args.host}: {args.part} {'started' if up else 'stopped'}")
             return 0
         if cmd == "status":
             if not lab.hosts:

@@ -200,3 +200,19 @@ def test_missing_sshd_names_the_package(tmp_path: Path) -> None:
     assert "apt-get install" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "labs" / "nossh").exists()
+
+
+def test_cli_stop_and_start_a_host_is_a_real_fault(make_lab) -> None:  # type: ignore[no-untyped-def]
+    lab = make_lab(nodes=2, managers=1)
+    env = {**os.environ, "SWARMTUI_LAB_DIR": str(lab.dir.parent)}
+
+    def node2_status() -> str:
+        out = lab.ssh("node1", ["docker", "node", "ls", "--format", "{{.Hostname}} {{.Status}}"])
+        return dict(line.split() for line in out.splitlines())["node2"]
+
+    proc = _run_cli("lab", "stop", "node2", "--name", lab.name, env=env)
+    assert proc.returncode == 0, proc.stderr
+    wait_for("node2 to be Down", lambda: node2_status() == "Down", timeout=40)
+    proc = _run_cli("lab", "start", "node2", "dockerd", "--name", lab.name, env=env)
+    assert proc.returncode == 0, proc.stderr
+    wait_for("node2 to be Ready again", lambda: node2_status() == "Ready", timeout=40)
