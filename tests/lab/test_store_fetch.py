@@ -1,0 +1,252 @@
+"""fetch_snapshot against the lab over real SSH, checked field by field with the docker CLI."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import docker
+import pytest
+
+from swarmtui.lab import Lab
+from swarmtui.swarm import format as fmt
+from swarmtui.swarm import health
+from swarmtui.swarm.events import EventWatcher
+from swarmtui.swarm.fetch import fetch_kind, fetch_snapshot
+from swarmtui.swarm.state import ClusterSnapshot
+from tests.waiting import wait_for
+
+SERVICES = {
+    "dweb": "--replicas 2 -p 18080:80 --label team=a busybox:latest sleep 1d",
+    "dbad": "--replicas 2 busybox:latest sh -c 'exit 3'",
+    "dglob": "--mode global busybox:latest sleep 1d",
+    "dpend": "--constraint node.labels.nowhere==1 busybox:latest sleep 1d",
+}
+
+
+@pytest.fixture
+def services(lab: Lab) -> Iterator[list[str]]:
+    for name, args in SERVICES.items():
+        lab.ssh("node1", f"docker service create -d --no-resolve-image --name {name} {args}")
+    lab.ssh("node1", "docker network create -d overlay --attachable --opt encrypted dnet1")
+    try:
+        yield list(SERVICES)
+    finally:
+        lab.ssh("node1", "docker service rm " + " ".join(SERVICES), check=False)
+        lab.ssh("node1", "docker network rm dnet1", check=False)
+
+
+@pytest.fixture
+def api(lab: Lab, ssh_forward: Callable[[Lab, str], Any]) -> Iterator[Any]:
+    client = docker.APIClient(base_url=ssh_forward(lab, "node1").base_url, version="auto")
+    yield client
+    client.close()
+
+
+def _rows(text: str) -> list[list[str]]:
+    return [line.split("\t") for line in text.splitlines() if line.strip()]
+
+
+def _age_ok(ours_ts: Any, cli_text: str, cli_time: float) -> bool:
+    """The CLI's "Running 5 seconds ago" matches ours computed at about the CLI's moment."""
+    from datetime import UTC, datetime
+
+    base = datetime.fromtimestamp(cli_time, UTC)
+    state_word = cli_text.split(" ", 1)[0]
+    candidates = {
+        fmt.current_state(state_word.lower(), ours_ts, base + timedelta(seconds=d))
+        for d in (-2, -1, 0, 1, 2)
+    }
+    return cli_text in candidates
+
+
+def _compare(lab: Lab, snap: ClusterSnapshot, names: list[str]) -> list[str]:
+    diffs: list[str] = []
+    # nodes
+    cli_nodes = _rows(
+        lab.ssh(
+            "node1",
+            "docker node ls --format "
+            "'{{.ID}}\t{{.Hostname}}\t{{.Status}}\t{{.Availability}}\t"
+            "{{.ManagerStatus}}\t{{.EngineVersion}}'",
+        )
+    )
+    if len(cli_nodes) != len(snap.nodes):
+        diffs.append(f"node count {len(snap.nodes)} != CLI {len(cli_nodes)}")
+    for nid, host, status, avail, mstatus, ever in cli_nodes:
+        n = snap.nodes.get(nid)
+        ours = (
+            (
+                n.hostname,
+                n.status_text,
+                n.availability_text,
+                n.manager_status_text,
+                n.engine_version,
+            )
+            if n
+            else None
+        )
+        if ours != (host, status, avail, mstatus, ever):
+            diffs.append(f"node {host}: ours {ours} CLI {(host, status, avail, mstatus, ever)}")
+    # services
+    cli_svcs = _rows(
+        lab.ssh(
+            "node1",
+            "docker service ls --format "
+            "'{{.ID}}\t{{.Name}}\t{{.Mode}}\t{{.Replicas}}\t{{.Image}}\t{{.Ports}}'",
+        )
+    )
+    if len(cli_svcs) != len(snap.services):
+        diffs.append(f"service count {len(snap.services)} != CLI {len(cli_svcs)}")
+    for row in cli_svcs:
+        row += [""] * (6 - len(row))
+        sid, name, mode, replicas, image, ports = row
+        s = snap.find_service(sid)
+        ours = (s.name, s.mode, s.replicas_text, s.image, s.ports_text) if s else None
+        if ours != (name, mode, replicas, image, ports):
+            diffs.append(f"service {name}: ours {ours} CLI {(name, mode, replicas, image, ports)}")
+    # tasks (history included, as `docker service ps` lists them)
+    t0 = time.time()
+    cli_tasks = _rows(
+        lab.ssh(
+            "node1",
+            "docker service ps --no-trunc --format "
+            "'{{.ID}}\t{{.Name}}\t{{.Node}}\t{{.DesiredState}}\t{{.CurrentState}}\t"
+            "{{.Error}}' " + " ".join(names),
+        )
+    )
+    t1 = time.time()
+    ours_ids = {
+        t.id for n in names if (s := snap.find_service(n)) for t in snap.tasks_of_service(s.id)
+    }
+    if {r[0] for r in cli_tasks} != ours_ids:
+        diffs.append(
+            f"task ids differ: only CLI {sorted({r[0] for r in cli_tasks} - ours_ids)}, "
+            f"only ours {sorted(ours_ids - {r[0] for r in cli_tasks})}"
+        )
+    for row in cli_tasks:
+        row += [""] * (6 - len(row))
+        tid, name, node, desired, current, error = row
+        t = snap.tasks.get(tid)
+        if t is None:
+            continue
+        # with --format the CLI prints the plain name (no "\\_" history marker) and the
+        # error in double quotes
+        ours = (snap.task_name(t), snap.node_hostname(t.node_id), t.desired_text, t.error)
+        theirs = (name.strip(), node, desired, error.removeprefix('"').removesuffix('"'))
+        if ours != theirs:
+            diffs.append(f"task {tid}: ours {ours} CLI {theirs}")
+        if not _age_ok(t.timestamp, current, (t0 + t1) / 2):
+            diffs.append(f"task {tid}: ours {t.current_state_text()} CLI {current}")
+    # networks
+    cli_nets = _rows(
+        lab.ssh(
+            "node1",
+            "docker network ls --no-trunc --format '{{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}'",
+        )
+    )
+    ours_nets = {(n.id, n.name, n.driver, n.scope) for n in snap.networks.values()}
+    if {tuple(r) for r in cli_nets} != ours_nets:
+        diffs.append(f"networks: ours {sorted(ours_nets)} CLI {sorted(map(tuple, cli_nets))}")
+    return diffs
+
+
+def test_snapshot_agrees_with_the_cli(lab: Lab, api: Any, services: list[str]) -> None:
+    # let the broken service fail at least once and everything else start
+    def settled() -> ClusterSnapshot | None:
+        s = fetch_snapshot(api)
+        web, glob = s.find_service("dweb"), s.find_service("dglob")
+        bad = s.find_service("dbad")
+        ok = (
+            web
+            and web.running == 2
+            and glob
+            and glob.running == 3
+            and bad
+            and any(t.state == "failed" for t in s.tasks_of_service(bad.id))
+        )
+        return s if ok else None
+
+    wait_for("services to start and dbad to fail once", settled, 60)
+    last: list[str] = []
+
+    def agrees() -> bool:
+        nonlocal last
+        last = _compare(lab, fetch_snapshot(api), services)
+        return not last
+
+    try:
+        wait_for("the snapshot to agree with the CLI", agrees, 40, interval=0.5)
+    except AssertionError:
+        pytest.fail("snapshot differs from the CLI:\n" + "\n".join(last))
+
+    snap = fetch_snapshot(api)
+    assert snap.is_manager and snap.in_swarm and snap.leader and snap.leader.hostname == "node1"
+    assert "JoinTokens" not in snap.swarm
+    net = next(n for n in snap.networks.values() if n.name == "dnet1")
+    assert net.encrypted and net.attachable and net.scope == "swarm" and net.subnets
+    web = snap.find_service("dweb")
+    assert web and web.labels == {"team": "a"}
+    # the broken service is in the health problems with its task error, without any key pressed
+    texts = [p.text for p in health.problems(snap)]
+    assert any(t.startswith("service dbad: ") and "non-zero exit (3)" in t for t in texts), texts
+    assert any(
+        t.startswith("service dpend: 0/1 running") and "no suitable node" in t for t in texts
+    )
+    assert health.summarize(snap).failing_tasks >= 2
+
+
+def test_fetch_kind_relists_one_kind(lab: Lab, api: Any) -> None:
+    snap = fetch_snapshot(api)
+    lab.ssh("node1", "docker node update --label-add dkind=1 node2")
+    try:
+        again = fetch_kind(api, "nodes", snap)
+        assert again.node_by_hostname("node2").labels.get("dkind") == "1"  # type: ignore[union-attr]
+        assert again.tasks is snap.tasks and again.services is snap.services
+        assert again.kind_taken_at["nodes"] > snap.kind_taken_at["nodes"]
+    finally:
+        lab.ssh("node1", "docker node update --label-rm dkind node2")
+
+
+def test_worker_gives_a_snapshot_that_says_so(
+    lab: Lab, ssh_forward: Callable[[Lab, str], Any]
+) -> None:
+    client = docker.APIClient(base_url=ssh_forward(lab, "node2").base_url, version="auto")
+    try:
+        snap = fetch_snapshot(client)
+    finally:
+        client.close()
+    assert snap.in_swarm and not snap.is_manager and not snap.nodes
+    assert snap.message and "worker" in snap.message and "100.64." in snap.message
+
+
+def test_events_arrive_for_a_cli_scale_and_close_stops_the_thread(lab: Lab, api: Any) -> None:
+    lab.ssh(
+        "node1", "docker service create -d --no-resolve-image --name devt busybox:latest sleep 1d"
+    )
+    kinds: list[str] = []
+    ended: list[BaseException | None] = []
+    got = threading.Event()
+
+    def on_event(kind: str) -> None:
+        kinds.append(kind)
+        if kind == "services":
+            got.set()
+
+    watcher = EventWatcher(api, on_event=on_event, on_end=ended.append).start()
+    try:
+        assert watcher.wait_ready(10)
+        t0 = time.monotonic()
+        lab.ssh("node1", "docker service scale -d devt=2")
+        assert got.wait(10), f"no service event; saw {kinds}"
+        print(f"service event {time.monotonic() - t0:.3f} s after the CLI scale returned")
+    finally:
+        watcher.close()
+        lab.ssh("node1", "docker service rm devt", check=False)
+    wait_for("the watcher thread to end", lambda: not watcher.alive, 5)
+    assert ended == []  # closed by us: no on_end
+    snap = fetch_snapshot(api)
+    assert snap.find_service("devt") is None
