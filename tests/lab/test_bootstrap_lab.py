@@ -1,0 +1,172 @@
+"""Bootstrapping a real lab host into the swarm over real SSH (issue 6).
+
+The host is reached with asyncssh, host key checked against the lab's known_hosts; the
+manager's API over a real OpenSSH forward. The docker CLI on node1 is the oracle.
+Every test also checks that no join token reached the log it wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncssh
+import docker
+import pytest
+
+from swarmtui.bootstrap import ApplyEvent, HostBootstrap, SshRunner, export_script
+from swarmtui.lab import Lab
+from tests.waiting import wait_for
+
+SECRET_PREFIXES = ("SWMTKN", "SWMKEY")
+
+
+@pytest.fixture
+def log_file(tmp_path: Path) -> Iterator[Path]:
+    """Everything logged during the test (DEBUG, every logger) goes to a file, checked
+    afterwards for secrets."""
+    path = tmp_path / "swarmtui-test.log"
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.setLevel(logging.DEBUG)
+    root.addHandler(handler)
+    try:
+        yield path
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+        root.setLevel(old_level)
+        text = path.read_text(errors="replace")
+        assert text, "nothing was logged: the leak check would be vacuous"
+        for prefix in SECRET_PREFIXES:
+            assert prefix not in text, f"a secret ({prefix}…) reached the log"
+
+
+async def connect(lab: Lab, host: str) -> asyncssh.SSHClientConnection:
+    return await asyncssh.connect(lab.host(host).address, username="root",
+                                  known_hosts=str(lab.known_hosts),
+                                  client_keys=[str(lab.client_key)])
+
+
+@pytest.fixture
+def four(make_lab, ssh_forward) -> Iterator[tuple[Lab, docker.APIClient]]:  # type: ignore[no-untyped-def]
+    lab = make_lab(nodes=4, managers=1, members=3)
+    api = docker.APIClient(base_url=ssh_forward(lab, "node1").base_url, version="auto")
+    try:
+        yield lab, api
+    finally:
+        api.close()
+
+
+def node_rows(lab: Lab) -> dict[str, str]:
+    out = lab.ssh("node1", ["docker", "node", "ls", "--format", "{{.Hostname}} {{.Status}}"])
+    return dict(line.split(maxsplit=1) for line in out.splitlines() if line.strip())
+
+
+async def test_bootstrap_node4_joins_and_a_second_run_finds_nothing_to_do(
+        four: tuple[Lab, docker.APIClient], log_file: Path) -> None:
+    lab, api = four
+    async with await connect(lab, "node4") as conn:
+        boot = HostBootstrap(SshRunner(conn), api, host="node4")
+        facts = await boot.probe()
+        status = {c.name: c for c in facts.checks}
+        assert status["docker-installed"].status == "pass"
+        assert status["docker-daemon"].status == "pass"
+        assert status["firewall-ports"].status == "pass"
+        assert status["manager-reachable"].status == "pass"
+        assert lab.host("node1").address in status["manager-reachable"].reason
+        assert status["swarm"].reason == "not in a swarm yet"
+        assert facts.advertise_addr == lab.host("node4").address
+        fails = [c for c in facts.checks if c.status != "pass"]
+        assert not fails, fails
+
+        plan = boot.plan()
+        install = plan.step("install-docker")
+        assert install is not None and install.satisfied and not install.pending
+        assert [s.key for s in plan.pending] == ["join"]
+        script = export_script(plan)
+        assert "docker swarm join" in script and "SWMTKN" not in script
+
+        events: list[ApplyEvent] = []
+        result = await boot.apply(events.append)
+        assert result.ok and result.complete, result.message
+        assert result.done == ("join",)
+        assert result.node_ready is True and result.node_id
+        kinds = [e.kind for e in events]
+        assert kinds.count("skip") == 6 and kinds[-1] == "finished"
+        assert any(e.kind == "output" and "joined a swarm as a worker" in e.text for e in events)
+        assert all("SWMTKN" not in e.text for e in events)
+        logging.getLogger("swarmtui.test").info("apply events: %s", [e.text for e in events])
+
+        assert node_rows(lab).get("node4") == "Ready"
+        node = api.inspect_node(result.node_id)
+        assert node["Description"]["Hostname"] == "node4"
+
+        # the wizard again: nothing to do
+        facts2 = await boot.probe()
+        assert facts2.check("swarm").status == "pass"  # type: ignore[union-attr]
+        assert "already a worker" in facts2.check("swarm").reason  # type: ignore[union-attr]
+        plan2 = boot.plan()
+        assert plan2.nothing_to_do and not plan2.will_join
+        again = await boot.apply()
+        assert again.ok and again.done == () and "Nothing to do" in again.message
+    assert list(node_rows(lab).values()).count("Ready") == 4
+
+
+async def test_probes_see_a_stopped_daemon_and_an_unreachable_manager(
+        four: tuple[Lab, docker.APIClient], log_file: Path) -> None:
+    lab, api = four
+    lab.stop_dockerd("node4")
+    async with await connect(lab, "node4") as conn:
+        boot = HostBootstrap(SshRunner(conn), api, host="node4")
+        facts = await boot.probe()
+        daemon = facts.check("docker-daemon")
+        assert daemon is not None and daemon.status == "fail"
+        assert "not running" in daemon.reason
+        assert facts.check("docker-installed").status == "pass"  # type: ignore[union-attr]
+        plan = boot.plan()
+        assert not plan.will_join
+        join = plan.step("join")
+        assert join is not None and join.blocked and "not running" in join.blocked
+        assert plan.step("start-docker").pending  # type: ignore[union-attr]
+
+    lab.start_dockerd("node4")
+    lab.host("node4").exec(["iptables", "-A", "OUTPUT", "-p", "tcp", "--dport", "2377",
+                            "-j", "DROP"])
+    async with await connect(lab, "node4") as conn:
+        boot = HostBootstrap(SshRunner(conn), api, host="node4")
+        facts = await boot.probe()
+        assert facts.check("docker-daemon").status == "pass"  # type: ignore[union-attr]
+        reach = facts.check("manager-reachable")
+        assert reach is not None and reach.status == "fail"
+        assert "timed out" in reach.reason and lab.host("node1").address in reach.reason
+        plan = boot.plan()
+        join = plan.step("join")
+        assert join is not None and join.blocked and "cannot reach any manager" in join.blocked
+        assert not plan.will_join
+        result = await boot.apply(reprobe=False)
+        assert result.ok and not result.complete
+        assert result.blocked is not None and result.blocked.key == "join"
+    assert "node4" not in node_rows(lab)
+    state = lab.ssh("node4", ["docker", "info", "--format", "{{.Swarm.LocalNodeState}}"])
+    assert state == "inactive"
+
+
+async def test_sudo_path_as_root_runs_commands_plainly(
+        four: tuple[Lab, docker.APIClient]) -> None:
+    lab, _ = four
+    async with await connect(lab, "node2") as conn:
+        runner = SshRunner(conn, sudo_password="unused-as-root")
+        res = await runner.run("id -u; cat", sudo=True, input=b"from stdin\n")
+        assert res.ok and res.stdout.split() == ["0", "from", "stdin"]
+        chunks: list[tuple[str, str]] = []
+        res = await runner.run("echo out; echo err >&2; exit 3",
+                               on_output=lambda s, t: chunks.append((s, t)))
+        assert res.exit_status == 3 and ("stdout", "out\n") in chunks
+        assert ("stderr", "err\n") in chunks
+        slow = await runner.run("sleep 5", timeout=0.5)
+        assert slow.exit_status == 124 and "timed out" in slow.stderr
+    wait_for("node2 still fine", lambda: "node2" in node_rows(lab), 10)
