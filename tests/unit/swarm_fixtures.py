@@ -163,7 +163,7 @@ def cluster(
                 f"m{i}",
                 f"mgr{i}",
                 role="manager",
-                leader=(i == 1),
+                leader=(i == 1 and not bad),
                 reach="unreachable" if bad else "reachable",
                 state="down" if bad else "ready",
             )

@@ -1,0 +1,246 @@
+"""The Operation protocol and the safe way to update node and service specs.
+
+An operation is planned from model objects, **guarded** against a snapshot
+(blocks, warnings, preview lines — no network I/O), **applied** with a blocking
+docker-py APIClient, then **converged**: polled snapshots tell when the cluster
+has done what was asked (or why it cannot).
+
+Spec updates always send the *full current spec* with its version index, and
+re-read + retry on "update out of sequence" (someone else changed the object
+in between): nothing another client set (labels, constraints, …) is lost.
+"""
+
+from __future__ import annotations
+
+import copy
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from swarmtui.swarm.fetch import describe_error
+from swarmtui.swarm.secrets import redact
+from swarmtui.swarm.state import ClusterSnapshot
+
+DockerAPI = Any
+Spec = dict[str, Any]
+
+#: How many times a spec update is re-read and retried on "update out of sequence".
+UPDATE_ATTEMPTS = 5
+
+READ_ONLY_BLOCK = "read-only mode: changes are disabled (started with --read-only or the profile)"
+
+
+class OperationError(Exception):
+    """Applying an operation failed; the message is safe to show and to journal."""
+
+
+@dataclass(frozen=True)
+class GuardResult:
+    """What the confirmation shows before anything is sent.
+
+    ``blocks``: reasons the operation is refused (nothing will be sent).
+    ``warnings``: things to read before confirming. ``preview``: what will happen.
+    """
+
+    blocks: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    preview: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        return not self.blocks
+
+    def __add__(self, other: GuardResult) -> GuardResult:
+        return GuardResult(
+            self.blocks + other.blocks,
+            self.warnings + other.warnings,
+            self.preview + other.preview,
+        )
+
+
+class Operation(ABC):
+    """A change a user can make. Subclasses set the class attributes and implement the hooks.
+
+    Attributes:
+        name: short verb ("promote", "drain", "scale", …) — also the journal's operation.
+        kind: "node" or "service".
+        target_ids: IDs of the objects acted on.
+        target_labels: their names (hostnames / service names), for people.
+        mutating: False for read-only operations (none yet; all ops change the cluster).
+        timeout: seconds the progress view waits for convergence.
+    """
+
+    name: str = ""
+    kind: str = ""
+    mutating: bool = True
+    timeout: float = 60.0
+
+    def __init__(self, target_ids: tuple[str, ...], target_labels: tuple[str, ...]) -> None:
+        self.target_ids = target_ids
+        self.target_labels = target_labels
+        #: set by apply(): facts needed by converged() (versions, previous states)
+        self.applied: dict[str, Any] = {}
+
+    # ---------------------------------------------------------------- describe
+
+    @property
+    @abstractmethod
+    def cli(self) -> str:
+        """The exact docker CLI command a person would type for the same change."""
+
+    @property
+    def title(self) -> str:
+        """A one-line description, e.g. "drain node3"."""
+        return f"{self.name} {', '.join(self.target_labels)}"
+
+    @property
+    def target(self) -> str:
+        """The targets as one string (journal)."""
+        return ", ".join(self.target_labels)
+
+    @property
+    def confirm_text(self) -> str | None:
+        """For destructive operations, the name the user must type to confirm; else None."""
+        return None
+
+    def confirmation_ok(self, typed: str | None) -> bool:
+        """True when no typed confirmation is needed, or `typed` matches it exactly."""
+        need = self.confirm_text
+        return need is None or (typed or "").strip() == need
+
+    # ------------------------------------------------------------------- guard
+
+    def guard(
+        self,
+        snapshot: ClusterSnapshot,
+        *,
+        read_only: bool = False,
+        connected_node_id: str | None = None,
+    ) -> GuardResult:
+        """Blocks, warnings and preview from the live state. Never does network I/O.
+
+        In read-only mode a mutating operation is refused here, first thing.
+        """
+        if self.mutating and read_only:
+            return GuardResult(blocks=(READ_ONLY_BLOCK,))
+        if not snapshot.is_manager:
+            why = snapshot.message or "the engine is not a swarm manager"
+            return GuardResult(blocks=(f"cannot change the swarm: {why}",))
+        return self._guard(snapshot, connected_node_id or snapshot.local_node_id or None)
+
+    @abstractmethod
+    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
+        """Operation-specific checks (read-only and manager checks are already done)."""
+
+    # ------------------------------------------------------------------- apply
+
+    @abstractmethod
+    def apply(self, api: DockerAPI) -> str:
+        """Send the change. Returns a short result sentence; raises OperationError."""
+
+    # -------------------------------------------------------------- converge
+
+    @abstractmethod
+    def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
+        """(done, text): whether the cluster has reached what was asked, and a status line.
+
+        When it cannot get there the text says why (e.g. "pending: no suitable node …").
+        """
+
+
+# --------------------------------------------------------------- spec updates
+
+
+def is_out_of_sequence(exc: BaseException) -> bool:
+    """The engine refused an update because the object changed since it was read."""
+    text = str(getattr(exc, "explanation", "") or exc).lower()
+    return "out of sequence" in text
+
+
+def _api_error(action: str, exc: BaseException) -> OperationError:
+    return OperationError(redact(f"{action} failed: {describe_error(exc)}"))
+
+
+def update_node_spec(
+    api: DockerAPI,
+    node_id: str,
+    mutate: Callable[[Spec], None],
+    *,
+    attempts: int = UPDATE_ATTEMPTS,
+    before_write: Callable[[int], None] | None = None,
+) -> int:
+    """Read the node, apply `mutate` to a copy of its FULL spec, write it with its version.
+
+    On "update out of sequence" re-read and retry, up to `attempts` times in all.
+    `before_write(attempt)` runs between read and write (tests use it to race).
+    Returns the number of attempts used; raises OperationError.
+    """
+    last: BaseException | None = None
+    for attempt in range(1, attempts + 1):
+        try:
+            current = api.inspect_node(node_id)
+        except Exception as exc:
+            raise _api_error("reading the node", exc) from exc
+        spec = copy.deepcopy(current.get("Spec") or {})
+        mutate(spec)
+        if before_write is not None:
+            before_write(attempt)
+        try:
+            api.update_node(node_id, current["Version"]["Index"], spec)
+            return attempt
+        except Exception as exc:
+            if is_out_of_sequence(exc):
+                last = exc
+                continue
+            raise _api_error("updating the node", exc) from exc
+    raise OperationError(
+        f"the node kept changing under us: {attempts} attempts ended in 'update out of "
+        f"sequence' ({describe_error(last) if last else ''}); try again"
+    )
+
+
+def update_service_spec(
+    api: DockerAPI,
+    service_id: str,
+    mutate: Callable[[Spec], None] | None,
+    *,
+    rollback: bool = False,
+    attempts: int = UPDATE_ATTEMPTS,
+    before_write: Callable[[int], None] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """Like update_node_spec for a service; `rollback=True` asks for the previous spec.
+
+    Sends the full current spec (POST /services/{id}/update?version=N[&rollback=previous]).
+    Returns (attempts used, the service as read before the successful write).
+    """
+    last: BaseException | None = None
+    for attempt in range(1, attempts + 1):
+        try:
+            current = api.inspect_service(service_id)
+        except Exception as exc:
+            raise _api_error("reading the service", exc) from exc
+        spec = copy.deepcopy(current.get("Spec") or {})
+        if mutate is not None:
+            mutate(spec)
+        params: dict[str, Any] = {"version": current["Version"]["Index"]}
+        if rollback:
+            params["rollback"] = "previous"
+        if before_write is not None:
+            before_write(attempt)
+        try:
+            # docker-py's update_service() cannot send rollback=previous nor a spec
+            # verbatim, so post the spec ourselves through the client's own helpers.
+            url = api._url("/services/{0}/update", service_id)
+            resp = api._post_json(url, data=spec, params=params)
+            api._result(resp, json=True)
+            return attempt, current
+        except Exception as exc:
+            if is_out_of_sequence(exc):
+                last = exc
+                continue
+            raise _api_error("updating the service", exc) from exc
+    raise OperationError(
+        f"the service kept changing under us: {attempts} attempts ended in 'update out of "
+        f"sequence' ({describe_error(last) if last else ''}); try again"
+    )

@@ -1,0 +1,449 @@
+"""Node operations: promote, demote, drain/activate/pause, labels, remove.
+
+All of them accept several nodes at once (except remove); the quorum preview is
+computed over the combined change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from swarmtui.swarm import format as fmt
+from swarmtui.swarm.fetch import describe_error
+from swarmtui.swarm.models import Node
+from swarmtui.swarm.ops.base import (
+    DockerAPI,
+    GuardResult,
+    Operation,
+    OperationError,
+    Spec,
+    update_node_spec,
+)
+from swarmtui.swarm.ops.placement import drain_preview
+from swarmtui.swarm.ops.quorum import quorum_preview
+from swarmtui.swarm.ops.validate import InputError, parse_label, parse_label_key
+from swarmtui.swarm.state import ClusterSnapshot
+
+
+class NodeOperation(Operation):
+    """Base for operations on one or more nodes (given as Node models)."""
+
+    kind = "node"
+
+    def __init__(self, nodes: Sequence[Node]) -> None:
+        if not nodes:
+            raise ValueError("select at least one node")
+        self.nodes = tuple(nodes)
+        super().__init__(tuple(n.id for n in nodes), tuple(n.name for n in nodes))
+
+    def _live(self, snapshot: ClusterSnapshot) -> tuple[list[Node], list[str]]:
+        """The targets as they are in `snapshot`, and blocks for those that are gone."""
+        live = [snapshot.nodes[i] for i in self.target_ids if i in snapshot.nodes]
+        gone = [
+            f"{label} is no longer in the swarm"
+            for i, label in zip(self.target_ids, self.target_labels, strict=True)
+            if i not in snapshot.nodes
+        ]
+        return live, gone
+
+    def _joined(self, words: Sequence[str]) -> str:
+        """One CLI line per node, joined with && (the CLI updates one node per command)."""
+        return " && ".join(fmt.cli_join(*words, n) for n in self.target_labels)
+
+
+# --------------------------------------------------------------------- roles
+
+
+class PromoteNodes(NodeOperation):
+    """`docker node promote NODE…`: make workers managers."""
+
+    name = "promote"
+
+    @property
+    def cli(self) -> str:
+        return fmt.cli_join("docker", "node", "promote", *self.target_labels)
+
+    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
+        live, blocks = self._live(snapshot)
+        todo = [n for n in live if not n.is_manager]
+        warnings = [f"{n.name} is already a manager" for n in live if n.is_manager]
+        if live and not todo:
+            blocks.append("nothing to do: every selected node is already a manager")
+        q = quorum_preview(snapshot, promote=todo)
+        preview = [f"{n.name}: worker → manager" for n in todo] + list(q.lines)
+        return GuardResult(tuple(blocks) + q.blocks, tuple(warnings) + q.warnings, tuple(preview))
+
+    def apply(self, api: DockerAPI) -> str:
+        for nid in self.target_ids:
+            update_node_spec(api, nid, _set_role("manager"))
+        return f"promoted {self.target}"
+
+    def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
+        waiting = []
+        for nid, label in zip(self.target_ids, self.target_labels, strict=True):
+            n = snapshot.nodes.get(nid)
+            if n is None:
+                return True, f"{label} left the swarm"
+            if not n.is_reachable_manager:
+                waiting.append(f"{label}: {n.manager_status_text or 'not yet a manager'}")
+        if waiting:
+            return False, "waiting for " + "; ".join(waiting)
+        return True, f"{self.target}: manager, Reachable"
+
+
+class DemoteNodes(NodeOperation):
+    """`docker node demote NODE…`: make managers workers."""
+
+    name = "demote"
+
+    @property
+    def cli(self) -> str:
+        return fmt.cli_join("docker", "node", "demote", *self.target_labels)
+
+    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
+        live, blocks = self._live(snapshot)
+        todo = [n for n in live if n.is_manager]
+        warnings = [f"{n.name} is already a worker" for n in live if not n.is_manager]
+        if live and not todo:
+            blocks.append("nothing to do: every selected node is already a worker")
+        q = quorum_preview(snapshot, demote=todo)
+        if connected_node_id and any(n.id == connected_node_id for n in todo):
+            warnings.append(
+                f"{snapshot.node_hostname(connected_node_id)} is the manager swarmtui is "
+                "connected through: once demoted it cannot show the swarm; connect to "
+                "another manager"
+            )
+        if any(n.is_leader for n in todo):
+            warnings.append("the leader is demoted: a new leader is elected (a few seconds)")
+        preview = [f"{n.name}: manager → worker" for n in todo] + list(q.lines)
+        return GuardResult(tuple(blocks) + q.blocks, tuple(warnings) + q.warnings, tuple(preview))
+
+    def apply(self, api: DockerAPI) -> str:
+        for nid in self.target_ids:
+            update_node_spec(api, nid, _set_role("worker"))
+        return f"demoted {self.target}"
+
+    def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
+        waiting = []
+        for nid, label in zip(self.target_ids, self.target_labels, strict=True):
+            n = snapshot.nodes.get(nid)
+            if n is not None and n.is_manager:
+                waiting.append(f"{label} still {n.manager_status_text or 'a manager'}")
+        if waiting:
+            return False, "waiting: " + "; ".join(waiting)
+        return True, f"{self.target}: worker"
+
+
+def _set_role(role: str) -> Callable[[Spec], None]:
+    def mutate(spec: Spec) -> None:
+        spec["Role"] = role
+
+    return mutate
+
+
+# --------------------------------------------------------------- availability
+
+_AVAIL_NAMES = {"drain": "drain", "active": "activate", "pause": "pause"}
+
+
+class SetAvailability(NodeOperation):
+    """`docker node update --availability drain|active|pause NODE`."""
+
+    def __init__(self, nodes: Sequence[Node], availability: str) -> None:
+        if availability not in _AVAIL_NAMES:
+            raise ValueError(f"availability must be one of {', '.join(_AVAIL_NAMES)}")
+        super().__init__(nodes)
+        self.availability = availability
+        self.name = _AVAIL_NAMES[availability]
+        #: services whose tasks were on the node(s) when guarded (drain convergence)
+        self.moved_service_ids: tuple[str, ...] = ()
+        self.timeout = 90.0 if availability == "drain" else 30.0
+
+    @property
+    def cli(self) -> str:
+        return self._joined(["docker", "node", "update", "--availability", self.availability])
+
+    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
+        live, blocks = self._live(snapshot)
+        todo = [n for n in live if n.availability != self.availability]
+        warnings = [f"{n.name} is already {n.availability_text}" for n in live if n not in todo]
+        if live and not todo:
+            blocks.append(f"nothing to do: already {fmt.pretty(self.availability)}")
+        preview: list[str] = []
+        if self.availability == "drain":
+            dp = drain_preview(snapshot, [n.id for n in todo], connected_node_id)
+            self.moved_service_ids = tuple(
+                s.id
+                for m in dp.moves
+                if m.mode != "global"
+                for s in [snapshot.service_by_name(m.service)]
+                if s is not None
+            )
+            preview.extend(dp.lines)
+            warnings.extend(dp.warnings)
+        elif self.availability == "pause":
+            for n in todo:
+                preview.append(
+                    f"{n.name}: its {snapshot.running_count(n.id)} running task(s) stay; "
+                    "no new task is scheduled on it"
+                )
+        else:
+            for n in todo:
+                preview.append(
+                    f"{n.name} accepts new tasks again (running services are not rebalanced "
+                    "by themselves: `docker service update --force SERVICE` does it)"
+                )
+        return GuardResult(tuple(blocks), tuple(warnings), tuple(preview))
+
+    def apply(self, api: DockerAPI) -> str:
+        for nid in self.target_ids:
+            update_node_spec(api, nid, _set_availability(self.availability))
+        return f"{self.name}: {self.target}"
+
+    def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
+        for nid, label in zip(self.target_ids, self.target_labels, strict=True):
+            n = snapshot.nodes.get(nid)
+            if n is None:
+                return True, f"{label} left the swarm"
+            if n.availability != self.availability:
+                return False, f"{label} is still {n.availability_text}"
+        if self.availability != "drain":
+            return True, f"{self.target}: {fmt.pretty(self.availability)}"
+        still = [
+            snapshot.task_name(t)
+            for nid in self.target_ids
+            for t in snapshot.tasks_of_node(nid)
+            if t.state in ("running", "starting")
+        ]
+        if still:
+            return False, f"still running on {self.target}: {', '.join(sorted(still))}"
+        for sid in self.moved_service_ids:
+            svc = snapshot.services.get(sid)
+            if svc is None or svc.converged:
+                continue
+            why = pending_reason(snapshot, sid)
+            return False, f"{svc.name}: {svc.running}/{svc.desired} running elsewhere{why}"
+        return True, f"{self.target} drained: no running tasks; the services run elsewhere"
+
+
+def _set_availability(value: str) -> Callable[[Spec], None]:
+    def mutate(spec: Spec) -> None:
+        spec["Availability"] = value
+
+    return mutate
+
+
+def pending_reason(snapshot: ClusterSnapshot, service_id: str) -> str:
+    """ " — pending: no suitable node (…)" from the service's current tasks, or ""."""
+    for t in snapshot.current_tasks(service_id):
+        if t.wants_running and not t.is_running and (t.error or t.state == "pending"):
+            return f" — {t.state}: {t.error or t.message}"
+    return ""
+
+
+# -------------------------------------------------------------------- labels
+
+
+class AddNodeLabel(NodeOperation):
+    """`docker node update --label-add KEY=VALUE NODE` (other labels are kept)."""
+
+    name = "label-add"
+
+    def __init__(self, nodes: Sequence[Node], raw: str) -> None:
+        super().__init__(nodes)
+        self.raw = raw
+
+    @property
+    def cli(self) -> str:
+        return self._joined(["docker", "node", "update", "--label-add", self.raw.strip()])
+
+    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
+        live, blocks = self._live(snapshot)
+        try:
+            key, value = parse_label(self.raw)
+        except InputError as exc:
+            return GuardResult(blocks=(str(exc),))
+        preview, warnings = [], []
+        for n in live:
+            old = n.labels.get(key)
+            if old is None:
+                preview.append(f"{n.name}: add label {key}={value}")
+            elif old == value:
+                warnings.append(f"{n.name} already has {key}={value}")
+            else:
+                preview.append(f"{n.name}: label {key}: {old!r} → {value!r}")
+        if live and not preview:
+            blocks.append("nothing to do: the label is already set")
+        constrained = [
+            s.name
+            for s in snapshot.services.values()
+            if any(c.replace(" ", "").startswith(f"node.labels.{key}") for c in s.constraints)
+        ]
+        if constrained:
+            warnings.append(
+                f"services placed by node.labels.{key}: {', '.join(sorted(constrained))} "
+                "— their tasks may move"
+            )
+        return GuardResult(tuple(blocks), tuple(warnings), tuple(preview))
+
+    def apply(self, api: DockerAPI) -> str:
+        try:
+            key, value = parse_label(self.raw)
+        except InputError as exc:
+            raise OperationError(str(exc)) from exc
+
+        def mutate(spec: Spec) -> None:
+            labels = dict(spec.get("Labels") or {})
+            labels[key] = value
+            spec["Labels"] = labels
+
+        for nid in self.target_ids:
+            update_node_spec(api, nid, mutate)
+        return f"label {key}={value} set on {self.target}"
+
+    def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
+        try:
+            key, value = parse_label(self.raw)
+        except InputError as exc:
+            return True, str(exc)
+        for nid, label in zip(self.target_ids, self.target_labels, strict=True):
+            n = snapshot.nodes.get(nid)
+            if n is not None and n.labels.get(key) != value:
+                return False, f"{label}: label {key} not yet {value!r}"
+        return True, f"{self.target}: {key}={value}"
+
+
+class RemoveNodeLabel(NodeOperation):
+    """`docker node update --label-rm KEY NODE` (other labels are kept)."""
+
+    name = "label-rm"
+
+    def __init__(self, nodes: Sequence[Node], raw_key: str) -> None:
+        super().__init__(nodes)
+        self.raw = raw_key
+
+    @property
+    def cli(self) -> str:
+        key = self.raw.strip().partition("=")[0]
+        return self._joined(["docker", "node", "update", "--label-rm", key])
+
+    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
+        live, blocks = self._live(snapshot)
+        try:
+            key = parse_label_key(self.raw)
+        except InputError as exc:
+            return GuardResult(blocks=(str(exc),))
+        has = [n for n in live if key in n.labels]
+        warnings = [f"{n.name} has no label {key}" for n in live if key not in n.labels]
+        if live and not has:
+            blocks.append(f"nothing to do: no selected node has a label {key}")
+        constrained = [
+            s.name
+            for s in snapshot.services.values()
+            if any(c.replace(" ", "").startswith(f"node.labels.{key}") for c in s.constraints)
+        ]
+        if constrained:
+            warnings.append(
+                f"services placed by node.labels.{key}: {', '.join(sorted(constrained))} "
+                "— their tasks on these nodes may stop or go Pending"
+            )
+        preview = [f"{n.name}: remove label {key}={n.labels[key]}" for n in has]
+        return GuardResult(tuple(blocks), tuple(warnings), tuple(preview))
+
+    def apply(self, api: DockerAPI) -> str:
+        try:
+            key = parse_label_key(self.raw)
+        except InputError as exc:
+            raise OperationError(str(exc)) from exc
+
+        def mutate(spec: Spec) -> None:
+            labels = dict(spec.get("Labels") or {})
+            labels.pop(key, None)
+            spec["Labels"] = labels
+
+        for nid in self.target_ids:
+            update_node_spec(api, nid, mutate)
+        return f"label {key} removed from {self.target}"
+
+    def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
+        key = self.raw.strip().partition("=")[0]
+        for nid, label in zip(self.target_ids, self.target_labels, strict=True):
+            n = snapshot.nodes.get(nid)
+            if n is not None and key in n.labels:
+                return False, f"{label} still has label {key}"
+        return True, f"{self.target}: no label {key}"
+
+
+# -------------------------------------------------------------------- remove
+
+
+class RemoveNode(NodeOperation):
+    """`docker node rm [--force] NODE`: forget a node that has left or is Down.
+
+    A manager must be demoted first (blocked otherwise). A Ready node must leave the
+    swarm itself first (`docker swarm leave` on it). ``force`` is only accepted for
+    a node that is not Ready (Down / Unknown / Disconnected).
+    """
+
+    name = "node-rm"
+    timeout = 30.0
+
+    def __init__(self, node: Node, force: bool = False) -> None:
+        super().__init__([node])
+        self.force = force
+
+    @property
+    def cli(self) -> str:
+        flags = ["--force"] if self.force else []
+        return fmt.cli_join("docker", "node", "rm", *flags, *self.target_labels)
+
+    @property
+    def confirm_text(self) -> str | None:
+        return self.target_labels[0]
+
+    @staticmethod
+    def force_offered(node: Node) -> bool:
+        """--force is offered only for a node that is not Ready."""
+        return node.state != "ready"
+
+    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
+        live, blocks = self._live(snapshot)
+        if not live:
+            return GuardResult(blocks=tuple(blocks))
+        n = live[0]
+        warnings: list[str] = []
+        preview = [f"{n.name} ({n.status_text}) is removed from the node list"]
+        if n.is_manager:
+            q = quorum_preview(snapshot, demote=[n])
+            blocks.append(
+                f"{n.name} is a manager: demote it first (docker node demote {n.name}), "
+                "then remove it"
+            )
+            blocks.extend(q.blocks)
+            preview.extend(q.lines)
+        if n.state == "ready":
+            blocks.append(
+                f"{n.name} is Ready (its engine is up): run `docker swarm leave` on {n.name} "
+                "first, or wait until it is Down"
+                + (" — --force is only offered for a node that is Down" if self.force else "")
+            )
+        elif n.state in ("unknown", "disconnected") and not self.force:
+            warnings.append(f"{n.name} is {n.status_text}: the engine may need --force")
+        running = snapshot.running_count(n.id)
+        if running:
+            warnings.append(f"{n.name} still reports {running} running task(s)")
+        if connected_node_id == n.id:
+            blocks.append(f"{n.name} is the node swarmtui is connected through")
+        return GuardResult(tuple(blocks), tuple(warnings), tuple(preview))
+
+    def apply(self, api: DockerAPI) -> str:
+        try:
+            api.remove_node(self.target_ids[0], force=self.force)
+        except Exception as exc:
+            raise OperationError(f"removing {self.target} failed: {describe_error(exc)}") from exc
+        return f"removed node {self.target}"
+
+    def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
+        if self.target_ids[0] in snapshot.nodes:
+            return False, f"{self.target} is still listed"
+        return True, f"{self.target} removed"

@@ -1,0 +1,190 @@
+"""Where tasks can run: placement constraints, and the drain preview.
+
+Constraint evaluation covers what people write in practice: ``node.id``,
+``node.hostname``, ``node.role``, ``node.platform.os``, ``node.platform.arch``,
+``node.labels.KEY`` and ``engine.labels.KEY`` with ``==`` / ``!=``. A
+constraint it does not understand is assumed satisfiable (the preview then
+errs on the side of "another node can take it"; the engine decides).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from swarmtui.swarm.models import Node, Service
+from swarmtui.swarm.state import ClusterSnapshot
+
+
+def _attr(node: Node, key: str) -> str | None:
+    k = key.strip().lower()
+    if k in ("node.id",):
+        return node.id
+    if k == "node.hostname":
+        return node.hostname
+    if k == "node.role":
+        return "manager" if node.is_manager else "worker"
+    if k == "node.platform.os":
+        return node.os
+    if k == "node.platform.arch":
+        return node.arch
+    if key.strip().startswith("node.labels."):
+        return node.labels.get(key.strip()[len("node.labels.") :])
+    if key.strip().startswith("engine.labels."):
+        return node.engine_labels.get(key.strip()[len("engine.labels.") :])
+    raise KeyError(key)
+
+
+def constraint_ok(node: Node, constraint: str) -> bool:
+    """Whether `node` satisfies one constraint ("node.role==manager"); unknown → True."""
+    for op in ("!=", "=="):
+        if op in constraint:
+            key, _, want = constraint.partition(op)
+            want = want.strip()
+            try:
+                have = _attr(node, key)
+            except KeyError:
+                return True
+            if key.strip().lower() in ("node.role", "node.platform.os", "node.platform.arch"):
+                eq = (have or "").lower() == want.lower()
+            else:
+                eq = have is not None and have == want
+            return eq if op == "==" else not eq
+    return True
+
+
+def node_can_run(node: Node, service: Service) -> bool:
+    """Ready, Active and satisfying every constraint of the service."""
+    return (
+        node.state == "ready"
+        and node.availability == "active"
+        and all(constraint_ok(node, c) for c in service.constraints)
+    )
+
+
+def eligible_nodes(
+    snapshot: ClusterSnapshot, service: Service, excluding: Iterable[str] = ()
+) -> list[Node]:
+    """Nodes that could take a task of `service`, leaving out the `excluding` IDs."""
+    skip = set(excluding)
+    return sorted(
+        (n for n in snapshot.nodes.values() if n.id not in skip and node_can_run(n, service)),
+        key=lambda n: n.hostname,
+    )
+
+
+@dataclass(frozen=True)
+class ServiceMove:
+    """Tasks of one service running on the drained node(s)."""
+
+    service: str
+    mode: str
+    tasks: tuple[str, ...]
+    #: running tasks of the service on other nodes now
+    running_elsewhere: int
+    desired: int
+    #: hostnames of nodes that could take the tasks
+    can_go_to: tuple[str, ...]
+
+    @property
+    def drops_to_zero(self) -> bool:
+        """A replicated service whose every running task is on the drained node(s)."""
+        return self.mode == "replicated" and self.running_elsewhere == 0 and self.desired > 0
+
+
+@dataclass(frozen=True)
+class DrainPreview:
+    nodes: tuple[str, ...]
+    moves: tuple[ServiceMove, ...] = ()
+    #: Active + Ready nodes left after the drain (any service)
+    active_left: tuple[str, ...] = ()
+    connected_through: bool = False
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        names = ", ".join(self.nodes)
+        if not self.moves:
+            return (f"no task is running on {names}: nothing moves",)
+        out = []
+        for m in self.moves:
+            tasks = ", ".join(m.tasks)
+            if m.mode == "global":
+                out.append(f"{m.service} (global): {tasks} stops — global tasks do not move")
+            elif m.can_go_to:
+                out.append(f"{m.service}: {tasks} move to {', '.join(m.can_go_to)}")
+            else:
+                out.append(f"{m.service}: {tasks} — no other node can take them (stay Pending)")
+        return tuple(out)
+
+
+def _service_name(snapshot: ClusterSnapshot, service_id: str) -> str:
+    svc = snapshot.services.get(service_id)
+    return svc.name if svc else service_id
+
+
+def drain_preview(
+    snapshot: ClusterSnapshot, node_ids: Iterable[str], connected_node_id: str | None = None
+) -> DrainPreview:
+    """Which tasks of which services move off the nodes, and whether anything can take them."""
+    ids = [i for i in node_ids if i in snapshot.nodes]
+    names = tuple(snapshot.nodes[i].name for i in ids)
+    by_service: dict[str, list[str]] = {}
+    for nid in ids:
+        for t in snapshot.running_tasks_on_node(nid):
+            by_service.setdefault(t.service_id, []).append(snapshot.task_name(t))
+    moves: list[ServiceMove] = []
+    warnings: list[str] = []
+    for sid, tasks in sorted(by_service.items(), key=lambda kv: _service_name(snapshot, kv[0])):
+        svc = snapshot.services.get(sid)
+        if svc is None:
+            continue
+        elsewhere = sum(
+            1
+            for t in snapshot.tasks_of_service(sid)
+            if t.is_running and t.wants_running and t.node_id not in ids
+        )
+        targets = tuple(n.hostname for n in eligible_nodes(snapshot, svc, excluding=ids))
+        move = ServiceMove(
+            service=svc.name,
+            mode=svc.mode,
+            tasks=tuple(sorted(tasks)),
+            running_elsewhere=elsewhere,
+            desired=svc.desired or 0,
+            can_go_to=targets,
+        )
+        moves.append(move)
+        if move.mode == "global":
+            continue
+        if move.drops_to_zero:
+            warnings.append(
+                f"{svc.name} drops to zero running tasks until they restart elsewhere "
+                "(a short outage)"
+            )
+        if not targets:
+            warnings.append(
+                f"no other Active node can run {svc.name} (constraints: "
+                f"{', '.join(svc.constraints) or 'none'}): its tasks will stay Pending"
+            )
+    active_left = tuple(
+        sorted(
+            n.hostname
+            for n in snapshot.nodes.values()
+            if n.id not in ids and n.state == "ready" and n.availability == "active"
+        )
+    )
+    if not active_left:
+        warnings.append("no other node is Active and Ready: nothing can take the tasks")
+    connected = bool(connected_node_id and connected_node_id in ids)
+    if connected:
+        warnings.append(
+            f"{snapshot.nodes[connected_node_id].name if connected_node_id else ''} is the "
+            "node swarmtui is connected through: its tasks stop, the connection stays"
+        )
+    return DrainPreview(
+        nodes=names,
+        moves=tuple(moves),
+        active_left=active_left,
+        connected_through=connected,
+        warnings=tuple(warnings),
+    )
