@@ -1,0 +1,354 @@
+"""The Textual app. It takes its backend as an argument (harlequin's adapter pattern):
+tests hand it an `ApiBackend` on a lab socket or a `StaticBackend`; `run_app` builds
+the real `LinkBackend` (ClusterLink over SSH) from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from swarmtui.swarm import format as fmt
+from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.ui import themes
+from swarmtui.ui.backend import Backend, LinkBackend, StaticBackend
+from swarmtui.ui.messages import ConnectFailed, ConnectionChanged, SnapshotChanged
+from swarmtui.ui.screens.detail import SCREENS
+from swarmtui.ui.screens.first_contact import (
+    Attempt,
+    FirstContact,
+    FirstContactScreen,
+    ProfilePickerScreen,
+)
+from swarmtui.ui.screens.inspect import InspectScreen
+from swarmtui.ui.screens.logs import LogScreen
+from swarmtui.ui.screens.main import MainScreen
+from swarmtui.ui.screens.trust import RefusedScreen, TrustScreen
+
+LAB_NAME = "lab"
+
+
+class SwarmApp(App[int]):
+    TITLE = "swarmtui"
+    CSS = """
+    Screen { background: $background; }
+    Footer { background: $panel; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+    ]
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, backend: Backend | None = None, *, settings: Any = None,
+                 theme: str | None = None, read_only: bool | None = None,
+                 first_contact: FirstContact | None = None,
+                 ssh_config: Sequence[str] = (), trust_mode: str = "ask",
+                 target: str | None = None, profile: str | None = None,
+                 theme_dirs: Sequence[Path] = ()) -> None:
+        super().__init__()
+        self.backend = backend
+        self.settings = settings
+        self.snapshot: ClusterSnapshot | None = None
+        self.requested_theme = theme
+        self.read_only_arg = read_only
+        self.first_contact = first_contact
+        self.ssh_config = list(ssh_config)
+        self.trust_mode = trust_mode
+        self.target = target
+        self.profile = profile
+        self.theme_dirs = list(theme_dirs)
+        self.theme_errors: list[themes.ThemeError] = []
+        self._load_themes()
+
+    # -------------------------------------------------------------- set-up
+    def _load_themes(self) -> None:
+        dirs = [themes.builtin_theme_dir(), *self.theme_dirs]
+        if self.settings is not None:
+            dirs.append(Path(self.settings.path).parent / "themes")
+        loaded, self.theme_errors = themes.load_themes(dirs)
+        for theme in loaded:
+            self.register_theme(theme)
+        wanted = self.requested_theme or self._profile_value("theme") or \
+            getattr(self.settings, "theme", None) or themes.DEFAULT_THEME
+        if wanted not in self.available_themes:
+            known = ", ".join(sorted(self.available_themes))
+            self.theme_errors.append(themes.ThemeError(
+                Path(str(wanted)), "", f"no theme of that name (known: {known})"))
+            wanted = themes.DEFAULT_THEME
+            if wanted not in self.available_themes:
+                wanted = "textual-dark"
+        self.theme = wanted
+
+    def _profile_value(self, key: str) -> Any:
+        if self.settings is None or not self.profile:
+            return None
+        prof = self.settings.profiles.get(self.profile)
+        return getattr(prof, key, None) if prof else None
+
+    @property
+    def read_only(self) -> bool:
+        if self.backend is not None and self.backend.read_only:
+            return True
+        if self.read_only_arg:
+            return True
+        prof = self._profile_value("read_only")
+        if prof is not None:
+            return bool(prof)
+        return bool(getattr(self.settings, "read_only", False))
+
+    def on_mount(self) -> None:
+        if self.theme_errors:
+            self.notify("\n".join(str(e) for e in self.theme_errors),
+                        title="theme problems (using the default)", severity="warning",
+                        timeout=10)
+        problems = getattr(self.settings, "problems", None)
+        if problems:
+            self.notify("\n".join(str(p) for p in problems), title="config problems",
+                        severity="warning", timeout=10)
+        keymap = getattr(self.settings, "keymap", None)
+        if keymap:
+            self.set_keymap(keymap)
+        if self.backend is not None:
+            self.use_backend(self.backend)
+        elif self.first_contact is not None:
+            self.push_screen(FirstContactScreen(self.first_contact))
+        else:
+            profiles = getattr(self.settings, "profiles", {}) or {}
+            default = getattr(self.settings, "default_profile", None)
+            if not self.target and not self.profile and not default and len(profiles) > 1:
+                self.push_screen(ProfilePickerScreen({
+                    name: ", ".join(p.managers) for name, p in sorted(profiles.items())}))
+            else:
+                self.connect_target(self.target, profile=self.profile,
+                                    use_default=not (self.target or self.profile))
+
+    def clock(self) -> datetime:
+        """Now, for ages ("5 seconds ago"); fixed for a recorded state."""
+        if isinstance(self.backend, StaticBackend) and self.backend.now is not None:
+            return self.backend.now  # type: ignore[no-any-return]
+        return fmt.now_utc()
+
+    # ------------------------------------------------------------ backends
+    def use_backend(self, backend: Backend) -> None:
+        old = self.backend
+        if old is not None and old is not backend:
+            self.run_worker(old.stop(), exit_on_error=False)
+        self.backend = backend
+        self.snapshot = None
+        main = MainScreen(read_only=self.read_only)
+        if len(self.screen_stack) > 1:
+            self.switch_screen(main)
+        else:
+            self.push_screen(main)
+        backend.start(self)
+
+    def connect_target(self, target: str | None, profile: str | None = None,
+                       use_default: bool = False) -> None:
+        """Resolve a target (or profile, or the default engine) and connect with a ClusterLink."""
+        from swarmtui.connect.endpoint import resolve_target
+        from swarmtui.connect.errors import ConnectError
+        from swarmtui.connect.link import ClusterLink
+
+        self.target, self.profile = target, profile
+        try:
+            resolved = resolve_target(target, profile=profile, settings=self.settings)
+        except ConnectError as exc:
+            self._first_contact(str(exc), [], default=use_default)
+            return
+        ssh_config = [*self.ssh_config, *getattr(self.settings, "ssh_config", [])]
+        prof = self._profile_value("ssh_config")
+        if prof:
+            ssh_config += list(prof)
+        link = ClusterLink(resolved, trust=self._trust_callback(), ssh_config=ssh_config)
+        interval = float(getattr(self.settings, "task_poll_interval", 2.0) or 2.0)
+        default = use_default and not target and not profile
+
+        def failed(exc: BaseException) -> None:
+            self.post_message(ConnectFailed(
+                str(exc), [ep.label for ep in resolved.endpoints], default_target=default,
+                host_key_changed=_is_host_key_changed(exc)))
+
+        self.use_backend(LinkBackend(link, poll_interval=interval, read_only=self.read_only,
+                                     on_connect_error=failed))
+
+    def _trust_callback(self) -> Any:
+        from swarmtui.connect.hostkeys import fixed_trust
+
+        if self.trust_mode != "ask":
+            return fixed_trust(self.trust_mode)
+        return self.ask_trust
+
+    async def ask_trust(self, question: Any) -> Any:
+        """The ClusterLink's trust callback: the trust prompt, answered by the user."""
+        from swarmtui.connect.hostkeys import TrustDecision
+
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[Any] = loop.create_future()
+
+        def done(decision: Any) -> None:
+            if not answer.done():
+                answer.set_result(decision if decision is not None else TrustDecision.CANCEL)
+
+        self.push_screen(TrustScreen(question), callback=done)
+        return await answer
+
+    def on_connect_failed(self, message: ConnectFailed) -> None:
+        if message.host_key_changed:
+            self.push_screen(RefusedScreen("SSH host key CHANGED — connection refused",
+                                           message.message))
+        self._first_contact(message.message, message.tried, default=message.default_target)
+
+    def _first_contact(self, error: str, tried: list[str], default: bool) -> None:
+        profiles = sorted(getattr(self.settings, "profiles", {}) or {})
+        if default:
+            info = FirstContact("No Docker engine could be reached.",
+                                default_attempts(error), hint="", profiles=profiles)
+        else:
+            info = FirstContact(f"Could not connect to {self.target or self.profile or ''}.",
+                                [Attempt(t, "failed") for t in tried],
+                                hint=error, profiles=profiles, target=self.target)
+        screen = FirstContactScreen(info)
+        if len(self.screen_stack) > 1:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    @work(thread=True, exit_on_error=False, group="lab")
+    def start_lab(self) -> None:
+        """Bring up the sandbox lab (or reuse it) and connect to its node1 over SSH."""
+        from swarmtui.lab import Lab, LabError
+
+        def status(text: str, failed: bool = False) -> None:
+            screen = self.screen
+            if isinstance(screen, FirstContactScreen):
+                (screen.lab_failed if failed else screen.set_lab_status)(text)
+
+        try:
+            lab = Lab(LAB_NAME)
+            if not lab.is_up():
+                lab.up(nodes=3, managers=1)
+        except (LabError, OSError) as exc:
+            self.call_from_thread(status, f"the lab could not start: {exc}", True)
+            return
+        self.call_from_thread(status, f"lab up: connecting to node1 with {lab.ssh_config}")
+        self.ssh_config = [str(lab.ssh_config), *self.ssh_config]
+        self.call_from_thread(self.connect_target, "node1")
+
+    # ---------------------------------------------------------- messages
+    def on_snapshot_changed(self, message: SnapshotChanged) -> None:
+        self.snapshot = message.snapshot
+        screen = self.screen
+        show = getattr(screen, "show_snapshot", None)
+        if show is not None:
+            show(message.snapshot, message.kinds)
+        # the main screen under a detail screen catches up when it is resumed
+        for s in self.screen_stack:
+            if isinstance(s, MainScreen) and s is not screen:
+                s.stale_kinds |= message.kinds
+
+    def on_connection_changed(self, message: ConnectionChanged) -> None:
+        for s in self.screen_stack:
+            show = getattr(s, "show_link", None)
+            if show is not None:
+                show(message.view)
+
+    # ---------------------------------------------------------- navigation
+    def open_object(self, kind: str, object_id: str) -> None:
+        screen_cls = SCREENS.get(kind)
+        if screen_cls is not None:
+            self.push_screen(screen_cls(object_id))
+
+    def open_inspect(self, kind: str, object_id: str) -> None:
+        raw = None
+        if self.snapshot is not None:
+            obj = getattr(self.snapshot, kind, {}).get(object_id)
+            raw = getattr(obj, "raw", None)
+        self.push_screen(InspectScreen(kind, object_id, raw))
+
+    def open_logs(self, service_id: str) -> None:
+        if isinstance(self.backend, StaticBackend) or self.backend is None:
+            self.notify("logs need a live connection", severity="warning")
+            return
+        self.push_screen(LogScreen(service_id))
+
+    def action_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    async def action_quit(self) -> None:
+        await self.shutdown_backend()
+        self.exit(0)
+
+    async def shutdown_backend(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, LogScreen):
+                screen.close_stream()
+        if self.backend is not None:
+            await self.backend.stop()
+
+    async def on_unmount(self) -> None:
+        await self.shutdown_backend()
+
+
+def _is_host_key_changed(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    todo: list[Any] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if type(e).__name__.startswith("HostKeyChanged"):
+            return True
+        todo += [getattr(e, "__cause__", None)]
+        for _label, sub in getattr(e, "failures", []) or []:
+            todo.append(sub)
+    return False
+
+
+def default_attempts(error: str, env: dict[str, str] | None = None) -> list[Attempt]:
+    """What "no argument" tried: $DOCKER_HOST, the docker context, the local socket."""
+    from swarmtui.connect.endpoint import DEFAULT_SOCKET, current_context_name
+
+    env = dict(os.environ) if env is None else env
+    out = []
+    host = env.get("DOCKER_HOST")
+    out.append(Attempt("$DOCKER_HOST", f"{host}: {error}" if host else "not set"))
+    try:
+        ctx = current_context_name(env)
+    except Exception:
+        ctx = None
+    if host:
+        out.append(Attempt("docker context", "not tried ($DOCKER_HOST wins)"))
+    elif ctx and ctx != "default":
+        out.append(Attempt(f"docker context {ctx!r}", error))
+    else:
+        out.append(Attempt("docker context", "none chosen (docker context use NAME)"))
+    if not host and (not ctx or ctx == "default"):
+        sock = Path(DEFAULT_SOCKET)
+        result = error if sock.exists() else "no socket there: is dockerd running on this machine?"
+        out.append(Attempt(f"local socket {DEFAULT_SOCKET}", result))
+    return out
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """`swarmtui [TARGET]`: load the config, build the app, run it; return the exit code."""
+    from swarmtui.config import load_settings
+
+    settings = load_settings(getattr(args, "config", None))
+    app = SwarmApp(settings=settings, theme=args.theme, read_only=args.read_only,
+                   ssh_config=list(args.ssh_config or []), trust_mode=args.trust_host_key,
+                   target=args.target, profile=args.profile)
+    rc = app.run()
+    return int(rc or 0)

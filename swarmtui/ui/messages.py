@@ -1,0 +1,81 @@
+"""Messages a backend posts to the app (thread-safe via `post_message`)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from textual.message import Message
+
+from swarmtui.swarm.state import ClusterSnapshot
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """What the status bar shows about the connection."""
+
+    #: "connecting", "connected", "stale", "failed", "closed", "static"
+    state: str
+    #: the manager we talk to (label) and how: "ssh", "local", "tcp", …
+    endpoint: str = ""
+    via: str | None = None
+    cluster: str = ""
+    latency_ms: float | None = None
+    #: time.time() when the data went stale
+    stale_since: float | None = None
+    #: what is being done about it: "reconnecting to node2", an error, a note
+    detail: str = ""
+    generation: int = 0
+    #: set when the engine is a worker / not in a swarm (a plain sentence)
+    role_message: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def stale_for(self, now: float | None = None) -> float | None:
+        if self.stale_since is None:
+            return None
+        return max(0.0, (now or time.time()) - self.stale_since)
+
+    def describe(self, now: float | None = None) -> str:
+        if self.state == "connecting":
+            return f"connecting to {self.endpoint}…"
+        if self.state == "connected":
+            lat = f" · {self.latency_ms:.0f} ms" if self.latency_ms is not None else ""
+            via = f" via {self.via}" if self.via else ""
+            note = f" — {self.detail}" if self.detail else ""
+            return f"connected to {self.endpoint}{via}{lat}{note}"
+        if self.state == "stale":
+            stale = self.stale_for(now) or 0.0
+            return f"stale for {stale:.0f} s — {self.detail or 'reconnecting'}"
+        if self.state == "failed":
+            return f"not connected: {self.detail or 'no endpoint could be reached'}"
+        if self.state == "static":
+            return self.detail or "recorded cluster state"
+        return "connection closed"
+
+
+class SnapshotChanged(Message):
+    """A new snapshot; `kinds` were re-listed ("nodes", "services", "tasks", "networks")."""
+
+    def __init__(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.kinds = kinds
+
+
+class ConnectionChanged(Message):
+    def __init__(self, view: LinkView) -> None:
+        super().__init__()
+        self.view = view
+
+
+class ConnectFailed(Message):
+    """The first connection failed: say what was tried and why."""
+
+    def __init__(self, message: str, tried: list[str], hint: str = "",
+                 default_target: bool = False, host_key_changed: bool = False) -> None:
+        super().__init__()
+        self.message = message
+        self.tried = tried
+        self.hint = hint
+        self.default_target = default_target
+        self.host_key_changed = host_key_changed

@@ -1,0 +1,87 @@
+"""Raw inspect JSON of any object, highlighted (Rich Syntax). Escape goes back."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.syntax import Syntax
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from swarmtui.swarm.fetch import describe_error
+from swarmtui.swarm.secrets import redact_obj
+
+if TYPE_CHECKING:
+    from swarmtui.ui.app import SwarmApp
+
+INSPECT = {"nodes": "inspect_node", "services": "inspect_service", "tasks": "inspect_task",
+           "networks": "inspect_network"}
+
+
+class InspectScreen(Screen[None]):
+    DEFAULT_CSS = """
+    InspectScreen #title { background: $panel; padding: 0 1; color: $text-muted; }
+    InspectScreen #json-box { height: 1fr; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,backspace,q", "back", "Back", id="inspect.back"),
+        Binding("j,down", "scroll('down')", "Down", show=False, id="inspect.down"),
+        Binding("k,up", "scroll('up')", "Up", show=False, id="inspect.up"),
+        Binding("g,home", "scroll('top')", "Top", show=False, id="inspect.top"),
+        Binding("G,end", "scroll('bottom')", "Bottom", show=False, id="inspect.bottom"),
+    ]
+
+    def __init__(self, kind: str, object_id: str, raw: dict[str, Any] | None) -> None:
+        super().__init__()
+        self.kind = kind
+        self.object_id = object_id
+        self.raw = raw
+        self.source = "from the last list"
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"{self.kind[:-1]} {self.object_id} — inspect", id="title")
+        with VerticalScroll(id="json-box"):
+            yield Static("loading…", id="json")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.raw is not None:
+            self._show(self.raw, self.source)
+        self.query_one("#json-box").focus()
+        self._load()
+
+    def _show(self, data: dict[str, Any], source: str) -> None:
+        text = json.dumps(redact_obj(data), indent=2, sort_keys=True, default=str)
+        theme = "monokai" if self.app.current_theme.dark else "default"
+        self.query_one("#json", Static).update(Syntax(text, "json", theme=theme,
+                                                      word_wrap=True, line_numbers=False))
+        self.query_one("#title", Static).update(
+            f"{self.kind[:-1]} {self.object_id[:12]} — docker {self.kind[:-1]} inspect "
+            f"({source}) · Esc back")
+
+    @work(thread=True, exit_on_error=False, group="inspect")
+    def _load(self) -> None:
+        app: SwarmApp = self.app  # type: ignore[assignment]
+        method = INSPECT.get(self.kind)
+        if app.backend is None or method is None:
+            return
+        try:
+            data = getattr(app.backend.api(), method)(self.object_id)
+        except Exception as exc:
+            msg = describe_error(exc)
+            self.app.call_from_thread(self.notify, f"inspect failed: {msg}", severity="warning")
+            return
+        self.app.call_from_thread(self._show, data, "live")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_scroll(self, where: str) -> None:
+        box = self.query_one("#json-box", VerticalScroll)
+        {"down": box.scroll_down, "up": box.scroll_up, "top": box.scroll_home,
+         "bottom": box.scroll_end}[where]()

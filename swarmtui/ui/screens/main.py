@@ -1,0 +1,264 @@
+"""The main screen: health header, the five panes, the filter, the status bar."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Input, TabbedContent, TabPane
+
+from swarmtui.swarm import health
+from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.ui import rows as panes
+from swarmtui.ui.messages import LinkView
+from swarmtui.ui.widgets.health import HealthHeader
+from swarmtui.ui.widgets.status import StatusBar
+from swarmtui.ui.widgets.table import KeyedTable
+
+if TYPE_CHECKING:
+    from swarmtui.ui.app import SwarmApp
+
+PANES = [("nodes", "Nodes"), ("services", "Services"), ("tasks", "Tasks"),
+         ("networks", "Networks"), ("stacks", "Stacks")]
+#: which snapshot kinds each pane is built from
+DEPENDS = {
+    "nodes": {"nodes", "tasks"},
+    "services": {"services"},
+    "tasks": {"tasks", "services", "nodes"},
+    "networks": {"networks", "services"},
+    "stacks": {"services", "tasks"},
+}
+EMPTY = {
+    "nodes": "no nodes (yet)", "services": "no services: docker service create …",
+    "tasks": "no tasks", "networks": "no networks", "stacks": "no stacks (services with a "
+    "com.docker.stack.namespace label, as `docker stack deploy` makes)",
+}
+
+
+class PaneFilter(Input):
+    """The `/` filter of the current pane."""
+
+    DEFAULT_CSS = """
+    PaneFilter { display: none; height: 1; border: none; padding: 0 1; background: $boost; }
+    PaneFilter.shown { display: block; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "done(True)", "Clear filter", id="filter.clear"),
+        Binding("down,enter", "done(False)", "Keep filter", id="filter.keep"),
+    ]
+
+    def action_done(self, clear: bool) -> None:
+        screen = self.screen
+        assert isinstance(screen, MainScreen)
+        screen.close_filter(clear)
+
+
+class MainScreen(Screen[None]):
+    """The cluster at a glance; the screen people live in."""
+
+    DEFAULT_CSS = """
+    MainScreen TabbedContent { height: 1fr; }
+    MainScreen TabPane { padding: 0; }
+    MainScreen ContentTabs { height: 1; }
+    MainScreen Tabs { height: 1; }
+    MainScreen Tab { padding: 0 1; }
+    MainScreen Underline { display: none; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "pane('nodes')", "Nodes", id="pane.nodes"),
+        Binding("2", "pane('services')", "Services", id="pane.services"),
+        Binding("3", "pane('tasks')", "Tasks", id="pane.tasks"),
+        Binding("4", "pane('networks')", "Networks", id="pane.networks"),
+        Binding("5", "pane('stacks')", "Stacks", id="pane.stacks"),
+        Binding("slash", "filter", "Filter", id="main.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="main.clear_filter"),
+        Binding("p", "problems", "Problems only", id="main.problems"),
+        Binding("s", "sort", "Sort", id="main.sort"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, id="main.reverse_sort"),
+        Binding("i", "inspect", "Inspect", id="main.inspect"),
+        Binding("l", "logs", "Logs", id="main.logs"),
+        Binding("ctrl+r", "refresh", "Refresh", show=False, id="main.refresh"),
+    ]
+
+    def __init__(self, read_only: bool = False) -> None:
+        super().__init__()
+        self.read_only = read_only
+        self.snapshot: ClusterSnapshot | None = None
+        self.problems: panes.Problems | None = None
+        self._dirty: set[str] = set()
+        #: kinds that changed while another screen was on top
+        self.stale_kinds: set[str] = set()
+
+    @property
+    def swarm_app(self) -> SwarmApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield HealthHeader(read_only=self.read_only, id="health")
+        with TabbedContent(initial="nodes", id="panes"):
+            for n, (kind, label) in enumerate(PANES, 1):
+                with TabPane(f"{n} {label}", id=kind):
+                    yield KeyedTable(panes.COLUMNS[kind], empty=EMPTY[kind], id=f"table-{kind}")
+        yield PaneFilter(placeholder="filter: type to match any column · Enter keeps · "
+                         "Esc clears", id="filter")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table("nodes").focus()
+        app = self.swarm_app
+        if app.backend is not None:
+            self.show_link(app.backend.view)
+        if app.snapshot is not None:
+            self.show_snapshot(app.snapshot, frozenset(panes.COLUMNS))
+
+    def on_screen_resume(self) -> None:
+        app = self.swarm_app
+        if app.snapshot is not None and (self.stale_kinds or self.snapshot is not app.snapshot):
+            kinds = frozenset(self.stale_kinds) or frozenset(panes.COLUMNS)
+            self.stale_kinds.clear()
+            self.show_snapshot(app.snapshot, kinds)
+
+    # ------------------------------------------------------------- helpers
+    def table(self, kind: str) -> KeyedTable:
+        return self.query_one(f"#table-{kind}", KeyedTable)
+
+    @property
+    def active_kind(self) -> str:
+        return self.query_one(TabbedContent).active or "nodes"
+
+    @property
+    def active_table(self) -> KeyedTable:
+        return self.table(self.active_kind)
+
+    # ---------------------------------------------------------------- data
+    def show_snapshot(self, snap: ClusterSnapshot, kinds: frozenset[str]) -> None:
+        self.snapshot = snap
+        self.problems = panes.Problems.of(snap)
+        now = self.swarm_app.clock()
+        problems = health.problems(snap, now)
+        self.query_one(HealthHeader).show(snap, problems, len(self.problems.failing))
+        for pane, deps in DEPENDS.items():
+            if deps & kinds:
+                self._dirty.add(pane)
+        self._update_pane(self.active_kind)
+        self._update_tab_labels()
+
+    def _update_pane(self, kind: str) -> None:
+        if kind not in self._dirty or self.snapshot is None or self.problems is None:
+            return
+        self._dirty.discard(kind)
+        rows = panes.rows_for(kind, self.snapshot, self.problems, self.swarm_app.clock())
+        with self.app.batch_update():
+            self.table(kind).apply(rows)
+
+    def _update_tab_labels(self) -> None:
+        snap = self.snapshot
+        if snap is None:
+            return
+        counts = {
+            "nodes": len(snap.nodes), "services": len(snap.services),
+            "tasks": len(snap.tasks), "networks": len(snap.networks), "stacks": len(snap.stacks),
+        }
+        tabs = self.query_one(TabbedContent)
+        for n, (kind, label) in enumerate(PANES, 1):
+            tab = tabs.get_tab(kind)
+            tab.label = f"{n} {label} [$text-muted]{counts[kind]}[/]"
+
+    def show_link(self, view: LinkView) -> None:
+        self.query_one(StatusBar).show(view)
+        self.query_one(HealthHeader).set_state(view.state)
+
+    # -------------------------------------------------------------- events
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        kind = event.pane.id or "nodes"
+        self._update_pane(kind)
+        table = self.table(kind)
+        flt = self.query_one(PaneFilter)
+        flt.value = table.filter_text
+        flt.set_class(bool(table.filter_text), "shown")
+        if not flt.has_focus:
+            table.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.active_table.filter_text = event.value
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.close_filter(False)
+
+    @on(KeyedTable.Selected)
+    def _selected(self, event: KeyedTable.Selected) -> None:
+        kind = (event.table.id or "").removeprefix("table-")
+        self.swarm_app.open_object(kind, event.key)
+
+    # ------------------------------------------------------------- actions
+    def action_pane(self, kind: str) -> None:
+        self.query_one(TabbedContent).active = kind
+        self._update_pane(kind)
+        self.table(kind).focus()
+
+    def action_filter(self) -> None:
+        flt = self.query_one(PaneFilter)
+        flt.value = self.active_table.filter_text
+        flt.add_class("shown")
+        flt.focus()
+
+    def close_filter(self, clear: bool) -> None:
+        flt = self.query_one(PaneFilter)
+        table = self.active_table
+        if clear:
+            flt.value = ""
+            table.filter_text = ""
+        flt.set_class(bool(table.filter_text), "shown")
+        table.focus()
+
+    def action_clear_filter(self) -> None:
+        if self.active_table.filter_text:
+            self.close_filter(True)
+
+    def action_problems(self) -> None:
+        table = self.active_table
+        table.problems_only = not table.problems_only
+        self.notify("showing only rows with a problem" if table.problems_only
+                    else "showing every row", timeout=2)
+
+    def action_sort(self) -> None:
+        label = self.active_table.cycle_sort()
+        self.notify(f"sorted by {label}", timeout=1.5)
+
+    def action_reverse_sort(self) -> None:
+        self.active_table.reverse_sort()
+
+    def action_inspect(self) -> None:
+        key = self.active_table.cursor_key
+        if key and self.active_kind != "stacks":
+            self.swarm_app.open_inspect(self.active_kind, key)
+
+    def action_logs(self) -> None:
+        key = self.active_table.cursor_key
+        kind = self.active_kind
+        snap = self.snapshot
+        if not key or snap is None:
+            return
+        if kind == "services":
+            self.swarm_app.open_logs(key)
+        elif kind == "tasks" and key in snap.tasks:
+            self.swarm_app.open_logs(snap.tasks[key].service_id)
+        else:
+            self.notify("logs: pick a service (2) or a task (3)", timeout=2)
+
+    def action_refresh(self) -> None:
+        backend = self.swarm_app.backend
+        if backend is not None:
+            backend.request("all")
+
+    def pane_rows(self, kind: str) -> dict[str, Any]:
+        """Every row of a pane by key (tests compare them with the docker CLI)."""
+        table = self.table(kind)
+        return {k: table.visible_cells(k) for k in table.rows}

@@ -1,0 +1,193 @@
+"""Plain-words summaries of one object for the drill-down screens (Content markup)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from textual.markup import escape
+
+from swarmtui.swarm import format as fmt
+from swarmtui.swarm.models import Network, Node, Service, Task
+from swarmtui.swarm.state import ClusterSnapshot
+
+
+def _d(v: Any) -> dict[str, Any]:
+    return v if isinstance(v, dict) else {}
+
+
+def _line(label: str, value: object) -> str:
+    text = "" if value is None else str(value)
+    return f"[b $primary]{label:<13}[/] {escape(text) if text else '[$text-muted]—[/]'}"
+
+
+def _ts(ts: datetime | None, now: datetime) -> str:
+    if ts is None:
+        return ""
+    return f"{ts.strftime('%Y-%m-%d %H:%M:%S')} UTC ({fmt.ago(ts, now)})"
+
+
+def _ns(value: Any) -> str:
+    if not isinstance(value, int) or not value:
+        return ""
+    s = value / 1e9
+    return f"{s:g}s" if s < 60 else f"{s / 60:g}m"
+
+
+def resources_text(res: dict[str, Any]) -> str:
+    parts = []
+    for title, key in (("limits", "Limits"), ("reservations", "Reservations")):
+        r = _d(res.get(key))
+        bits = []
+        if r.get("NanoCPUs"):
+            bits.append(f"{r['NanoCPUs'] / 1e9:g} CPU")
+        if r.get("MemoryBytes"):
+            bits.append(f"{r['MemoryBytes'] / 2**20:g} MiB")
+        if r.get("Pids"):
+            bits.append(f"{r['Pids']} pids")
+        if bits:
+            parts.append(f"{title} {', '.join(bits)}")
+    return "; ".join(parts) or "none (no limits, no reservations)"
+
+
+def update_config_text(cfg: dict[str, Any]) -> str:
+    if not cfg:
+        return "defaults (1 at a time, no delay, pause on failure, stop-first)"
+    at_once = cfg.get("Parallelism", 1) or "all"
+    return (f"{at_once} at a time, delay {_ns(cfg.get('Delay')) or '0s'}, "
+            f"on failure {cfg.get('FailureAction', 'pause')}, "
+            f"monitor {_ns(cfg.get('Monitor')) or '5s'}, "
+            f"max failure ratio {cfg.get('MaxFailureRatio', 0)}, "
+            f"order {cfg.get('Order', 'stop-first')}")
+
+
+def service_summary(snap: ClusterSnapshot, s: Service, now: datetime) -> str:
+    tt = _d(s.spec.get("TaskTemplate"))
+    cs = _d(tt.get("ContainerSpec"))
+    cmd = " ".join([*(cs.get("Command") or []), *(cs.get("Args") or [])])
+    ports = ", ".join(p.text for p in s.ports)
+    nets = ", ".join(snap.networks[n].name if n in snap.networks else n for n in s.networks)
+    replicas = s.replicas_text
+    mode = s.mode + (f" ({s.spec_replicas} replicas)" if s.mode == "replicated" else "")
+    lines = [
+        _line("service", f"{s.name}  ({s.id[:12]})"),
+        _line("image", s.image_full),
+        _line("command", cmd),
+        _line("mode", mode),
+        _line("running", f"{replicas}" + ("" if s.converged else "  — NOT converged")),
+        _line("constraints", ", ".join(s.constraints)),
+        _line("ports", ports),
+        _line("networks", nets),
+        _line("update", update_config_text(_d(s.spec.get("UpdateConfig")))),
+        _line("resources", resources_text(_d(tt.get("Resources")))),
+        _line("restart", _restart_text(_d(tt.get("RestartPolicy")))),
+    ]
+    if s.update_state:
+        when = _ts(s.update_started_at, now)
+        msg = f": {s.update_message}" if s.update_message else ""
+        lines.append(_line("update state", f"{s.update_text}{msg} (started {when})"))
+    else:
+        lines.append(_line("update state", "never updated"))
+    if s.stack:
+        lines.append(_line("stack", s.stack))
+    lines.append(_line("created", _ts(s.created_at, now)))
+    return "\n".join(lines)
+
+
+def _restart_text(rp: dict[str, Any]) -> str:
+    if not rp:
+        return "any (default)"
+    out = str(rp.get("Condition", "any"))
+    if rp.get("MaxAttempts"):
+        out += f", max {rp['MaxAttempts']} attempts"
+    if rp.get("Delay"):
+        out += f", delay {_ns(rp['Delay'])}"
+    return out
+
+
+def node_summary(snap: ClusterSnapshot, n: Node, now: datetime) -> str:
+    res = _d(_d(n.raw.get("Description")).get("Resources"))
+    cpu = f"{res['NanoCPUs'] / 1e9:g} CPU" if res.get("NanoCPUs") else ""
+    mem = f"{res['MemoryBytes'] / 2**30:.1f} GiB" if res.get("MemoryBytes") else ""
+    mgr = _d(n.raw.get("ManagerStatus"))
+    role = n.role + (f", {n.manager_status_text} at {mgr.get('Addr')}" if mgr else "")
+    status = n.status_text + (f" — {n.status_message}" if n.status_message else "")
+    lines = [
+        _line("node", f"{n.hostname}  ({n.id[:12]})"),
+        _line("status", status),
+        _line("availability", n.availability_text),
+        _line("role", role),
+        _line("address", n.address),
+        _line("engine", n.engine_version),
+        _line("platform", n.platform_text),
+        _line("resources", ", ".join(x for x in (cpu, mem) if x)),
+        _line("labels", fmt.labels_text(n.labels)),
+        _line("engine labels", fmt.labels_text(n.engine_labels)),
+        _line("running", f"{snap.running_count(n.id)} tasks"),
+        _line("updated", _ts(n.updated_at, now)),
+    ]
+    return "\n".join(lines)
+
+
+def task_summary(snap: ClusterSnapshot, t: Task, now: datetime) -> str:
+    svc = snap.services.get(t.service_id)
+    addrs = []
+    for att in t.raw.get("NetworksAttachments") or []:
+        net = _d(_d(att).get("Network"))
+        name = _d(net.get("Spec")).get("Name", "")
+        addrs.append(f"{name} {', '.join(_d(att).get('Addresses') or [])}")
+    status = _d(t.raw.get("Status"))
+    lines = [
+        _line("task", f"{snap.task_name(t)}  ({t.id})"),
+        _line("service", f"{svc.name} ({svc.id[:12]})" if svc else t.service_id),
+        _line("node", snap.node_hostname(t.node_id) or "not assigned to a node"),
+        _line("desired", t.desired_text),
+        _line("state", t.current_state_text(now)),
+        _line("message", t.message),
+        _line("error", t.error),
+        _line("exit code", "" if t.exit_code is None else t.exit_code),
+        _line("container", t.container_id or "none"),
+        _line("image", _d(_d(t.raw.get("Spec")).get("ContainerSpec")).get("Image", t.image)),
+        _line("networks", "; ".join(addrs)),
+        _line("created", _ts(t.created_at, now)),
+        _line("state since", _ts(t.timestamp, now)),
+        _line("updated", _ts(fmt.parse_ts(t.raw.get("UpdatedAt")), now)),
+    ]
+    if status.get("PortStatus", {}).get("Ports"):
+        lines.append(_line("ports", ", ".join(
+            f"{p.get('PublishedPort')}:{p.get('TargetPort')}/{p.get('Protocol')}"
+            for p in status["PortStatus"]["Ports"])))
+    return "\n".join(lines)
+
+
+def network_summary(snap: ClusterSnapshot, n: Network, now: datetime) -> str:
+    ipam = _d(n.raw.get("IPAM"))
+    configs = [c for c in ipam.get("Config") or [] if isinstance(c, dict)]
+    cfgs = ", ".join(f"{c.get('Subnet')} via {c.get('Gateway')}" if c.get("Gateway")
+                     else str(c.get("Subnet")) for c in configs)
+    services = snap.services_on_network.get(n.id, [])
+    flags = [w for w, on in (("attachable", n.attachable), ("encrypted", n.encrypted),
+                             ("internal", n.internal), ("ingress", n.ingress)) if on]
+    lines = [
+        _line("network", f"{n.name}  ({n.id[:12]})"),
+        _line("driver", f"{n.driver}, scope {n.scope}"),
+        _line("flags", ", ".join(flags) or "none"),
+        _line("subnets", cfgs),
+        _line("services", ", ".join(s.name for s in services) or "none attached"),
+        _line("labels", fmt.labels_text(n.labels)),
+        _line("created", _ts(n.created_at, now)),
+    ]
+    return "\n".join(lines)
+
+
+def tasks_on_network(snap: ClusterSnapshot, net_id: str) -> list[Task]:
+    """Tasks that want to run and have an address on this network."""
+    out = []
+    for t in snap.tasks.values():
+        if not t.wants_running:
+            continue
+        for att in t.raw.get("NetworksAttachments") or []:
+            if _d(_d(att).get("Network")).get("ID") == net_id:
+                out.append(t)
+                break
+    return out

@@ -1,0 +1,114 @@
+"""The health header: counts on one line, then what is wrong, most severe first."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.markup import escape
+from textual.widgets import Static
+
+from swarmtui.swarm import health
+from swarmtui.swarm.state import ClusterSnapshot
+
+ICON = {"critical": ("✖", "$error"), "warning": ("▲", "$warning"), "info": ("•", "$primary")}
+
+
+def summary_markup(s: health.Summary, failing: int, read_only: bool, view_state: str) -> str:
+    def count(ok: int, total: int, word: str) -> str:
+        colour = "$success" if ok == total else "$warning" if ok else "$error"
+        return f"{word} [{colour}]{ok}/{total}[/]"
+
+    parts = [f"[b]{escape(s.cluster_name or 'swarm')}[/b]"]
+    parts.append(f"leader [b]{escape(s.leader)}[/b]" if s.leader else "[$error]no leader[/]")
+    mgr = count(s.managers_reachable, s.managers_total, "managers")
+    tol = f" (tolerates {s.tolerance})" if s.quorum else " [$error b]NO QUORUM[/]"
+    parts.append(mgr + tol)
+    parts.append(count(s.nodes_ready, s.nodes_total, "nodes"))
+    parts.append(count(s.services_converged, s.services_total, "services"))
+    colour = "$error" if failing else "$success"
+    parts.append(f"failing tasks [{colour}]{failing}[/]")
+    if view_state == "stale":
+        parts.append("[$warning b]STALE[/]")
+    line = " · ".join(parts)
+    if read_only:
+        line = "[reverse $warning b] READ-ONLY [/] " + line
+    return line
+
+
+class HealthHeader(Vertical):
+    """Cluster counts and the problem list; refreshed from each snapshot."""
+
+    DEFAULT_CSS = """
+    HealthHeader {
+        height: auto;
+        background: $panel;
+        padding: 0 1;
+    }
+    HealthHeader #summary { height: auto; }
+    HealthHeader #problems {
+        height: auto;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    HealthHeader #problems.ok { color: $success; }
+    """
+
+    def __init__(self, read_only: bool = False, **kw: object) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self.read_only = read_only
+        self.max_lines = 3
+        self.problems: list[health.Problem] = []
+        self.summary: health.Summary | None = None
+        self.view_state = "connecting"
+        self._snap: ClusterSnapshot | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("connecting…", id="summary")
+        yield Static("", id="problems")
+
+    def show(self, snap: ClusterSnapshot, problems: list[health.Problem],
+             failing: int) -> None:
+        self._snap = snap
+        self.summary = health.summarize(snap)
+        self.problems = problems
+        self._failing = failing
+        self._redraw()
+
+    def set_state(self, state: str) -> None:
+        if state != self.view_state:
+            self.view_state = state
+            self._redraw()
+
+    def on_resize(self) -> None:
+        lines = max(1, min(8, (self.app.size.height - 16) // 3))
+        if lines != self.max_lines:
+            self.max_lines = lines
+            self._redraw()
+
+    def _redraw(self) -> None:
+        if self.summary is None:
+            return
+        summary = self.query_one("#summary", Static)
+        probs = self.query_one("#problems", Static)
+        s = self.summary
+        if s.message:
+            summary.update(f"[$error b]{escape(s.message)}[/]")
+            probs.update("")
+            return
+        summary.update(summary_markup(s, self._failing, self.read_only, self.view_state))
+        if not self.problems:
+            probs.set_class(True, "ok")
+            probs.update("✔ nothing is wrong: every node is ready and every service converged")
+            return
+        probs.set_class(False, "ok")
+        shown = self.problems[: self.max_lines]
+        lines = []
+        for p in shown:
+            icon, colour = ICON.get(p.severity, ("•", "$primary"))
+            lines.append(f"[{colour}]{icon}[/] {escape(p.text)}")
+        more = len(self.problems) - len(shown)
+        if more > 0:
+            lines[-1] += ""
+            lines.append(f"[$text-muted]  … and {more} more — press p to show only rows "
+                         "with a problem[/]")
+        probs.update("\n".join(lines))
