@@ -1,0 +1,67 @@
+"""Creating and changing services, overlay networks, stacks, secrets and configs (issue 8).
+
+Pure logic (forms, validation, specs, CLI equivalents, compose parsing, spec
+diffs) plus operations that follow the domain's Operation shape: ``cli``,
+``guard(snapshot, read_only=…)``, ``apply(api)``, ``converged(snapshot)``.
+"""
+
+from swarmtui.swarm.create.base import (
+    ApplyResult,
+    CreateOperation,
+    GuardResult,
+    OperationError,
+    Progress,
+)
+from swarmtui.swarm.create.compose import ComposeError, StackPlan, load_compose, parse_compose
+from swarmtui.swarm.create.diff import SpecChange, spec_diff
+from swarmtui.swarm.create.inventory import Inventory, StoredObject
+from swarmtui.swarm.create.network import (
+    CreateNetwork,
+    NetworkForm,
+    RemoveNetwork,
+    network_create_argv,
+    validate_network,
+)
+from swarmtui.swarm.create.objects import (
+    CreateObject,
+    Hidden,
+    ObjectForm,
+    ObjectRow,
+    RemoveObject,
+    object_create_cli,
+    object_rows,
+    validate_object,
+)
+from swarmtui.swarm.create.service_cli import create_cli, update_cli
+from swarmtui.swarm.create.service_form import (
+    FieldError,
+    FormInvalidError,
+    MountField,
+    ObjectRef,
+    PortField,
+    ServiceForm,
+    errors_by_field,
+    field_errors,
+    validate,
+)
+from swarmtui.swarm.create.service_ops import (
+    AttachNetwork,
+    CreateService,
+    DetachNetwork,
+    EditService,
+    service_progress,
+)
+from swarmtui.swarm.create.service_spec import build_spec, form_from_spec, merge_form
+from swarmtui.swarm.create.stack import DeployStack, RemoveStack, StackAction
+
+__all__ = [
+    "ApplyResult", "AttachNetwork", "ComposeError", "CreateNetwork", "CreateObject",
+    "CreateOperation", "CreateService", "DeployStack", "DetachNetwork", "EditService",
+    "FieldError", "FormInvalidError", "GuardResult", "Hidden", "Inventory", "MountField",
+    "NetworkForm", "ObjectForm", "ObjectRef", "ObjectRow", "OperationError", "PortField",
+    "Progress", "RemoveNetwork", "RemoveObject", "RemoveStack", "ServiceForm", "SpecChange",
+    "StackAction", "StackPlan", "StoredObject", "build_spec", "create_cli", "errors_by_field",
+    "field_errors", "form_from_spec", "load_compose", "merge_form", "network_create_argv",
+    "object_create_cli", "object_rows", "parse_compose", "service_progress", "spec_diff",
+    "update_cli", "validate", "validate_network", "validate_object",
+]

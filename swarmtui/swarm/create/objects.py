@@ -1,0 +1,254 @@
+"""Secrets and configs: list (never the data), who uses them, create, remove.
+
+A secret's value travels only from the form (or a local file) to the Engine API
+request body. It is held in a :class:`Hidden`, whose repr/str are masked; the
+CLI equivalent shows ``printf %s '***' | docker secret create NAME -`` (or the
+file path), and any error text from the engine is scrubbed of the value before
+it is put in an exception.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from swarmtui.swarm.create.base import (
+    ApplyResult,
+    CreateOperation,
+    GuardResult,
+    OperationError,
+    Progress,
+    api_error_text,
+)
+from swarmtui.swarm.create.inventory import Inventory, StoredObject
+from swarmtui.swarm.create.service_form import FieldError, split_pair
+
+#: swarmkit: 1–64 chars, alphanumerics with "-", "_", "." inside
+OBJECT_NAME_RE = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9._-]{0,62}[a-zA-Z0-9])?$")
+MAX_SIZE = {"secret": 500 * 1024, "config": 1000 * 1024}
+MASK = "***"
+
+
+class Hidden:
+    """A secret value that never shows itself: str/repr/format give ``***``."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: bytes | str) -> None:
+        self._value = value.encode() if isinstance(value, str) else bytes(value)
+
+    def reveal(self) -> bytes:
+        return self._value
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+    def __repr__(self) -> str:
+        return "Hidden('***')"
+
+    def __str__(self) -> str:
+        return MASK
+
+    def __format__(self, spec: str) -> str:
+        return MASK
+
+    def scrub(self, text: str) -> str:
+        """`text` with the value (if long enough to be recognisable) replaced by ***."""
+        try:
+            value = self._value.decode()
+        except UnicodeDecodeError:
+            return text
+        if len(value) >= 4:
+            text = text.replace(value, MASK)
+        return text
+
+
+@dataclass(frozen=True)
+class ObjectRow:
+    """A row of the secrets or configs pane."""
+
+    kind: str
+    name: str
+    id: str
+    created_at: str
+    labels: dict[str, str]
+    stack: str | None
+    #: names of services that mount it
+    used_by: tuple[str, ...]
+
+
+def object_rows(inv: Inventory, kind: str) -> list[ObjectRow]:
+    """Rows for the secrets (kind="secret") or configs pane, sorted by name — never data."""
+    objs = inv.secrets if kind == "secret" else inv.configs
+    return [
+        ObjectRow(kind, o.name, o.id, o.created_at, dict(o.labels), o.stack,
+                  tuple(inv.services_using(o)))
+        for o in sorted(objs, key=lambda o: o.name)
+    ]
+
+
+@dataclass
+class ObjectForm:
+    """The "new secret/config" form: a name and either typed text or a local file."""
+
+    kind: str = "secret"
+    name: str = ""
+    #: typed value (never echoed); ignored when `file` is set
+    text: Hidden | None = None
+    #: a path on the machine running swarmtui
+    file: str = ""
+    labels: list[str] = field(default_factory=list)
+
+
+def validate_object(form: ObjectForm, inv: Inventory | None = None) -> list[FieldError]:
+    errors: list[FieldError] = []
+    kind = form.kind
+    name = form.name.strip()
+    if kind not in ("secret", "config"):
+        errors.append(FieldError("kind", "kind is secret or config"))
+        return errors
+    if not name:
+        errors.append(FieldError("name", f"a {kind} needs a name"))
+    elif not OBJECT_NAME_RE.match(name):
+        errors.append(FieldError("name", f"'{name}' is not a valid {kind} name: 1–64 letters, "
+                                         "digits, '.', '_', '-', starting and ending with a "
+                                         "letter or digit"))
+    elif inv is not None and inv.stored(kind, name) is not None \
+            and inv.stored(kind, name).name == name:  # type: ignore[union-attr]
+        errors.append(FieldError("name", f"a {kind} named '{name}' already exists ({kind}s "
+                                         "cannot be changed: pick a new name, e.g. "
+                                         f"{name}_v2)"))
+    if form.file.strip():
+        path = Path(form.file.strip()).expanduser()
+        if not path.is_file():
+            errors.append(FieldError("file", f"no such file on this machine: {path}"))
+        else:
+            size = path.stat().st_size
+            if size == 0:
+                errors.append(FieldError("file", f"{path} is empty"))
+            elif size > MAX_SIZE[kind]:
+                errors.append(FieldError("file", f"{path} is {size} bytes; a {kind} holds at "
+                                                 f"most {MAX_SIZE[kind] // 1024} KiB"))
+    elif form.text is None or len(form.text) == 0:
+        errors.append(FieldError("text", f"type the {kind}'s value or give a file"))
+    elif len(form.text) > MAX_SIZE[kind]:
+        errors.append(FieldError("text", f"the value is {len(form.text)} bytes; a {kind} holds "
+                                         f"at most {MAX_SIZE[kind] // 1024} KiB"))
+    seen: set[str] = set()
+    for i, line in enumerate(form.labels):
+        key, _ = split_pair(line)
+        if not key or any(c.isspace() for c in key):
+            errors.append(FieldError(f"labels[{i}]", f"'{line}' must look like key=value"))
+        elif key in seen:
+            errors.append(FieldError(f"labels[{i}]", f"label {key} is set twice"))
+        seen.add(key)
+    return errors
+
+
+def object_create_cli(form: ObjectForm) -> str:
+    """`docker secret create …` with the value masked (or the file path)."""
+    argv = ["docker", form.kind, "create"]
+    for label in form.labels:
+        argv += ["--label", label]
+    argv.append(form.name.strip())
+    if form.file.strip():
+        return shlex.join([*argv, str(Path(form.file.strip()).expanduser())])
+    return f"printf %s '{MASK}' | {shlex.join(argv)} -"
+
+
+class CreateObject(CreateOperation):
+    """Create a secret or a config from typed text or a local file."""
+
+    def __init__(self, form: ObjectForm) -> None:
+        self.form = form
+        self.name = f"create {form.kind}"
+
+    @property
+    def target(self) -> str:
+        return self.form.name.strip()
+
+    @property
+    def cli(self) -> str:
+        return object_create_cli(self.form)
+
+    def check(self, inv: Inventory) -> GuardResult:
+        errors = validate_object(self.form, inv)
+        if errors:
+            return GuardResult(blocks=[str(e) for e in errors])
+        src = f"file {self.form.file.strip()}" if self.form.file.strip() else \
+            f"typed text ({len(self.form.text or b'')} bytes)"
+        return GuardResult(preview=[f"{self.form.kind} {self.target} from {src}"])
+
+    def _data(self) -> Hidden:
+        if self.form.file.strip():
+            return Hidden(Path(self.form.file.strip()).expanduser().read_bytes())
+        assert self.form.text is not None
+        return self.form.text
+
+    def apply(self, api: Any) -> ApplyResult:
+        errors = validate_object(self.form)
+        if errors:
+            raise OperationError("; ".join(str(e) for e in errors))
+        data = self._data()
+        labels = {split_pair(x)[0]: split_pair(x)[1] for x in self.form.labels}
+        try:
+            if self.form.kind == "secret":
+                result = api.create_secret(self.target, data.reveal(), labels=labels)
+            else:
+                result = api.create_config(self.target, data.reveal(), labels=labels)
+        except Exception as exc:
+            text = data.scrub(api_error_text(exc))
+            raise OperationError(
+                f"creating {self.form.kind} {self.target} failed: {text}") from None
+        return ApplyResult(f"{self.form.kind} {self.target} created",
+                           {self.form.kind: str(result.get("ID"))})
+
+    def converged(self, snapshot: Any) -> Progress:
+        # Secrets/configs are not in the cluster snapshot: apply's success is the answer.
+        return Progress(True, f"{self.form.kind} {self.target} created")
+
+
+class RemoveObject(CreateOperation):
+    """`docker secret rm NAME` / `docker config rm NAME` — refused while in use."""
+
+    def __init__(self, kind: str, object_name: str) -> None:
+        self.kind = kind
+        self.object_name = object_name
+        self.name = f"remove {kind}"
+
+    @property
+    def target(self) -> str:
+        return self.object_name
+
+    @property
+    def cli(self) -> str:
+        return shlex.join(["docker", self.kind, "rm", self.object_name])
+
+    @property
+    def confirm_text(self) -> str | None:
+        return self.object_name
+
+    def check(self, inv: Inventory) -> GuardResult:
+        obj: StoredObject | None = inv.stored(self.kind, self.object_name)
+        if obj is None:
+            return GuardResult(blocks=[f"there is no {self.kind} '{self.object_name}'"])
+        users = inv.services_using(obj)
+        if users:
+            return GuardResult(blocks=[f"{self.kind} {obj.name} is used by service(s): "
+                                       f"{', '.join(users)} — remove it from them first"])
+        return GuardResult(preview=[f"remove {self.kind} {obj.name}"])
+
+    def apply(self, api: Any) -> ApplyResult:
+        try:
+            if self.kind == "secret":
+                api.remove_secret(self.object_name)
+            else:
+                api.remove_config(self.object_name)
+        except Exception as exc:
+            raise OperationError(
+                f"removing {self.kind} {self.object_name} failed: {api_error_text(exc)}"
+            ) from None
+        return ApplyResult(f"{self.kind} {self.object_name} removed")

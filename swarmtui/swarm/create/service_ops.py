@@ -1,0 +1,399 @@
+"""Operations on services: create from the form, edit (full-spec update), attach/detach a network.
+
+How a form screen drives these (no I/O until apply):
+
+1. On every change: ``validate(form, inv)`` for the per-field messages and
+   ``create_cli(form)`` (or ``EditService(...).cli``) for the live CLI preview.
+2. On submit: ``op.guard(snapshot, read_only=…)`` → blocks / warnings / preview
+   (for an edit, the preview is the spec diff).
+3. ``op.apply(api)`` in a worker thread; then poll ``op.converged(snapshot)``
+   with fresh snapshots until ``done``.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from typing import Any
+
+from swarmtui.swarm.create.base import (
+    ApplyResult,
+    CreateOperation,
+    GuardResult,
+    OperationError,
+    Progress,
+    api_error_text,
+    retry_out_of_sequence,
+)
+from swarmtui.swarm.create.diff import SpecChange, spec_diff
+from swarmtui.swarm.create.inventory import Inventory
+from swarmtui.swarm.create.service_cli import create_cli, update_cli
+from swarmtui.swarm.create.service_form import (
+    CONSTRAINT_RE,
+    ServiceForm,
+    validate,
+)
+from swarmtui.swarm.create.service_spec import (
+    build_spec,
+    create_kwargs,
+    form_from_spec,
+    merge_form,
+)
+from swarmtui.swarm.models import Node, Service
+
+ApiDict = dict[str, Any]
+
+
+# ----------------------------------------------------------------- placement preview
+
+
+def node_matches(node: Node, constraints: list[str]) -> bool:
+    """Does `node` satisfy every constraint (swarmkit semantics, case-insensitive values)?"""
+    for c in constraints:
+        m = CONSTRAINT_RE.match(c)
+        if not m:
+            return False
+        key, op, want = m.groups()
+        have: str | None
+        if key == "node.id":
+            have = node.id
+        elif key == "node.hostname":
+            have = node.hostname
+        elif key == "node.role":
+            have = node.role
+        elif key == "node.platform.os":
+            have = node.os
+        elif key == "node.platform.arch":
+            have = node.arch
+        elif key.startswith("node.labels."):
+            have = node.labels.get(key[len("node.labels."):])
+        elif key.startswith("engine.labels."):
+            have = node.engine_labels.get(key[len("engine.labels."):])
+        else:
+            return False
+        equal = have is not None and have.lower() == want.lower()
+        if (op == "==") != equal:
+            return False
+    return True
+
+
+def placement_warnings(form: ServiceForm, inv: Inventory) -> list[str]:
+    if not inv.nodes:
+        return []
+    active = inv.active_nodes()
+    fits = [n for n in active if node_matches(n, [c.strip() for c in form.constraints])]
+    if not fits:
+        why = "these constraints" if form.constraints else "availability"
+        return [f"no Active, Ready node satisfies {why}: tasks will stay Pending "
+                "(\"no suitable node\") until one does"]
+    if form.mode == "replicated" and form.replicas.strip().isdigit():
+        return []
+    return []
+
+
+def _summary(form: ServiceForm, inv: Inventory) -> list[str]:
+    lines = []
+    if form.mode == "global":
+        count = len([n for n in inv.active_nodes()
+                     if node_matches(n, [c.strip() for c in form.constraints])])
+        lines.append(f"global service: one task on each matching Active node ({count} now)")
+    else:
+        lines.append(f"replicated service: {form.replicas.strip()} task(s)")
+    lines.append(f"image {form.image.strip()}")
+    for p in form.ports:
+        pub = p.published.strip() or "a free port chosen by Swarm"
+        lines.append(f"publishes {pub} → {p.target.strip()}/{p.protocol} ({p.mode})")
+    if form.networks:
+        lines.append("networks: " + ", ".join(n.strip() for n in form.networks))
+    return lines
+
+
+# ----------------------------------------------------------------- progress
+
+
+def service_progress(inv: Inventory, service_name: str, *,
+                     since_update: datetime | None = None,
+                     expect_update: bool = False) -> Progress:
+    """Convergence of one service: rolling update state, else running == desired tasks.
+
+    `since_update` is the UpdateStatus.StartedAt seen before the change was sent:
+    an update status with the same start time is an older one and is ignored.
+    """
+    svc = inv.service(service_name)
+    if svc is None:
+        return Progress(False, f"waiting for service {service_name} to appear")
+    if expect_update:
+        if svc.update_state is None or svc.update_started_at == since_update:
+            return Progress(False, "waiting for the rolling update to start")
+        state = svc.update_state
+        msg = f": {svc.update_message}" if svc.update_message else ""
+        if state == "paused":
+            return Progress(True, f"update paused{msg}", failed=True)
+        if state == "rollback_completed":
+            return Progress(True, f"update rolled back{msg}", failed=True)
+        if state == "rollback_paused":
+            return Progress(True, f"rollback paused{msg}", failed=True)
+        if state == "rollback_started":
+            return Progress(False, f"rolling back{msg}")
+        if state == "updating":
+            return Progress(False, f"updating: {_counts(inv, svc)}{msg}")
+        # completed: fall through to the task count
+    return _tasks_progress(inv, svc)
+
+
+def _counts(inv: Inventory, svc: Service) -> str:
+    running = svc.running if svc.running is not None else len(
+        [t for t in inv.tasks_of(svc.id) if t.is_running and t.wants_running])
+    desired = svc.desired if svc.desired is not None else "?"
+    return f"{running}/{desired} tasks running"
+
+
+def _tasks_progress(inv: Inventory, svc: Service) -> Progress:
+    tasks = [t for t in inv.tasks_of(svc.id) if t.wants_running]
+    if svc.mode == "global":
+        desired = len([n for n in inv.active_nodes() if node_matches(n, list(svc.constraints))])
+    elif svc.desired is not None:
+        desired = svc.desired
+    else:
+        desired = svc.spec_replicas or 0
+    running = len([t for t in tasks if t.is_running])
+    if svc.running is not None and svc.desired is not None and svc.mode != "global":
+        running, desired = svc.running, svc.desired
+    if running >= desired and (tasks or desired == 0 or not inv.tasks):
+        return Progress(True, f"{running}/{desired} tasks running")
+    problems = sorted({t.error or t.message for t in tasks if not t.is_running and
+                       (t.error or t.message)})
+    failed_recent = [t for t in inv.tasks_of(svc.id) if t.state in ("failed", "rejected")]
+    why = ""
+    if problems:
+        why = f" ({'; '.join(problems[:2])})"
+    elif failed_recent:
+        last = max(failed_recent, key=lambda t: t.timestamp or datetime.min.replace(
+            tzinfo=t.timestamp.tzinfo if t.timestamp else None))
+        why = f" (last failure: {last.error or last.message})"
+    return Progress(False, f"{running}/{desired} tasks running{why}")
+
+
+# ----------------------------------------------------------------- create
+
+
+class CreateService(CreateOperation):
+    """`docker service create …` from the form."""
+
+    name = "create service"
+
+    def __init__(self, form: ServiceForm) -> None:
+        self.form = form
+        self._inv: Inventory | None = None
+
+    @property
+    def target(self) -> str:
+        return self.form.name.strip()
+
+    @property
+    def cli(self) -> str:
+        return create_cli(self.form)
+
+    def check(self, inv: Inventory) -> GuardResult:
+        errors = validate(self.form, inv)
+        if errors:
+            return GuardResult(blocks=[str(e) for e in errors])
+        self._inv = inv
+        return GuardResult(warnings=placement_warnings(self.form, inv),
+                           preview=_summary(self.form, inv))
+
+    def spec(self, inv: Inventory | None = None) -> ApiDict:
+        return build_spec(self.form, inv or self._inv)
+
+    def apply(self, api: Any) -> ApplyResult:
+        inv = self._inv or Inventory.read(api, tasks=False)
+        errors = validate(self.form, inv)
+        if errors:
+            raise OperationError("; ".join(str(e) for e in errors))
+        try:
+            result = api.create_service(**create_kwargs(build_spec(self.form, inv)))
+        except Exception as exc:
+            raise OperationError(
+                f"creating service {self.target} failed: {api_error_text(exc)}") from None
+        warnings = tuple(str(w) for w in (result.get("Warnings") or []))
+        return ApplyResult(f"service {self.target} created", {"service": str(result.get("ID"))},
+                           warnings)
+
+    def converged(self, snapshot: Any) -> Progress:
+        return service_progress(Inventory.of(snapshot), self.target)
+
+
+# ----------------------------------------------------------------- edit
+
+
+def _names(inv: Inventory) -> dict[str, str]:
+    out = {n.id: n.name for n in inv.networks}
+    out.update({o.id: o.name for o in (*inv.secrets, *inv.configs)})
+    return out
+
+
+class EditService(CreateOperation):
+    """Change a service from the edit form: full-spec update with its version."""
+
+    name = "update service"
+
+    def __init__(self, service_name: str, form: ServiceForm, original: ServiceForm | None = None
+                 ) -> None:
+        self.service_name = service_name
+        self.form = form
+        #: the form as it was filled (for the CLI's --*-add/--*-rm); computed in guard if None
+        self.original = original
+        self._since: datetime | None = None
+        self._task_change = True
+
+    @property
+    def target(self) -> str:
+        return self.service_name
+
+    @property
+    def cli(self) -> str:
+        if self.original is None:
+            return f"docker service update {self.service_name}"
+        return update_cli(self.original, self.form) or f"docker service update {self.service_name}"
+
+    def changes(self, inv: Inventory) -> list[SpecChange]:
+        svc = inv.service(self.service_name)
+        if svc is None:
+            return []
+        new = merge_form(svc.spec, self.form, inv)
+        return spec_diff(svc.spec, new, names=_names(inv))
+
+    def check(self, inv: Inventory) -> GuardResult:
+        svc = inv.service(self.service_name)
+        if svc is None:
+            return GuardResult(blocks=[f"service {self.service_name} no longer exists"])
+        if self.original is None:
+            self.original = form_from_spec(svc.spec, inv)
+        blocks = [str(e) for e in validate(self.form, inv, editing=svc.name)]
+        if svc.mode in ("replicated", "global") and self.form.mode != svc.mode:
+            blocks.append(f"mode: a {svc.mode} service cannot become {self.form.mode}; "
+                          "remove it and create it again")
+        if blocks:
+            return GuardResult(blocks=blocks)
+        changes = self.changes(inv)
+        if not changes:
+            return GuardResult(blocks=["nothing changed"])
+        return GuardResult(warnings=placement_warnings(self.form, inv),
+                           preview=[str(c) for c in changes])
+
+    def apply(self, api: Any) -> ApplyResult:
+        def attempt() -> ApplyResult:
+            raw = api.inspect_service(self.service_name)
+            inv = Inventory.read(api, tasks=False)
+            current = raw["Spec"]
+            svc = Service.from_api(raw)
+            self._since = svc.update_started_at
+            new = merge_form(current, self.form, inv)
+            changes = spec_diff(current, new)
+            self._task_change = any(c.path.startswith("TaskTemplate") for c in changes)
+            api.update_service(raw["ID"], raw["Version"]["Index"], **create_kwargs(new))
+            return ApplyResult(f"service {self.service_name} updated "
+                               f"({len(changes)} field(s) changed)", {"service": raw["ID"]})
+
+        try:
+            result: ApplyResult = retry_out_of_sequence(attempt)
+        except OperationError:
+            raise
+        except Exception as exc:
+            raise OperationError(
+                f"updating service {self.service_name} failed: {api_error_text(exc)}") from None
+        return result
+
+    def converged(self, snapshot: Any) -> Progress:
+        return service_progress(Inventory.of(snapshot), self.service_name,
+                                since_update=self._since, expect_update=self._task_change)
+
+
+# ----------------------------------------------------------------- networks of a service
+
+
+class _NetworkChange(CreateOperation):
+    attach = True
+
+    def __init__(self, service_name: str, network: str) -> None:
+        self.service_name = service_name
+        self.network = network
+        self._since: datetime | None = None
+
+    @property
+    def target(self) -> str:
+        return self.service_name
+
+    @property
+    def cli(self) -> str:
+        flag = "--network-add" if self.attach else "--network-rm"
+        import shlex
+
+        return shlex.join(["docker", "service", "update", flag, self.network, self.service_name])
+
+    def _new_form(self, svc: Service, inv: Inventory) -> ServiceForm:
+        form = form_from_spec(svc.spec, inv)
+        net = inv.network(self.network)
+        name = net.name if net else self.network
+        if self.attach:
+            form.networks.append(name)
+        else:
+            form.networks = [n for n in form.networks if n != name]
+        return form
+
+    def check(self, inv: Inventory) -> GuardResult:
+        svc = inv.service(self.service_name)
+        if svc is None:
+            return GuardResult(blocks=[f"service {self.service_name} no longer exists"])
+        net = inv.network(self.network)
+        on = net is not None and (net.id in svc.networks or net.name in svc.networks)
+        if self.attach and on:
+            return GuardResult(blocks=[f"service {svc.name} is already on network {self.network}"])
+        if not self.attach and not on:
+            return GuardResult(blocks=[f"service {svc.name} is not on network {self.network}"])
+        form = self._new_form(svc, inv)
+        errors = [e.message for e in validate(form, inv, editing=svc.name)
+                  if e.field.startswith("networks")]
+        if errors:
+            return GuardResult(blocks=errors)
+        new = merge_form(svc.spec, form, inv)
+        verb = "joins" if self.attach else "leaves"
+        return GuardResult(
+            warnings=["the service's tasks are replaced (rolling update) to change networks"],
+            preview=[f"service {svc.name} {verb} network {self.network}"]
+            + [str(c) for c in spec_diff(svc.spec, new, names=_names(inv))])
+
+    def apply(self, api: Any) -> ApplyResult:
+        def attempt() -> ApplyResult:
+            raw = api.inspect_service(self.service_name)
+            inv = Inventory.read(api, tasks=False)
+            svc = Service.from_api(raw)
+            self._since = svc.update_started_at
+            new = merge_form(copy.deepcopy(raw["Spec"]), self._new_form(svc, inv), inv)
+            api.update_service(raw["ID"], raw["Version"]["Index"], **create_kwargs(new))
+            verb = "attached to" if self.attach else "detached from"
+            return ApplyResult(f"service {self.service_name} {verb} network {self.network}")
+
+        try:
+            result: ApplyResult = retry_out_of_sequence(attempt)
+        except Exception as exc:
+            raise OperationError(f"{self.cli} failed: {api_error_text(exc)}") from None
+        return result
+
+    def converged(self, snapshot: Any) -> Progress:
+        return service_progress(Inventory.of(snapshot), self.service_name,
+                                since_update=self._since, expect_update=True)
+
+
+class AttachNetwork(_NetworkChange):
+    """`docker service update --network-add NET SERVICE`."""
+
+    name = "attach service to network"
+    attach = True
+
+
+class DetachNetwork(_NetworkChange):
+    """`docker service update --network-rm NET SERVICE`."""
+
+    name = "detach service from network"
+    attach = False
