@@ -81,6 +81,9 @@ class Operation(ABC):
         self.target_labels = target_labels
         #: set by apply(): facts needed by converged() (versions, previous states)
         self.applied: dict[str, Any] = {}
+        #: runs between reading and writing a spec (argument: attempt number). A seam for
+        #: tests that race an external update; None in normal use.
+        self.before_write: Callable[[int], None] | None = None
 
     # ---------------------------------------------------------------- describe
 

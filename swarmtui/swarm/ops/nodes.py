@@ -75,7 +75,7 @@ class PromoteNodes(NodeOperation):
 
     def apply(self, api: DockerAPI) -> str:
         for nid in self.target_ids:
-            update_node_spec(api, nid, _set_role("manager"))
+            update_node_spec(api, nid, _set_role("manager"), before_write=self.before_write)
         return f"promoted {self.target}"
 
     def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
@@ -120,7 +120,7 @@ class DemoteNodes(NodeOperation):
 
     def apply(self, api: DockerAPI) -> str:
         for nid in self.target_ids:
-            update_node_spec(api, nid, _set_role("worker"))
+            update_node_spec(api, nid, _set_role("worker"), before_write=self.before_write)
         return f"demoted {self.target}"
 
     def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
@@ -197,7 +197,9 @@ class SetAvailability(NodeOperation):
 
     def apply(self, api: DockerAPI) -> str:
         for nid in self.target_ids:
-            update_node_spec(api, nid, _set_availability(self.availability))
+            update_node_spec(
+                api, nid, _set_availability(self.availability), before_write=self.before_write
+            )
         return f"{self.name}: {self.target}"
 
     def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
@@ -298,7 +300,7 @@ class AddNodeLabel(NodeOperation):
             spec["Labels"] = labels
 
         for nid in self.target_ids:
-            update_node_spec(api, nid, mutate)
+            update_node_spec(api, nid, mutate, before_write=self.before_write)
         return f"label {key}={value} set on {self.target}"
 
     def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
@@ -362,7 +364,7 @@ class RemoveNodeLabel(NodeOperation):
             spec["Labels"] = labels
 
         for nid in self.target_ids:
-            update_node_spec(api, nid, mutate)
+            update_node_spec(api, nid, mutate, before_write=self.before_write)
         return f"label {key} removed from {self.target}"
 
     def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:

@@ -118,7 +118,7 @@ class ScaleService(ServiceOperation):
                 raise OperationError(f"{self.service_name} is not a replicated service")
             spec["Mode"] = {"Replicated": {**(mode.get("Replicated") or {}), "Replicas": n}}
 
-        update_service_spec(api, self.service_id, mutate)
+        update_service_spec(api, self.service_id, mutate, before_write=self.before_write)
         self.applied["replicas"] = n
         return f"{self.service_name} scaled to {n}"
 
@@ -208,7 +208,9 @@ class ForceUpdateService(_UpdateLike):
             tt = spec.setdefault("TaskTemplate", {})
             tt["ForceUpdate"] = int(tt.get("ForceUpdate") or 0) + 1
 
-        _n, before = update_service_spec(api, self.service_id, mutate)
+        _n, before = update_service_spec(
+            api, self.service_id, mutate, before_write=self.before_write
+        )
         self._remember(before)
         return f"{self.service_name}: forced update started"
 
@@ -255,7 +257,9 @@ class UpdateServiceImage(_UpdateLike):
             cs = spec.setdefault("TaskTemplate", {}).setdefault("ContainerSpec", {})
             cs["Image"] = image
 
-        _n, before = update_service_spec(api, self.service_id, mutate)
+        _n, before = update_service_spec(
+            api, self.service_id, mutate, before_write=self.before_write
+        )
         self._remember(before)
         return f"{self.service_name}: updating to {image}"
 
@@ -294,7 +298,9 @@ class RollbackService(_UpdateLike):
         return GuardResult((), (), tuple(preview))
 
     def apply(self, api: DockerAPI) -> str:
-        _n, before = update_service_spec(api, self.service_id, None, rollback=True)
+        _n, before = update_service_spec(
+            api, self.service_id, None, rollback=True, before_write=self.before_write
+        )
         self._remember(before)
         return f"{self.service_name}: rollback started"
 
