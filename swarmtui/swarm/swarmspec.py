@@ -662,25 +662,29 @@ def leave_cli(force: bool) -> str:
 
 
 def leave_consequences(is_manager: bool, managers: int, reachable_managers: int) -> str:
-    """What leaving does, spelled out for the confirmation screen."""
+    """What leaving does, spelled out for the confirmation screen.
+
+    A manager forced out with `docker swarm leave --force` is NOT removed from raft: it
+    still counts as a (now unreachable) manager until demoted and removed, so quorum is
+    computed on the same number of managers with one fewer reachable."""
     if not is_manager:
         return ("This node stops running swarm tasks (they are rescheduled elsewhere) and "
                 "stays listed as Down in `docker node ls` until a manager removes it "
                 "(`docker node rm`).")
-    after = managers - 1
-    text = ("This is a manager: leaving needs --force and removes it from the raft "
-            f"consensus. {managers} manager(s) → {after}. ")
-    if after == 0:
-        text += ("It is the last manager: the swarm and all its services, secrets and "
-                 "configs are lost for good.")
-    elif reachable_managers - 1 < after // 2 + 1:
-        text += (f"The remaining managers cannot form a quorum (need {after // 2 + 1} of "
-                 f"{after}): the swarm can no longer be managed until it is recovered with "
-                 "force-new-cluster.")
-    else:
-        text += ("Demote it first (`docker node demote`) to leave cleanly; forcing it out "
-                 "can leave a stale manager entry to remove with `docker node rm`.")
-    return text
+    text = "This is a manager: leaving needs --force. "
+    if managers <= 1:
+        return text + ("It is the last manager: the swarm and all its services, secrets and "
+                       "configs are lost for good.")
+    need = managers // 2 + 1
+    left = reachable_managers - 1
+    if left < need:
+        return text + (f"It stays in raft as an unreachable manager, so the {left} remaining "
+                       f"reachable manager(s) cannot form a quorum (need {need} of {managers}): "
+                       "the swarm can no longer be managed until it is recovered with "
+                       "force-new-cluster. Demote it first (`docker node demote`) instead.")
+    return text + ("Demote it first (`docker node demote`) to leave cleanly: forced out, it "
+                   f"stays in raft as an unreachable manager ({left} of {managers} reachable, "
+                   "fewer failures tolerated) until removed with `docker node rm`.")
 
 
 def leave_swarm(api: docker.APIClient, force: bool) -> None:

@@ -1,0 +1,265 @@
+"""Swarm-level operations against a real lab swarm (issue 6): token rotation keeps the
+spec (autolock), unlocking a restarted manager, init, settings, force-new-cluster.
+
+The docker CLI on the lab hosts is the oracle. Every secret seen is collected and, after
+each test, must appear in no log line and no exception message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import asyncssh
+import docker
+import pytest
+
+from swarmtui.bootstrap import HostBootstrap, PlanOptions, SshRunner
+from swarmtui.bootstrap.remote import CommandResult
+from swarmtui.lab import Lab
+from swarmtui.swarm import swarmspec as ss
+from tests.waiting import wait_for
+
+
+class Leaks:
+    """Secrets seen in a test, and messages that must not contain them."""
+
+    def __init__(self) -> None:
+        self.secrets: list[str] = []
+        self.messages: list[str] = []
+
+    def keep(self, *values: ss.Secret | None) -> None:
+        self.secrets += [v.reveal() for v in values if v is not None]
+
+    def raised(self, exc: BaseException) -> str:
+        text = "".join(str(a) for a in exc.args) + str(exc) + repr(exc)
+        self.messages.append(text)
+        return str(exc)
+
+
+@pytest.fixture
+def leaks(tmp_path: Path) -> Iterator[Leaks]:
+    path = tmp_path / "swarmtui-test.log"
+    handler = logging.FileHandler(path)
+    root = logging.getLogger()
+    old = root.level
+    root.setLevel(logging.DEBUG)
+    root.addHandler(handler)
+    found = Leaks()
+    try:
+        yield found
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+        root.setLevel(old)
+        log = path.read_text(errors="replace")
+        assert log, "nothing was logged: the leak check would be vacuous"
+        for text in [log, *found.messages]:
+            assert "SWMTKN" not in text and "SWMKEY" not in text
+            for secret in found.secrets:
+                assert secret not in text
+
+
+def api_for(ssh_forward: Callable[..., object], lab: Lab, host: str) -> docker.APIClient:
+    fwd = ssh_forward(lab, host)
+    return docker.APIClient(base_url=fwd.base_url, version="auto")  # type: ignore[attr-defined]
+
+
+async def connect(lab: Lab, host: str) -> asyncssh.SSHClientConnection:
+    return await asyncssh.connect(lab.host(host).address, username="root",
+                                  known_hosts=str(lab.known_hosts),
+                                  client_keys=[str(lab.client_key)])
+
+
+async def try_join(lab: Lab, host: str, token: ss.Secret, manager: str) -> CommandResult:
+    """`docker swarm join` on a lab host with the token on stdin (never on a command line)."""
+    async with await connect(lab, host) as conn:
+        res = await SshRunner(conn).run(
+            'IFS= read -r T && docker swarm join --token "$T" ' + manager,
+            input=token.reveal().encode() + b"\n", timeout=90)
+    return CommandResult(res.exit_status, ss.redact(res.stdout, token),
+                         ss.redact(res.stderr, token))
+
+
+def cli_autolock(lab: Lab, host: str = "node1") -> str:
+    return lab.ssh(host, ["docker", "info", "--format",
+                          "{{.Swarm.Cluster.Spec.EncryptionConfig.AutoLockManagers}}"])
+
+
+def manager_status(lab: Lab) -> dict[str, str]:
+    out = lab.ssh("node1", ["docker", "node", "ls", "--format",
+                            "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"])
+    return {r.split()[0]: " ".join(r.split()[1:]) for r in out.splitlines() if r.strip()}
+
+
+async def test_rotating_the_worker_token_keeps_autolock_and_retires_the_old_token(
+        make_lab, ssh_forward, leaks: Leaks) -> None:  # type: ignore[no-untyped-def]
+    lab = make_lab(nodes=4, managers=1, members=3)
+    api = api_for(ssh_forward, lab, "node1")
+    key = ss.set_autolock(api, True)
+    leaks.keep(key)
+    assert key is not None and cli_autolock(lab) == "true"
+    before = ss.join_tokens(api)
+    leaks.keep(before.worker, before.manager)
+    settings_before = ss.inspect(api).spec
+
+    after = ss.rotate_join_token(api, "worker")
+    leaks.keep(after.worker, after.manager)
+    assert after.worker != before.worker
+    assert after.manager == before.manager  # only the worker token rotated
+    assert cli_autolock(lab) == "true", "rotation must not switch autolock off"
+    assert ss.inspect(api).spec == settings_before
+    assert ss.get_unlock_key(api) == key
+    assert ss.rotate_token_cli("worker") == "docker swarm join-token --rotate worker"
+
+    manager = before.manager_addr
+    assert manager == f"{lab.host('node1').address}:2377"
+    old = await try_join(lab, "node4", before.worker, manager)
+    assert old.exit_status != 0, old
+    assert "token" in old.output.lower()
+    assert "node4" not in manager_status(lab)
+    new = await try_join(lab, "node4", after.worker, manager)
+    assert new.ok, new.output
+    wait_for("node4 Ready", lambda: manager_status(lab).get("node4", "").startswith("Ready"), 60)
+
+    # the manager token too, still keeping the spec
+    rotated = ss.rotate_join_token(api, "manager")
+    leaks.keep(rotated.manager)
+    assert rotated.manager != before.manager and cli_autolock(lab) == "true"
+    logging.getLogger("swarmtui.test").info("rotated: %s / %s", rotated.masked(), rotated)
+    api.close()
+
+
+async def test_unlock_a_restarted_manager_through_a_tunnel_to_it(
+        make_lab, ssh_forward, leaks: Leaks) -> None:  # type: ignore[no-untyped-def]
+    lab = make_lab(nodes=3, managers=3)
+    api1 = api_for(ssh_forward, lab, "node1")
+    key = ss.set_autolock(api1, True)
+    leaks.keep(key)
+    assert key is not None and cli_autolock(lab) == "true"
+
+    lab.stop_dockerd("node2")
+    lab.start_dockerd("node2")
+    api2 = api_for(ssh_forward, lab, "node2")
+    wait_for("node2 locked", lambda: ss.local_node_state(api2) == "locked", 30)
+    wait_for("node1 to see node2 unreachable",
+             lambda: "Unreachable" in manager_status(lab).get("node2", ""), 60)
+
+    wrong = ss.Secret("SWMKEY-1-" + "A" * 43)
+    leaks.keep(wrong)
+    with pytest.raises(ss.SwarmSpecError) as bad:
+        ss.unlock_manager(api2, wrong)
+    assert "Check the key" in leaks.raised(bad.value)
+    with pytest.raises(ss.SwarmSpecError) as garbage:
+        ss.unlock_manager(api2, "not-a-key")
+    assert "start with" in leaks.raised(garbage.value)
+    with pytest.raises(ss.SwarmSpecError) as not_locked:
+        ss.unlock_manager(api1, key)
+    assert "not locked" in leaks.raised(not_locked.value)
+
+    ss.unlock_manager(api2, key)
+    assert ss.local_node_state(api2) == "active"
+    wait_for("node2 Reachable again",
+             lambda: manager_status(lab).get("node2") == "Ready Reachable", 60)
+
+    # rotate the unlock key: the old one is kept to show, the new one works
+    rotation = ss.rotate_unlock_key(api1)
+    leaks.keep(rotation.old, rotation.new)
+    assert rotation.old == key and rotation.new is not None and rotation.new != key
+    assert "old key" in rotation.advice
+    assert cli_autolock(lab) == "true"
+
+    # autolock off: no key any more, spec otherwise intact
+    assert ss.set_autolock(api1, False) is None
+    assert cli_autolock(lab) == "false" and ss.get_unlock_key(api1) is None
+    api1.close()
+    api2.close()
+
+
+async def test_init_with_options_then_settings_then_bootstrap_a_manager(
+        make_lab, ssh_forward, leaks: Leaks) -> None:  # type: ignore[no-untyped-def]
+    lab = make_lab(nodes=2, swarm=False)
+    n1 = lab.host("node1")
+    async with await connect(lab, "node1") as conn:
+        candidates = await ss.candidate_advertise_addresses(SshRunner(conn))
+    assert [c.address for c in candidates] == [n1.address]  # docker0 and lo left out
+
+    api1 = api_for(ssh_forward, lab, "node1")
+    opts = ss.InitOptions(advertise_addr=n1.address, listen_addr=f"{n1.address}:2377",
+                          data_path_port=7789, default_addr_pool=("10.123.0.0/16",),
+                          subnet_size=26, autolock=True)
+    result = ss.init_swarm(api1, opts)
+    leaks.keep(result.unlock_key, result.tokens.worker, result.tokens.manager)
+    assert result.unlock_key is not None and "--autolock" in result.cli
+    assert "SWMTKN" not in " ".join(result.tokens.masked().values())
+    info = lab.ssh("node1", ["docker", "info", "--format",
+                             "{{.Swarm.NodeID}} {{.Swarm.Cluster.DataPathPort}} "
+                             "{{.Swarm.Cluster.SubnetSize}} {{.Swarm.Cluster.DefaultAddrPool}} "
+                             "{{.Swarm.Cluster.Spec.EncryptionConfig.AutoLockManagers}}"])
+    assert info == f"{result.node_id} 7789 26 [10.123.0.0/16] true"
+    with pytest.raises(ss.SwarmSpecError) as twice:
+        ss.init_swarm(api1, opts)
+    assert "leave it first" in leaks.raised(twice.value)
+
+    current = ss.read_settings(api1)
+    wanted = ss.SwarmSettings(ss.parse_duration("720h"), ss.parse_duration("10s"), 3)
+    assert wanted.cli(current) == ("docker swarm update --cert-expiry 720h0m0s "
+                                   "--dispatcher-heartbeat 10s --task-history-limit 3")
+    assert ss.apply_settings(api1, wanted) == wanted
+    spec = lab.ssh("node1", ["docker", "info", "--format",
+                             "{{.Swarm.Cluster.Spec.CAConfig.NodeCertExpiry}} "
+                             "{{.Swarm.Cluster.Spec.Dispatcher.HeartbeatPeriod}} "
+                             "{{.Swarm.Cluster.Spec.Orchestration.TaskHistoryRetentionLimit}} "
+                             "{{.Swarm.Cluster.Spec.EncryptionConfig.AutoLockManagers}}"])
+    assert spec == "720h0m0s 10s 3 true"
+    with pytest.raises(ss.SwarmSpecError) as invalid:
+        ss.apply_settings(api1, ss.SwarmSettings(ss.parse_duration("10m"),
+                                                 ss.parse_duration("5s"), 3))
+    assert "at least 1h" in leaks.raised(invalid.value)
+    ca = ss.ca_info(api1)
+    assert ca.root_subject == "CN=swarm-ca" and (ca.days_left() or 0) > 3650
+
+    # bring node2 in as a manager with the bootstrap wizard's engine
+    async with await connect(lab, "node2") as conn:
+        boot = HostBootstrap(SshRunner(conn), api1, host="node2",
+                             options=PlanOptions(role="manager"))
+        await boot.probe()
+        plan = boot.plan()
+        assert plan.will_join and "as a manager" in plan.step("join").title  # type: ignore[union-attr]
+        done = await boot.apply(reprobe=False)
+        assert done.ok and done.node_ready, done.message
+    wait_for("node2 a reachable manager",
+             lambda: manager_status(lab).get("node2") == "Ready Reachable", 60)
+
+    # leaving: a manager needs force; the consequences say so
+    api2 = api_for(ssh_forward, lab, "node2")
+    with pytest.raises(ss.SwarmSpecError) as refused:
+        ss.leave_swarm(api2, force=False)
+    assert "force" in leaks.raised(refused.value).lower()
+    assert "cannot form a quorum" in ss.leave_consequences(True, 2, 2)
+    api1.close()
+    api2.close()
+
+
+async def test_force_new_cluster_recovers_a_lost_quorum(
+        make_lab, ssh_forward, leaks: Leaks) -> None:  # type: ignore[no-untyped-def]
+    lab = make_lab(nodes=3, managers=3)
+    n1 = lab.host("node1")
+    lab.stop_dockerd("node2")
+    lab.stop_dockerd("node3")
+    api1 = api_for(ssh_forward, lab, "node1")
+    # (node1 needs ~30 s to notice the lost quorum; force-new-cluster does not wait for it)
+    node_id = ss.force_new_cluster(api1, advertise_addr=n1.address)
+    assert ss.force_new_cluster_cli(n1.address) == \
+        f"docker swarm init --force-new-cluster --advertise-addr {n1.address}"
+    assert "dropped" in ss.FORCE_NEW_CLUSTER_CONSEQUENCES
+    wait_for("node1 leads a working swarm again",
+             lambda: manager_status(lab).get("node1") == "Ready Leader", 60)
+    status = lab.ssh("node1", ["docker", "node", "inspect", "self", "--format",
+                               "{{.ID}} {{.ManagerStatus.Leader}}"])
+    assert status == f"{node_id} true"
+    tokens = ss.join_tokens(api1)
+    leaks.keep(tokens.worker, tokens.manager)
+    logging.getLogger("swarmtui.test").info("after force-new-cluster: %s", tokens)
+    api1.close()
