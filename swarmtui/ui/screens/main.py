@@ -68,14 +68,14 @@ class MainScreen(Screen[None]):
     MainScreen Underline { display: none; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "pane('nodes')", "Nodes", id="pane.nodes"),
-        Binding("2", "pane('services')", "Services", id="pane.services"),
-        Binding("3", "pane('tasks')", "Tasks", id="pane.tasks"),
-        Binding("4", "pane('networks')", "Networks", id="pane.networks"),
-        Binding("5", "pane('stacks')", "Stacks", id="pane.stacks"),
+        Binding("1", "pane('nodes')", "Nodes", show=False, id="pane.nodes"),
+        Binding("2", "pane('services')", "Services", show=False, id="pane.services"),
+        Binding("3", "pane('tasks')", "Tasks", show=False, id="pane.tasks"),
+        Binding("4", "pane('networks')", "Networks", show=False, id="pane.networks"),
+        Binding("5", "pane('stacks')", "Stacks", show=False, id="pane.stacks"),
         Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="main.clear_filter"),
-        Binding("p", "problems", "Problems only", id="main.problems"),
+        Binding("p", "problems", "Problems", id="main.problems"),
         Binding("s", "sort", "Sort", id="main.sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="main.reverse_sort"),
         Binding("i", "inspect", "Inspect", id="main.inspect"),

@@ -79,6 +79,7 @@ class KeyedTable(ScrollView, can_focus=True):
         color: $foreground;
         height: 1fr;
         scrollbar-size-horizontal: 0;
+        scrollbar-size-vertical: 1;
     }
     KeyedTable > .keyed-table--header {
         text-style: bold;
