@@ -87,10 +87,11 @@ def fetch_info(api: DockerAPI) -> dict[str, Any]:
     return info if isinstance(info, dict) else {}
 
 
-def fetch_snapshot(api: DockerAPI) -> ClusterSnapshot:
+def fetch_snapshot(api: DockerAPI, previous: ClusterSnapshot | None = None) -> ClusterSnapshot:
     """A full snapshot: /info, /swarm, then one list call per kind.
 
     On a worker / outside a swarm: an empty snapshot whose ``message`` says why.
+    With `previous`, unchanged tasks are reused (see state.build_kind).
     """
     info = fetch_info(api)
     message = not_manager_message(info)
@@ -104,14 +105,15 @@ def fetch_snapshot(api: DockerAPI) -> ClusterSnapshot:
         networks = _call(api.networks)
     except NotAManagerError as exc:
         return ClusterSnapshot.from_api(info=info, message=str(exc))
-    return ClusterSnapshot.from_api(
+    snap = ClusterSnapshot.from_api(
         nodes=nodes or [],
         services=services or [],
-        tasks=tasks or [],
         networks=networks or [],
         info=info,
         swarm=swarm if isinstance(swarm, dict) else {},
     )
+    built = build_kind("tasks", tasks or [], previous.tasks if previous else None)
+    return snap.with_kind("tasks", built, snap.taken_at)
 
 
 def list_kind(api: DockerAPI, kind: str) -> list[dict[str, Any]]:
@@ -139,7 +141,8 @@ def fetch_kind(api: DockerAPI, kind: str, snapshot: ClusterSnapshot) -> ClusterS
         items = list_kind(api, kind)
     except NotAManagerError:
         return fetch_snapshot(api)
-    return snapshot.with_kind(kind, build_kind(kind, items), fmt.now_utc())
+    previous = snapshot.tasks if kind == "tasks" else None
+    return snapshot.with_kind(kind, build_kind(kind, items, previous), fmt.now_utc())
 
 
 #: Event types (from the swarm-scope event stream) → the kind to re-list.

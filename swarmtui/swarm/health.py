@@ -83,7 +83,11 @@ class Problem:
 
 
 def failing_tasks(snap: ClusterSnapshot) -> list[Task]:
-    """Tasks that count as failing (see module docstring), newest first."""
+    """Tasks that count as failing (see module docstring), newest first. Memoized."""
+    return list(snap.memo("health.failing_tasks", lambda: _failing_tasks(snap)))
+
+
+def _failing_tasks(snap: ClusterSnapshot) -> list[Task]:
     out: dict[str, Task] = {}
     by_slot: dict[tuple[str, str], list[Task]] = {}
     for t in snap.tasks.values():
@@ -142,8 +146,16 @@ def task_problem_text(snap: ClusterSnapshot, task: Task) -> str:
 
 
 def problems(snap: ClusterSnapshot, now: datetime | None = None) -> list[Problem]:
-    """Everything wrong with the cluster, most severe first, in plain words."""
-    now = now or fmt.now_utc()
+    """Everything wrong with the cluster, most severe first, in plain words.
+
+    Memoized per snapshot when `now` is not given (ages are then as of the first call).
+    """
+    if now is None:
+        return list(snap.memo("health.problems", lambda: _problems(snap, fmt.now_utc())))
+    return _problems(snap, now)
+
+
+def _problems(snap: ClusterSnapshot, now: datetime) -> list[Problem]:
     out: list[Problem] = []
     if snap.message:
         out.append(Problem("critical", "swarm", "", snap.message))

@@ -8,17 +8,18 @@ computed once per snapshot on first use.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.models import ApiDict, Network, Node, Service, Task
 from swarmtui.swarm.secrets import redact_obj
 
 KINDS = ("nodes", "services", "tasks", "networks")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,13 @@ class ClusterSnapshot:
     @property
     def engine_version(self) -> str:
         return str(self.info.get("ServerVersion") or "")
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """Compute a derived value once per snapshot (health uses it for failing tasks)."""
+        cache: dict[str, Any] = self.__dict__.setdefault("_memo", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cast(T, cache[key])
 
     # ---------------------------------------------------------------- lookups
 
@@ -304,11 +312,31 @@ _BUILDERS: dict[str, Any] = {
 }
 
 
-def build_kind(kind: str, items: Iterable[ApiDict]) -> dict[str, Any]:
-    """Build models of one kind from API dicts, keyed by ID."""
+def build_kind(
+    kind: str, items: Iterable[ApiDict], previous: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Build models of one kind from API dicts, keyed by ID.
+
+    With `previous` (the same kind from an older snapshot), tasks whose version
+    index has not changed are reused as they are: re-listing 20,000 tasks then
+    costs little, and unchanged rows are the very same objects (`is`). Only tasks
+    are reused: a service's ServiceStatus counts change without a version bump.
+    """
     builder = _BUILDERS[kind]
     out: dict[str, Any] = {}
+    reuse = previous if kind == "tasks" and previous else None
     for d in items:
+        if reuse is not None:
+            old = reuse.get(d.get("ID", ""))
+            if old is not None:
+                version = d.get("Version")
+                if (
+                    isinstance(version, dict)
+                    and version.get("Index") == old.version
+                    and old.version
+                ):
+                    out[old.id] = old
+                    continue
         obj = builder(d)
         out[obj.id] = obj
     return out
