@@ -250,3 +250,28 @@ def test_events_arrive_for_a_cli_scale_and_close_stops_the_thread(lab: Lab, api:
     assert ended == []  # closed by us: no on_end
     snap = fetch_snapshot(api)
     assert snap.find_service("devt") is None
+
+
+def test_on_end_is_called_when_the_tunnel_goes(
+    lab: Lab, ssh_forward: Callable[[Lab, str], Any]
+) -> None:
+    fwd = ssh_forward(lab, "node1")
+    client = docker.APIClient(base_url=fwd.base_url, version="auto")
+    ended: list[BaseException | None] = []
+    done = threading.Event()
+
+    def on_end(err: BaseException | None) -> None:
+        ended.append(err)
+        done.set()
+
+    watcher = EventWatcher(client, on_event=lambda kind: None, on_end=on_end).start()
+    try:
+        assert watcher.wait_ready(10)
+        fwd.close()  # the SSH tunnel dies under the stream
+        assert done.wait(15), "on_end was not called after the tunnel closed"
+        wait_for("the watcher thread to end", lambda: not watcher.alive, 5)
+        assert len(ended) == 1
+        assert ended[0] is None or "event stream" in str(ended[0])
+    finally:
+        watcher.close()
+        client.close()

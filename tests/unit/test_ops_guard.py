@@ -28,7 +28,7 @@ from swarmtui.swarm.ops import (
     validate_image,
 )
 from swarmtui.swarm.state import ClusterSnapshot
-from tests.unit.swarm_fixtures import cluster, node, service, snap, task
+from tests.unit.test_swarm_fixtures import cluster, node, service, snap, task
 
 
 def _expect_block(n: int, r: int, n2: int, r2: int) -> bool:

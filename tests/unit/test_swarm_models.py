@@ -9,7 +9,7 @@ import pytest
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm import health
 from swarmtui.swarm.models import Network, Node, Service, Task
-from tests.unit.swarm_fixtures import cluster, node, service, snap, task
+from tests.unit.test_swarm_fixtures import cluster, node, service, snap, task
 
 
 def test_parse_ts_nanoseconds_and_zero() -> None:

@@ -1,4 +1,4 @@
-"""Small API-shaped dicts for pure-logic tests of swarmtui.swarm (no sockets)."""
+"""Small API-shaped dicts for pure-logic tests of swarmtui.swarm (no sockets; no tests here)."""
 
 from __future__ import annotations
 
