@@ -1,0 +1,48 @@
+"""The connection layer: endpoints, SSH tunnels with host-key trust, reconnect and failover.
+
+Never imports textual. Public API (see each module's docstring):
+
+* `resolve_target`, `parse_endpoint`, `default_endpoint`, `Endpoint`, `Target` — endpoint.py
+* `fixed_trust`, `TrustDecision`, `HostKeyQuestion`, `TrustCallback` — hostkeys.py
+* `open_engine`, `ConnectOptions`, `EngineConnection` — tunnel.py (one engine, no failover)
+* `ClusterLink`, `LinkStatus`, `LinkState`, `SwarmRole` — link.py (what the UI holds)
+* `ConnectError` and its family — errors.py
+"""
+
+from swarmtui.connect.endpoint import (
+    DEFAULT_SOCKET,
+    Endpoint,
+    Target,
+    TlsFiles,
+    default_endpoint,
+    parse_endpoint,
+    resolve_target,
+)
+from swarmtui.connect.errors import (
+    AllEndpointsFailedError,
+    AuthFailedError,
+    ConnectError,
+    EndpointError,
+    EngineNotAnsweringError,
+    ForwardingRefusedError,
+    HostKeyChangedError,
+    HostKeyNotTrustedError,
+    HostKeyRevokedError,
+    HostUnreachableError,
+    NotConnectedError,
+    SocketPermissionDeniedError,
+)
+from swarmtui.connect.hostkeys import HostKeyQuestion, TrustCallback, TrustDecision, fixed_trust
+from swarmtui.connect.link import ClusterLink, LinkState, LinkStatus, SwarmRole, role_from_info
+from swarmtui.connect.sshconf import ssh_config_files
+from swarmtui.connect.tunnel import ConnectOptions, EngineConnection, open_engine
+
+__all__ = [
+    "DEFAULT_SOCKET", "AllEndpointsFailedError", "AuthFailedError", "ClusterLink", "ConnectError",
+    "ConnectOptions", "Endpoint", "EndpointError", "EngineConnection", "EngineNotAnsweringError",
+    "ForwardingRefusedError", "HostKeyChangedError", "HostKeyNotTrustedError", "HostKeyQuestion",
+    "HostKeyRevokedError", "HostUnreachableError", "LinkState", "LinkStatus", "NotConnectedError",
+    "SocketPermissionDeniedError", "SwarmRole", "Target", "TlsFiles", "TrustCallback",
+    "TrustDecision", "default_endpoint", "fixed_trust", "open_engine", "parse_endpoint",
+    "resolve_target", "role_from_info", "ssh_config_files",
+]

@@ -1,0 +1,413 @@
+"""Settings and cluster profiles: ONE TOML file, typed, forgiving.
+
+Where: `--config PATH`, else `$SWARMTUI_CONFIG`, else
+`platformdirs.user_config_path("swarmtui", appauthor=False) / "config.toml"`.
+A missing file means defaults. A bad value never stops the app: it becomes a
+`ConfigProblem` (file, key, what is allowed) in `Settings.problems` and the
+default is used instead. `EXAMPLE_CONFIG` documents every option; keep it in
+sync with the dataclasses below (a unit test loads it and checks it is clean).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+ENV_VAR = "SWARMTUI_CONFIG"
+CONFIRMATION_LEVELS = ("always", "destructive")
+_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong in the config file; the default was used instead."""
+
+    file: str  # the config file's path
+    key: str  # dotted key, e.g. "profiles.prod.managers"; "" for the whole file
+    message: str  # what is wrong and what is allowed
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.key}: {self.message}" if self.key else \
+            f"{self.file}: {self.message}"
+
+
+@dataclass
+class Profile:
+    """A cluster: `[profiles.NAME]`."""
+
+    name: str
+    #: manager endpoints, tried in order: "ssh://user@host", an ssh_config alias, "tcp://…"
+    managers: list[str] = field(default_factory=list)
+    #: open this cluster read-only (None: use the global `read_only`)
+    read_only: bool | None = None
+    #: theme for this cluster, e.g. a red one for production (None: the global `theme`)
+    theme: str | None = None
+    #: extra ssh_config files for this cluster, read after ~/.ssh/config
+    ssh_config: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Settings:
+    """Everything the config file can set. Defaults apply to anything missing or bad."""
+
+    #: profile to open when `swarmtui` is run with no target and no --profile (None: none)
+    default_profile: str | None = None
+    #: theme name, built-in or from the config dir's themes/ (None: the app's default)
+    theme: str | None = None
+    #: seconds between task polls (tasks have no events); 0.2 … 3600
+    task_poll_interval: float = 2.0
+    #: start read-only: every change is refused before it is sent
+    read_only: bool = False
+    #: which changes ask for confirmation: "always" (every change) or "destructive"
+    #: (removals, drains, demotions, scale-to-zero, leaving the swarm)
+    confirmations: str = "always"
+    #: key remapping, action id -> keys ("ctrl+r" or "f5,ctrl+r"); validated by the UI
+    keymap: dict[str, str] = field(default_factory=dict)
+    #: extra ssh_config files, read after ~/.ssh/config (like --ssh-config)
+    ssh_config: list[str] = field(default_factory=list)
+    #: cluster profiles by name
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    #: the file these settings came from (it may not exist)
+    path: Path = field(default_factory=lambda: default_config_path())
+    #: what was wrong in the file (each replaced by its default)
+    problems: list[ConfigProblem] = field(default_factory=list)
+
+
+def default_config_path() -> Path:
+    return platformdirs.user_config_path("swarmtui", appauthor=False) / "config.toml"
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None,
+                env: Mapping[str, str] | None = None) -> Path:
+    """--config, else $SWARMTUI_CONFIG, else the platformdirs default."""
+    env = os.environ if env is None else env
+    if explicit:
+        return Path(explicit).expanduser()
+    if env.get(ENV_VAR):
+        return Path(env[ENV_VAR]).expanduser()
+    return default_config_path()
+
+
+# --- loading --------------------------------------------------------------------------
+
+
+class _Reader:
+    def __init__(self, path: Path) -> None:
+        self.file = str(path)
+        self.problems: list[ConfigProblem] = []
+
+    def bad(self, key: str, message: str) -> None:
+        self.problems.append(ConfigProblem(self.file, key, message))
+
+    def opt_str(self, table: Mapping[str, Any], key: str, prefix: str = "") -> str | None:
+        if key not in table:
+            return None
+        value = table[key]
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        self.bad(prefix + key, f"must be a non-empty string, not {value!r}")
+        return None
+
+    def opt_bool(self, table: Mapping[str, Any], key: str, prefix: str = "") -> bool | None:
+        if key not in table:
+            return None
+        value = table[key]
+        if isinstance(value, bool):
+            return value
+        self.bad(prefix + key, f"must be true or false, not {value!r}")
+        return None
+
+    def str_list(self, table: Mapping[str, Any], key: str, prefix: str = "") -> list[str]:
+        value = table.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+            return [v.strip() for v in value]
+        self.bad(prefix + key, f"must be a list of strings, not {value!r}")
+        return []
+
+
+def load_settings(path: str | os.PathLike[str] | None = None,
+                  env: Mapping[str, str] | None = None) -> Settings:
+    """Read the config file. Never raises for file content: see `Settings.problems`."""
+    p = config_path(path, env)
+    settings = Settings(path=p)
+    r = _Reader(p)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return settings
+    except (OSError, UnicodeDecodeError) as exc:
+        r.bad("", f"cannot be read ({exc}); using defaults")
+        settings.problems = r.problems
+        return settings
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        r.bad("", f"is not valid TOML ({exc}); using defaults")
+        settings.problems = r.problems
+        return settings
+    _apply(settings, data, r)
+    settings.problems = r.problems
+    return settings
+
+
+_TOP_KEYS = ("default_profile", "theme", "task_poll_interval", "read_only", "confirmations",
+             "keymap", "ssh_config", "profiles")
+_PROFILE_KEYS = ("managers", "read_only", "theme", "ssh_config")
+
+
+def _apply(s: Settings, data: dict[str, Any], r: _Reader) -> None:
+    for key in data:
+        if key not in _TOP_KEYS:
+            r.bad(key, "unknown setting (ignored); known: " + ", ".join(_TOP_KEYS))
+    s.default_profile = r.opt_str(data, "default_profile")
+    s.theme = r.opt_str(data, "theme")
+    if "task_poll_interval" in data:
+        v = data["task_poll_interval"]
+        if isinstance(v, int | float) and not isinstance(v, bool) and 0.2 <= v <= 3600:
+            s.task_poll_interval = float(v)
+        else:
+            r.bad("task_poll_interval",
+                  f"must be a number of seconds from 0.2 to 3600, not {v!r}; using 2.0")
+    ro = r.opt_bool(data, "read_only")
+    if ro is not None:
+        s.read_only = ro
+    if "confirmations" in data:
+        v = data["confirmations"]
+        if v in CONFIRMATION_LEVELS:
+            s.confirmations = v
+        else:
+            r.bad("confirmations", f"must be one of {', '.join(map(repr, CONFIRMATION_LEVELS))}, "
+                                   f"not {v!r}; using 'always'")
+    if "keymap" in data:
+        km = data["keymap"]
+        if not isinstance(km, dict):
+            r.bad("keymap", "must be a table of action = \"keys\"")
+        else:
+            for action, keys in km.items():
+                if isinstance(keys, list) and keys and all(isinstance(k, str) for k in keys):
+                    keys = ",".join(keys)
+                if isinstance(keys, str) and keys.strip():
+                    s.keymap[action] = keys.strip()
+                else:
+                    r.bad(f"keymap.{action}", f"must be a key string like \"ctrl+r\" or a list "
+                                              f"of them, not {keys!r}")
+    s.ssh_config = r.str_list(data, "ssh_config")
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        r.bad("profiles", "must be tables: [profiles.NAME]")
+        profiles = {}
+    for name, table in profiles.items():
+        prof = _profile(name, table, r)
+        if prof is not None:
+            s.profiles[name] = prof
+    if s.default_profile and s.default_profile not in s.profiles:
+        known = ", ".join(sorted(s.profiles)) or "none defined"
+        r.bad("default_profile", f"names no profile ({s.default_profile!r}; profiles: {known})")
+        s.default_profile = None
+
+
+def _profile(name: str, table: Any, r: _Reader) -> Profile | None:
+    prefix = f"profiles.{name}."
+    if not isinstance(table, dict):
+        r.bad(f"profiles.{name}", "must be a table with managers = [...]")
+        return None
+    if not _NAME_RE.match(name):
+        r.bad(f"profiles.{name}", "a profile name may use letters, digits, '-' and '_' only")
+        return None
+    for key in table:
+        if key not in _PROFILE_KEYS:
+            r.bad(prefix + key, "unknown profile setting (ignored); known: "
+                  + ", ".join(_PROFILE_KEYS))
+    managers = r.str_list(table, "managers", prefix)
+    good: list[str] = []
+    from swarmtui.connect.endpoint import parse_endpoint  # lazy: connect imports config
+    from swarmtui.connect.errors import EndpointError
+
+    for m in managers:
+        try:
+            parse_endpoint(m, env={})
+        except EndpointError as exc:
+            r.bad(prefix + "managers", f"{m!r} is not an endpoint: {exc}")
+            continue
+        good.append(m)
+    if not good:
+        r.bad(prefix + "managers", "lists no manager; give at least one, e.g. "
+                                   "managers = [\"ssh://admin@manager1\"]")
+    return Profile(name=name, managers=good, read_only=r.opt_bool(table, "read_only", prefix),
+                   theme=r.opt_str(table, "theme", prefix),
+                   ssh_config=r.str_list(table, "ssh_config", prefix))
+
+
+# --- writing back learned managers -----------------------------------------------------
+
+
+class ConfigWriteError(Exception):
+    """The config file could not be updated; the message says why (file untouched)."""
+
+
+def remember_managers(profile: str, managers: Sequence[str],
+                      path: str | os.PathLike[str] | None = None,
+                      env: Mapping[str, str] | None = None) -> bool:
+    """Add `managers` (endpoint strings) to `[profiles.PROFILE] managers`, keeping the
+    ones already there first and every comment elsewhere in the file. Creates the
+    profile (and the file) if missing. Returns True if the file changed.
+    Raises ConfigWriteError if the file cannot be parsed or written.
+    """
+    if not _NAME_RE.match(profile):
+        raise ConfigWriteError(f"{profile!r} is not a valid profile name")
+    p = config_path(path, env)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    except OSError as exc:
+        raise ConfigWriteError(f"cannot read {p}: {exc}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigWriteError(f"{p} is not valid TOML ({exc}); fix it first") from exc
+    table = data.get("profiles", {}).get(profile, {})
+    current = table.get("managers", []) if isinstance(table, dict) else []
+    if not isinstance(current, list):
+        current = []
+    merged = [m for m in current if isinstance(m, str)]
+    for m in managers:
+        if m not in merged:
+            merged.append(m)
+    if merged == current:
+        return False
+    new_line = "managers = " + json.dumps(merged)
+    new_text = _set_profile_managers(text, profile, new_line)
+    try:
+        check = tomllib.loads(new_text)["profiles"][profile]["managers"]
+    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise ConfigWriteError(f"could not update [profiles.{profile}] in {p} safely "
+                               f"({exc}); add the managers by hand: {new_line}") from exc
+    if check != merged:
+        raise ConfigWriteError(f"could not update [profiles.{profile}] in {p} safely; "
+                               f"add the managers by hand: {new_line}")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(p.name + ".tmp")
+    try:
+        tmp.write_text(new_text, encoding="utf-8")
+        if p.exists():
+            os.chmod(tmp, p.stat().st_mode & 0o7777)
+        tmp.replace(p)
+    except OSError as exc:
+        raise ConfigWriteError(f"cannot write {p}: {exc}") from exc
+    return True
+
+
+def _header_re(profile: str) -> re.Pattern[str]:
+    return re.compile(rf"^\s*\[\s*profiles\s*\.\s*(?:{re.escape(profile)}|\"{re.escape(profile)}\""
+                      rf"|'{re.escape(profile)}')\s*\]\s*(#.*)?$")
+
+
+def _set_profile_managers(text: str, profile: str, new_line: str) -> str:
+    lines = text.splitlines()
+    header = _header_re(profile)
+    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+    if start is None:
+        sep = [""] if lines and lines[-1].strip() else []
+        return "\n".join([*lines, *sep, f"[profiles.{profile}]", new_line]) + "\n"
+    end = _section_end(lines, start + 1)
+    out = lines[: start + 1]
+    i = start + 1
+    replaced = False
+    while i < end:
+        line = lines[i]
+        if re.match(r"^\s*managers\s*=", line) and not replaced:
+            # skip the whole (possibly multi-line) array
+            depth = _bracket_depth(line.split("=", 1)[1])
+            i += 1
+            while depth > 0 and i < end:
+                depth += _bracket_depth(lines[i])
+                i += 1
+            out.append(new_line)
+            replaced = True
+            continue
+        out.append(line)
+        i += 1
+    if not replaced:
+        out.insert(start + 1, new_line)
+    return "\n".join([*out, *lines[end:]]) + "\n"
+
+
+def _bracket_depth(fragment: str) -> int:
+    depth = 0
+    quote: str | None = None
+    for ch in fragment:
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            break
+        elif ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+    return depth
+
+
+def _section_end(lines: list[str], first: int) -> int:
+    """Index of the next table header after `first` (not a line inside an array value)."""
+    depth = 0
+    for i in range(first, len(lines)):
+        line = lines[i]
+        if depth == 0 and line.lstrip().startswith("["):
+            return i
+        if depth == 0 and "=" in line:
+            depth += _bracket_depth(line.split("=", 1)[1])
+        else:
+            depth += _bracket_depth(line)
+    return len(lines)
+
+
+EXAMPLE_CONFIG = """\
+# swarmtui configuration (TOML). Every setting is optional; shown values are defaults
+# unless marked "example". A bad value is reported when the app starts and its
+# default is used instead.
+
+# Profile to open when swarmtui is started with no target and no --profile.
+# default_profile = "prod"                      # example
+
+# Theme: a built-in name or a file name from this directory's themes/.
+# theme = "textual-dark"                        # example
+
+# Seconds between task polls (Swarm sends no events for tasks): 0.2 to 3600.
+task_poll_interval = 2.0
+
+# Start read-only: every change is refused before anything is sent.
+read_only = false
+
+# Which changes ask before they are sent: "always" or "destructive"
+# (removals, drains, demotions, scale to zero, leaving the swarm).
+confirmations = "always"
+
+# Extra ssh_config files, read after ~/.ssh/config (as with --ssh-config).
+ssh_config = []
+
+# Key remapping: binding id = "keys" (comma-separated alternatives).
+[keymap]
+# refresh = "f5,ctrl+r"                         # example
+
+# A cluster profile: `swarmtui --profile prod`. Managers are tried in order;
+# managers learned from the swarm are added here when you choose to save them.
+# [profiles.prod]                               # example
+# managers = ["ssh://admin@manager1", "ssh://admin@manager2:2222"]
+# read_only = true                              # this cluster only
+# theme = "swarmtui-red"                        # this cluster only
+# ssh_config = ["~/.ssh/prod_config"]           # this cluster only
+"""

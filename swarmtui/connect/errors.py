@@ -1,0 +1,113 @@
+"""Connection errors written for a person: what happened, and what to do about it.
+
+Every error of the connection layer is a `ConnectError`; `str(err)` is the full
+message (`what`, then `hint`), ready to show on screen. No secret ever goes in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class ConnectError(Exception):
+    """Base of every connection failure. `what` happened; `hint` says what to do."""
+
+    #: False for failures that retrying cannot fix (a changed host key, a refused trust).
+    retryable: bool = True
+
+    def __init__(self, what: str, hint: str = "") -> None:
+        self.what = what
+        self.hint = hint
+        super().__init__(f"{what} — {hint}" if hint else what)
+
+
+class EndpointError(ConnectError, ValueError):
+    """The user gave something that is not an endpoint we understand."""
+
+    retryable = False
+
+
+class HostUnreachableError(ConnectError):
+    """TCP/SSH transport could not be established (DNS, refused, timeout, route)."""
+
+
+class AuthFailedError(ConnectError):
+    """The SSH server refused every key/method we offered."""
+
+    retryable = False
+
+
+class HostKeyChangedError(ConnectError):
+    """The host presented a key that differs from the one recorded in known_hosts."""
+
+    retryable = False
+
+    def __init__(self, host: str, fingerprint: str, known_hosts: str, line: int) -> None:
+        self.host = host
+        self.fingerprint = fingerprint
+        self.known_hosts = known_hosts
+        self.line = line
+        super().__init__(
+            f"REFUSED: the SSH host key of {host} has CHANGED (it now presents {fingerprint}); "
+            f"the old key is in {known_hosts} line {line}",
+            "this can mean someone is intercepting the connection. If the host was really "
+            f"reinstalled, check the new key with its admin and remove line {line} from "
+            f"{known_hosts} (ssh-keygen -R {host} -f {known_hosts})",
+        )
+
+
+class HostKeyRevokedError(ConnectError):
+    retryable = False
+
+
+class HostKeyNotTrustedError(ConnectError):
+    """An unknown host key was not accepted (cancelled, or --trust-host-key never)."""
+
+    retryable = False
+
+
+class ForwardingRefusedError(ConnectError):
+    """Neither direct-streamlocal forwarding nor `docker system dial-stdio` worked."""
+
+    def __init__(self, host: str, reasons: Sequence[str]) -> None:
+        self.reasons = list(reasons)
+        super().__init__(
+            f"could not reach the Docker socket on {host}: " + "; ".join(self.reasons),
+            "allow stream-local forwarding in the server's sshd_config "
+            "(AllowStreamLocalForwarding yes) or install the docker CLI on the host",
+        )
+
+
+class SocketPermissionDeniedError(ConnectError):
+    retryable = False
+
+    def __init__(self, host: str, user: str, socket_path: str) -> None:
+        self.socket_path = socket_path
+        super().__init__(
+            f"permission denied on {socket_path} on {host} for user {user}",
+            f"add {user} to the docker group on {host} (usermod -aG docker {user}, then log in "
+            "again) or connect as root",
+        )
+
+
+class EngineNotAnsweringError(ConnectError):
+    """The tunnel is up but the Docker Engine does not answer /_ping."""
+
+
+class NotConnectedError(ConnectError):
+    """No engine is available right now (connecting, reconnecting, or closed)."""
+
+
+class AllEndpointsFailedError(ConnectError):
+    """None of the endpoints of a target could be reached; holds each reason."""
+
+    def __init__(self, failures: Sequence[tuple[str, ConnectError]]) -> None:
+        self.failures = list(failures)
+        if len(self.failures) == 1:
+            label, err = self.failures[0]
+            super().__init__(f"{label}: {err.what}", err.hint)
+        else:
+            lines = "; ".join(f"{label}: {err}" for label, err in self.failures)
+            super().__init__(f"no manager could be reached ({lines})",
+                             "check that at least one manager is up and reachable")
+        self.retryable = any(err.retryable for _, err in self.failures)

@@ -1,0 +1,138 @@
+"""Resolve an ssh endpoint through ssh_config files, the way `ssh` would.
+
+Reads ~/.ssh/config plus extra files (--ssh-config, the config file's
+`ssh_config`, a profile's `ssh_config`) with asyncssh's own OpenSSH config
+parser, and returns the options swarmtui needs to handle itself: where to
+connect, as whom, with which keys, which known_hosts file to check and write,
+and the ProxyJump hops (opened one by one, each with the same host-key checks).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from asyncssh.config import SSHClientConfig
+
+from swarmtui.connect.endpoint import Endpoint, _parse_bare
+from swarmtui.connect.errors import EndpointError
+
+
+@dataclass(frozen=True)
+class SshTarget:
+    """The resolved way to one SSH host."""
+
+    alias: str  # the name looked up in ssh_config (what the user typed)
+    hostname: str  # where to connect (HostName)
+    port: int
+    user: str
+    identity_files: tuple[str, ...]  # IdentityFile entries that exist (empty: ssh defaults)
+    known_hosts: Path  # UserKnownHostsFile (first) or ~/.ssh/known_hosts: checked and written
+    other_known_hosts: tuple[Path, ...]  # further UserKnownHostsFile/GlobalKnownHostsFile: read
+    host_key_alias: str | None  # HostKeyAlias, the name known_hosts is searched under
+    proxy_jump: tuple[str, ...]  # hops ([user@]host[:port]), first one contacted first
+    proxy_command: str | None
+    config_files: tuple[Path, ...]
+    keepalive_interval: float | None  # ServerAliveInterval, if set
+    connect_timeout: float | None  # ConnectTimeout, if set
+
+    @property
+    def known_hosts_name(self) -> str:
+        return self.host_key_alias or self.hostname
+
+    @property
+    def all_known_hosts(self) -> tuple[Path, ...]:
+        return (self.known_hosts, *self.other_known_hosts)
+
+
+def ssh_config_files(extra: Sequence[str | os.PathLike[str]] = ()) -> list[Path]:
+    """~/.ssh/config (if readable) followed by the extra files, without duplicates."""
+    files: list[Path] = []
+    default = Path("~/.ssh/config").expanduser()
+    if os.access(default, os.R_OK):
+        files.append(default)
+    for p in extra:
+        path = Path(p).expanduser()
+        if not path.is_file():
+            raise EndpointError(f"the ssh_config file {path} does not exist",
+                                "fix the --ssh-config / ssh_config path")
+        if path not in files:
+            files.append(path)
+    return files
+
+
+def _load(files: Sequence[Path], host: str, user: str | None, port: int | None) -> Any:
+    try:
+        local_user = getpass.getuser()
+    except KeyError:  # no passwd entry
+        local_user = os.environ.get("USER", "root")
+    try:
+        return SSHClientConfig.load(None, list(files), False, False, False, local_user,
+                                    user if user else (), host, port if port else ())
+    except Exception as exc:  # asyncssh.config.ConfigParseError and OSError
+        raise EndpointError(f"cannot read the ssh_config: {exc}",
+                            "fix the file (or leave it out with no --ssh-config)") from exc
+
+
+def _paths(value: object) -> list[Path]:
+    if not value:
+        return []
+    items = value if isinstance(value, list | tuple) else [value]
+    return [Path(str(v)).expanduser() for v in items if str(v).lower() != "none"]
+
+
+def resolve_ssh(endpoint: Endpoint, config_files: Sequence[Path]) -> SshTarget:
+    """Apply ssh_config to an ssh endpoint (under `config_host` if set)."""
+    if endpoint.kind != "ssh":
+        raise EndpointError(f"{endpoint.label} is not an ssh endpoint")
+    lookup = endpoint.config_host or endpoint.host
+    cfg = _load(config_files, lookup, endpoint.user, endpoint.port)
+    hostname = endpoint.host if endpoint.config_host else str(cfg.get("Hostname", endpoint.host))
+    port = int(cfg.get("Port", 22) or 22)
+    try:
+        default_user = getpass.getuser()
+    except KeyError:
+        default_user = os.environ.get("USER", "root")
+    user = str(cfg.get("User") or default_user)
+    identity = tuple(str(Path(str(p)).expanduser()) for p in (cfg.get("IdentityFile") or ())
+                     if Path(str(p)).expanduser().is_file())
+    user_kh = _paths(cfg.get("UserKnownHostsFile"))
+    global_kh = _paths(cfg.get("GlobalKnownHostsFile"))
+    known = user_kh[0] if user_kh else Path("~/.ssh/known_hosts").expanduser()
+    others = tuple(user_kh[1:] + global_kh)
+    jump_raw = cfg.get("ProxyJump")
+    hops: tuple[str, ...] = ()
+    if isinstance(jump_raw, str) and jump_raw.lower() != "none":
+        hops = tuple(h.strip() for h in jump_raw.split(",") if h.strip())
+        for hop in hops:
+            _parse_bare(hop.removeprefix("ssh://"), "ProxyJump")  # raises if malformed
+    proxy_command = cfg.get("ProxyCommand")
+    if isinstance(proxy_command, list | tuple):
+        proxy_command = " ".join(str(c) for c in proxy_command)
+    if isinstance(proxy_command, str) and proxy_command.lower() == "none":
+        proxy_command = None
+    alias_key = cfg.get("HostKeyAlias")
+    keepalive = cfg.get("ServerAliveInterval")
+    timeout = cfg.get("ConnectTimeout")
+    return SshTarget(
+        alias=lookup, hostname=hostname, port=port, user=user, identity_files=identity,
+        known_hosts=known, other_known_hosts=others,
+        host_key_alias=str(alias_key) if alias_key else None, proxy_jump=hops,
+        proxy_command=str(proxy_command) if proxy_command else None,
+        config_files=tuple(config_files),
+        keepalive_interval=float(keepalive) if keepalive else None,
+        connect_timeout=float(timeout) if timeout else None,
+    )
+
+
+def hop_endpoint(hop: str) -> Endpoint:
+    """An endpoint for one ProxyJump hop (`[user@]host[:port]` or ssh://…)."""
+    if hop.startswith("ssh://"):
+        from swarmtui.connect.endpoint import parse_endpoint
+
+        return parse_endpoint(hop, source="ProxyJump", env={})
+    return _parse_bare(hop, "ProxyJump")

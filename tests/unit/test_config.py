@@ -1,0 +1,162 @@
+"""Config loading (good, bad, missing), the example, and remembering managers."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from swarmtui.config import (
+    EXAMPLE_CONFIG,
+    ConfigWriteError,
+    Settings,
+    config_path,
+    load_settings,
+    remember_managers,
+)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "config.toml"
+    p.write_text(text)
+    return p
+
+
+def test_missing_file_means_defaults(tmp_path: Path) -> None:
+    s = load_settings(tmp_path / "nope.toml")
+    assert s.problems == [] and s.profiles == {} and s.task_poll_interval == 2.0
+    assert s.read_only is False and s.confirmations == "always" and s.theme is None
+
+
+def test_path_precedence(tmp_path: Path) -> None:
+    assert config_path("/x/explicit.toml", env={"SWARMTUI_CONFIG": "/y.toml"}) == \
+        Path("/x/explicit.toml")
+    assert config_path(None, env={"SWARMTUI_CONFIG": "/y.toml"}) == Path("/y.toml")
+    assert config_path(None, env={}).name == "config.toml"
+    assert "swarmtui" in str(config_path(None, env={}))
+    s = load_settings(env={"SWARMTUI_CONFIG": str(write(tmp_path, "theme = 'x'\n"))})
+    assert s.theme == "x"
+
+
+def test_good_file(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, """
+default_profile = "prod"
+theme = "nord"
+task_poll_interval = 5
+read_only = true
+confirmations = "destructive"
+ssh_config = ["~/lab/ssh_config"]
+[keymap]
+refresh = "f5"
+quit = ["q", "ctrl+q"]
+[profiles.prod]
+managers = ["ssh://ops@m1", "m2"]
+read_only = true
+theme = "red"
+ssh_config = ["/etc/prod_ssh"]
+[profiles.lab]
+managers = ["node1"]
+"""))
+    assert s.problems == []
+    assert (s.default_profile, s.theme, s.task_poll_interval, s.read_only, s.confirmations) == \
+        ("prod", "nord", 5.0, True, "destructive")
+    assert s.keymap == {"refresh": "f5", "quit": "q,ctrl+q"}
+    assert s.ssh_config == ["~/lab/ssh_config"]
+    prod = s.profiles["prod"]
+    assert prod.managers == ["ssh://ops@m1", "m2"] and prod.read_only and prod.theme == "red"
+    assert prod.ssh_config == ["/etc/prod_ssh"]
+    assert s.profiles["lab"].read_only is None
+
+
+def test_bad_values_become_problems_and_defaults(tmp_path: Path) -> None:
+    p = write(tmp_path, """
+default_profile = "missing"
+task_poll_interval = -1
+read_only = "yes"
+confirmations = "never"
+colour = "blue"
+keymap = { refresh = 5 }
+[profiles.prod]
+managers = ["ftp://x", "good-host"]
+extra = 1
+[profiles.empty]
+managers = []
+""")
+    s = load_settings(p)
+    keys = {pr.key for pr in s.problems}
+    assert {"default_profile", "task_poll_interval", "read_only", "confirmations", "colour",
+            "keymap.refresh", "profiles.prod.managers", "profiles.prod.extra",
+            "profiles.empty.managers"} <= keys
+    assert all(pr.file == str(p) for pr in s.problems)
+    poll = next(pr for pr in s.problems if pr.key == "task_poll_interval")
+    assert "0.2 to 3600" in poll.message and str(p) in str(poll)
+    assert (s.task_poll_interval, s.read_only, s.confirmations, s.default_profile) == \
+        (2.0, False, "always", None)
+    assert s.profiles["prod"].managers == ["good-host"]
+
+
+def test_broken_toml_is_one_problem_not_an_exception(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, "theme = \n[[[\n"))
+    assert len(s.problems) == 1 and "not valid TOML" in s.problems[0].message
+    assert s.profiles == {} and s.task_poll_interval == 2.0
+
+
+def test_example_config_is_valid_and_complete(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, EXAMPLE_CONFIG))
+    assert s.problems == []
+    defaults = Settings(path=s.path)
+    assert (s.task_poll_interval, s.read_only, s.confirmations) == \
+        (defaults.task_poll_interval, defaults.read_only, defaults.confirmations)
+    # every setting and profile field is documented in the example
+    for name in Settings.__dataclass_fields__:
+        if name not in ("path", "problems", "profiles"):
+            assert name in EXAMPLE_CONFIG, name
+    for name in ("managers", "read_only", "theme", "ssh_config", "[profiles."):
+        assert name in EXAMPLE_CONFIG
+    # uncommenting the examples gives a valid, clean config too
+    uncommented = "\n".join(
+        line[2:] if re.match(r"^# (\[|[a-z_]+ = )", line) else line
+        for line in EXAMPLE_CONFIG.splitlines())
+    s2 = load_settings(write(tmp_path, uncommented))
+    assert s2.problems == [], s2.problems
+    assert s2.profiles["prod"].managers and s2.default_profile == "prod"
+
+
+def test_remember_managers_keeps_comments_and_order(tmp_path: Path) -> None:
+    p = write(tmp_path, """# my clusters
+theme = "nord"  # keep me
+
+[profiles.prod]  # production
+managers = [
+  "ssh://m1",  # the first
+]
+read_only = true
+
+[profiles.other]
+managers = ["x"]
+""")
+    assert remember_managers("prod", ["ssh://m1", "ssh://10.0.0.2"], path=p)
+    text = p.read_text()
+    assert "# my clusters" in text and "# keep me" in text and "# production" in text
+    data = tomllib.loads(text)
+    assert data["profiles"]["prod"]["managers"] == ["ssh://m1", "ssh://10.0.0.2"]
+    assert data["profiles"]["prod"]["read_only"] is True
+    assert data["profiles"]["other"]["managers"] == ["x"]
+    assert not remember_managers("prod", ["ssh://10.0.0.2"], path=p)  # nothing new
+    assert remember_managers("new", ["node1"], path=p)
+    assert load_settings(p).profiles["new"].managers == ["node1"]
+
+
+def test_remember_managers_creates_the_file(tmp_path: Path) -> None:
+    p = tmp_path / "sub" / "config.toml"
+    assert remember_managers("lab", ["node1", "ssh://root@10.0.0.3"], path=p)
+    assert load_settings(p).profiles["lab"].managers == ["node1", "ssh://root@10.0.0.3"]
+
+
+def test_remember_managers_refuses_a_broken_file(tmp_path: Path) -> None:
+    p = write(tmp_path, "[[[\n")
+    with pytest.raises(ConfigWriteError, match="not valid TOML"):
+        remember_managers("lab", ["node1"], path=p)
+    assert p.read_text() == "[[[\n"
