@@ -32,9 +32,11 @@ from typing import Any, Literal
 import docker
 import docker.errors
 
+from swarmtui.swarm.ops.base import DockerAPI, GuardResult, Operation
 from swarmtui.swarm.secrets import MASK_KEY, MASK_TOKEN
 from swarmtui.swarm.secrets import contains_secret as contains_secret
 from swarmtui.swarm.secrets import redact as _shared_redact
+from swarmtui.swarm.state import ClusterSnapshot
 
 Role = Literal["worker", "manager"]
 
@@ -722,3 +724,142 @@ def force_new_cluster(api_on_manager: docker.APIClient, advertise_addr: str | No
                         "Run it on a node that was a manager of this swarm"):
         return str(api_on_manager.init_swarm(advertise_addr=advertise_addr,
                                              listen_addr=listen_addr, force_new_cluster=True))
+
+
+# ----------------------------------------------------------------------------- as Operations
+#
+# The manager-side spec changes as `swarm.ops.Operation`s, so a screen can run them with
+# `run_operation` (guard → confirmation → apply → audit journal). Secrets they produce
+# stay on `op.applied` as `Secret`s; their result sentences (journaled) never hold one.
+# init / unlock / leave / force-new-cluster act on one engine that may not be a working
+# manager (no snapshot to guard with): call the functions above for those.
+
+
+class SwarmOperation(Operation):
+    kind = "swarm"
+
+    def __init__(self) -> None:
+        super().__init__(("swarm",), ("swarm",))
+
+    def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
+        return True, "done"
+
+
+class RotateJoinToken(SwarmOperation):
+    """`docker swarm join-token --rotate ROLE`, keeping the whole spec.
+    After apply: `applied["tokens"]` is the new JoinTokens."""
+
+    name = "rotate join token"
+
+    def __init__(self, role: Role) -> None:
+        super().__init__()
+        self.role = role
+
+    @property
+    def cli(self) -> str:
+        return rotate_token_cli(self.role)
+
+    @property
+    def title(self) -> str:
+        return f"rotate the {self.role} join token"
+
+    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
+        return GuardResult(warnings=(ROTATE_TOKEN_WARNING.format(role=self.role),),
+                           preview=(f"new {self.role} join token; autolock and settings kept",))
+
+    def apply(self, api: DockerAPI) -> str:
+        self.applied["tokens"] = rotate_join_token(api, self.role)
+        return f"the {self.role} join token was rotated"
+
+
+class SetAutolock(SwarmOperation):
+    """`docker swarm update --autolock=true|false` (whole spec).
+    After apply: `applied["unlock_key"]` is the key (Secret) when turned on."""
+
+    name = "autolock"
+
+    def __init__(self, enabled: bool) -> None:
+        super().__init__()
+        self.enabled = enabled
+
+    @property
+    def cli(self) -> str:
+        return autolock_cli(self.enabled)
+
+    @property
+    def title(self) -> str:
+        return f"turn autolock {'on' if self.enabled else 'off'}"
+
+    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
+        if snapshot.autolock == self.enabled:
+            return GuardResult(blocks=(f"autolock is already {'on' if self.enabled else 'off'}",))
+        if self.enabled:
+            return GuardResult(warnings=(AUTOLOCK_CONSEQUENCES,),
+                               preview=("autolock on; the unlock key is shown once done",))
+        return GuardResult(preview=("autolock off: restarted managers no longer need the "
+                                    "unlock key",))
+
+    def apply(self, api: DockerAPI) -> str:
+        self.applied["unlock_key"] = set_autolock(api, self.enabled)
+        return f"autolock is {'on' if self.enabled else 'off'}"
+
+    def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
+        ok = snapshot.autolock == self.enabled
+        return ok, f"autolock {'on' if snapshot.autolock else 'off'}"
+
+
+class RotateUnlockKey(SwarmOperation):
+    """`docker swarm unlock-key --rotate`. After apply: `applied["rotation"]`
+    (UnlockKeyRotation: old and new key, both to show)."""
+
+    name = "rotate unlock key"
+
+    @property
+    def cli(self) -> str:
+        return unlock_key_cli(rotate=True)
+
+    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
+        if not snapshot.autolock:
+            return GuardResult(blocks=("autolock is off: there is no unlock key to rotate",))
+        return GuardResult(warnings=(UnlockKeyRotation(None, None).advice,),
+                           preview=("a new unlock key; the old one is shown too",))
+
+    def apply(self, api: DockerAPI) -> str:
+        self.applied["rotation"] = rotate_unlock_key(api)
+        return "the unlock key was rotated"
+
+
+class UpdateSwarmSettings(SwarmOperation):
+    """`docker swarm update --cert-expiry … --dispatcher-heartbeat … --task-history-limit …`"""
+
+    name = "swarm settings"
+
+    def __init__(self, settings: SwarmSettings, current: SwarmSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.current = current
+
+    @property
+    def cli(self) -> str:
+        return self.settings.cli(self.current)
+
+    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
+        errors = self.settings.validate()
+        if errors:
+            return GuardResult(blocks=tuple(errors))
+        if self.current is not None and self.current == self.settings:
+            return GuardResult(blocks=("nothing to change",))
+        preview = [f"certificate expiry {go_duration(self.settings.cert_expiry)}",
+                   f"dispatcher heartbeat {go_duration(self.settings.dispatcher_heartbeat)}",
+                   f"task history limit {self.settings.task_history_limit}"]
+        warnings = []
+        if self.current is not None and self.settings.cert_expiry < self.current.cert_expiry:
+            warnings.append("nodes renew their certificates on the new schedule; a very short "
+                            "expiry means frequent renewals")
+        return GuardResult(warnings=tuple(warnings), preview=tuple(preview))
+
+    def apply(self, api: DockerAPI) -> str:
+        after = apply_settings(api, self.settings)
+        self.applied["settings"] = after
+        return "swarm settings updated"
+

@@ -15,10 +15,12 @@ import asyncssh
 import docker
 import pytest
 
+from swarmtui.audit import read_journal
 from swarmtui.bootstrap import HostBootstrap, PlanOptions, SshRunner
 from swarmtui.bootstrap.remote import CommandResult
 from swarmtui.lab import Lab
 from swarmtui.swarm import swarmspec as ss
+from swarmtui.swarm.ops import run_operation
 from tests.waiting import wait_for
 
 
@@ -94,7 +96,7 @@ def manager_status(lab: Lab) -> dict[str, str]:
 
 
 async def test_rotating_the_worker_token_keeps_autolock_and_retires_the_old_token(
-        make_lab, ssh_forward, leaks: Leaks) -> None:  # type: ignore[no-untyped-def]
+        make_lab, ssh_forward, leaks: Leaks, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     lab = make_lab(nodes=4, managers=1, members=3)
     api = api_for(ssh_forward, lab, "node1")
     key = ss.set_autolock(api, True)
@@ -123,21 +125,33 @@ async def test_rotating_the_worker_token_keeps_autolock_and_retires_the_old_toke
     assert new.ok, new.output
     wait_for("node4 Ready", lambda: manager_status(lab).get("node4", "").startswith("Ready"), 60)
 
-    # the manager token too, still keeping the spec
-    rotated = ss.rotate_join_token(api, "manager")
+    # the manager token too, as an operation (guard, journal), still keeping the spec
+    op = ss.RotateJoinToken("manager")
+    outcome = run_operation(api, op, journal_path=tmp_path / "audit.jsonl")
+    assert outcome.ok and "invalidates" in outcome.guard.warnings[0]
+    rotated = op.applied["tokens"]
     leaks.keep(rotated.manager)
+    journal = (tmp_path / "audit.jsonl").read_text()
+    assert "docker swarm join-token --rotate manager" in journal
+    leaks.messages.append(journal)
     assert rotated.manager != before.manager and cli_autolock(lab) == "true"
     logging.getLogger("swarmtui.test").info("rotated: %s / %s", rotated.masked(), rotated)
     api.close()
 
 
 async def test_unlock_a_restarted_manager_through_a_tunnel_to_it(
-        make_lab, ssh_forward, leaks: Leaks) -> None:  # type: ignore[no-untyped-def]
+        make_lab, ssh_forward, leaks: Leaks, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     lab = make_lab(nodes=3, managers=3)
     api1 = api_for(ssh_forward, lab, "node1")
-    key = ss.set_autolock(api1, True)
+    journal = tmp_path / "audit.jsonl"
+    enable = ss.SetAutolock(True)
+    outcome = run_operation(api1, enable, journal_path=journal, wait=True, timeout=20)
+    assert outcome.ok and outcome.converged, outcome.message
+    key = enable.applied["unlock_key"]
     leaks.keep(key)
     assert key is not None and cli_autolock(lab) == "true"
+    again = run_operation(api1, ss.SetAutolock(True), journal_path=journal)
+    assert again.status == "refused" and "already on" in again.message
 
     lab.stop_dockerd("node2")
     lab.start_dockerd("node2")
@@ -164,15 +178,27 @@ async def test_unlock_a_restarted_manager_through_a_tunnel_to_it(
              lambda: manager_status(lab).get("node2") == "Ready Reachable", 60)
 
     # rotate the unlock key: the old one is kept to show, the new one works
-    rotation = ss.rotate_unlock_key(api1)
+    rotate = ss.RotateUnlockKey()
+    assert run_operation(api1, rotate, journal_path=journal).ok
+    rotation = rotate.applied["rotation"]
     leaks.keep(rotation.old, rotation.new)
     assert rotation.old == key and rotation.new is not None and rotation.new != key
     assert "old key" in rotation.advice
     assert cli_autolock(lab) == "true"
 
     # autolock off: no key any more, spec otherwise intact
-    assert ss.set_autolock(api1, False) is None
+    assert run_operation(api1, ss.SetAutolock(False), journal_path=journal).ok
     assert cli_autolock(lab) == "false" and ss.get_unlock_key(api1) is None
+
+    # the audit journal: every attempt, with its CLI equivalent, and no secret
+    entries = read_journal(journal)
+    assert [(e["cli"], e["result"]) for e in entries] == [
+        ("docker swarm update --autolock=true", "ok"),
+        ("docker swarm update --autolock=true", "refused"),
+        ("docker swarm unlock-key --rotate", "ok"),
+        ("docker swarm update --autolock=false", "ok"),
+    ]
+    leaks.messages.append(journal.read_text())
     api1.close()
     api2.close()
 

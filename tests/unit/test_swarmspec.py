@@ -192,3 +192,40 @@ def test_candidate_advertise_addresses() -> None:
     got = [(c.interface, c.address) for c in parse_ip_addr_json(IP_ADDR)]
     assert got == [("eth0", "100.64.7.11"), ("eth1", "10.0.0.5"), ("eth0", "2001:db8::11")]
     assert parse_ip_addr_json("not json") == []
+
+
+def snapshot(autolock: bool):  # type: ignore[no-untyped-def]
+    from swarmtui.swarm.state import ClusterSnapshot
+
+    swarm = json.loads(json.dumps({k: v for k, v in LAB_SWARM.items() if k != "TLSInfo"}))
+    swarm["Spec"]["EncryptionConfig"]["AutoLockManagers"] = autolock
+    info = {"Swarm": {"NodeID": "n1", "LocalNodeState": "active", "ControlAvailable": True}}
+    return ClusterSnapshot.from_api(info=info, swarm=swarm)
+
+
+def test_operations_guard_and_cli() -> None:
+    from swarmtui.swarm.swarmspec import (
+        RotateJoinToken,
+        RotateUnlockKey,
+        SetAutolock,
+        UpdateSwarmSettings,
+    )
+
+    on, off = snapshot(True), snapshot(False)
+    rotate = RotateJoinToken("worker")
+    g = rotate.guard(on)
+    assert g.allowed and "invalidates" in g.warnings[0]
+    assert rotate.cli == "docker swarm join-token --rotate worker"
+    assert rotate.guard(on, read_only=True).blocks  # read-only mode refuses
+    assert SetAutolock(True).guard(on).blocks == ("autolock is already on",)
+    assert SetAutolock(True).guard(off).allowed
+    assert "unlock key" in SetAutolock(True).guard(off).warnings[0]
+    assert SetAutolock(False).cli == "docker swarm update --autolock=false"
+    assert RotateUnlockKey().guard(off).blocks and RotateUnlockKey().guard(on).allowed
+    current = SwarmSettings.from_spec(LAB_SWARM["Spec"])  # type: ignore[arg-type]
+    same = UpdateSwarmSettings(current, current)
+    assert same.guard(on).blocks == ("nothing to change",)
+    bad = UpdateSwarmSettings(SwarmSettings(timedelta(minutes=1), timedelta(seconds=5), 5))
+    assert "at least 1h" in bad.guard(on).blocks[0]
+    ok = UpdateSwarmSettings(SwarmSettings(timedelta(days=30), timedelta(seconds=5), 5), current)
+    assert ok.guard(on).allowed and ok.cli == "docker swarm update --cert-expiry 720h0m0s"
