@@ -5,7 +5,8 @@ meant to run in a worker thread. A refresh makes exactly: ``/info``, ``/swarm``,
 ``/nodes``, ``/services?status=true``, ``/tasks``, ``/networks`` — six requests,
 whatever the cluster size.
 
-When the engine is a worker, not in a swarm, or locked, the snapshot says so
+When the engine is a worker, not in a swarm, locked, or its swarm has no leader
+(quorum lost), the snapshot says so
 (``snapshot.message``) instead of raising. Transport and unexpected API errors
 raise :class:`FetchError` with a readable, secret-free message.
 """
@@ -43,6 +44,22 @@ def describe_error(exc: BaseException) -> str:
     return redact(text)
 
 
+def _is_no_leader(exc: BaseException) -> bool:
+    text = str(getattr(exc, "explanation", "") or exc).lower()
+    return "does not have a leader" in text or "no leader" in text
+
+
+NO_LEADER_MESSAGE = (
+    "the swarm has no leader: too few managers are reachable (quorum lost) — bring "
+    "managers back online; as a last resort `docker swarm init --force-new-cluster` "
+    "on a surviving manager"
+)
+
+
+class NoLeaderError(FetchError):
+    """The manager answered, but the swarm has no leader (quorum lost)."""
+
+
 def _is_not_manager(exc: BaseException) -> bool:
     text = str(getattr(exc, "explanation", "") or exc).lower()
     return "not a swarm manager" in text or "this node is not part of a swarm" in text
@@ -54,6 +71,8 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     except Exception as exc:  # docker-py raises many types (APIError, requests errors)
         if _is_not_manager(exc):
             raise NotAManagerError(describe_error(exc)) from exc
+        if _is_no_leader(exc):
+            raise NoLeaderError(NO_LEADER_MESSAGE) from exc
         raise FetchError(describe_error(exc)) from exc
 
 
@@ -103,7 +122,7 @@ def fetch_snapshot(api: DockerAPI, previous: ClusterSnapshot | None = None) -> C
         services = _call(api.services, status=True)
         tasks = _call(api.tasks)
         networks = _call(api.networks)
-    except NotAManagerError as exc:
+    except (NotAManagerError, NoLeaderError) as exc:
         return ClusterSnapshot.from_api(info=info, message=str(exc))
     snap = ClusterSnapshot.from_api(
         nodes=nodes or [],
@@ -139,7 +158,7 @@ def fetch_kind(api: DockerAPI, kind: str, snapshot: ClusterSnapshot) -> ClusterS
     """
     try:
         items = list_kind(api, kind)
-    except NotAManagerError:
+    except (NotAManagerError, NoLeaderError):
         return fetch_snapshot(api)
     previous = snapshot.tasks if kind == "tasks" else None
     return snapshot.with_kind(kind, build_kind(kind, items, previous), fmt.now_utc())

@@ -275,3 +275,35 @@ def test_on_end_is_called_when_the_tunnel_goes(
     finally:
         watcher.close()
         client.close()
+
+
+def test_lost_quorum_gives_a_snapshot_that_says_so(
+    make_lab: Callable[..., Lab], ssh_forward: Callable[[Lab, str], Any]
+) -> None:
+    from swarmtui.swarm.ops import ScaleService
+
+    lab = make_lab(nodes=3, managers=3)
+    client = docker.APIClient(base_url=ssh_forward(lab, "node1").base_url, version="auto")
+    try:
+        before = fetch_snapshot(client)
+        assert len(before.managers) == 3 and health.summarize(before).tolerance == 1
+        lab.ssh(
+            "node1", "docker service create -d --no-resolve-image --name dq busybox:latest sleep 1d"
+        )
+        svc = fetch_snapshot(client).find_service("dq")
+        assert svc is not None
+        lab.stop_dockerd("node2")
+        lab.stop_dockerd("node3")
+        snap = wait_for(
+            "node1 to notice it has no leader",
+            lambda: (s := fetch_snapshot(client)).message and s,
+            90,
+        )
+        assert "no leader" in snap.message and "quorum" in snap.message  # type: ignore[operator]
+        problems = health.problems(snap)
+        assert problems[0].severity == "critical" and "no leader" in problems[0].text
+        assert "no leader" in ScaleService(svc, "2").guard(snap).blocks[0]
+        cli = lab.ssh("node1", "docker node ls", check=False)
+        print("docker node ls says:", cli)
+    finally:
+        client.close()

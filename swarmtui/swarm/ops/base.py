@@ -127,7 +127,7 @@ class Operation(ABC):
         """
         if self.mutating and read_only:
             return GuardResult(blocks=(READ_ONLY_BLOCK,))
-        if not snapshot.is_manager:
+        if not snapshot.is_manager or snapshot.message:
             why = snapshot.message or "the engine is not a swarm manager"
             return GuardResult(blocks=(f"cannot change the swarm: {why}",))
         return self._guard(snapshot, connected_node_id or snapshot.local_node_id or None)
