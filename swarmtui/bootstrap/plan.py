@@ -11,6 +11,7 @@ asked to reveal it).
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Literal
@@ -83,6 +84,19 @@ class Plan:
 
 
 # ----------------------------------------------------------------------------- commands
+
+_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+
+
+def hostname_problem(name: str) -> str | None:
+    """Why `name` is not a usable hostname (RFC 1123), or None."""
+    if not name or len(name) > 253:
+        return "a hostname has 1 to 253 characters"
+    if not all(_LABEL.match(part) for part in name.split(".")):
+        return (f"{name!r} is not a valid hostname: letters, digits and hyphens, dot-separated "
+                "labels of at most 63 characters, no hyphen at either end")
+    return None
+
 
 def install_commands(f: HostFacts) -> tuple[tuple[str, ...], str | None]:
     """(commands, blocked reason) to install Docker from the distribution."""
@@ -276,6 +290,7 @@ def make_plan(facts: HostFacts, options: PlanOptions | None = None, *, host: str
     wanted = (o.hostname or "").strip()
     if wanted and wanted != f.hostname:
         taken_too = wanted in f.taken_hostnames
+        problem = hostname_problem(wanted)
         cmd = (f"hostnamectl set-hostname {shlex.quote(wanted)}" if "hostnamectl" in f.tools
                and f.systemd else
                f"hostname {shlex.quote(wanted)} && echo {shlex.quote(wanted)} > /etc/hostname")
@@ -283,8 +298,9 @@ def make_plan(facts: HostFacts, options: PlanOptions | None = None, *, host: str
             "hostname", f"Set the hostname to {wanted}", (cmd,),
             check=f"test \"$(hostname)\" = {shlex.quote(wanted)}",
             reason=f"{f.hostname} → {wanted}",
-            blocked=no_root or (f"{wanted!r} is taken by another node too; choose another"
-                                if taken_too else None),
+            blocked=problem or no_root or (
+                f"{wanted!r} is taken by another node too; choose another" if taken_too
+                else None),
             advice="Set it by hand, then run the wizard again.", timeout=60))
     else:
         taken = f.hostname_taken_by and not wanted
@@ -318,7 +334,13 @@ def make_plan(facts: HostFacts, options: PlanOptions | None = None, *, host: str
             "NTP is on; the clock will converge (re-check before joining)"))
 
     # 7. join
-    steps.append(_join_step(f, o))
+    join = _join_step(f, o)
+    name_step = next(s for s in steps if s.key == "hostname")
+    if join.pending and name_step.blocked is not None and f.hostname_taken_by:
+        from dataclasses import replace
+
+        join = replace(join, blocked=f"the hostname must change first: {name_step.blocked}")
+    steps.append(join)
     return Plan(host=host or f.hostname, facts=f, options=o, steps=tuple(steps),
                 manager_addr=f.reachable_manager or (f.reach[0].addr if f.reach else ""))
 

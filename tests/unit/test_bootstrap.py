@@ -537,3 +537,11 @@ def test_exported_redacted_script_refuses_to_run_without_a_token(tmp_path) -> No
     path.write_text(script)
     res = subprocess.run(["sh", str(path)], capture_output=True, text=True, env={"PATH": "/bin"})
     assert res.returncode != 0 and "docker swarm join-token -q worker" in res.stderr
+
+
+def test_invalid_new_hostname_is_refused() -> None:
+    dup = assess(make_probe(hostname=ok("node2\n")), CLUSTER)
+    plan = make_plan(dup, PlanOptions(hostname="bad_name!"))
+    step = plan.step("hostname")
+    assert step is not None and step.blocked and "not a valid hostname" in step.blocked
+    assert not plan.will_join and plan.blocked[0].key == "hostname"
