@@ -288,6 +288,11 @@ class Service:
         )
 
     @property
+    def mode_text(self) -> str:
+        """MODE column as `docker service ls`: "replicated", "global", "replicated job"…"""
+        return self.mode.replace("-", " ")
+
+    @property
     def is_job(self) -> bool:
         return self.mode.endswith("-job")
 

@@ -24,6 +24,9 @@ SERVICES = {
     "dbad": "--replicas 2 busybox:latest sh -c 'exit 3'",
     "dglob": "--mode global busybox:latest sleep 1d",
     "dpend": "--constraint node.labels.nowhere==1 busybox:latest sleep 1d",
+    "djob": "--mode replicated-job --replicas 2 busybox:latest true",
+    "dmax": "--replicas 2 --replicas-max-per-node 1 busybox:latest sleep 1d",
+    "dhost": "--publish mode=host,target=80,published=19090 busybox:latest sleep 1d",
 }
 
 
@@ -105,7 +108,7 @@ def _compare(lab: Lab, snap: ClusterSnapshot, names: list[str]) -> list[str]:
         row += [""] * (6 - len(row))
         sid, name, mode, replicas, image, ports = row
         s = snap.find_service(sid)
-        ours = (s.name, s.mode, s.replicas_text, s.image, s.ports_text) if s else None
+        ours = (s.name, s.mode_text, s.replicas_text, s.image, s.ports_text) if s else None
         if ours != (name, mode, replicas, image, ports):
             diffs.append(f"service {name}: ours {ours} CLI {(name, mode, replicas, image, ports)}")
     # tasks (history included, as `docker service ps` lists them)

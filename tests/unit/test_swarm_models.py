@@ -126,6 +126,10 @@ def test_service_from_api() -> None:
     assert s.constraints == ("node.role==worker",)
     g = Service.from_api(service("s2", "glob", glob=True, replicas=3))
     assert g.mode == "global" and g.spec_replicas is None and g.converged
+    assert (
+        Service.from_api({"ID": "j", "Spec": {"Mode": {"ReplicatedJob": {}}}}).mode_text
+        == "replicated job"
+    )
 
 
 def test_task_and_network_from_api() -> None:
