@@ -7,10 +7,16 @@ No textual here: a wizard screen drives `HostBootstrap` (runner.py) and renders 
 from swarmtui.bootstrap.facts import Check, ClusterContext, HostFacts, Probe, assess, probe_host
 from swarmtui.bootstrap.plan import Plan, PlanOptions, Step, export_script, make_plan
 from swarmtui.bootstrap.remote import CommandResult, CommandRunner, SshRunner
-from swarmtui.bootstrap.runner import ApplyEvent, ApplyResult, HostBootstrap, apply_plan
+from swarmtui.bootstrap.runner import (
+    ApplyEvent,
+    ApplyResult,
+    HostBootstrap,
+    apply_many,
+    apply_plan,
+)
 
 __all__ = [
     "ApplyEvent", "ApplyResult", "Check", "ClusterContext", "CommandResult", "CommandRunner",
     "HostBootstrap", "HostFacts", "Plan", "PlanOptions", "Probe", "SshRunner", "Step",
-    "apply_plan", "assess", "export_script", "make_plan", "probe_host",
+    "apply_many", "apply_plan", "assess", "export_script", "make_plan", "probe_host",
 ]

@@ -260,3 +260,31 @@ class HostBootstrap:
                 log.debug("node %s not visible yet", node_id[:12])
             await asyncio.sleep(0.5)
         return replace(result, node_id=node_id, node_ready=False)
+
+
+HostEventCallback = Callable[[str, ApplyEvent], None]
+
+
+async def apply_many(
+    hosts: list[HostBootstrap], on_event: HostEventCallback | None = None
+) -> dict[str, ApplyResult]:
+    """Several hosts at once: each is re-probed and applied concurrently, except that
+    manager joins run one at a time (each changes the raft membership). Events carry the
+    host's name. Results by host name; one host's failure does not stop the others."""
+    manager_gate = asyncio.Lock()
+
+    async def one(b: HostBootstrap) -> tuple[str, ApplyResult]:
+        def emit(e: ApplyEvent) -> None:
+            if on_event is not None:
+                on_event(b.host, e)
+
+        if b.options.role == "manager":
+            async with manager_gate:
+                return b.host, await b.apply(emit)
+        return b.host, await b.apply(emit)
+
+    names = [b.host for b in hosts]
+    if len(set(names)) != len(names):
+        raise ValueError("give every host a distinct name")
+    pairs = await asyncio.gather(*(one(b) for b in hosts))
+    return dict(pairs)

@@ -15,7 +15,14 @@ import asyncssh
 import docker
 import pytest
 
-from swarmtui.bootstrap import ApplyEvent, HostBootstrap, SshRunner, export_script
+from swarmtui.bootstrap import (
+    ApplyEvent,
+    HostBootstrap,
+    PlanOptions,
+    SshRunner,
+    apply_many,
+    export_script,
+)
 from swarmtui.lab import Lab
 from tests.waiting import wait_for
 
@@ -170,3 +177,23 @@ async def test_sudo_path_as_root_runs_commands_plainly(
         slow = await runner.run("sleep 5", timeout=0.5)
         assert slow.exit_status == 124 and "timed out" in slow.stderr
     wait_for("node2 still fine", lambda: "node2" in node_rows(lab), 10)
+
+
+async def test_two_hosts_at_once_one_worker_one_manager(make_lab, ssh_forward,  # type: ignore[no-untyped-def]
+                                                        log_file: Path) -> None:
+    lab = make_lab(nodes=5, managers=1, members=3)
+    api = docker.APIClient(base_url=ssh_forward(lab, "node1").base_url, version="auto")
+    seen: dict[str, list[str]] = {"node4": [], "node5": []}
+    async with await connect(lab, "node4") as c4, await connect(lab, "node5") as c5:
+        boots = [HostBootstrap(SshRunner(c4), api, host="node4"),
+                 HostBootstrap(SshRunner(c5), api, host="node5",
+                               options=PlanOptions(role="manager"))]
+        results = await apply_many(boots, lambda host, e: seen[host].append(e.kind))
+    assert all(r.ok and r.complete and r.node_ready for r in results.values()), results
+    assert results["node4"].done == ("join",) == results["node5"].done
+    assert seen["node4"][-1] == "finished" and "output" in seen["node5"]
+    out = lab.ssh("node1", ["docker", "node", "ls", "--format",
+                            "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"])
+    rows = {r.split()[0]: r.split()[1:] for r in out.splitlines()}
+    assert rows["node4"] == ["Ready"] and rows["node5"] == ["Ready", "Reachable"]
+    api.close()
