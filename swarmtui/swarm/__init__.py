@@ -1,0 +1,11 @@
+"""The swarm domain (never imports textual).
+
+* ``models``   — frozen Node / Service / Task / Network built from API dicts (``from_api``).
+* ``format``   — what the docker CLI prints: ages, replicas, ports, task names.
+* ``state``    — ClusterSnapshot: objects keyed by ID, engine info, lookups, stacks.
+* ``fetch``    — fetch_snapshot / fetch_kind: one list call per kind, never per object.
+* ``events``   — EventWatcher: the swarm event stream in a thread, as re-list hints.
+* ``health``   — quorum maths, header summary, problems in plain words.
+* ``ops``      — operations: plan → guard → apply → converge, with run_operation.
+* ``secrets``  — redact() for join tokens and unlock keys.
+"""

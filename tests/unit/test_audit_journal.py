@@ -92,3 +92,12 @@ def test_runner_journals_refusals_without_io(tmp_path: Path) -> None:
     entries = audit.read_journal(path)
     assert [e["result"] for e in entries] == ["refused", "refused"]
     assert entries[0]["cli"] == "docker service rm web"
+
+
+def test_an_unwritable_journal_is_reported_not_raised(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    web = snap(services=[service("s1", "web")]).services["s1"]
+    out = run_operation(None, RemoveService(web), read_only=True, journal_path=blocker / "j.jsonl")
+    assert out.status == "refused"
+    assert out.journal_error and "audit journal could not be written" in out.journal_error

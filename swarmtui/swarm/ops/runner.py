@@ -29,6 +29,8 @@ class Outcome:
     #: None when not waited for; else whether the cluster converged in time
     converged: bool | None = None
     converge_text: str = ""
+    #: set when the journal line could not be written (the change itself may have happened)
+    journal_error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -77,14 +79,44 @@ def run_operation(
 ) -> Outcome:
     """guard → confirmation → apply → journal → (wait for convergence).
 
-    `snapshot` defaults to a fresh fetch. `typed_confirmation` must equal
-    ``op.confirm_text`` for destructive operations.
+    `snapshot` defaults to a fresh fetch (pass the UI's current one to guard against
+    what the user saw). `typed_confirmation` must equal ``op.confirm_text`` for
+    destructive operations. Blocking: call it from a worker thread. With
+    ``wait=False`` poll ``op.converged(snapshot)`` yourself for a progress view.
     """
 
+    journal_errors: list[str] = []
+
     def log(result: str, error: str | None, detail: dict[str, object] | None = None) -> None:
-        journal(
-            op, result, error, cluster=cluster, endpoint=endpoint, path=journal_path, detail=detail
-        )
+        try:
+            journal(
+                op,
+                result,
+                error,
+                cluster=cluster,
+                endpoint=endpoint,
+                path=journal_path,
+                detail=detail,
+            )
+        except OSError as exc:  # a full disk must not hide what happened to the cluster
+            journal_errors.append(f"the audit journal could not be written: {exc.strerror or exc}")
+
+    outcome = _run(api, op, log, snapshot, read_only, typed_confirmation)
+    outcome.journal_error = "; ".join(journal_errors) or None
+    if wait and outcome.ok:
+        done, text = wait_converged(api, op, timeout=timeout, on_progress=on_progress)
+        outcome.converged, outcome.converge_text = done, text
+    return outcome
+
+
+def _run(
+    api: DockerAPI,
+    op: Operation,
+    log: Callable[..., None],
+    snapshot: ClusterSnapshot | None,
+    read_only: bool,
+    typed_confirmation: str | None,
+) -> Outcome:
 
     if read_only and op.mutating:
         guard = GuardResult(blocks=(READ_ONLY_BLOCK,))
@@ -111,11 +143,7 @@ def run_operation(
         log("error", text)
         return Outcome("error", text, guard)
     log("ok", None, {"result": message})
-    outcome = Outcome("ok", message, guard)
-    if wait:
-        done, text = wait_converged(api, op, timeout=timeout, on_progress=on_progress)
-        outcome.converged, outcome.converge_text = done, text
-    return outcome
+    return Outcome("ok", message, guard)
 
 
 def wait_converged(
