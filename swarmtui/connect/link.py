@@ -131,6 +131,7 @@ class LinkStatus:
     error: str | None = None  # the last failure, for a person
     note: str | None = None  # e.g. "failed over from node1 (…)" or the dial-stdio reason
     retry_in: float | None = None  # seconds until the next attempt, while backing off
+    checked_at: float | None = None  # time.time() of the last good /_ping
 
     def stale_for(self, now: float | None = None) -> float | None:
         if self.stale_since is None:
@@ -297,7 +298,14 @@ class ClusterLink:
                 await self._attach(ep, note=None)
             except ConnectError as exc:
                 failures.append((ep.label, exc))
+                if self._closed:
+                    break
                 continue
+            if self._closed:  # close() was called while we were connecting
+                engine, self._engine = self._engine, None
+                if engine is not None:
+                    await engine.close()
+                raise NotConnectedError("the connection was closed while connecting")
             self._supervisor = asyncio.create_task(self._supervise(), name="swarmtui-link")
             return self._status
         err = AllEndpointsFailedError(failures)
@@ -401,7 +409,8 @@ class ClusterLink:
             latency = await engine.ping(self.ping_timeout)
         self._set(state=LinkState.CONNECTED, endpoint=ep.label, via=engine.via,
                   latency_ms=latency, stale_since=None, generation=self.generation,
-                  role=self._role, trying=None, error=None, note=note, retry_in=None)
+                  role=self._role, trying=None, error=None, note=note, retry_in=None,
+                  checked_at=time.time() if latency is not None else None)
 
     def _apply_info(self, ep: Endpoint, engine: EngineConnection, role: SwarmRole | None) -> None:
         self._role = role
@@ -518,8 +527,7 @@ class ClusterLink:
                 continue
             self._failure_hint = None
             self._maybe_refresh_info(engine)
-            if self._status.latency_ms is None or abs(latency - self._status.latency_ms) >= 0.5:
-                self._set(latency_ms=latency)
+            self._set(latency_ms=latency, checked_at=time.time())
 
     async def _recover(self, failed: Endpoint, reason: str) -> None:
         """Reconnect with backoff until it works (or close()). Other managers first."""

@@ -39,6 +39,10 @@ class SshTarget:
     config_files: tuple[Path, ...]
     keepalive_interval: float | None  # ServerAliveInterval, if set
     connect_timeout: float | None  # ConnectTimeout, if set
+    #: the name handed to asyncssh, which applies ssh_config under it (Ciphers, agent, …):
+    #: the alias itself, or the address for a learned manager (whose alias settings are
+    #: passed explicitly: user, port, keys, known_hosts, jump)
+    connect_as: str = ""
 
     @property
     def known_hosts_name(self) -> str:
@@ -126,6 +130,7 @@ def resolve_ssh(endpoint: Endpoint, config_files: Sequence[Path]) -> SshTarget:
         config_files=tuple(config_files),
         keepalive_interval=float(keepalive) if keepalive else None,
         connect_timeout=float(timeout) if timeout else None,
+        connect_as=endpoint.host if endpoint.config_host else lookup,
     )
 
 

@@ -267,7 +267,7 @@ class SshEngine(EngineConnection):
             try:
                 await self._start_dial_stdio()
             except ConnectError as exc2:
-                if isinstance(exc2, SocketPermissionDeniedError):
+                if isinstance(exc2, SocketPermissionDeniedError | EngineNotAnsweringError):
                     raise
                 raise ForwardingRefusedError(host, [refused, exc2.what]) from exc2
             self.via = "ssh dial-stdio"
@@ -326,6 +326,10 @@ class SshEngine(EngineConnection):
             if "permission denied" in text.lower():
                 raise SocketPermissionDeniedError(self.target.alias, self.target.user,
                                              self.endpoint.path)
+            if "cannot connect to the docker daemon" in text.lower():
+                raise EngineNotAnsweringError(
+                    f"the Docker Engine on {self.target.alias} is not running ({text})",
+                    "start dockerd there (systemctl start docker)")
             if "not found" in text.lower():
                 text = f"the docker CLI is not installed on {self.target.alias} ({text})"
             raise ConnectError(f"`docker system dial-stdio` failed: {text or 'no output'}")
@@ -413,7 +417,7 @@ async def _ssh_connect(target: SshTarget, options: ConnectOptions,
             kwargs["proxy_command"] = target.proxy_command
         try:
             conn = await asyncssh.connect(
-                target.hostname, target.port, username=target.user,
+                target.connect_as or target.hostname, target.port, username=target.user,
                 config=[str(p) for p in target.config_files] or None,
                 known_hosts=known, host_key_alias=target.host_key_alias,
                 client_factory=lambda c=client: c,

@@ -372,3 +372,48 @@ async def test_close_removes_the_private_socket_dir(lab: Lab) -> None:
     assert dir_mode(sock) is None
     assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
     assert re.match(r"connection closed", link.status.message)
+
+
+async def test_cable_cut_fails_over_on_ping_timeout(make_lab) -> None:  # type: ignore[no-untyped-def]
+    """The tunnel itself goes away (node1's link down): pings time out, the link moves."""
+    lab = make_lab(nodes=3, managers=3)
+    move_leadership_away_from_node1(lab)
+    link = link_to(lab, "node1", ping_interval=1.0, ping_timeout=2.0, refresh_interval=1.0)
+    try:
+        await link.connect()
+        await async_wait_for("two learned managers", lambda: len(link.manager_endpoints()) == 3,
+                             15)
+        started = time.monotonic()
+        lab.set_link("node1", False)
+        await async_wait_for("the link to leave node1", lambda: link.status.state is
+                             LinkState.CONNECTED and link.endpoint is not None and
+                             link.endpoint.host != "node1", 15)
+        nodes = await asyncio.to_thread(link.api.nodes)
+        elapsed = time.monotonic() - started
+        print(f"\ncable cut: fresh data from {link.status.endpoint} after {elapsed:.1f} s")
+        assert len(nodes) == 3 and elapsed < 15
+        assert "not answering" in (link.status.note or "") or \
+            "did not answer" in (link.status.note or "")
+    finally:
+        lab.set_link("node1", True)
+        await link.close()
+
+
+async def test_local_socket_endpoint_and_spurious_failure_reports(lab: Lab) -> None:
+    sock = lab.host("node1").docker_socket
+    link = ClusterLink([parse_endpoint(f"unix://{sock}")], trust=fixed_trust("never"),
+                       ping_interval=0.5)
+    try:
+        status = await link.connect()
+        assert status.via == "local" and status.role and status.role.kind == "manager"
+        assert link.learned_manager_urls() == []  # a local socket cannot be moved
+        cli = set(lab.ssh("node1", "docker node ls --format '{{.ID}}'").split())
+        assert {n["ID"] for n in await asyncio.to_thread(link.api.nodes)} == cli
+        # a failure report from a worker thread: a ping shows the engine is fine
+        checked = link.status.checked_at
+        await asyncio.to_thread(link.report_failure, RuntimeError("a transient error"))
+        await async_wait_for("a ping after the report",
+                             lambda: link.status.checked_at != checked, 5)
+        assert link.status.state is LinkState.CONNECTED and link.status.generation == 1
+    finally:
+        await link.close()
