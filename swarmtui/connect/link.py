@@ -291,6 +291,7 @@ class ClusterLink:
             trust=self._trust, ssh_config=ssh_config_files(self._ssh_config_extra),
             connect_timeout=self._connect_timeout, api_timeout=self._api_timeout,
             session_trust=SessionTrust())
+        self._given = self._inherit_ssh_settings(self._given, self._options.ssh_config)
         failures: list[tuple[str, ConnectError]] = []
         for ep in self._given:
             self._set(state=LinkState.CONNECTING, trying=ep.label, endpoint=ep.label)
@@ -311,6 +312,32 @@ class ClusterLink:
         err = AllEndpointsFailedError(failures)
         self._set(state=LinkState.FAILED, trying=None, error=str(err))
         raise err
+
+    @staticmethod
+    def _inherit_ssh_settings(given: list[Endpoint], files: Sequence[Path]) -> list[Endpoint]:
+        """A profile's later managers are often addresses learned from the swarm (saved by
+        `remember_managers`): one with no ssh_config settings of its own (no HostName, no
+        IdentityFile) is reached like the profile's first ssh manager (its alias's User,
+        Port, IdentityFile, UserKnownHostsFile, ProxyJump)."""
+        first = next((e for e in given if e.kind == "ssh"), None)
+        if first is None:
+            return given
+        try:
+            if not resolve_ssh(first, files).identity_files:
+                return given
+        except ConnectError:
+            return given
+        out: list[Endpoint] = []
+        for ep in given:
+            if ep.kind == "ssh" and ep is not first and ep.config_host is None:
+                try:
+                    own = resolve_ssh(ep, files)
+                except ConnectError:
+                    own = None
+                if own is not None and not own.identity_files and own.hostname == ep.host:
+                    ep = replace(ep, config_host=first.config_host or first.host)
+            out.append(ep)
+        return out
 
     def report_failure(self, exc: BaseException | None = None) -> None:
         """Tell the link an API call failed (any thread). A ping decides if it is really lost."""

@@ -22,6 +22,7 @@ from swarmtui.connect import (
     TrustDecision,
     fixed_trust,
     parse_endpoint,
+    resolve_target,
 )
 from swarmtui.lab import Lab
 from tests.waiting import async_wait_for, wait_for
@@ -329,6 +330,18 @@ async def fail_over(lab: Lab, tmp_path: Path, fresh_within: float) -> float:
         assert len(nodes) == 3
         await stop
 
+        # the saved profile works while node1 is down: its learned managers are reached
+        # with node1's ssh_config settings (user, key, known_hosts)
+        settings = load_settings(cfg)
+        again = ClusterLink(resolve_target(profile="lab", settings=settings),
+                            trust=fixed_trust("never"), ssh_config=[lab.ssh_config])
+        try:
+            status = await again.connect()
+            assert status.state is LinkState.CONNECTED and again.endpoint is not None
+            assert again.endpoint.host in addrs
+        finally:
+            await again.close()
+
         # node1 comes back: nothing breaks, no flapping
         await asyncio.to_thread(lab.start_dockerd, "node1")
         gen = link.status.generation
@@ -417,3 +430,44 @@ async def test_local_socket_endpoint_and_spurious_failure_reports(lab: Lab) -> N
         assert link.status.state is LinkState.CONNECTED and link.status.generation == 1
     finally:
         await link.close()
+
+
+def port_forward(lab: Lab, port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        lab.ssh_argv("node1")[:-1] + ["-N", "-o", "ExitOnForwardFailure=yes",
+                                      "-L", f"127.0.0.1:{port}:/var/run/docker.sock", "node1"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def test_tcp_endpoint(lab: Lab) -> None:
+    """tcp:// (plain; the lab's engines listen on a socket only, so OpenSSH -L makes a port)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = port_forward(lab, port)
+    try:
+        def listening() -> bool:
+            with socket.socket() as s:
+                return s.connect_ex(("127.0.0.1", port)) == 0
+
+        wait_for("the ssh -L port", listening, 15)
+        link = ClusterLink([parse_endpoint(f"tcp://127.0.0.1:{port}", env={})],
+                           trust=fixed_trust("never"))
+        try:
+            status = await link.connect()
+            assert status.via == "tcp" and status.latency_ms is not None
+            assert (await asyncio.to_thread(link.api.info))["Name"] == "node1"
+        finally:
+            await link.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    # nothing listens there any more: a clear error, not a traceback
+    link = ClusterLink([parse_endpoint(f"tcp://127.0.0.1:{port}", env={})],
+                       trust=fixed_trust("never"), connect_timeout=3)
+    with pytest.raises(AllEndpointsFailedError) as info:
+        await link.connect()
+    await link.close()
+    assert "cannot reach the Docker Engine at http://127.0.0.1" in str(info.value)
