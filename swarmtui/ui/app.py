@@ -246,6 +246,8 @@ class SwarmApp(App[int]):
     # ---------------------------------------------------------- messages
     def on_snapshot_changed(self, message: SnapshotChanged) -> None:
         self.snapshot = message.snapshot
+        if not self.screen_stack:
+            return  # shutting down
         screen = self.screen
         show = getattr(screen, "show_snapshot", None)
         if show is not None:

@@ -82,9 +82,12 @@ class ObjectScreen(Screen[None]):
             self.show_snapshot(app.snapshot, frozenset(panes.COLUMNS))
 
     def show_link(self, view: object) -> None:
-        self.query_one(StatusBar).show(view)  # type: ignore[arg-type]
+        for bar in self.query(StatusBar):
+            bar.show(view)  # type: ignore[arg-type]
 
     def show_snapshot(self, snap: ClusterSnapshot, kinds: frozenset[str]) -> None:
+        if not self.query("#summary"):
+            return  # not composed yet: on_mount catches up
         now = self.swarm_app.clock()
         summary = self.summary(snap, now)
         if summary is None:

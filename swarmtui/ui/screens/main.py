@@ -136,6 +136,9 @@ class MainScreen(Screen[None]):
 
     # ---------------------------------------------------------------- data
     def show_snapshot(self, snap: ClusterSnapshot, kinds: frozenset[str]) -> None:
+        if not self.query(HealthHeader):
+            # not composed yet: on_mount shows the app's latest snapshot
+            return
         self.snapshot = snap
         self.problems = panes.Problems.of(snap)
         now = self.swarm_app.clock()
@@ -169,8 +172,10 @@ class MainScreen(Screen[None]):
             tab.label = f"{n} {label} [$text-muted]{counts[kind]}[/]"
 
     def show_link(self, view: LinkView) -> None:
-        self.query_one(StatusBar).show(view)
-        self.query_one(HealthHeader).set_state(view.state)
+        for bar in self.query(StatusBar):
+            bar.show(view)
+        for header in self.query(HealthHeader):
+            header.set_state(view.state)
 
     # -------------------------------------------------------------- events
     @on(TabbedContent.TabActivated)
