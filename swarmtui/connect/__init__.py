@@ -35,13 +35,19 @@ from swarmtui.connect.errors import (
 from swarmtui.connect.hostkeys import HostKeyQuestion, TrustCallback, TrustDecision, fixed_trust
 from swarmtui.connect.link import ClusterLink, LinkState, LinkStatus, SwarmRole, role_from_info
 from swarmtui.connect.sshconf import ssh_config_files
-from swarmtui.connect.tunnel import ConnectOptions, EngineConnection, open_engine
+from swarmtui.connect.tunnel import (
+    ConnectOptions,
+    EngineConnection,
+    PassphraseCallback,
+    open_engine,
+)
 
 __all__ = [
     "DEFAULT_SOCKET", "AllEndpointsFailedError", "AuthFailedError", "ClusterLink", "ConnectError",
     "ConnectOptions", "Endpoint", "EndpointError", "EngineConnection", "EngineNotAnsweringError",
     "ForwardingRefusedError", "HostKeyChangedError", "HostKeyNotTrustedError", "HostKeyQuestion",
     "HostKeyRevokedError", "HostUnreachableError", "LinkState", "LinkStatus", "NotConnectedError",
+    "PassphraseCallback",
     "SocketPermissionDeniedError", "SwarmRole", "Target", "TlsFiles", "TrustCallback",
     "TrustDecision", "default_endpoint", "fixed_trust", "open_engine", "parse_endpoint",
     "resolve_target", "role_from_info", "ssh_config_files",

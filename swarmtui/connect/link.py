@@ -33,7 +33,13 @@ from swarmtui.connect.endpoint import Endpoint, Target
 from swarmtui.connect.errors import AllEndpointsFailedError, ConnectError, NotConnectedError
 from swarmtui.connect.hostkeys import SessionTrust, TrustCallback
 from swarmtui.connect.sshconf import resolve_ssh, ssh_config_files
-from swarmtui.connect.tunnel import ConnectOptions, EngineConnection, SshEngine, open_engine
+from swarmtui.connect.tunnel import (
+    ConnectOptions,
+    EngineConnection,
+    PassphraseCallback,
+    SshEngine,
+    open_engine,
+)
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +197,7 @@ class ClusterLink:
         ping_timeout: float = 3.0,
         info_timeout: float = 2.0,
         refresh_interval: float = 15.0,
+        passphrase: PassphraseCallback | None = None,
         connect_timeout: float = 10.0,
         api_timeout: float = 30.0,
         backoff_initial: float = 0.5,
@@ -210,6 +217,7 @@ class ClusterLink:
         self._ssh_config_extra = list(ssh_config)
         self._options: ConnectOptions | None = None
         self._trust = trust
+        self._passphrase = passphrase
         self._listeners: list[StatusCallback] = [on_change] if on_change else []
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
@@ -290,7 +298,7 @@ class ClusterLink:
         self._options = ConnectOptions(
             trust=self._trust, ssh_config=ssh_config_files(self._ssh_config_extra),
             connect_timeout=self._connect_timeout, api_timeout=self._api_timeout,
-            session_trust=SessionTrust())
+            session_trust=SessionTrust(), passphrase=self._passphrase)
         self._given = self._inherit_ssh_settings(self._given, self._options.ssh_config)
         failures: list[tuple[str, ConnectError]] = []
         for ep in self._given:
@@ -540,16 +548,30 @@ class ClusterLink:
         return True
 
     async def _supervise(self) -> None:
+        try:
+            await self._supervise_loop()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug must not leave a "connected" link nobody watches
+            log.exception("the link supervisor failed")
+            engine, self._engine = self._engine, None
+            if engine is not None:
+                self._close_later(engine)
+            self._set(state=LinkState.FAILED, via=None, latency_ms=None, trying=None,
+                      error=f"internal error in the connection supervisor: {exc}",
+                      stale_since=self._status.stale_since or time.time())
+
+    async def _supervise_loop(self) -> None:
         while not self._closed:
             engine = self._engine
             assert engine is not None
             woke = await self._wait_wake(self.ping_interval)
             try:
                 latency = await engine.ping(self.ping_timeout)
-            except ConnectError as exc:
-                reason = exc.what
+            except Exception as exc:
+                reason = exc.what if isinstance(exc, ConnectError) else str(exc)
                 if woke and self._failure_hint:
-                    reason = f"{self._failure_hint}; {exc.what}"
+                    reason = f"{self._failure_hint}; {reason}"
                 await self._recover(engine.endpoint, reason)
                 continue
             self._failure_hint = None

@@ -22,7 +22,7 @@ import shlex
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +72,61 @@ class ConnectOptions:
     keepalive_interval: float = 5.0  # SSH keepalive (ServerAliveInterval overrides)
     keepalive_count_max: int = 3
     session_trust: SessionTrust = field(default_factory=SessionTrust)  # ONCE-trusted keys
+    #: asked for the passphrase of an encrypted key file that is not in ssh-agent (None:
+    #: never ask, such keys are skipped); the answer is kept in memory only
+    passphrase: PassphraseCallback | None = None
+    #: keys unlocked with a passphrase during this run (in memory only), by file path
+    unlocked_keys: dict[str, asyncssh.SSHKey] = field(default_factory=dict)
+
+
+#: `await ask(key_path)` -> the passphrase, or None to skip that key
+PassphraseCallback = Callable[[str], Awaitable[str | None]]
+
+DEFAULT_KEY_FILES = ("~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa",
+                     "~/.ssh/id_ed25519_sk", "~/.ssh/id_ecdsa_sk")
+
+
+def _encrypted_key_files(target: SshTarget, unlocked: dict[str, asyncssh.SSHKey]) -> list[str]:
+    files = list(target.identity_files) or [str(Path(p).expanduser()) for p in DEFAULT_KEY_FILES
+                                             if Path(p).expanduser().is_file()]
+    found = []
+    for path in files:
+        if path in unlocked:
+            continue
+        try:
+            asyncssh.read_private_key(path)
+        except asyncssh.KeyImportError as exc:
+            if "passphrase" in str(exc).lower():
+                found.append(path)
+        except OSError:
+            continue
+    return found
+
+
+async def _unlock_keys(target: SshTarget, options: ConnectOptions) -> bool:
+    """Ask for passphrases of encrypted keys; True if at least one key was unlocked."""
+    if options.passphrase is None:
+        return False
+    unlocked = False
+    for path in _encrypted_key_files(target, options.unlocked_keys):
+        for _attempt in range(3):
+            secret = await options.passphrase(path)
+            if secret is None:
+                break
+            try:
+                options.unlocked_keys[path] = asyncssh.read_private_key(path, secret)
+            except asyncssh.KeyEncryptionError as exc:
+                if "bcrypt" in str(exc):
+                    raise AuthFailedError(
+                        f"the key {path} is encrypted in OpenSSH's format, which needs the "
+                        "Python package bcrypt to decrypt",
+                        f"add the key to ssh-agent (ssh-add {path}) or install bcrypt") from exc
+                continue  # wrong passphrase: ask again
+            except asyncssh.KeyImportError:
+                continue  # wrong passphrase: ask again
+            unlocked = True
+            break
+    return unlocked
 
 
 # --- ping over a local unix socket --------------------------------------------------------
@@ -402,6 +457,7 @@ async def _ssh_connect(target: SshTarget, options: ConnectOptions,
     """One checked SSH connection. Asks the trust callback at most once."""
     name = target.known_hosts_name
     asked = False
+    unlock_tried = False
     while True:
         client = _Client(on_lost)
         try:
@@ -410,8 +466,10 @@ async def _ssh_connect(target: SshTarget, options: ConnectOptions,
             raise ConnectError(f"cannot read known_hosts ({exc})",
                                f"fix the bad line in {target.known_hosts}") from exc
         kwargs: dict[str, Any] = {}
-        if target.identity_files:
-            kwargs["client_keys"] = list(target.identity_files)
+        if target.identity_files or options.unlocked_keys:
+            kwargs["client_keys"] = [*options.unlocked_keys.values(),
+                                     *(f for f in target.identity_files
+                                       if f not in options.unlocked_keys)]
             kwargs["ignore_encrypted"] = True
         if target.proxy_command and tunnel is None:
             kwargs["proxy_command"] = target.proxy_command
@@ -459,6 +517,10 @@ async def _ssh_connect(target: SshTarget, options: ConnectOptions,
                 options.session_trust.add(name, target.port, key)
             continue
         except asyncssh.PermissionDenied as exc:
+            if not unlock_tried:
+                unlock_tried = True
+                if await _unlock_keys(target, options):
+                    continue
             raise AuthFailedError(f"SSH login to {target.user}@{target.alias} was refused "
                              f"({exc.reason})",
                              "check the user name and that your key is in the host's "

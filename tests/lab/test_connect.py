@@ -471,3 +471,41 @@ async def test_tcp_endpoint(lab: Lab) -> None:
         await link.connect()
     await link.close()
     assert "cannot reach the Docker Engine at http://127.0.0.1" in str(info.value)
+
+
+async def test_encrypted_key_passphrase_is_asked_in_app(lab: Lab, tmp_path: Path) -> None:
+    import asyncssh
+
+    # the lab's key, encrypted (PKCS#8: OpenSSH's own format needs the bcrypt package)
+    key = tmp_path / "locked_key"
+    key.write_bytes(asyncssh.read_private_key(str(lab.client_key)).export_private_key(
+        "pkcs8-pem", passphrase="s3cret-phrase"))
+    key.chmod(0o600)
+    cfg = tmp_path / "ssh_config"
+    cfg.write_text(f"Host locked1\n    HostName {lab.host('node1').address}\n    User root\n"
+                   f"    IdentityFile {key}\n    IdentitiesOnly yes\n"
+                   f"    UserKnownHostsFile {lab.known_hosts}\n")
+    asked: list[str] = []
+    answers = iter(["wrong", "s3cret-phrase"])
+
+    async def passphrase(path: str) -> str | None:
+        asked.append(path)
+        return next(answers)
+
+    link = ClusterLink([parse_endpoint("locked1")], trust=fixed_trust("never"),
+                       ssh_config=[cfg], passphrase=passphrase)
+    try:
+        await link.connect()
+        assert (await asyncio.to_thread(link.api.info))["Name"] == "node1"
+    finally:
+        await link.close()
+    assert asked == [str(key), str(key)]  # a wrong answer is asked again
+
+    async def no(path: str) -> str | None:
+        return None
+
+    link = ClusterLink([parse_endpoint("locked1")], trust=fixed_trust("never"),
+                       ssh_config=[cfg], passphrase=no)
+    with pytest.raises(AllEndpointsFailedError, match="SSH login to root@locked1 was refused"):
+        await link.connect()
+    await link.close()
