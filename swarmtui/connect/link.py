@@ -258,7 +258,7 @@ class ClusterLink:
         """The current engine connection; raises NotConnectedError while there is none."""
         if self._engine is None:
             raise NotConnectedError(f"not connected ({self._status.describe()})",
-                               "wait for the connection to come back")
+                                    "wait for the connection to come back")
         return self._engine
 
     @property
@@ -295,8 +295,13 @@ class ClusterLink:
         On success a supervisor task keeps the link alive until `close()`."""
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
+        try:
+            files = ssh_config_files(self._ssh_config_extra)
+        except ConnectError as exc:
+            self._set(state=LinkState.FAILED, trying=None, error=str(exc))
+            raise
         self._options = ConnectOptions(
-            trust=self._trust, ssh_config=ssh_config_files(self._ssh_config_extra),
+            trust=self._trust, ssh_config=files,
             connect_timeout=self._connect_timeout, api_timeout=self._api_timeout,
             session_trust=SessionTrust(), passphrase=self._passphrase)
         self._given = self._inherit_ssh_settings(self._given, self._options.ssh_config)

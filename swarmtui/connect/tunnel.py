@@ -158,7 +158,7 @@ async def unix_ping(path: str, timeout: float) -> PingResult:
             from exc
     except (OSError, asyncio.LimitOverrunError) as exc:
         raise EngineNotAnsweringError(f"the Docker Engine is not answering ({_short(exc)})",
-                                 "is dockerd running on the host?") from exc
+                                      "is dockerd running on the host?") from exc
     finally:
         if writer is not None:
             writer.close()
@@ -167,7 +167,7 @@ async def unix_ping(path: str, timeout: float) -> PingResult:
     status = lines[0].split()
     if len(status) < 2 or status[1] != "200":
         raise EngineNotAnsweringError(f"the Docker Engine answered /_ping with {lines[0]!r}",
-                                 "the daemon may be starting or shutting down")
+                                      "the daemon may be starting or shutting down")
     headers = {}
     for line in lines[1:]:
         name, _, value = line.partition(":")
@@ -245,10 +245,10 @@ class TcpEngine(EngineConnection):
                 await asyncio.to_thread(self._ping_api.ping)
         except TimeoutError as exc:
             raise EngineNotAnsweringError(f"{self.endpoint.label} did not answer /_ping in "
-                                     f"{timeout:g} s") from exc
+                                          f"{timeout:g} s") from exc
         except Exception as exc:
             raise EngineNotAnsweringError(f"{self.endpoint.label} is not answering ({_short(exc)})",
-                                     "is dockerd running and listening on TCP?") from exc
+                                          "is dockerd running and listening on TCP?") from exc
         return (time.perf_counter() - start) * 1000
 
     async def close(self) -> None:
@@ -487,8 +487,8 @@ async def _ssh_connect(target: SshTarget, options: ConnectOptions,
             key = client.untrusted_key
             if key is None:
                 raise HostKeyRevokedError(f"the SSH host key of {target.alias} is not accepted "
-                                     f"({exc.reason})",
-                                     f"see {target.known_hosts}") from exc
+                                          f"({exc.reason})",
+                                          f"see {target.known_hosts}") from exc
             lines = [ln for ln in find_host_lines(target.all_known_hosts, name, target.port,
                                                   client.peer_addr) if ln.marker == ""]
             if lines:
@@ -521,22 +521,22 @@ async def _ssh_connect(target: SshTarget, options: ConnectOptions,
                 unlock_tried = True
                 if await _unlock_keys(target, options):
                     continue
-            raise AuthFailedError(f"SSH login to {target.user}@{target.alias} was refused "
-                             f"({exc.reason})",
-                             "check the user name and that your key is in the host's "
-                             "authorized_keys (ssh-agent, IdentityFile in ssh_config)") from exc
+            raise AuthFailedError(
+                f"SSH login to {target.user}@{target.alias} was refused ({exc.reason})",
+                "check the user name and that your key is in the host's authorized_keys "
+                "(ssh-agent, IdentityFile in ssh_config)") from exc
         except asyncssh.DisconnectError as exc:
             raise HostUnreachableError(f"the SSH server at {target.alias} closed the connection "
-                                  f"({exc.reason})", "check sshd on the host") from exc
+                                       f"({exc.reason})", "check sshd on the host") from exc
         except TimeoutError as exc:
             raise HostUnreachableError(f"no SSH answer from {target.alias} ({target.hostname} port "
-                                  f"{target.port}) within the connect timeout",
-                                  "is the host up and reachable from here?") from exc
+                                       f"{target.port}) within the connect timeout",
+                                       "is the host up and reachable from here?") from exc
         except (OSError, asyncssh.Error) as exc:
             raise HostUnreachableError(f"cannot reach {target.alias} ({target.hostname} port "
-                                  f"{target.port}): {_short(exc)}",
-                                  "check the host name, that sshd runs there and the network "
-                                  "path") from exc
+                                       f"{target.port}): {_short(exc)}",
+                                       "check the host name, that sshd runs there and the network "
+                                       "path") from exc
         return conn
 
 
@@ -638,11 +638,11 @@ async def _open_tcp(endpoint: Endpoint, options: ConnectOptions) -> TcpEngine:
             api = await asyncio.to_thread(make, options.api_timeout)
     except TimeoutError as exc:
         raise HostUnreachableError(f"no answer from {url} within {options.connect_timeout:g} s",
-                              "is the host up and dockerd listening on TCP?") from exc
+                                   "is the host up and dockerd listening on TCP?") from exc
     except docker.errors.DockerException as exc:
         raise HostUnreachableError(f"cannot reach the Docker Engine at {url}: {_short(exc)}",
-                              "check the address, the port, TLS settings "
-                              "(DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)") from exc
+                                   "check the address, the port, TLS settings "
+                                   "(DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)") from exc
     ping_api = docker.APIClient(base_url=url, version=str(api.api_version), tls=tls,
                                 timeout=3)
     return TcpEngine(endpoint, api, ping_api)
