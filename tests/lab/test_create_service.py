@@ -49,11 +49,11 @@ def inspect_spec(lab: Lab, name: str) -> dict[str, Any]:
 def run(op: CreateOperation, api: Any, timeout: float = 60) -> str:
     """guard → apply → wait converged, as the UI does; returns the final progress text."""
     g = op.guard(Inventory.read(api))
-    assert g.ok, g.blocks
+    assert g.allowed, g.blocks
     op.apply(api)
 
     def probe() -> Any:
-        p = op.converged(Inventory.read(api))
+        p = op.progress(Inventory.read(api))
         assert not p.failed, p.text
         return p if p.done else None
 
@@ -155,8 +155,8 @@ def test_replicated_service_with_port_and_overlay_network(lab: Lab, api: Any) ->
         from swarmtui.swarm.create import RemoveNetwork
 
         g = RemoveNetwork("k-appnet").guard(inv)
-        assert g.blocks == ["network k-appnet is used by service(s): k-web — detach or remove "
-                            "them first"]
+        assert g.blocks == ("network k-appnet is used by service(s): k-web — detach or remove "
+                            "them first",)
     finally:
         cleanup(lab, ["k-web"], ["k-appnet"])
         cli(lab, "for h in 1 2 3; do :; done")
@@ -203,13 +203,13 @@ def test_edit_image_rolling_update_completes(lab: Lab, api: Any) -> None:
         op = EditService("k-roll", edited, original)
         assert op.cli == "docker service update --image busybox:v2 k-roll"
         g = op.guard(inv)
-        assert g.ok, g.blocks
-        assert g.preview == ["TaskTemplate.ContainerSpec.Image: busybox:latest → busybox:v2"]
+        assert g.allowed, g.blocks
+        assert g.preview == ("TaskTemplate.ContainerSpec.Image: busybox:latest → busybox:v2",)
         op.apply(api)
         seen: list[str] = []
 
         def probe() -> Any:
-            p = op.converged(Inventory.read(api))
+            p = op.progress(Inventory.read(api))
             seen.append(p.text)
             assert not p.failed, p.text
             return p if p.done else None
@@ -242,11 +242,11 @@ def test_failed_update_is_reported_with_the_reason(lab: Lab, api: Any) -> None:
         edited = form_from_spec(current.spec, inv)
         edited.command = "sh -c 'exit 3'"
         op = EditService("k-bad", edited)
-        assert op.guard(inv).ok
+        assert op.guard(inv).allowed
         op.apply(api)
 
         def probe() -> Any:
-            p = op.converged(Inventory.read(api))
+            p = op.progress(Inventory.read(api))
             return p if p.done else None
 
         p = wait_for("the update to pause", probe, 90)
@@ -271,8 +271,8 @@ def test_attach_and_detach_network(lab: Lab, api: Any) -> None:
         spec = inspect_spec(lab, "k-att")
         assert [n["Target"] for n in spec["TaskTemplate"]["Networks"]] == [net_id]
         assert spec["Labels"] == {"stay": "yes"}
-        assert AttachNetwork("k-att", "k-side").guard(Inventory.read(api)).blocks == [
-            "service k-att is already on network k-side"]
+        assert AttachNetwork("k-att", "k-side").guard(Inventory.read(api)).blocks == (
+            "service k-att is already on network k-side",)
         op2 = DetachNetwork("k-att", "k-side")
         assert op2.cli == "docker service update --network-rm k-side k-att"
         run(op2, api)
@@ -328,14 +328,14 @@ def test_bad_input_for_each_field_gives_its_message_and_creates_nothing(
             setattr(form, k, v)
         op = CreateService(form)
         g = op.guard(inv)
-        assert not g.ok, what
+        assert not g.allowed, what
         assert any(b.startswith(f"{field}: ") and message in b for b in g.blocks), (what, g.blocks)
         with pytest.raises(OperationError) as exc:
             op.apply(api)
         assert message in str(exc.value), what
     bad_net = CreateNetwork(NetworkForm(name="k-badnet", subnet="10.99.0.1/24"))
-    assert bad_net.guard(inv).blocks == [
-        "subnet: '10.99.0.1/24' has host bits set: did you mean 10.99.0.0/24?"]
+    assert bad_net.guard(inv).blocks == (
+        "subnet: '10.99.0.1/24' has host bits set: did you mean 10.99.0.0/24?",)
     assert cli(lab, "docker service ls --format '{{.Name}}'") == before
     assert cli(lab, "docker network ls --format '{{.Name}}'") == nets_before
 
@@ -343,4 +343,4 @@ def test_bad_input_for_each_field_gives_its_message_and_creates_nothing(
 def test_read_only_refuses_before_any_request(lab: Lab, api: Any) -> None:
     op = CreateService(ServiceForm(name="k-ro", image="busybox:latest"))
     g = op.guard(Inventory(), read_only=True)
-    assert not g.ok and g.blocks[0].startswith("read-only mode")
+    assert not g.allowed and g.blocks[0].startswith("read-only mode")

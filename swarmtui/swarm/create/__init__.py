@@ -6,7 +6,6 @@ diffs) plus operations that follow the domain's Operation shape: ``cli``,
 """
 
 from swarmtui.swarm.create.base import (
-    ApplyResult,
     CreateOperation,
     GuardResult,
     OperationError,
@@ -55,7 +54,7 @@ from swarmtui.swarm.create.service_spec import build_spec, form_from_spec, merge
 from swarmtui.swarm.create.stack import DeployStack, RemoveStack, StackAction
 
 __all__ = [
-    "ApplyResult", "AttachNetwork", "ComposeError", "CreateNetwork", "CreateObject",
+    "AttachNetwork", "ComposeError", "CreateNetwork", "CreateObject",
     "CreateOperation", "CreateService", "DeployStack", "DetachNetwork", "EditService",
     "FieldError", "FormInvalidError", "GuardResult", "Hidden", "Inventory", "MountField",
     "NetworkForm", "ObjectForm", "ObjectRef", "ObjectRow", "OperationError", "PortField",

@@ -1,117 +1,94 @@
-"""The operation shape every create/change in this package follows.
+"""The domain's Operation, adapted for the create/change operations of this package.
 
-Mirrors the domain's Operation (name, target, ``cli``, ``mutating``,
-``confirm_text``, ``guard`` → blocks/warnings/preview, ``apply(api)``,
-``converged(snapshot)``) so these plug into the same confirm → audit → progress
-path. Guards never do I/O: read-only mode and invalid input are refused before
-any request is sent.
+Every operation here is a :class:`swarmtui.swarm.ops.Operation` (name, target,
+``cli``, ``mutating``, ``confirm_text``, ``guard`` → blocks/warnings/preview,
+``apply(api) -> str``, ``converged(snapshot) -> (done, text)``), so it runs
+through the same confirm → audit journal → progress path (``run_operation``).
+
+Guards here accept either the domain's :class:`ClusterSnapshot` or an
+:class:`Inventory` (which can also carry secrets and configs, which the
+snapshot does not list). Read-only mode is refused first, before any I/O.
 """
 
 from __future__ import annotations
 
-import time
-from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from abc import abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from swarmtui.swarm.create.inventory import Inventory
+from swarmtui.swarm.fetch import describe_error
+from swarmtui.swarm.ops.base import (
+    READ_ONLY_BLOCK,
+    GuardResult,
+    Operation,
+    OperationError,
+    is_out_of_sequence,
+)
+from swarmtui.swarm.state import ClusterSnapshot
 
-READ_ONLY_BLOCK = "read-only mode: changes are disabled (started with --read-only or the profile)"
+__all__ = [
+    "READ_ONLY_BLOCK", "CreateOperation", "GuardResult", "OperationError", "Progress",
+    "api_error_text", "guard_result", "is_out_of_sequence",
+]
 
 
-@dataclass
-class GuardResult:
-    """What the confirmation shows: blocks refuse the operation; warnings and preview inform."""
-
-    blocks: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    #: lines saying what will happen (created/changed objects, spec diff …)
-    preview: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.blocks
+def guard_result(blocks: Iterable[str] = (), warnings: Iterable[str] = (),
+                 preview: Iterable[str] = ()) -> GuardResult:
+    return GuardResult(tuple(blocks), tuple(warnings), tuple(preview))
 
 
 @dataclass(frozen=True)
 class Progress:
-    """One look at convergence: ``done`` ends the progress view; ``failed`` says it went wrong."""
+    """One look at convergence. ``failed``: it ended but not as asked (paused, rolled back)."""
 
     done: bool
     text: str
     failed: bool = False
 
 
-@dataclass(frozen=True)
-class ApplyResult:
-    """What apply did, in words (ids of created objects in ``ids``); never secret data."""
-
-    text: str
-    ids: dict[str, str] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
+def api_error_text(exc: BaseException) -> str:
+    """The engine's own explanation of an API error, in one line."""
+    return describe_error(exc)
 
 
-class OperationError(Exception):
-    """An operation failed at apply time; the message is for a person (no secret values)."""
+class CreateOperation(Operation):
+    """Base of the operations in swarmtui.swarm.create."""
 
-
-class CreateOperation(ABC):
-    """Base of every operation in swarmtui.swarm.create."""
-
-    #: short verb phrase, e.g. "create service"
-    name: str = ""
-    mutating: bool = True
+    def __init__(self, label: str) -> None:
+        super().__init__((), (label,))
 
     @property
-    @abstractmethod
     def target(self) -> str:
-        """The object acted on, by name."""
+        return ", ".join(self.target_labels)
 
-    @property
-    @abstractmethod
-    def cli(self) -> str:
-        """The exact docker CLI equivalent (safe to show and journal: no secret values)."""
+    def guard(
+        self,
+        snapshot: ClusterSnapshot | Inventory | Any,
+        *,
+        read_only: bool = False,
+        connected_node_id: str | None = None,
+    ) -> GuardResult:
+        """Blocks, warnings and preview; read-only refused first; never does network I/O."""
+        if self.mutating and read_only:
+            return GuardResult(blocks=(READ_ONLY_BLOCK,))
+        if isinstance(snapshot, ClusterSnapshot) and not snapshot.is_manager:
+            why = snapshot.message or "the engine is not a swarm manager"
+            return GuardResult(blocks=(f"cannot change the swarm: {why}",))
+        return self.check(Inventory.of(snapshot))
 
-    @property
-    def confirm_text(self) -> str | None:
-        """Text the user must type to confirm (destructive operations), else None."""
-        return None
-
-    def guard(self, snapshot: Any, *, read_only: bool = False) -> GuardResult:
-        """Check against the cluster state (an Inventory or the domain snapshot); no I/O."""
-        if read_only and self.mutating:
-            return GuardResult(blocks=[READ_ONLY_BLOCK])
+    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
         return self.check(Inventory.of(snapshot))
 
     @abstractmethod
     def check(self, inv: Inventory) -> GuardResult:
-        """The operation-specific part of the guard."""
+        """The operation-specific part of the guard (pure)."""
 
-    @abstractmethod
-    def apply(self, api: Any) -> ApplyResult:
-        """Send the change (blocking docker.APIClient). Raises OperationError."""
-
-    def converged(self, snapshot: Any) -> Progress:
-        """Has the cluster reached the intended state? Default: done at once."""
+    def progress(self, snapshot: ClusterSnapshot | Inventory | Any) -> Progress:
+        """Convergence with a failure flag (paused / rolled back updates)."""
         return Progress(True, "done")
 
-
-def api_error_text(exc: BaseException) -> str:
-    """The engine's own explanation from an APIError (its `explanation`), else str(exc)."""
-    explanation = getattr(exc, "explanation", None)
-    if explanation:
-        return str(explanation)
-    return str(exc)
-
-
-def retry_out_of_sequence(fn: Callable[[], Any], attempts: int = 5) -> Any:
-    """Call `fn` (which re-reads the spec and version itself) again on "update out of sequence"."""
-    for attempt in range(attempts):
-        try:
-            return fn()
-        except Exception as exc:  # docker.errors.APIError; kept generic to avoid the import
-            if "out of sequence" not in api_error_text(exc).lower() or attempt == attempts - 1:
-                raise
-            time.sleep(0.05 * (attempt + 1))
-    raise AssertionError("unreachable")
+    def converged(self, snapshot: ClusterSnapshot | Inventory | Any) -> tuple[bool, str]:
+        p = self.progress(snapshot)
+        return p.done, p.text

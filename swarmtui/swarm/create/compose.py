@@ -316,6 +316,13 @@ def _read_env_file(path: Path) -> dict[str, str]:
     return out
 
 
+def _as_int(value: Any) -> Any:
+    """Numbers may arrive as strings after ${VAR} interpolation: "3" → 3 (else unchanged)."""
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        return int(value)
+    return value
+
+
 def _words(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value]
@@ -351,7 +358,7 @@ def _labels(value: Any) -> dict[str, str]:
 # --------------------------------------------------------------------- ports
 
 _PORT_RE = re.compile(
-    r"^(?:(?P<ip>[\d.]+|\[[0-9a-fA-F:]+\]):)?(?:(?P<pub>\d+(?:-\d+)?):)?(?P<target>\d+(?:-\d+)?)"
+    r"^(?:(?P<ip>\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:]+\]):)?(?:(?P<pub>\d+(?:-\d+)?):)?(?P<target>\d+(?:-\d+)?)"
     r"(?:/(?P<proto>tcp|udp|sctp))?$"
 )
 
@@ -369,7 +376,7 @@ def parse_ports(value: Any, where: str, errors: list[str], warnings: list[str]) 
         return out
     for item in value:
         if isinstance(item, dict):
-            target = item.get("target")
+            target = _as_int(item.get("target"))
             if not isinstance(target, int) or not 1 <= target <= 65535:
                 errors.append(f"{where}: port target {target!r} must be a number 1-65535")
                 continue
@@ -543,7 +550,7 @@ def _service(ctx: _Ctx, short: str, svc: dict[str, Any]) -> None:
             warnings.append(f"{where}: deploy.replicas is ignored for a global service")
         spec["Mode"] = {"Global": {}}
     elif mode == "replicated":
-        replicas = deploy.get("replicas", 1)
+        replicas = _as_int(deploy.get("replicas", 1))
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             errors.append(f"{where}: deploy.replicas must be a whole number ≥ 0, not {replicas!r}")
             replicas = 1
@@ -655,7 +662,7 @@ def _healthcheck(value: Any, where: str, errors: list[str]) -> ApiDict:
         if d is not None:
             h[api_key] = d
     if value.get("retries") is not None:
-        h["Retries"] = int(value["retries"])
+        h["Retries"] = _count(value["retries"], f"{where}: healthcheck.retries", errors)
     return h
 
 
@@ -679,11 +686,23 @@ def _object_refs(ctx: _Ctx, kind: str, where: str, value: Any) -> list[ApiDict]:
         used.add(short)
         if not target:
             target = short if kind == "secret" else f"/{short}"
-        if isinstance(mode, str):
-            mode = int(mode, 8)
+        try:
+            mode = int(mode, 8) if isinstance(mode, str) else int(mode)
+        except (TypeError, ValueError):
+            ctx.plan.errors.append(f"{where}: {kind} {short}: mode {mode!r} is not an octal "
+                                   "file mode like 0440")
+            continue
         out.append({f"{key}ID": "", f"{key}Name": ctx.object_name(kind, short),
                     "File": {"Name": target, "UID": uid, "GID": gid, "Mode": int(mode)}})
     return out
+
+
+def _count(value: Any, where: str, errors: list[str]) -> int:
+    v = _as_int(value)
+    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+        errors.append(f"{where} must be a whole number ≥ 0, not {value!r}")
+        return 0
+    return v
 
 
 def _resources(value: Any, where: str, errors: list[str]) -> ApiDict:
@@ -721,7 +740,8 @@ def _restart(value: Any, restart: Any, where: str, errors: list[str], warnings: 
             if d is not None:
                 out[api_key] = d
         if value.get("max_attempts") is not None:
-            out["MaxAttempts"] = int(value["max_attempts"])
+            out["MaxAttempts"] = _count(value["max_attempts"],
+                                        f"{where}: deploy.restart_policy.max_attempts", errors)
         return out
     if restart is not None:
         text = "no" if restart is False else str(restart)
@@ -729,7 +749,7 @@ def _restart(value: Any, restart: Any, where: str, errors: list[str], warnings: 
         if text.startswith("on-failure"):
             out = {"Condition": "on-failure"}
             if ":" in text:
-                out["MaxAttempts"] = int(text.split(":", 1)[1])
+                out["MaxAttempts"] = _count(text.split(":", 1)[1], f"{where}: restart", errors)
         elif text in cond_map:
             out = {"Condition": cond_map[text]}
         else:
@@ -765,14 +785,16 @@ def _placement(value: Any, where: str, errors: list[str]) -> ApiDict:
     if prefs:
         out["Preferences"] = prefs
     if value.get("max_replicas_per_node") is not None:
-        out["MaxReplicas"] = int(value["max_replicas_per_node"])
+        out["MaxReplicas"] = _count(value["max_replicas_per_node"],
+                                    f"{where}: deploy.placement.max_replicas_per_node", errors)
     return out
 
 
 def _update_config(value: Any, where: str, errors: list[str]) -> ApiDict:
     if not isinstance(value, dict):
         return {}
-    out: ApiDict = {"Parallelism": int(value.get("parallelism", 1))}
+    out: ApiDict = {"Parallelism": _count(value.get("parallelism", 1), f"{where}.parallelism",
+                                          errors)}
     for key, api_key in (("delay", "Delay"), ("monitor", "Monitor")):
         d = _duration(value.get(key), f"{where}.{key}", errors)
         if d is not None:
@@ -783,7 +805,10 @@ def _update_config(value: Any, where: str, errors: list[str]) -> ApiDict:
             errors.append(f"{where}.failure_action must be pause, continue or rollback")
         out["FailureAction"] = str(action)
     if value.get("max_failure_ratio") is not None:
-        out["MaxFailureRatio"] = float(value["max_failure_ratio"])
+        try:
+            out["MaxFailureRatio"] = float(value["max_failure_ratio"])
+        except (TypeError, ValueError):
+            errors.append(f"{where}.max_failure_ratio must be a number like 0.1")
     order = value.get("order")
     if order is not None:
         if order not in ("stop-first", "start-first"):

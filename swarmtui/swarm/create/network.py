@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from swarmtui.swarm.create.base import (
-    ApplyResult,
     CreateOperation,
     GuardResult,
     OperationError,
     Progress,
     api_error_text,
+    guard_result,
 )
 from swarmtui.swarm.create.inventory import Inventory
 from swarmtui.swarm.create.service_form import FieldError, split_pair
@@ -166,7 +166,10 @@ class CreateNetwork(CreateOperation):
 
     name = "create network"
 
+    kind = "network"
+
     def __init__(self, form: NetworkForm) -> None:
+        super().__init__(form.name.strip())
         self.form = form
 
     @property
@@ -180,7 +183,7 @@ class CreateNetwork(CreateOperation):
     def check(self, inv: Inventory) -> GuardResult:
         errors = validate_network(self.form, inv)
         if errors:
-            return GuardResult(blocks=[str(e) for e in errors])
+            return guard_result(blocks=[str(e) for e in errors])
         f = self.form
         bits = [f"overlay network {f.name.strip()}",
                 f"subnet {f.subnet.strip()}" if f.subnet.strip() else "subnet from Swarm's pool"]
@@ -192,17 +195,18 @@ class CreateNetwork(CreateOperation):
         if f.encrypted:
             warnings.append("encrypted overlay traffic uses IPsec (ESP, IP protocol 50): it must "
                             "be allowed between the nodes")
-        return GuardResult(warnings=warnings, preview=[", ".join(bits)])
+        return guard_result(warnings=warnings, preview=[", ".join(bits)])
 
-    def apply(self, api: Any) -> ApplyResult:
+    def apply(self, api: Any) -> str:
         try:
             result = api.create_network(**network_create_kwargs(self.form))
         except Exception as exc:
             raise OperationError(
                 f"creating network {self.target} failed: {api_error_text(exc)}") from None
-        return ApplyResult(f"network {self.target} created", {"network": str(result.get("Id"))})
+        self.applied["network_id"] = str(result.get("Id"))
+        return f"network {self.target} created"
 
-    def converged(self, snapshot: Any) -> Progress:
+    def progress(self, snapshot: Any) -> Progress:
         inv = Inventory.of(snapshot)
         if any(n.name == self.target for n in inv.networks):
             return Progress(True, f"network {self.target} exists")
@@ -214,7 +218,10 @@ class RemoveNetwork(CreateOperation):
 
     name = "remove network"
 
+    kind = "network"
+
     def __init__(self, network: str) -> None:
+        super().__init__(network)
         self.network = network
 
     @property
@@ -232,28 +239,28 @@ class RemoveNetwork(CreateOperation):
     def check(self, inv: Inventory) -> GuardResult:
         net = inv.network(self.network)
         if net is None:
-            return GuardResult(blocks=[f"there is no network '{self.network}'"])
+            return guard_result(blocks=[f"there is no network '{self.network}'"])
         if net.name in PREDEFINED:
-            return GuardResult(blocks=[f"'{net.name}' is a network Docker creates itself; it "
+            return guard_result(blocks=[f"'{net.name}' is a network Docker creates itself; it "
                                        "cannot be removed"])
         if net.ingress:
-            return GuardResult(blocks=["the ingress network carries every published port; "
+            return guard_result(blocks=["the ingress network carries every published port; "
                                        "swarmtui does not remove it"])
         users = inv.services_on_network(net)
         if users:
-            return GuardResult(blocks=[f"network {net.name} is used by service(s): "
+            return guard_result(blocks=[f"network {net.name} is used by service(s): "
                                        f"{', '.join(users)} — detach or remove them first"])
-        return GuardResult(preview=[f"remove {net.scope} network {net.name} ({net.driver})"])
+        return guard_result(preview=[f"remove {net.scope} network {net.name} ({net.driver})"])
 
-    def apply(self, api: Any) -> ApplyResult:
+    def apply(self, api: Any) -> str:
         try:
             api.remove_network(self.network)
         except Exception as exc:
             raise OperationError(
                 f"removing network {self.network} failed: {api_error_text(exc)}") from None
-        return ApplyResult(f"network {self.network} removed")
+        return f"network {self.network} removed"
 
-    def converged(self, snapshot: Any) -> Progress:
+    def progress(self, snapshot: Any) -> Progress:
         inv = Inventory.of(snapshot)
         if inv.network(self.network) is None:
             return Progress(True, f"network {self.network} is gone")

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from swarmtui.swarm.create.base import (
-    ApplyResult,
     CreateOperation,
     GuardResult,
     OperationError,
     Progress,
     api_error_text,
+    guard_result,
 )
 from swarmtui.swarm.create.inventory import Inventory, StoredObject
 from swarmtui.swarm.create.service_form import FieldError, split_pair
@@ -163,8 +163,10 @@ class CreateObject(CreateOperation):
     """Create a secret or a config from typed text or a local file."""
 
     def __init__(self, form: ObjectForm) -> None:
+        super().__init__(form.name.strip())
         self.form = form
         self.name = f"create {form.kind}"
+        self.kind = form.kind
 
     @property
     def target(self) -> str:
@@ -177,10 +179,10 @@ class CreateObject(CreateOperation):
     def check(self, inv: Inventory) -> GuardResult:
         errors = validate_object(self.form, inv)
         if errors:
-            return GuardResult(blocks=[str(e) for e in errors])
+            return guard_result(blocks=[str(e) for e in errors])
         src = f"file {self.form.file.strip()}" if self.form.file.strip() else \
             f"typed text ({len(self.form.text or b'')} bytes)"
-        return GuardResult(preview=[f"{self.form.kind} {self.target} from {src}"])
+        return guard_result(preview=[f"{self.form.kind} {self.target} from {src}"])
 
     def _data(self) -> Hidden:
         if self.form.file.strip():
@@ -188,7 +190,7 @@ class CreateObject(CreateOperation):
         assert self.form.text is not None
         return self.form.text
 
-    def apply(self, api: Any) -> ApplyResult:
+    def apply(self, api: Any) -> str:
         errors = validate_object(self.form)
         if errors:
             raise OperationError("; ".join(str(e) for e in errors))
@@ -203,10 +205,10 @@ class CreateObject(CreateOperation):
             text = data.scrub(api_error_text(exc))
             raise OperationError(
                 f"creating {self.form.kind} {self.target} failed: {text}") from None
-        return ApplyResult(f"{self.form.kind} {self.target} created",
-                           {self.form.kind: str(result.get("ID"))})
+        self.applied["id"] = str(result.get("ID"))
+        return f"{self.form.kind} {self.target} created"
 
-    def converged(self, snapshot: Any) -> Progress:
+    def progress(self, snapshot: Any) -> Progress:
         # Secrets/configs are not in the cluster snapshot: apply's success is the answer.
         return Progress(True, f"{self.form.kind} {self.target} created")
 
@@ -215,6 +217,7 @@ class RemoveObject(CreateOperation):
     """`docker secret rm NAME` / `docker config rm NAME` — refused while in use."""
 
     def __init__(self, kind: str, object_name: str) -> None:
+        super().__init__(object_name)
         self.kind = kind
         self.object_name = object_name
         self.name = f"remove {kind}"
@@ -233,15 +236,18 @@ class RemoveObject(CreateOperation):
 
     def check(self, inv: Inventory) -> GuardResult:
         obj: StoredObject | None = inv.stored(self.kind, self.object_name)
+        if obj is None and not inv.has_objects:
+            # the domain snapshot lists no secrets/configs: check users by name
+            obj = StoredObject(self.kind, "", self.object_name, {}, 0, "")
         if obj is None:
-            return GuardResult(blocks=[f"there is no {self.kind} '{self.object_name}'"])
+            return guard_result(blocks=[f"there is no {self.kind} '{self.object_name}'"])
         users = inv.services_using(obj)
         if users:
-            return GuardResult(blocks=[f"{self.kind} {obj.name} is used by service(s): "
+            return guard_result(blocks=[f"{self.kind} {obj.name} is used by service(s): "
                                        f"{', '.join(users)} — remove it from them first"])
-        return GuardResult(preview=[f"remove {self.kind} {obj.name}"])
+        return guard_result(preview=[f"remove {self.kind} {obj.name}"])
 
-    def apply(self, api: Any) -> ApplyResult:
+    def apply(self, api: Any) -> str:
         try:
             if self.kind == "secret":
                 api.remove_secret(self.object_name)
@@ -251,4 +257,4 @@ class RemoveObject(CreateOperation):
             raise OperationError(
                 f"removing {self.kind} {self.object_name} failed: {api_error_text(exc)}"
             ) from None
-        return ApplyResult(f"{self.kind} {self.object_name} removed")
+        return f"{self.kind} {self.object_name} removed"

@@ -416,7 +416,7 @@ def validate(
             if not src:
                 err(f"{base}.source", f"the {kind} name is empty")
                 continue
-            if inv is not None and inv.stored(kind, src) is None:
+            if inv is not None and inv.has_objects and inv.stored(kind, src) is None:
                 names = sorted(o.name for o in (inv.secrets if kind == "secret" else inv.configs))
                 hint = f" (existing: {', '.join(names)})" if names else f" (there are no {kind}s)"
                 err(f"{base}.source", f"unknown {kind} '{src}'{hint}")

@@ -17,19 +17,19 @@ from datetime import datetime
 from typing import Any
 
 from swarmtui.swarm.create.base import (
-    ApplyResult,
     CreateOperation,
     GuardResult,
     OperationError,
     Progress,
     api_error_text,
-    retry_out_of_sequence,
+    guard_result,
 )
 from swarmtui.swarm.create.diff import SpecChange, spec_diff
 from swarmtui.swarm.create.inventory import Inventory
 from swarmtui.swarm.create.service_cli import create_cli, update_cli
 from swarmtui.swarm.create.service_form import (
     CONSTRAINT_RE,
+    FormInvalidError,
     ServiceForm,
     validate,
 )
@@ -40,6 +40,7 @@ from swarmtui.swarm.create.service_spec import (
     merge_form,
 )
 from swarmtui.swarm.models import Node, Service
+from swarmtui.swarm.ops.base import update_service_spec
 
 ApiDict = dict[str, Any]
 
@@ -181,8 +182,10 @@ class CreateService(CreateOperation):
     """`docker service create …` from the form."""
 
     name = "create service"
+    kind = "service"
 
     def __init__(self, form: ServiceForm) -> None:
+        super().__init__(form.name.strip())
         self.form = form
         self._inv: Inventory | None = None
 
@@ -197,16 +200,20 @@ class CreateService(CreateOperation):
     def check(self, inv: Inventory) -> GuardResult:
         errors = validate(self.form, inv)
         if errors:
-            return GuardResult(blocks=[str(e) for e in errors])
+            return guard_result(blocks=[str(e) for e in errors])
         self._inv = inv
-        return GuardResult(warnings=placement_warnings(self.form, inv),
+        return guard_result(warnings=placement_warnings(self.form, inv),
                            preview=_summary(self.form, inv))
 
     def spec(self, inv: Inventory | None = None) -> ApiDict:
         return build_spec(self.form, inv or self._inv)
 
-    def apply(self, api: Any) -> ApplyResult:
-        inv = self._inv or Inventory.read(api, tasks=False)
+    def apply(self, api: Any) -> str:
+        try:
+            # fresh, and with secrets/configs (their IDs go into the spec)
+            inv = Inventory.read(api, tasks=False)
+        except Exception as exc:
+            raise OperationError(f"reading the cluster failed: {api_error_text(exc)}") from None
         errors = validate(self.form, inv)
         if errors:
             raise OperationError("; ".join(str(e) for e in errors))
@@ -215,11 +222,11 @@ class CreateService(CreateOperation):
         except Exception as exc:
             raise OperationError(
                 f"creating service {self.target} failed: {api_error_text(exc)}") from None
-        warnings = tuple(str(w) for w in (result.get("Warnings") or []))
-        return ApplyResult(f"service {self.target} created", {"service": str(result.get("ID"))},
-                           warnings)
+        self.applied["service_id"] = str(result.get("ID"))
+        warnings = [str(w) for w in (result.get("Warnings") or [])]
+        return f"service {self.target} created" + (f" ({'; '.join(warnings)})" if warnings else "")
 
-    def converged(self, snapshot: Any) -> Progress:
+    def progress(self, snapshot: Any) -> Progress:
         return service_progress(Inventory.of(snapshot), self.target)
 
 
@@ -236,9 +243,11 @@ class EditService(CreateOperation):
     """Change a service from the edit form: full-spec update with its version."""
 
     name = "update service"
+    kind = "service"
 
     def __init__(self, service_name: str, form: ServiceForm, original: ServiceForm | None = None
                  ) -> None:
+        super().__init__(service_name)
         self.service_name = service_name
         self.form = form
         #: the form as it was filled (for the CLI's --*-add/--*-rm); computed in guard if None
@@ -266,7 +275,7 @@ class EditService(CreateOperation):
     def check(self, inv: Inventory) -> GuardResult:
         svc = inv.service(self.service_name)
         if svc is None:
-            return GuardResult(blocks=[f"service {self.service_name} no longer exists"])
+            return guard_result(blocks=[f"service {self.service_name} no longer exists"])
         if self.original is None:
             self.original = form_from_spec(svc.spec, inv)
         blocks = [str(e) for e in validate(self.form, inv, editing=svc.name)]
@@ -274,37 +283,37 @@ class EditService(CreateOperation):
             blocks.append(f"mode: a {svc.mode} service cannot become {self.form.mode}; "
                           "remove it and create it again")
         if blocks:
-            return GuardResult(blocks=blocks)
+            return guard_result(blocks=blocks)
         changes = self.changes(inv)
         if not changes:
-            return GuardResult(blocks=["nothing changed"])
-        return GuardResult(warnings=placement_warnings(self.form, inv),
+            return guard_result(blocks=["nothing changed"])
+        return guard_result(warnings=placement_warnings(self.form, inv),
                            preview=[str(c) for c in changes])
 
-    def apply(self, api: Any) -> ApplyResult:
-        def attempt() -> ApplyResult:
-            raw = api.inspect_service(self.service_name)
+    def apply(self, api: Any) -> str:
+        try:
             inv = Inventory.read(api, tasks=False)
-            current = raw["Spec"]
-            svc = Service.from_api(raw)
-            self._since = svc.update_started_at
-            new = merge_form(current, self.form, inv)
-            changes = spec_diff(current, new)
-            self._task_change = any(c.path.startswith("TaskTemplate") for c in changes)
-            api.update_service(raw["ID"], raw["Version"]["Index"], **create_kwargs(new))
-            return ApplyResult(f"service {self.service_name} updated "
-                               f"({len(changes)} field(s) changed)", {"service": raw["ID"]})
+        except Exception as exc:
+            raise OperationError(f"reading the cluster failed: {api_error_text(exc)}") from None
+        changes: list[SpecChange] = []
+
+        def mutate(spec: ApiDict) -> None:
+            new = merge_form(spec, self.form, inv)
+            changes[:] = spec_diff(spec, new)
+            spec.clear()
+            spec.update(new)
 
         try:
-            result: ApplyResult = retry_out_of_sequence(attempt)
-        except OperationError:
-            raise
-        except Exception as exc:
-            raise OperationError(
-                f"updating service {self.service_name} failed: {api_error_text(exc)}") from None
-        return result
+            _, before = update_service_spec(api, self.service_name, mutate,
+                                            before_write=self.before_write)
+        except FormInvalidError as exc:
+            raise OperationError(str(exc)) from None
+        self._since = Service.from_api(before).update_started_at
+        self._task_change = any(c.path.startswith("TaskTemplate") for c in changes)
+        self.applied["service_id"] = before.get("ID")
+        return f"service {self.service_name} updated ({len(changes)} field(s) changed)"
 
-    def converged(self, snapshot: Any) -> Progress:
+    def progress(self, snapshot: Any) -> Progress:
         return service_progress(Inventory.of(snapshot), self.service_name,
                                 since_update=self._since, expect_update=self._task_change)
 
@@ -314,8 +323,10 @@ class EditService(CreateOperation):
 
 class _NetworkChange(CreateOperation):
     attach = True
+    kind = "service"
 
     def __init__(self, service_name: str, network: str) -> None:
+        super().__init__(service_name)
         self.service_name = service_name
         self.network = network
         self._since: datetime | None = None
@@ -344,43 +355,47 @@ class _NetworkChange(CreateOperation):
     def check(self, inv: Inventory) -> GuardResult:
         svc = inv.service(self.service_name)
         if svc is None:
-            return GuardResult(blocks=[f"service {self.service_name} no longer exists"])
+            return guard_result(blocks=[f"service {self.service_name} no longer exists"])
         net = inv.network(self.network)
         on = net is not None and (net.id in svc.networks or net.name in svc.networks)
         if self.attach and on:
-            return GuardResult(blocks=[f"service {svc.name} is already on network {self.network}"])
+            return guard_result(blocks=[f"service {svc.name} is already on network {self.network}"])
         if not self.attach and not on:
-            return GuardResult(blocks=[f"service {svc.name} is not on network {self.network}"])
+            return guard_result(blocks=[f"service {svc.name} is not on network {self.network}"])
         form = self._new_form(svc, inv)
         errors = [e.message for e in validate(form, inv, editing=svc.name)
                   if e.field.startswith("networks")]
         if errors:
-            return GuardResult(blocks=errors)
+            return guard_result(blocks=errors)
         new = merge_form(svc.spec, form, inv)
         verb = "joins" if self.attach else "leaves"
-        return GuardResult(
+        return guard_result(
             warnings=["the service's tasks are replaced (rolling update) to change networks"],
             preview=[f"service {svc.name} {verb} network {self.network}"]
             + [str(c) for c in spec_diff(svc.spec, new, names=_names(inv))])
 
-    def apply(self, api: Any) -> ApplyResult:
-        def attempt() -> ApplyResult:
-            raw = api.inspect_service(self.service_name)
+    def apply(self, api: Any) -> str:
+        try:
             inv = Inventory.read(api, tasks=False)
-            svc = Service.from_api(raw)
-            self._since = svc.update_started_at
-            new = merge_form(copy.deepcopy(raw["Spec"]), self._new_form(svc, inv), inv)
-            api.update_service(raw["ID"], raw["Version"]["Index"], **create_kwargs(new))
-            verb = "attached to" if self.attach else "detached from"
-            return ApplyResult(f"service {self.service_name} {verb} network {self.network}")
+        except Exception as exc:
+            raise OperationError(f"reading the cluster failed: {api_error_text(exc)}") from None
+
+        def mutate(spec: ApiDict) -> None:
+            svc = Service.from_api({"Spec": copy.deepcopy(spec)})
+            new = merge_form(spec, self._new_form(svc, inv), inv)
+            spec.clear()
+            spec.update(new)
 
         try:
-            result: ApplyResult = retry_out_of_sequence(attempt)
-        except Exception as exc:
-            raise OperationError(f"{self.cli} failed: {api_error_text(exc)}") from None
-        return result
+            _, before = update_service_spec(api, self.service_name, mutate,
+                                            before_write=self.before_write)
+        except FormInvalidError as exc:
+            raise OperationError(str(exc)) from None
+        self._since = Service.from_api(before).update_started_at
+        verb = "attached to" if self.attach else "detached from"
+        return f"service {self.service_name} {verb} network {self.network}"
 
-    def converged(self, snapshot: Any) -> Progress:
+    def progress(self, snapshot: Any) -> Progress:
         return service_progress(Inventory.of(snapshot), self.service_name,
                                 since_update=self._since, expect_update=True)
 

@@ -17,13 +17,12 @@ from datetime import datetime
 from typing import Any
 
 from swarmtui.swarm.create.base import (
-    ApplyResult,
     CreateOperation,
     GuardResult,
     OperationError,
     Progress,
     api_error_text,
-    retry_out_of_sequence,
+    guard_result,
 )
 from swarmtui.swarm.create.compose import PlannedObject, StackPlan
 from swarmtui.swarm.create.diff import spec_diff
@@ -32,6 +31,7 @@ from swarmtui.swarm.create.objects import Hidden
 from swarmtui.swarm.create.service_ops import service_progress
 from swarmtui.swarm.create.service_spec import create_kwargs
 from swarmtui.swarm.models import Service
+from swarmtui.swarm.ops.base import update_service_spec
 
 ApiDict = dict[str, Any]
 
@@ -73,12 +73,45 @@ def _net_targets(spec: ApiDict, inv: Inventory) -> ApiDict:
     return spec
 
 
+#: values the engine writes into a stored spec when the request left them out
+ENGINE_DEFAULTS: dict[tuple[str, ...], Any] = {
+    ("TaskTemplate", "ContainerSpec", "Isolation"): "default",
+    ("TaskTemplate", "Runtime"): "container",
+    ("UpdateConfig", "FailureAction"): "pause",
+    ("UpdateConfig", "MaxFailureRatio"): 0,
+    ("UpdateConfig", "Order"): "stop-first",
+    ("UpdateConfig", "Monitor"): 5_000_000_000,
+    ("RollbackConfig", "FailureAction"): "pause",
+    ("RollbackConfig", "MaxFailureRatio"): 0,
+    ("RollbackConfig", "Order"): "stop-first",
+    ("RollbackConfig", "Monitor"): 5_000_000_000,
+    ("EndpointSpec", "Mode"): "vip",
+}
+
+
+def _get(doc: Any, path: tuple[str, ...]) -> Any:
+    for k in path:
+        if not isinstance(doc, dict) or k not in doc:
+            return None
+        doc = doc[k]
+    return doc
+
+
 def _comparable(new: ApiDict, current: ApiDict) -> ApiDict:
-    """`new` as the engine would store it over `current` (keeps its ForceUpdate counter)."""
+    """`new` as the engine would store it over `current`.
+
+    Keeps the ForceUpdate counter, and the defaults the engine filled in where
+    `new` says nothing, so that deploying an unchanged file shows no change.
+    """
     new = copy.deepcopy(new)
-    force = (current.get("TaskTemplate") or {}).get("ForceUpdate")
-    if force:
+    force = _get(current, ("TaskTemplate", "ForceUpdate"))
+    if force is not None:
         new["TaskTemplate"]["ForceUpdate"] = force
+    for path, default in ENGINE_DEFAULTS.items():
+        parent = _get(new, path[:-1])
+        if isinstance(parent, dict) and path[-1] not in parent \
+                and _get(current, path) == default:
+            parent[path[-1]] = default
     return new
 
 
@@ -86,8 +119,10 @@ class DeployStack(CreateOperation):
     """`docker stack deploy -c FILE STACK` through the Engine API."""
 
     name = "deploy stack"
+    kind = "stack"
 
     def __init__(self, plan: StackPlan) -> None:
+        super().__init__(plan.stack)
         self.plan = plan
         self._updated: dict[str, datetime | None] = {}
         self._created: list[str] = []
@@ -185,10 +220,10 @@ class DeployStack(CreateOperation):
 
     def check(self, inv: Inventory) -> GuardResult:
         acts, blocks, warnings = self.actions(inv)
-        return GuardResult(blocks=blocks, warnings=warnings, preview=[str(a) for a in acts])
+        return guard_result(blocks=blocks, warnings=warnings, preview=[str(a) for a in acts])
 
     # ------------------------------------------------------------------ apply
-    def apply(self, api: Any) -> ApplyResult:
+    def apply(self, api: Any) -> str:
         if self.plan.errors:
             raise OperationError("; ".join(self.plan.errors))
         done: list[str] = []
@@ -225,26 +260,30 @@ class DeployStack(CreateOperation):
                     continue
                 if not spec_diff(svc.spec, _comparable(_net_targets(spec, inv), svc.spec)):
                     continue
-                self._update(api, ps.name, spec)
+                self._update(api, ps.name, _net_targets(spec, inv))
                 done.append(f"service {ps.name} updated")
         except OperationError as exc:
             raise OperationError(_partial(done, str(exc))) from None
         except Exception as exc:
             raise OperationError(_partial(done, api_error_text(exc))) from None
-        return ApplyResult(f"stack {self.plan.stack} deployed: " + ("; ".join(done) or
-                                                                     "nothing to change"))
+        return f"stack {self.plan.stack} deployed: " + ("; ".join(done) or "nothing to change")
 
     def _update(self, api: Any, name: str, spec: ApiDict) -> None:
-        def attempt() -> None:
-            raw = api.inspect_service(name)
-            svc = Service.from_api(raw)
-            self._updated[name] = svc.update_started_at
-            api.update_service(raw["ID"], raw["Version"]["Index"],
-                               **create_kwargs(_comparable(spec, raw["Spec"])))
+        task_change = [False]
 
-        retry_out_of_sequence(attempt)
+        def mutate(current: ApiDict) -> None:
+            new = _comparable(spec, current)
+            task_change[0] = any(c.path.startswith("TaskTemplate")
+                                 for c in spec_diff(current, new))
+            current.clear()
+            current.update(new)
 
-    def converged(self, snapshot: Any) -> Progress:
+        _, before = update_service_spec(api, name, mutate, before_write=self.before_write)
+        if task_change[0]:
+            # tasks are replaced: follow the rolling update (UpdateStatus) of this service
+            self._updated[name] = Service.from_api(before).update_started_at
+
+    def progress(self, snapshot: Any) -> Progress:
         inv = Inventory.of(snapshot)
         pending = []
         for ps in self.plan.services:
@@ -284,10 +323,13 @@ class RemoveStack(CreateOperation):
     """`docker stack rm STACK`: services first, then networks, secrets and configs."""
 
     name = "remove stack"
+    kind = "stack"
 
     def __init__(self, stack: str, *, timeout: float = 60) -> None:
+        super().__init__(stack)
         self.stack = stack
-        self.timeout = timeout
+        #: how long apply waits for networks/secrets to be released by ending tasks
+        self.release_timeout = timeout
 
     @property
     def target(self) -> str:
@@ -313,14 +355,14 @@ class RemoveStack(CreateOperation):
     def check(self, inv: Inventory) -> GuardResult:
         members = self.members(inv)
         if not any(members.values()):
-            return GuardResult(blocks=[f"there is no stack named '{self.stack}'"])
+            return guard_result(blocks=[f"there is no stack named '{self.stack}'"])
         preview = [f"remove {kind} {name}" for kind, names in members.items() for name in names]
         warnings = []
         if not inv.has_objects:
             warnings.append("the stack's secrets and configs are removed too (not listed here)")
-        return GuardResult(warnings=warnings, preview=preview)
+        return guard_result(warnings=warnings, preview=preview)
 
-    def apply(self, api: Any) -> ApplyResult:
+    def apply(self, api: Any) -> str:
         label = {"label": f"{STACK_LABEL}={self.stack}"}
         done: list[str] = []
         problems: list[str] = []
@@ -328,7 +370,7 @@ class RemoveStack(CreateOperation):
             for s in api.services(filters=label):
                 api.remove_service(s["ID"])
                 done.append(f"service {s['Spec']['Name']}")
-            deadline = time.monotonic() + self.timeout
+            deadline = time.monotonic() + self.release_timeout
             for kind, lister, remover in (
                 ("network", api.networks, api.remove_network),
                 ("secret", api.secrets, api.remove_secret),
@@ -348,9 +390,9 @@ class RemoveStack(CreateOperation):
         if problems:
             raise OperationError(f"stack {self.stack} partly removed; left: "
                                  + "; ".join(problems))
-        return ApplyResult(f"stack {self.stack} removed: {', '.join(done)}")
+        return f"stack {self.stack} removed: {', '.join(done)}"
 
-    def converged(self, snapshot: Any) -> Progress:
+    def progress(self, snapshot: Any) -> Progress:
         inv = Inventory.of(snapshot)
         members = self.members(inv)
         left = [f"{len(v)} {k}(s)" for k, v in members.items() if v]
