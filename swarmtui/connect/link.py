@@ -173,6 +173,12 @@ class LinkStatus:
 StatusCallback = Callable[[LinkStatus], None]
 
 
+def _consume(future: asyncio.Future[Any]) -> None:
+    """Retrieve a dropped future's outcome so asyncio does not warn about it."""
+    if not future.cancelled():
+        future.exception()
+
+
 def _key(ep: Endpoint) -> tuple[str, str, int | None, str]:
     """Identity of an endpoint regardless of display name or source."""
     return (ep.kind, ep.host, ep.port, ep.path)
@@ -425,10 +431,13 @@ class ClusterLink:
             # e.g. a manager whose swarm has no leader yet: the engine answers /_ping, so
             # connect now and read `docker info` in the background
             role = role_from_ping(engine.swarm_state, self._role)
-        except Exception as exc:
-            await engine.close()
-            raise ConnectError(f"{ep.label}: the engine did not answer `docker info` ({exc})",
-                               "is dockerd healthy there?") from exc
+        except BaseException as exc:  # an error, or close() cancelling a reconnect
+            info_call.add_done_callback(_consume)
+            await engine.close()  # never leave a tunnel (and its socket dir) behind
+            if isinstance(exc, Exception):
+                raise ConnectError(f"{ep.label}: the engine did not answer `docker info` "
+                                   f"({exc})", "is dockerd healthy there?") from exc
+            raise
         ref[0] = engine
         old, self._engine = self._engine, engine
         if old is not None:

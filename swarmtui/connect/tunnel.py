@@ -544,7 +544,7 @@ async def _open_ssh(endpoint: Endpoint, options: ConnectOptions,
                     on_lost: LostCallback | None) -> SshEngine:
     target = resolve_ssh(endpoint, options.ssh_config)
     conns: list[asyncssh.SSHClientConnection] = []
-    tmpdir = tempfile.mkdtemp(prefix="swarmtui-")  # mode 0700
+    tmpdir = _private_dir()
     engine = SshEngine(endpoint, target, conns, tmpdir)
     try:
         tunnel: asyncssh.SSHClientConnection | None = None
@@ -560,6 +560,16 @@ async def _open_ssh(endpoint: Endpoint, options: ConnectOptions,
         await engine.close()
         raise
     return engine
+
+
+def _private_dir() -> str:
+    """A fresh 0700 directory for the local socket; short enough for a UNIX socket path
+    (108 bytes), which a long $TMPDIR (macOS) can break."""
+    path = tempfile.mkdtemp(prefix="swarmtui-")  # mkdtemp makes it 0700
+    if len(path) > 90:
+        os.rmdir(path)
+        path = tempfile.mkdtemp(prefix="swarmtui-", dir="/tmp")
+    return path
 
 
 def _without_jump(t: SshTarget) -> SshTarget:
