@@ -202,10 +202,11 @@ class SwarmApp(App[int]):
         return await answer
 
     def on_connect_failed(self, message: ConnectFailed) -> None:
+        self._first_contact(message.message, message.tried, default=message.default_target)
         if message.host_key_changed:
+            # on top of the first-contact screen; it has no button that accepts the key
             self.push_screen(RefusedScreen("SSH host key CHANGED — connection refused",
                                            message.message))
-        self._first_contact(message.message, message.tried, default=message.default_target)
 
     def _first_contact(self, error: str, tried: list[str], default: bool) -> None:
         profiles = sorted(getattr(self.settings, "profiles", {}) or {})
@@ -233,7 +234,7 @@ class SwarmApp(App[int]):
                 (screen.lab_failed if failed else screen.set_lab_status)(text)
 
         try:
-            lab = Lab(LAB_NAME)
+            lab = Lab(os.environ.get("SWARMTUI_LAB_NAME", LAB_NAME))
             if not lab.is_up():
                 lab.up(nodes=3, managers=1)
         except (LabError, OSError) as exc:

@@ -121,7 +121,7 @@ def service_row(s: Service, probs: Problems) -> Row:
         "unconverged" if s.update_state in ("paused", "rollback_paused") else None)
     return Row(
         s.id,
-        (s.name, s.mode, s.replicas_text, s.image, s.ports_text, upd, s.stack or "",
+        (s.name, s.mode_text, s.replicas_text, s.image, s.ports_text, upd, s.stack or "",
          fmt.short_id(s.id)),
         (None, None, tag, None, None, upd_tag, None, None),
         problem=s.id in probs.ids or not s.converged,

@@ -12,6 +12,8 @@ keystroke's repaint, peak memory. Not pass/fail timing tests.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import resource
 import statistics
 import subprocess
@@ -22,6 +24,7 @@ from typing import Any
 
 import docker
 import pytest
+from textual.geometry import Region
 
 from swarmtui.lab import Lab
 from swarmtui.ui.app import SwarmApp
@@ -125,10 +128,14 @@ def _create_pending(lab: Lab, services: int, replicas: int) -> None:
 
 
 async def test_bench_at_scale(make_lab) -> None:
-    lab = make_lab(nodes=3, managers=1)
+    # SWARMTUI_BENCH_LAB=NAME reuses a lab already holding the 20,000 tasks (for iterating)
+    reuse = os.environ.get("SWARMTUI_BENCH_LAB")
+    lab = Lab(reuse) if reuse and Lab(reuse).is_up() else make_lab(nodes=3, managers=1)
     t0 = time.perf_counter()
-    _create_pending(lab, 2000, 10)
-    print(f"\n(created 2,000 services × 10 pending replicas in {time.perf_counter() - t0:.0f} s)")
+    if not reuse:
+        _create_pending(lab, 2000, 10)
+        print(f"\n(created 2,000 services × 10 pending replicas in "
+              f"{time.perf_counter() - t0:.0f} s)")
     api = docker.APIClient(base_url=f"unix://{lab.host('node1').docker_socket}", version="1.41",
                            timeout=120)
     from tests.waiting import wait_for
@@ -147,15 +154,28 @@ async def test_bench_at_scale(make_lab) -> None:
     table = screen.table("tasks")
     assert len(table.order) >= 20000
     await pilot.press("slash")
-    times = []
+    flt = screen.query_one("#filter")
+    work = []
+    for ch in "pend0042.7":
+        before = table.revision
+        t0 = time.perf_counter()
+        flt.insert_text_at_cursor(ch)  # what a keystroke does to the Input
+        while table.revision == before:  # noqa: ASYNC110  (spin: the timing is the point)
+            await asyncio.sleep(0)
+        table.render_lines(Region(0, 0, table.size.width, table.size.height))
+        work.append((time.perf_counter() - t0) * 1000)
+    report("filter keystroke → table rebuilt + repainted", statistics.median(work), "ms",
+           TARGETS["filter_ms"])
+    report("… worst of 10 keystrokes", max(work), "ms")
+    await pilot.press("escape")
+    piloted = []
+    await pilot.press("slash")
     for ch in "pend0042.7":
         t0 = time.perf_counter()
         await pilot.press(ch)
-        await pilot.pause()
-        times.append((time.perf_counter() - t0) * 1000)
-    report("filter keystroke → repaint (median)", statistics.median(times), "ms",
-           TARGETS["filter_ms"])
-    report("filter keystroke → repaint (worst)", max(times), "ms")
+        piloted.append((time.perf_counter() - t0) * 1000)
+    report("… the same through Pilot.press (incl. its idle waits)", statistics.median(piloted),
+           "ms")
     assert len(table.order) >= 1
     backend = app.backend
     await async_wait_for("two polls", lambda: backend.poll_count >= 2, 60)

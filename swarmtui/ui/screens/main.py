@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -16,11 +17,13 @@ from swarmtui.ui import rows as panes
 from swarmtui.ui.messages import LinkView
 from swarmtui.ui.widgets.health import HealthHeader
 from swarmtui.ui.widgets.status import StatusBar
-from swarmtui.ui.widgets.table import KeyedTable
+from swarmtui.ui.widgets.table import KeyedTable, Row
 
 if TYPE_CHECKING:
     from swarmtui.ui.app import SwarmApp
 
+#: above this many tasks + services, pane rows are built in a thread worker
+BIG = 3000
 PANES = [("nodes", "Nodes"), ("services", "Services"), ("tasks", "Tasks"),
          ("networks", "Networks"), ("stacks", "Stacks")]
 #: which snapshot kinds each pane is built from
@@ -154,7 +157,22 @@ class MainScreen(Screen[None]):
         if kind not in self._dirty or self.snapshot is None or self.problems is None:
             return
         self._dirty.discard(kind)
-        rows = panes.rows_for(kind, self.snapshot, self.problems, self.swarm_app.clock())
+        snap, probs, now = self.snapshot, self.problems, self.swarm_app.clock()
+        if len(snap.tasks) + len(snap.services) > BIG:
+            # tens of thousands of rows: build them off the UI thread, apply the diff here
+            self._build_rows(kind, snap, probs, now)
+            return
+        self._apply_rows(kind, snap, panes.rows_for(kind, snap, probs, now))
+
+    @work(thread=True, exclusive=True, group="rows", exit_on_error=False)
+    def _build_rows(self, kind: str, snap: ClusterSnapshot, probs: panes.Problems,
+                    now: datetime) -> None:
+        rows = panes.rows_for(kind, snap, probs, now)
+        self.app.call_from_thread(self._apply_rows, kind, snap, rows)
+
+    def _apply_rows(self, kind: str, snap: ClusterSnapshot, rows: list[Row]) -> None:
+        if snap is not self.snapshot and kind in self._dirty:
+            return  # a newer snapshot is on its way to this pane
         with self.app.batch_update():
             self.table(kind).apply(rows)
 

@@ -32,6 +32,7 @@ class TrustScreen(ModalScreen[Any]):
     """Unknown SSH host key: show SHA256 fingerprint and key type; trust once / save / cancel."""
 
     DEFAULT_CSS = "TrustScreen {" + MODAL_CSS + "}"
+    AUTO_FOCUS = "#cancel"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "decide('cancel')", "Cancel", id="trust.cancel"),
         Binding("o", "decide('once')", "Trust once", id="trust.once"),
@@ -60,9 +61,6 @@ class TrustScreen(ModalScreen[Any]):
                 yield Button("Trust once [o]", id="once", variant="primary")
                 yield Button("Trust and save [s]", id="save", variant="success")
                 yield Button("Cancel [Esc]", id="cancel", variant="error")
-
-    def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
