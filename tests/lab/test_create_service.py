@@ -43,7 +43,7 @@ def cli(lab: Lab, cmd: str) -> str:
 
 
 def inspect_spec(lab: Lab, name: str) -> dict[str, Any]:
-    return json.loads(cli(lab, f"docker service inspect {name} --format '{{{{json .Spec}}}}'"))
+    return json.loads(  # type: ignore[no-any-return]cli(lab, f"docker service inspect {name} --format '{{{{json .Spec}}}}'"))
 
 
 def run(op: CreateOperation, api: Any, timeout: float = 60) -> str:
@@ -67,7 +67,10 @@ def cleanup(lab: Lab, services: tuple[str, ...] = (), networks: tuple[str, ...] 
         # the network is released once the removed service's tasks are gone
         script = (f"docker network rm {n} >/dev/null 2>&1 && echo gone || "
                   f"(docker network inspect {n} >/dev/null 2>&1 || echo gone)")
-        wait_for(f"network {n} removed", lambda script=script: "gone" in cli(lab, script), 60, 0.5)
+        def gone(script: str = script) -> bool:
+            return "gone" in cli(lab, script)
+
+        wait_for(f"network {n} removed", gone, 60, 0.5)
 
 
 def test_replicated_service_with_port_and_overlay_network(lab: Lab, api: Any) -> None:
