@@ -43,7 +43,9 @@ def cli(lab: Lab, cmd: str) -> str:
 
 
 def inspect_spec(lab: Lab, name: str) -> dict[str, Any]:
-    return json.loads(  # type: ignore[no-any-return]cli(lab, f"docker service inspect {name} --format '{{{{json .Spec}}}}'"))
+    out = cli(lab, f"docker service inspect {name} --format '{{{{json .Spec}}}}'")
+    spec: dict[str, Any] = json.loads(out)
+    return spec
 
 
 def run(op: CreateOperation, api: Any, timeout: float = 60) -> str:
