@@ -5,7 +5,14 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from swarmtui.swarm.create import DeployStack, Inventory, RemoveStack, StackPlan, parse_compose
+from swarmtui.swarm.create import (
+    DeployStack,
+    Inventory,
+    RemoveStack,
+    StackPlan,
+    parse_compose,
+    stack_rows,
+)
 from swarmtui.swarm.create.stack import _comparable, _fill_refs, _net_targets
 from tests.unit.test_create_fixtures import network, secret, service
 
@@ -146,3 +153,28 @@ def test_remove_stack_guard(tmp_path: Path) -> None:
     assert rm.progress(inv).text == "waiting: 2 service(s), 1 network(s), 1 secret(s) of stack " \
         "st remain"
     assert rm.converged(Inventory()) == (True, "stack st is gone")
+
+
+def test_stack_rows_health() -> None:
+    def svc(name: str, stack: str, running: int, desired: int,
+            update: dict[str, str] | None = None) -> dict[str, object]:
+        d = service(name, f"id-{name}", labels={"com.docker.stack.namespace": stack})
+        d["ServiceStatus"] = {"RunningTasks": running, "DesiredTasks": desired}
+        if update:
+            d["UpdateStatus"] = update
+        return d
+
+    inv = Inventory.from_api(services=[
+        svc("st_a", "st", 2, 2), svc("st_b", "st", 1, 3), service("loose", "id-loose"),
+        svc("st_c", "st", 1, 1, {"State": "paused", "Message": "update paused due to failure"}),
+        svc("o_x", "o", 0, 2), svc("h_y", "h", 1, 1),
+    ])
+    rows = {r.name: r for r in stack_rows(inv)}
+    assert list(rows) == ["h", "o", "st"]
+    assert rows["st"].services == ("st_a", "st_b", "st_c")
+    assert rows["st"].health == "update paused"
+    assert rows["st"].problems == ("st_b: 1/3 tasks running",
+                                   "st_c: paused: update paused due to failure")
+    assert (rows["st"].running, rows["st"].desired) == (4, 6)
+    assert rows["o"].health == "down" and rows["o"].problems == ("o_x: 0/2 tasks running",)
+    assert rows["h"].health == "healthy" and rows["h"].problems == ()

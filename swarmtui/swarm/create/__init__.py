@@ -51,7 +51,13 @@ from swarmtui.swarm.create.service_ops import (
     service_progress,
 )
 from swarmtui.swarm.create.service_spec import build_spec, form_from_spec, merge_form
-from swarmtui.swarm.create.stack import DeployStack, RemoveStack, StackAction
+from swarmtui.swarm.create.stack import (
+    DeployStack,
+    RemoveStack,
+    StackAction,
+    StackRow,
+    stack_rows,
+)
 
 __all__ = [
     "AttachNetwork", "ComposeError", "CreateNetwork", "CreateObject",
@@ -59,7 +65,8 @@ __all__ = [
     "FieldError", "FormInvalidError", "GuardResult", "Hidden", "Inventory", "MountField",
     "NetworkForm", "ObjectForm", "ObjectRef", "ObjectRow", "OperationError", "PortField",
     "Progress", "RemoveNetwork", "RemoveObject", "RemoveStack", "ServiceForm", "SpecChange",
-    "StackAction", "StackPlan", "StoredObject", "build_spec", "create_cli", "errors_by_field",
+    "StackAction", "StackPlan", "StackRow", "StoredObject", "build_spec", "create_cli",
+    "errors_by_field", "stack_rows",
     "field_errors", "form_from_spec", "load_compose", "merge_form", "network_create_argv",
     "object_create_cli", "object_rows", "parse_compose", "service_progress", "spec_diff",
     "update_cli", "validate", "validate_network", "validate_object",

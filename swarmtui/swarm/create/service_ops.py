@@ -244,6 +244,8 @@ class EditService(CreateOperation):
 
     name = "update service"
     kind = "service"
+    #: a rolling update replaces tasks one batch at a time (delay + monitor per batch)
+    timeout = 180.0
 
     def __init__(self, service_name: str, form: ServiceForm, original: ServiceForm | None = None
                  ) -> None:

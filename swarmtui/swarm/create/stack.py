@@ -120,6 +120,8 @@ class DeployStack(CreateOperation):
 
     name = "deploy stack"
     kind = "stack"
+    #: seconds the progress view waits: several services may roll one task at a time
+    timeout = 180.0
 
     def __init__(self, plan: StackPlan) -> None:
         super().__init__(plan.stack)
@@ -413,3 +415,68 @@ def _remove_retrying(remover: Any, ident: str, deadline: float) -> str | None:
             if not busy or time.monotonic() > deadline:
                 return text
             time.sleep(0.25)
+
+
+# ------------------------------------------------------------------------- stacks pane
+
+
+@dataclass(frozen=True)
+class StackRow:
+    """One row of the stacks pane: the stack, its services, and its health in words."""
+
+    name: str
+    services: tuple[str, ...]
+    running: int
+    desired: int
+    #: "healthy", "updating", "degraded", "update paused" or "down" (the worst of its services)
+    health: str
+    #: one line per service that is not healthy, e.g. "st_web: 1/3 tasks running"
+    problems: tuple[str, ...]
+
+
+_HEALTH_ORDER = ("healthy", "updating", "degraded", "update paused", "down")
+
+
+def service_health(svc: Service) -> tuple[str, str | None]:
+    """(health word, problem line or None) for one service."""
+    running, desired = svc.running or 0, svc.desired or 0
+    counts = f"{running}/{desired} tasks running"
+    if svc.update_state in ("paused", "rollback_paused"):
+        msg = f": {svc.update_message}" if svc.update_message else ""
+        return "update paused", f"{svc.name}: {svc.update_text}{msg}"
+    if svc.update_state in ("updating", "rollback_started"):
+        return "updating", f"{svc.name}: {svc.update_text} ({counts})"
+    if svc.running is None or svc.converged:
+        return "healthy", None
+    if running == 0 and desired > 0:
+        return "down", f"{svc.name}: {counts}"
+    return "degraded", f"{svc.name}: {counts}"
+
+
+def stack_rows(snapshot: Any) -> list[StackRow]:
+    """Stacks (services labelled com.docker.stack.namespace) with their health, by name."""
+    inv = Inventory.of(snapshot)
+    stacks: dict[str, list[Service]] = {}
+    for s in inv.services:
+        if s.stack:
+            stacks.setdefault(s.stack, []).append(s)
+    rows = []
+    for name in sorted(stacks):
+        services = sorted(stacks[name], key=lambda s: s.name)
+        worst = "healthy"
+        problems = []
+        for s in services:
+            health, problem = service_health(s)
+            if _HEALTH_ORDER.index(health) > _HEALTH_ORDER.index(worst):
+                worst = health
+            if problem:
+                problems.append(problem)
+        rows.append(StackRow(
+            name=name,
+            services=tuple(s.name for s in services),
+            running=sum(s.running or 0 for s in services),
+            desired=sum(s.desired or 0 for s in services),
+            health=worst,
+            problems=tuple(problems),
+        ))
+    return rows
