@@ -151,7 +151,9 @@ def task_row(snap: ClusterSnapshot, t: Task, probs: Problems, now: datetime,
         problem=failing,
         sort=(None, None, None, (t.state, -ts), None, t.exit_code if t.exit_code is not None
               else -1),
-        rank=(svc, t.slot or 0, node, 0 if current else 1, -created),
+        # the CLI's order: service, slot (global tasks: node ID), newest first
+        rank=(svc, t.slot or 0, "" if t.slot else (t.node_id or ""), 0 if current else 1,
+              -created),
     )
 
 

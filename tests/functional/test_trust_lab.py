@@ -29,6 +29,11 @@ def _config_with_known_hosts(lab, tmp_path: Path, known: str) -> Path:
     return cfg
 
 
+def _wrong_key_line(lab) -> str:
+    pub = Path(f"{lab.host('node2').host_key}.pub").read_text().split()
+    return f"{lab.host('node1').address} {pub[0]} {pub[1]}\n"
+
+
 def _fingerprint(lab, host: str) -> str:
     out = subprocess.run(["ssh-keygen", "-lf", f"{lab.host(host).host_key}.pub"],
                          capture_output=True, text=True, check=True).stdout
@@ -67,10 +72,8 @@ async def test_cancel_refuses_and_says_so(lab, tmp_path) -> None:
 
 
 async def test_changed_host_key_is_refused_with_no_accept_button(lab, tmp_path) -> None:
-    other = lab.host("node2")
-    pub = Path(f"{other.host_key}.pub").read_text().split()
-    node1 = lab.host("node1").address
-    cfg = _config_with_known_hosts(lab, tmp_path, f"{node1} {pub[0]} {pub[1]}\n")
+    # node1 recorded with node2's key: what a reinstalled (or impersonated) host looks like
+    cfg = _config_with_known_hosts(lab, tmp_path, _wrong_key_line(lab))
     app = SwarmApp(ssh_config=[str(cfg)], target="node1")
     async with app.run_test(size=(100, 30)):
         await async_wait_for("the refusal", lambda: any(

@@ -183,3 +183,36 @@ async def test_panes_agree_with_the_docker_cli(lab, lab_app) -> None:  # noqa: F
     finally:
         lab.ssh("node1", f"docker service rm {web} {glob} {bad}", check=False)
         lab.ssh("node1", f"docker network rm net{web}", check=False)
+
+
+async def test_failover_is_said_on_screen_and_data_comes_back(make_lab) -> None:
+    """The real connect path (ClusterLink over asyncssh): lose node1 → stale, then another
+    manager, fresh data, and the status bar says so."""
+    from swarmtui.ui.app import SwarmApp
+    from swarmtui.ui.widgets.status import StatusBar
+
+    lab = make_lab(nodes=3, managers=3)
+    app = SwarmApp(ssh_config=[str(lab.ssh_config)], target="node1", trust_mode="never")
+    async with app.run_test(size=(120, 30)):
+        main = await _main(app)
+        await async_wait_for("3 nodes", lambda: app.snapshot is not None and len(
+            app.snapshot.nodes) == 3, 30)
+        bar = main.query_one(StatusBar)
+        assert "connected to node1" in str(bar.render())
+        before = app.snapshot
+        lab.stop_dockerd("node1")
+        seen: set[str] = set()
+
+        def moved() -> bool:
+            text = str(bar.render())
+            seen.add(app.backend.view.state)
+            return "connected to" in text and "node1 " not in text.split("connected to")[1][:7]
+
+        await async_wait_for("the status bar on another manager", moved, 30)
+        assert "stale" in seen or "connecting" in seen or "failed over" in str(bar.render())
+        await async_wait_for("a fresh snapshot that shows node1 unreachable", lambda: (
+            app.snapshot is not before and any(
+                n.hostname == "node1" and not n.is_reachable_manager
+                for n in app.snapshot.nodes.values())), 45)
+        problems = str(main.query_one(HealthHeader).query_one("#problems").render())
+        assert "node1" in problems

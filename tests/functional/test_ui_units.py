@@ -1,0 +1,117 @@
+"""Pure pieces of the UI (no sockets): column layout, log-line parsing, theme files, rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from swarmtui.ui import rows as panes
+from swarmtui.ui import themes
+from swarmtui.ui.screens.logs import parse_log_line
+from swarmtui.ui.widgets.table import Column, KeyedTable, Row
+from tests.functional.conftest import recorded_state, static_app
+
+
+def _table_with(columns: list[Column], rows: list[Row]) -> KeyedTable:
+    table = KeyedTable(columns)
+    table.rows = {r.key: r for r in rows}
+    table._measure()
+    return table
+
+
+def test_columns_give_way_by_priority_and_essentials_stay() -> None:
+    snap, now = recorded_state()
+    probs = panes.Problems.of(snap)
+    table = _table_with(panes.TASK_COLUMNS, panes.rows_for("tasks", snap, probs, now))
+    narrow = [c.key for _, c, _ in table.layout_for(80)]
+    wide = [c.key for _, c, _ in table.layout_for(200)]
+    assert {"name", "node", "current", "error"} <= set(narrow)
+    assert "id" not in narrow and "id" in wide
+    assert len(wide) == len(panes.TASK_COLUMNS)
+    for width in (60, 80, 120, 200):
+        layout = table.layout_for(width)
+        used = sum(w for _, _, w in layout) + 2 * (len(layout) - 1) + 1
+        assert used <= width, width
+
+
+def test_every_pane_fits_80_columns_with_its_essential_columns() -> None:
+    snap, now = recorded_state()
+    probs = panes.Problems.of(snap)
+    for kind, columns in panes.COLUMNS.items():
+        table = _table_with(columns, panes.rows_for(kind, snap, probs, now))
+        shown = {c.key for _, c, _ in table.layout_for(80)}
+        assert {c.key for c in columns if c.priority == 0} <= shown, kind
+
+
+def test_task_rows_follow_the_cli_order_and_flag_failures() -> None:
+    snap, now = recorded_state()
+    probs = panes.Problems.of(snap)
+    rows = {r.key: r for r in panes.rows_for("tasks", snap, probs, now)}
+    broken = [r for r in rows.values() if "broken." in r.cells[0]]
+    assert any(r.problem for r in broken)  # the newest crash of each slot
+    assert not any(r.problem for r in rows.values() if r.cells[3].startswith("Running"))
+    assert any(r.cells[0].startswith(" \\_ ") for r in broken)  # history rows
+    assert any("non-zero exit (3)" in r.cells[4] for r in broken)
+    ordered = sorted(rows.values(), key=lambda r: r.rank)
+    names = [r.cells[0].removeprefix(" \\_ ") for r in ordered]
+    assert names == sorted(names)  # by service, then slot / node ID (all slots < 10 here)
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if a.cells[0].removeprefix(" \\_ ") == b.cells[0].removeprefix(" \\_ "):
+            assert not b.cells[0].startswith(" ") or a.rank[3] <= b.rank[3]
+
+
+def test_log_lines_get_task_and_node_prefixes() -> None:
+    snap, _ = recorded_state()
+    task = next(t for t in snap.tasks.values() if t.node_id and t.slot)
+    raw = (f"2026-11-22T03:12:01.332627964Z com.docker.swarm.node.id={task.node_id},"
+           f"com.docker.swarm.service.id={task.service_id},com.docker.swarm.task.id={task.id}"
+           " hello world")
+    line = parse_log_line(raw, snap)
+    assert line.time == "03:12:01.332"
+    assert line.source == f"{snap.task_name(task)}@{snap.node_hostname(task.node_id)}"
+    assert line.text == "hello world"
+    assert line.render() == f"03:12:01.332 {line.source} | hello world"
+    assert parse_log_line("no timestamp here", None).text == "no timestamp here"
+
+
+def test_shipped_themes_load_with_every_state_colour() -> None:
+    loaded, errors = themes.load_themes([themes.builtin_theme_dir()])
+    assert not errors
+    names = {t.name for t in loaded}
+    assert {"swarm-dark", "swarm-light"} <= names
+    for theme in loaded:
+        assert set(themes.SEMANTIC_DEFAULTS) <= set(theme.variables), theme.name
+
+
+def test_a_broken_theme_names_the_file_and_field(tmp_path: Path) -> None:
+    (tmp_path / "bad.toml").write_text('name = "bad"\nprimary = "#123456"\nerror = "reddish"\n')
+    (tmp_path / "worse.toml").write_text("this is = not toml [")
+    (tmp_path / "ok.toml").write_text('name = "ok"\nprimary = "#123456"\n')
+    loaded, errors = themes.load_themes([tmp_path])
+    assert [t.name for t in loaded] == ["ok"]
+    by_file = {e.path.name: e for e in errors}
+    assert by_file["bad.toml"].field == "error" and "reddish" in str(by_file["bad.toml"])
+    assert "not valid TOML" in str(by_file["worse.toml"])
+
+
+async def test_unknown_theme_falls_back_with_one_notification() -> None:
+    app = static_app(theme="no-such-theme")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == themes.DEFAULT_THEME
+        notes = list(app._notifications)
+        assert len(notes) == 1 and "no-such-theme" in notes[0].message
+
+
+async def test_every_binding_has_an_id() -> None:
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        from swarmtui.ui.screens import detail, first_contact, inspect, logs, main, trust
+        from swarmtui.ui.widgets import table
+
+        classes = [main.MainScreen, main.PaneFilter, table.KeyedTable, inspect.InspectScreen,
+                   logs.LogScreen, trust.TrustScreen, trust.RefusedScreen,
+                   first_contact.FirstContactScreen, *detail.SCREENS.values(), type(app)]
+        for cls in classes:
+            for binding in cls.BINDINGS:
+                assert getattr(binding, "id", None), (cls.__name__, binding)
