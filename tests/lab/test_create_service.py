@@ -62,6 +62,11 @@ def run(op: CreateOperation, api: Any, timeout: float = 60) -> str:
     return str(wait_for(f"{op.name} {op.target} to converge", probe, timeout).text)
 
 
+#: a task that stops at once on SIGTERM (a bare `sleep` as PID 1 ignores it and is killed only
+#: after the 10 s stop grace period, which makes every rolling update slow)
+QUICK_STOP = """sh -c 'trap "exit 0" TERM; sleep 3600 & wait'"""
+
+
 def cleanup(lab: Lab, services: tuple[str, ...] = (), networks: tuple[str, ...] = ()) -> None:
     for s in services:
         cli(lab, f"docker service rm {s} >/dev/null 2>&1 || true")
@@ -193,7 +198,7 @@ def test_global_service_one_task_per_active_node(lab: Lab, api: Any) -> None:
 def test_edit_image_rolling_update_completes(lab: Lab, api: Any) -> None:
     for h in lab.hosts:
         lab.ssh(h.name, "docker tag busybox:latest busybox:v2")
-    form = ServiceForm(name="k-roll", image="busybox:latest", command="sleep 3600",
+    form = ServiceForm(name="k-roll", image="busybox:latest", command=QUICK_STOP,
                        replicas="3", update_parallelism="1", update_delay="500ms",
                        env=["KEEP=1"], labels=["keep=me"], constraints=["node.labels.k-none!=1"])
     try:
@@ -236,7 +241,7 @@ def test_edit_image_rolling_update_completes(lab: Lab, api: Any) -> None:
 
 
 def test_failed_update_is_reported_with_the_reason(lab: Lab, api: Any) -> None:
-    form = ServiceForm(name="k-bad", image="busybox:latest", command="sleep 3600",
+    form = ServiceForm(name="k-bad", image="busybox:latest", command=QUICK_STOP,
                        replicas="1", update_failure_action="pause", update_parallelism="1")
     try:
         run(CreateService(form), api)
@@ -266,7 +271,7 @@ def test_attach_and_detach_network(lab: Lab, api: Any) -> None:
     try:
         run(CreateNetwork(NetworkForm(name="k-side")), api)
         run(CreateService(ServiceForm(name="k-att", image="busybox:latest",
-                                      command="sleep 3600", replicas="1",
+                                      command=QUICK_STOP, replicas="1",
                                       labels=["stay=yes"])), api)
         op = AttachNetwork("k-att", "k-side")
         assert op.cli == "docker service update --network-add k-side k-att"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from swarmtui.swarm.create import (
@@ -149,3 +152,33 @@ def test_attach_detach_guards() -> None:
     assert det.cli == "docker service update --network-rm appnet api"
     assert DetachNetwork("api", "backend").guard(inv).blocks == (
         "service api is not on network backend",)
+
+
+class NoIO:
+    """An API object that fails the test on any use: read-only must refuse before any I/O."""
+
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"read-only mode touched the API: {name}")
+
+
+def test_read_only_run_operation_sends_nothing_and_journals_the_refusal(tmp_path: Path) -> None:
+    from swarmtui.swarm.create import CreateObject, DeployStack, Hidden, ObjectForm, RemoveStack
+    from swarmtui.swarm.create.compose import parse_compose
+    from swarmtui.swarm.ops import run_operation
+
+    journal = tmp_path / "audit.jsonl"
+    ops = [
+        CreateService(ServiceForm(name="w", image="busybox")),
+        CreateNetwork(NetworkForm(name="n")),
+        CreateObject(ObjectForm("secret", "s", Hidden("value-xyz"))),
+        DeployStack(parse_compose("services: {a: {image: busybox}}", "st", env={})),
+        RemoveStack("st"),
+    ]
+    for op in ops:
+        outcome = run_operation(NoIO(), op, read_only=True, journal_path=journal)
+        assert outcome.status == "refused" and outcome.message == READ_ONLY_BLOCK
+    lines = [json.loads(x) for x in journal.read_text().splitlines()]
+    assert [(x["operation"], x["result"]) for x in lines] == [
+        ("create service", "refused"), ("create network", "refused"),
+        ("create secret", "refused"), ("deploy stack", "refused"), ("remove stack", "refused")]
+    assert "value-xyz" not in journal.read_text()
