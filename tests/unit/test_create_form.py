@@ -224,3 +224,31 @@ def test_errors_are_grouped_for_the_form_screen() -> None:
 ])
 def test_constraint_syntax(text: str, ok: bool) -> None:
     assert (constraint_problem(text) is None) == ok
+
+
+def test_form_state_for_a_create_screen() -> None:
+    from swarmtui.swarm.create import form_state
+
+    state = form_state(good(name="", ports=[PortField("80", "8080")]), cluster())
+    assert not state.valid
+    assert state.errors == {"name": "a service needs a name",
+                            "ports[0].published": "published port 8080/tcp is already used by "
+                                                  "service 'api'"}
+    assert state.cli == ("docker service create --name '' --replicas 1 "
+                         "--publish published=8080,target=80 --no-resolve-image busybox:latest "
+                         "sleep 1d")
+    assert form_state(good()).valid
+
+
+def test_form_state_for_an_edit_screen() -> None:
+    from swarmtui.swarm.create import form_from_spec, form_state
+
+    inv = cluster()
+    api = inv.service("api")
+    assert api is not None
+    original = form_from_spec(api.spec, inv)
+    edited = form_from_spec(api.spec, inv)
+    assert form_state(edited, inv, original=original, editing="api").cli == ""
+    edited.replicas = "4"
+    state = form_state(edited, inv, original=original, editing="api")
+    assert state.valid and state.cli == "docker service update --replicas 4 api"

@@ -13,6 +13,7 @@ How a form screen drives these (no I/O until apply):
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,7 @@ from swarmtui.swarm.create.service_form import (
     CONSTRAINT_RE,
     FormInvalidError,
     ServiceForm,
+    errors_by_field,
     validate,
 )
 from swarmtui.swarm.create.service_spec import (
@@ -43,6 +45,39 @@ from swarmtui.swarm.models import Node, Service
 from swarmtui.swarm.ops.base import update_service_spec
 
 ApiDict = dict[str, Any]
+
+
+# ----------------------------------------------------------------- live form state
+
+
+@dataclass(frozen=True)
+class FormState:
+    """What a form screen shows after each keystroke: messages per field and the CLI line."""
+
+    #: field path ("name", "ports[0].published", …) → message
+    errors: dict[str, str]
+    #: `docker service create …`, or `docker service update …` when editing ("" = no change)
+    cli: str
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+def form_state(form: ServiceForm, snapshot: Any = None, *,
+               original: ServiceForm | None = None, editing: str | None = None) -> FormState:
+    """Validate-as-you-type and the live CLI equivalent, with no I/O.
+
+    `snapshot`: the domain snapshot or an Inventory (None skips the cluster checks).
+    When editing, pass the service name and the form as first filled (`original`).
+    """
+    inv = Inventory.of(snapshot) if snapshot is not None else None
+    errors = errors_by_field(validate(form, inv, editing=editing))
+    if editing is not None and original is not None:
+        cli = update_cli(original, form)
+    else:
+        cli = create_cli(form)
+    return FormState(errors, cli)
 
 
 # ----------------------------------------------------------------- placement preview
