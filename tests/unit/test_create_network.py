@@ -182,3 +182,17 @@ def test_read_only_run_operation_sends_nothing_and_journals_the_refusal(tmp_path
         ("create service", "refused"), ("create network", "refused"),
         ("create secret", "refused"), ("deploy stack", "refused"), ("remove stack", "refused")]
     assert "value-xyz" not in journal.read_text()
+
+
+def test_jobs_are_not_edited_with_the_service_form() -> None:
+    from tests.unit.test_create_fixtures import service
+
+    job_mode = {"Mode": {"ReplicatedJob": {"TotalCompletions": 1}}}
+    inv = Inventory.from_api(services=[service("once", "svc-once-00001", job_mode)])
+    job = inv.service("once")
+    assert job is not None
+    form = form_from_spec(job.spec, inv)
+    form.image = "busybox:v2"
+    assert EditService("once", form).guard(inv).blocks == (
+        "service once is a replicated-job: jobs cannot be edited with this form (re-create the "
+        "job instead)",)

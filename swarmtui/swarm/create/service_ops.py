@@ -313,6 +313,9 @@ class EditService(CreateOperation):
         svc = inv.service(self.service_name)
         if svc is None:
             return guard_result(blocks=[f"service {self.service_name} no longer exists"])
+        if svc.is_job:
+            return guard_result(blocks=[f"service {svc.name} is a {svc.mode}: jobs cannot be "
+                                        "edited with this form (re-create the job instead)"])
         if self.original is None:
             self.original = form_from_spec(svc.spec, inv)
         blocks = [str(e) for e in validate(self.form, inv, editing=svc.name)]
