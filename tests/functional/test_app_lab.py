@@ -149,3 +149,35 @@ async def test_logs_follow_search_and_pause(lab, lab_app, ticker) -> None:
         await pilot.press("escape")
         assert app.screen is main
         assert logs._stream is None  # the stream was closed on leaving
+
+
+async def test_a_worker_says_so_with_the_managers_it_knows(lab, lab_app) -> None:
+    app = lab_app(lab, host="node2")
+    async with app.run_test(size=(120, 30)):
+        main = await loaded(app)
+        header = main.query_one("#summary")
+        manager = lab.host("node1").address
+        await async_wait_for("the worker message", lambda: "worker" in str(header.render()), 20)
+        assert manager in str(header.render())
+        assert app.snapshot is not None and not app.snapshot.nodes
+
+
+async def test_profile_picker_connects_to_the_chosen_cluster(lab, tmp_path) -> None:
+    from swarmtui.config import Profile, Settings
+    from swarmtui.ui.app import SwarmApp
+    from swarmtui.ui.screens.first_contact import ProfilePickerScreen
+
+    settings = Settings(path=tmp_path / "config.toml", profiles={
+        "labnode1": Profile("labnode1", managers=["node1"]),
+        "elsewhere": Profile("elsewhere", managers=["ssh://nobody@192.0.2.1"]),
+    })
+    app = SwarmApp(settings=settings, ssh_config=[str(lab.ssh_config)], trust_mode="never")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await async_wait_for("the picker", lambda: isinstance(app.screen, ProfilePickerScreen)
+                             and app.screen.query("#picker"), 10)
+        await pilot.press("down", "enter")  # sorted: elsewhere, labnode1
+        main = await loaded(app)
+        await async_wait_for("the lab's nodes", lambda: app.snapshot is not None and len(
+            app.snapshot.nodes) == 3, 30)
+        assert app.profile == "labnode1"
+        assert main.query_one("#status").render()

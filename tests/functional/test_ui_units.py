@@ -115,3 +115,23 @@ async def test_every_binding_has_an_id() -> None:
         for cls in classes:
             for binding in cls.BINDINGS:
                 assert getattr(binding, "id", None), (cls.__name__, binding)
+
+
+async def test_first_contact_says_what_was_tried(monkeypatch, tmp_path: Path) -> None:
+    from textual.widgets import Input
+
+    from swarmtui.ui.app import SwarmApp
+    from swarmtui.ui.screens.first_contact import FirstContactScreen
+    from tests.waiting import async_wait_for
+
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/nothing-here.sock")
+    monkeypatch.setenv("SWARMTUI_CONFIG", str(tmp_path / "config.toml"))
+    app = SwarmApp()
+    async with app.run_test(size=(100, 30)):
+        await async_wait_for("the first-contact screen", lambda: isinstance(
+            app.screen, FirstContactScreen) and app.screen.query("#ssh-target"), 20)
+        text = "\n".join(str(s.render()) for s in app.screen.query("Static"))
+        assert "No Docker engine could be reached" in text
+        assert "$DOCKER_HOST" in text and "nothing-here.sock" in text
+        assert "Traceback" not in text
+        assert app.screen.query_one("#ssh-target", Input).has_focus
