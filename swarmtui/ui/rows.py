@@ -146,7 +146,10 @@ def task_row(snap: ClusterSnapshot, t: Task, probs: Problems, now: datetime,
         t.id,
         (name, node, t.desired_text, t.current_state_text(now), t.error, exit_code, t.image,
          fmt.short_id(t.id)),
-        (None, None, None, TASK_STATE_TAG.get(t.state), "task-failed" if t.error else None,
+        # history that is not a current problem is muted; what matters stays loud
+        (None, None, None,
+         TASK_STATE_TAG.get(t.state) if current or failing else "task-shutdown",
+         ("task-failed" if failing or (current and t.error) else "muted") if t.error else None,
          None, None, None),
         problem=failing,
         sort=(None, None, None, (t.state, -ts), None, t.exit_code if t.exit_code is not None

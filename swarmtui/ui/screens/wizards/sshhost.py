@@ -1,0 +1,94 @@
+"""Open checked SSH connections for the wizards: to a new host (bootstrap) and to one
+chosen engine (unlock a locked manager, force-new-cluster).
+
+The new host is reached exactly as swarmtui reaches managers — ssh_config applied, the
+host key checked against known_hosts and, when unknown, the same trust prompt (the app's
+trust callback); ProxyJump hops get the same checks. Nothing here disables host-key
+checking. (It reuses `swarmtui.connect.tunnel`'s connect step; a public
+`open_ssh(endpoint, options)` there would make this module a one-liner.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncssh
+
+from swarmtui.connect.endpoint import parse_endpoint
+from swarmtui.connect.errors import ConnectError, EndpointError
+from swarmtui.connect.sshconf import hop_endpoint, resolve_ssh, ssh_config_files
+from swarmtui.connect.tunnel import ConnectOptions, EngineConnection, open_engine
+
+
+@dataclass
+class HostConnection:
+    """An SSH connection to one host (plus its ProxyJump hops, closed together)."""
+
+    label: str
+    user: str
+    conns: list[asyncssh.SSHClientConnection] = field(default_factory=list)
+
+    @property
+    def conn(self) -> asyncssh.SSHClientConnection:
+        return self.conns[-1]
+
+    async def close(self) -> None:
+        for c in reversed(self.conns):
+            c.close()
+            with contextlib.suppress(Exception):
+                await c.wait_closed()
+        self.conns.clear()
+
+
+def options_for(trust: Any, ssh_config_extra: Sequence[str]) -> ConnectOptions:
+    return ConnectOptions(trust=trust, ssh_config=ssh_config_files(ssh_config_extra))
+
+
+async def open_host(target: str, *, trust: Any, ssh_config_extra: Sequence[str] = ()
+                    ) -> HostConnection:
+    """`target`: an ssh_config alias or `[user@]host[:port]` (or ssh://…). Raises
+    ConnectError (a sentence saying what to do) — EndpointError for bad input."""
+    from swarmtui.connect import tunnel
+
+    text = target.strip()
+    if not text:
+        raise EndpointError("no host was given",
+                            "type an ssh_config alias or user@host[:port]")
+    endpoint = parse_endpoint(text, source="wizard")
+    if endpoint.kind != "ssh":
+        raise EndpointError(f"{text!r} is not an SSH host",
+                            "the bootstrap wizard reaches hosts over SSH: alias or user@host")
+    options = options_for(trust, ssh_config_extra)
+    target_ssh = resolve_ssh(endpoint, options.ssh_config)
+    host = HostConnection(label=target_ssh.alias, user=target_ssh.user)
+    try:
+        hop_conn: asyncssh.SSHClientConnection | None = None
+        for hop in target_ssh.proxy_jump:
+            hop_target = resolve_ssh(hop_endpoint(hop), options.ssh_config)
+            hop_conn = await tunnel._ssh_connect(hop_target, options, hop_conn, None)
+            host.conns.append(hop_conn)
+        host.conns.append(await tunnel._ssh_connect(target_ssh, options, hop_conn, None))
+    except BaseException:
+        await host.close()
+        raise
+    return host
+
+
+async def open_engine_at(target: str, *, trust: Any,
+                         ssh_config_extra: Sequence[str] = ()) -> EngineConnection:
+    """A Docker Engine connection to one node (ssh alias, user@host, ssh://, tcp://…)."""
+    text = target.strip()
+    if not text:
+        raise EndpointError("no node was given", "type the node's ssh alias or user@host")
+    endpoint = parse_endpoint(text, source="wizard")
+    return await open_engine(endpoint, options_for(trust, ssh_config_extra))
+
+
+def describe(exc: BaseException) -> str:
+    """A sentence for the screen (ConnectErrors already are)."""
+    if isinstance(exc, ConnectError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
