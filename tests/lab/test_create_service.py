@@ -173,10 +173,10 @@ def test_replicated_service_with_port_and_overlay_network(lab: Lab, api: Any) ->
 
 def test_global_service_one_task_per_active_node(lab: Lab, api: Any) -> None:
     form = ServiceForm(name="k-glob", image="busybox:latest", command="sleep 3600",
-                       mode="global", replicas="")
+                       mode="global", replicas="", ports=[PortField(target="80")])
     op = CreateService(form)
-    assert op.cli == ("docker service create --name k-glob --mode global --no-resolve-image "
-                      "busybox:latest sleep 3600")
+    assert op.cli == ("docker service create --name k-glob --mode global --publish target=80 "
+                      "--no-resolve-image busybox:latest sleep 3600")
     try:
         run(op, api)
         active = cli(lab, "docker node ls --filter role=worker --format '{{.Hostname}} "
@@ -191,6 +191,11 @@ def test_global_service_one_task_per_active_node(lab: Lab, api: Any) -> None:
         assert all(" Running " in r for r in rows)
         assert cli(lab, "docker service inspect k-glob --format '{{json .Spec.Mode}}'") \
             == '{"Global":{}}'
+        # the published port left empty: Swarm picked one from its range (30000-32767)
+        ports = json.loads(cli(lab, "docker service inspect k-glob "
+                                    "--format '{{json .Endpoint.Ports}}'"))
+        assert len(ports) == 1 and ports[0]["TargetPort"] == 80
+        assert 30000 <= ports[0]["PublishedPort"] <= 32767
     finally:
         cleanup(lab, ("k-glob",))
 
