@@ -116,8 +116,8 @@ def validate_object(form: ObjectForm, inv: Inventory | None = None) -> list[Fiel
         errors.append(FieldError("name", f"'{name}' is not a valid {kind} name: 1–64 letters, "
                                          "digits, '.', '_', '-', starting and ending with a "
                                          "letter or digit"))
-    elif inv is not None and inv.stored(kind, name) is not None \
-            and inv.stored(kind, name).name == name:  # type: ignore[union-attr]
+    elif inv is not None and any(
+            o.name == name for o in (inv.secrets if kind == "secret" else inv.configs)):
         errors.append(FieldError("name", f"a {kind} named '{name}' already exists ({kind}s "
                                          "cannot be changed: pick a new name, e.g. "
                                          f"{name}_v2)"))

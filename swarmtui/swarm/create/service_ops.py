@@ -122,8 +122,6 @@ def placement_warnings(form: ServiceForm, inv: Inventory) -> list[str]:
         why = "these constraints" if form.constraints else "availability"
         return [f"no Active, Ready node satisfies {why}: tasks will stay Pending "
                 "(\"no suitable node\") until one does"]
-    if form.mode == "replicated" and form.replicas.strip().isdigit():
-        return []
     return []
 
 
@@ -204,8 +202,7 @@ def _tasks_progress(inv: Inventory, svc: Service) -> Progress:
     if problems:
         why = f" ({'; '.join(problems[:2])})"
     elif failed_recent:
-        last = max(failed_recent, key=lambda t: t.timestamp or datetime.min.replace(
-            tzinfo=t.timestamp.tzinfo if t.timestamp else None))
+        last = max(failed_recent, key=lambda t: t.timestamp.timestamp() if t.timestamp else 0.0)
         why = f" (last failure: {last.error or last.message})"
     return Progress(False, f"{running}/{desired} tasks running{why}")
 
@@ -222,7 +219,6 @@ class CreateService(CreateOperation):
     def __init__(self, form: ServiceForm) -> None:
         super().__init__(form.name.strip())
         self.form = form
-        self._inv: Inventory | None = None
 
     @property
     def target(self) -> str:
@@ -236,12 +232,12 @@ class CreateService(CreateOperation):
         errors = validate(self.form, inv)
         if errors:
             return guard_result(blocks=[str(e) for e in errors])
-        self._inv = inv
         return guard_result(warnings=placement_warnings(self.form, inv),
-                           preview=_summary(self.form, inv))
+                            preview=_summary(self.form, inv))
 
     def spec(self, inv: Inventory | None = None) -> ApiDict:
-        return build_spec(self.form, inv or self._inv)
+        """The ServiceSpec that apply will send (IDs of networks/secrets resolved via `inv`)."""
+        return build_spec(self.form, inv)
 
     def apply(self, api: Any) -> str:
         try:
@@ -328,7 +324,7 @@ class EditService(CreateOperation):
         if not changes:
             return guard_result(blocks=["nothing changed"])
         return guard_result(warnings=placement_warnings(self.form, inv),
-                           preview=[str(c) for c in changes])
+                            preview=[str(c) for c in changes])
 
     def apply(self, api: Any) -> str:
         try:
