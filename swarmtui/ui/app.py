@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -355,3 +356,20 @@ def run_app(args: argparse.Namespace) -> int:
                    target=args.target, profile=args.profile)
     rc = app.run()
     return int(rc or 0)
+
+
+def run_lab_app(name: str = LAB_NAME, theme: str | None = None) -> int:
+    """`swarmtui lab` with no subcommand: bring the sandbox lab up (if it is not) and open it."""
+    from swarmtui.lab import Lab, LabError
+
+    try:
+        lab = Lab(name)
+        if not lab.is_up():
+            print(f"starting the sandbox lab {name!r}: 3 hosts, a swarm of 1 manager "
+                  "and 2 workers…", flush=True)
+            lab.up(nodes=3, managers=1)
+    except (LabError, OSError) as exc:
+        print(f"swarmtui lab: {exc}", file=sys.stderr)
+        return 1
+    app = SwarmApp(theme=theme, ssh_config=[str(lab.ssh_config)], target="node1")
+    return int(app.run() or 0)

@@ -157,6 +157,7 @@ def task_row(snap: ClusterSnapshot, t: Task, probs: Problems, now: datetime,
         # the CLI's order: service, slot (global tasks: node ID), newest first
         rank=(svc, t.slot or 0, "" if t.slot else (t.node_id or ""), 0 if current else 1,
               -created),
+        history=not current,
     )
 
 

@@ -135,3 +135,28 @@ async def test_first_contact_says_what_was_tried(monkeypatch, tmp_path: Path) ->
         assert "$DOCKER_HOST" in text and "nothing-here.sock" in text
         assert "Traceback" not in text
         assert app.screen.query_one("#ssh-target", Input).has_focus
+
+
+async def test_problems_only_and_history_toggles_on_a_recorded_state() -> None:
+    from swarmtui.ui.screens.detail import ServiceScreen
+
+    app = static_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("3")
+        table = app.screen.active_table
+        everything = len(table.order)
+        await pilot.press("h")
+        assert 0 < len(table.order) < everything
+        assert not any(table.rows[k].history for k in table.order)
+        await pilot.press("h", "p")
+        assert table.order and all(table.rows[k].problem for k in table.order)
+        assert all("broken" in table.rows[k].cells[0] or "stuck" in table.rows[k].cells[0]
+                   for k in table.order)
+        await pilot.press("p")
+        assert len(table.order) == everything
+        # a click on a problem line in the header opens what it is about
+        broken = app.snapshot.service_by_name("broken")
+        app.open_object("services", broken.id)
+        await pilot.pause()
+        assert isinstance(app.screen, ServiceScreen) and app.screen.object_id == broken.id

@@ -79,6 +79,7 @@ class MainScreen(Screen[None]):
         Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="main.clear_filter"),
         Binding("p", "problems", "Problems", id="main.problems"),
+        Binding("h", "history", "History", id="main.history"),
         Binding("s", "sort", "Sort", id="main.sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="main.reverse_sort"),
         Binding("i", "inspect", "Inspect", id="main.inspect"),
@@ -250,6 +251,12 @@ class MainScreen(Screen[None]):
         table.problems_only = not table.problems_only
         self.notify("showing only rows with a problem" if table.problems_only
                     else "showing every row", timeout=2)
+
+    def action_history(self) -> None:
+        table = self.active_table
+        table.hide_history = not table.hide_history
+        self.notify("hiding replaced tasks (history)" if table.hide_history
+                    else "showing task history", timeout=2)
 
     def action_sort(self) -> None:
         label = self.active_table.cycle_sort()

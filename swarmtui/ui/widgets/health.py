@@ -10,6 +10,8 @@ from textual.widgets import Static
 from swarmtui.swarm import health
 from swarmtui.swarm.state import ClusterSnapshot
 
+OPEN_KIND = {"service": "services", "update": "services", "node": "nodes", "manager": "nodes",
+             "task": "tasks"}
 ICON = {"critical": ("✖", "$error"), "warning": ("▲", "$warning"), "info": ("•", "$primary")}
 
 
@@ -105,7 +107,12 @@ class HealthHeader(Vertical):
         lines = []
         for p in shown:
             icon, colour = ICON.get(p.severity, ("•", "$primary"))
-            lines.append(f"[{colour}]{icon}[/] {escape(p.text)}")
+            kind = OPEN_KIND.get(p.kind)
+            text = escape(p.text)
+            if kind and p.object_id:
+                # a click on the line opens what it is about
+                text = f"[@click=app.open_object('{kind}','{p.object_id}')]{text}[/]"
+            lines.append(f"[{colour}]{icon}[/] {text}")
         more = len(self.problems) - len(shown)
         if more > 0:
             lines[-1] += ""

@@ -57,6 +57,8 @@ class Row:
     sort: tuple[Any, ...] = ()
     #: the default order (the docker CLI's); None → by the first cell
     rank: Any = None
+    #: an old row kept for the record (a replaced task): hidden by the history toggle
+    history: bool = False
     _hay: str = field(default="", repr=False)
 
     def haystack(self) -> str:
@@ -67,7 +69,7 @@ class Row:
     def same(self, other: Row) -> bool:
         return (self.cells == other.cells and self.tags == other.tags
                 and self.problem == other.problem and self.sort == other.sort
-                and self.rank == other.rank)
+                and self.rank == other.rank and self.history == other.history)
 
 
 class KeyedTable(ScrollView, can_focus=True):
@@ -135,6 +137,7 @@ class KeyedTable(ScrollView, can_focus=True):
 
     filter_text: reactive[str] = reactive("", init=False)
     problems_only: reactive[bool] = reactive(False, init=False)
+    hide_history: reactive[bool] = reactive(False, init=False)
 
     def __init__(self, columns: Sequence[Column], *, empty: str = "nothing here",
                  default_sort: Callable[[Row], Any] | None = None,
@@ -189,7 +192,8 @@ class KeyedTable(ScrollView, can_focus=True):
         i = self._column_index(column)
         cells = list(row.cells)
         cells[i] = value
-        self.rows[key] = Row(key, tuple(cells), row.tags, row.problem, row.sort, row.rank)
+        self.rows[key] = Row(key, tuple(cells), row.tags, row.problem, row.sort, row.rank,
+                             row.history)
         self._schedule()
 
     def _schedule(self) -> None:
@@ -231,6 +235,8 @@ class KeyedTable(ScrollView, can_focus=True):
         rows: Iterable[Row] = self._all_sorted or []
         if self.problems_only:
             rows = (r for r in rows if r.problem)
+        if self.hide_history:
+            rows = (r for r in rows if not r.history)
         needle = self.filter_text.lower().strip()
         if needle:
             rows = (r for r in rows if needle in r.haystack())
@@ -469,6 +475,9 @@ class KeyedTable(ScrollView, can_focus=True):
         self._rebuild(data=False, order=False)
 
     def watch_problems_only(self) -> None:
+        self._rebuild(data=False, order=False)
+
+    def watch_hide_history(self) -> None:
         self._rebuild(data=False, order=False)
 
     def sort_on(self, column: str) -> None:

@@ -92,3 +92,44 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, ConnectError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
+
+
+class LocalRunner:
+    """A CommandRunner on this machine (for an engine reached on its local socket)."""
+
+    async def run(self, command: str, *, sudo: bool = False, input: bytes | None = None,  # noqa: A002
+                  timeout: float = 60, on_output: Any = None) -> Any:
+        import asyncio
+
+        from swarmtui.bootstrap.remote import TIMED_OUT, CommandResult
+
+        proc = await asyncio.create_subprocess_shell(
+            command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE)
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(input), timeout)
+        except TimeoutError:
+            proc.kill()
+            return CommandResult(TIMED_OUT, "", f"timed out after {timeout:g} s")
+        return CommandResult(proc.returncode or 0, out.decode(errors="replace"),
+                             err.decode(errors="replace"))
+
+
+def engine_runner(app: Any) -> Any:
+    """A CommandRunner on the host of the app's engine, when one can be had: the
+    ClusterLink's own SSH connection, or this machine for a local socket. Else None."""
+    from swarmtui.bootstrap.remote import SshRunner
+
+    link = getattr(getattr(app, "backend", None), "link", None)
+    if link is None:
+        return None
+    try:
+        engine = link.engine
+    except Exception:  # not connected
+        return None
+    conn = getattr(engine, "conn", None)
+    if conn is not None:
+        return SshRunner(conn)
+    if getattr(getattr(engine, "endpoint", None), "kind", "") == "unix":
+        return LocalRunner()
+    return None

@@ -1,0 +1,280 @@
+"""Join tokens and keys: the worker and manager join commands (masked until revealed,
+copied with OSC 52), token rotation with its warning, autolock on/off, the unlock key
+(masked; rotation keeps showing the old key), and unlocking a locked manager."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from swarmtui.swarm.swarmspec import JoinTokens, Secret
+from swarmtui.ui.screens.wizards.common import (
+    ConfirmScreen,
+    SecretLine,
+    WizardScreen,
+    copy_secret,
+    markup_escape,
+)
+
+
+class TokensScreen(WizardScreen):
+    TITLE_TEXT = "Join tokens & keys"
+    HELP_TEXT = ("Secrets are masked: v reveals or masks them, w / m / k copy the worker "
+                 "command, the manager command or the unlock key to the terminal clipboard.")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("v", "toggle_reveal", "Reveal/mask", id="tokens.reveal"),
+        Binding("w", "copy('worker')", "Copy worker", id="tokens.copy_worker"),
+        Binding("m", "copy('manager')", "Copy manager", id="tokens.copy_manager"),
+        Binding("k", "copy('unlock-key')", "Copy unlock key", id="tokens.copy_key"),
+        Binding("W", "rotate('worker')", "Rotate worker", id="tokens.rotate_worker"),
+        Binding("M", "rotate('manager')", "Rotate manager", id="tokens.rotate_manager"),
+        Binding("a", "autolock", "Autolock on/off", id="tokens.autolock"),
+        Binding("K", "rotate_key", "Rotate unlock key", id="tokens.rotate_key"),
+        Binding("u", "unlock", "Unlock a manager", id="tokens.unlock"),
+        Binding("r", "reload", "Reload", id="tokens.reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tokens: JoinTokens | None = None
+        self.unlock_key: Secret | None = None
+        self.old_unlock_key: Secret | None = None
+        self.autolock: bool | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Join commands", classes="section")
+        yield SecretLine("worker", id="join-worker")
+        yield SecretLine("manager", id="join-manager")
+        yield Static("Autolock", classes="section")
+        yield Static("", id="autolock-state")
+        yield SecretLine("unlock key", id="unlock-key")
+        yield SecretLine("previous unlock key", id="old-unlock-key")
+        yield Static("", id="key-advice", classes="warn")
+        yield Static("", id="status", classes="status")
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="tokens-load", exit_on_error=False)
+    def load(self) -> None:
+        from swarmtui.swarm.swarmspec import get_unlock_key, inspect, join_tokens
+
+        try:
+            api = self.engine_api()
+            tokens = join_tokens(api)
+            autolock = inspect(api).autolock
+            key = get_unlock_key(api) if autolock else None
+        except Exception as exc:  # noqa: BLE001 - SwarmSpecError is already redacted
+            self.app.call_from_thread(self.say, "status", f"Reading the tokens failed: {exc}",
+                                      error=True)
+            return
+        self.app.call_from_thread(self._show, tokens, autolock, key)
+
+    def _show(self, tokens: JoinTokens | None, autolock: bool | None,
+              key: Secret | None) -> None:
+        if tokens is not None:
+            self.tokens = tokens
+            for role in ("worker", "manager"):
+                self.query_one(f"#join-{role}", SecretLine).set_secret(
+                    tokens.join_command(role), tokens.join_command(role, reveal=True))
+        if autolock is not None:
+            self.autolock = autolock
+            self.unlock_key = key
+            self.query_one("#autolock-state", Static).update(
+                "Autolock is ON: a restarted manager needs the unlock key." if autolock else
+                "Autolock is off (a restarted manager rejoins by itself). a turns it on.")
+            line = self.query_one("#unlock-key", SecretLine)
+            if key is not None:
+                line.set_secret(key.masked, key.reveal())
+            else:
+                line.clear()
+        if self.old_unlock_key is not None:
+            self.query_one("#old-unlock-key", SecretLine).set_secret(
+                self.old_unlock_key.masked, self.old_unlock_key.reveal())
+
+    # -------------------------------------------------------------- reveal/copy
+    def action_toggle_reveal(self) -> None:
+        for line in self.query(SecretLine):
+            line.revealed = not line.revealed
+
+    def action_copy(self, which: str) -> None:
+        line = self.query_one(f"#{'join-' + which if which != 'unlock-key' else which}",
+                              SecretLine)
+        what = "the unlock key" if which == "unlock-key" else f"the {which} join command"
+        copy_secret(self, line.secret_text, what)
+
+    # ------------------------------------------------------------------ changes
+    def _confirm_then(self, op: Any, warnings: tuple[str, ...], preview: tuple[str, ...],
+                      after: Any) -> None:
+        if self.read_only:
+            from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
+            self.say("status", READ_ONLY_BLOCK, error=True)
+            return
+
+        def go(ok: bool | None) -> None:
+            if ok:
+                self.say("status", f"{op.title}…")
+                self.run_change(op, after)
+
+        self.app.push_screen(ConfirmScreen(op.title.capitalize(), op.cli, warnings=warnings,
+                                           preview=preview), go)
+
+    def action_rotate(self, role: str) -> None:
+        from swarmtui.swarm.swarmspec import ROTATE_TOKEN_WARNING, RotateJoinToken
+
+        op = RotateJoinToken(role)  # type: ignore[arg-type]
+        self._confirm_then(op, (ROTATE_TOKEN_WARNING.format(role=role),),
+                           ("autolock and the other swarm settings are kept",), "tokens")
+
+    def action_autolock(self) -> None:
+        from swarmtui.swarm.swarmspec import AUTOLOCK_CONSEQUENCES, SetAutolock
+
+        if self.autolock is None:
+            self.say("status", "The swarm's state is not loaded yet (r reloads).", error=True)
+            return
+        enable = not self.autolock
+        warnings = (AUTOLOCK_CONSEQUENCES,) if enable else ()
+        self._confirm_then(SetAutolock(enable), warnings, (), "autolock")
+
+    def action_rotate_key(self) -> None:
+        from swarmtui.swarm.swarmspec import RotateUnlockKey, UnlockKeyRotation
+
+        if not self.autolock:
+            self.say("status", "Autolock is off: there is no unlock key to rotate.", error=True)
+            return
+        self._confirm_then(RotateUnlockKey(), (UnlockKeyRotation(None, None).advice,), (),
+                           "rotation")
+
+    @work(thread=True, exclusive=True, group="tokens-change", exit_on_error=False)
+    def run_change(self, op: Any, after: str) -> None:
+        outcome = self.run_op(op)
+        text = outcome.message + (f" ({outcome.journal_error})" if outcome.journal_error else "")
+        if not outcome.ok:
+            self.app.call_from_thread(self.say, "status", f"{op.title}: {text}", error=True)
+            return
+        if after == "rotation":
+            rotation = op.applied.get("rotation")
+            if rotation is not None:
+                self.old_unlock_key = rotation.old
+                self.app.call_from_thread(self._advice, rotation.advice)
+        self.app.call_from_thread(self.say, "status", f"Done: {text}.")
+        self.app.call_from_thread(self.refresh_cluster)
+        self.app.call_from_thread(self.load)
+
+    def _advice(self, text: str) -> None:
+        self.query_one("#key-advice", Static).update(markup_escape(text))
+
+    def action_unlock(self) -> None:
+        if self.read_only:
+            from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
+            self.say("status", READ_ONLY_BLOCK, error=True)
+            return
+        self.app.push_screen(UnlockScreen())
+
+
+class UnlockScreen(ModalScreen[None]):
+    """Unlock a locked manager: connect to that node and enter its unlock key."""
+
+    DEFAULT_CSS = """
+    UnlockScreen { align: center middle; }
+    UnlockScreen > Vertical { width: 90%; max-width: 100; height: auto;
+        border: thick $primary; background: $surface; padding: 1 2; }
+    UnlockScreen .cli { background: $boost; padding: 0 1; margin: 1 0; }
+    UnlockScreen .errors { color: $error; }
+    UnlockScreen Horizontal { height: auto; margin-top: 1; }
+    UnlockScreen Button { margin-right: 2; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="unlock.close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        from swarmtui.swarm.swarmspec import unlock_cli
+
+        with Vertical():
+            yield Static("Unlock a locked manager", id="unlock-title")
+            yield Static("The node whose Docker restarted with autolock on (ssh alias or "
+                         "user@host):")
+            yield Input(placeholder="node2 or admin@10.0.0.2", id="unlock-node")
+            yield Static("Its unlock key (SWMKEY-1-…; kept in memory only):")
+            yield Input(password=True, placeholder="unlock key", id="unlock-key-input")
+            yield Static(markup_escape(unlock_cli()), classes="cli")
+            yield Static("", id="unlock-status")
+            with Horizontal():
+                yield Button("Unlock", id="unlock-go", variant="primary")
+                yield Button("Close [Esc]", id="unlock-close")
+
+    def on_mount(self) -> None:
+        self.query_one("#unlock-node", Input).focus()
+
+    @on(Button.Pressed, "#unlock-close")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def _say(self, text: str, error: bool = False) -> None:
+        from swarmtui.swarm.secrets import redact
+
+        w = self.query_one("#unlock-status", Static)
+        w.set_class(error, "errors")
+        w.update(markup_escape(redact(text)))
+
+    @on(Input.Submitted, "#unlock-key-input")
+    @on(Button.Pressed, "#unlock-go")
+    def _go(self) -> None:
+        node = self.query_one("#unlock-node", Input).value.strip()
+        key_input = self.query_one("#unlock-key-input", Input)
+        key = key_input.value.strip()
+        if not node:
+            self._say("Type the locked node's ssh alias or user@host first.", True)
+            return
+        if not key.startswith("SWMKEY-1-"):
+            self._say("That is not an unlock key: unlock keys start with SWMKEY-1-.", True)
+            return
+        key_input.value = ""  # the key leaves the widget at once
+        self._say(f"connecting to {node}…")
+        self.unlock(node, Secret(key))
+
+    @work(exclusive=True, group="unlock", exit_on_error=False)
+    async def unlock(self, node: str, key: Secret) -> None:
+        import asyncio
+
+        from swarmtui.swarm.swarmspec import unlock_cli, unlock_manager
+        from swarmtui.ui.screens.wizards.sshhost import describe, open_engine_at
+
+        owner = self._owner()
+        trust = owner.ask_trust_callback() if owner else None
+        extra = owner.ssh_config_extra() if owner else []
+        try:
+            engine = await open_engine_at(node, trust=trust, ssh_config_extra=extra)
+        except Exception as exc:  # noqa: BLE001 - ConnectError says what to do
+            self._say(describe(exc), True)
+            return
+        try:
+            await asyncio.to_thread(unlock_manager, engine.api, key)
+        except Exception as exc:  # noqa: BLE001 - SwarmSpecError is redacted
+            if owner:
+                owner.journal("swarm unlock", node, unlock_cli(), "error", str(exc))
+            self._say(str(exc), True)
+            return
+        finally:
+            await engine.close()
+        problem = owner.journal("swarm unlock", node, unlock_cli(), "ok") if owner else None
+        self._say(f"{node} is unlocked: it rejoins the managers within seconds."
+                  + (f" ({problem})" if problem else ""))
+        if owner:
+            owner.refresh_cluster()
+
+    def _owner(self) -> WizardScreen | None:
+        for s in reversed(self.app.screen_stack):
+            if isinstance(s, WizardScreen):
+                return s
+        return None
