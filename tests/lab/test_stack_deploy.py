@@ -191,3 +191,23 @@ def test_deploy_compose_stack_then_remove(lab: Lab, api: Any, tmp_path: Path) ->
     lines = [json.loads(line) for line in text.splitlines()]
     assert [(x["operation"], x["result"]) for x in lines] == [
         ("deploy stack", "ok"), ("deploy stack", "ok"), ("remove stack", "ok")]
+
+
+def test_a_bad_compose_file_deploys_nothing(lab: Lab, api: Any, tmp_path: Path) -> None:
+    from swarmtui.swarm.create.base import OperationError
+
+    compose = tmp_path / "compose.yml"
+    compose.write_text("services:\n  ok: {image: busybox:latest}\n"
+                       "  broken: {image: busybox:latest, ports: ['80:99999'],"
+                       " networks: [undeclared]}\n")
+    plan = load_compose(compose, "kbad", env={})
+    assert plan.errors == [
+        "service broken: network 'undeclared' is not declared under the top-level networks:",
+        "service broken: '80:99999': port 99999 is out of range (1-65535)",
+    ]
+    op = DeployStack(plan)
+    assert op.guard(Inventory.read(api)).blocks == tuple(plan.errors)
+    with pytest.raises(OperationError):
+        op.apply(api)
+    assert "kbad" not in cli(lab, "docker stack ls --format '{{.Name}}'").split()
+    assert cli(lab, "docker network ls -q --filter label=com.docker.stack.namespace=kbad") == ""
