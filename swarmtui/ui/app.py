@@ -271,6 +271,10 @@ class SwarmApp(App[int]):
         if screen_cls is not None:
             self.push_screen(screen_cls(object_id))
 
+    def action_open_object(self, kind: str, object_id: str) -> None:
+        """For `@click` links (the problem lines of the health header)."""
+        self.open_object(kind, object_id)
+
     def open_inspect(self, kind: str, object_id: str) -> None:
         raw = None
         if self.snapshot is not None:

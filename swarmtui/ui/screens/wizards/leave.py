@@ -1,0 +1,247 @@
+"""Leave the swarm, and recover a lost quorum with force-new-cluster on a chosen manager.
+Both spell the consequences out and want the node's name typed before anything is sent."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, Static
+
+from swarmtui.ui.screens.wizards.common import ConfirmScreen, WizardScreen, markup_escape
+
+
+def node_facts(api: Any) -> dict[str, Any]:
+    """Name, swarm state and manager counts of the engine behind `api` (blocking)."""
+    info = api.info()
+    sw = info.get("Swarm") or {}
+    return {"name": str(info.get("Name") or ""), "state": str(sw.get("LocalNodeState") or ""),
+            "manager": bool(sw.get("ControlAvailable")),
+            "managers": int(sw.get("Managers") or 0),
+            "node_addr": str(sw.get("NodeAddr") or "")}
+
+
+class LeaveScreen(WizardScreen):
+    TITLE_TEXT = "Leave the swarm"
+    HELP_TEXT = "The engine you are connected to leaves the swarm (`docker swarm leave`)."
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "leave", "Leave…", id="leave.run"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.facts: dict[str, Any] | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="node")
+        yield Static("", id="consequences", classes="warn")
+        yield Static("", id="cli", classes="cli")
+        yield Button("Leave… [ctrl+s]", id="leave-go", variant="error")
+        yield Static("", id="status", classes="status")
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="leave-load", exit_on_error=False)
+    def load(self) -> None:
+        try:
+            facts = node_facts(self.engine_api())
+        except Exception as exc:  # noqa: BLE001
+            self.app.call_from_thread(self.say, "status", f"Reading the engine failed: {exc}",
+                                      error=True)
+            return
+        self.app.call_from_thread(self._show, facts)
+
+    def _reachable(self, facts: dict[str, Any]) -> tuple[int, int]:
+        snap = getattr(self.app, "snapshot", None)
+        managers = list(getattr(snap, "managers", []) or [])
+        if managers:
+            return len(managers), sum(1 for m in managers if m.is_reachable_manager)
+        return facts["managers"], facts["managers"]
+
+    def _show(self, facts: dict[str, Any]) -> None:
+        from swarmtui.swarm.swarmspec import leave_cli, leave_consequences
+
+        self.facts = facts
+        role = "manager" if facts["manager"] else "worker"
+        self.query_one("#node", Static).update(markup_escape(
+            f"{facts['name']}: swarm state {facts['state'] or 'unknown'}, a {role}"))
+        if facts["state"] in ("", "inactive"):
+            self.say("status", "This engine is not in a swarm: nothing to leave.")
+            return
+        managers, reachable = self._reachable(facts)
+        self.query_one("#consequences", Static).update(markup_escape(
+            leave_consequences(facts["manager"], managers, reachable)))
+        self.query_one("#cli", Static).update(markup_escape(leave_cli(facts["manager"])))
+
+    @on(Button.Pressed, "#leave-go")
+    def action_leave(self) -> None:
+        from swarmtui.swarm.swarmspec import leave_cli, leave_consequences
+
+        facts = self.facts
+        if facts is None or facts["state"] in ("", "inactive"):
+            self.say("status", "Nothing to leave (not loaded, or not in a swarm).", error=True)
+            return
+        force = facts["manager"]
+        managers, reachable = self._reachable(facts)
+
+        def go(ok: bool | None) -> None:
+            if ok:
+                self.say("status", "leaving…")
+                self.run_leave(force, facts["name"])
+
+        self.app.push_screen(ConfirmScreen(
+            f"{facts['name']} leaves the swarm", leave_cli(force),
+            warnings=(leave_consequences(force, managers, reachable),),
+            typed=facts["name"], go_label="Leave"), go)
+
+    @work(thread=True, exclusive=True, group="leave-run", exit_on_error=False)
+    def run_leave(self, force: bool, name: str) -> None:
+        from swarmtui.swarm.swarmspec import leave_cli, leave_swarm
+
+        if self.read_only:
+            from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
+            self.app.call_from_thread(self.say, "status", READ_ONLY_BLOCK, error=True)
+            return
+        try:
+            leave_swarm(self.engine_api(), force)
+        except Exception as exc:  # noqa: BLE001 - redacted SwarmSpecError
+            self.journal("swarm leave", name, leave_cli(force), "error", str(exc))
+            self.app.call_from_thread(self.say, "status", str(exc), error=True)
+            return
+        problem = self.journal("swarm leave", name, leave_cli(force), "ok")
+        self.app.call_from_thread(self.say, "status", f"{name} left the swarm."
+                                  + (f" ({problem})" if problem else ""))
+        self.app.call_from_thread(self.refresh_cluster)
+
+
+class ForceNewClusterScreen(WizardScreen):
+    TITLE_TEXT = "Recover a lost quorum: force-new-cluster"
+    HELP_TEXT = ("Pick a surviving manager (ssh alias or user@host; empty: the engine you "
+                 "are connected to), check it, then force a new cluster on it.")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "check", "Check node", id="fnc.check"),
+        Binding("ctrl+s", "force", "Force new cluster…", id="fnc.run"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.engine: Any = None  # an EngineConnection we opened (closed on unmount)
+        self.facts: dict[str, Any] | None = None
+
+    def compose_body(self) -> ComposeResult:
+        from swarmtui.swarm.swarmspec import FORCE_NEW_CLUSTER_CONSEQUENCES
+
+        with Horizontal():
+            yield Static("Manager", classes="field-label")
+            yield Input(placeholder="node2 / admin@10.0.0.2 (empty: this engine)", id="fnc-node")
+        with Horizontal():
+            yield Static("Advertise address", classes="field-label")
+            yield Input(placeholder="optional, e.g. 10.0.0.2", id="fnc-advertise")
+        yield Button("Check node [F2]", id="fnc-check")
+        yield Static("", id="node")
+        yield Static(markup_escape(FORCE_NEW_CLUSTER_CONSEQUENCES), classes="warn")
+        yield Static("", id="cli", classes="cli")
+        yield Button("Force new cluster… [ctrl+s]", id="fnc-go", variant="error")
+        yield Static("", id="status", classes="status")
+
+    def on_mount(self) -> None:
+        self._preview()
+
+    @on(Input.Changed)
+    def _preview(self) -> None:
+        from swarmtui.swarm.swarmspec import force_new_cluster_cli
+
+        adv = self.query_one("#fnc-advertise", Input).value.strip() or None
+        self.query_one("#cli", Static).update(markup_escape(force_new_cluster_cli(adv)))
+
+    async def on_unmount(self) -> None:
+        await self._close_engine()
+
+    async def _close_engine(self) -> None:
+        engine, self.engine = self.engine, None
+        if engine is not None:
+            await engine.close()
+
+    @on(Button.Pressed, "#fnc-check")
+    def action_check(self) -> None:
+        self.facts = None
+        self.say("status", "checking…")
+        self.check(self.query_one("#fnc-node", Input).value.strip())
+
+    @work(exclusive=True, group="fnc-check", exit_on_error=False)
+    async def check(self, node: str) -> None:
+        from swarmtui.ui.screens.wizards.sshhost import describe, open_engine_at
+
+        await self._close_engine()
+        try:
+            if node:
+                self.engine = await open_engine_at(node, trust=self.ask_trust_callback(),
+                                                   ssh_config_extra=self.ssh_config_extra())
+                api = self.engine.api
+            else:
+                api = await asyncio.to_thread(self.engine_api)
+            facts = await asyncio.to_thread(node_facts, api)
+        except Exception as exc:  # noqa: BLE001
+            self.say("status", describe(exc), error=True)
+            return
+        facts["api"] = api
+        self.facts = facts
+        self.query_one("#node", Static).update(markup_escape(
+            f"{facts['name']}: swarm state {facts['state'] or 'unknown'}"
+            f"{', was a manager' if facts['manager'] or facts['state'] == 'active' else ''}"))
+        if facts["state"] in ("", "inactive"):
+            self.say("status", "That engine is not in a swarm: force-new-cluster needs a node "
+                     "that was a manager of the lost swarm.", error=True)
+        else:
+            self.say("status", f"Ready: type {facts['name']} in the confirmation to go on.")
+
+    @on(Button.Pressed, "#fnc-go")
+    def action_force(self) -> None:
+        from swarmtui.swarm.swarmspec import FORCE_NEW_CLUSTER_CONSEQUENCES, force_new_cluster_cli
+
+        facts = self.facts
+        if facts is None:
+            self.say("status", "Check the node first (F2).", error=True)
+            return
+        if facts["state"] in ("", "inactive"):
+            self.say("status", "That engine is not in a swarm.", error=True)
+            return
+        adv = self.query_one("#fnc-advertise", Input).value.strip() or None
+
+        def go(ok: bool | None) -> None:
+            if ok:
+                self.say("status", "forcing a new cluster…")
+                self.run_force(facts, adv)
+
+        self.app.push_screen(ConfirmScreen(
+            f"Force a new cluster on {facts['name']}", force_new_cluster_cli(adv),
+            warnings=(FORCE_NEW_CLUSTER_CONSEQUENCES,), typed=facts["name"],
+            go_label="Force new cluster"), go)
+
+    @work(thread=True, exclusive=True, group="fnc-run", exit_on_error=False)
+    def run_force(self, facts: dict[str, Any], adv: str | None) -> None:
+        from swarmtui.swarm.swarmspec import force_new_cluster, force_new_cluster_cli
+
+        cli = force_new_cluster_cli(adv)
+        if self.read_only:
+            from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
+            self.app.call_from_thread(self.say, "status", READ_ONLY_BLOCK, error=True)
+            return
+        try:
+            node_id = force_new_cluster(facts["api"], advertise_addr=adv)
+        except Exception as exc:  # noqa: BLE001 - redacted SwarmSpecError
+            self.journal("force-new-cluster", facts["name"], cli, "error", str(exc))
+            self.app.call_from_thread(self.say, "status", str(exc), error=True)
+            return
+        problem = self.journal("force-new-cluster", facts["name"], cli, "ok")
+        self.app.call_from_thread(
+            self.say, "status",
+            f"{facts['name']} (node {node_id[:12]}) is now the single manager of a new "
+            "cluster. Join or promote managers to get back to 3 or 5."
+            + (f" ({problem})" if problem else ""))
+        self.app.call_from_thread(self.refresh_cluster)
