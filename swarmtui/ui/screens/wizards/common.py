@@ -238,8 +238,11 @@ class ConfirmScreen(ModalScreen[bool]):
     @on(Button.Pressed, "#confirm-go")
     def _go(self) -> None:
         if self.typed is not None:
-            got = self.query_one("#confirm-typed", Input).value.strip()
+            field = self.query_one("#confirm-typed", Input)
+            got = field.value.strip()
             if got != self.typed:
+                field.value = ""
+                field.focus()
                 self.query_one("#confirm-error", Static).update(
                     f"That is not {markup_escape(self.typed)}: type the name exactly to "
                     "confirm, or press Escape to cancel.")

@@ -1,0 +1,337 @@
+"""Bootstrap a new host into the swarm over SSH: reach it (host key checked, the same
+trust prompt as everywhere; sudo password in memory only) → the facts as a checklist →
+the plan with its exact commands → export as a script, or apply step by step with live
+output → the node in the cluster; then labels and, for a manager, the quorum preview.
+
+The work is `swarmtui.bootstrap.HostBootstrap`; this screen only drives and shows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Button, Checkbox, Input, Log, Select, Static
+
+from swarmtui.bootstrap import ApplyEvent, ApplyResult, HostBootstrap, Plan, PlanOptions
+from swarmtui.bootstrap.plan import hostname_problem
+from swarmtui.swarm.secrets import redact
+from swarmtui.ui.screens.wizards import bootstrap_view as view
+from swarmtui.ui.screens.wizards.common import ConfirmScreen, WizardScreen, markup_escape
+
+
+class BootstrapScreen(WizardScreen):
+    TITLE_TEXT = "Bootstrap a new host"
+    HELP_TEXT = ("Reach the host over SSH, look before touching, then run the plan (or "
+                 "export it as a script). Every step is idempotent: running the wizard "
+                 "again continues from where the host is.")
+    DEFAULT_CSS = WizardScreen.DEFAULT_CSS + """
+    BootstrapScreen Log { height: 14; border: round $panel; }
+    BootstrapScreen #role { width: 20; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "probe", "Connect & probe", id="bootstrap.probe"),
+        Binding("f3", "export", "Export script", id="bootstrap.export"),
+        Binding("f5", "apply", "Apply", id="bootstrap.apply"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.host: Any = None  # HostConnection (closed on unmount)
+        self.boot: HostBootstrap | None = None
+        self.plan: Plan | None = None
+        self.result: ApplyResult | None = None
+        self.applying = False
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal():
+            yield Static("Host", classes="field-label")
+            yield Input(placeholder="ssh alias or user@host[:port]", id="host")
+        with Horizontal():
+            yield Static("sudo password", classes="field-label")
+            yield Input(password=True, placeholder="only if the user is not root and sudo "
+                        "asks (kept in memory only)", id="sudo")
+        with Horizontal():
+            yield Static("Join as", classes="field-label")
+            yield Select[str]([("worker", "worker"), ("manager", "manager")], value="worker",
+                              allow_blank=False, id="role")
+            yield Input(placeholder="new hostname (optional; needed if taken)", id="hostname")
+        yield Button("Connect & probe [F2]", id="probe", variant="primary")
+        yield Static("", id="status", classes="status")
+        yield Static("Facts", classes="section")
+        yield Static("(not probed yet)", id="checks")
+        yield Static("Plan", classes="section")
+        yield Static("(no plan yet)", id="plan")
+        yield Static("", id="quorum", classes="warn")
+        yield Static("Export as a shell script", classes="section")
+        with Horizontal():
+            yield Input(placeholder="path of the script to write, e.g. ./join-node4.sh",
+                        id="export-path")
+            yield Checkbox("include the join token (a secret!)", id="export-token")
+            yield Button("Export [F3]", id="export")
+        yield Static("", id="export-status")
+        yield Static("Apply", classes="section")
+        yield Button("Apply the plan [F5]", id="apply", variant="warning")
+        yield Log(id="output", auto_scroll=True)
+        yield Static("", id="result", classes="status")
+        yield Static("Node labels (after the join)", classes="section")
+        with Horizontal():
+            yield Input(placeholder="key=value key2=value2", id="labels")
+            yield Button("Add labels", id="labels-go")
+        yield Static("", id="labels-status")
+
+    async def on_unmount(self) -> None:
+        await self._close_host()
+
+    async def _close_host(self) -> None:
+        host, self.host = self.host, None
+        if host is not None:
+            await host.close()
+
+    # -------------------------------------------------------------------- probe
+    @on(Button.Pressed, "#probe")
+    @on(Input.Submitted, "#host")
+    def action_probe(self) -> None:
+        if self.applying:
+            self.say("status", "A run is in progress.", error=True)
+            return
+        target = self.query_one("#host", Input).value.strip()
+        if not target:
+            self.say("status", "Type the host to bootstrap: an ssh alias or user@host[:port].",
+                     error=True)
+            return
+        self.say("status", f"connecting to {target}…")
+        self.probe_host(target, self.query_one("#sudo", Input).value)
+
+    @work(exclusive=True, group="bootstrap-probe", exit_on_error=False)
+    async def probe_host(self, target: str, sudo_password: str) -> None:
+        from swarmtui.bootstrap import SshRunner
+        from swarmtui.ui.screens.wizards.sshhost import describe, open_host
+
+        self.boot = self.plan = self.result = None
+        await self._close_host()
+        try:
+            api = await asyncio.to_thread(self.engine_api)
+            self.host = await open_host(target, trust=self.ask_trust_callback(),
+                                        ssh_config_extra=self.ssh_config_extra())
+        except Exception as exc:  # noqa: BLE001 - ConnectError says what to do
+            self.say("status", describe(exc), error=True)
+            return
+        runner = SshRunner(self.host.conn, sudo_password=sudo_password or None)
+        self.boot = HostBootstrap(runner, api, host=self.host.label)
+        self.say("status", f"connected to {self.host.user}@{self.host.label}; probing "
+                 "(read-only)…")
+        try:
+            facts = await self.boot.probe()
+        except Exception as exc:  # noqa: BLE001 - SwarmSpecError is redacted
+            self.say("status", f"Probing failed: {exc}", error=True)
+            return
+        self.query_one("#checks", Static).update(view.checklist(facts.checks))
+        fails = sum(1 for c in facts.checks if c.status == "fail")
+        warns = sum(1 for c in facts.checks if c.status == "warn")
+        self.say("status", f"{self.host.label}: {len(facts.checks)} facts, {fails} failing, "
+                 f"{warns} warning(s).")
+        self.replan()
+
+    # --------------------------------------------------------------------- plan
+    def options(self) -> tuple[PlanOptions, str | None]:
+        role = self.query_one("#role", Select).value
+        hostname = self.query_one("#hostname", Input).value.strip() or None
+        problem = hostname_problem(hostname) if hostname else None
+        return PlanOptions(role="manager" if role == "manager" else "worker",
+                           hostname=hostname, join=True), problem
+
+    @on(Select.Changed, "#role")
+    @on(Input.Changed, "#hostname")
+    def replan(self) -> None:
+        if self.boot is None or self.boot.facts is None:
+            return
+        opts, problem = self.options()
+        if problem:
+            self.query_one("#plan", Static).update(f"[$error]{markup_escape(problem)}[/]")
+            self.plan = None
+            return
+        self.plan = self.boot.plan(opts)
+        self.query_one("#plan", Static).update(view.plan_text(self.plan))
+        quorum = ""
+        if opts.role == "manager" and self.plan.will_join:
+            quorum = "Quorum preview (joining as a manager):\n" + "\n".join(
+                markup_escape(x) for x in view.quorum_lines(getattr(self.app, "snapshot", None),
+                                                            self.boot.host))
+        self.query_one("#quorum", Static).update(quorum)
+
+    # ------------------------------------------------------------------- export
+    @on(Button.Pressed, "#export")
+    @on(Input.Submitted, "#export-path")
+    def action_export(self) -> None:
+        status = self.query_one("#export-status", Static)
+        if self.boot is None or self.plan is None:
+            status.update("[$error]Probe the host first (F2): the script is made from its "
+                          "plan.[/]")
+            return
+        raw = self.query_one("#export-path", Input).value.strip()
+        if not raw:
+            status.update("[$error]Type the path of the script to write.[/]")
+            return
+        path = Path(raw).expanduser()
+        if not path.parent.is_dir():
+            status.update(f"[$error]{markup_escape(path.parent)} is not a directory: "
+                          "choose an existing one.[/]")
+            return
+        self.export_script(path, self.query_one("#export-token", Checkbox).value)
+
+    @work(exclusive=True, group="bootstrap-export", exit_on_error=False)
+    async def export_script(self, path: Path, reveal: bool) -> None:
+        assert self.boot is not None
+        status = self.query_one("#export-status", Static)
+        try:
+            script = await self.boot.export(reveal_token=reveal)
+            await asyncio.to_thread(_write_script, path, script, reveal)
+        except Exception as exc:  # noqa: BLE001 - OSError or a redacted SwarmSpecError
+            status.update(f"[$error]{markup_escape(redact(str(exc)))}[/]")
+            return
+        note = ("the join token is IN it: keep it private (mode 0700)" if reveal else
+                "the join token is redacted: fill $SWARM_JOIN_TOKEN in before running it")
+        status.update(markup_escape(f"Wrote {path} — {note}."))
+
+    # -------------------------------------------------------------------- apply
+    @on(Button.Pressed, "#apply")
+    def action_apply(self) -> None:
+        if self.read_only:
+            from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
+            self.say("result", READ_ONLY_BLOCK, error=True)
+            return
+        if self.boot is None or self.plan is None or self.applying:
+            self.say("result", "Probe the host first (F2)." if not self.applying else
+                     "A run is in progress.", error=True)
+            return
+        plan = self.plan
+        if plan.nothing_to_do:
+            self.say("result", "Nothing to do: the host is already as planned.")
+            return
+        commands = [c for s in plan.pending for c in s.commands]
+        warnings = [f"stops before “{s.title}”: {s.blocked}" for s in plan.blocked]
+        if plan.options.role == "manager" and plan.will_join:
+            warnings += view.quorum_lines(getattr(self.app, "snapshot", None), plan.host)
+
+        def go(ok: bool | None) -> None:
+            if ok:
+                self.run_apply()
+
+        self.app.push_screen(ConfirmScreen(
+            f"Apply {len(plan.pending)} step(s) on {plan.host} (as root)",
+            "\n".join(commands), warnings=warnings,
+            preview=[s.title for s in plan.pending], go_label="Apply"), go)
+
+    @work(exclusive=True, group="bootstrap-apply", exit_on_error=False)
+    async def run_apply(self) -> None:
+        assert self.boot is not None and self.plan is not None
+        boot, plan = self.boot, self.plan
+        out = self.query_one("#output", Log)
+        out.clear()
+        self.applying = True
+        self.say("result", f"applying on {boot.host}…")
+
+        def on_event(e: ApplyEvent) -> None:
+            if e.kind == "output":
+                out.write(redact(e.text))
+                return
+            line = view.event_line("", e)
+            if line is not None:
+                out.write_line(line)
+
+        cli = "; ".join(redact(c) for s in plan.pending for c in s.commands)
+        try:
+            result = await boot.apply(on_event)
+        except Exception as exc:  # noqa: BLE001 - transport trouble mid-run
+            self.applying = False
+            text = redact(str(exc))
+            self.journal("bootstrap host", boot.host, cli, "error", text)
+            self.say("result", f"The run stopped: {text}. Probe again (F2) to continue.",
+                     error=True)
+            return
+        self.applying = False
+        self.result = result
+        problem = self.journal("bootstrap host", boot.host, cli,
+                               "ok" if result.ok else "error",
+                               None if result.ok else result.message)
+        self.say("result", _result_text(result, boot.host) + (f" ({problem})" if problem
+                                                              else ""), error=not result.ok)
+        self.refresh_cluster()
+        if result.complete:
+            # look again (read-only) so the checklist and plan show where the host is now
+            try:
+                facts = await boot.probe()
+            except Exception as exc:  # noqa: BLE001
+                self.say("status", f"Probing again failed: {exc}", error=True)
+                return
+            self.query_one("#checks", Static).update(view.checklist(facts.checks))
+            self.replan()
+
+    # ------------------------------------------------------------------- labels
+    @on(Button.Pressed, "#labels-go")
+    @on(Input.Submitted, "#labels")
+    def add_labels(self) -> None:
+        status = self.query_one("#labels-status", Static)
+        node_id = self.result.node_id if self.result is not None else ""
+        if not node_id:
+            status.update("[$error]Labels are added once the host has joined.[/]")
+            return
+        labels = self.query_one("#labels", Input).value.split()
+        if not labels:
+            status.update("[$error]Type labels as key=value (several: space-separated).[/]")
+            return
+        status.update("adding labels…")
+        self.run_labels(node_id, labels)
+
+    @work(thread=True, exclusive=True, group="bootstrap-labels", exit_on_error=False)
+    def run_labels(self, node_id: str, labels: list[str]) -> None:
+        from swarmtui.swarm.fetch import fetch_snapshot
+        from swarmtui.swarm.ops import AddNodeLabel
+
+        lines = []
+        try:
+            snap = fetch_snapshot(self.engine_api())
+        except Exception as exc:  # noqa: BLE001
+            lines.append(f"reading the cluster failed: {exc}")
+            snap = None
+        node = snap.nodes.get(node_id) if snap is not None else None
+        if snap is not None and node is None:
+            lines.append("the new node is not in the node list yet; try again")
+        if node is not None:
+            for raw in labels:
+                op = AddNodeLabel([node], raw)
+                outcome = self.run_op(op)
+                lines.append(f"{op.cli}: {outcome.message}")
+        text = "\n".join(markup_escape(redact(x)) for x in lines)
+        self.app.call_from_thread(self._labels_said, text)
+        self.app.call_from_thread(self.refresh_cluster)
+
+    def _labels_said(self, text: str) -> None:
+        self.query_one("#labels-status", Static).update(text)
+
+
+def _result_text(result: ApplyResult, host: str) -> str:
+    text = result.message
+    if result.failed is not None and result.output:
+        text += f"\nIts output:\n{result.output[-1500:]}"
+    if result.node_ready:
+        text += f"\n{host} is in the cluster: node {result.node_id[:12]} is Ready."
+    elif result.node_ready is False:
+        text += (f"\n{host} joined but the manager has not seen it Ready yet: check its "
+                 "clock and that 7946/tcp+udp and 4789/udp are open both ways.")
+    return text
+
+
+def _write_script(path: Path, script: str, secret: bool) -> None:
+    mode = 0o700 if secret else 0o755
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(script)
+    os.chmod(path, mode)

@@ -1,0 +1,266 @@
+"""Pilot tests of the issue-6 wizards on the real lab (no fake Docker API).
+
+The docker CLI on the lab is the oracle. Every test runs with the audit journal in a
+temporary directory and checks afterwards that no join token or unlock key reached the
+journal, a notification, or the log. Waits are on conditions with deadlines.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncssh
+import pytest
+
+from swarmtui import audit
+from swarmtui.bootstrap import SshRunner
+from swarmtui.ui.screens.wizards import WIZARDS, open_wizard
+from swarmtui.ui.screens.wizards.common import ConfirmScreen, SecretLine
+from swarmtui.ui.screens.wizards.init_swarm import InitSwarmScreen
+from swarmtui.ui.screens.wizards.leave import LeaveScreen
+from swarmtui.ui.screens.wizards.settings import SettingsScreen
+from swarmtui.ui.screens.wizards.tokens import TokensScreen
+from tests.waiting import async_wait_for
+
+pytestmark = pytest.mark.lab
+
+SECRETS = ("SWMTKN", "SWMKEY")
+
+
+@pytest.fixture(autouse=True)
+def no_secret_leaks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Journal in a temp dir; everything logged goes to a file; both checked at the end."""
+    monkeypatch.setenv(audit.ENV_STATE_DIR, str(tmp_path / "state"))
+    log_path = tmp_path / "test.log"
+    handler = logging.FileHandler(log_path)
+    root = logging.getLogger()
+    old = root.level
+    root.setLevel(logging.DEBUG)
+    root.addHandler(handler)
+    try:
+        yield tmp_path
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+        root.setLevel(old)
+        journal = tmp_path / "state" / audit.JOURNAL_NAME
+        for path in (log_path, journal):
+            if path.exists():
+                text = path.read_text(errors="replace")
+                for prefix in SECRETS:
+                    assert prefix not in text, f"a secret ({prefix}…) reached {path.name}"
+
+
+def text(widget: Any) -> str:
+    return str(widget.content)
+
+
+def notifications(app: Any) -> str:
+    return "\n".join(f"{n.title} {n.message}" for n in app._notifications)
+
+
+async def loaded(app: Any) -> None:
+    await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 20)
+
+
+async def confirm(pilot: Any, app: Any, typed: str | None = None) -> str:
+    """Go ahead in the confirmation; returns the CLI it showed."""
+    await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen), 10)
+    await pilot.pause()
+    cli = text(app.screen.query_one("#confirm-cli"))
+    if typed is not None:
+        await pilot.press(*typed)
+    await pilot.click("#confirm-go")
+    return cli
+
+
+def test_entry_point_lists_every_wizard() -> None:
+    ids = [w.id for w in WIZARDS]
+    assert ids == ["init", "bootstrap", "tokens", "settings", "leave", "force-new-cluster"]
+    assert all(w.title and w.help and callable(w.screen_factory) for w in WIZARDS)
+
+
+async def test_tokens_are_masked_until_revealed_and_copied_without_a_notice_leak(
+        lab, lab_app) -> None:
+    app = lab_app(lab)
+    worker_token = lab.ssh("node1", "docker swarm join-token -q worker").strip()
+    manager_token = lab.ssh("node1", "docker swarm join-token -q manager").strip()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app)
+        assert open_wizard(app, "tokens")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TokensScreen)
+        worker = screen.query_one("#join-worker", SecretLine)
+        manager = screen.query_one("#join-manager", SecretLine)
+        await async_wait_for("the join commands", lambda: worker.masked_text, 20)
+        shown = text(worker) + text(manager)
+        assert "docker swarm join --token" in shown
+        assert "SWMTKN" not in shown and worker_token not in shown
+        assert lab.host("node1").address in text(worker)
+        assert "off" in text(screen.query_one("#autolock-state"))
+
+        await pilot.press("v")
+        assert worker_token in text(worker) and manager_token in text(manager)
+        assert text(worker).endswith(f"docker swarm join --token {worker_token} "
+                                     f"{lab.host('node1').address}:2377")
+        await pilot.press("v")
+        assert worker_token not in text(worker)
+
+        await pilot.press("w")
+        assert app.clipboard == (f"docker swarm join --token {worker_token} "
+                                 f"{lab.host('node1').address}:2377")
+        assert "copied" in notifications(app)
+        assert "SWMTKN" not in notifications(app)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, TokensScreen)
+
+
+async def test_read_only_refuses_every_mutating_wizard_before_opening(lab, lab_app) -> None:
+    app = lab_app(lab, read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app)
+        before = len(app.screen_stack)
+        for w in WIZARDS:
+            assert w.mutating
+            assert open_wizard(app, w.id) is False
+        await pilot.pause()
+        assert len(app.screen_stack) == before
+        assert "read-only mode" in notifications(app)
+
+
+async def test_settings_validation_and_apply_shows_cli_and_journals(lab, lab_app,
+                                                                    no_secret_leaks) -> None:
+    app = lab_app(lab)
+    limit = "{{.Swarm.Cluster.Spec.Orchestration.TaskHistoryRetentionLimit}}"
+    try:
+        async with app.run_test(size=(120, 45)) as pilot:
+            await loaded(app)
+            assert open_wizard(app, "settings")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, SettingsScreen)
+            hist = screen.query_one("#history")
+            await async_wait_for("the settings", lambda: not hist.disabled, 20)
+            assert screen.query_one("#cert-expiry").value == "2160h0m0s"
+            assert "root CA expires" in text(screen.query_one("#ca"))
+            assert "nothing changed" in text(screen.query_one("#cli"))
+            errors = screen.query_one("#form-errors")
+
+            screen.query_one("#cert-expiry").value = "30m"
+            await pilot.pause()
+            assert "too short" in text(errors)
+            screen.query_one("#cert-expiry").value = "ninety days"
+            await pilot.pause()
+            assert "not a duration" in text(errors)
+            screen.query_one("#cert-expiry").value = "90d"
+            hist.value = "-1"
+            await pilot.pause()
+            assert "cannot be negative" in text(errors)
+            await pilot.press("ctrl+s")
+            assert "Fix the form first" in text(screen.query_one("#status"))
+            assert not isinstance(app.screen, ConfirmScreen)
+
+            hist.value = "7"
+            await pilot.pause()
+            assert text(errors) == ""
+            assert text(screen.query_one("#cli")) == "docker swarm update --task-history-limit 7"
+            await pilot.press("ctrl+s")
+            shown = await confirm(pilot, app)
+            assert shown == "docker swarm update --task-history-limit 7"
+            await async_wait_for("the update", lambda: "Done" in text(
+                screen.query_one("#status")), 20)
+            assert lab.ssh("node1", ["docker", "info", "--format", limit]).strip() == "7"
+        entries = audit.read_journal()
+        assert entries[-1]["cli"] == "docker swarm update --task-history-limit 7"
+        assert entries[-1]["result"] == "ok"
+    finally:
+        lab.ssh("node1", "docker swarm update --task-history-limit 5")
+
+
+async def node_conn(lab: Any, host: str) -> asyncssh.SSHClientConnection:
+    return await asyncssh.connect(lab.host(host).address, username="root",
+                                  known_hosts=str(lab.known_hosts),
+                                  client_keys=[str(lab.client_key)])
+
+
+async def test_init_swarm_validates_previews_and_initialises(make_lab, lab_app) -> None:
+    lab = make_lab(nodes=1, swarm=False)
+    address = lab.host("node1").address
+    app = lab_app(lab)
+    async with await node_conn(lab, "node1") as conn, app.run_test(size=(120, 50)) as pilot:
+        await loaded(app)
+        assert not app.snapshot.in_swarm
+        app.push_screen(InitSwarmScreen(runner=SshRunner(conn)))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, InitSwarmScreen)
+        adv = screen.query_one("#advertise")
+        await async_wait_for("the host's address", lambda: adv.value == address, 20)
+        cli, errors = screen.query_one("#cli"), screen.query_one("#form-errors")
+        assert text(cli) == f"docker swarm init --advertise-addr {address}"
+
+        screen.query_one("#data-port").value = "80"
+        screen.query_one("#pool").value = "10.20.0.0/33"
+        await pilot.pause()
+        assert "out of range" in text(errors) and "not a network" in text(errors)
+        await pilot.press("ctrl+s")
+        assert "Fix the form first" in text(screen.query_one("#status"))
+        screen.query_one("#data-port").value = "nope"
+        await pilot.pause()
+        assert "is not a number" in text(errors)
+
+        screen.query_one("#data-port").value = "5789"
+        screen.query_one("#pool").value = "10.20.0.0/16"
+        await pilot.pause()
+        assert text(errors) == ""
+        assert text(cli) == (f"docker swarm init --advertise-addr {address} "
+                             "--data-path-port 5789 --default-addr-pool 10.20.0.0/16")
+        await pilot.press("ctrl+s")
+        await confirm(pilot, app)
+        status = screen.query_one("#status")
+        await async_wait_for("the swarm", lambda: "initialised" in text(status), 30)
+        worker = screen.query_one("#join-worker", SecretLine)
+        assert "SWMTKN" not in text(worker)
+        token = lab.ssh("node1", "docker swarm join-token -q worker").strip()
+        await pilot.press("f6")
+        assert token in text(worker)
+        info = lab.ssh("node1", ["docker", "info", "--format",
+                                 "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}"])
+        assert info.strip() == "active true"
+        port = lab.ssh("node1", ["docker", "info", "--format",
+                                 "{{.Swarm.Cluster.DataPathPort}}"]).strip()
+        assert port == "5789"
+    assert audit.read_journal()[-1]["cli"].startswith("docker swarm init --advertise-addr")
+
+
+async def test_leave_wants_the_node_name_typed(make_lab, lab_app) -> None:
+    lab = make_lab(nodes=2, managers=1)
+    app = lab_app(lab, host="node2")
+    async with app.run_test(size=(120, 45)) as pilot:
+        await loaded(app)
+        assert open_wizard(app, "leave")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LeaveScreen)
+        cons = screen.query_one("#consequences")
+        await async_wait_for("the consequences", lambda: text(cons), 20)
+        assert "rescheduled" in text(cons)
+        assert text(screen.query_one("#cli")) == "docker swarm leave"
+        await pilot.press("ctrl+s")
+        await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen))
+        dialog = app.screen
+        await pilot.press(*"node1")
+        await pilot.click("#confirm-go")
+        assert "type the name exactly" in text(dialog.query_one("#confirm-error"))
+        assert app.screen is dialog
+        assert dialog.query_one("#confirm-typed").value == ""  # cleared, focused again
+        await pilot.press(*"node2", "enter")
+        status = screen.query_one("#status")
+        await async_wait_for("the leave", lambda: "left the swarm" in text(status), 30)
+    state = lab.ssh("node2", ["docker", "info", "--format", "{{.Swarm.LocalNodeState}}"])
+    assert state.strip() == "inactive"
+    assert audit.read_journal()[-1]["cli"] == "docker swarm leave"
