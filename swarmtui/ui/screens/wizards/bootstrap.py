@@ -238,13 +238,19 @@ class BootstrapScreen(WizardScreen):
         self.applying = True
         self.say("result", f"applying on {boot.host}…")
 
+        at_line_start = [True]
+
         def on_event(e: ApplyEvent) -> None:
             if e.kind == "output":
-                out.write(redact(e.text))
+                chunk = redact(e.text)
+                if chunk:
+                    out.write(chunk)
+                    at_line_start[0] = chunk.endswith("\n")
                 return
             line = view.event_line("", e)
             if line is not None:
-                out.write_line(line)
+                out.write(("" if at_line_start[0] else "\n") + line + "\n")
+                at_line_start[0] = True
 
         cli = "; ".join(redact(c) for s in plan.pending for c in s.commands)
         try:
