@@ -20,7 +20,8 @@ from textual.binding import Binding, BindingType
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui import themes
-from swarmtui.ui.backend import Backend, LinkBackend, StaticBackend
+from swarmtui.ui.backend import Backend, StaticBackend
+from swarmtui.ui.link_backend import LinkBackend
 from swarmtui.ui.messages import ConnectFailed, ConnectionChanged, SnapshotChanged
 from swarmtui.ui.screens.detail import SCREENS
 from swarmtui.ui.screens.first_contact import (
