@@ -20,7 +20,7 @@ from swarmtui.bootstrap import SshRunner
 from swarmtui.ui.screens.wizards import WIZARDS, open_wizard
 from swarmtui.ui.screens.wizards.common import ConfirmScreen, SecretLine
 from swarmtui.ui.screens.wizards.init_swarm import InitSwarmScreen
-from swarmtui.ui.screens.wizards.leave import LeaveScreen
+from swarmtui.ui.screens.wizards.leave import ForceNewClusterScreen, LeaveScreen
 from swarmtui.ui.screens.wizards.settings import SettingsScreen
 from swarmtui.ui.screens.wizards.tokens import TokensScreen
 from tests.waiting import async_wait_for
@@ -264,3 +264,34 @@ async def test_leave_wants_the_node_name_typed(make_lab, lab_app) -> None:
     state = lab.ssh("node2", ["docker", "info", "--format", "{{.Swarm.LocalNodeState}}"])
     assert state.strip() == "inactive"
     assert audit.read_journal()[-1]["cli"] == "docker swarm leave"
+
+
+async def test_force_new_cluster_recovers_a_lost_quorum(make_lab, lab_app) -> None:
+    lab = make_lab(nodes=3, managers=3)
+    lab.stop_dockerd("node2")
+    lab.stop_dockerd("node3")
+    app = lab_app(lab, ssh_config=[str(lab.ssh_config)])
+    async with app.run_test(size=(120, 45)) as pilot:
+        await loaded(app)
+        assert open_wizard(app, "force-new-cluster")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ForceNewClusterScreen)
+        status = screen.query_one("#status")
+        await pilot.press("ctrl+s")
+        assert "Check the node first" in text(status)
+        assert text(screen.query_one("#cli")) == "docker swarm init --force-new-cluster"
+        screen.query_one("#fnc-node").value = "node1"
+        await pilot.press("f2")
+        await async_wait_for("the node check", lambda: "Ready" in text(status), 30)
+        assert "node1" in text(screen.query_one("#node"))
+        await pilot.press("ctrl+s")
+        shown = await confirm(pilot, app, typed="node1")
+        assert shown == "docker swarm init --force-new-cluster"
+        await async_wait_for("the new cluster", lambda: "single manager" in text(status) or
+                             "rror" in text(status), 60)
+        assert "single manager" in text(status), text(status)
+    managers = lab.ssh("node1", ["docker", "node", "ls", "--filter", "role=manager",
+                                 "--format", "{{.Hostname}} {{.ManagerStatus}}"])
+    assert "node1 Leader" in managers
+    assert audit.read_journal()[-1]["operation"] == "force-new-cluster"
