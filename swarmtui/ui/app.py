@@ -182,6 +182,53 @@ class SwarmApp(App[int]):
         self.use_backend(LinkBackend(link, poll_interval=interval, read_only=self.read_only,
                                      on_connect_error=failed))
 
+    def pick_manager(self) -> None:
+        """On a worker: choose one of the managers it knows and reconnect there."""
+        from swarmtui.ui.screens.managers import ManagerPickerScreen
+
+        snap = self.snapshot
+        managers = snap.remote_managers if snap is not None else []
+        if snap is None or snap.is_manager or not managers:
+            self.notify("this is not a worker that knows its managers", timeout=3)
+            return
+
+        def picked(addr: str | None) -> None:
+            if addr:
+                self.connect_manager(addr)
+
+        self.push_screen(ManagerPickerScreen(snap.engine_name or "this engine", managers),
+                         callback=picked)
+
+    def connect_manager(self, addr: str) -> None:
+        """Reach the manager at `addr` ("ip:2377") the same way as the current engine."""
+        from swarmtui.connect.endpoint import Target
+        from swarmtui.connect.errors import ConnectError
+        from swarmtui.connect.link import ClusterLink
+
+        link = getattr(self.backend, "link", None)
+        current = link.endpoint if link is not None else None
+        host = addr.rsplit(":", 1)[0].strip("[]")
+        if current is None:
+            self.notify(f"connect to {host} with `swarmtui ssh://USER@{host}`", timeout=6)
+            return
+        try:
+            ep = current.with_host(host)
+        except ConnectError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.target, self.profile = ep.url, None
+        new_link = ClusterLink(Target((ep,), label=ep.label), trust=self._trust_callback(),
+                               ssh_config=[*self.ssh_config,
+                                           *getattr(self.settings, "ssh_config", [])])
+
+        def failed(exc: BaseException) -> None:
+            self.post_message(ConnectFailed(str(exc), [ep.label],
+                                            host_key_changed=_is_host_key_changed(exc)))
+
+        interval = float(getattr(self.settings, "task_poll_interval", 2.0) or 2.0)
+        self.use_backend(LinkBackend(new_link, poll_interval=interval, read_only=self.read_only,
+                                     on_connect_error=failed))
+
     def _trust_callback(self) -> Any:
         from swarmtui.connect.hostkeys import fixed_trust
 

@@ -181,3 +181,22 @@ async def test_profile_picker_connects_to_the_chosen_cluster(lab, tmp_path) -> N
             app.snapshot.nodes) == 3, 30)
         assert app.profile == "labnode1"
         assert main.query_one("#status").render()
+
+
+async def test_from_a_worker_to_a_manager_it_knows(lab) -> None:
+    """The real connect path to node2 (a worker), then `m` → node1's address, same way in."""
+    from swarmtui.ui.app import SwarmApp
+    from swarmtui.ui.screens.managers import ManagerPickerScreen
+
+    app = SwarmApp(ssh_config=[str(lab.ssh_config)], target="node2", trust_mode="never")
+    async with app.run_test(size=(120, 30)) as pilot:
+        main = await loaded(app)
+        await async_wait_for("the worker message", lambda: "press m" in str(
+            main.query_one("#problems").render()), 20)
+        await pilot.press("m")
+        await async_wait_for("the manager picker", lambda: isinstance(
+            app.screen, ManagerPickerScreen) and app.screen.query("#managers"), 10)
+        await pilot.press("enter")
+        await async_wait_for("the cluster through node1", lambda: app.snapshot is not None
+                             and len(app.snapshot.nodes) == 3, 30)
+        assert lab.host("node1").address in app.backend.view.endpoint

@@ -85,6 +85,7 @@ class MainScreen(Screen[None]):
         Binding("i", "inspect", "Inspect", id="main.inspect"),
         Binding("l", "logs", "Logs", id="main.logs"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="main.refresh"),
+        Binding("m", "managers", "Managers", show=False, id="main.managers"),
     ]
 
     def __init__(self, read_only: bool = False) -> None:
@@ -282,6 +283,9 @@ class MainScreen(Screen[None]):
             self.swarm_app.open_logs(snap.tasks[key].service_id)
         else:
             self.notify("logs: pick a service (2) or a task (3)", timeout=2)
+
+    def action_managers(self) -> None:
+        self.swarm_app.pick_manager()
 
     def action_refresh(self) -> None:
         backend = self.swarm_app.backend

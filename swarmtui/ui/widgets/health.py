@@ -95,7 +95,12 @@ class HealthHeader(Vertical):
         s = self.summary
         if s.message:
             summary.update(f"[$error b]{escape(s.message)}[/]")
-            probs.update("")
+            snap = self._snap
+            if snap is not None and snap.in_swarm and not snap.is_manager and \
+                    snap.remote_managers:
+                probs.update("press [b]m[/b] to connect to one of its managers")
+            else:
+                probs.update("")
             return
         summary.update(summary_markup(s, self._failing, self.read_only, self.view_state))
         if not self.problems:
