@@ -295,3 +295,56 @@ async def test_force_new_cluster_recovers_a_lost_quorum(make_lab, lab_app) -> No
                                  "--format", "{{.Hostname}} {{.ManagerStatus}}"])
     assert "node1 Leader" in managers
     assert audit.read_journal()[-1]["operation"] == "force-new-cluster"
+
+
+def fresh_ssh_config(lab: Any, host: str, tmp: Path) -> tuple[Path, Path]:
+    """An ssh_config alias `<host>-new` whose known_hosts does not know the host yet."""
+    known = tmp / "known_hosts"
+    known.write_text("")
+    cfg = tmp / "ssh_config"
+    cfg.write_text(f"Host {host}-new\n    HostName {lab.host(host).address}\n    User root\n"
+                   f"    IdentityFile {lab.client_key}\n    IdentitiesOnly yes\n"
+                   f"    UserKnownHostsFile {known}\n")
+    return cfg, known
+
+
+async def test_bootstrap_asks_about_an_unknown_host_key_and_probes_a_stopped_docker(
+        make_lab, lab_app, tmp_path: Path) -> None:
+    from swarmtui.ui.screens.trust import TrustScreen
+    from swarmtui.ui.screens.wizards.bootstrap import BootstrapScreen
+
+    lab = make_lab(nodes=2, managers=1, members=1)
+    lab.stop_dockerd("node2")
+    cfg, known = fresh_ssh_config(lab, "node2", tmp_path)
+    app = lab_app(lab, ssh_config=[str(cfg)])
+    async with app.run_test(size=(130, 60)) as pilot:
+        await loaded(app)
+        assert open_wizard(app, "bootstrap")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, BootstrapScreen)
+        status = screen.query_one("#status")
+        screen.query_one("#host").value = "node2-new"
+
+        # unknown key: the trust prompt; cancel → not connected, nothing probed
+        await pilot.press("f2")
+        await async_wait_for("the trust prompt", lambda: isinstance(app.screen, TrustScreen))
+        await pilot.press("escape")
+        await async_wait_for("the refusal", lambda: "not trusted" in text(status), 20)
+        assert "not probed" in text(screen.query_one("#checks"))
+
+        # trust once: probed; known_hosts untouched
+        await pilot.press("f2")
+        await async_wait_for("the trust prompt", lambda: isinstance(app.screen, TrustScreen))
+        await pilot.press("o")
+        await async_wait_for("the checklist", lambda: "facts" in text(status), 60)
+        assert known.read_text() == ""
+        checks, plan = text(screen.query_one("#checks")), text(screen.query_one("#plan"))
+        assert "fail" in text(status) and "0 failing" not in text(status)
+        daemon = next(ln for ln in checks.splitlines() if "Docker daemon" in ln)
+        assert "✘ fail" in daemon and "not running" in daemon
+        assert "does not join" in plan
+        assert screen.plan is not None and not screen.plan.will_join
+        join = screen.plan.step("join")
+        assert join is not None and join.blocked and "not running" in join.blocked
+        assert "✘ blocked" in plan
