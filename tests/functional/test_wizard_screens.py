@@ -79,7 +79,8 @@ async def confirm(pilot: Any, app: Any, typed: str | None = None) -> str:
 
 def test_entry_point_lists_every_wizard() -> None:
     ids = [w.id for w in WIZARDS]
-    assert ids == ["init", "bootstrap", "tokens", "settings", "leave", "force-new-cluster"]
+    assert ids == ["init", "bootstrap", "bootstrap-many", "tokens", "settings", "leave",
+                   "force-new-cluster"]
     assert all(w.title and w.help and callable(w.screen_factory) for w in WIZARDS)
 
 

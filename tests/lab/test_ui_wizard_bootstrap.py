@@ -152,3 +152,50 @@ async def test_bootstrap_wizard_joins_node4_end_to_end(four, leak_check: Path) -
     entries = audit.read_journal()
     ops = [(e["operation"], e["result"]) for e in entries]
     assert ("bootstrap host", "ok") in ops and ("label-add", "ok") in ops
+
+
+async def test_bootstrap_several_hosts_at_once(make_lab, ssh_forward, leak_check: Path) -> None:
+    from swarmtui.ui.screens.wizards.bootstrap_many import BootstrapManyScreen
+
+    lab = make_lab(nodes=4, managers=1, members=2)
+    api = docker.APIClient(base_url=ssh_forward(lab, "node1").base_url, version="1.41",
+                           timeout=30)
+    app = SwarmApp(ApiBackend(api, label=f"{lab.name}/node1", via="ssh", poll_interval=0.5),
+                   ssh_config=[str(lab.ssh_config)])
+    try:
+        async with app.run_test(size=(130, 60)) as pilot:
+            await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 20)
+            assert open_wizard(app, "bootstrap-many")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, BootstrapManyScreen)
+            status, summary = screen.query_one("#status"), screen.query_one("#summary")
+            screen.query_one("#hosts").value = "node3, node4 nowhere-host"
+            await pilot.press("f2")
+            await async_wait_for("the probes", lambda: "probed" in text(status), 60)
+            assert "2 host(s) probed, 1 could not be" in text(status)
+            assert "nowhere-host" in text(summary)
+            for host in ("node3", "node4"):
+                assert f"{host}[/b]: " in text(summary)
+            assert text(summary).count(" facts, 0 failing") == 2
+            assert text(summary).count("$ docker swarm join") == 2
+            await pilot.press("f5")
+            await async_wait_for("the confirmation",
+                                 lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.pause()
+            shown = text(app.screen.query_one("#confirm-cli"))
+            assert "# node3" in shown and "# node4" in shown
+            await pilot.click("#confirm-go")
+            result = screen.query_one("#result")
+            await async_wait_for("both joins", lambda: text(result).count("\n") >= 1 and
+                                 "applying" not in text(result), 120)
+            assert "node3: Done" in text(result) and "node4: Done" in text(result), \
+                text(result)
+            assert text(result).count("Ready") == 2
+            out = "\n".join(screen.query_one("#output").lines)
+            assert "[node3]" in out and "[node4]" in out and "SWMTKN" not in out
+            logging.getLogger("swarmtui.test").info("bootstrap many: %s", out)
+    finally:
+        api.close()
+    rows = node_rows(lab)
+    assert rows.get("node3") == "Ready" and rows.get("node4") == "Ready"

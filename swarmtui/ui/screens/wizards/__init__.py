@@ -14,6 +14,7 @@
   with an `action_wizard(self, wid)` that calls `open_wizard(self, wid)`).
 
 Screens (each a module): init_swarm.InitSwarmScreen, bootstrap.BootstrapScreen,
+bootstrap_many.BootstrapManyScreen,
 tokens.TokensScreen (+ UnlockScreen), settings.SettingsScreen,
 leave.LeaveScreen, leave.ForceNewClusterScreen. Escape closes each. All I/O runs in
 workers (threads for docker-py, async for asyncssh); every change shows its docker CLI
@@ -54,6 +55,12 @@ def _bootstrap(app: Any) -> Screen[Any]:
     return BootstrapScreen()
 
 
+def _bootstrap_many(app: Any) -> Screen[Any]:
+    from swarmtui.ui.screens.wizards.bootstrap_many import BootstrapManyScreen
+
+    return BootstrapManyScreen()
+
+
 def _tokens(app: Any) -> Screen[Any]:
     from swarmtui.ui.screens.wizards.tokens import TokensScreen
 
@@ -85,6 +92,9 @@ WIZARDS: list[WizardEntry] = [
     WizardEntry("bootstrap", "Bootstrap a new host",
                 "install Docker, open ports and join a host over SSH, step by step",
                 _bootstrap, needs_swarm=True, mutating=True),
+    WizardEntry("bootstrap-many", "Bootstrap several hosts",
+                "probe and join several hosts at once (same role)", _bootstrap_many,
+                needs_swarm=True, mutating=True),
     WizardEntry("tokens", "Join tokens & keys",
                 "join commands, token rotation, autolock, unlock keys, unlock a manager",
                 _tokens, needs_swarm=True, mutating=True),

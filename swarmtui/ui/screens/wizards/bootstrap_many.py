@@ -1,0 +1,221 @@
+"""Bootstrap several hosts at once: the same role for all, each reached over checked SSH
+(trust prompts one host at a time), probed concurrently, then applied together with
+`swarmtui.bootstrap.apply_many` (manager joins one at a time). One host's failure does
+not stop the others; every host's result is shown with what to do."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, Log, Select, Static
+
+from swarmtui.bootstrap import ApplyEvent, ApplyResult, HostBootstrap, PlanOptions, apply_many
+from swarmtui.swarm.secrets import redact
+from swarmtui.ui.screens.wizards import bootstrap_view as view
+from swarmtui.ui.screens.wizards.common import ConfirmScreen, WizardScreen, markup_escape
+
+
+def split_hosts(text: str) -> list[str]:
+    """`node3 node4, admin@10.0.0.5` → the host names, in order, without repeats."""
+    out: list[str] = []
+    for part in text.replace(",", " ").split():
+        if part not in out:
+            out.append(part)
+    return out
+
+
+class BootstrapManyScreen(WizardScreen):
+    TITLE_TEXT = "Bootstrap several hosts"
+    HELP_TEXT = ("Hosts separated by spaces or commas (ssh aliases or user@host[:port]); "
+                 "all join with the same role. For a new hostname, use the single-host "
+                 "wizard.")
+    DEFAULT_CSS = WizardScreen.DEFAULT_CSS + """
+    BootstrapManyScreen Log { height: 16; border: round $panel; }
+    BootstrapManyScreen #role { width: 20; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "probe", "Connect & probe all", id="bootstrap_many.probe"),
+        Binding("f5", "apply", "Apply all", id="bootstrap_many.apply"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conns: dict[str, Any] = {}  # host → HostConnection (closed on unmount)
+        self.boots: dict[str, HostBootstrap] = {}
+        self.results: dict[str, ApplyResult] = {}
+        self.problems: dict[str, str] = {}  # host → why it could not be reached/probed
+        self.applying = False
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal():
+            yield Static("Hosts", classes="field-label")
+            yield Input(placeholder="node3 node4 admin@10.0.0.5", id="hosts")
+        with Horizontal():
+            yield Static("sudo password", classes="field-label")
+            yield Input(password=True, placeholder="for non-root users whose sudo asks "
+                        "(memory only)", id="sudo")
+        with Horizontal():
+            yield Static("Join as", classes="field-label")
+            yield Select[str]([("worker", "worker"), ("manager", "manager")], value="worker",
+                              allow_blank=False, id="role")
+        yield Button("Connect & probe all [F2]", id="probe", variant="primary")
+        yield Static("", id="status", classes="status")
+        yield Static("Hosts and plans", classes="section")
+        yield Static("(not probed yet)", id="summary")
+        yield Button("Apply all [F5]", id="apply", variant="warning")
+        yield Log(id="output", auto_scroll=True)
+        yield Static("", id="result", classes="status")
+
+    async def on_unmount(self) -> None:
+        await self._close_all()
+
+    async def _close_all(self) -> None:
+        conns, self.conns = self.conns, {}
+        for c in conns.values():
+            await c.close()
+
+    def role(self) -> str:
+        return "manager" if self.query_one("#role", Select).value == "manager" else "worker"
+
+    @on(Button.Pressed, "#probe")
+    @on(Input.Submitted, "#hosts")
+    def action_probe(self) -> None:
+        hosts = split_hosts(self.query_one("#hosts", Input).value)
+        if self.applying:
+            self.say("status", "A run is in progress.", error=True)
+            return
+        if not hosts:
+            self.say("status", "Type the hosts to bootstrap, separated by spaces.", error=True)
+            return
+        self.say("status", f"connecting to {len(hosts)} host(s)…")
+        self.probe_all(hosts, self.query_one("#sudo", Input).value)
+
+    @work(exclusive=True, group="bootstrap-many-probe", exit_on_error=False)
+    async def probe_all(self, hosts: list[str], sudo_password: str) -> None:
+        from swarmtui.bootstrap import SshRunner
+        from swarmtui.ui.screens.wizards.sshhost import describe, open_host
+
+        await self._close_all()
+        self.boots, self.results = {}, {}
+        problems: dict[str, str] = {}
+        try:
+            api = await asyncio.to_thread(self.engine_api)
+        except Exception as exc:  # noqa: BLE001
+            self.say("status", describe(exc), error=True)
+            return
+        for host in hosts:  # one at a time: each may ask about its host key
+            try:
+                conn = await open_host(host, trust=self.ask_trust_callback(),
+                                       ssh_config_extra=self.ssh_config_extra())
+            except Exception as exc:  # noqa: BLE001
+                problems[host] = describe(exc)
+                continue
+            self.conns[host] = conn
+            self.boots[host] = HostBootstrap(
+                SshRunner(conn.conn, sudo_password=sudo_password or None), api, host=host,
+                options=PlanOptions(role=self.role()))  # type: ignore[arg-type]
+        self.say("status", f"probing {len(self.boots)} host(s) (read-only)…")
+        outcomes = await asyncio.gather(*(b.probe() for b in self.boots.values()),
+                                        return_exceptions=True)
+        for host, outcome in zip(list(self.boots), outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                problems[host] = f"probing failed: {outcome}"
+                del self.boots[host]
+        self.problems = problems
+        self.replan()
+        self.say("status", f"{len(self.boots)} host(s) probed"
+                 + (f", {len(problems)} could not be" if problems else "") + ".",
+                 error=bool(problems))
+
+    @on(Select.Changed, "#role")
+    def replan(self) -> None:
+        parts = []
+        for host, boot in self.boots.items():
+            if boot.facts is None:
+                continue
+            plan = boot.plan(PlanOptions(role=self.role()))  # type: ignore[arg-type]
+            fails = [c for c in boot.facts.checks if c.status == "fail"]
+            head = f"[b]{markup_escape(host)}[/b]: {len(boot.facts.checks)} facts, " \
+                   f"{len(fails)} failing"
+            lines = [head] + ["  " + view.checklist([c]) for c in fails]
+            lines += ["  " + ln for ln in view.plan_text(plan).splitlines() if ln.strip()]
+            parts.append("\n".join(lines))
+        for host, why in self.problems.items():
+            parts.append(f"[b]{markup_escape(host)}[/b]: [$error]{markup_escape(why)}[/]")
+        self.query_one("#summary", Static).update("\n\n".join(parts) or "(nothing probed)")
+
+    @on(Button.Pressed, "#apply")
+    def action_apply(self) -> None:
+        if self.read_only:
+            from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
+            self.say("result", READ_ONLY_BLOCK, error=True)
+            return
+        todo = {h: b for h, b in self.boots.items()
+                if b.current_plan is not None and not b.current_plan.nothing_to_do}
+        if self.applying or not todo:
+            self.say("result", "A run is in progress." if self.applying else
+                     "Nothing to apply: probe the hosts first (F2), or all are done.",
+                     error=True)
+            return
+        commands = []
+        for host, b in todo.items():
+            assert b.current_plan is not None
+            commands += [f"# {host}"] + [c for s in b.current_plan.pending for c in s.commands]
+        warnings = []
+        if self.role() == "manager":
+            warnings.append(f"{len(todo)} new manager(s): they join one at a time")
+
+        def go(ok: bool | None) -> None:
+            if ok:
+                self.run_apply(list(todo))
+
+        self.app.push_screen(ConfirmScreen(f"Apply the plans on {len(todo)} host(s) (as root)",
+                                           "\n".join(commands), warnings=warnings,
+                                           go_label="Apply all"), go)
+
+    @work(exclusive=True, group="bootstrap-many-apply", exit_on_error=False)
+    async def run_apply(self, hosts: list[str]) -> None:
+        out = self.query_one("#output", Log)
+        out.clear()
+        self.applying = True
+        self.say("result", f"applying on {len(hosts)} host(s)…")
+
+        def on_event(host: str, e: ApplyEvent) -> None:
+            if e.kind == "output":
+                for ln in redact(e.text).splitlines():
+                    if ln.strip():
+                        out.write_line(f"[{host}]   {ln}")
+                return
+            line = view.event_line(host, e)
+            if line is not None:
+                out.write_line(line)
+
+        boots = [self.boots[h] for h in hosts]
+        try:
+            results = await apply_many(boots, on_event)
+        except Exception as exc:  # noqa: BLE001
+            self.applying = False
+            self.say("result", f"The run stopped: {redact(str(exc))}", error=True)
+            return
+        self.applying = False
+        self.results = results
+        lines, journal_problems = [], set()
+        for host, res in results.items():
+            plan = self.boots[host].current_plan
+            cli = "; ".join(redact(c) for s in (plan.pending if plan else []) for c in s.commands)
+            problem = self.journal("bootstrap host", host, cli, "ok" if res.ok else "error",
+                                   None if res.ok else res.message)
+            if problem:
+                journal_problems.add(problem)
+            ready = f" — node {res.node_id[:12]} Ready" if res.node_ready else ""
+            lines.append(f"{host}: {res.message}{ready}")
+            if res.failed is not None and res.output:
+                lines.append(f"  its output: {res.output[-600:]}")
+        lines += sorted(journal_problems)
+        self.say("result", "\n".join(lines), error=not all(r.ok for r in results.values()))
+        self.refresh_cluster()
