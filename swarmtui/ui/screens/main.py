@@ -173,8 +173,12 @@ class MainScreen(Screen[None]):
         self.app.call_from_thread(self._apply_rows, kind, snap, rows)
 
     def _apply_rows(self, kind: str, snap: ClusterSnapshot, rows: list[Row]) -> None:
-        if snap is not self.snapshot and kind in self._dirty:
-            return  # a newer snapshot is on its way to this pane
+        if snap is not self.snapshot:
+            # built from an older snapshot (thread workers finish in any order): rebuild
+            self._dirty.add(kind)
+            if kind == self.active_kind:
+                self._update_pane(kind)
+            return
         with self.app.batch_update():
             self.table(kind).apply(rows)
 
