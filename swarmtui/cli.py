@@ -11,7 +11,11 @@ from swarmtui import __version__
 
 
 def _lab_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    lab = sub.add_parser("lab", help="the sandbox lab: real Docker hosts on this machine")
+    lab = sub.add_parser(
+        "lab",
+        help="the sandbox lab: real Docker hosts on this machine",
+        description="With no subcommand: bring the lab up (if it is not) and open swarmtui on it.",
+    )
     lab.add_argument(
         "--name",
         default=os.environ.get("SWARMTUI_LAB_NAME", "lab"),
@@ -127,7 +131,12 @@ def run_lab(args: argparse.Namespace) -> int:
 
     try:
         lab = Lab(args.name)
-        cmd = args.lab_cmd or "status"
+        cmd = args.lab_cmd
+        if cmd is None:
+            # `swarmtui lab`: the newcomer's way to a real cluster — up (if needed) and open it
+            from swarmtui.ui.app import run_lab_app
+
+            return run_lab_app(args.name)
         if cmd == "up":
             state = lab.up(nodes=args.nodes, managers=args.managers, swarm=args.swarm)
             print(
