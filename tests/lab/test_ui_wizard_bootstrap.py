@@ -100,6 +100,17 @@ async def test_bootstrap_wizard_joins_node4_end_to_end(four, leak_check: Path) -
         assert "satisfied" in text(plan) and "to do" in text(plan)
         assert "docker swarm join" in text(plan) and "SWMTKN" not in text(plan)
 
+        # as a manager: the quorum preview (1 manager → 2, tolerance stays 0, even number)
+        quorum = screen.query_one("#quorum")
+        assert text(quorum) == ""
+        screen.query_one("#role").value = "manager"
+        await pilot.pause()
+        assert "managers 1 → 2" in text(quorum) and "even number" in text(quorum)
+        assert "--token" in text(plan) and "Join the swarm as a manager" in text(plan)
+        screen.query_one("#role").value = "worker"
+        await pilot.pause()
+        assert text(quorum) == "" and "as a worker" in text(plan)
+
         # a bad hostname is refused before any plan
         screen.query_one("#hostname").value = "-bad-"
         await pilot.pause()
