@@ -108,8 +108,9 @@ WIZARDS: list[WizardEntry] = [
                 needs_swarm=False, mutating=True),
 ]
 
-WIZARD_KEYS: dict[str, str] = {"init": "ctrl+i", "bootstrap": "B", "tokens": "T",
-                               "settings": "ctrl+g"}
+#: suggested main-screen keys (free there at the time of writing; ctrl+i would be Tab)
+WIZARD_KEYS: dict[str, str] = {"init": "I", "bootstrap": "B", "tokens": "T",
+                               "settings": "G"}
 
 READ_ONLY_REFUSAL = ("read-only mode: the {title} wizard changes the cluster, so it is not "
                      "opened (restart without --read-only to use it)")
