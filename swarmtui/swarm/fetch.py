@@ -2,7 +2,8 @@
 
 All functions take a blocking docker-py ``docker.APIClient`` (low level) and are
 meant to run in a worker thread. A refresh makes exactly: ``/info``, ``/swarm``,
-``/nodes``, ``/services?status=true``, ``/tasks``, ``/networks`` — six requests,
+``/nodes``, ``/services?status=true``, ``/tasks``, ``/networks``, ``/secrets``,
+``/configs`` — eight requests,
 whatever the cluster size.
 
 When the engine is a worker, not in a swarm, locked, or its swarm has no leader
@@ -122,12 +123,16 @@ def fetch_snapshot(api: DockerAPI, previous: ClusterSnapshot | None = None) -> C
         services = _call(api.services, status=True)
         tasks = _call(api.tasks)
         networks = _call(api.networks)
+        secrets = _call(api.secrets)
+        configs = _call(api.configs)
     except (NotAManagerError, NoLeaderError) as exc:
         return ClusterSnapshot.from_api(info=info, message=str(exc))
     snap = ClusterSnapshot.from_api(
         nodes=nodes or [],
         services=services or [],
         networks=networks or [],
+        secrets=secrets or [],
+        configs=configs or [],
         info=info,
         swarm=swarm if isinstance(swarm, dict) else {},
     )
@@ -145,13 +150,17 @@ def list_kind(api: DockerAPI, kind: str) -> list[dict[str, Any]]:
         result = _call(api.tasks)
     elif kind == "networks":
         result = _call(api.networks)
+    elif kind == "secrets":
+        result = _call(api.secrets)
+    elif kind == "configs":
+        result = _call(api.configs)
     else:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     return list(result or [])
 
 
 def fetch_kind(api: DockerAPI, kind: str, snapshot: ClusterSnapshot) -> ClusterSnapshot:
-    """Re-list one kind ("nodes", "services", "tasks", "networks") into a new snapshot.
+    """Re-list one kind (nodes, services, tasks, networks, secrets, configs) into a new snapshot.
 
     If the engine has stopped being a manager, a full (empty) snapshot saying so is
     returned. Raises FetchError on transport errors.
@@ -165,4 +174,5 @@ def fetch_kind(api: DockerAPI, kind: str, snapshot: ClusterSnapshot) -> ClusterS
 
 
 #: Event types (from the swarm-scope event stream) → the kind to re-list.
-EVENT_KIND = {"node": "nodes", "service": "services", "network": "networks"}
+EVENT_KIND = {"node": "nodes", "service": "services", "network": "networks",
+              "secret": "secrets", "config": "configs"}

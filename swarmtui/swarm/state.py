@@ -18,8 +18,44 @@ from swarmtui.swarm import format as fmt
 from swarmtui.swarm.models import ApiDict, Network, Node, Service, Task
 from swarmtui.swarm.secrets import redact_obj
 
-KINDS = ("nodes", "services", "tasks", "networks")
+KINDS = ("nodes", "services", "tasks", "networks", "secrets", "configs")
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class StoredObjectModel:
+    """A secret or a config as a manager lists it: name, labels, version — never its data.
+
+    The API never returns a secret's data; a config's ``Spec.Data`` is dropped from
+    ``raw`` here, so no snapshot holds the content of either.
+    """
+
+    #: "secret" or "config"
+    kind: str
+    id: str
+    name: str
+    labels: Mapping[str, str]
+    version: int
+    created_at: str
+    #: the API dict without Spec.Data
+    raw: ApiDict = field(repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, kind: str, d: ApiDict) -> StoredObjectModel:
+        raw = dict(d)
+        spec = dict(_dict(raw.get("Spec")))
+        spec.pop("Data", None)
+        raw["Spec"] = spec
+        labels = _dict(spec.get("Labels"))
+        return cls(
+            kind=kind,
+            id=str(raw.get("ID") or ""),
+            name=str(spec.get("Name") or ""),
+            labels={str(k): str(v) for k, v in labels.items()},
+            version=int(_dict(raw.get("Version")).get("Index") or 0),
+            created_at=str(raw.get("CreatedAt") or ""),
+            raw=raw,
+        )
 
 
 @dataclass(frozen=True)
@@ -34,6 +70,9 @@ class ClusterSnapshot:
     services: Mapping[str, Service] = field(default_factory=dict)
     tasks: Mapping[str, Task] = field(default_factory=dict)
     networks: Mapping[str, Network] = field(default_factory=dict)
+    #: secrets and configs (names, labels — never data), keyed by ID
+    secrets: Mapping[str, StoredObjectModel] = field(default_factory=dict)
+    configs: Mapping[str, StoredObjectModel] = field(default_factory=dict)
     #: GET /info, secrets redacted (Swarm.NodeID, LocalNodeState, ControlAvailable, …)
     info: ApiDict = field(default_factory=dict, repr=False)
     #: GET /swarm (inspect) WITHOUT JoinTokens; {} when not a manager
@@ -54,6 +93,8 @@ class ClusterSnapshot:
         services: Iterable[ApiDict] = (),
         tasks: Iterable[ApiDict] = (),
         networks: Iterable[ApiDict] = (),
+        secrets: Iterable[ApiDict] = (),
+        configs: Iterable[ApiDict] = (),
         info: ApiDict | None = None,
         swarm: ApiDict | None = None,
         taken_at: datetime | None = None,
@@ -66,6 +107,8 @@ class ClusterSnapshot:
             services=build_kind("services", services),
             tasks=build_kind("tasks", tasks),
             networks=build_kind("networks", networks),
+            secrets=build_kind("secrets", secrets),
+            configs=build_kind("configs", configs),
             info=redact_obj(info or {}),
             swarm=redact_obj(swarm or {}),
             taken_at=at,
@@ -309,6 +352,8 @@ _BUILDERS: dict[str, Any] = {
     "services": Service.from_api,
     "tasks": Task.from_api,
     "networks": Network.from_api,
+    "secrets": lambda d: StoredObjectModel.from_api("secret", d),
+    "configs": lambda d: StoredObjectModel.from_api("config", d),
 }
 
 
