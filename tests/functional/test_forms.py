@@ -1,0 +1,217 @@
+"""Pilot tests of the issue-8 form screens on the real lab (no fake Docker API).
+
+Typing into the forms validates as typed: each bad field shows its reason under it
+and the submit button stays disabled; the CLI line follows the keystrokes. Nothing
+here changes the cluster except where the lab is restored afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from swarmtui.ui.forms import FORM_ACTIONS, open_form
+from swarmtui.ui.forms.confirm import OpConfirmScreen
+from swarmtui.ui.forms.network import NetworkFormScreen
+from swarmtui.ui.forms.objects import ObjectsScreen
+from swarmtui.ui.forms.rows import PortRow
+from swarmtui.ui.forms.service import ServiceFormScreen
+from tests.waiting import async_wait_for
+
+pytestmark = pytest.mark.lab
+
+
+def text(widget: Any) -> str:
+    return str(widget.content)
+
+
+def notifications(app: Any) -> str:
+    return "\n".join(f"{n.title} {n.message}" for n in app._notifications)
+
+
+async def loaded(app: Any) -> None:
+    await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 20)
+
+
+def cli(screen: Any) -> str:
+    return text(screen.query_one("#form-cli"))
+
+
+def error(screen: Any, path: str) -> str:
+    return text(screen.query_one(f"#error-{path}"))
+
+
+def test_entry_point_lists_the_forms() -> None:
+    ids = [a.id for a in FORM_ACTIONS]
+    assert {"new-service", "edit-service", "attach-network", "detach-network", "new-network",
+            "remove-network", "deploy-stack", "remove-stack", "secrets", "configs",
+            "new-secret", "new-config"} == set(ids)
+    assert len(ids) == len(set(ids))
+    for a in FORM_ACTIONS:
+        assert a.title and a.help and callable(a.factory)
+        assert a.pane in (None, "services", "networks", "stacks")
+    # one key per pane
+    for pane in ("services", "networks", "stacks"):
+        keys = [a.key_suggestion for a in FORM_ACTIONS if a.pane == pane]
+        assert len(keys) == len(set(keys)), pane
+
+
+async def test_service_form_validates_as_typed_and_the_cli_follows(lab, lab_app) -> None:
+    app = lab_app(lab)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(app)
+        assert open_form(app, "new-service")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ServiceFormScreen)
+        submit = screen.query_one("#submit")
+        assert submit.disabled
+        assert "a service needs a name" in error(screen, "name")
+
+        await pilot.press(*"webf")
+        await pilot.pause()
+        assert "--name webf" in cli(screen)
+        assert error(screen, "name") == ""
+        await pilot.press("tab", *"busybox:latest")
+        await pilot.pause()
+        assert cli(screen).endswith("busybox:latest")
+        assert not submit.disabled
+
+        await pilot.press("tab", *"httpd -f -p 80")
+        await pilot.pause()
+        assert cli(screen).endswith("busybox:latest httpd -f -p 80")
+
+        # a bad published port: its message under the row, Create disabled
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        row = screen.query_one(PortRow)
+        await pilot.press(*"80", "tab", *"70000")
+        await pilot.pause()
+        assert "at most 65535" in text(row.query_one(".field-error"))
+        assert "published=70000,target=80" in cli(screen)
+        assert submit.disabled
+        await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace",
+                          *"8088")
+        await pilot.pause()
+        assert text(row.query_one(".field-error")) == ""
+        assert "published=8088,target=80" in cli(screen)
+        assert not submit.disabled
+
+        # an unknown network: named, with the overlay networks that do exist
+        screen.query_one("#networks").value = "nosuchnet"
+        await pilot.pause()
+        assert "unknown network 'nosuchnet'" in error(screen, "networks")
+        assert "--network nosuchnet" in cli(screen)
+        assert submit.disabled
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, OpConfirmScreen)
+        assert "fix the fields" in text(screen.query_one("#form-status"))
+
+        screen.query_one("#networks").value = ""
+        screen.query_one("#replicas").value = "two"
+        await pilot.pause()
+        assert "replicas" in error(screen, "replicas")
+        assert submit.disabled
+        screen.query_one("#replicas").value = "2"
+        screen.query_one("#constraints").text = "node.role=manager"
+        await pilot.pause()
+        assert "uses '='" in error(screen, "constraints")
+        screen.query_one("#constraints").text = "node.role==manager"
+        await pilot.pause()
+        assert "--constraint node.role==manager" in cli(screen)
+        assert not submit.disabled
+
+        # going ahead shows the confirmation with the same CLI; cancel creates nothing
+        shown = cli(screen)
+        await pilot.press("ctrl+s")
+        await async_wait_for("the confirmation", lambda: isinstance(app.screen, OpConfirmScreen))
+        await pilot.pause()
+        assert text(app.screen.query_one("#confirm-cli")) == shown
+        await pilot.press("escape")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ServiceFormScreen)
+    assert "webf" not in lab.ssh("node1", "docker service ls --format '{{.Name}}'")
+
+
+async def test_network_form_refuses_an_overlap_as_typed(lab, lab_app) -> None:
+    ingress = lab.ssh("node1", "docker network inspect ingress --format "
+                               "'{{(index .IPAM.Config 0).Subnet}}'").strip()
+    app = lab_app(lab)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(app)
+        assert open_form(app, "new-network")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, NetworkFormScreen)
+        await pilot.press(*"ingress")
+        await pilot.pause()
+        assert "already exists" in error(screen, "name")
+        await pilot.press("backspace", *"x")
+        await pilot.press("tab", *ingress)
+        await pilot.pause()
+        assert f"overlaps {ingress} of network 'ingress'" in error(screen, "subnet")
+        assert screen.query_one("#submit").disabled
+        screen.query_one("#subnet").value = "10.77.0.0/24"
+        screen.query_one("#gateway").value = "10.78.0.1"
+        await pilot.pause()
+        assert "outside the subnet" in error(screen, "gateway")
+        screen.query_one("#gateway").value = "10.77.0.1"
+        await pilot.pause()
+        assert cli(screen) == ("docker network create --driver overlay --subnet 10.77.0.0/24 "
+                               "--gateway 10.77.0.1 ingresx")
+        assert not screen.query_one("#submit").disabled
+
+
+async def test_read_only_refuses_mutating_forms_before_opening(lab, lab_app) -> None:
+    app = lab_app(lab, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(app)
+        before = len(app.screen_stack)
+        for a in FORM_ACTIONS:
+            if a.mutating:
+                assert open_form(app, a.id, "x") is False, a.id
+        await pilot.pause()
+        assert len(app.screen_stack) == before
+        assert "read-only mode" in notifications(app)
+        # the lists still open, and creating from them is refused
+        assert open_form(app, "secrets")
+        await pilot.pause()
+        assert isinstance(app.screen, ObjectsScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, ObjectsScreen)
+
+
+async def test_edit_form_is_filled_from_the_spec_and_shows_no_change(lab, lab_app) -> None:
+    lab.ssh("node1", "docker service create -d --name editf --replicas 0 "
+                     "--no-resolve-image --env A=1 busybox:latest sleep 1d")
+    try:
+        app = lab_app(lab)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await loaded(app)
+            await async_wait_for("the service", lambda: app.snapshot.service_by_name("editf"))
+            assert open_form(app, "edit-service", app.snapshot.service_by_name("editf").id)
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, ServiceFormScreen)
+            assert screen.query_one("#name").value == "editf"
+            assert screen.query_one("#name").disabled
+            assert screen.query_one("#replicas").value == "0"
+            assert screen.query_one("#env").text == "A=1"
+            assert screen.query_one("#submit").disabled
+            assert "nothing changed" in cli(screen)
+            screen.query_one("#replicas").value = "2"
+            await pilot.pause()
+            assert cli(screen) == "docker service update --replicas 2 editf"
+            assert not screen.query_one("#submit").disabled
+            await pilot.press("ctrl+s")
+            await async_wait_for("the confirmation",
+                                 lambda: isinstance(app.screen, OpConfirmScreen))
+            await pilot.pause()
+            lines = " ".join(text(s) for s in app.screen.query("#confirm-lines Static"))
+            assert "Mode.Replicated.Replicas: 0 → 2" in lines
+    finally:
+        lab.ssh("node1", "docker service rm editf")
