@@ -1,0 +1,301 @@
+"""The confirmation of an operation, before anything is sent.
+
+It shows the operation's title, the **equivalent docker CLI command** exactly as a
+person would type it, and the guard's verdict on the live cluster state: what will
+happen (quorum N → N′, the drain preview …), warnings, and blocks. A block disables
+the confirm button and says why. Destructive operations need the target's name typed.
+
+Operations that need a value (scale, label, image) take it here: the CLI line, the
+preview and the blocks follow each keystroke. New snapshots from the backend re-run
+the guard, so the verdict is always about the cluster as it is now.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.color import Color
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from swarmtui.swarm.ops import GuardResult, Operation
+from swarmtui.swarm.secrets import redact
+from swarmtui.swarm.state import ClusterSnapshot
+
+#: what the confirm screen dismisses with: the operation and the typed confirmation
+Confirmed = tuple[Operation, str | None]
+
+
+@dataclass(frozen=True)
+class OpForm:
+    """How the confirm screen builds the operation from what the user enters.
+
+    ``build(value, force)`` makes the operation; ``prompt`` asks for a value in an
+    Input (``initial`` pre-filled); ``choices`` (label, value) are picked from a list
+    instead; ``force_offered`` shows a ``--force`` checkbox with ``force_help``.
+    """
+
+    build: Callable[[str, bool], Operation]
+    prompt: str | None = None
+    initial: str = ""
+    placeholder: str = ""
+    choices: Sequence[tuple[str, str]] = ()
+    force_offered: bool = False
+    force_help: str = ""
+    #: destructive operations get a red button and never the focus by default
+    destructive: bool = False
+
+
+def see_through(screen: ModalScreen[Any]) -> None:
+    """Let the main screen show dimmed behind a dialog (the app's CSS makes screens opaque)."""
+    value = screen.app.get_css_variables().get("background")
+    if value:
+        with contextlib.suppress(Exception):
+            screen.styles.background = Color.parse(value).with_alpha(0.6)
+
+
+def fixed(op: Operation, *, destructive: bool = False) -> OpForm:
+    """A form for an operation that needs no value."""
+    return OpForm(build=lambda _v, _f: op, destructive=destructive)
+
+
+#: how an operation's name reads in a title ("remove service web")
+_VERBS = {
+    "promote": "Promote", "demote": "Demote", "drain": "Drain", "activate": "Activate",
+    "pause": "Pause", "label-add": "Add a label to", "label-rm": "Remove a label from",
+    "node-rm": "Remove node", "scale": "Scale", "force-update": "Restart (force update)",
+    "rollback": "Roll back", "update-image": "Update the image of",
+    "service-rm": "Remove service",
+}
+
+
+def display_title(op: Operation) -> str:
+    """ "Drain node2", "Remove service web" — the operation in words for a title."""
+    verb = _VERBS.get(op.name, op.name.capitalize())
+    return f"{verb} {op.target}"
+
+
+def _lines(mark: str, items: Sequence[str], style: str) -> Text:
+    text = Text()
+    for n, line in enumerate(items):
+        if n:
+            text.append("\n")
+        text.append(f"{mark} ", style=style)
+        text.append(redact(line))
+    return text
+
+
+class OpConfirmScreen(ModalScreen[Confirmed | None]):
+    """Title, docker CLI equivalent, preview, warnings, blocks, typed name, confirm."""
+
+    DEFAULT_CSS = """
+    OpConfirmScreen { align: center middle; background: $background 60%; }
+    OpConfirmScreen > #ops-dialog {
+        width: 90%; max-width: 110; height: auto; max-height: 90%;
+        border: round $warning; background: $surface; padding: 0 1;
+    }
+    OpConfirmScreen.destructive > #ops-dialog { border: round $error; }
+    OpConfirmScreen #ops-title { text-style: bold; margin-bottom: 1; }
+    OpConfirmScreen .ops-label { color: $text-muted; }
+    OpConfirmScreen #ops-cli { background: $boost; padding: 0 1; margin-bottom: 1; }
+    OpConfirmScreen #ops-preview { margin-bottom: 1; }
+    OpConfirmScreen #ops-warnings { color: $warning; }
+    OpConfirmScreen #ops-blocks { color: $error; text-style: bold; }
+    OpConfirmScreen #ops-warnings.empty, OpConfirmScreen #ops-blocks.empty { display: none; }
+    OpConfirmScreen OptionList { height: auto; max-height: 8; margin-bottom: 1; }
+    OpConfirmScreen Input { margin-bottom: 1; }
+    OpConfirmScreen Horizontal { height: auto; margin-top: 1; }
+    OpConfirmScreen Button { margin-right: 2; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="ops.confirm.cancel"),
+        Binding("ctrl+y", "confirm", "Confirm", id="ops.confirm.go"),
+    ]
+
+    def __init__(self, form: OpForm, snapshot: ClusterSnapshot, *,
+                 read_only: bool = False) -> None:
+        super().__init__()
+        self.form = form
+        self.snapshot = snapshot
+        self.read_only = read_only
+        self.value = form.initial
+        self.force = False
+        self.op: Operation = form.build(self.value, self.force)
+        self.verdict = GuardResult()
+        if form.destructive:
+            self.add_class("destructive")
+
+    # ------------------------------------------------------------ compose
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ops-dialog"):
+            yield Static("", id="ops-title", markup=False)
+            yield Static("Equivalent docker CLI:", classes="ops-label")
+            yield Static("", id="ops-cli", markup=False)
+            if self.form.prompt is not None:
+                yield Static(self.form.prompt, classes="ops-label", markup=False)
+                yield Input(self.form.initial, placeholder=self.form.placeholder,
+                            id="ops-value")
+            if self.form.choices:
+                yield Static("Pick one:", classes="ops-label")
+                yield OptionList(*[Option(label, id=value) for label, value in
+                                   self.form.choices], id="ops-choices")
+            if self.form.force_offered:
+                yield Checkbox(f"--force  {self.form.force_help}".rstrip(), id="ops-force")
+            yield Static("What will happen:", classes="ops-label")
+            yield Static("", id="ops-preview")
+            yield Static("", id="ops-warnings")
+            yield Static("", id="ops-blocks")
+            if self.op.confirm_text is not None:
+                yield Static("", id="ops-typed-label", markup=False)
+                yield Input(placeholder=self.op.confirm_text, id="ops-typed")
+            with Horizontal():
+                yield Button("Confirm", id="ops-go",
+                             variant="error" if self.form.destructive else "warning")
+                yield Button("Cancel [Esc]", id="ops-cancel")
+
+    def on_mount(self) -> None:
+        see_through(self)
+        if self.form.choices:
+            choices = self.query_one("#ops-choices", OptionList)
+            choices.highlighted = 0
+        self._recheck()
+        if self.form.prompt is not None:
+            self.query_one("#ops-value", Input).focus()
+        elif self.form.choices:
+            self.query_one("#ops-choices", OptionList).focus()
+        elif self.op.confirm_text is not None:
+            self.query_one("#ops-typed", Input).focus()
+        elif self.verdict.allowed and not self.form.destructive:
+            self.query_one("#ops-go", Button).focus()
+        else:
+            self.query_one("#ops-cancel", Button).focus()
+
+    # -------------------------------------------------------------- state
+    @property
+    def typed(self) -> str | None:
+        if self.op.confirm_text is None:
+            return None
+        return self.query_one("#ops-typed", Input).value
+
+    @property
+    def can_confirm(self) -> bool:
+        return self.verdict.allowed and self.op.confirmation_ok(self.typed)
+
+    def _rebuild(self) -> None:
+        self.op = self.form.build(self.value, self.force)
+        self._recheck()
+
+    def _recheck(self) -> None:
+        """Guard the operation against the current snapshot and show the verdict."""
+        op = self.op
+        try:
+            self.verdict = op.guard(self.snapshot, read_only=self.read_only,
+                                    connected_node_id=self.snapshot.local_node_id or None)
+        except Exception as exc:  # a guard must never take the screen down
+            self.verdict = GuardResult(blocks=(f"cannot check this change: {exc}",))
+        v = self.verdict
+        self.query_one("#ops-title", Static).update(display_title(op))
+        self.query_one("#ops-cli", Static).update(redact(op.cli))
+        self.query_one("#ops-preview", Static).update(
+            _lines("•", v.preview, "bold") if v.preview else Text("—"))
+        warn = self.query_one("#ops-warnings", Static)
+        warn.update(_lines("⚠", v.warnings, "bold"))
+        warn.set_class(not v.warnings, "empty")
+        blocks = self.query_one("#ops-blocks", Static)
+        blocks.update(_lines("✖ Blocked:", v.blocks, "bold"))
+        blocks.set_class(not v.blocks, "empty")
+        if op.confirm_text is not None:
+            self.query_one("#ops-typed-label", Static).update(
+                f"This cannot be undone. Type {op.confirm_text} to confirm:")
+        self._update_button()
+
+    def _update_button(self) -> None:
+        go = self.query_one("#ops-go", Button)
+        go.disabled = not self.can_confirm
+        if not self.verdict.allowed:
+            go.label = "Blocked"
+        elif not self.op.confirmation_ok(self.typed):
+            go.label = "Type the name to confirm"
+        else:
+            go.label = f"Confirm: {self.op.name}"
+
+    def show_snapshot(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
+        """The app hands the top screen every new snapshot: re-guard on live data."""
+        self.snapshot = snapshot
+        self._recheck()
+
+    # ------------------------------------------------------------- events
+    @on(Input.Changed, "#ops-value")
+    def _value_changed(self, event: Input.Changed) -> None:
+        self.value = event.value
+        self._rebuild()
+
+    @on(Input.Changed, "#ops-typed")
+    def _typed_changed(self) -> None:
+        self._update_button()
+
+    @on(OptionList.OptionHighlighted, "#ops-choices")
+    def _choice(self, event: OptionList.OptionHighlighted) -> None:
+        self.value = event.option.id or ""
+        self._rebuild()
+
+    @on(OptionList.OptionSelected, "#ops-choices")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.value = event.option.id or ""
+        self._rebuild()
+        self.focus_next_target()
+
+    def focus_next_target(self) -> None:
+        if self.op.confirm_text is not None:
+            self.query_one("#ops-typed", Input).focus()
+        elif self.can_confirm:
+            self.query_one("#ops-go", Button).focus()
+
+    @on(Checkbox.Changed, "#ops-force")
+    def _force_changed(self, event: Checkbox.Changed) -> None:
+        self.force = event.value
+        self._rebuild()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "ops-value" and self.op.confirm_text is not None:
+            self.query_one("#ops-typed", Input).focus()
+            return
+        self.action_confirm()
+
+    @on(Button.Pressed, "#ops-go")
+    def _go(self) -> None:
+        self.action_confirm()
+
+    @on(Button.Pressed, "#ops-cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()
+
+    def action_confirm(self) -> None:
+        if not self.verdict.allowed:
+            self.notify("; ".join(self.verdict.blocks), title="blocked: nothing is sent",
+                        severity="error")
+            return
+        if not self.op.confirmation_ok(self.typed):
+            self.notify(f"type {self.op.confirm_text} exactly to confirm, or Escape to cancel",
+                        severity="warning")
+            return
+        self.dismiss((self.op, self.typed))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    # for tests and the help text
+    def describe(self) -> dict[str, Any]:
+        v = self.verdict
+        return {"title": display_title(self.op), "cli": self.op.cli, "preview": v.preview,
+                "warnings": v.warnings, "blocks": v.blocks, "can_confirm": self.can_confirm}

@@ -1,0 +1,197 @@
+"""After confirming: send the operation, then follow the cluster until it has converged.
+
+The send runs in a thread worker (`apply.send_operation`: a fresh guard, the apply with
+its retries on "update out of sequence", the audit journal). Then every new snapshot
+from the backend is checked with ``op.converged`` — the backend is asked for a re-list
+every second meanwhile — until it says done, or the operation's time limit passes, in
+which case the screen says what is still missing and why ("pending: no suitable node").
+Errors are sentences, never tracebacks; a multi-node change that failed half-way says
+which nodes changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from swarmtui.swarm.ops import Operation
+from swarmtui.swarm.secrets import redact
+from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.ui.ops.apply import Sent, audit_labels, send_operation
+from swarmtui.ui.ops.confirm import display_title, see_through
+
+#: how often the backend is asked for fresh lists while waiting (seconds)
+RELIST_EVERY = 1.0
+
+#: phases: sending → waiting → converged | timeout ; or refused | error
+FINAL = frozenset({"converged", "timeout", "refused", "error"})
+
+
+class OpProgressScreen(ModalScreen[str]):
+    """Sending… → waiting for the cluster (with the time limit) → done / not converged."""
+
+    DEFAULT_CSS = """
+    OpProgressScreen { align: center middle; background: $background 60%; }
+    OpProgressScreen > #ops-dialog {
+        width: 90%; max-width: 110; height: auto; max-height: 90%; overflow-y: auto;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    OpProgressScreen #ops-title { text-style: bold; }
+    OpProgressScreen #ops-cli { background: $boost; padding: 0 1; margin: 1 0; }
+    OpProgressScreen #ops-phase { text-style: bold; }
+    OpProgressScreen.ok #ops-phase { color: $success; }
+    OpProgressScreen.bad #ops-phase { color: $error; }
+    OpProgressScreen.slow #ops-phase { color: $warning; }
+    OpProgressScreen #ops-notes { color: $warning; }
+    OpProgressScreen Horizontal { height: auto; margin-top: 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="ops.progress.close"),
+    ]
+
+    def __init__(self, op: Operation, typed: str | None, *, read_only: bool = False,
+                 timeout: float | None = None) -> None:
+        super().__init__()
+        self.op = op
+        self.typed = typed
+        self.read_only = read_only
+        self.timeout = op.timeout if timeout is None else timeout
+        self.phase = "sending"
+        self.sent: Sent | None = None
+        self.last_text = ""
+        self._started = time.monotonic()
+        self._waiting_since = 0.0
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ops-dialog"):
+            yield Static(display_title(self.op), id="ops-title", markup=False)
+            yield Static(redact(self.op.cli), id="ops-cli", markup=False)
+            yield Static("Sending…", id="ops-phase", markup=False)
+            yield Static("", id="ops-detail", markup=False)
+            yield Static("", id="ops-elapsed", markup=False)
+            yield Static("", id="ops-notes", markup=False)
+            with Horizontal():
+                yield Button("Close [Esc]", id="ops-close")
+
+    def on_mount(self) -> None:
+        see_through(self)
+        self.query_one("#ops-close", Button).focus()
+        self._send(self.app)
+        self.set_interval(0.25, self._tick)
+        self.set_interval(RELIST_EVERY, self._relist)
+
+    # ------------------------------------------------------------- sending
+    @work(thread=True, exit_on_error=False, group="ops-send")
+    def _send(self, app: Any) -> None:
+        cluster, endpoint = audit_labels(app)
+        sent = send_operation(getattr(app, "backend", None), self.op,
+                              read_only=self.read_only, typed_confirmation=self.typed,
+                              cluster=cluster, endpoint=endpoint)
+        with contextlib.suppress(RuntimeError):  # the app is closing: the journal has it
+            app.call_from_thread(self._sent, sent)
+
+    def _sent(self, sent: Sent) -> None:
+        self.sent = sent
+        out = sent.outcome
+        notes: list[str] = []
+        if out.journal_error:
+            notes.append(out.journal_error)
+        if out.status == "refused":
+            self._finish("refused", f"Refused — nothing was sent: {out.message}")
+        elif out.status == "error":
+            if sent.half_applied:
+                notes.append(
+                    f"HALF-APPLIED: {', '.join(sent.changed)} changed, "
+                    f"{', '.join(sent.unchanged)} did not — check with `docker node ls` and "
+                    "run the command again for the rest")
+            elif sent.changed and not sent.unchanged:
+                notes.append(f"{', '.join(sent.changed)} changed anyway: check the cluster")
+            self._finish("error", f"Failed: {out.message}")
+        else:
+            self.phase = "waiting"
+            self._waiting_since = time.monotonic()
+            self._say("#ops-phase", f"Sent: {out.message}. Waiting for the cluster to converge "
+                                    f"(up to {self.timeout:.0f} s)…")
+            backend = getattr(self.app, "backend", None)
+            if backend is not None:
+                backend.request("all")
+            snap = getattr(self.app, "snapshot", None)
+            if snap is not None:
+                self.show_snapshot(snap, frozenset())
+        if notes:
+            self._say("#ops-notes", "\n".join(notes))
+
+    # ------------------------------------------------------------- waiting
+    def show_snapshot(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
+        """Every new snapshot (the app hands it to the top screen): converged yet?"""
+        if self.phase != "waiting" or self.sent is None:
+            return
+        if snapshot.taken_at < self.sent.finished_at:
+            return  # listed before the change was made: says nothing about it
+        try:
+            done, text = self.op.converged(snapshot)
+        except Exception as exc:  # a convergence check must never take the screen down
+            done, text = False, f"cannot tell yet: {exc}"
+        self.last_text = text
+        self._say("#ops-detail", text)
+        if done:
+            self._finish("converged", f"Done: {text}")
+
+    def _relist(self) -> None:
+        if self.phase == "waiting":
+            backend = getattr(self.app, "backend", None)
+            if backend is not None:
+                backend.request("nodes", "services", "tasks")
+
+    def _tick(self) -> None:
+        if self.phase in FINAL:
+            return
+        elapsed = time.monotonic() - self._started
+        if self.phase == "sending":
+            self._say("#ops-elapsed", f"{elapsed:.0f} s")
+            return
+        waited = time.monotonic() - self._waiting_since
+        self._say("#ops-elapsed", f"{waited:.0f} s of {self.timeout:.0f} s")
+        if waited >= self.timeout:
+            why = self.last_text or "no fresh cluster state arrived (is the connection stale?)"
+            self._finish("timeout", f"Not converged after {self.timeout:.0f} s: {why}")
+            self._say("#ops-notes", "The change was sent and stays in place; the cluster may "
+                                    "still get there. Watch the panes, or check with the "
+                                    "docker CLI.")
+
+    def _finish(self, phase: str, text: str) -> None:
+        self.phase = phase
+        self.set_class(phase == "converged", "ok")
+        self.set_class(phase in ("refused", "error"), "bad")
+        self.set_class(phase == "timeout", "slow")
+        self._say("#ops-phase", text)
+        self._say("#ops-elapsed", f"{time.monotonic() - self._started:.1f} s")
+        if self.is_attached:
+            self.query_one("#ops-close", Button).label = "Close [Esc / Enter]"
+        severity: Any = {"converged": "information", "timeout": "warning"}.get(phase, "error")
+        self.app.notify(redact(text), title=display_title(self.op), severity=severity,
+                    timeout=6 if phase == "converged" else 12)
+
+    def _say(self, selector: str, text: str) -> None:
+        if self.is_attached:
+            self.query_one(selector, Static).update(Text(redact(text)))
+
+    # -------------------------------------------------------------- closing
+    @on(Button.Pressed, "#ops-close")
+    def _close_pressed(self) -> None:
+        self.action_close()
+
+    def action_close(self) -> None:
+        if self.phase == "sending":
+            self.notify("the change is still being sent: its result will show here as a "
+                        "notification", title=display_title(self.op))
+        self.dismiss(self.phase)
