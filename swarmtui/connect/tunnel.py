@@ -540,12 +540,13 @@ async def _ssh_connect(target: SshTarget, options: ConnectOptions,
         return conn
 
 
-async def _open_ssh(endpoint: Endpoint, options: ConnectOptions,
-                    on_lost: LostCallback | None) -> SshEngine:
+async def open_ssh(endpoint: Endpoint, options: ConnectOptions,
+                   on_lost: LostCallback | None = None) -> list[asyncssh.SSHClientConnection]:
+    """Connect to an SSH endpoint through its ProxyJump hops, every host key checked with
+    the same trust callback. Returns the connections, hops first; the last one reaches the
+    endpoint's host. The caller closes them (last first). Raises ConnectError."""
     target = resolve_ssh(endpoint, options.ssh_config)
     conns: list[asyncssh.SSHClientConnection] = []
-    tmpdir = _private_dir()
-    engine = SshEngine(endpoint, target, conns, tmpdir)
     try:
         tunnel: asyncssh.SSHClientConnection | None = None
         for hop in target.proxy_jump:
@@ -555,6 +556,19 @@ async def _open_ssh(endpoint: Endpoint, options: ConnectOptions,
             tunnel = await _ssh_connect(hop_target, options, tunnel, None)
             conns.append(tunnel)
         conns.append(await _ssh_connect(target, options, tunnel, on_lost))
+    except BaseException:
+        for conn in reversed(conns):
+            conn.close()
+        raise
+    return conns
+
+
+async def _open_ssh(endpoint: Endpoint, options: ConnectOptions,
+                    on_lost: LostCallback | None) -> SshEngine:
+    target = resolve_ssh(endpoint, options.ssh_config)
+    conns = await open_ssh(endpoint, options, on_lost)
+    engine = SshEngine(endpoint, target, conns, _private_dir())
+    try:
         await engine.start(options)
     except BaseException:
         await engine.close()

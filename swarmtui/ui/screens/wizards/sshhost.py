@@ -4,8 +4,7 @@ chosen engine (unlock a locked manager, force-new-cluster).
 The new host is reached exactly as swarmtui reaches managers — ssh_config applied, the
 host key checked against known_hosts and, when unknown, the same trust prompt (the app's
 trust callback); ProxyJump hops get the same checks. Nothing here disables host-key
-checking. (It reuses `swarmtui.connect.tunnel`'s connect step; a public
-`open_ssh(endpoint, options)` there would make this module a one-liner.)
+checking: it uses `swarmtui.connect.tunnel.open_ssh`, the connect step of every tunnel.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ import asyncssh
 
 from swarmtui.connect.endpoint import parse_endpoint
 from swarmtui.connect.errors import ConnectError, EndpointError
-from swarmtui.connect.sshconf import hop_endpoint, resolve_ssh, ssh_config_files
+from swarmtui.connect.sshconf import resolve_ssh, ssh_config_files
 from swarmtui.connect.tunnel import ConnectOptions, EngineConnection, open_engine
 
 
@@ -64,16 +63,7 @@ async def open_host(target: str, *, trust: Any, ssh_config_extra: Sequence[str] 
     options = options_for(trust, ssh_config_extra)
     target_ssh = resolve_ssh(endpoint, options.ssh_config)
     host = HostConnection(label=target_ssh.alias, user=target_ssh.user)
-    try:
-        hop_conn: asyncssh.SSHClientConnection | None = None
-        for hop in target_ssh.proxy_jump:
-            hop_target = resolve_ssh(hop_endpoint(hop), options.ssh_config)
-            hop_conn = await tunnel._ssh_connect(hop_target, options, hop_conn, None)
-            host.conns.append(hop_conn)
-        host.conns.append(await tunnel._ssh_connect(target_ssh, options, hop_conn, None))
-    except BaseException:
-        await host.close()
-        raise
+    host.conns.extend(await tunnel.open_ssh(endpoint, options))
     return host
 
 
