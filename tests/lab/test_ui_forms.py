@@ -1,0 +1,381 @@
+"""Lab: the issue-8 form screens end to end — typed into with Pilot, applied over real SSH,
+checked with the docker CLI on node1 (the oracle). The journal lives in a temp dir.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from swarmtui import audit
+from swarmtui.lab import Lab
+from swarmtui.ui.forms import open_form
+from swarmtui.ui.forms.confirm import OpConfirmScreen, OpProgressScreen
+from swarmtui.ui.forms.network import NetworkFormScreen, ServiceNetworksScreen
+from swarmtui.ui.forms.objects import NewObjectScreen, ObjectsScreen
+from swarmtui.ui.forms.rows import PortRow
+from swarmtui.ui.forms.service import ServiceFormScreen
+from swarmtui.ui.forms.stack import StackDeployScreen
+from tests.functional.conftest import lab_app  # noqa: F401 (the app on a lab, as a fixture)
+from tests.waiting import async_wait_for, wait_for
+
+QUICK_STOP = """sh -c 'trap "exit 0" TERM; sleep 3600 & wait'"""
+
+
+@pytest.fixture(autouse=True)
+def journal_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv(audit.ENV_STATE_DIR, str(tmp_path / "state"))
+    yield tmp_path / "state" / audit.JOURNAL_NAME
+
+
+def cli(lab: Lab, cmd: str) -> str:
+    return lab.ssh("node1", cmd)
+
+
+def text(widget: Any) -> str:
+    return str(widget.content)
+
+
+def spec_of(lab: Lab, name: str) -> dict[str, Any]:
+    out = cli(lab, f"docker service inspect {name} --format '{{{{json .Spec}}}}'")
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+async def loaded(app: Any) -> None:
+    await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 20)
+
+
+async def go_ahead(pilot: Any, app: Any, typed: str | None = None,
+                   timeout: float = 120) -> OpProgressScreen:
+    """Go ahead in the confirmation and follow the progress view until it ends."""
+    await async_wait_for("the confirmation", lambda: isinstance(app.screen, OpConfirmScreen))
+    await pilot.pause()
+    if typed is not None:
+        await pilot.press(*typed)
+    app.screen.query_one("#confirm-go").press()
+    await async_wait_for("the progress view", lambda: isinstance(app.screen, OpProgressScreen))
+    progress = app.screen
+    assert isinstance(progress, OpProgressScreen)
+    await async_wait_for(f"{progress.op.title} to finish",
+                         lambda: progress.state != "running", timeout)
+    return progress
+
+
+def cleanup(lab: Lab, services: tuple[str, ...] = (), networks: tuple[str, ...] = ()) -> None:
+    for s in services:
+        cli(lab, f"docker service rm {s} >/dev/null 2>&1 || true")
+    for n in networks:
+        script = (f"docker network rm {n} >/dev/null 2>&1 && echo gone || "
+                  f"(docker network inspect {n} >/dev/null 2>&1 || echo gone)")
+        wait_for(f"network {n} removed", lambda s=script: "gone" in cli(lab, s), 60, 0.5)
+
+
+async def test_create_service_with_port_and_network_then_edit_its_image(
+        lab: Lab, lab_app: Any, journal_dir: Path) -> None:
+    for h in lab.hosts:
+        lab.ssh(h.name, "docker tag busybox:latest busybox:v2")
+    app = lab_app(lab)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await loaded(app)
+            # -- the overlay network, through its form
+            assert open_form(app, "new-network")
+            await pilot.pause()
+            net_form = app.screen
+            assert isinstance(net_form, NetworkFormScreen)
+            await pilot.press(*"fnet", "tab", *"10.81.0.0/24")
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            progress = await go_ahead(pilot, app)
+            assert progress.state == "done", progress.lines
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not isinstance(app.screen, NetworkFormScreen)  # closed once done
+            await async_wait_for("fnet in the snapshot", lambda: any(
+                n.name == "fnet" for n in app.snapshot.networks.values()), 20)
+
+            # -- the service
+            assert open_form(app, "new-service")
+            await pilot.pause()
+            form = app.screen
+            assert isinstance(form, ServiceFormScreen)
+            await pilot.press(*"fweb", "tab", *"busybox:latest")
+            form.query_one("#command").value = QUICK_STOP
+            form.query_one("#replicas").value = "2"
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+            row = form.query_one(PortRow)
+            row.query_one(f"#{row.wid('target')}").value = "80"
+            row.query_one(f"#{row.wid('published')}").value = "8091"
+            form.query_one("#networks").value = "fnet"
+            form.query_one("#env").text = "A=1\nB=two words"
+            form.query_one("#labels").text = "team=web"
+            form.query_one("#limit_memory").value = "64M"
+            form.query_one("#update_order").value = "start-first"
+            await pilot.pause()
+            assert not form.query_one("#submit").disabled, form.state.errors
+            shown = text(form.query_one("#form-cli"))
+            await pilot.press("ctrl+s")
+            await async_wait_for("the confirmation",
+                                 lambda: isinstance(app.screen, OpConfirmScreen))
+            assert text(app.screen.query_one("#confirm-cli")) == shown
+            progress = await go_ahead(pilot, app)
+            assert progress.state == "done", progress.lines
+            assert "2/2 tasks running" in progress.lines[-1]
+
+            spec = spec_of(lab, "fweb")
+            cs = spec["TaskTemplate"]["ContainerSpec"]
+            assert cs["Image"] == "busybox:latest"
+            assert cs["Args"] == ["sh", "-c", 'trap "exit 0" TERM; sleep 3600 & wait']
+            assert cs["Env"] == ["A=1", "B=two words"]
+            assert spec["Mode"]["Replicated"]["Replicas"] == 2
+            assert spec["Labels"] == {"team": "web"}
+            assert spec["TaskTemplate"]["Resources"]["Limits"]["MemoryBytes"] == 64 * 1024 ** 2
+            assert spec["UpdateConfig"]["Order"] == "start-first"
+            assert spec["EndpointSpec"]["Ports"] == [{"Protocol": "tcp", "TargetPort": 80,
+                                                      "PublishedPort": 8091,
+                                                      "PublishMode": "ingress"}]
+            net_id = cli(lab, "docker network inspect fnet --format '{{.Id}}'").strip()
+            assert [n["Target"] for n in spec["TaskTemplate"]["Networks"]] == [net_id]
+            assert cli(lab, "docker network inspect fnet --format "
+                            "'{{(index .IPAM.Config 0).Subnet}}'").strip() == "10.81.0.0/24"
+            states = cli(lab, "docker service ps fweb --filter desired-state=running "
+                              "--format '{{.CurrentState}}'").split("\n")
+            assert len(states) == 2 and all(s.startswith("Running") for s in states)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not isinstance(app.screen, ServiceFormScreen)
+
+            # -- the network cannot go while fweb uses it: the confirmation says why
+            await async_wait_for("fweb in the snapshot",
+                                 lambda: app.snapshot.service_by_name("fweb"), 20)
+            assert open_form(app, "remove-network", net_id)
+            await pilot.pause()
+            assert isinstance(app.screen, OpConfirmScreen)
+            assert not app.screen.query("#confirm-go")
+            assert "used by service(s): fweb" in text(app.screen.query_one(".block"))
+            await pilot.press("escape")
+
+            # -- edit the image: the diff first, then the rolling update to completion
+            svc_id = app.snapshot.service_by_name("fweb").id
+            assert open_form(app, "edit-service", svc_id)
+            await pilot.pause()
+            form = app.screen
+            assert isinstance(form, ServiceFormScreen)
+            form.query_one("#image").value = "busybox:v2"
+            await pilot.pause()
+            assert text(form.query_one("#form-cli")) == \
+                "docker service update --image busybox:v2 fweb"
+            await pilot.press("ctrl+s")
+            await async_wait_for("the confirmation",
+                                 lambda: isinstance(app.screen, OpConfirmScreen))
+            await pilot.pause()
+            lines = [text(s) for s in app.screen.query("#confirm-lines Static")]
+            assert lines == ["• TaskTemplate.ContainerSpec.Image: busybox:latest → busybox:v2"]
+            progress = await go_ahead(pilot, app)
+            assert progress.state == "done", progress.lines
+            assert cli(lab, "docker service inspect fweb --format "
+                            "'{{.UpdateStatus.State}}'").strip() == "completed"
+            images = cli(lab, "docker service ps fweb --filter desired-state=running "
+                              "--format '{{.Image}} {{.CurrentState}}'").split("\n")
+            assert len(images) == 2 and all(i.startswith("busybox:v2 Running") for i in images)
+            await pilot.press("escape")
+            await pilot.pause()
+
+            # -- detach it from fnet through the attach/detach screen
+            assert open_form(app, "detach-network", svc_id)
+            await pilot.pause()
+            assert isinstance(app.screen, ServiceNetworksScreen)
+            assert text(app.screen.query_one("#form-cli")) == \
+                "docker service update --network-rm fnet fweb"
+            await pilot.press("ctrl+s")
+            progress = await go_ahead(pilot, app)
+            assert progress.state == "done", progress.lines
+            assert spec_of(lab, "fweb")["TaskTemplate"].get("Networks") in (None, [])
+        entries = audit.read_journal(journal_dir)
+        assert [(e["operation"], e["result"]) for e in entries] == [
+            ("create network", "ok"), ("create service", "ok"), ("update service", "ok"),
+            ("detach service from network", "ok")]
+    finally:
+        cleanup(lab, services=("fweb",), networks=("fnet",))
+
+
+COMPOSE = """
+services:
+  web:
+    image: busybox:latest
+    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+    networks: [front]
+    secrets: [db_pw]
+    configs:
+      - source: app_conf
+        target: /etc/app.conf
+    deploy:
+      replicas: 2
+  worker:
+    image: busybox:latest
+    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+    networks: [front]
+    depends_on: [web]
+networks:
+  front:
+    driver: overlay
+secrets:
+  db_pw:
+    file: ./db_pw.txt
+configs:
+  app_conf:
+    file: ./app.conf
+"""
+
+
+async def test_deploy_a_compose_stack_through_the_screen_then_remove_it(
+        lab: Lab, lab_app: Any, tmp_path: Path) -> None:
+    (tmp_path / "compose.yml").write_text(COMPOSE)
+    (tmp_path / "db_pw.txt").write_text("fst-" + secrets.token_hex(6))
+    (tmp_path / "app.conf").write_text("level=info\n")
+    app = lab_app(lab)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await loaded(app)
+            assert open_form(app, "deploy-stack")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, StackDeployScreen)
+            await pilot.press(*str(tmp_path / "compose.yml"), "tab", *"fst", "enter")
+            await async_wait_for("the plan", lambda: len(screen.query("#plan Static")) > 1, 20)
+            plan = "\n".join(text(s) for s in screen.query("#plan Static"))
+            for line in ("create network fst_front", "create secret fst_db_pw",
+                         "create config fst_app_conf", "create service fst_web",
+                         "create service fst_worker"):
+                assert line in plan, plan
+            assert "depends_on" in plan  # a warning for what Swarm ignores
+            assert not screen.query_one("#submit").disabled
+            assert text(screen.query_one("#form-cli")) == \
+                f"docker stack deploy -c {tmp_path / 'compose.yml'} fst"
+            await pilot.press("ctrl+s")
+            progress = await go_ahead(pilot, app, timeout=180)
+            assert progress.state == "done", progress.lines
+            got = sorted(cli(lab, "docker stack services fst --format "
+                                  "'{{.Name}} {{.Mode}} {{.Replicas}}'").split("\n"))
+            assert got == ["fst_web replicated 2/2", "fst_worker replicated 1/1"]
+            assert cli(lab, "docker secret ls --filter label=com.docker.stack.namespace=fst "
+                            "--format '{{.Name}}'").strip() == "fst_db_pw"
+            assert cli(lab, "docker config ls --filter label=com.docker.stack.namespace=fst "
+                            "--format '{{.Name}}'").strip() == "fst_app_conf"
+            await pilot.press("escape")
+            await pilot.pause()
+
+            await async_wait_for("the stack in the snapshot", lambda: "fst" in app.snapshot.stacks)
+            assert open_form(app, "remove-stack", "fst")
+            await pilot.pause()
+            assert isinstance(app.screen, OpConfirmScreen)
+            await pilot.press(*"nope", "enter")
+            await pilot.pause()
+            assert "That is not fst" in text(app.screen.query_one("#confirm-error"))
+            progress = await go_ahead(pilot, app, typed="fst", timeout=120)
+            assert progress.state == "done", progress.lines
+            assert cli(lab, "docker service ls -q --filter "
+                            "label=com.docker.stack.namespace=fst").strip() == ""
+    finally:
+        cli(lab, "docker stack rm fst >/dev/null 2>&1 || true")
+
+
+async def test_secret_from_typed_text_is_usable_and_never_written(
+        lab: Lab, lab_app: Any, journal_dir: Path, tmp_path: Path) -> None:
+    value = "f-typed-" + secrets.token_hex(8)
+    log_path = tmp_path / "test.log"
+    handler = logging.FileHandler(log_path)
+    root = logging.getLogger()
+    old_level = root.level
+    root.setLevel(logging.DEBUG)
+    root.addHandler(handler)
+    app = lab_app(lab)
+    shown: list[str] = []
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await loaded(app)
+            assert open_form(app, "new-secret")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, NewObjectScreen)
+            await pilot.press(*"fsecret", "tab", "tab", *value)
+            field = screen.query_one("#text")
+            assert field.password
+            await pilot.press("tab")  # leaving the field stores the value and clears it
+            await pilot.pause()
+            assert field.value == ""
+            assert f"{len(value)} bytes" in text(screen.query_one("#value-state"))
+            assert text(screen.query_one("#form-cli")) == \
+                "printf %s '***' | docker secret create fsecret -"
+            shown += [text(s) for s in screen.query("Static")]
+            await pilot.press("ctrl+s")
+            progress = await go_ahead(pilot, app)
+            assert progress.state == "done", progress.lines
+            shown += progress.lines
+            assert cli(lab, "docker secret ls --filter name=fsecret --format "
+                            "'{{.Name}}'").strip() == "fsecret"
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not isinstance(app.screen, NewObjectScreen)
+
+            # usable by a service (through the form's secrets field)
+            await async_wait_for("fsecret in the snapshot", lambda: any(
+                s.name == "fsecret" for s in app.snapshot.secrets.values()), 70)
+            assert open_form(app, "new-service")
+            await pilot.pause()
+            form = app.screen
+            form.query_one("#name").value = "fsec"
+            form.query_one("#image").value = "busybox:latest"
+            form.query_one("#command").value = \
+                "sh -c 'busybox sha256sum /run/secrets/fsecret && sleep 3600'"
+            form.query_one("#secrets").value = "fsecret"
+            await pilot.pause()
+            assert not form.query_one("#submit").disabled, form.state.errors
+            await pilot.press("ctrl+s")
+            progress = await go_ahead(pilot, app)
+            assert progress.state == "done", progress.lines
+            digest = hashlib.sha256(value.encode()).hexdigest()
+            wait_for("the service to log the secret's hash", lambda: digest in cli(
+                lab, "docker service logs --raw fsec"), 30, 0.5)
+            await pilot.press("escape")
+            await pilot.pause()
+
+            # the secrets list: who uses it; removing is refused naming the service
+            assert open_form(app, "secrets")
+            await pilot.pause()
+            objs = app.screen
+            assert isinstance(objs, ObjectsScreen)
+            await async_wait_for("fsec using fsecret", lambda: "fsec" in str(
+                objs.query_one("#objects").get_row("fsecret")), 20)
+            objs.query_one("#objects").move_cursor(
+                row=objs.query_one("#objects").get_row_index("fsecret"))
+            await pilot.press("d")
+            await pilot.pause()
+            assert isinstance(app.screen, OpConfirmScreen)
+            assert "secret fsecret is used by service(s): fsec" in \
+                text(app.screen.query_one(".block"))
+            shown += [text(s) for s in app.screen.query("Static")]
+            shown.append(str(app._notifications and
+                             [n.message for n in app._notifications]))
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+        root.setLevel(old_level)
+        cli(lab, "docker service rm fsec >/dev/null 2>&1 || true")
+        wait_for("fsec's tasks to go", lambda: cli(
+            lab, "docker ps -aq --filter label=com.docker.swarm.service.name=fsec") == "",
+            30, 0.5)
+        cli(lab, "docker secret rm fsecret >/dev/null 2>&1 || true")
+    journal = journal_dir.read_text()
+    assert '"create secret"' in journal
+    for where, content in (("journal", journal), ("log", log_path.read_text()),
+                           ("screen", "\n".join(shown))):
+        assert value not in content, f"the secret's value reached the {where}"
