@@ -21,8 +21,16 @@ from swarmtui.swarm import format as fmt
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui import themes
 from swarmtui.ui.backend import Backend, StaticBackend
+from swarmtui.ui.keymap import KeymapProblem, validate_keymap
 from swarmtui.ui.link_backend import LinkBackend
 from swarmtui.ui.messages import ConnectFailed, ConnectionChanged, SnapshotChanged
+from swarmtui.ui.palette import (
+    JumpTo,
+    ProfileCommands,
+    ScreenActions,
+    SwarmtuiCommands,
+    ThemeCommands,
+)
 from swarmtui.ui.screens.detail import SCREENS
 from swarmtui.ui.screens.first_contact import (
     Attempt,
@@ -30,10 +38,15 @@ from swarmtui.ui.screens.first_contact import (
     FirstContactScreen,
     ProfilePickerScreen,
 )
+from swarmtui.ui.screens.help import HelpScreen
 from swarmtui.ui.screens.inspect import InspectScreen
 from swarmtui.ui.screens.logs import LogScreen
-from swarmtui.ui.screens.main import MainScreen
+from swarmtui.ui.screens.main import MainScreen, PaneFilter
 from swarmtui.ui.screens.trust import RefusedScreen, TrustScreen
+from swarmtui.ui.screens.wizards import WizardCommands
+from swarmtui.ui.tour import Tour, TourPanel
+from swarmtui.ui.walkthrough import Walkthrough, WalkthroughPanel, export_script
+from swarmtui.ui.widgets.table import KeyedTable
 
 LAB_NAME = "lab"
 
@@ -47,16 +60,33 @@ class SwarmApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
+        # ctrl+p as Textual adds it (priority: works in inputs too), and `:` like vim/k9s
+        Binding("ctrl+p", "command_palette", "palette", show=False, priority=True,
+                tooltip="Open the command palette", id="app.palette"),
+        Binding("colon", "command_palette", "Palette", show=False, id="app.palette_colon"),
+        Binding("w", "toggle_walkthrough", "Walkthrough", show=False, id="walkthrough.toggle",
+                tooltip="side panel: each action's docker command and what Swarm does"),
+        Binding("W", "export_walkthrough", "Export commands", show=False,
+                id="walkthrough.export", tooltip="write the session's commands as a script"),
     ]
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {ScreenActions, JumpTo, ThemeCommands, ProfileCommands,
+                               SwarmtuiCommands, WizardCommands}
 
     def __init__(self, backend: Backend | None = None, *, settings: Any = None,
                  theme: str | None = None, read_only: bool | None = None,
                  first_contact: FirstContact | None = None,
                  ssh_config: Sequence[str] = (), trust_mode: str = "ask",
                  target: str | None = None, profile: str | None = None,
-                 theme_dirs: Sequence[Path] = ()) -> None:
+                 theme_dirs: Sequence[Path] = (), tour: bool = False) -> None:
         super().__init__()
+        #: the session's actions, for the walkthrough panel and the script export
+        self.walkthrough = Walkthrough()
+        #: where `W` writes the session's script (None: the current directory)
+        self.export_dir: Path | None = None
+        #: the newcomer's tour (`--tour`), checked on every snapshot
+        self.tour: Tour | None = Tour() if tour else None
+        self.keymap_problems: list[KeymapProblem] = []
         self.backend = backend
         self.settings = settings
         self.snapshot: ClusterSnapshot | None = None
@@ -90,6 +120,21 @@ class SwarmApp(App[int]):
                 wanted = "textual-dark"
         self.theme = wanted
 
+    def _theme_for_profile(self) -> None:
+        """A profile's theme (production in red) unless --theme chose one."""
+        wanted = self._profile_value("theme")
+        if self.requested_theme or not wanted:
+            return
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            self.notify(f"profile {self.profile!r}: no theme named {wanted!r}; keeping "
+                        f"{self.theme}", severity="warning")
+
+    def switch_profile(self, name: str) -> None:
+        """Connect to another cluster profile (from the command palette)."""
+        self.connect_target(None, profile=name)
+
     def _profile_value(self, key: str) -> Any:
         if self.settings is None or not self.profile:
             return None
@@ -118,7 +163,7 @@ class SwarmApp(App[int]):
                         severity="warning", timeout=10)
         keymap = getattr(self.settings, "keymap", None)
         if keymap:
-            self.set_keymap(keymap)
+            self.apply_keymap(keymap)
         if self.backend is not None:
             self.use_backend(self.backend)
         elif self.first_contact is not None:
@@ -132,6 +177,15 @@ class SwarmApp(App[int]):
             else:
                 self.connect_target(self.target, profile=self.profile,
                                     use_default=not (self.target or self.profile))
+
+    def apply_keymap(self, keymap: dict[str, str]) -> None:
+        """Check `[keymap]` (unknown ids, clashing keys) and apply what is good."""
+        good, self.keymap_problems = validate_keymap(keymap, keymap_scopes())
+        if self.keymap_problems:
+            self.notify("\n".join(str(p) for p in self.keymap_problems),
+                        title="keymap problems (those entries are ignored)",
+                        severity="warning", timeout=12)
+        self.set_keymap(good)
 
     def clock(self) -> datetime:
         """Now, for ages ("5 seconds ago"); fixed for a recorded state."""
@@ -161,6 +215,7 @@ class SwarmApp(App[int]):
         from swarmtui.connect.link import ClusterLink
 
         self.target, self.profile = target, profile
+        self._theme_for_profile()
         try:
             resolved = resolve_target(target, profile=profile, settings=self.settings)
         except ConnectError as exc:
@@ -306,6 +361,7 @@ class SwarmApp(App[int]):
         for s in self.screen_stack:
             if isinstance(s, MainScreen) and s is not screen:
                 s.stale_kinds |= message.kinds
+        self.tour_update()
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
         for s in self.screen_stack:
@@ -337,10 +393,58 @@ class SwarmApp(App[int]):
         self.push_screen(LogScreen(service_id))
 
     def action_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        """`?`: the keys of the current screen (again: close)."""
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
         else:
-            self.action_show_help_panel()
+            self.push_screen(HelpScreen(self.screen))
+
+    # ------------------------------------------------------ walkthrough, tour
+    def action_toggle_walkthrough(self) -> None:
+        wt = self.walkthrough
+        wt.shown = not wt.shown
+        panels = [p for s in self.screen_stack for p in s.query(WalkthroughPanel)]
+        for panel in panels:
+            panel.set_class(wt.shown, "shown")
+        where = "" if panels else " (on the main screen)"
+        self.notify(("walkthrough on: each action's docker command and what Swarm does"
+                     + where) if wt.shown else "walkthrough off", timeout=3)
+
+    def action_export_walkthrough(self) -> None:
+        if not self.walkthrough.actions:
+            self.notify("no action taken yet: nothing to export", timeout=3)
+            return
+        try:
+            path = export_script(self, self.export_dir)
+        except OSError as exc:
+            self.notify(f"could not write the script: {exc}", severity="error")
+            return
+        self.notify(f"{len(self.walkthrough.actions)} command(s) written to {path}",
+                    title="session exported", timeout=10)
+
+    def start_tour(self) -> None:
+        if self.tour is not None and not self.tour.done:
+            return
+        self.tour = Tour()
+        for s in self.screen_stack:
+            if isinstance(s, MainScreen):
+                s.show_tour(self.tour)
+        self.tour_update()
+
+    def tour_update(self) -> None:
+        """Check the tour's current step on the latest snapshot (and the pane shown)."""
+        tour = self.tour
+        if tour is None or tour.done or self.snapshot is None:
+            return
+        main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        pane = main.active_kind if main is not None and main.is_mounted else ""
+        step = tour.current
+        advanced = tour.update(self.snapshot, pane)
+        if advanced and step is not None:
+            self.notify(f"✔ {step.title}: {step.lesson}", title="tour", timeout=6)
+        for s in self.screen_stack:
+            for panel in s.query(TourPanel):
+                panel.refresh_tour()
 
     async def action_quit(self) -> None:
         await self.shutdown_backend()
@@ -355,6 +459,21 @@ class SwarmApp(App[int]):
 
     async def on_unmount(self) -> None:
         await self.shutdown_backend()
+
+
+def keymap_scopes() -> dict[str, list[type[Any]]]:
+    """Screens and the classes whose bindings are live on each together (for [keymap])."""
+    scopes: dict[str, list[type[Any]]] = {
+        "main screen": [SwarmApp, MainScreen, KeyedTable],
+        "main screen's filter": [SwarmApp, MainScreen, PaneFilter],
+        "log screen": [SwarmApp, LogScreen],
+        "inspect screen": [SwarmApp, InspectScreen],
+        "help screen": [SwarmApp, HelpScreen],
+        "first-contact screen": [SwarmApp, FirstContactScreen],
+    }
+    for kind, screen_cls in SCREENS.items():
+        scopes[f"{kind} detail screen"] = [SwarmApp, screen_cls]
+    return scopes
 
 
 def _is_host_key_changed(exc: BaseException) -> bool:
@@ -405,12 +524,13 @@ def run_app(args: argparse.Namespace) -> int:
     settings = load_settings(getattr(args, "config", None))
     app = SwarmApp(settings=settings, theme=args.theme, read_only=args.read_only,
                    ssh_config=list(args.ssh_config or []), trust_mode=args.trust_host_key,
-                   target=args.target, profile=args.profile)
+                   target=args.target, profile=args.profile,
+                   tour=bool(getattr(args, "tour", False)))
     rc = app.run()
     return int(rc or 0)
 
 
-def run_lab_app(name: str = LAB_NAME, theme: str | None = None) -> int:
+def run_lab_app(name: str = LAB_NAME, theme: str | None = None, tour: bool = False) -> int:
     """`swarmtui lab` with no subcommand: bring the sandbox lab up (if it is not) and open it."""
     from swarmtui.lab import Lab, LabError
 
@@ -423,5 +543,5 @@ def run_lab_app(name: str = LAB_NAME, theme: str | None = None) -> int:
     except (LabError, OSError) as exc:
         print(f"swarmtui lab: {exc}", file=sys.stderr)
         return 1
-    app = SwarmApp(theme=theme, ssh_config=[str(lab.ssh_config)], target="node1")
+    app = SwarmApp(theme=theme, ssh_config=[str(lab.ssh_config)], target="node1", tour=tour)
     return int(app.run() or 0)

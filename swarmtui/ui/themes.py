@@ -17,6 +17,8 @@ from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 DEFAULT_THEME = "swarm-dark"
+#: the themes shipped in themes/ (tests render the main screen in each)
+SHIPPED_THEMES = ("swarm-dark", "swarm-light", "swarm-contrast", "swarm-16")
 COLOR_FIELDS = (
     "primary", "secondary", "accent", "foreground", "background", "surface", "panel",
     "success", "warning", "error", "boost",
@@ -82,23 +84,32 @@ def parse_theme(path: Path, data: dict[str, object]) -> Theme:
         raise _BadThemeError(path, "name", "expected a non-empty string")
     if "primary" not in data:
         raise _BadThemeError(path, "primary", "missing (every theme needs a primary colour)")
-    unknown = set(data) - {"name", "dark", "variables", *COLOR_FIELDS}
+    unknown = set(data) - {"name", "dark", "ansi", "variables", *COLOR_FIELDS}
     if unknown:
         raise _BadThemeError(path, sorted(unknown)[0], "unknown field")
     dark = data.get("dark", True)
     if not isinstance(dark, bool):
         raise _BadThemeError(path, "dark", "expected true or false")
+    ansi = data.get("ansi", False)
+    if not isinstance(ansi, bool):
+        raise _BadThemeError(path, "ansi", "expected true or false")
     colors = {f: _color(path, f, data[f]) for f in COLOR_FIELDS if f in data}
     raw_vars = data.get("variables", {})
     if not isinstance(raw_vars, dict):
         raise _BadThemeError(path, "variables", "expected a table")
     variables: dict[str, str] = {}
     for key, value in raw_vars.items():
+        if str(key).endswith("text-style"):
+            # Textual's *-text-style variables take a style ("bold", "reverse", "none")
+            if not isinstance(value, str):
+                raise _BadThemeError(path, f"variables.{key}", "expected a text style string")
+            variables[str(key)] = value
+            continue
         variables[str(key)] = _color(path, f"variables.{key}", value)
     for key, base in SEMANTIC_DEFAULTS.items():
         if key not in variables:
             variables[key] = colors.get(base) or colors["primary"]
-    return Theme(name=name.strip(), dark=dark, variables=variables,
+    return Theme(name=name.strip(), dark=dark, ansi=ansi, variables=variables,
                  **colors)  # type: ignore[arg-type]
 
 

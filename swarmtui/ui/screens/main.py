@@ -15,6 +15,9 @@ from swarmtui.swarm import health
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui import rows as panes
 from swarmtui.ui.messages import LinkView
+from swarmtui.ui.screens.wizards import WIZARD_KEYS, WIZARDS, open_wizard
+from swarmtui.ui.tour import Tour, TourPanel
+from swarmtui.ui.walkthrough import WalkthroughPanel
 from swarmtui.ui.widgets.health import HealthHeader
 from swarmtui.ui.widgets.status import StatusBar
 from swarmtui.ui.widgets.table import KeyedTable, Row
@@ -22,6 +25,8 @@ from swarmtui.ui.widgets.table import KeyedTable, Row
 if TYPE_CHECKING:
     from swarmtui.ui.app import SwarmApp
 
+#: the wizards' keys; terminals send ctrl+i as tab, so init gets "I" instead
+KEYS_OF_WIZARDS = {w: ("I" if k == "ctrl+i" else k) for w, k in WIZARD_KEYS.items()}
 #: above this many tasks + services, pane rows are built in a thread worker
 BIG = 3000
 PANES = [("nodes", "Nodes"), ("services", "Services"), ("tasks", "Tasks"),
@@ -86,6 +91,9 @@ class MainScreen(Screen[None]):
         Binding("l", "logs", "Logs", id="main.logs"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="main.refresh"),
         Binding("m", "managers", "Managers", show=False, id="main.managers"),
+        *[Binding(KEYS_OF_WIZARDS[w.id], f"wizard('{w.id}')", w.title, show=False,
+                  id=f"wizard.{w.id}", tooltip=w.help)
+          for w in WIZARDS if w.id in KEYS_OF_WIZARDS],
     ]
 
     def __init__(self, read_only: bool = False) -> None:
@@ -96,6 +104,7 @@ class MainScreen(Screen[None]):
         self._dirty: set[str] = set()
         #: kinds that changed while another screen was on top
         self.stale_kinds: set[str] = set()
+        self._offered_init = False
 
     @property
     def swarm_app(self) -> SwarmApp:
@@ -107,6 +116,11 @@ class MainScreen(Screen[None]):
             for n, (kind, label) in enumerate(PANES, 1):
                 with TabPane(f"{n} {label}", id=kind):
                     yield KeyedTable(panes.COLUMNS[kind], empty=EMPTY[kind], id=f"table-{kind}")
+        panel = WalkthroughPanel(id="walkthrough")
+        panel.set_class(self.swarm_app.walkthrough.shown, "shown")
+        yield panel
+        if self.swarm_app.tour is not None:
+            yield TourPanel(self.swarm_app.tour, id="tour")
         yield PaneFilter(placeholder="filter: type to match any column · Enter keeps · "
                          "Esc clears", id="filter")
         yield StatusBar(id="status")
@@ -154,7 +168,23 @@ class MainScreen(Screen[None]):
                 self._dirty.add(pane)
         self._update_pane(self.active_kind)
         self._update_tab_labels()
+        self._offer_init(snap)
 
+    def _offer_init(self, snap: ClusterSnapshot) -> None:
+        """An engine not in a swarm: say so once, and how to create one."""
+        if snap.in_swarm or self._offered_init or snap.local_state not in ("inactive", ""):
+            return
+        self._offered_init = True
+        key = KEYS_OF_WIZARDS.get("init")
+        how = f"press {key} or " if key else ""
+        self.notify(f"{snap.engine_name or 'This engine'} is not in a swarm: {how}open the "
+                    "palette (:) → Initialise a swarm to create one, or join it to an "
+                    "existing swarm.", title="not in a swarm", timeout=12)
+
+    def show_tour(self, tour: Tour) -> None:
+        for old in self.query(TourPanel):
+            old.remove()
+        self.mount(TourPanel(tour, id="tour"), after=self.query_one("#walkthrough"))
     def _update_pane(self, kind: str) -> None:
         if kind not in self._dirty or self.snapshot is None or self.problems is None:
             return
@@ -212,6 +242,7 @@ class MainScreen(Screen[None]):
         flt.set_class(bool(table.filter_text), "shown")
         if not flt.has_focus:
             table.focus()
+        self.swarm_app.tour_update()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -287,6 +318,9 @@ class MainScreen(Screen[None]):
             self.swarm_app.open_logs(snap.tasks[key].service_id)
         else:
             self.notify("logs: pick a service (2) or a task (3)", timeout=2)
+
+    def action_wizard(self, wizard_id: str) -> None:
+        open_wizard(self.app, wizard_id)
 
     def action_managers(self) -> None:
         self.swarm_app.pick_manager()

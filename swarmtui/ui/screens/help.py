@@ -1,0 +1,129 @@
+"""`?`: every binding of the screen underneath, grouped, with what it does.
+
+Read from the live binding chain of that screen (app + screen + focused widgets), so
+a `[keymap]` remap shows its new key. Bindings that only act on another pane (node
+keys on the Services pane) are listed too, marked as such.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+#: binding-id prefix → group title (in this order)
+GROUPS: dict[str, str] = {
+    "pane": "Panes",
+    "main": "This screen",
+    "ops": "Node and service operations",
+    "forms": "Create and edit",
+    "wizard": "Wizards",
+    "walkthrough": "Walkthrough and tour",
+    "app": "Everywhere",
+    "table": "Moving in the table",
+}
+
+
+@dataclass(frozen=True)
+class HelpRow:
+    group: str
+    keys: str
+    description: str
+    binding_id: str
+    #: False when the binding does nothing where the cursor is now (e.g. another pane)
+    enabled: bool
+
+
+def group_of(binding_id: str) -> str:
+    prefix = binding_id.split(".", 1)[0] if binding_id else ""
+    if prefix in GROUPS:
+        return GROUPS[prefix]
+    return prefix.replace("_", " ").capitalize() if prefix else "Other"
+
+
+def _prefix_of(namespace: object) -> str:
+    """Group for a binding without an id (Textual's own: focus, copy, scrolling)."""
+    if isinstance(namespace, App | Screen):
+        return "app"
+    return "table"
+
+
+def help_rows(screen: Screen[Any]) -> list[HelpRow]:
+    """The bindings live on `screen`, one row per binding (its keys joined)."""
+    app = screen.app
+    by_id: dict[str, tuple[list[str], Binding, bool]] = {}
+    order: list[str] = []
+    for namespace, bindings in screen._modal_binding_chain:
+        for key, binding in bindings:
+            if binding.system and not binding.id:
+                continue
+            state = app._check_action_state(binding.action, namespace)
+            ident = binding.id or f"{_prefix_of(namespace)}.{binding.action}"
+            display = app.get_key_display(binding.with_key(key))
+            if ident in by_id:
+                keys, _b, enabled = by_id[ident]
+                if display not in keys:
+                    keys.append(display)
+                continue
+            by_id[ident] = ([display], binding, state is not False)
+            order.append(ident)
+    rows = []
+    for ident in order:
+        keys, binding, enabled = by_id[ident]
+        text = binding.description or binding.action
+        if binding.tooltip:
+            text += f" — {binding.tooltip}"
+        rows.append(HelpRow(group_of(ident), " ".join(keys), text, ident, enabled))
+    rank = {title: n for n, title in enumerate(GROUPS.values())}
+    rows.sort(key=lambda r: (rank.get(r.group, len(rank) - 1), r.group))
+    return rows
+
+
+class HelpScreen(ModalScreen[None]):
+    """The help of the screen below: its bindings, grouped."""
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 90%; max-width: 110; height: 90%;
+                                  border: tall $primary; background: $surface;
+                                  padding: 0 1; }
+    HelpScreen .help-title { text-style: bold; color: $primary; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "dismiss", "Close help", id="help.close"),
+    ]
+
+    def __init__(self, screen: Screen[Any]) -> None:
+        super().__init__()
+        self.rows = help_rows(screen)
+        self.title_text = f"Keys of {getattr(screen, 'HELP_TITLE', type(screen).__name__)}"
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(f"{self.title_text} · Esc closes · remap any key by its id in the "
+                         "config's [keymap] table", classes="help-title", markup=False)
+            yield Static(self._table(), id="help-table")
+
+    def _table(self) -> Table:
+        table = Table(box=None, expand=True, show_header=True, header_style="bold",
+                      pad_edge=False)
+        table.add_column("key", no_wrap=True, min_width=8)
+        table.add_column("what it does", ratio=1)
+        table.add_column("id", no_wrap=True, style="dim")
+        group = None
+        for row in self.rows:
+            if row.group != group:
+                group = row.group
+                table.add_row(Text(group, style="bold underline"), "", "")
+            desc = Text(row.description)
+            if not row.enabled:
+                desc.append("  (not here: another pane or state)", style="dim italic")
+            table.add_row(Text(row.keys, style="bold"), desc, row.binding_id)
+        return table
