@@ -23,8 +23,11 @@ from swarmtui.ui.forms.objects import NewObjectScreen, ObjectsScreen
 from swarmtui.ui.forms.rows import PortRow
 from swarmtui.ui.forms.service import ServiceFormScreen
 from swarmtui.ui.forms.stack import StackDeployScreen
-from tests.functional.conftest import lab_app  # noqa: F401 (the app on a lab, as a fixture)
+from tests.functional import conftest as functional
 from tests.waiting import async_wait_for, wait_for
+
+#: the app on a lab manager over real SSH (the functional tests' fixture)
+lab_app = functional.lab_app
 
 QUICK_STOP = """sh -c 'trap "exit 0" TERM; sleep 3600 & wait'"""
 
@@ -33,6 +36,10 @@ QUICK_STOP = """sh -c 'trap "exit 0" TERM; sleep 3600 & wait'"""
 def journal_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv(audit.ENV_STATE_DIR, str(tmp_path / "state"))
     yield tmp_path / "state" / audit.JOURNAL_NAME
+
+
+def read(path: Path) -> str:
+    return path.read_text()
 
 
 def cli(lab: Lab, cmd: str) -> str:
@@ -374,8 +381,8 @@ async def test_secret_from_typed_text_is_usable_and_never_written(
             lab, "docker ps -aq --filter label=com.docker.swarm.service.name=fsec") == "",
             30, 0.5)
         cli(lab, "docker secret rm fsecret >/dev/null 2>&1 || true")
-    journal = journal_dir.read_text()
+    journal = read(journal_dir)
     assert '"create secret"' in journal
-    for where, content in (("journal", journal), ("log", log_path.read_text()),
+    for where, content in (("journal", journal), ("log", read(log_path)),
                            ("screen", "\n".join(shown))):
         assert value not in content, f"the secret's value reached the {where}"
