@@ -1,0 +1,212 @@
+"""The operation keys driven on the main screen, against real labs over real SSH.
+
+Each test presses keys the way a person would (key → confirmation → Enter → progress
+view until converged), then checks the result with the docker CLI on the lab. Tests
+that change the cluster get a fresh lab (`make_lab`). Waits have deadlines.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+
+from swarmtui.swarm.ops import ScaleService
+from swarmtui.ui.app import SwarmApp
+from swarmtui.ui.backend import ApiBackend
+from tests.functional.conftest import lab_app  # noqa: F401  (fixture used by ops_app)
+from tests.functional.test_ops_helpers import (
+    cli_text,
+    confirm_screen,
+    journal_fixture,  # noqa: F401  (the `journal` fixture)
+    loaded,
+    node_id,
+    ops_app_fixture,  # noqa: F401  (the `ops_app` fixture)
+    ops_main_class,
+    progress_done,
+    read_journal,
+    select_row,
+)
+from tests.lab.test_ops_lab import CountingProxy
+from tests.waiting import async_wait_for, wait_for
+
+SVC = "--no-resolve-image --stop-grace-period 1s"
+
+
+def cli(lab: Any, cmd: str) -> str:
+    return str(lab.ssh("node1", cmd)).strip()
+
+
+def running_nodes(lab: Any, service: str) -> list[str]:
+    out = cli(lab, f"docker service ps {service} --filter desired-state=running "
+                   "--format '{{.Node}} {{.CurrentState}}'")
+    return sorted(line.split()[0] for line in out.splitlines() if " Running" in line)
+
+
+def replicas(lab: Any, service: str) -> str:
+    return cli(lab, f"docker service ls --filter name={service} --format '{{{{.Replicas}}}}'")
+
+
+def no_secrets(lines: list[dict[str, Any]]) -> bool:
+    text = str(lines)
+    return "SWMTKN-1-" not in text and "SWMKEY-1-" not in text
+
+
+async def test_drain_a_worker_then_activate_it(make_lab, ops_app, journal) -> None:
+    lab = make_lab(nodes=3, managers=1)
+    cli(lab, f"docker service create -d {SVC} --name web --replicas 4 busybox:latest "
+             "sleep 3600")
+    wait_for("web 4/4 running", lambda: len(running_nodes(lab, "web")) == 4, 60)
+    assert "node2" in running_nodes(lab, "web")  # the spread puts tasks on every node
+    app = ops_app(lab)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await loaded(app)
+        await select_row(main, "nodes", node_id(app, "node2"))
+        await pilot.press("d")
+        dialog = await confirm_screen(app)
+        assert cli_text(dialog) == "docker node update --availability drain node2"
+        assert any(p.startswith("web: ") and "move to node1, node3" in p
+                   for p in dialog.verdict.preview), dialog.verdict.preview
+        await pilot.press("enter")  # the Confirm button has the focus
+        done = await progress_done(app, 120)
+        assert done.phase == "converged", done.last_text
+        assert "drained" in done.last_text
+        # the oracle: node2 is drained, its tasks run elsewhere
+        assert cli(lab, "docker node inspect -f '{{.Spec.Availability}}' node2") == "drain"
+        assert cli(lab, "docker node ps node2 --filter desired-state=running -q") == ""
+        where = running_nodes(lab, "web")
+        assert len(where) == 4 and "node2" not in where, where
+        await pilot.press("escape")
+        # and back: activate
+        await pilot.press("a")
+        dialog = await confirm_screen(app)
+        assert cli_text(dialog) == "docker node update --availability active node2"
+        await pilot.press("enter")
+        done = await progress_done(app, 60)
+        assert done.phase == "converged", done.last_text
+    assert cli(lab, "docker node inspect -f '{{.Spec.Availability}}' node2") == "active"
+    lines = read_journal(journal)
+    assert [(e["operation"], e["result"]) for e in lines] == [("drain", "ok"),
+                                                            ("activate", "ok")]
+    assert lines[0]["cli"] == "docker node update --availability drain node2"
+    assert no_secrets(lines)
+
+
+async def test_scale_a_service_up_and_down(make_lab, ops_app, journal) -> None:
+    lab = make_lab(nodes=3, managers=1)
+    cli(lab, f"docker service create -d {SVC} --name web --replicas 1 busybox:latest "
+             "sleep 3600")
+    wait_for("web 1/1", lambda: replicas(lab, "web") == "1/1", 60)
+    app = ops_app(lab)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await loaded(app)
+        svc = await async_wait_for("web", lambda: app.snapshot.service_by_name("web"), 30)
+        await select_row(main, "services", svc.id)
+        for before, after in (("1", "3"), ("3", "2")):
+            await pilot.press("ctrl+s")
+            dialog = await confirm_screen(app)
+            assert dialog.value == before  # pre-filled with the current count
+            await pilot.press("backspace", after)
+            assert cli_text(dialog) == f"docker service scale web={after}"
+            assert f"replicas {before} → {after}" in dialog.verdict.preview[0]
+            await pilot.press("enter")  # Enter in the field confirms
+            done = await progress_done(app, 60)
+            assert done.phase == "converged", done.last_text
+            assert replicas(lab, "web") == f"{after}/{after}"
+            await pilot.press("escape")
+            assert app.screen is main
+    lines = read_journal(journal)
+    assert [(e["cli"], e["result"]) for e in lines] == [
+        ("docker service scale web=3", "ok"), ("docker service scale web=2", "ok")]
+
+
+async def test_promote_two_marked_workers_both_reachable(make_lab, ops_app, journal) -> None:
+    lab = make_lab(nodes=3, managers=1)
+    app = ops_app(lab)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await loaded(app)
+        for host in ("node2", "node3"):
+            await select_row(main, "nodes", node_id(app, host))
+            await pilot.press("space")
+        await pilot.press("plus")
+        dialog = await confirm_screen(app)
+        assert cli_text(dialog) == "docker node promote node2 node3"
+        assert "managers 1 → 3" in dialog.verdict.preview
+        await pilot.press("enter")
+        done = await progress_done(app, 90)
+        assert done.phase == "converged", done.last_text
+        assert main.ops_marked == []  # marks are cleared once the change is sent
+    status = cli(lab, "docker node ls --format '{{.Hostname}} {{.ManagerStatus}}'")
+    assert sorted(status.splitlines()) == ["node1 Leader", "node2 Reachable",
+                                           "node3 Reachable"], status
+    lines = read_journal(journal)
+    assert [(e["cli"], e["result"]) for e in lines] == [
+        ("docker node promote node2 node3", "ok")]
+    assert no_secrets(lines)
+
+
+async def test_not_converging_says_why(make_lab, ops_app, journal,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scaling a service no node can run: the progress view gives up in time and says why."""
+    lab = make_lab(nodes=2, managers=1)
+    cli(lab, f"docker service create -d {SVC} --name nowhere --replicas 0 "
+             "--constraint node.labels.nowhere==1 busybox:latest sleep 3600")
+    monkeypatch.setattr(ScaleService, "timeout", 8.0)
+    app = ops_app(lab)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await loaded(app, nodes=2)
+        svc = await async_wait_for("nowhere", lambda: app.snapshot.service_by_name("nowhere"),
+                                   30)
+        await select_row(main, "services", svc.id)
+        await pilot.press("ctrl+s")
+        dialog = await confirm_screen(app)
+        await pilot.press("backspace", "2")
+        assert any("Pending" in w for w in dialog.verdict.warnings), dialog.verdict
+        await pilot.press("enter")
+        done = await progress_done(app, 60)
+        assert done.phase == "timeout"
+        phase = str(done.query_one("#ops-phase").render())
+        assert "Not converged after 8 s" in phase and "no suitable node" in phase, phase
+    assert replicas(lab, "nowhere") == "0/2"  # the change itself was made
+    assert [e["result"] for e in read_journal(journal)] == ["ok"]
+
+
+async def test_read_only_sends_no_mutating_request(lab, ssh_forward, journal,
+                                                   tmp_path: Path) -> None:
+    """Every operation key in read-only mode: GETs (the panes) but no POST/DELETE."""
+    name = f"ro{uuid.uuid4().hex[:6]}"
+    cli(lab, f"docker service create -d {SVC} --name {name} --replicas 0 busybox:latest true")
+    fwd = ssh_forward(lab, "node1")
+    proxy = CountingProxy(str(fwd.sock), tmp_path / "proxy.sock")
+    api = docker.APIClient(base_url=proxy.base_url, version="1.41", timeout=20)
+    import swarmtui.ui.app as app_module
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(app_module, "MainScreen", ops_main_class())
+    try:
+        app = SwarmApp(ApiBackend(api, label="ro", via="ssh", poll_interval=0.5),
+                       read_only=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            main = await loaded(app)
+            await select_row(main, "nodes", node_id(app, "node2"))
+            await pilot.press("plus", "minus", "d", "a", "c", "L", "X", "ctrl+d")
+            svc = await async_wait_for("the service", lambda: app.snapshot.service_by_name(name),
+                                       30)
+            await select_row(main, "services", svc.id)
+            await pilot.press("ctrl+s", "r", "R", "u", "ctrl+d")
+            assert app.screen is main
+            notes = [n.message for n in app._notifications]
+            assert notes and all("READ-ONLY" in m for m in notes), notes
+            gets = len(proxy.requests)
+            assert gets > 0 and proxy.mutating() == [], proxy.requests
+    finally:
+        mp.undo()
+        api.close()
+        proxy.close()
+        lab.ssh("node1", f"docker service rm {name}", check=False)
+    lines = read_journal(journal)
+    assert len(lines) == 13 and {e["result"] for e in lines} == {"refused"}
+    assert lines[8]["cli"] == f"docker service scale {name}=N"
