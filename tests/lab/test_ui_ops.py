@@ -210,3 +210,54 @@ async def test_read_only_sends_no_mutating_request(lab, ssh_forward, journal,
     lines = read_journal(journal)
     assert len(lines) == 13 and {e["result"] for e in lines} == {"refused"}
     assert lines[8]["cli"] == f"docker service scale {name}=N"
+
+
+async def test_update_image_rollback_and_restart(make_lab, ops_app, journal) -> None:
+    lab = make_lab(nodes=2, managers=1)
+    for host in ("node1", "node2"):
+        lab.ssh(host, "docker tag busybox:latest busybox:v2")
+    cli(lab, f"docker service create -d {SVC} --update-monitor 1s --rollback-monitor 1s "
+             "--name app --replicas 2 busybox:latest sleep 3600")
+    wait_for("app 2/2", lambda: replicas(lab, "app") == "2/2", 60)
+    image = "docker service inspect app --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}'"
+    app = ops_app(lab)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await loaded(app, nodes=2)
+        svc = await async_wait_for("app", lambda: app.snapshot.service_by_name("app"), 30)
+        await select_row(main, "services", svc.id)
+        # u: a new image
+        await pilot.press("u")
+        dialog = await confirm_screen(app)
+        assert dialog.value == "busybox:latest"
+        await pilot.press(*"busybox:v2")  # the pre-filled value is selected: typing replaces it
+        assert cli_text(dialog) == "docker service update --image busybox:v2 app"
+        await pilot.press("enter")
+        done = await progress_done(app, 120)
+        assert done.phase == "converged", done.last_text
+        assert cli(lab, image) == "busybox:v2"
+        await pilot.press("escape")
+        # R: back to the previous spec
+        await pilot.press("R")
+        dialog = await confirm_screen(app)
+        assert cli_text(dialog) == "docker service rollback app"
+        assert "image busybox:v2 → busybox:latest" in dialog.verdict.preview
+        await pilot.press("enter")
+        done = await progress_done(app, 120)
+        assert done.phase == "converged", done.last_text
+        assert cli(lab, image) == "busybox:latest"
+        assert cli(lab, "docker service inspect app --format '{{.UpdateStatus.State}}'") == \
+            "rollback_completed"
+        await pilot.press("escape")
+        # r: restart every task with the same spec
+        before = set(cli(lab, "docker service ps app -q --filter desired-state=running").split())
+        await pilot.press("r")
+        dialog = await confirm_screen(app)
+        assert cli_text(dialog) == "docker service update --force app"
+        await pilot.press("enter")
+        done = await progress_done(app, 120)
+        assert done.phase == "converged", done.last_text
+        after = set(cli(lab, "docker service ps app -q --filter desired-state=running").split())
+        assert len(after) == 2 and not (after & before)
+        assert replicas(lab, "app") == "2/2"
+    assert [(e["operation"], e["result"]) for e in read_journal(journal)] == [
+        ("update-image", "ok"), ("rollback", "ok"), ("force-update", "ok")]
