@@ -18,9 +18,11 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from swarmtui.swarm import format as fmt
+from swarmtui.swarm.ops import Operation
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui import themes
 from swarmtui.ui.backend import Backend, StaticBackend
+from swarmtui.ui.forms import FormCommands
 from swarmtui.ui.keymap import KeymapProblem, validate_keymap
 from swarmtui.ui.link_backend import LinkBackend
 from swarmtui.ui.messages import ConnectFailed, ConnectionChanged, SnapshotChanged
@@ -45,7 +47,12 @@ from swarmtui.ui.screens.main import MainScreen, PaneFilter
 from swarmtui.ui.screens.trust import RefusedScreen, TrustScreen
 from swarmtui.ui.screens.wizards import WizardCommands
 from swarmtui.ui.tour import Tour, TourPanel
-from swarmtui.ui.walkthrough import Walkthrough, WalkthroughPanel, export_script
+from swarmtui.ui.walkthrough import (
+    Walkthrough,
+    WalkthroughPanel,
+    export_script,
+    record_action,
+)
 from swarmtui.ui.widgets.table import KeyedTable
 
 LAB_NAME = "lab"
@@ -58,7 +65,7 @@ class SwarmApp(App[int]):
     Footer { background: $panel; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("q", "quit", "Quit", show=False, id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
         # ctrl+p as Textual adds it (priority: works in inputs too), and `:` like vim/k9s
         Binding("ctrl+p", "command_palette", "palette", show=False, priority=True,
@@ -71,7 +78,7 @@ class SwarmApp(App[int]):
     ]
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {ScreenActions, JumpTo, ThemeCommands, ProfileCommands,
-                               SwarmtuiCommands, WizardCommands}
+                               SwarmtuiCommands, WizardCommands, FormCommands}
 
     def __init__(self, backend: Backend | None = None, *, settings: Any = None,
                  theme: str | None = None, read_only: bool | None = None,
@@ -87,6 +94,8 @@ class SwarmApp(App[int]):
         #: the newcomer's tour (`--tour`), checked on every snapshot
         self.tour: Tour | None = Tour() if tour else None
         self.keymap_problems: list[KeymapProblem] = []
+        #: operation progress screens whose result is not in the walkthrough yet
+        self._unrecorded_ops: list[Any] = []
         self.backend = backend
         self.settings = settings
         self.snapshot: ClusterSnapshot | None = None
@@ -361,6 +370,7 @@ class SwarmApp(App[int]):
         for s in self.screen_stack:
             if isinstance(s, MainScreen) and s is not screen:
                 s.stale_kinds |= message.kinds
+        self._record_operations()
         self.tour_update()
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
@@ -400,6 +410,27 @@ class SwarmApp(App[int]):
             self.push_screen(HelpScreen(self.screen))
 
     # ------------------------------------------------------ walkthrough, tour
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        # the operations' and forms' progress screens carry `op` and, once sent, the
+        # outcome: the walkthrough records them (see _record_operations)
+        if isinstance(getattr(screen, "op", None), Operation):
+            self._unrecorded_ops.append(screen)
+        return super().push_screen(screen, *args, **kwargs)
+
+    def _record_operations(self) -> None:
+        """Operations sent since the last look → walkthrough entries (cli, kind, ok)."""
+        for screen in list(self._unrecorded_ops):
+            sent = getattr(screen, "sent", None)
+            outcome = getattr(sent, "outcome", None) or getattr(screen, "outcome", None)
+            if outcome is None:
+                continue  # not sent yet (the send runs in a thread worker)
+            self._unrecorded_ops.remove(screen)
+            status = getattr(outcome, "status", "ok")
+            if status == "refused":
+                continue  # nothing was sent
+            op = screen.op
+            record_action(self, op.cli, op.name, status == "ok")
+
     def action_toggle_walkthrough(self) -> None:
         wt = self.walkthrough
         wt.shown = not wt.shown

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -14,7 +15,9 @@ from textual.widgets import Footer, Input, TabbedContent, TabPane
 from swarmtui.swarm import health
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui import rows as panes
+from swarmtui.ui.forms import FORM_ACTIONS, form_action, open_form
 from swarmtui.ui.messages import LinkView
+from swarmtui.ui.ops import OPS_BINDINGS, OperationsMixin
 from swarmtui.ui.screens.wizards import WIZARD_KEYS, WIZARDS, open_wizard
 from swarmtui.ui.tour import Tour, TourPanel
 from swarmtui.ui.walkthrough import WalkthroughPanel
@@ -27,6 +30,24 @@ if TYPE_CHECKING:
 
 #: the wizards' keys; terminals send ctrl+i as tab, so init gets "I" instead
 KEYS_OF_WIZARDS = {w: ("I" if k == "ctrl+i" else k) for w, k in WIZARD_KEYS.items()}
+#: the forms' keys, each live only on its pane (check_action)
+FORM_BINDINGS: list[Binding] = [
+    Binding(a.key_suggestion, f"form('{a.id}')", a.title, show=False, id=f"forms.{a.id}",
+            tooltip=a.help)
+    for a in FORM_ACTIONS if a.key_suggestion and a.pane]
+#: operation keys kept out of the footer at 80 columns (help, `?`, and the palette list
+#: them): the footer keeps drain/activate/promote on Nodes and scale/restart on Services
+FOOTER_HIDDEN_OPS = frozenset({"ops.mark", "ops.demote", "ops.pause", "ops.label_add",
+                               "ops.label_rm", "ops.node_rm", "ops.service_rm",
+                               "ops.rollback", "ops.image"})
+#: Textual merges BINDINGS per key, a subclass's list replacing its bases' for the same
+#: key: operation keys that a form shares (on another pane) are listed here again
+#: (and the ones hidden from the footer are re-declared with show=False)
+SHARED_OPS_BINDINGS: list[BindingType] = [
+    dataclasses.replace(b, show=b.show and b.id not in FOOTER_HIDDEN_OPS)
+    for b in OPS_BINDINGS
+    if isinstance(b, Binding) and (b.key in {f.key for f in FORM_BINDINGS}
+                                   or b.id in FOOTER_HIDDEN_OPS)]
 #: above this many tasks + services, pane rows are built in a thread worker
 BIG = 3000
 PANES = [("nodes", "Nodes"), ("services", "Services"), ("tasks", "Tasks"),
@@ -64,7 +85,7 @@ class PaneFilter(Input):
         screen.close_filter(clear)
 
 
-class MainScreen(Screen[None]):
+class MainScreen(OperationsMixin, Screen[None]):
     """The cluster at a glance; the screen people live in."""
 
     DEFAULT_CSS = """
@@ -84,16 +105,18 @@ class MainScreen(Screen[None]):
         Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="main.clear_filter"),
         Binding("p", "problems", "Problems", id="main.problems"),
-        Binding("h", "history", "History", id="main.history"),
-        Binding("s", "sort", "Sort", id="main.sort"),
+        Binding("h", "history", "History", show=False, id="main.history"),
+        Binding("s", "sort", "Sort", show=False, id="main.sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="main.reverse_sort"),
-        Binding("i", "inspect", "Inspect", id="main.inspect"),
+        Binding("i", "inspect", "Inspect", show=False, id="main.inspect"),
         Binding("l", "logs", "Logs", id="main.logs"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="main.refresh"),
         Binding("m", "managers", "Managers", show=False, id="main.managers"),
         *[Binding(KEYS_OF_WIZARDS[w.id], f"wizard('{w.id}')", w.title, show=False,
                   id=f"wizard.{w.id}", tooltip=w.help)
           for w in WIZARDS if w.id in KEYS_OF_WIZARDS],
+        *SHARED_OPS_BINDINGS,
+        *FORM_BINDINGS,
     ]
 
     def __init__(self, read_only: bool = False) -> None:
@@ -124,7 +147,7 @@ class MainScreen(Screen[None]):
         yield PaneFilter(placeholder="filter: type to match any column · Enter keeps · "
                          "Esc clears", id="filter")
         yield StatusBar(id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.table("nodes").focus()
@@ -318,6 +341,28 @@ class MainScreen(Screen[None]):
             self.swarm_app.open_logs(snap.tasks[key].service_id)
         else:
             self.notify("logs: pick a service (2) or a task (3)", timeout=2)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "logs":
+            return self._pane_or_none() in ("services", "tasks")
+        if action == "inspect":
+            return self._pane_or_none() != "stacks"
+        if action == "form" and parameters:
+            pane = form_action(str(parameters[0])).pane
+            try:
+                return pane is None or self.active_kind == pane
+            except Exception:  # not composed yet
+                return False
+        return super().check_action(action, parameters)
+
+    def _pane_or_none(self) -> str | None:
+        try:
+            return self.active_kind
+        except Exception:  # not composed yet
+            return None
+
+    def action_form(self, action_id: str) -> None:
+        open_form(self.app, action_id, self.active_table.cursor_key)
 
     def action_wizard(self, wizard_id: str) -> None:
         open_wizard(self.app, wizard_id)
