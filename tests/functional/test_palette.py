@@ -1,0 +1,77 @@
+"""The command palette (ctrl+p and `:`): jump to objects by name, run screen actions."""
+
+from __future__ import annotations
+
+from textual.command import CommandList, CommandPalette
+
+from swarmtui.ui.screens.detail import SCREENS
+from tests.functional.conftest import static_app
+from tests.waiting import async_wait_for
+
+
+async def _first_hit(app, text: str) -> str:
+    def hit() -> str | None:
+        if not isinstance(app.screen, CommandPalette):
+            return None
+        lists = app.screen.query(CommandList)
+        if not lists or lists.first().option_count == 0:
+            return None
+        prompt = str(lists.first().get_option_at_index(0).prompt)
+        return prompt if text in prompt else None
+
+    return await async_wait_for(f"a palette hit for {text!r}", hit, 10)
+
+
+async def test_palette_finds_a_service_by_name_and_opens_it() -> None:
+    app = static_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("colon")  # `:` opens it like ctrl+p
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"service web")
+        await _first_hit(app, "service web")
+        await pilot.press("enter")
+        web = app.snapshot.service_by_name("web")
+        await async_wait_for("the service's detail", lambda: isinstance(
+            app.screen, SCREENS["services"]), 10)
+        assert app.screen.object_id == web.id
+
+
+async def test_palette_jumps_to_a_node_and_a_network() -> None:
+    app = static_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p", *"node node2")
+        await _first_hit(app, "node node2")
+        await pilot.press("enter")
+        await async_wait_for("node2's detail", lambda: isinstance(
+            app.screen, SCREENS["nodes"]), 10)
+        assert app.screen.object_id == app.snapshot.node_by_hostname("node2").id
+        await pilot.press("escape", "ctrl+p", *"network ingress")
+        await _first_hit(app, "network ingress")
+        await pilot.press("enter")
+        await async_wait_for("the network's detail", lambda: isinstance(
+            app.screen, SCREENS["networks"]), 10)
+
+
+async def test_palette_runs_an_action_of_the_current_screen() -> None:
+    app = static_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        main = app.screen
+        await pilot.press("ctrl+p", *"Problems")
+        await _first_hit(app, "Problems")
+        await pilot.press("enter")
+        await async_wait_for("problems-only", lambda: main.active_table.problems_only, 10)
+
+
+async def test_palette_toggles_the_walkthrough_panel() -> None:
+    app = static_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        panel = app.screen.query_one("#walkthrough")
+        assert not panel.display
+        await pilot.press("ctrl+p", *"show walkthrough")
+        await _first_hit(app, "walkthrough")
+        await pilot.press("enter")
+        await async_wait_for("the panel shown", lambda: panel.display, 10)
