@@ -107,7 +107,8 @@ async def test_service_form_validates_as_typed_and_the_cli_follows(lab, lab_app)
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert not isinstance(app.screen, OpConfirmScreen)
-        assert "fix the fields" in text(screen.query_one("#form-status"))
+        assert "marked in red" in text(screen.query_one("#form-status"))
+        assert "fix the fields marked in red first" in notifications(app)
 
         screen.query_one("#networks").value = ""
         screen.query_one("#replicas").value = "two"

@@ -386,3 +386,51 @@ async def test_secret_from_typed_text_is_usable_and_never_written(
     for where, content in (("journal", journal), ("log", read(log_path)),
                            ("screen", "\n".join(shown))):
         assert value not in content, f"the secret's value reached the {where}"
+
+
+async def test_global_service_then_a_failed_update_is_reported_with_its_reason(
+        lab: Lab, lab_app: Any) -> None:
+    app = lab_app(lab)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await loaded(app)
+            assert open_form(app, "new-service")
+            await pilot.pause()
+            form = app.screen
+            assert isinstance(form, ServiceFormScreen)
+            form.query_one("#name").value = "fglob"
+            form.query_one("#image").value = "busybox:latest"
+            form.query_one("#command").value = QUICK_STOP
+            form.query_one("#mode").value = "global"
+            form.query_one("#update_failure_action").value = "pause"
+            await pilot.pause()
+            assert form.query_one("#replicas").disabled
+            assert "--mode global" in text(form.query_one("#form-cli"))
+            await pilot.press("ctrl+s")
+            progress = await go_ahead(pilot, app)
+            assert progress.state == "done", progress.lines
+            assert "3/3 tasks running" in progress.lines[-1]
+            nodes = cli(lab, "docker service ps fglob --filter desired-state=running "
+                             "--format '{{.Node}} {{.CurrentState}}'").splitlines()
+            assert sorted(n.split()[0] for n in nodes) == ["node1", "node2", "node3"]
+            assert all(" Running " in n for n in nodes)
+            await pilot.press("escape")
+            await pilot.pause()
+
+            # a command that exits at once: the update pauses and the view says why
+            await async_wait_for("fglob in the snapshot",
+                                 lambda: app.snapshot.service_by_name("fglob"), 20)
+            assert open_form(app, "edit-service", "fglob")
+            await pilot.pause()
+            form = app.screen
+            form.query_one("#command").value = "sh -c 'exit 3'"
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            progress = await go_ahead(pilot, app)
+            assert progress.state == "failed", progress.lines
+            assert progress.lines[-1].startswith("update paused"), progress.lines
+            msg = cli(lab, "docker service inspect fglob --format '{{.UpdateStatus.Message}}'")
+            assert msg.strip() and msg.strip() in progress.lines[-1]
+            assert "-failed" in progress.query_one("#progress-state").classes
+    finally:
+        cleanup(lab, services=("fglob",))

@@ -125,6 +125,11 @@ class FormScreen(Screen[None]):
         self.dismiss(None)
 
     @property
+    def composed(self) -> bool:
+        """The widgets exist (a snapshot may arrive before compose)."""
+        return bool(self.query("#form-title"))
+
+    @property
     def read_only(self) -> bool:
         return bool(getattr(self.app, "read_only", False))
 

@@ -115,8 +115,8 @@ class OpConfirmScreen(ModalScreen[bool]):
                 yield Static("", id="confirm-error", classes="block")
             with Horizontal():
                 if guard.allowed:
-                    yield Button("Go ahead", id="confirm-go", variant="warning")
-                yield Button("Cancel [Esc]", id="confirm-cancel")
+                    yield Button("Go ahead", id="confirm-go", variant="warning", compact=True)
+                yield Button("Cancel (Esc)", id="confirm-cancel", compact=True)
 
     def on_mount(self) -> None:
         if self.query("#confirm-typed"):

@@ -31,7 +31,7 @@ def _bottom(submit_label: str) -> ComposeResult:
         with Horizontal(id="form-buttons"):
             yield Button(submit_label, id="submit", variant="primary", disabled=True,
                          compact=True)
-            yield Button("Cancel [Esc]", id="cancel", compact=True)
+            yield Button("Cancel (Esc)", id="cancel", compact=True)
 
 
 class NetworkFormScreen(FormScreen):
@@ -85,7 +85,7 @@ class NetworkFormScreen(FormScreen):
         )
 
     def refresh_form(self) -> None:
-        if not self.fields or not self.is_mounted:
+        if not self.fields or not self.composed:
             return
         form = self.read_form()
         errors = errors_by_field(validate_network(form, self.inventory()))
@@ -97,7 +97,7 @@ class NetworkFormScreen(FormScreen):
         if self.valid:
             self.set_status("ready: ctrl+s to review")
         else:
-            self.set_status(f"{len(errors)} field(s) to fix", error=True)
+            self.set_status(f"fix the {len(errors)} field(s) marked in red", error=True)
 
     @on(Input.Changed)
     @on(TextArea.Changed)
@@ -113,7 +113,7 @@ class NetworkFormScreen(FormScreen):
     def action_submit(self) -> None:
         self.refresh_form()
         if not self.valid:
-            self.set_status("fix the fields marked in red first", error=True)
+            self.notify("fix the fields marked in red first", severity="warning")
             return
         self.submit(CreateNetwork(self.read_form()))
 
@@ -175,7 +175,7 @@ class ServiceNetworksScreen(FormScreen):
         return cls(self.service, net)
 
     def refresh_form(self) -> None:
-        if not self.is_mounted:
+        if not self.composed:
             return
         op = self._op()
         self.query_one("#form-cli", Static).update(markup(op.cli if op else ""))

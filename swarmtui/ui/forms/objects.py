@@ -47,6 +47,7 @@ class ObjectsScreen(FormScreen):
     def __init__(self, kind: str) -> None:
         super().__init__()
         self.kind = kind
+        self._shown: list[tuple[str, ...]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(markup(f"{self.kind.capitalize()}s (names and users only; the "
@@ -66,16 +67,21 @@ class ObjectsScreen(FormScreen):
         self.refresh_form()
 
     def refresh_form(self) -> None:
-        if not self.is_mounted:
+        if not self.composed:
             return
         inv = self.inventory()
         table = self.query_one(DataTable)
         rows = object_rows(inv, self.kind) if inv is not None else []
+        cells: list[tuple[str, ...]] = [
+            (r.name, r.id[:12], r.created_at[:19].replace("T", " "), r.stack or "",
+             ", ".join(r.used_by) or "—") for r in rows]
+        if cells == self._shown:
+            return  # unchanged: keep the cursor and scroll as they are
+        self._shown = cells
         keep = table.cursor_row
         table.clear()
-        for r in rows:
-            table.add_row(r.name, r.id[:12], r.created_at[:19].replace("T", " "),
-                          r.stack or "", ", ".join(r.used_by) or "—", key=r.name)
+        for row in cells:
+            table.add_row(*row, key=row[0])
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         self.set_status(f"{len(rows)} {self.kind}(s) · n new · d remove"
@@ -146,7 +152,7 @@ class NewObjectScreen(FormScreen):
             with Horizontal(id="form-buttons"):
                 yield Button("Create", id="submit", variant="primary", disabled=True,
                              compact=True)
-                yield Button("Cancel [Esc]", id="cancel", compact=True)
+                yield Button("Cancel (Esc)", id="cancel", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -180,7 +186,7 @@ class NewObjectScreen(FormScreen):
                           labels=lines_of(self.query_one("#labels", TextArea).text))
 
     def refresh_form(self) -> None:
-        if not self.fields or not self.is_mounted:
+        if not self.fields or not self.composed:
             return
         form = self.read_form()
         errors = errors_by_field(validate_object(form, self.inventory()))
@@ -192,7 +198,7 @@ class NewObjectScreen(FormScreen):
         self.valid = not errors
         self.query_one("#submit", Button).disabled = not self.valid
         self.set_status("ready: ctrl+s to review" if self.valid else
-                        f"{len(errors)} field(s) to fix", error=not self.valid)
+                        f"fix the {len(errors)} field(s) marked in red", error=not self.valid)
 
     @on(Input.Changed)
     @on(TextArea.Changed)
@@ -209,7 +215,7 @@ class NewObjectScreen(FormScreen):
     def action_submit(self) -> None:
         self.take_value()
         if not self.valid:
-            self.set_status("fix the fields marked in red first", error=True)
+            self.notify("fix the fields marked in red first", severity="warning")
             return
         self.request_refresh(f"{self.kind}s")
         self.submit(CreateObject(self.read_form()))

@@ -213,7 +213,7 @@ class ServiceFormScreen(FormScreen):
             with Horizontal(id="form-buttons"):
                 yield Button("Review changes" if self.editing else "Create", id="submit",
                              variant="primary", disabled=True, compact=True)
-                yield Button("Cancel [Esc]", id="cancel", compact=True)
+                yield Button("Cancel (Esc)", id="cancel", compact=True)
         yield Footer()
 
     def _lines(self, path: str) -> Field:
@@ -275,7 +275,7 @@ class ServiceFormScreen(FormScreen):
 
     # -------------------------------------------------------- painting
     def refresh_form(self) -> None:
-        if not self.fields or not self.is_mounted:
+        if not self.fields or not self.composed:
             return
         form = self.read_form()
         state = form_state(form, self.snapshot, original=self.original, editing=self.editing)
@@ -298,7 +298,7 @@ class ServiceFormScreen(FormScreen):
         if state.valid:
             self.set_status("nothing to change" if unchanged else "ready: ctrl+s to review")
         else:
-            self.set_status(f"{len(errors)} field(s) to fix", error=True)
+            self.set_status(f"fix the {len(errors)} field(s) marked in red", error=True)
 
     @on(Input.Changed)
     @on(TextArea.Changed)
@@ -343,7 +343,7 @@ class ServiceFormScreen(FormScreen):
     def action_submit(self) -> None:
         self.refresh_form()
         if self.state is None or not self.state.valid:
-            self.set_status("fix the fields marked in red first", error=True)
+            self.notify("fix the fields marked in red first", severity="warning")
             return
         form = self.read_form()
         if self.editing:

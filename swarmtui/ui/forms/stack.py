@@ -51,6 +51,7 @@ class StackDeployScreen(FormScreen):
         self.initial_stack = stack
         self.plan: StackPlan | None = None
         self.op: DeployStack | None = None
+        self._shown: object = None
 
     def compose(self) -> ComposeResult:
         yield Static("Deploy a stack", id="form-title")
@@ -70,7 +71,7 @@ class StackDeployScreen(FormScreen):
                 yield Button("Plan", id="plan-button", compact=True)
                 yield Button("Deploy", id="submit", variant="primary", disabled=True,
                              compact=True)
-                yield Button("Cancel [Esc]", id="cancel", compact=True)
+                yield Button("Cancel (Esc)", id="cancel", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -123,16 +124,21 @@ class StackDeployScreen(FormScreen):
         self.refresh_form()
 
     def refresh_form(self) -> None:
-        if self.op is None or not self.is_mounted:
+        if self.op is None or not self.composed:
             return
         guard = guard_now(self.app, self.op)
+        if (self.op, guard) == self._shown:
+            return  # the same plan: no repaint (keeps the scroll position)
+        self._shown = (self.op, guard)
         box = self.query_one("#plan", Vertical)
         box.remove_children()
         lines: list[Static] = [Static(f"Plan for stack {markup(self.op.target)}:",
                                       classes="hint")]
         for line in guard.preview:
             action = line.split(" ", 1)[0]
-            lines.append(Static(markup(line), classes=f"plan-{action}"))
+            head, *details = line.split("\n")
+            lines.append(Static(markup(head), classes=f"plan-{action}"))
+            lines.extend(Static("    · " + markup(d.strip()), classes="hint") for d in details)
         for line in guard.warnings:
             lines.append(Static("⚠ " + markup(line), classes="plan-warn"))
         for line in guard.blocks:
