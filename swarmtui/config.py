@@ -383,8 +383,11 @@ EXAMPLE_CONFIG = """\
 # Profile to open when swarmtui is started with no target and no --profile.
 # default_profile = "prod"                      # example
 
-# Theme: a built-in name or a file name from this directory's themes/.
-# theme = "textual-dark"                        # example
+# Theme: a built-in name or a file name from this directory's themes/ (a broken
+# theme file is reported once, naming the file and the field, and the default used).
+# Built in: swarm-dark (default), swarm-light, swarm-contrast (high contrast),
+# swarm-16 (16-colour terminals: TERM=xterm or screen), swarm-prod (red, for production).
+# theme = "swarm-light"                         # example
 
 # Seconds between task polls (Swarm sends no events for tasks): 0.2 to 3600.
 task_poll_interval = 2.0
@@ -399,15 +402,18 @@ confirmations = "always"
 # Extra ssh_config files, read after ~/.ssh/config (as with --ssh-config).
 ssh_config = []
 
-# Key remapping: binding id = "keys" (comma-separated alternatives).
+# Key remapping: binding id = "keys" (comma-separated alternatives). `?` in the app
+# lists every binding of a screen with its id. An unknown id, or a key another binding
+# of the same screen already uses, is reported and that entry ignored.
 [keymap]
-# refresh = "f5,ctrl+r"                         # example
+# "main.refresh" = "f5,ctrl+r"                  # example
+# "ops.drain" = "D"                             # example
 
 # A cluster profile: `swarmtui --profile prod`. Managers are tried in order;
 # managers learned from the swarm are added here when you choose to save them.
 # [profiles.prod]                               # example
 # managers = ["ssh://admin@manager1", "ssh://admin@manager2:2222"]
 # read_only = true                              # this cluster only
-# theme = "swarmtui-red"                        # this cluster only
+# theme = "swarm-prod"                          # this cluster only
 # ssh_config = ["~/.ssh/prod_config"]           # this cluster only
 """

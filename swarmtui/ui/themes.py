@@ -18,7 +18,7 @@ from textual.theme import Theme
 
 DEFAULT_THEME = "swarm-dark"
 #: the themes shipped in themes/ (tests render the main screen in each)
-SHIPPED_THEMES = ("swarm-dark", "swarm-light", "swarm-contrast", "swarm-16")
+SHIPPED_THEMES = ("swarm-dark", "swarm-light", "swarm-contrast", "swarm-16", "swarm-prod")
 COLOR_FIELDS = (
     "primary", "secondary", "accent", "foreground", "background", "surface", "panel",
     "success", "warning", "error", "boost",
