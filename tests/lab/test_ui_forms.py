@@ -277,6 +277,14 @@ async def test_deploy_a_compose_stack_through_the_screen_then_remove_it(
                             "--format '{{.Name}}'").strip() == "fst_db_pw"
             assert cli(lab, "docker config ls --filter label=com.docker.stack.namespace=fst "
                             "--format '{{.Name}}'").strip() == "fst_app_conf"
+            # the snapshot lists the stack's secret and config: names and labels, no data
+            await async_wait_for("the config in the snapshot", lambda: [
+                c for c in app.snapshot.configs.values() if c.name == "fst_app_conf"], 70)
+            conf = next(c for c in app.snapshot.configs.values() if c.name == "fst_app_conf")
+            assert conf.labels == {"com.docker.stack.namespace": "fst"}
+            assert "Data" not in conf.raw["Spec"]
+            assert [s.name for s in app.snapshot.secrets.values()
+                    if s.labels.get("com.docker.stack.namespace") == "fst"] == ["fst_db_pw"]
             await pilot.press("escape")
             await pilot.pause()
 

@@ -171,12 +171,16 @@ class ServiceFormScreen(FormScreen):
             path, label, ph = TEXT_FIELDS["basics"][4]
             yield self._text(path, label, ph)
             with Collapsible(title="Published ports", collapsed=False, id="sec-ports"):
+                yield Static("target port → published port (empty: Swarm picks one from "
+                             "30000-32767), protocol, mode", classes="hint")
                 yield Vertical(*[PortRow(p) for p in f.ports], id="ports")
                 yield Button("+ port (ctrl+t)", id="add-port", compact=True)
             yield self._items("networks", self._networks_hint())
             with Collapsible(title="Environment", collapsed=not f.env, id="sec-env"):
                 yield self._lines("env")
             with Collapsible(title="Mounts", collapsed=not f.mounts, id="sec-mounts"):
+                yield Static("type, source (volume name or host path), target, read-only",
+                             classes="hint")
                 yield Vertical(*[MountRow(m) for m in f.mounts], id="mounts")
                 yield Button("+ mount (ctrl+u)", id="add-mount", compact=True)
             with Collapsible(title="Placement", collapsed=not (f.constraints or f.preferences),
