@@ -83,8 +83,8 @@ def validate_keymap(
         effective: dict[str, set[str]] = {}
         for b in bindings:
             assert b.id is not None
-            keys = _keys(good[b.id]) if b.id in good else _keys(b.key)
-            for key in keys:
+            live_keys = _keys(good[b.id]) if b.id in good else _keys(b.key)
+            for key in live_keys:
                 effective.setdefault(key, set()).add(b.id)
         for binding_id, keys in good.items():
             if binding_id in clashes or not any(b.id == binding_id for b in bindings):
