@@ -1,0 +1,45 @@
+"""An engine that is not in a swarm offers the init wizard (key and palette)."""
+
+from __future__ import annotations
+
+import pytest
+from textual.command import CommandList, CommandPalette
+
+from swarmtui.ui.screens.wizards.init_swarm import InitSwarmScreen
+from tests.waiting import async_wait_for
+
+pytestmark = pytest.mark.lab
+
+
+async def test_not_in_a_swarm_offers_the_init_wizard(make_lab, lab_app) -> None:
+    lab = make_lab(nodes=1, managers=0, swarm=False)
+    app = lab_app(lab)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 30)
+        assert not app.snapshot.in_swarm
+
+        def offer() -> list[str]:
+            return [n.message for n in app._notifications if n.title == "not in a swarm"]
+
+        notes = await async_wait_for("the offer", offer, 10)
+        assert len(notes) == 1 and "press I" in notes[0]
+        main = app.screen
+        await pilot.press("colon", *"initialise")
+
+        def hit() -> str | None:
+            if not isinstance(app.screen, CommandPalette):
+                return None
+            lists = app.screen.query(CommandList)
+            if not lists or lists.first().option_count == 0:
+                return None
+            return str(lists.first().get_option_at_index(0).prompt)
+
+        assert "Initialise a swarm" in await async_wait_for("the wizard in the palette", hit, 10)
+        await pilot.press("escape")
+        await async_wait_for("back on the main screen", lambda: app.screen is main, 5)
+        await pilot.press("I")
+        await async_wait_for("the init wizard", lambda: isinstance(app.screen, InitSwarmScreen),
+                             10)
+        await pilot.press("escape")
+    # nothing was initialised
+    assert lab.ssh("node1", "docker info -f '{{.Swarm.LocalNodeState}}'").strip() == "inactive"
