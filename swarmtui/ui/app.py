@@ -130,10 +130,12 @@ class SwarmApp(App[int]):
         self.theme = wanted
 
     def _theme_for_profile(self) -> None:
-        """A profile's theme (production in red) unless --theme chose one."""
-        wanted = self._profile_value("theme")
-        if self.requested_theme or not wanted:
+        """A profile's theme (production in red) unless --theme chose one; a profile
+        without one gets the config's theme (or the default) back."""
+        if self.requested_theme:
             return
+        wanted = self._profile_value("theme") or getattr(self.settings, "theme", None) \
+            or themes.DEFAULT_THEME
         if wanted in self.available_themes:
             self.theme = wanted
         else:
@@ -493,15 +495,34 @@ class SwarmApp(App[int]):
 
 
 def keymap_scopes() -> dict[str, list[type[Any]]]:
-    """Screens and the classes whose bindings are live on each together (for [keymap])."""
+    """Screens and the classes whose bindings are live on each together (for [keymap]):
+    the main screen with its table and filter, and every other screen of swarmtui.ui."""
+    import importlib
+    import pkgutil
+
+    from textual.screen import Screen
+
+    import swarmtui.ui as ui_pkg
+
+    for mod in pkgutil.walk_packages(ui_pkg.__path__, "swarmtui.ui."):
+        try:  # the wizards' and forms' screens are imported lazily by their entry points
+            importlib.import_module(mod.name)
+        except Exception:  # a module that cannot be imported has no screen to remap
+            continue
     scopes: dict[str, list[type[Any]]] = {
         "main screen": [SwarmApp, MainScreen, KeyedTable],
         "main screen's filter": [SwarmApp, MainScreen, PaneFilter],
-        "log screen": [SwarmApp, LogScreen],
-        "inspect screen": [SwarmApp, InspectScreen],
-        "help screen": [SwarmApp, HelpScreen],
-        "first-contact screen": [SwarmApp, FirstContactScreen],
     }
+    todo: list[type[Any]] = list(Screen.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if cls.__module__.startswith("swarmtui.ui.") and not issubclass(cls, MainScreen) \
+                and cls.__name__ != "OperationsMixin":
+            name = f"{cls.__name__} screen"
+            if name in scopes:  # two screens of one name (ops/ and forms/ confirmations)
+                name = f"{cls.__name__} screen of {cls.__module__}"
+            scopes[name] = [SwarmApp, cls]
     for kind, screen_cls in SCREENS.items():
         scopes[f"{kind} detail screen"] = [SwarmApp, screen_cls]
     return scopes

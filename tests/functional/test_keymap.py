@@ -68,3 +68,6 @@ def test_default_shared_keys_are_not_clashes_but_remaps_onto_them_are() -> None:
     assert problems == [] and good == {"main.problems": "i", "main.inspect": "f6"}
     good, problems = validate_keymap({"main.problems": "f7", "main.inspect": "f6"}, scopes)
     assert problems == [] and good == {"main.problems": "f7", "main.inspect": "f6"}
+    # ids of every screen are known, the lazily imported confirmations' included
+    good, problems = validate_keymap({"ops.confirm.go": "ctrl+o", "help.close": "f1"}, scopes)
+    assert problems == [] and set(good) == {"ops.confirm.go", "help.close"}
