@@ -261,3 +261,78 @@ async def test_update_image_rollback_and_restart(make_lab, ops_app, journal) -> 
         assert replicas(lab, "app") == "2/2"
     assert [(e["operation"], e["result"]) for e in read_journal(journal)] == [
         ("update-image", "ok"), ("rollback", "ok"), ("force-update", "ok")]
+
+
+def labels(lab: Any, host: str) -> dict[str, str]:
+    import json
+
+    return dict(json.loads(cli(lab, f"docker node inspect -f '{{{{json .Spec.Labels}}}}' "
+                                    f"{host}")) or {})
+
+
+async def test_labels_added_and_removed_others_kept(make_lab, ops_app, journal) -> None:
+    lab = make_lab(nodes=2, managers=1)
+    cli(lab, "docker node update --label-add keep=1 node2")
+    app = ops_app(lab)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await loaded(app, nodes=2)
+        await select_row(main, "nodes", node_id(app, "node2"))
+        await pilot.press("L")
+        dialog = await confirm_screen(app)
+        await pilot.press(*"zone=a", "enter")
+        done = await progress_done(app, 60)
+        assert done.phase == "converged", done.last_text
+        assert labels(lab, "node2") == {"keep": "1", "zone": "a"}
+        await pilot.press("escape")
+        await async_wait_for("the new label on screen", lambda: "zone" in app.snapshot.nodes[
+            node_id(app, "node2")].labels, 30)
+        await pilot.press("X")
+        dialog = await confirm_screen(app)
+        assert cli_text(dialog) == "docker node update --label-rm keep node2"  # first pick
+        await pilot.press("down", "enter")  # pick zone; Enter moves to Confirm
+        assert cli_text(dialog) == "docker node update --label-rm zone node2"
+        await pilot.press("enter")
+        done = await progress_done(app, 60)
+        assert done.phase == "converged", done.last_text
+    assert labels(lab, "node2") == {"keep": "1"}
+    assert [e["cli"] for e in read_journal(journal)] == [
+        "docker node update --label-add zone=a node2",
+        "docker node update --label-rm zone node2"]
+
+
+async def test_remove_a_down_node_with_force_typed_name(make_lab, ops_app, journal) -> None:
+    from textual.widgets import Button, Checkbox
+
+    lab = make_lab(nodes=3, managers=1)
+    lab.stop_dockerd("node3")
+    wait_for("node3 Down", lambda: cli(
+        lab, "docker node inspect -f '{{.Status.State}}' node3") == "down", 60)
+    app = ops_app(lab)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await loaded(app)
+        # a Ready node: no --force offered, and removing it is blocked
+        await select_row(main, "nodes", node_id(app, "node2"))
+        await pilot.press("ctrl+d")
+        dialog = await confirm_screen(app)
+        assert not dialog.query("#ops-force")
+        assert any("is Ready" in b for b in dialog.verdict.blocks), dialog.verdict
+        await pilot.press("escape")
+        # the Down node: --force offered, the name must be typed
+        nid = node_id(app, "node3")
+        await async_wait_for("node3 Down on screen", lambda: app.snapshot.nodes[nid].state
+                             == "down", 60)
+        await select_row(main, "nodes", nid)
+        await pilot.press("ctrl+d")
+        dialog = await confirm_screen(app)
+        assert cli_text(dialog) == "docker node rm node3"
+        dialog.query_one("#ops-force", Checkbox).value = True
+        await async_wait_for("the --force CLI", lambda: cli_text(dialog) ==
+                             "docker node rm --force node3", 5)
+        assert dialog.query_one("#ops-go", Button).disabled  # the name is not typed yet
+        dialog.query_one("#ops-typed").focus()
+        await pilot.press(*"node3", "enter")
+        done = await progress_done(app, 60)
+        assert done.phase == "converged", done.last_text
+    assert "node3" not in cli(lab, "docker node ls --format '{{.Hostname}}'").split()
+    lines = read_journal(journal)
+    assert [(e["cli"], e["result"]) for e in lines] == [("docker node rm --force node3", "ok")]
