@@ -336,3 +336,44 @@ async def test_remove_a_down_node_with_force_typed_name(make_lab, ops_app, journ
     assert "node3" not in cli(lab, "docker node ls --format '{{.Hostname}}'").split()
     lines = read_journal(journal)
     assert [(e["cli"], e["result"]) for e in lines] == [("docker node rm --force node3", "ok")]
+
+
+async def test_half_applied_change_is_named(make_lab, ops_app, journal,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Promote node2+node3; node3 leaves and is removed between the two writes (for real):
+    node2 is promoted, node3 fails, and the progress view says it was half applied."""
+    from swarmtui.swarm.ops import nodes as node_ops
+
+    lab = make_lab(nodes=3, managers=1)
+    real = node_ops.update_node_spec
+    calls: list[str] = []
+
+    def update_with_node3_leaving(api: Any, nid: str, *args: Any, **kw: Any) -> int:
+        calls.append(nid)
+        if len(calls) == 2:  # between node2's write and node3's: node3 leaves the swarm
+            lab.ssh("node3", "docker swarm leave")
+            wait_for("node3 Down", lambda: cli(
+                lab, "docker node inspect -f '{{.Status.State}}' node3") == "down", 60)
+            cli(lab, "docker node rm node3")
+        return int(real(api, nid, *args, **kw))
+
+    monkeypatch.setattr(node_ops, "update_node_spec", update_with_node3_leaving)
+    app = ops_app(lab)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await loaded(app)
+        for host in ("node2", "node3"):
+            await select_row(main, "nodes", node_id(app, host))
+            await pilot.press("space")
+        await pilot.press("plus")
+        await confirm_screen(app)
+        await pilot.press("enter")
+        done = await progress_done(app, 120)
+        assert done.phase == "error"
+        notes = str(done.query_one("#ops-notes").render())
+        assert "HALF-APPLIED: node2 changed, node3 did not" in notes, notes
+        phase = str(done.query_one("#ops-phase").render())
+        assert phase.startswith("Failed:") and "Traceback" not in phase
+    assert cli(lab, "docker node inspect -f '{{.Spec.Role}}' node2") == "manager"
+    lines = read_journal(journal)
+    assert [(e["cli"], e["result"]) for e in lines] == [
+        ("docker node promote node2 node3", "error")]

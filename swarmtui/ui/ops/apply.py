@@ -107,7 +107,8 @@ def changed_targets(api: Any, op: Operation,
     changed, unchanged = [], []
     for oid, label in zip(op.target_ids, op.target_labels, strict=True):
         a, b = old.get(oid), new.get(oid)
-        if a is not None and (b is None or b.version != a.version):
+        # a target that is gone was not changed by us (someone removed it meanwhile)
+        if a is not None and b is not None and b.version != a.version:
             changed.append(label)
         else:
             unchanged.append(label)
