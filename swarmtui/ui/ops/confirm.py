@@ -129,7 +129,9 @@ class OpConfirmScreen(ModalScreen[Confirmed | None]):
         self.read_only = read_only
         self.value = form.initial
         self.force = False
-        self.op: Operation = form.build(self.value, self.force)
+        #: the operation as built from the current input (not named `op`: the app treats
+        #: screens with an `op` as sent operations for its walkthrough)
+        self.operation: Operation = form.build(self.value, self.force)
         self.verdict = GuardResult()
         if form.destructive:
             self.add_class("destructive")
@@ -154,9 +156,9 @@ class OpConfirmScreen(ModalScreen[Confirmed | None]):
             yield Static("", id="ops-preview")
             yield Static("", id="ops-warnings")
             yield Static("", id="ops-blocks")
-            if self.op.confirm_text is not None:
+            if self.operation.confirm_text is not None:
                 yield Static("", id="ops-typed-label", markup=False)
-                yield Input(placeholder=self.op.confirm_text, id="ops-typed")
+                yield Input(placeholder=self.operation.confirm_text, id="ops-typed")
             with Horizontal():
                 yield Button("Confirm", id="ops-go",
                              variant="error" if self.form.destructive else "warning")
@@ -172,7 +174,7 @@ class OpConfirmScreen(ModalScreen[Confirmed | None]):
             self.query_one("#ops-value", Input).focus()
         elif self.form.choices:
             self.query_one("#ops-choices", OptionList).focus()
-        elif self.op.confirm_text is not None:
+        elif self.operation.confirm_text is not None:
             self.query_one("#ops-typed", Input).focus()
         elif self.verdict.allowed and not self.form.destructive:
             self.query_one("#ops-go", Button).focus()
@@ -182,21 +184,21 @@ class OpConfirmScreen(ModalScreen[Confirmed | None]):
     # -------------------------------------------------------------- state
     @property
     def typed(self) -> str | None:
-        if self.op.confirm_text is None:
+        if self.operation.confirm_text is None:
             return None
         return self.query_one("#ops-typed", Input).value
 
     @property
     def can_confirm(self) -> bool:
-        return self.verdict.allowed and self.op.confirmation_ok(self.typed)
+        return self.verdict.allowed and self.operation.confirmation_ok(self.typed)
 
     def _rebuild(self) -> None:
-        self.op = self.form.build(self.value, self.force)
+        self.operation = self.form.build(self.value, self.force)
         self._recheck()
 
     def _recheck(self) -> None:
         """Guard the operation against the current snapshot and show the verdict."""
-        op = self.op
+        op = self.operation
         try:
             self.verdict = op.guard(self.snapshot, read_only=self.read_only,
                                     connected_node_id=self.snapshot.local_node_id or None)
@@ -223,10 +225,10 @@ class OpConfirmScreen(ModalScreen[Confirmed | None]):
         go.disabled = not self.can_confirm
         if not self.verdict.allowed:
             go.label = "Blocked"
-        elif not self.op.confirmation_ok(self.typed):
+        elif not self.operation.confirmation_ok(self.typed):
             go.label = "Type the name to confirm"
         else:
-            go.label = f"Confirm: {self.op.name}"
+            go.label = f"Confirm: {self.operation.name}"
 
     def show_snapshot(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
         """The app hands the top screen every new snapshot: re-guard on live data."""
@@ -255,7 +257,7 @@ class OpConfirmScreen(ModalScreen[Confirmed | None]):
         self.focus_next_target()
 
     def focus_next_target(self) -> None:
-        if self.op.confirm_text is not None:
+        if self.operation.confirm_text is not None:
             self.query_one("#ops-typed", Input).focus()
         elif self.can_confirm:
             self.query_one("#ops-go", Button).focus()
@@ -267,7 +269,7 @@ class OpConfirmScreen(ModalScreen[Confirmed | None]):
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "ops-value" and self.op.confirm_text is not None:
+        if event.input.id == "ops-value" and self.operation.confirm_text is not None:
             self.query_one("#ops-typed", Input).focus()
             return
         self.action_confirm()
@@ -285,11 +287,11 @@ class OpConfirmScreen(ModalScreen[Confirmed | None]):
             self.notify("; ".join(self.verdict.blocks), title="blocked: nothing is sent",
                         severity="error")
             return
-        if not self.op.confirmation_ok(self.typed):
-            self.notify(f"type {self.op.confirm_text} exactly to confirm, or Escape to cancel",
-                        severity="warning")
+        if not self.operation.confirmation_ok(self.typed):
+            self.notify(f"type {self.operation.confirm_text} exactly to confirm, or Escape to "
+                        "cancel", severity="warning")
             return
-        self.dismiss((self.op, self.typed))
+        self.dismiss((self.operation, self.typed))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -297,5 +299,6 @@ class OpConfirmScreen(ModalScreen[Confirmed | None]):
     # for tests and the help text
     def describe(self) -> dict[str, Any]:
         v = self.verdict
-        return {"title": display_title(self.op), "cli": self.op.cli, "preview": v.preview,
-                "warnings": v.warnings, "blocks": v.blocks, "can_confirm": self.can_confirm}
+        return {"title": display_title(self.operation), "cli": self.operation.cli,
+                "preview": v.preview, "warnings": v.warnings, "blocks": v.blocks,
+                "can_confirm": self.can_confirm}
