@@ -439,6 +439,9 @@ class SwarmApp(App[int]):
         panels = [p for s in self.screen_stack for p in s.query(WalkthroughPanel)]
         for panel in panels:
             panel.set_class(wt.shown, "shown")
+        for s in self.screen_stack:
+            if isinstance(s, MainScreen) and s.is_mounted:
+                s.sync_side()
         where = "" if panels else " (on the main screen)"
         self.notify(("walkthrough on: each action's docker command and what Swarm does"
                      + where) if wt.shown else "walkthrough off", timeout=3)

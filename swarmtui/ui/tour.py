@@ -215,7 +215,7 @@ class TourPanel(VerticalScroll):
     """Side panel: the tour's steps, the current one with what to do and what is seen."""
 
     DEFAULT_CSS = """
-    TourPanel { width: 42; dock: right; border-left: tall $accent; padding: 0 1;
+    TourPanel { height: 1fr; border-left: tall $accent; padding: 0 1;
                 background: $surface; }
     TourPanel > #tour-body { width: 1fr; }
     """

@@ -178,15 +178,14 @@ def export_script(app: Any, directory: Path | None = None) -> Path:
 def _entry_markup(a: Action) -> str:
     first, second = explain(a.kind)
     mark = "[$success]✔[/]" if a.ok else "[$error]✖ failed[/]"
-    return (f"{mark} [b]$ {escape(a.cli)}[/b]\n[$text-muted]{escape(first)}\n"
-            f"{escape(second)}[/]")
+    return f"{mark} [b]$ {escape(a.cli)}[/b]\n[$text-muted]{escape(first)} {escape(second)}[/]"
 
 
 class WalkthroughPanel(VerticalScroll):
     """Side panel: each action's docker command and what Swarm does with it."""
 
     DEFAULT_CSS = """
-    WalkthroughPanel { width: 42; dock: right; border-left: tall $primary;
+    WalkthroughPanel { height: 1fr; border-left: tall $primary;
                        padding: 0 1; background: $surface; display: none; }
     WalkthroughPanel.shown { display: block; }
     WalkthroughPanel > .wt-title { text-style: bold; color: $primary; }

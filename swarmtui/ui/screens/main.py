@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
@@ -95,6 +96,8 @@ class MainScreen(OperationsMixin, Screen[None]):
     MainScreen Tabs { height: 1; }
     MainScreen Tab { padding: 0 1; }
     MainScreen Underline { display: none; }
+    MainScreen #side { dock: right; width: 40%; max-width: 56; display: none; }
+    MainScreen #side.shown { display: block; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "pane('nodes')", "Nodes", show=False, id="pane.nodes"),
@@ -139,17 +142,19 @@ class MainScreen(OperationsMixin, Screen[None]):
             for n, (kind, label) in enumerate(PANES, 1):
                 with TabPane(f"{n} {label}", id=kind):
                     yield KeyedTable(panes.COLUMNS[kind], empty=EMPTY[kind], id=f"table-{kind}")
-        panel = WalkthroughPanel(id="walkthrough")
-        panel.set_class(self.swarm_app.walkthrough.shown, "shown")
-        yield panel
-        if self.swarm_app.tour is not None:
-            yield TourPanel(self.swarm_app.tour, id="tour")
+        with Vertical(id="side"):
+            panel = WalkthroughPanel(id="walkthrough")
+            panel.set_class(self.swarm_app.walkthrough.shown, "shown")
+            yield panel
+            if self.swarm_app.tour is not None:
+                yield TourPanel(self.swarm_app.tour, id="tour")
         yield PaneFilter(placeholder="filter: type to match any column · Enter keeps · "
                          "Esc clears", id="filter")
         yield StatusBar(id="status")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.sync_side()
         self.table("nodes").focus()
         app = self.swarm_app
         if app.backend is not None:
@@ -207,7 +212,14 @@ class MainScreen(OperationsMixin, Screen[None]):
     def show_tour(self, tour: Tour) -> None:
         for old in self.query(TourPanel):
             old.remove()
-        self.mount(TourPanel(tour, id="tour"), after=self.query_one("#walkthrough"))
+        self.query_one("#side").mount(TourPanel(tour, id="tour"))
+        self.sync_side()
+
+    def sync_side(self) -> None:
+        """The side column shows while the walkthrough or the tour is on."""
+        side = self.query_one("#side")
+        side.set_class(self.swarm_app.walkthrough.shown or self.swarm_app.tour is not None,
+                       "shown")
     def _update_pane(self, kind: str) -> None:
         if kind not in self._dirty or self.snapshot is None or self.problems is None:
             return
