@@ -442,3 +442,47 @@ async def test_global_service_then_a_failed_update_is_reported_with_its_reason(
             assert "-failed" in progress.query_one("#progress-state").classes
     finally:
         cleanup(lab, services=("fglob",))
+
+
+async def test_config_from_a_file_then_removed_from_the_list(
+        lab: Lab, lab_app: Any, tmp_path: Path) -> None:
+    conf = tmp_path / "app.conf"
+    conf.write_text("listen=8080\n")
+    app = lab_app(lab)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await loaded(app)
+            assert open_form(app, "configs")
+            await pilot.pause()
+            objs = app.screen
+            assert isinstance(objs, ObjectsScreen)
+            await pilot.press("n")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, NewObjectScreen) and screen.kind == "config"
+            await pilot.press(*"fconf", "tab", *str(tmp_path / "nope.conf"))
+            await pilot.pause()
+            assert "no such file on this machine" in text(screen.query_one("#error-file"))
+            assert screen.query_one("#submit").disabled
+            screen.query_one("#file").value = str(conf)
+            await pilot.pause()
+            assert text(screen.query_one("#form-cli")) == f"docker config create fconf {conf}"
+            await pilot.press("ctrl+s")
+            progress = await go_ahead(pilot, app)
+            assert progress.state == "done", progress.lines
+            data = cli(lab, "docker config inspect fconf --format '{{printf \"%s\" .Spec.Data}}'")
+            assert data.strip() == "listen=8080"
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is objs  # back on the list, which shows the new config
+
+            table = objs.query_one("#objects")
+            await async_wait_for("fconf in the list", lambda: "fconf" in [
+                str(k.value) for k in table.rows], 70)
+            table.move_cursor(row=table.get_row_index("fconf"))
+            await pilot.press("d")
+            progress = await go_ahead(pilot, app, typed="fconf")
+            assert progress.state == "done", progress.lines
+            assert cli(lab, "docker config ls -q --filter name=fconf").strip() == ""
+    finally:
+        cli(lab, "docker config rm fconf >/dev/null 2>&1 || true")
