@@ -415,7 +415,8 @@ class SwarmApp(App[int]):
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
         # the operations' and forms' progress screens carry `op` and, once sent, the
         # outcome: the walkthrough records them (see _record_operations)
-        if isinstance(getattr(screen, "op", None), Operation):
+        if isinstance(getattr(screen, "op", None), Operation) and (
+                hasattr(screen, "sent") or hasattr(screen, "outcome")):
             self._unrecorded_ops.append(screen)
         return super().push_screen(screen, *args, **kwargs)
 
