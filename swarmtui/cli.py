@@ -103,19 +103,25 @@ def build_parser() -> argparse.ArgumentParser:
         "A changed key is always refused.",
     )
     p.add_argument(
+        "--tour",
+        action="store_true",
+        help="a guided tour of a cluster for newcomers (best with `swarmtui lab`)",
+    )
+    p.add_argument(
         "--config",
         metavar="PATH",
         help="config file (default: the platformdirs config dir's config.toml; "
         "env SWARMTUI_CONFIG)",
     )
     p.epilog = (
-        "subcommands: `swarmtui lab [up|down|status|ssh-config]` (the sandbox lab), "
-        "`swarmtui audit` (the journal of changes). `swarmtui lab --help` for more."
+        "subcommands: `swarmtui lab [up|down|status|ssh-config|stop|start]` (the sandbox lab), "
+        "`swarmtui audit` (the journal of changes), `swarmtui config [init|path]`. "
+        "`swarmtui lab --help` for more."
     )
     return p
 
 
-SUBCOMMANDS = ("lab", "audit")
+SUBCOMMANDS = ("lab", "audit", "config")
 
 
 def build_sub_parser() -> argparse.ArgumentParser:
@@ -123,7 +129,35 @@ def build_sub_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     _lab_parser(sub)
     sub.add_parser("audit", help="print the audit journal of changes made with swarmtui")
+    config = sub.add_parser("config", help="the config file: where it is, a commented example")
+    config_sub = config.add_subparsers(dest="config_cmd")
+    init = config_sub.add_parser("init", help="write a commented example config (every option)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.add_argument("--config", metavar="PATH", help="where to write (default: see `path`)")
+    path = config_sub.add_parser("path", help="print the config file's path")
+    path.add_argument("--config", metavar="PATH", help=argparse.SUPPRESS)
     return p
+
+
+def run_config(args: argparse.Namespace) -> int:
+    from swarmtui.config import EXAMPLE_CONFIG, config_path, load_settings
+
+    target = config_path(getattr(args, "config", None))
+    if args.config_cmd == "init":
+        if target.exists() and not args.force:
+            print(
+                f"swarmtui config: {target} already exists; --force overwrites it", file=sys.stderr
+            )
+            return 1
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(EXAMPLE_CONFIG)
+        print(f"wrote {target} — every option, commented; edit it and start swarmtui")
+        return 0
+    print(target)
+    if args.config_cmd is None and target.exists():
+        for problem in load_settings(target).problems:
+            print(f"  problem: {problem}")
+    return 0
 
 
 def run_lab(args: argparse.Namespace) -> int:
@@ -212,6 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.command = None
     if args.command == "lab":
         return run_lab(args)
+    if args.command == "config":
+        return run_config(args)
     if args.command == "audit":
         from swarmtui.audit import print_journal
 
