@@ -372,7 +372,7 @@ class SwarmApp(App[int]):
         for s in self.screen_stack:
             if isinstance(s, MainScreen) and s is not screen:
                 s.stale_kinds |= message.kinds
-        self._record_operations()
+        self.record_operations()
         self.tour_update()
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
@@ -414,13 +414,13 @@ class SwarmApp(App[int]):
     # ------------------------------------------------------ walkthrough, tour
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
         # the operations' and forms' progress screens carry `op` and, once sent, the
-        # outcome: the walkthrough records them (see _record_operations)
+        # outcome: the walkthrough records them (see record_operations)
         if isinstance(getattr(screen, "op", None), Operation) and (
                 hasattr(screen, "sent") or hasattr(screen, "outcome")):
             self._unrecorded_ops.append(screen)
         return super().push_screen(screen, *args, **kwargs)
 
-    def _record_operations(self) -> None:
+    def record_operations(self) -> None:
         """Operations sent since the last look → walkthrough entries (cli, kind, ok)."""
         for screen in list(self._unrecorded_ops):
             sent = getattr(screen, "sent", None)
