@@ -216,3 +216,77 @@ async def test_edit_form_is_filled_from_the_spec_and_shows_no_change(lab, lab_ap
             assert "Mode.Replicated.Replicas: 0 → 2" in lines
     finally:
         lab.ssh("node1", "docker service rm editf")
+
+
+#: (field, bad text, words of its message) — one bad field at a time
+BAD_FIELDS = [
+    ("name", "-bad-", "not a valid service name"),
+    ("image", "Busybox:Latest", "lower-case"),
+    ("command", 'echo "unbalanced', "check the quotes"),
+    ("entrypoint", "sh -c 'x", "check the quotes"),
+    ("replicas", "-1", "at least 0"),
+    ("limit_cpus", "lots", "not a number of CPUs"),
+    ("limit_memory", "1K", "minimum memory limit"),
+    ("reserve_cpus", "x", "not a number of CPUs"),
+    ("reserve_memory", "1Q", "is not a size"),
+    ("restart_delay", "soon", "not a duration"),
+    ("restart_max_attempts", "x", "whole number"),
+    ("restart_window", "1 hour", "not a duration"),
+    ("update_parallelism", "-2", "at least 0"),
+    ("update_delay", "abc", "not a duration"),
+    ("health_interval", "1 minute", "not a duration"),
+    ("health_timeout", "5", "has no unit"),
+    ("health_retries", "x", "whole number"),
+    ("health_start_period", "later", "not a duration"),
+    ("env", "NOVALUE", "must look like KEY=value"),
+    ("labels", " =x", "must look like key=value"),
+    ("constraints", "node.colour==red", "unknown constraint key"),
+    ("preferences", "spread=zone", "not a placement preference"),
+    ("networks", "ingress", "ingress network"),
+    ("secrets", "nosuchsecret", "unknown secret 'nosuchsecret'"),
+    ("configs", "nosuchconfig", "unknown config 'nosuchconfig'"),
+]
+
+
+async def test_each_bad_field_shows_its_own_message_and_blocks_create(lab, lab_app) -> None:
+    app = lab_app(lab)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(app)
+        assert open_form(app, "new-service")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#name").value = "goodf"
+        screen.query_one("#image").value = "busybox:latest"
+        await pilot.pause()
+        submit = screen.query_one("#submit")
+        assert not submit.disabled
+        for path, bad, words in BAD_FIELDS:
+            widget = screen.query_one(f"#{path}")
+            attr = "text" if hasattr(widget, "document") else "value"
+            good = getattr(widget, attr)
+            setattr(widget, attr, bad)
+            await pilot.pause()
+            message = error(screen, path)
+            assert words in message, (path, message)
+            assert submit.disabled, path
+            # only this field complains
+            others = [text(s) for s in screen.query(".field-error")
+                      if text(s) and s.id != f"error-{path}"]
+            assert others == [], (path, others)
+            setattr(widget, attr, good)
+            await pilot.pause()
+            assert error(screen, path) == "" and not submit.disabled, path
+        # keyboard only: Tab reaches a collapsed section, Enter opens it, Tab enters it
+        screen.query_one("#name").focus()
+        for _ in range(60):
+            await pilot.press("tab")
+            if app.focused is not None and app.focused.parent is not None \
+                    and app.focused.parent.id == "sec-resources":
+                break
+        else:
+            raise AssertionError("Tab never reached the Resources section")
+        await pilot.press("enter")
+        await pilot.press("tab", *"128M")
+        await pilot.pause()
+        assert screen.query_one("#limit_cpus").value == "128M"
+        assert "not a number of CPUs" in error(screen, "limit_cpus")
