@@ -206,10 +206,26 @@ async def test_create_service_with_port_and_network_then_edit_its_image(
             progress = await go_ahead(pilot, app)
             assert progress.state == "done", progress.lines
             assert spec_of(lab, "fweb")["TaskTemplate"].get("Networks") in (None, [])
+            await pilot.press("escape")
+            await pilot.pause()
+
+            # … and attach it again
+            await async_wait_for("fweb off fnet in the snapshot", lambda: not app.snapshot
+                                 .service_by_name("fweb").networks, 20)
+            assert open_form(app, "attach-network", svc_id)
+            await pilot.pause()
+            assert isinstance(app.screen, ServiceNetworksScreen)
+            assert text(app.screen.query_one("#form-cli")) == \
+                "docker service update --network-add fnet fweb"
+            await pilot.press("ctrl+s")
+            progress = await go_ahead(pilot, app)
+            assert progress.state == "done", progress.lines
+            nets = spec_of(lab, "fweb")["TaskTemplate"]["Networks"]
+            assert [n["Target"] for n in nets] == [net_id]
         entries = audit.read_journal(journal_dir)
         assert [(e["operation"], e["result"]) for e in entries] == [
             ("create network", "ok"), ("create service", "ok"), ("update service", "ok"),
-            ("detach service from network", "ok")]
+            ("detach service from network", "ok"), ("attach service to network", "ok")]
     finally:
         cleanup(lab, services=("fweb",), networks=("fnet",))
 
@@ -289,6 +305,21 @@ async def test_deploy_a_compose_stack_through_the_screen_then_remove_it(
             await pilot.pause()
 
             await async_wait_for("the stack in the snapshot", lambda: "fst" in app.snapshot.stacks)
+            # the same file again: nothing to create or change
+            assert open_form(app, "deploy-stack", "fst")
+            await pilot.pause()
+            again = app.screen
+            assert isinstance(again, StackDeployScreen)
+            await pilot.press(*str(tmp_path / "compose.yml"), "enter")
+            await async_wait_for("the plan", lambda: len(again.query("#plan Static")) > 1, 20)
+            plan = "\n".join(text(s) for s in again.query("#plan Static"))
+            for line in ("keep network fst_front", "keep secret fst_db_pw",
+                         "keep config fst_app_conf", "unchanged service fst_web",
+                         "unchanged service fst_worker"):
+                assert line in plan, plan
+            assert "create" not in plan and "update" not in plan, plan
+            await pilot.press("escape")
+            await pilot.pause()
             assert open_form(app, "remove-stack", "fst")
             await pilot.pause()
             assert isinstance(app.screen, OpConfirmScreen)
