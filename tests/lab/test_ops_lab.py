@@ -346,6 +346,31 @@ def test_remove_a_down_worker(
         api.close()
 
 
+def test_remove_a_down_manager_demotes_it_first(
+    make_lab: Callable[..., Lab], ssh_forward: Callable[[Lab, str], Any], journal_file: Path
+) -> None:
+    lab = make_lab(nodes=3, managers=3)
+    api = _api(lab, ssh_forward)
+    try:
+        lab.stop_dockerd("node3")
+        down = wait_for(
+            "node3 Down and Unreachable",
+            lambda: (n := snap(api).node_by_hostname("node3"))
+            and n.state == "down"
+            and n.reachability == "unreachable"
+            and n,
+            60,
+        )
+        op = RemoveNode(down, force=True)
+        assert op.cli == "docker node demote node3 && docker node rm --force node3"
+        run(api, op, typed_confirmation="node3")
+        rows = cli(lab, "docker node ls --format '{{.Hostname}} {{.ManagerStatus}}'").splitlines()
+        assert sorted(r.split()[0] for r in rows) == ["node1", "node2"]
+        assert sorted(r.split()[1] for r in rows) == ["Leader", "Reachable"]
+    finally:
+        api.close()
+
+
 # -------------------------------------------------------------- read-only
 
 

@@ -349,7 +349,25 @@ def test_labels_and_image_validation() -> None:
 
 def test_remove_node_guard() -> None:
     s = snap(nodes=cluster(3, workers=2, down=1))
-    assert any("demote it first" in b for b in RemoveNode(s.nodes["m2"]).guard(s).blocks)
+    # a Ready manager: demoted first, but it must still leave (or be Down) before removal
+    ready_mgr = RemoveNode(s.nodes["m2"])
+    assert ready_mgr.cli == "docker node demote mgr2 && docker node rm mgr2"
+    assert any("docker swarm leave" in b for b in ready_mgr.guard(s).blocks)
+    assert "demoted first" in ready_mgr.guard(s).preview[0]
+    # a Down manager of 3 (1 unreachable): demote + remove is allowed, quorum previewed
+    s3 = snap(nodes=cluster(3, unreachable=1))
+    down_mgr = RemoveNode(s3.nodes["m3"], force=True)
+    g = down_mgr.guard(s3)
+    assert not g.blocks, g.blocks
+    assert down_mgr.cli == "docker node demote mgr3 && docker node rm --force mgr3"
+    assert any("3 → 2" in line for line in g.preview), g.preview
+    assert any("even" in w for w in g.warnings), g.warnings
+    # the last manager can never be removed
+    s1 = snap(nodes=cluster(1, workers=1))
+    assert RemoveNode(s1.nodes["m1"]).guard(s1).blocks
+    # 3 managers with 2 unreachable: removing one of the down ones loses the majority
+    s32 = snap(nodes=cluster(3, unreachable=2))
+    assert RemoveNode(s32.nodes["m3"], force=True).guard(s32).blocks
     ready = RemoveNode(s.nodes["w1"]).guard(s)
     assert any("docker swarm leave" in b for b in ready.blocks)
     assert any(

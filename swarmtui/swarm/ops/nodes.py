@@ -6,6 +6,7 @@ computed over the combined change.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 
 from swarmtui.swarm import format as fmt
@@ -382,22 +383,29 @@ class RemoveNodeLabel(NodeOperation):
 class RemoveNode(NodeOperation):
     """`docker node rm [--force] NODE`: forget a node that has left or is Down.
 
-    A manager must be demoted first (blocked otherwise). A Ready node must leave the
-    swarm itself first (`docker swarm leave` on it). ``force`` is only accepted for
-    a node that is not Ready (Down / Unknown / Disconnected).
+    A manager is demoted first (`docker node demote NODE && docker node rm NODE`), with
+    the quorum preview and blocks of a demotion. A Ready node must leave the swarm itself
+    first (`docker swarm leave` on it). ``force`` is only accepted for a node that is not
+    Ready (Down / Unknown / Disconnected).
     """
 
     name = "node-rm"
-    timeout = 30.0
+    timeout = 45.0
+    #: how long the demotion of a manager may take before the removal is tried anyway
+    demote_wait = 30.0
 
     def __init__(self, node: Node, force: bool = False) -> None:
         super().__init__([node])
         self.force = force
+        self.demote_first = node.is_manager
 
     @property
     def cli(self) -> str:
         flags = ["--force"] if self.force else []
-        return fmt.cli_join("docker", "node", "rm", *flags, *self.target_labels)
+        rm = fmt.cli_join("docker", "node", "rm", *flags, *self.target_labels)
+        if self.demote_first:
+            return f"{fmt.cli_join('docker', 'node', 'demote', *self.target_labels)} && {rm}"
+        return rm
 
     @property
     def confirm_text(self) -> str | None:
@@ -417,11 +425,9 @@ class RemoveNode(NodeOperation):
         preview = [f"{n.name} ({n.status_text}) is removed from the node list"]
         if n.is_manager:
             q = quorum_preview(snapshot, demote=[n])
-            blocks.append(
-                f"{n.name} is a manager: demote it first (docker node demote {n.name}), "
-                "then remove it"
-            )
+            preview.insert(0, f"{n.name} is a manager: it is demoted first, then removed")
             blocks.extend(q.blocks)
+            warnings.extend(q.warnings)
             preview.extend(q.lines)
         if n.state == "ready":
             blocks.append(
@@ -439,11 +445,28 @@ class RemoveNode(NodeOperation):
         return GuardResult(tuple(blocks), tuple(warnings), tuple(preview))
 
     def apply(self, api: DockerAPI) -> str:
+        nid = self.target_ids[0]
+        demoted = False
+        if self.demote_first:
+            update_node_spec(api, nid, _set_role("worker"), before_write=self.before_write)
+            demoted = True
+            deadline = time.monotonic() + self.demote_wait
+            while time.monotonic() < deadline:
+                try:
+                    info = api.inspect_node(nid)
+                except Exception:  # noqa: BLE001 - the removal below says what is wrong
+                    break
+                if info.get("Spec", {}).get("Role") == "worker" and not info.get("ManagerStatus"):
+                    break
+                time.sleep(0.5)
         try:
-            api.remove_node(self.target_ids[0], force=self.force)
+            api.remove_node(nid, force=self.force)
         except Exception as exc:
-            raise OperationError(f"removing {self.target} failed: {describe_error(exc)}") from exc
-        return f"removed node {self.target}"
+            what = f"removing {self.target} failed: {describe_error(exc)}"
+            if demoted:
+                what = f"HALF-APPLIED: {self.target} was demoted to worker, but {what}"
+            raise OperationError(what) from exc
+        return f"{'demoted and ' if demoted else ''}removed node {self.target}"
 
     def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
         if self.target_ids[0] in snapshot.nodes:
