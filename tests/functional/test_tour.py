@@ -1,0 +1,105 @@
+"""The tour's steps, checked on snapshots built from the recorded cluster state: a step
+moves on only when the snapshot shows its effect (no key is trusted)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from typing import Any
+
+from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.ui.tour import Tour
+from tests.functional.conftest import FIXTURES
+
+
+def _snapshot(edit: Callable[[dict[str, Any]], None] | None = None) -> ClusterSnapshot:
+    data = json.loads((FIXTURES / "cluster.json").read_text())
+    data = copy.deepcopy(data)
+    if edit is not None:
+        edit(data)
+    return ClusterSnapshot.from_api(nodes=data["nodes"], services=data["services"],
+                                    tasks=data["tasks"], networks=data["networks"],
+                                    info=data["info"])
+
+
+def _service(data: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(s for s in data["services"] if s["Spec"]["Name"] == name)
+
+
+def _node(data: dict[str, Any], hostname: str) -> dict[str, Any]:
+    return next(n for n in data["nodes"] if n["Description"]["Hostname"] == hostname)
+
+
+def _scaled(running: int) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        web = _service(data, "web")
+        web["Spec"]["Mode"]["Replicated"]["Replicas"] = 5
+        web["ServiceStatus"] = {"DesiredTasks": 5, "RunningTasks": running,
+                                "CompletedTasks": 0}
+    return edit
+
+
+def test_the_nodes_step_needs_the_nodes_pane() -> None:
+    tour = Tour()
+    snap = _snapshot()
+    assert not tour.update(snap, "services") and "press 1" in tour.status
+    assert tour.update(snap, "nodes") and tour.current.id == "scale"
+
+
+def test_scaling_counts_only_when_the_replicas_run() -> None:
+    tour = Tour(index=1)
+    assert not tour.update(_snapshot(), "services")  # the baseline: nothing changed
+    assert not tour.update(_snapshot(), "services")
+    assert not tour.update(_snapshot(_scaled(running=3)), "services")
+    assert "3/5" in tour.status and "starting" in tour.status
+    assert tour.update(_snapshot(_scaled(running=5)), "services")
+    assert tour.current.id == "drain"
+
+
+def test_drain_then_tasks_must_leave_the_node() -> None:
+    tour = Tour(index=2)
+    assert not tour.update(_snapshot(), "nodes")
+
+    def drained(data: dict[str, Any]) -> None:
+        _node(data, "node2")["Spec"]["Availability"] = "drain"
+
+    assert tour.update(_snapshot(drained), "nodes") and tour.current.id == "move"
+    node2 = _snapshot()
+    node2_id = node2.node_by_hostname("node2").id
+    # node2 still has tasks meant to run: not done, whatever the pane
+    assert not tour.update(_snapshot(drained), "tasks")
+    assert "still meant to run on node2" in tour.status
+
+    def moved(data: dict[str, Any]) -> None:
+        drained(data)
+        for t in data["tasks"]:
+            if t.get("NodeID") == node2_id:
+                t["DesiredState"] = "shutdown"
+        for s in data["services"]:
+            if "Replicated" in s["Spec"]["Mode"]:
+                want = s["Spec"]["Mode"]["Replicated"]["Replicas"]
+                s["ServiceStatus"] = {"DesiredTasks": want, "RunningTasks": want,
+                                      "CompletedTasks": 0}
+
+    assert not tour.update(_snapshot(moved), "nodes") and "press 3" in tour.status
+    assert tour.update(_snapshot(moved), "tasks") and tour.current.id == "promote"
+
+
+def test_promote_then_the_quorum_step() -> None:
+    tour = Tour(index=4)
+    assert not tour.update(_snapshot(), "nodes")
+
+    def promoted(reach: str) -> Callable[[dict[str, Any]], None]:
+        def edit(data: dict[str, Any]) -> None:
+            node3 = _node(data, "node3")
+            node3["Spec"]["Role"] = "manager"
+            node3["ManagerStatus"] = {"Reachability": reach, "Addr": "100.64.174.13:2377"}
+        return edit
+
+    assert tour.update(_snapshot(promoted("unreachable")), "nodes")
+    assert tour.current.id == "quorum"
+    assert not tour.update(_snapshot(promoted("unreachable")), "nodes")
+    assert "1/2 managers reachable" in tour.status
+    assert tour.update(_snapshot(promoted("reachable")), "nodes")
+    assert tour.done and "tolerates 0" in tour.status and "even count" in tour.status
