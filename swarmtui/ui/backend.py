@@ -191,7 +191,7 @@ class ApiBackend(Backend):
         self._close_watcher()
         self._watcher_api = api
         self._watcher = EventWatcher(api, on_event=self._on_event, on_end=self._on_events_end,
-                                     types=("node", "service", "network"))
+                                     types=("node", "service", "network", "secret", "config"))
         self._watcher.start()
 
     def _close_watcher(self) -> None:
