@@ -17,6 +17,10 @@ def _lab_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         description="With no subcommand: bring the lab up (if it is not) and open swarmtui on it.",
     )
     lab.add_argument(
+        "--tour", action="store_true", help="with no subcommand: open the newcomer's guided tour"
+    )
+    lab.add_argument("--theme", help="with no subcommand: the theme to open the app with")
+    lab.add_argument(
         "--name",
         default=os.environ.get("SWARMTUI_LAB_NAME", "lab"),
         help="lab name (1-8 lowercase letters/digits); labs with different names coexist",
@@ -170,7 +174,7 @@ def run_lab(args: argparse.Namespace) -> int:
             # `swarmtui lab`: the newcomer's way to a real cluster — up (if needed) and open it
             from swarmtui.ui.app import run_lab_app
 
-            return run_lab_app(args.name)
+            return run_lab_app(args.name, theme=args.theme, tour=args.tour)
         if cmd == "up":
             state = lab.up(nodes=args.nodes, managers=args.managers, swarm=args.swarm)
             print(

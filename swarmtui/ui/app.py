@@ -236,7 +236,7 @@ class SwarmApp(App[int]):
         prof = self._profile_value("ssh_config")
         if prof:
             ssh_config += list(prof)
-        link = ClusterLink(resolved, trust=self._trust_callback(), ssh_config=ssh_config)
+        link = ClusterLink(resolved, trust=self.trust_callback(), ssh_config=ssh_config)
         interval = float(getattr(self.settings, "task_poll_interval", 2.0) or 2.0)
         default = use_default and not target and not profile
 
@@ -283,7 +283,7 @@ class SwarmApp(App[int]):
             self.notify(str(exc), severity="warning")
             return
         self.target, self.profile = ep.url, None
-        new_link = ClusterLink(Target((ep,), label=ep.label), trust=self._trust_callback(),
+        new_link = ClusterLink(Target((ep,), label=ep.label), trust=self.trust_callback(),
                                ssh_config=[*self.ssh_config,
                                            *getattr(self.settings, "ssh_config", [])])
 
@@ -295,7 +295,7 @@ class SwarmApp(App[int]):
         self.use_backend(LinkBackend(new_link, poll_interval=interval, read_only=self.read_only,
                                      on_connect_error=failed))
 
-    def _trust_callback(self) -> Any:
+    def trust_callback(self) -> Any:
         from swarmtui.connect.hostkeys import fixed_trust
 
         if self.trust_mode != "ask":

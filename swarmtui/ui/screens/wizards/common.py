@@ -163,7 +163,7 @@ class WizardScreen(Screen[None]):
 
     def ask_trust_callback(self) -> Any:
         """The app's host-key trust callback (the same prompt as everywhere)."""
-        make = getattr(self.app, "_trust_callback", None)
+        make = getattr(self.app, "trust_callback", None)
         if make is not None:
             return make()
         from swarmtui.connect.hostkeys import fixed_trust
