@@ -8,6 +8,13 @@ the confirm button and says why. Destructive operations need the target's name t
 Operations that need a value (scale, label, image) take it here: the CLI line, the
 preview and the blocks follow each keystroke. New snapshots from the backend re-run
 the guard, so the verdict is always about the cluster as it is now.
+
+The same screen serves the main screen's operation keys and the create/edit forms
+(`swarmtui.ui.ops.progress.confirm_and_send` wires it to the progress view); the
+preview is one line per item in a scrolling box, so a long spec diff stays readable.
+The wizards' plain `ConfirmScreen` (swarm-level changes that are not Operations) uses
+`dialog_css`, `mark_lines` and `typed_mismatch` from here, so the dialogs look and
+answer alike.
 """
 
 from __future__ import annotations
@@ -22,17 +29,44 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.color import Color
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from swarmtui.swarm.ops import GuardResult, Operation
+from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
 from swarmtui.swarm.secrets import redact
 from swarmtui.swarm.state import ClusterSnapshot
 
 #: what the confirm screen dismisses with: the operation and the typed confirmation
 Confirmed = tuple[Operation, str | None]
+
+#: shown instead of a verdict before the first snapshot arrived
+NO_STATE_YET = "no cluster state yet: wait for the first refresh"
+
+
+def dialog_css(screen: str, dialog: str, *, border: str = "round $warning") -> str:
+    """The CSS every confirmation dialog shares: centred box, CLI line, colours."""
+    return f"""
+    {screen} {{ align: center middle; background: $background 60%; }}
+    {screen} > {dialog} {{
+        width: 90%; max-width: 110; height: auto; max-height: 90%;
+        border: {border}; background: $surface; padding: 0 1;
+    }}
+    {screen} .ops-label {{ color: $text-muted; }}
+    {screen} .ops-cli {{ background: $boost; padding: 0 1; margin-bottom: 1; }}
+    {screen} .ops-warn {{ color: $warning; }}
+    {screen} .ops-error {{ color: $error; }}
+    {screen} Horizontal {{ height: auto; margin-top: 1; }}
+    {screen} Button {{ margin-right: 2; }}
+    """
+
+
+def typed_mismatch(need: str) -> str:
+    """What a confirmation says when the typed name is not the one asked for."""
+    return (f"That is not {need}: type the name exactly to confirm, or press Escape "
+            "to cancel.")
 
 
 @dataclass(frozen=True)
@@ -80,53 +114,56 @@ _VERBS = {
 
 def display_title(op: Operation) -> str:
     """ "Drain node2", "Remove service web" — the operation in words for a title."""
-    verb = _VERBS.get(op.name, op.name.capitalize())
+    verb = _VERBS.get(op.name)
+    if verb is None:  # e.g. the forms' operations: their own title ("create service web")
+        title = op.title
+        return title[:1].upper() + title[1:]
     return f"{verb} {op.target}"
 
 
-def _lines(mark: str, items: Sequence[str], style: str) -> Text:
+def mark_line(mark: str, line: str, style: str = "bold") -> Text:
+    """One redacted item with its mark ("•", "⚠", "✖"): never markup, never a secret."""
     text = Text()
-    for n, line in enumerate(items):
-        if n:
-            text.append("\n")
-        text.append(f"{mark} ", style=style)
-        text.append(redact(line))
+    text.append(f"{mark} ", style=style)
+    text.append(redact(line))
     return text
+
+
+def mark_lines(mark: str, items: Sequence[str], style: str = "bold") -> Text:
+    """Several marked items, one a line."""
+    return Text("\n").join(mark_line(mark, line, style) for line in items)
 
 
 class OpConfirmScreen(ModalScreen[Confirmed | None]):
     """Title, docker CLI equivalent, preview, warnings, blocks, typed name, confirm."""
 
-    DEFAULT_CSS = """
-    OpConfirmScreen { align: center middle; background: $background 60%; }
-    OpConfirmScreen > #ops-dialog {
-        width: 90%; max-width: 110; height: auto; max-height: 90%;
-        border: round $warning; background: $surface; padding: 0 1;
-    }
+    DEFAULT_CSS = dialog_css("OpConfirmScreen", "#ops-dialog") + """
     OpConfirmScreen.destructive > #ops-dialog { border: round $error; }
     OpConfirmScreen #ops-title { text-style: bold; margin-bottom: 1; }
-    OpConfirmScreen .ops-label { color: $text-muted; }
-    OpConfirmScreen #ops-cli { background: $boost; padding: 0 1; margin-bottom: 1; }
-    OpConfirmScreen #ops-preview { margin-bottom: 1; }
-    OpConfirmScreen #ops-warnings { color: $warning; }
-    OpConfirmScreen #ops-blocks { color: $error; text-style: bold; }
-    OpConfirmScreen #ops-warnings.empty, OpConfirmScreen #ops-blocks.empty { display: none; }
+    OpConfirmScreen #ops-preview { height: auto; max-height: 12; margin-bottom: 1; }
+    OpConfirmScreen #ops-blocks { text-style: bold; }
+    OpConfirmScreen #ops-warnings.empty, OpConfirmScreen #ops-blocks.empty,
+    OpConfirmScreen #ops-typed-error.empty { display: none; }
     OpConfirmScreen OptionList { height: auto; max-height: 8; margin-bottom: 1; }
     OpConfirmScreen Input { margin-bottom: 1; }
-    OpConfirmScreen Horizontal { height: auto; margin-top: 1; }
-    OpConfirmScreen Button { margin-right: 2; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="ops.confirm.cancel"),
         Binding("ctrl+y", "confirm", "Confirm", id="ops.confirm.go"),
     ]
 
-    def __init__(self, form: OpForm, snapshot: ClusterSnapshot, *,
-                 read_only: bool = False) -> None:
+    def __init__(self, form: OpForm, snapshot: ClusterSnapshot | None, *,
+                 read_only: bool = False,
+                 on_confirmed: Callable[[Operation, str | None], None] | None = None) -> None:
+        """`snapshot` None: nothing listed yet, so nothing can be confirmed. `on_confirmed`
+        runs (after the dismissal) with what `dismiss` returns, for callers that push
+        this screen without a callback of their own."""
         super().__init__()
         self.form = form
         self.snapshot = snapshot
         self.read_only = read_only
+        self.on_confirmed = on_confirmed
+        self._shown_preview: tuple[str, ...] | None = None
         self.value = form.initial
         self.force = False
         #: the operation as built from the current input (not named `op`: the app treats
@@ -141,7 +178,7 @@ class OpConfirmScreen(ModalScreen[Confirmed | None]):
         with Vertical(id="ops-dialog"):
             yield Static("", id="ops-title", markup=False)
             yield Static("Equivalent docker CLI:", classes="ops-label")
-            yield Static("", id="ops-cli", markup=False)
+            yield Static("", id="ops-cli", classes="ops-cli", markup=False)
             if self.form.prompt is not None:
                 yield Static(self.form.prompt, classes="ops-label", markup=False)
                 yield Input(self.form.initial, placeholder=self.form.placeholder,
@@ -153,12 +190,13 @@ class OpConfirmScreen(ModalScreen[Confirmed | None]):
             if self.form.force_offered:
                 yield Checkbox(f"--force  {self.form.force_help}".rstrip(), id="ops-force")
             yield Static("What will happen:", classes="ops-label")
-            yield Static("", id="ops-preview")
-            yield Static("", id="ops-warnings")
-            yield Static("", id="ops-blocks")
+            yield VerticalScroll(id="ops-preview")
+            yield Static("", id="ops-warnings", classes="ops-warn")
+            yield Static("", id="ops-blocks", classes="ops-error")
             if self.operation.confirm_text is not None:
                 yield Static("", id="ops-typed-label", markup=False)
                 yield Input(placeholder=self.operation.confirm_text, id="ops-typed")
+                yield Static("", id="ops-typed-error", classes="ops-error empty", markup=False)
             with Horizontal():
                 yield Button("Confirm", id="ops-go",
                              variant="error" if self.form.destructive else "warning")
@@ -199,26 +237,40 @@ class OpConfirmScreen(ModalScreen[Confirmed | None]):
     def _recheck(self) -> None:
         """Guard the operation against the current snapshot and show the verdict."""
         op = self.operation
+        snap = self.snapshot
         try:
-            self.verdict = op.guard(self.snapshot, read_only=self.read_only,
-                                    connected_node_id=self.snapshot.local_node_id or None)
+            if snap is None:
+                self.verdict = GuardResult(blocks=(
+                    READ_ONLY_BLOCK if self.read_only and op.mutating else NO_STATE_YET,))
+            else:
+                self.verdict = op.guard(snap, read_only=self.read_only,
+                                        connected_node_id=snap.local_node_id or None)
         except Exception as exc:  # a guard must never take the screen down
             self.verdict = GuardResult(blocks=(f"cannot check this change: {exc}",))
         v = self.verdict
         self.query_one("#ops-title", Static).update(display_title(op))
         self.query_one("#ops-cli", Static).update(redact(op.cli))
-        self.query_one("#ops-preview", Static).update(
-            _lines("•", v.preview, "bold") if v.preview else Text("—"))
+        self._show_preview(tuple(v.preview))
         warn = self.query_one("#ops-warnings", Static)
-        warn.update(_lines("⚠", v.warnings, "bold"))
+        warn.update(mark_lines("⚠", v.warnings, "bold"))
         warn.set_class(not v.warnings, "empty")
         blocks = self.query_one("#ops-blocks", Static)
-        blocks.update(_lines("✖ Blocked:", v.blocks, "bold"))
+        blocks.update(mark_lines("✖ Blocked:", v.blocks, "bold"))
         blocks.set_class(not v.blocks, "empty")
         if op.confirm_text is not None:
             self.query_one("#ops-typed-label", Static).update(
                 f"This cannot be undone. Type {op.confirm_text} to confirm:")
         self._update_button()
+
+    def _show_preview(self, preview: tuple[str, ...]) -> None:
+        """One Static per line (a spec diff can be long: the box scrolls)."""
+        if preview == self._shown_preview:
+            return
+        self._shown_preview = preview
+        box = self.query_one("#ops-preview", VerticalScroll)
+        box.remove_children()
+        box.mount_all([Static(mark_line("•", line)) for line in preview]
+                      or [Static("—", markup=False)])
 
     def _update_button(self) -> None:
         go = self.query_one("#ops-go", Button)
@@ -243,6 +295,7 @@ class OpConfirmScreen(ModalScreen[Confirmed | None]):
 
     @on(Input.Changed, "#ops-typed")
     def _typed_changed(self) -> None:
+        self.query_one("#ops-typed-error", Static).add_class("empty")
         self._update_button()
 
     @on(OptionList.OptionHighlighted, "#ops-choices")
@@ -287,11 +340,22 @@ class OpConfirmScreen(ModalScreen[Confirmed | None]):
             self.notify("; ".join(self.verdict.blocks), title="blocked: nothing is sent",
                         severity="error")
             return
-        if not self.operation.confirmation_ok(self.typed):
-            self.notify(f"type {self.operation.confirm_text} exactly to confirm, or Escape to "
-                        "cancel", severity="warning")
+        need = self.operation.confirm_text
+        if need is not None and not self.operation.confirmation_ok(self.typed):
+            field = self.query_one("#ops-typed", Input)
+            if not need.startswith(field.value.strip()):
+                field.value = ""  # wrong, not just unfinished: start again
+            field.focus()
+            error = self.query_one("#ops-typed-error", Static)
+            error.update(typed_mismatch(need))
+            error.remove_class("empty")
+            self.notify(f"type {need} exactly to confirm, or Escape to cancel",
+                        severity="warning")
             return
-        self.dismiss((self.operation, self.typed))
+        result = (self.operation, self.typed)
+        self.dismiss(result)
+        if self.on_confirmed is not None:
+            self.app.call_later(self.on_confirmed, *result)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -7,12 +7,18 @@ every second meanwhile — until it says done, or the operation's time limit pas
 which case the screen says what is still missing and why ("pending: no suitable node").
 Errors are sentences, never tracebacks; a multi-node change that failed half-way says
 which nodes changed.
+
+Operations with ``progress(snapshot)`` (the forms' create/update operations) can also
+end "failed": the rolling update paused or rolled back — it ended, but not as asked.
+``confirm_and_send`` is the whole path (confirm → this screen → a callback when it
+closes) for callers that push one screen and are done, such as the forms.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -27,32 +33,33 @@ from swarmtui.swarm.ops import Operation
 from swarmtui.swarm.secrets import redact
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.ops.apply import Sent, audit_labels, send_operation
-from swarmtui.ui.ops.confirm import display_title, see_through
+from swarmtui.ui.ops.confirm import (
+    OpConfirmScreen,
+    OpForm,
+    dialog_css,
+    display_title,
+    see_through,
+)
 
 #: how often the backend is asked for fresh lists while waiting (seconds)
 RELIST_EVERY = 1.0
 
-#: phases: sending → waiting → converged | timeout ; or refused | error
-FINAL = frozenset({"converged", "timeout", "refused", "error"})
+#: phases: sending → waiting → converged | failed | timeout ; or refused | error
+FINAL = frozenset({"converged", "failed", "timeout", "refused", "error"})
 
 
 class OpProgressScreen(ModalScreen[str]):
     """Sending… → waiting for the cluster (with the time limit) → done / not converged."""
 
-    DEFAULT_CSS = """
-    OpProgressScreen { align: center middle; background: $background 60%; }
-    OpProgressScreen > #ops-dialog {
-        width: 90%; max-width: 110; height: auto; max-height: 90%; overflow-y: auto;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
+    DEFAULT_CSS = dialog_css("OpProgressScreen", "#ops-dialog", border="thick $primary") + """
+    OpProgressScreen > #ops-dialog { overflow-y: auto; }
     OpProgressScreen #ops-title { text-style: bold; }
-    OpProgressScreen #ops-cli { background: $boost; padding: 0 1; margin: 1 0; }
+    OpProgressScreen #ops-cli { margin: 1 0; }
     OpProgressScreen #ops-phase { text-style: bold; }
     OpProgressScreen.ok #ops-phase { color: $success; }
     OpProgressScreen.bad #ops-phase { color: $error; }
     OpProgressScreen.slow #ops-phase { color: $warning; }
     OpProgressScreen #ops-notes { color: $warning; }
-    OpProgressScreen Horizontal { height: auto; margin-top: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="ops.progress.close"),
@@ -68,13 +75,15 @@ class OpProgressScreen(ModalScreen[str]):
         self.phase = "sending"
         self.sent: Sent | None = None
         self.last_text = ""
+        #: what was said along the way (sent, each new convergence text, the end), in order
+        self.lines: list[str] = []
         self._started = time.monotonic()
         self._waiting_since = 0.0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ops-dialog"):
             yield Static(display_title(self.op), id="ops-title", markup=False)
-            yield Static(redact(self.op.cli), id="ops-cli", markup=False)
+            yield Static(redact(self.op.cli), id="ops-cli", classes="ops-cli", markup=False)
             yield Static("Sending…", id="ops-phase", markup=False)
             yield Static("", id="ops-detail", markup=False)
             yield Static("", id="ops-elapsed", markup=False)
@@ -117,6 +126,7 @@ class OpProgressScreen(ModalScreen[str]):
                 notes.append(f"{', '.join(sent.changed)} changed anyway: check the cluster")
             self._finish("error", f"Failed: {out.message}")
         else:
+            self._log(out.message)
             self.phase = "waiting"
             self._waiting_since = time.monotonic()
             self._say("#ops-phase", f"Sent: {out.message}. Waiting for the cluster to converge "
@@ -137,20 +147,32 @@ class OpProgressScreen(ModalScreen[str]):
             return
         if snapshot.taken_at < self.sent.finished_at:
             return  # listed before the change was made: says nothing about it
+        failed = False
         try:
-            done, text = self.op.converged(snapshot)
+            progress = getattr(self.op, "progress", None)
+            if callable(progress):  # ends, but maybe not as asked (paused, rolled back)
+                p = progress(snapshot)
+                done, text, failed = bool(p.done), str(p.text), bool(p.failed)
+            else:
+                done, text = self.op.converged(snapshot)
         except Exception as exc:  # a convergence check must never take the screen down
             done, text = False, f"cannot tell yet: {exc}"
         self.last_text = text
+        self._log(text)
         self._say("#ops-detail", text)
-        if done:
-            self._finish("converged", f"Done: {text}")
+        if done and failed:
+            self._finish("failed", f"Failed: {text}", log=False)
+        elif done:
+            self._finish("converged", f"Done: {text}", log=False)
 
     def _relist(self) -> None:
         if self.phase == "waiting":
             backend = getattr(self.app, "backend", None)
             if backend is not None:
-                backend.request("nodes", "services", "tasks")
+                if self.op.kind in ("node", "service"):
+                    backend.request("nodes", "services", "tasks")
+                else:  # networks, secrets, configs, stacks: their lists too
+                    backend.request("all")
 
     def _tick(self) -> None:
         if self.phase in FINAL:
@@ -168,10 +190,22 @@ class OpProgressScreen(ModalScreen[str]):
                                     "still get there. Watch the panes, or check with the "
                                     "docker CLI.")
 
-    def _finish(self, phase: str, text: str) -> None:
+    @property
+    def went_through(self) -> bool:
+        """The change was sent and accepted (whatever the convergence said after)."""
+        return self.sent is not None and self.sent.outcome.ok
+
+    def _log(self, text: str) -> None:
+        text = redact(text)
+        if text and (not self.lines or self.lines[-1] != text):
+            self.lines.append(text)
+
+    def _finish(self, phase: str, text: str, *, log: bool = True) -> None:
         self.phase = phase
+        if log:  # a convergence result is already the last line, in the op's own words
+            self._log(text)
         self.set_class(phase == "converged", "ok")
-        self.set_class(phase in ("refused", "error"), "bad")
+        self.set_class(phase in ("refused", "error", "failed"), "bad")
         self.set_class(phase == "timeout", "slow")
         self._say("#ops-phase", text)
         self._say("#ops-elapsed", f"{time.monotonic() - self._started:.1f} s")
@@ -195,3 +229,19 @@ class OpProgressScreen(ModalScreen[str]):
             self.notify("the change is still being sent: its result will show here as a "
                         "notification", title=display_title(self.op))
         self.dismiss(self.phase)
+
+
+def confirm_and_send(app: Any, form: OpForm, *, read_only: bool | None = None,
+                     on_closed: Callable[[OpProgressScreen], None] | None = None
+                     ) -> OpConfirmScreen:
+    """The confirmation for `form`, against the app's current snapshot; confirming opens
+    the progress view, and `on_closed(progress)` runs when that is closed. Push the
+    returned screen; cancelling sends nothing and calls nothing."""
+    ro = bool(getattr(app, "read_only", False)) if read_only is None else read_only
+
+    def go(op: Operation, typed: str | None) -> None:
+        progress = OpProgressScreen(op, typed, read_only=ro)
+        app.push_screen(progress, callback=(lambda _phase: on_closed(progress))
+                        if on_closed is not None else None)
+
+    return OpConfirmScreen(form, getattr(app, "snapshot", None), read_only=ro, on_confirmed=go)
