@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from swarmtui.ui.forms import FORM_ACTIONS, open_form
-from swarmtui.ui.forms.confirm import OpConfirmScreen
 from swarmtui.ui.forms.network import NetworkFormScreen
 from swarmtui.ui.forms.objects import ObjectsScreen
 from swarmtui.ui.forms.rows import PortRow
 from swarmtui.ui.forms.service import ServiceFormScreen
+from swarmtui.ui.ops import OpConfirmScreen
 from tests.waiting import async_wait_for
 
 pytestmark = pytest.mark.lab
@@ -129,7 +129,7 @@ async def test_service_form_validates_as_typed_and_the_cli_follows(lab, lab_app)
         await pilot.press("ctrl+s")
         await async_wait_for("the confirmation", lambda: isinstance(app.screen, OpConfirmScreen))
         await pilot.pause()
-        assert text(app.screen.query_one("#confirm-cli")) == shown
+        assert text(app.screen.query_one("#ops-cli")) == shown
         await pilot.press("escape")
         await pilot.press("escape")
         await pilot.pause()
@@ -212,7 +212,7 @@ async def test_edit_form_is_filled_from_the_spec_and_shows_no_change(lab, lab_ap
             await async_wait_for("the confirmation",
                                  lambda: isinstance(app.screen, OpConfirmScreen))
             await pilot.pause()
-            lines = " ".join(text(s) for s in app.screen.query("#confirm-lines Static"))
+            lines = " ".join(text(s) for s in app.screen.query("#ops-preview Static"))
             assert "Mode.Replicated.Replicas: 0 → 2" in lines
     finally:
         lab.ssh("node1", "docker service rm editf")

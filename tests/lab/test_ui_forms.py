@@ -17,12 +17,13 @@ import pytest
 from swarmtui import audit
 from swarmtui.lab import Lab
 from swarmtui.ui.forms import open_form
-from swarmtui.ui.forms.confirm import OpConfirmScreen, OpProgressScreen
 from swarmtui.ui.forms.network import NetworkFormScreen, ServiceNetworksScreen
 from swarmtui.ui.forms.objects import NewObjectScreen, ObjectsScreen
 from swarmtui.ui.forms.rows import PortRow
 from swarmtui.ui.forms.service import ServiceFormScreen
 from swarmtui.ui.forms.stack import StackDeployScreen
+from swarmtui.ui.ops import OpConfirmScreen, OpProgressScreen
+from swarmtui.ui.ops.progress import FINAL
 from tests.functional import conftest as functional
 from tests.waiting import async_wait_for, wait_for
 
@@ -66,12 +67,12 @@ async def go_ahead(pilot: Any, app: Any, typed: str | None = None,
     await pilot.pause()
     if typed is not None:
         await pilot.press(*typed)
-    app.screen.query_one("#confirm-go").press()
+    app.screen.query_one("#ops-go").press()
     await async_wait_for("the progress view", lambda: isinstance(app.screen, OpProgressScreen))
     progress = app.screen
     assert isinstance(progress, OpProgressScreen)
     await async_wait_for(f"{progress.op.title} to finish",
-                         lambda: progress.state != "running", timeout)
+                         lambda: progress.phase in FINAL, timeout)
     return progress
 
 
@@ -101,7 +102,7 @@ async def test_create_service_with_port_and_network_then_edit_its_image(
             await pilot.pause()
             await pilot.press("ctrl+s")
             progress = await go_ahead(pilot, app)
-            assert progress.state == "done", progress.lines
+            assert progress.phase == "converged", progress.lines
             await pilot.press("escape")
             await pilot.pause()
             assert not isinstance(app.screen, NetworkFormScreen)  # closed once done
@@ -132,9 +133,9 @@ async def test_create_service_with_port_and_network_then_edit_its_image(
             await pilot.press("ctrl+s")
             await async_wait_for("the confirmation",
                                  lambda: isinstance(app.screen, OpConfirmScreen))
-            assert text(app.screen.query_one("#confirm-cli")) == shown
+            assert text(app.screen.query_one("#ops-cli")) == shown
             progress = await go_ahead(pilot, app)
-            assert progress.state == "done", progress.lines
+            assert progress.phase == "converged", progress.lines
             assert "2/2 tasks running" in progress.lines[-1]
 
             spec = spec_of(lab, "fweb")
@@ -166,8 +167,8 @@ async def test_create_service_with_port_and_network_then_edit_its_image(
             assert open_form(app, "remove-network", net_id)
             await pilot.pause()
             assert isinstance(app.screen, OpConfirmScreen)
-            assert not app.screen.query("#confirm-go")
-            assert "used by service(s): fweb" in text(app.screen.query_one(".block"))
+            assert app.screen.query_one("#ops-go").disabled
+            assert "used by service(s): fweb" in text(app.screen.query_one("#ops-blocks"))
             await pilot.press("escape")
 
             # -- edit the image: the diff first, then the rolling update to completion
@@ -184,10 +185,10 @@ async def test_create_service_with_port_and_network_then_edit_its_image(
             await async_wait_for("the confirmation",
                                  lambda: isinstance(app.screen, OpConfirmScreen))
             await pilot.pause()
-            lines = [text(s) for s in app.screen.query("#confirm-lines Static")]
+            lines = [text(s) for s in app.screen.query("#ops-preview Static")]
             assert lines == ["• TaskTemplate.ContainerSpec.Image: busybox:latest → busybox:v2"]
             progress = await go_ahead(pilot, app)
-            assert progress.state == "done", progress.lines
+            assert progress.phase == "converged", progress.lines
             assert cli(lab, "docker service inspect fweb --format "
                             "'{{.UpdateStatus.State}}'").strip() == "completed"
             images = cli(lab, "docker service ps fweb --filter desired-state=running "
@@ -204,7 +205,7 @@ async def test_create_service_with_port_and_network_then_edit_its_image(
                 "docker service update --network-rm fnet fweb"
             await pilot.press("ctrl+s")
             progress = await go_ahead(pilot, app)
-            assert progress.state == "done", progress.lines
+            assert progress.phase == "converged", progress.lines
             assert spec_of(lab, "fweb")["TaskTemplate"].get("Networks") in (None, [])
             await pilot.press("escape")
             await pilot.pause()
@@ -219,7 +220,7 @@ async def test_create_service_with_port_and_network_then_edit_its_image(
                 "docker service update --network-add fnet fweb"
             await pilot.press("ctrl+s")
             progress = await go_ahead(pilot, app)
-            assert progress.state == "done", progress.lines
+            assert progress.phase == "converged", progress.lines
             nets = spec_of(lab, "fweb")["TaskTemplate"]["Networks"]
             assert [n["Target"] for n in nets] == [net_id]
         entries = audit.read_journal(journal_dir)
@@ -285,7 +286,7 @@ async def test_deploy_a_compose_stack_through_the_screen_then_remove_it(
                 f"docker stack deploy -c {tmp_path / 'compose.yml'} fst"
             await pilot.press("ctrl+s")
             progress = await go_ahead(pilot, app, timeout=180)
-            assert progress.state == "done", progress.lines
+            assert progress.phase == "converged", progress.lines
             got = sorted(cli(lab, "docker stack services fst --format "
                                   "'{{.Name}} {{.Mode}} {{.Replicas}}'").split("\n"))
             assert got == ["fst_web replicated 2/2", "fst_worker replicated 1/1"]
@@ -325,9 +326,9 @@ async def test_deploy_a_compose_stack_through_the_screen_then_remove_it(
             assert isinstance(app.screen, OpConfirmScreen)
             await pilot.press(*"nope", "enter")
             await pilot.pause()
-            assert "That is not fst" in text(app.screen.query_one("#confirm-error"))
+            assert "That is not fst" in text(app.screen.query_one("#ops-typed-error"))
             progress = await go_ahead(pilot, app, typed="fst", timeout=120)
-            assert progress.state == "done", progress.lines
+            assert progress.phase == "converged", progress.lines
             assert cli(lab, "docker service ls -q --filter "
                             "label=com.docker.stack.namespace=fst").strip() == ""
     finally:
@@ -364,7 +365,7 @@ async def test_secret_from_typed_text_is_usable_and_never_written(
             shown += [text(s) for s in screen.query("Static")]
             await pilot.press("ctrl+s")
             progress = await go_ahead(pilot, app)
-            assert progress.state == "done", progress.lines
+            assert progress.phase == "converged", progress.lines
             shown += progress.lines
             assert cli(lab, "docker secret ls --filter name=fsecret --format "
                             "'{{.Name}}'").strip() == "fsecret"
@@ -387,7 +388,7 @@ async def test_secret_from_typed_text_is_usable_and_never_written(
             assert not form.query_one("#submit").disabled, form.state.errors
             await pilot.press("ctrl+s")
             progress = await go_ahead(pilot, app)
-            assert progress.state == "done", progress.lines
+            assert progress.phase == "converged", progress.lines
             digest = hashlib.sha256(value.encode()).hexdigest()
             wait_for("the service to log the secret's hash", lambda: digest in cli(
                 lab, "docker service logs --raw fsec"), 30, 0.5)
@@ -407,7 +408,7 @@ async def test_secret_from_typed_text_is_usable_and_never_written(
             await pilot.pause()
             assert isinstance(app.screen, OpConfirmScreen)
             assert "secret fsecret is used by service(s): fsec" in \
-                text(app.screen.query_one(".block"))
+                text(app.screen.query_one("#ops-blocks"))
             shown += [text(s) for s in app.screen.query("Static")]
             shown.append(str(app._notifications and
                              [n.message for n in app._notifications]))
@@ -447,7 +448,7 @@ async def test_global_service_then_a_failed_update_is_reported_with_its_reason(
             assert "--mode global" in text(form.query_one("#form-cli"))
             await pilot.press("ctrl+s")
             progress = await go_ahead(pilot, app)
-            assert progress.state == "done", progress.lines
+            assert progress.phase == "converged", progress.lines
             assert "3/3 tasks running" in progress.lines[-1]
             nodes = cli(lab, "docker service ps fglob --filter desired-state=running "
                              "--format '{{.Node}} {{.CurrentState}}'").splitlines()
@@ -466,11 +467,11 @@ async def test_global_service_then_a_failed_update_is_reported_with_its_reason(
             await pilot.pause()
             await pilot.press("ctrl+s")
             progress = await go_ahead(pilot, app)
-            assert progress.state == "failed", progress.lines
+            assert progress.phase == "failed", progress.lines
             assert progress.lines[-1].startswith("update paused"), progress.lines
             msg = cli(lab, "docker service inspect fglob --format '{{.UpdateStatus.Message}}'")
             assert msg.strip() and msg.strip() in progress.lines[-1]
-            assert "-failed" in progress.query_one("#progress-state").classes
+            assert progress.has_class("bad")
     finally:
         cleanup(lab, services=("fglob",))
 
@@ -500,7 +501,7 @@ async def test_config_from_a_file_then_removed_from_the_list(
             assert text(screen.query_one("#form-cli")) == f"docker config create fconf {conf}"
             await pilot.press("ctrl+s")
             progress = await go_ahead(pilot, app)
-            assert progress.state == "done", progress.lines
+            assert progress.phase == "converged", progress.lines
             data = cli(lab, "docker config inspect fconf --format '{{printf \"%s\" .Spec.Data}}'")
             assert data.strip() == "listen=8080"
             await pilot.press("escape")
@@ -513,7 +514,7 @@ async def test_config_from_a_file_then_removed_from_the_list(
             table.move_cursor(row=table.get_row_index("fconf"))
             await pilot.press("d")
             progress = await go_ahead(pilot, app, typed="fconf")
-            assert progress.state == "done", progress.lines
+            assert progress.phase == "converged", progress.lines
             assert cli(lab, "docker config ls -q --filter name=fconf").strip() == ""
     finally:
         cli(lab, "docker config rm fconf >/dev/null 2>&1 || true")

@@ -24,10 +24,11 @@
 
 Screens: service.ServiceFormScreen (new / edit), network.NetworkFormScreen,
 network.ServiceNetworksScreen (attach / detach), stack.StackDeployScreen,
-objects.ObjectsScreen (secrets / configs lists), objects.NewObjectScreen, and
-confirm.OpConfirmScreen / confirm.OpProgressScreen (CLI + guard preview + typed
-confirmation; run_operation → audit journal; convergence followed). Escape closes
-each; all Docker I/O runs in thread workers.
+objects.ObjectsScreen (secrets / configs lists), objects.NewObjectScreen. Submitting
+goes through ``confirm.confirmation`` to the operation keys' own screens,
+ops.OpConfirmScreen / ops.OpProgressScreen (CLI + guard preview + typed confirmation;
+run_operation → audit journal; convergence followed). Escape closes each; all Docker
+I/O runs in thread workers.
 """
 
 from __future__ import annotations
