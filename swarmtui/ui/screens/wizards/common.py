@@ -23,6 +23,7 @@ from textual.widgets import Button, Footer, Input, Static
 
 from swarmtui import audit
 from swarmtui.swarm.secrets import redact
+from swarmtui.ui.ops.confirm import dialog_css, mark_line, see_through, typed_mismatch
 
 if TYPE_CHECKING:
     from swarmtui.swarm.ops.base import Operation
@@ -179,18 +180,17 @@ class WizardScreen(Screen[None]):
 
 class ConfirmScreen(ModalScreen[bool]):
     """Show the docker CLI equivalent (and warnings) before a change; optionally make the
-    user type a name. Dismisses with True to go ahead."""
+    user type a name. Dismisses with True to go ahead.
 
-    DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical { width: 90%; max-width: 110; height: auto; max-height: 90%;
-        border: thick $warning; background: $surface; padding: 1 2; }
-    ConfirmScreen #confirm-title { text-style: bold; }
-    ConfirmScreen .cli { background: $boost; padding: 0 1; margin: 1 0; }
-    ConfirmScreen .warn { color: $warning; }
-    ConfirmScreen .errors { color: $error; }
-    ConfirmScreen Horizontal { height: auto; margin-top: 1; }
-    ConfirmScreen Button { margin-right: 2; }
+    For the swarm-level steps that are not `Operation`s (init, join, leave, force-new-
+    cluster, unlock) and for the wizards' own Operations, whose results (new tokens, the
+    old and new unlock key) belong on the wizard rather than in a progress dialog. It
+    looks and answers like `ops.OpConfirmScreen`: the same dialog CSS, marks and
+    typed-name message (`swarmtui.ui.ops.confirm`)."""
+
+    DEFAULT_CSS = dialog_css("ConfirmScreen", "#confirm-dialog") + """
+    ConfirmScreen #confirm-title { text-style: bold; margin-bottom: 1; }
+    ConfirmScreen Input { margin-bottom: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
@@ -208,23 +208,25 @@ class ConfirmScreen(ModalScreen[bool]):
         self.go_label = go_label
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(markup_escape(self.title_text), id="confirm-title")
-            yield Static("The docker CLI equivalent:")
-            yield Static(markup_escape(redact(self.cli)), classes="cli", id="confirm-cli")
+        with Vertical(id="confirm-dialog"):
+            yield Static(self.title_text, id="confirm-title", markup=False)
+            yield Static("Equivalent docker CLI:", classes="ops-label")
+            yield Static(redact(self.cli), classes="ops-cli cli", id="confirm-cli",
+                         markup=False)
             for line in self.preview:
-                yield Static("• " + markup_escape(line))
+                yield Static(mark_line("•", line))
             for line in self.warnings:
-                yield Static("⚠ " + markup_escape(line), classes="warn")
+                yield Static(mark_line("⚠", line), classes="ops-warn warn")
             if self.typed is not None:
-                yield Static(f"Type {markup_escape(self.typed)} to confirm:")
+                yield Static(f"Type {self.typed} to confirm:", markup=False)
                 yield Input(placeholder=self.typed, id="confirm-typed")
-                yield Static("", id="confirm-error", classes="errors")
+                yield Static("", id="confirm-error", classes="ops-error errors", markup=False)
             with Horizontal():
                 yield Button(self.go_label, id="confirm-go", variant="warning")
                 yield Button("Cancel [Esc]", id="confirm-cancel")
 
     def on_mount(self) -> None:
+        see_through(self)
         if self.typed is not None:
             self.query_one("#confirm-typed", Input).focus()
         else:
@@ -243,9 +245,7 @@ class ConfirmScreen(ModalScreen[bool]):
             if got != self.typed:
                 field.value = ""
                 field.focus()
-                self.query_one("#confirm-error", Static).update(
-                    f"That is not {markup_escape(self.typed)}: type the name exactly to "
-                    "confirm, or press Escape to cancel.")
+                self.query_one("#confirm-error", Static).update(typed_mismatch(self.typed))
                 return
         self.dismiss(True)
 
