@@ -205,7 +205,10 @@ def rows_for(kind: str, snap: ClusterSnapshot, probs: Problems,
         service_names = {s.id: s.name for s in snap.services.values()}
         node_names = {n.id: n.hostname for n in snap.nodes.values()}
         source = snap.tasks.values() if tasks is None else tasks
-        return [task_row(snap, t, probs, now, service_names, node_names) for t in source]
+        # Tasks of a removed service linger in the API while their containers are
+        # cleaned up; like `docker service ps`, show only tasks of existing services.
+        return [task_row(snap, t, probs, now, service_names, node_names) for t in source
+                if t.service_id in service_names]
     if kind == "networks":
         return [network_row(snap, nid) for nid in snap.networks]
     if kind == "stacks":

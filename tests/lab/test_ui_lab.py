@@ -122,6 +122,13 @@ async def test_panes_agree_with_the_docker_cli(lab, lab_app) -> None:  # noqa: F
             ps = lab.ssh("node1", f"docker service ps {bad} --format '{{{{.CurrentState}}}}'")
             return f"{web} 2/2" in ls and f"{glob} 3/3" in ls and ps.count("Failed") >= 2
         wait_for("the services to settle", settled, 90)
+        # A removed service's tasks linger in the API while being cleaned up; the CLI
+        # (`docker service ps`) cannot show them, and neither should the panes.
+        lab.ssh("node1", f"docker service create -d --no-resolve-image --name {web}gone "
+                         "--replicas 3 busybox:latest sleep 1d")
+        wait_for("the doomed service to run", lambda: f"{web}gone 3/3" in lab.ssh(
+            "node1", "docker service ls --format '{{.Name}} {{.Replicas}}'"), 60)
+        lab.ssh("node1", f"docker service rm {web}gone")
         app = lab_app(lab)
         async with app.run_test(size=(200, 50)) as pilot:
             main = await _main(app)

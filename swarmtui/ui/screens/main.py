@@ -254,7 +254,8 @@ class MainScreen(OperationsMixin, Screen[None]):
             return
         counts = {
             "nodes": len(snap.nodes), "services": len(snap.services),
-            "tasks": len(snap.tasks), "networks": len(snap.networks), "stacks": len(snap.stacks),
+            "tasks": sum(1 for t in snap.tasks.values() if t.service_id in snap.services),
+            "networks": len(snap.networks), "stacks": len(snap.stacks),
         }
         tabs = self.query_one(TabbedContent)
         for n, (kind, label) in enumerate(PANES, 1):
