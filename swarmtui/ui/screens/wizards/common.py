@@ -87,6 +87,11 @@ class SecretLine(Static):
         self.update(f"{self.label}: {text}" if text else f"{self.label}: —")
 
 
+#: journal operation names → the walkthrough's explanation kinds
+WALKTHROUGH_KINDS = {"swarm init": "init", "swarm leave": "leave", "bootstrap host": "join",
+                     "force-new-cluster": "force-new-cluster", "unlock": "unlock"}
+
+
 class WizardScreen(Screen[None]):
     """Base of the wizards: Escape closes; helpers to reach the engine and journal."""
 
@@ -141,8 +146,11 @@ class WizardScreen(Screen[None]):
         from swarmtui.swarm.ops.runner import run_operation
 
         cluster, endpoint = self.cluster_label()
-        return run_operation(self.engine_api(), op, read_only=self.read_only,
-                             typed_confirmation=typed, cluster=cluster, endpoint=endpoint)
+        outcome = run_operation(self.engine_api(), op, read_only=self.read_only,
+                                typed_confirmation=typed, cluster=cluster, endpoint=endpoint)
+        if outcome.status != "refused":
+            self._walkthrough(op.cli, op.name, outcome.status == "ok")
+        return outcome
 
     def journal(self, operation: str, target: str, cli: str, result: str,
                 error: str | None = None) -> str | None:
@@ -154,7 +162,19 @@ class WizardScreen(Screen[None]):
                                           cluster=cluster, endpoint=endpoint))
         except OSError as exc:
             return f"the audit journal could not be written: {exc.strerror or exc}"
+        finally:
+            self._walkthrough(cli, WALKTHROUGH_KINDS.get(operation, operation),
+                              result == "ok" and error is None)
         return None
+
+    def _walkthrough(self, cli: str, kind: str, ok: bool) -> None:
+        """Show the change in the walkthrough panel (called from thread workers)."""
+        from swarmtui.ui.walkthrough import record_action
+
+        try:
+            self.app.call_from_thread(record_action, self.app, redact(cli), kind, ok)
+        except RuntimeError:  # already on the app's thread
+            record_action(self.app, redact(cli), kind, ok)
 
     def say(self, widget_id: str, text: str, *, error: bool = False) -> None:
         """Show a (redacted) sentence in a status Static; safe from any thread via call."""
