@@ -38,7 +38,8 @@ def test_importing_every_domain_module_loads_no_textual() -> None:
         "import importlib, sys\n"
         f"for m in {domain_modules()!r}:\n"
         "    importlib.import_module(m)\n"
-        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith(('textual.', 'swarmtui.ui')))\n"
+        "bad = sorted(m for m in sys.modules\n"
+        "             if m == 'textual' or m.startswith(('textual.', 'swarmtui.ui')))\n"
         "print(','.join(bad))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
