@@ -492,6 +492,19 @@ class Lab:
         return rows
 
     # --- helpers for tests and walkthroughs -------------------------------------------
+    SAMPLE_SERVICE = "web"
+
+    def seed_sample(self) -> None:
+        """A first service for newcomers (`swarmtui lab`): 3 busybox httpd tasks on port
+        8080, so the panes and the tour have something to show. No-op if it exists."""
+        first = self.hosts[0]
+        if first.docker("service", "ls", "-q", "--filter", f"name={self.SAMPLE_SERVICE}"):
+            return
+        first.docker("service", "create", "--detach", "--no-resolve-image",
+                     "--name", self.SAMPLE_SERVICE, "--replicas", "3", "--publish", "8080:80",
+                     IMAGE, "httpd", "-f", "-p", "80")
+
+
     def ssh_argv(self, host: str, *command: str) -> list[str]:
         return [
             find_binary("ssh") or "ssh",

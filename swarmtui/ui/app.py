@@ -352,6 +352,7 @@ class SwarmApp(App[int]):
             lab = Lab(os.environ.get("SWARMTUI_LAB_NAME", LAB_NAME))
             if not lab.is_up():
                 lab.up(nodes=3, managers=1)
+                lab.seed_sample()
         except (LabError, OSError) as exc:
             self.call_from_thread(status, f"the lab could not start: {exc}", True)
             return
@@ -596,6 +597,7 @@ def run_lab_app(name: str = LAB_NAME, theme: str | None = None, tour: bool = Fal
             print(f"starting the sandbox lab {name!r}: 3 hosts, a swarm of 1 manager "
                   "and 2 workers…", flush=True)
             lab.up(nodes=3, managers=1)
+            lab.seed_sample()
     except (LabError, OSError) as exc:
         print(f"swarmtui lab: {exc}", file=sys.stderr)
         return 1

@@ -57,7 +57,8 @@ def _check_scale(snap: ClusterSnapshot, ctx: Context, pane: str) -> tuple[bool, 
     services = _replicated(snap)
     if not services:
         return False, ("no replicated service yet: create one (palette: create service, "
-                       "or docker service create --replicas 2 busybox sleep 1d)")
+                       "or docker service create --no-resolve-image --replicas 2 "
+                       "busybox sleep 1d)")
     for sid, s in services.items():
         if sid in before and s.spec_replicas != before[sid]:
             ctx["scaled"] = sid

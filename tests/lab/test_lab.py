@@ -216,3 +216,14 @@ def test_cli_stop_and_start_a_host_is_a_real_fault(make_lab) -> None:  # type: i
     proc = _run_cli("lab", "start", "node2", "dockerd", "--name", lab.name, env=env)
     assert proc.returncode == 0, proc.stderr
     wait_for("node2 to be Ready again", lambda: node2_status() == "Ready", timeout=40)
+
+
+def test_seed_sample_gives_newcomers_a_running_service(make_lab) -> None:  # type: ignore[no-untyped-def]
+    lab = make_lab(nodes=3, managers=1)
+    lab.seed_sample()
+    lab.seed_sample()  # idempotent: a second call creates nothing
+
+    def replicas() -> str:
+        return lab.ssh("node1", ["docker", "service", "ls", "--format", "{{.Name}} {{.Replicas}}"])
+
+    assert wait_for("web 3/3", lambda: replicas() == "web 3/3", timeout=60)
