@@ -77,7 +77,8 @@ async def test_changed_host_key_is_refused_with_no_accept_button(lab, tmp_path) 
     app = SwarmApp(ssh_config=[str(cfg)], target="node1")
     async with app.run_test(size=(100, 30)):
         await async_wait_for("the refusal", lambda: any(
-            isinstance(s, RefusedScreen) and s.query("#message") for s in app.screen_stack), 20)
+            isinstance(s, RefusedScreen) and s.query("#message") and s.query(Button)
+            for s in app.screen_stack), 20)  # nested containers mount their children later
         refused = next(s for s in app.screen_stack if isinstance(s, RefusedScreen))
         message = str(refused.query_one("#message").render())
         assert "CHANGED" in message and str(tmp_path / "known_hosts") in message
