@@ -192,6 +192,27 @@ async def test_bench_at_scale(make_lab) -> None:
     backend = app.backend
     await async_wait_for("two polls", lambda: backend.poll_count >= 2, 60)
     report("task+service poll at 20,000 tasks (last)", backend.last_poll_s, "s")
+    # What a poll costs the UI thread: every task's age text has changed (as after a
+    # real poll), so all 20,000 rows differ. The worker prepares (diff, sort, widths);
+    # only apply_prepared runs on the UI thread — compare with doing it all there.
+    from datetime import timedelta
+
+    from swarmtui.ui import rows as panes
+
+    snap, probs = screen.snapshot, screen.problems
+    assert snap is not None and probs is not None
+    for shift, label in ((60, "apply_prepared (UI thread)"), (120, "whole apply on the UI thread")):
+        rows = panes.rows_for("tasks", snap, probs, app.clock() + timedelta(seconds=shift))
+        t0 = time.perf_counter()
+        prepared = table.prepare(rows)
+        prep_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        if label.startswith("apply_prepared"):
+            table.apply_prepared(prepared)
+            report("a poll's diff prepared in the worker (20,000 rows)", prep_s * 1000, "ms")
+        else:
+            table.apply(rows)
+        report(f"a poll's {label}", (time.perf_counter() - t0) * 1000, "ms")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report("peak memory (whole test process, ru_maxrss)", peak, "MiB")
     await ctx.__aexit__(None, None, None)

@@ -24,7 +24,7 @@ from swarmtui.ui.tour import Tour, TourPanel
 from swarmtui.ui.walkthrough import WalkthroughPanel
 from swarmtui.ui.widgets.health import HealthHeader
 from swarmtui.ui.widgets.status import StatusBar
-from swarmtui.ui.widgets.table import KeyedTable, Row
+from swarmtui.ui.widgets.table import KeyedTable, Prepared, Row
 
 if TYPE_CHECKING:
     from swarmtui.ui.app import SwarmApp
@@ -236,9 +236,11 @@ class MainScreen(OperationsMixin, Screen[None]):
     def _build_rows(self, kind: str, snap: ClusterSnapshot, probs: panes.Problems,
                     now: datetime) -> None:
         rows = panes.rows_for(kind, snap, probs, now)
-        self.app.call_from_thread(self._apply_rows, kind, snap, rows)
+        # diff, sort and measure here too: only the swap happens on the UI thread
+        prepared = self.table(kind).prepare(rows)
+        self.app.call_from_thread(self._apply_rows, kind, snap, prepared)
 
-    def _apply_rows(self, kind: str, snap: ClusterSnapshot, rows: list[Row]) -> None:
+    def _apply_rows(self, kind: str, snap: ClusterSnapshot, rows: list[Row] | Prepared) -> None:
         if snap is not self.snapshot:
             # built from an older snapshot (thread workers finish in any order): rebuild
             self._dirty.add(kind)
@@ -246,7 +248,11 @@ class MainScreen(OperationsMixin, Screen[None]):
                 self._update_pane(kind)
             return
         with self.app.batch_update():
-            self.table(kind).apply(rows)
+            table = self.table(kind)
+            if isinstance(rows, Prepared):
+                table.apply_prepared(rows)
+            else:
+                table.apply(rows)
 
     def _update_tab_labels(self) -> None:
         snap = self.snapshot

@@ -14,6 +14,7 @@ always show; higher numbers are dropped first.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -31,6 +32,18 @@ from textual.strip import Strip
 from swarmtui.ui.widgets.table_model import GAP, Column, Row, fit_columns
 
 __all__ = ["GAP", "Column", "KeyedTable", "Row", "fit_columns"]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Rows diffed, sorted and measured off the UI thread (`KeyedTable.prepare`)."""
+
+    base: dict[str, Row]  # the table's rows the diff was made against
+    rows: dict[str, Row]
+    changed: bool
+    sort_state: tuple[Any, Any]
+    ordered: list[Row] | None
+    natural: dict[str, int] | None
 
 
 class KeyedTable(ScrollView, can_focus=True):
@@ -126,18 +139,40 @@ class KeyedTable(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ data
     def apply(self, rows: Iterable[Row]) -> bool:
         """Diff `rows` into the table; return True when anything changed."""
+        return self.apply_prepared(self.prepare(rows))
+
+    def prepare(self, rows: Iterable[Row]) -> Prepared:
+        """The costly half of `apply` — diff, sort, column widths — safe to run in a
+        thread worker (it only reads the table); `apply_prepared` then swaps it in on the
+        UI thread. At 20,000 rows this keeps a poll from stalling keystrokes."""
+        base = self.rows
         new: dict[str, Row] = {}
         changed = False
-        old = self.rows
         for row in rows:
             new[row.key] = row
-            prev = old.get(row.key)
+            prev = base.get(row.key)
             if prev is None or not prev.same(row):
                 changed = True
-        if not changed and len(new) == len(old):
+        changed = changed or len(new) != len(base)
+        sort_state = (self.sort_by, self.default_sort)
+        if not changed:
+            return Prepared(base, new, False, sort_state, None, None)
+        return Prepared(base, new, True, sort_state, self._sorted(new.values()),
+                        self._natural_for(new.values()))
+
+    def apply_prepared(self, p: Prepared) -> bool:
+        if p.base is not self.rows:
+            # the table changed while the rows were prepared: diff again, here
+            return self.apply(p.rows.values())
+        if not p.changed:
             return False
-        self.rows = new
-        self._rebuild()
+        self.rows = p.rows
+        if p.sort_state == (self.sort_by, self.default_sort) and p.ordered is not None \
+                and p.natural is not None:
+            self._all_sorted, self._natural = p.ordered, p.natural
+            self._rebuild(data=False, order=False)
+        else:
+            self._rebuild()
         return True
 
     def add_row(self, row: Row) -> None:
@@ -169,7 +204,10 @@ class KeyedTable(ScrollView, can_focus=True):
         raise KeyError(key)
 
     def _sort_all(self) -> None:
-        rows = list(self.rows.values())
+        self._all_sorted = self._sorted(self.rows.values())
+
+    def _sorted(self, rows_in: Iterable[Row]) -> list[Row]:
+        rows = list(rows_in)
         if self.sort_by is not None:
             col, reverse = self.sort_by
             i = self._column_index(col)
@@ -184,7 +222,7 @@ class KeyedTable(ScrollView, can_focus=True):
             rows.sort(key=self.default_sort)
         else:
             rows.sort(key=lambda r: r.rank if r.rank is not None else (r.cells[0].lower(),))
-        self._all_sorted = rows
+        return rows
 
     def _rebuild(self, data: bool = True, order: bool = True) -> None:
         """Recompute the visible order. `data`: rows changed; `order`: the sort changed."""
@@ -215,14 +253,17 @@ class KeyedTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _measure(self) -> None:
+        self._natural = self._natural_for(self.rows.values())
+
+    def _natural_for(self, rows: Iterable[Row]) -> dict[str, int]:
         natural = {c.key: cell_len(c.label) for c in self.columns}
-        for row in self.rows.values():
+        for row in rows:
             for c, text in zip(self.columns, row.cells, strict=False):
                 n = len(text)
                 if n > natural[c.key]:
                     natural[c.key] = n
-        self._natural = {c.key: min(max(natural[c.key], c.min_width), c.max_width)
-                         for c in self.columns}
+        return {c.key: min(max(natural[c.key], c.min_width), c.max_width)
+                for c in self.columns}
 
     # ---------------------------------------------------------------- layout
     def layout_for(self, width: int) -> list[tuple[int, Column, int]]:
