@@ -111,3 +111,20 @@ class AllEndpointsFailedError(ConnectError):
             super().__init__(f"no manager could be reached ({lines})",
                              "check that at least one manager is up and reachable")
         self.retryable = any(err.retryable for _, err in self.failures)
+
+
+def host_key_changed(exc: BaseException) -> bool:
+    """True when `exc` is, wraps (``__cause__``) or lists among its failures a changed host key."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, HostKeyChangedError):
+            return True
+        todo.append(e.__cause__)
+        if isinstance(e, AllEndpointsFailedError):
+            todo += [sub for _label, sub in e.failures]
+    return False

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from swarmtui.ui.context import swarm_app
+
+if TYPE_CHECKING:
+    from textual.app import App
+
 
 Command = tuple[str, Callable[[], Any], str]
 
 
-def _run_action(app: Any, action: str, namespace: Any) -> None:
+def _run_action(app: App[Any], action: str, namespace: Any) -> None:
     app.call_later(app.run_action, action, namespace)
 
 
@@ -65,8 +71,8 @@ class JumpTo(_ListProvider):
     """Open any node, service or network by name."""
 
     def commands(self) -> Iterator[Command]:
-        app: Any = self.app
-        snap = getattr(app, "snapshot", None)
+        app = swarm_app(self)
+        snap = app.snapshot
         if snap is None:
             return
         for n in sorted(snap.nodes.values(), key=lambda n: n.hostname):
@@ -96,8 +102,8 @@ class ThemeCommands(_ListProvider):
 
 class ProfileCommands(_ListProvider):
     def commands(self) -> Iterator[Command]:
-        app: Any = self.app
-        profiles = getattr(app.settings, "profiles", {}) or {}
+        app = swarm_app(self)
+        profiles = app.settings.profiles if app.settings is not None else {}
         for name, prof in sorted(profiles.items()):
             yield (f"profile {name}", partial(app.switch_profile, name),
                    ", ".join(prof.managers) or "connect to this cluster")

@@ -8,11 +8,10 @@ after the CLI's, with lower priority, so they give way first at 80 columns.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from swarmtui.swarm import format as fmt
-from swarmtui.swarm import health
+from swarmtui.swarm.health import Health
 from swarmtui.swarm.models import Node, Service, Task
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.widgets.table import Column, Row
@@ -84,20 +83,7 @@ TASK_STATE_TAG = {
 }
 
 
-@dataclass(frozen=True)
-class Problems:
-    """What is wrong, precomputed once per snapshot for every pane."""
-
-    ids: frozenset[str]
-    failing: frozenset[str]
-
-    @classmethod
-    def of(cls, snap: ClusterSnapshot) -> Problems:
-        failing = frozenset(t.id for t in health.failing_tasks(snap))
-        return cls(frozenset(health.problem_object_ids(snap)) | failing, failing)
-
-
-def node_row(snap: ClusterSnapshot, n: Node, probs: Problems) -> Row:
+def node_row(snap: ClusterSnapshot, n: Node, probs: Health) -> Row:
     running = snap.running_count(n.id)
     mgr_tag = ("manager-leader" if n.is_leader else
                "manager-unreachable" if n.is_manager and not n.is_reachable_manager else None)
@@ -114,7 +100,7 @@ def node_row(snap: ClusterSnapshot, n: Node, probs: Problems) -> Row:
     )
 
 
-def service_row(s: Service, probs: Problems) -> Row:
+def service_row(s: Service, probs: Health) -> Row:
     tag = "converged" if s.converged else "unconverged"
     upd = s.update_text
     upd_tag = "updating" if s.update_state in ("updating", "rollback_started") else (
@@ -129,7 +115,7 @@ def service_row(s: Service, probs: Problems) -> Row:
     )
 
 
-def task_row(snap: ClusterSnapshot, t: Task, probs: Problems, now: datetime,
+def task_row(snap: ClusterSnapshot, t: Task, probs: Health, now: datetime,
              service_names: dict[str, str], node_names: dict[str, str]) -> Row:
     svc = service_names.get(t.service_id) or t.service_id[:12]
     name = fmt.task_name(svc, t.slot, t.node_id)
@@ -173,7 +159,7 @@ def network_row(snap: ClusterSnapshot, net_id: str) -> Row:
     )
 
 
-def stack_row(snap: ClusterSnapshot, name: str, services: list[Service], probs: Problems) -> Row:
+def stack_row(snap: ClusterSnapshot, name: str, services: list[Service], probs: Health) -> Row:
     converged = sum(1 for s in services if s.converged)
     ids = {s.id for s in services}
     failing = sum(1 for tid in probs.failing if snap.tasks[tid].service_id in ids)
@@ -193,7 +179,7 @@ def _yes(flag: bool) -> str:
     return "true" if flag else "false"
 
 
-def rows_for(kind: str, snap: ClusterSnapshot, probs: Problems,
+def rows_for(kind: str, snap: ClusterSnapshot, probs: Health,
              now: datetime | None = None, tasks: Iterable[Task] | None = None) -> list[Row]:
     """All rows of one pane."""
     now = now or fmt.now_utc()
@@ -204,11 +190,8 @@ def rows_for(kind: str, snap: ClusterSnapshot, probs: Problems,
     if kind == "tasks":
         service_names = {s.id: s.name for s in snap.services.values()}
         node_names = {n.id: n.hostname for n in snap.nodes.values()}
-        source = snap.tasks.values() if tasks is None else tasks
-        # Tasks of a removed service linger in the API while their containers are
-        # cleaned up; like `docker service ps`, show only tasks of existing services.
-        return [task_row(snap, t, probs, now, service_names, node_names) for t in source
-                if t.service_id in service_names]
+        source = snap.live_tasks if tasks is None else [t for t in tasks if snap.is_live(t)]
+        return [task_row(snap, t, probs, now, service_names, node_names) for t in source]
     if kind == "networks":
         return [network_row(snap, nid) for nid in snap.networks]
     if kind == "stacks":

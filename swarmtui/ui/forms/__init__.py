@@ -36,12 +36,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
 from swarmtui.swarm.create import Inventory, RemoveNetwork, RemoveStack
+from swarmtui.ui.context import swarm_app
+
+if TYPE_CHECKING:
+    from swarmtui.ui.app import SwarmApp
 
 READ_ONLY_REFUSAL = ("read-only mode: {title} changes the cluster, so it is not opened "
                      "(restart without --read-only to use it)")
@@ -60,29 +64,29 @@ class FormAction:
     needs_selection: bool = False
 
 
-def _service_name(app: Any, selected: str | None) -> str:
-    snap = getattr(app, "snapshot", None)
+def _service_name(app: SwarmApp, selected: str | None) -> str:
+    snap = app.snapshot
     svc = Inventory.of(snap).service(selected or "") if snap is not None else None
     if svc is None:
         raise LookupError(f"no service {selected!r} in the current view")
     return svc.name
 
 
-def _network_name(app: Any, selected: str | None) -> str:
-    snap = getattr(app, "snapshot", None)
+def _network_name(app: SwarmApp, selected: str | None) -> str:
+    snap = app.snapshot
     net = Inventory.of(snap).network(selected or "") if snap is not None else None
     if net is None:
         raise LookupError(f"no network {selected!r} in the current view")
     return net.name
 
 
-def _new_service(app: Any, selected: str | None) -> Screen[Any]:
+def _new_service(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.forms.service import ServiceFormScreen
 
     return ServiceFormScreen()
 
 
-def _edit_service(app: Any, selected: str | None) -> Screen[Any]:
+def _edit_service(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.forms.service import ServiceFormScreen
 
     return ServiceFormScreen.for_service(app, _service_name(app, selected))
@@ -94,25 +98,25 @@ def _networks_of(attach: bool, app: Any, selected: str | None) -> Screen[Any]:
     return ServiceNetworksScreen(_service_name(app, selected), attach=attach)
 
 
-def _new_network(app: Any, selected: str | None) -> Screen[Any]:
+def _new_network(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.forms.network import NetworkFormScreen
 
     return NetworkFormScreen()
 
 
-def _remove_network(app: Any, selected: str | None) -> Screen[Any]:
+def _remove_network(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.forms.confirm import confirmation
 
     return confirmation(app, RemoveNetwork(_network_name(app, selected)))
 
 
-def _deploy_stack(app: Any, selected: str | None) -> Screen[Any]:
+def _deploy_stack(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.forms.stack import StackDeployScreen
 
     return StackDeployScreen(stack=selected or "")
 
 
-def _remove_stack(app: Any, selected: str | None) -> Screen[Any]:
+def _remove_stack(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.forms.confirm import confirmation
 
     if not selected:
@@ -175,13 +179,13 @@ def actions_for_pane(pane: str) -> list[FormAction]:
     return [a for a in FORM_ACTIONS if a.pane == pane]
 
 
-def refusal(app: Any, action: FormAction, selected: str | None = None) -> str | None:
+def refusal(app: SwarmApp, action: FormAction, selected: str | None = None) -> str | None:
     """Why `action` cannot open now, from what the app already knows (no I/O)."""
-    if action.mutating and bool(getattr(app, "read_only", False)):
+    if action.mutating and app.read_only:
         return READ_ONLY_REFUSAL.format(title=action.title)
-    if getattr(app, "backend", None) is None:
+    if app.store is None:
         return "not connected to a Docker engine yet"
-    snap = getattr(app, "snapshot", None)
+    snap = app.snapshot
     if snap is not None and not snap.is_manager:
         return snap.message or "this engine is not a swarm manager"
     if action.needs_selection and not selected:
@@ -190,7 +194,7 @@ def refusal(app: Any, action: FormAction, selected: str | None = None) -> str | 
     return None
 
 
-def open_form(app: Any, action_id: str, selected: str | None = None) -> bool:
+def open_form(app: SwarmApp, action_id: str, selected: str | None = None) -> bool:
     """Push the action's screen, or notify why it cannot open. True if opened."""
     action = form_action(action_id)
     why = refusal(app, action, selected)
@@ -206,19 +210,19 @@ def open_form(app: Any, action_id: str, selected: str | None = None) -> bool:
     return True
 
 
-def _palette_selection(app: Any, action: FormAction) -> str | None:
+def _palette_selection(app: SwarmApp, action: FormAction) -> str | None:
     """The main screen's cursor row, when it shows the action's pane."""
-    for screen in getattr(app, "screen_stack", []):
+    for screen in app.screen_stack:
         kind = getattr(screen, "active_kind", None)
         if kind is not None and kind == action.pane:
             try:
-                return screen.active_table.cursor_key  # type: ignore[no-any-return]
+                return screen.active_table.cursor_key  # type: ignore[attr-defined,no-any-return]
             except Exception:
                 return None
     return None
 
 
-def _open_from_palette(app: Any, action: FormAction) -> None:
+def _open_from_palette(app: SwarmApp, action: FormAction) -> None:
     open_form(app, action.id, _palette_selection(app, action))
 
 
@@ -226,12 +230,13 @@ class FormCommands(Provider):
     """Command palette: the forms (read-only mode hides the mutating ones)."""
 
     def _entries(self) -> list[FormAction]:
-        ro = bool(getattr(self.app, "read_only", False))
+        ro = swarm_app(self).read_only
         return [a for a in FORM_ACTIONS if not (ro and a.mutating)]
 
     async def discover(self) -> Hits:
         for a in self._entries():
-            yield DiscoveryHit(a.title, partial(_open_from_palette, self.app, a), help=a.help)
+            yield DiscoveryHit(a.title, partial(_open_from_palette, swarm_app(self), a),
+                               help=a.help)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -239,7 +244,7 @@ class FormCommands(Provider):
             score = matcher.match(a.title)
             if score > 0:
                 yield Hit(score, matcher.highlight(a.title),
-                          partial(_open_from_palette, self.app, a), help=a.help)
+                          partial(_open_from_palette, swarm_app(self), a), help=a.help)
 
 
 __all__ = ["FORM_ACTIONS", "READ_ONLY_REFUSAL", "FormAction", "FormCommands",

@@ -23,6 +23,7 @@ from textual.widgets import Input, Label, Static, TextArea
 from swarmtui.swarm.create import Inventory
 from swarmtui.swarm.ops.base import Operation
 from swarmtui.swarm.secrets import redact
+from swarmtui.ui.context import swarm_app
 
 FORM_CSS = """
     FormScreen { background: $background; }
@@ -131,11 +132,11 @@ class FormScreen(Screen[None]):
 
     @property
     def read_only(self) -> bool:
-        return bool(getattr(self.app, "read_only", False))
+        return swarm_app(self).read_only
 
     @property
     def snapshot(self) -> Any:
-        return getattr(self.app, "snapshot", None)
+        return swarm_app(self).snapshot
 
     def inventory(self) -> Inventory | None:
         """What the app's latest snapshot knows (no I/O); None before the first one."""
@@ -144,15 +145,15 @@ class FormScreen(Screen[None]):
 
     def engine_api(self) -> Any:
         """The app's blocking docker APIClient — thread workers only."""
-        backend = getattr(self.app, "backend", None)
-        if backend is None:
+        store = swarm_app(self).store
+        if store is None:
             raise RuntimeError("there is no connection to a Docker engine")
-        return backend.api()
+        return store.api()
 
     def request_refresh(self, *kinds: str) -> None:
-        backend = getattr(self.app, "backend", None)
-        if backend is not None:
-            backend.request(*(kinds or ("all",)))
+        store = swarm_app(self).store
+        if store is not None:
+            store.request(*(kinds or ("all",)))
 
     def show_snapshot(self, snapshot: Any, kinds: frozenset[str]) -> None:
         """Called by the app when a new snapshot arrives and this screen is on top."""

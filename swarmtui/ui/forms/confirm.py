@@ -9,23 +9,27 @@ progress view is, if the form says so (``CLOSE_WHEN_DONE``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
 from swarmtui.swarm.create import Inventory
 from swarmtui.swarm.ops.base import GuardResult, Operation
+from swarmtui.ui.context import swarm_app
 from swarmtui.ui.ops.confirm import NO_STATE_YET, OpConfirmScreen, fixed
 from swarmtui.ui.ops.progress import OpProgressScreen, confirm_and_send
+
+if TYPE_CHECKING:
+    from swarmtui.ui.app import SwarmApp
 
 __all__ = ["OpConfirmScreen", "OpProgressScreen", "confirmation", "guard_now",
            "open_confirmation"]
 
 
-def guard_now(app: Any, op: Operation) -> GuardResult:
+def guard_now(app: SwarmApp, op: Operation) -> GuardResult:
     """The guard against what the app shows (read-only first; no network I/O)."""
-    ro = bool(getattr(app, "read_only", False))
-    snap = getattr(app, "snapshot", None)
+    ro = app.read_only
+    snap = app.snapshot
     if snap is None:
         if ro and op.mutating:
             return op.guard(Inventory(), read_only=True)  # type: ignore[arg-type]
@@ -33,7 +37,7 @@ def guard_now(app: Any, op: Operation) -> GuardResult:
     return op.guard(snap, read_only=ro)
 
 
-def confirmation(app: Any, op: Operation, origin: Screen[Any] | None = None
+def confirmation(app: SwarmApp, op: Operation, origin: Screen[Any] | None = None
                  ) -> OpConfirmScreen:
     """The confirmation screen for `op`; going ahead opens the progress view.
 
@@ -51,4 +55,4 @@ def confirmation(app: Any, op: Operation, origin: Screen[Any] | None = None
 
 
 def open_confirmation(screen: Screen[Any], op: Operation) -> None:
-    screen.app.push_screen(confirmation(screen.app, op, origin=screen))
+    screen.app.push_screen(confirmation(swarm_app(screen), op, origin=screen))

@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Input, Static
 
 from swarmtui.swarm.create import ComposeError, DeployStack, StackPlan, load_compose
+from swarmtui.ui.context import swarm_app
 from swarmtui.ui.forms.common import Field, FormScreen, markup
 from swarmtui.ui.forms.confirm import guard_now
 
@@ -126,7 +127,7 @@ class StackDeployScreen(FormScreen):
     def refresh_form(self) -> None:
         if self.op is None or not self.composed:
             return
-        guard = guard_now(self.app, self.op)
+        guard = guard_now(swarm_app(self), self.op)
         if (self.op, guard) == self._shown:
             return  # the same plan: no repaint (keeps the scroll position)
         self._shown = (self.op, guard)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.fetch import FetchError, describe_error, fetch_snapshot
@@ -18,6 +18,10 @@ from swarmtui.swarm.ops import Operation, Outcome, run_operation
 from swarmtui.swarm.ops.runner import journal
 from swarmtui.swarm.secrets import redact
 from swarmtui.swarm.state import ClusterSnapshot
+
+if TYPE_CHECKING:
+    from swarmtui.swarm.sync.store import Store
+    from swarmtui.ui.app import SwarmApp
 
 
 @dataclass(frozen=True)
@@ -36,14 +40,14 @@ class Sent:
         return bool(self.changed) and bool(self.unchanged)
 
 
-def audit_labels(app: Any) -> tuple[str, str]:
-    """(cluster, manager endpoint) for the audit journal, from the app and its backend."""
-    backend = getattr(app, "backend", None)
-    view = getattr(backend, "view", None)
-    label = str(getattr(backend, "label", "") or "")
-    cluster = str(getattr(app, "profile", None) or getattr(view, "cluster", "") or label)
-    endpoint = str(getattr(view, "endpoint", "") or label)
-    return cluster, endpoint
+def audit_labels(app: SwarmApp) -> tuple[str, str]:
+    """(cluster, manager endpoint) for the audit journal, from the app and its store."""
+    store = app.store
+    if store is None:
+        return str(app.profile or ""), ""
+    view, label = store.view, store.label
+    cluster = app.profile or view.cluster or label
+    return cluster, view.endpoint or label
 
 
 def refuse_read_only(op: Operation, *, cluster: str, endpoint: str) -> Outcome:
@@ -52,7 +56,7 @@ def refuse_read_only(op: Operation, *, cluster: str, endpoint: str) -> Outcome:
 
 
 def send_operation(
-    backend: Any,
+    store: Store | None,
     op: Operation,
     *,
     read_only: bool,
@@ -68,7 +72,9 @@ def send_operation(
     if read_only and op.mutating:
         return Sent(refuse_read_only(op, cluster=cluster, endpoint=endpoint), fmt.now_utc())
     try:
-        api = backend.api()
+        if store is None:
+            raise FetchError("there is no connection to a Docker engine")
+        api = store.api()
     except Exception as exc:
         text = redact(f"not connected to a manager: {describe_error(exc)}")
         out = Outcome("error", text)

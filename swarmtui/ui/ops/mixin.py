@@ -5,9 +5,9 @@ It is a Screen subclass on purpose: Textual merges ``BINDINGS`` (``_merge_bindin
 and ``@on`` handlers only from DOMNode subclasses in the MRO, so a plain mixin's keys
 would be silently ignored.
 
-What it needs from the screen it is mixed into (MainScreen has them): ``snapshot``
-(the current ClusterSnapshot or None), ``read_only``, ``active_kind`` (the pane shown)
-and ``table(kind)`` (a KeyedTable whose ``cursor_key`` is the Docker ID of the row).
+What it needs from the screen it is mixed into (MainScreen has them): ``read_only``,
+``active_kind`` (the pane shown) and ``table(kind)`` (a KeyedTable whose ``cursor_key``
+is the Docker ID of the row); the snapshot is the store's (``app.snapshot``).
 
 Every key: read-only → refused before any I/O (a notification saying READ-ONLY, and a
 "refused" line in the audit journal); else the confirmation (`OpConfirmScreen`), then
@@ -40,6 +40,7 @@ from swarmtui.swarm.ops import (
     UpdateServiceImage,
 )
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.ui.context import swarm_app
 from swarmtui.ui.ops.apply import audit_labels, refuse_read_only
 from swarmtui.ui.ops.bindings import OPS_BINDINGS, pane_of
 from swarmtui.ui.ops.confirm import Confirmed, OpConfirmScreen, OpForm, display_title, fixed
@@ -67,7 +68,6 @@ class OperationsMixin(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = OPS_BINDINGS
 
     if TYPE_CHECKING:
-        snapshot: ClusterSnapshot | None
         read_only: bool
 
         @property
@@ -105,10 +105,10 @@ class OperationsMixin(Screen[None]):
         return super().check_action(action, parameters)
 
     def _ops_read_only(self) -> bool:
-        return bool(getattr(self, "read_only", False) or getattr(self.app, "read_only", False))
+        return self.read_only or swarm_app(self).read_only
 
     def _ops_snapshot(self) -> ClusterSnapshot | None:
-        snap = getattr(self, "snapshot", None) or getattr(self.app, "snapshot", None)
+        snap = swarm_app(self).snapshot
         if snap is None:
             self.notify("no cluster state yet: wait for the first refresh", severity="warning")
         return snap
@@ -152,7 +152,7 @@ class OperationsMixin(Screen[None]):
         self._show_marks()
 
     def _show_marks(self) -> None:
-        snap = getattr(self, "snapshot", None)
+        snap = swarm_app(self).snapshot
         if snap is not None:  # forget nodes that left the swarm
             self.ops_marked[:] = [i for i in self.ops_marked if i in snap.nodes]
         names = sorted(snap.nodes[i].name for i in self.ops_marked) if snap else []
@@ -164,10 +164,10 @@ class OperationsMixin(Screen[None]):
     # ------------------------------------------------------------ the flow
     def start_operation(self, form: OpForm, placeholder_op: Operation | None = None) -> None:
         """Read-only → refuse (journaled, no I/O); else confirm → progress."""
-        snap = getattr(self, "snapshot", None) or getattr(self.app, "snapshot", None)
+        snap = swarm_app(self).snapshot
         if self._ops_read_only():
             op = placeholder_op or form.build(form.initial, False)
-            cluster, endpoint = audit_labels(self.app)
+            cluster, endpoint = audit_labels(swarm_app(self))
             outcome = refuse_read_only(op, cluster=cluster, endpoint=endpoint)
             text = READ_ONLY_NOTICE.format(title=display_title(op).lower(), cli=op.cli)
             if outcome.journal_error:

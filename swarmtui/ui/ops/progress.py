@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
@@ -40,6 +40,9 @@ from swarmtui.ui.ops.confirm import (
     display_title,
     see_through,
 )
+
+if TYPE_CHECKING:
+    from swarmtui.ui.app import SwarmApp
 
 #: how often the backend is asked for fresh lists while waiting (seconds)
 RELIST_EVERY = 1.0
@@ -64,6 +67,10 @@ class OpProgressScreen(ModalScreen[str]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="ops.progress.close"),
     ]
+
+    @property
+    def swarm_app(self) -> SwarmApp:
+        return cast("SwarmApp", self.app)
 
     def __init__(self, op: Operation, typed: str | None, *, read_only: bool = False,
                  timeout: float | None = None) -> None:
@@ -94,15 +101,15 @@ class OpProgressScreen(ModalScreen[str]):
     def on_mount(self) -> None:
         see_through(self)
         self.query_one("#ops-close", Button).focus()
-        self._send(self.app)
+        self._send(self.swarm_app)
         self.set_interval(0.25, self._tick)
         self.set_interval(RELIST_EVERY, self._relist)
 
     # ------------------------------------------------------------- sending
     @work(thread=True, exit_on_error=False, group="ops-send")
-    def _send(self, app: Any) -> None:
+    def _send(self, app: SwarmApp) -> None:
         cluster, endpoint = audit_labels(app)
-        sent = send_operation(getattr(app, "backend", None), self.op,
+        sent = send_operation(app.store, self.op,
                               read_only=self.read_only, typed_confirmation=self.typed,
                               cluster=cluster, endpoint=endpoint)
         with contextlib.suppress(RuntimeError):  # the app is closing: the journal has it
@@ -131,10 +138,10 @@ class OpProgressScreen(ModalScreen[str]):
             self._waiting_since = time.monotonic()
             self._say("#ops-phase", f"Sent: {out.message}. Waiting for the cluster to converge "
                                     f"(up to {self.timeout:.0f} s)…")
-            backend = getattr(self.app, "backend", None)
-            if backend is not None:
-                backend.request("all")
-            snap = getattr(self.app, "snapshot", None)
+            store = self.swarm_app.store
+            if store is not None:
+                store.request("all")
+            snap = self.swarm_app.snapshot
             if snap is not None:
                 self.show_snapshot(snap, frozenset())
         if notes:
@@ -167,12 +174,12 @@ class OpProgressScreen(ModalScreen[str]):
 
     def _relist(self) -> None:
         if self.phase == "waiting":
-            backend = getattr(self.app, "backend", None)
-            if backend is not None:
+            store = self.swarm_app.store
+            if store is not None:
                 if self.op.kind in ("node", "service"):
-                    backend.request("nodes", "services", "tasks")
+                    store.request("nodes", "services", "tasks")
                 else:  # networks, secrets, configs, stacks: their lists too
-                    backend.request("all")
+                    store.request("all")
 
     def _tick(self) -> None:
         if self.phase in FINAL:
@@ -231,17 +238,17 @@ class OpProgressScreen(ModalScreen[str]):
         self.dismiss(self.phase)
 
 
-def confirm_and_send(app: Any, form: OpForm, *, read_only: bool | None = None,
+def confirm_and_send(app: SwarmApp, form: OpForm, *, read_only: bool | None = None,
                      on_closed: Callable[[OpProgressScreen], None] | None = None
                      ) -> OpConfirmScreen:
     """The confirmation for `form`, against the app's current snapshot; confirming opens
     the progress view, and `on_closed(progress)` runs when that is closed. Push the
     returned screen; cancelling sends nothing and calls nothing."""
-    ro = bool(getattr(app, "read_only", False)) if read_only is None else read_only
+    ro = app.read_only if read_only is None else read_only
 
     def go(op: Operation, typed: str | None) -> None:
         progress = OpProgressScreen(op, typed, read_only=ro)
         app.push_screen(progress, callback=(lambda _phase: on_closed(progress))
                         if on_closed is not None else None)
 
-    return OpConfirmScreen(form, getattr(app, "snapshot", None), read_only=ro, on_confirmed=go)
+    return OpConfirmScreen(form, app.snapshot, read_only=ro, on_confirmed=go)

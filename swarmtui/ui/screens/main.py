@@ -15,9 +15,9 @@ from textual.widgets import Footer, Input, TabbedContent, TabPane
 
 from swarmtui.swarm import health
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.sync.view import LinkView
 from swarmtui.ui import rows as panes
 from swarmtui.ui.forms import FORM_ACTIONS, form_action, open_form
-from swarmtui.ui.messages import LinkView
 from swarmtui.ui.ops import OPS_BINDINGS, OperationsMixin
 from swarmtui.ui.screens.wizards import WIZARD_KEYS, WIZARDS, open_wizard
 from swarmtui.ui.tour import Tour, TourPanel
@@ -125,8 +125,8 @@ class MainScreen(OperationsMixin, Screen[None]):
     def __init__(self, read_only: bool = False) -> None:
         super().__init__()
         self.read_only = read_only
-        self.snapshot: ClusterSnapshot | None = None
-        self.problems: panes.Problems | None = None
+        #: the store's snapshot the panes were last built from (the store owns the current one)
+        self.shown: ClusterSnapshot | None = None
         self._dirty: set[str] = set()
         #: kinds that changed while another screen was on top
         self.stale_kinds: set[str] = set()
@@ -157,15 +157,15 @@ class MainScreen(OperationsMixin, Screen[None]):
         self.sync_side()
         self.table("nodes").focus()
         app = self.swarm_app
-        if app.backend is not None:
-            self.show_link(app.backend.view)
+        if app.store is not None:
+            self.show_link(app.store.view)
         if app.snapshot is not None:
             self.show_snapshot(app.snapshot, frozenset(panes.COLUMNS))
 
     def on_screen_resume(self) -> None:
         app = self.swarm_app
         app.record_operations()  # a progress screen just closed: into the walkthrough
-        if app.snapshot is not None and (self.stale_kinds or self.snapshot is not app.snapshot):
+        if app.snapshot is not None and (self.stale_kinds or self.shown is not app.snapshot):
             kinds = frozenset(self.stale_kinds) or frozenset(panes.COLUMNS)
             self.stale_kinds.clear()
             self.show_snapshot(app.snapshot, kinds)
@@ -184,14 +184,12 @@ class MainScreen(OperationsMixin, Screen[None]):
 
     # ---------------------------------------------------------------- data
     def show_snapshot(self, snap: ClusterSnapshot, kinds: frozenset[str]) -> None:
+        """Show the store's snapshot: its health was computed in the store, once."""
         if not self.query(HealthHeader):
             # not composed yet: on_mount shows the app's latest snapshot
             return
-        self.snapshot = snap
-        self.problems = panes.Problems.of(snap)
-        now = self.swarm_app.clock()
-        problems = health.problems(snap, now)
-        self.query_one(HealthHeader).show(snap, problems, len(self.problems.failing))
+        self.shown = snap
+        self.query_one(HealthHeader).show(snap, health.of(snap))
         for pane, deps in DEPENDS.items():
             if deps & kinds:
                 self._dirty.add(pane)
@@ -222,10 +220,11 @@ class MainScreen(OperationsMixin, Screen[None]):
         side.set_class(self.swarm_app.walkthrough.shown or self.swarm_app.tour is not None,
                        "shown")
     def _update_pane(self, kind: str) -> None:
-        if kind not in self._dirty or self.snapshot is None or self.problems is None:
+        if kind not in self._dirty or self.shown is None:
             return
         self._dirty.discard(kind)
-        snap, probs, now = self.snapshot, self.problems, self.swarm_app.clock()
+        snap, now = self.shown, self.swarm_app.clock()
+        probs = health.of(snap)
         if len(snap.tasks) + len(snap.services) > BIG:
             # tens of thousands of rows: build them off the UI thread, apply the diff here
             self._build_rows(kind, snap, probs, now)
@@ -233,7 +232,7 @@ class MainScreen(OperationsMixin, Screen[None]):
         self._apply_rows(kind, snap, panes.rows_for(kind, snap, probs, now))
 
     @work(thread=True, exclusive=True, group="rows", exit_on_error=False)
-    def _build_rows(self, kind: str, snap: ClusterSnapshot, probs: panes.Problems,
+    def _build_rows(self, kind: str, snap: ClusterSnapshot, probs: health.Health,
                     now: datetime) -> None:
         rows = panes.rows_for(kind, snap, probs, now)
         # diff, sort and measure here too: only the swap happens on the UI thread
@@ -241,7 +240,7 @@ class MainScreen(OperationsMixin, Screen[None]):
         self.app.call_from_thread(self._apply_rows, kind, snap, prepared)
 
     def _apply_rows(self, kind: str, snap: ClusterSnapshot, rows: list[Row] | Prepared) -> None:
-        if snap is not self.snapshot:
+        if snap is not self.shown:
             # built from an older snapshot (thread workers finish in any order): rebuild
             self._dirty.add(kind)
             if kind == self.active_kind:
@@ -249,18 +248,21 @@ class MainScreen(OperationsMixin, Screen[None]):
             return
         with self.app.batch_update():
             table = self.table(kind)
+            # the first view comes before the (much larger) task list
+            table.empty_text = EMPTY[kind] if snap.listed("tasks") or kind != "tasks" \
+                else "listing tasks…"
             if isinstance(rows, Prepared):
                 table.apply_prepared(rows)
             else:
                 table.apply(rows)
 
     def _update_tab_labels(self) -> None:
-        snap = self.snapshot
+        snap = self.shown
         if snap is None:
             return
-        counts = {
+        counts: dict[str, int | str] = {
             "nodes": len(snap.nodes), "services": len(snap.services),
-            "tasks": sum(1 for t in snap.tasks.values() if t.service_id in snap.services),
+            "tasks": len(snap.live_tasks) if snap.listed("tasks") else "…",
             "networks": len(snap.networks), "stacks": len(snap.stacks),
         }
         tabs = self.query_one(TabbedContent)
@@ -352,7 +354,7 @@ class MainScreen(OperationsMixin, Screen[None]):
     def action_logs(self) -> None:
         key = self.active_table.cursor_key
         kind = self.active_kind
-        snap = self.snapshot
+        snap = self.shown
         if not key or snap is None:
             return
         if kind == "services":
@@ -382,18 +384,18 @@ class MainScreen(OperationsMixin, Screen[None]):
             return None
 
     def action_form(self, action_id: str) -> None:
-        open_form(self.app, action_id, self.active_table.cursor_key)
+        open_form(self.swarm_app, action_id, self.active_table.cursor_key)
 
     def action_wizard(self, wizard_id: str) -> None:
-        open_wizard(self.app, wizard_id)
+        open_wizard(self.swarm_app, wizard_id)
 
     def action_managers(self) -> None:
         self.swarm_app.pick_manager()
 
     def action_refresh(self) -> None:
-        backend = self.swarm_app.backend
-        if backend is not None:
-            backend.request("all")
+        store = self.swarm_app.store
+        if store is not None:
+            store.request("all")
 
     def pane_rows(self, kind: str) -> dict[str, Any]:
         """Every row of a pane by key (tests compare them with the docker CLI)."""

@@ -26,10 +26,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
+
+from swarmtui.ui.context import swarm_app
+
+if TYPE_CHECKING:
+    from swarmtui.ui.app import SwarmApp
 
 
 @dataclass(frozen=True)
@@ -42,44 +47,44 @@ class WizardEntry:
     mutating: bool
 
 
-def _init(app: Any) -> Screen[Any]:
+def _init(app: SwarmApp) -> Screen[Any]:
     from swarmtui.ui.screens.wizards.init_swarm import InitSwarmScreen
     from swarmtui.ui.screens.wizards.sshhost import engine_runner
 
     return InitSwarmScreen(runner=engine_runner(app))
 
 
-def _bootstrap(app: Any) -> Screen[Any]:
+def _bootstrap(app: SwarmApp) -> Screen[Any]:
     from swarmtui.ui.screens.wizards.bootstrap import BootstrapScreen
 
     return BootstrapScreen()
 
 
-def _bootstrap_many(app: Any) -> Screen[Any]:
+def _bootstrap_many(app: SwarmApp) -> Screen[Any]:
     from swarmtui.ui.screens.wizards.bootstrap_many import BootstrapManyScreen
 
     return BootstrapManyScreen()
 
 
-def _tokens(app: Any) -> Screen[Any]:
+def _tokens(app: SwarmApp) -> Screen[Any]:
     from swarmtui.ui.screens.wizards.tokens import TokensScreen
 
     return TokensScreen()
 
 
-def _settings(app: Any) -> Screen[Any]:
+def _settings(app: SwarmApp) -> Screen[Any]:
     from swarmtui.ui.screens.wizards.settings import SettingsScreen
 
     return SettingsScreen()
 
 
-def _leave(app: Any) -> Screen[Any]:
+def _leave(app: SwarmApp) -> Screen[Any]:
     from swarmtui.ui.screens.wizards.leave import LeaveScreen
 
     return LeaveScreen()
 
 
-def _force(app: Any) -> Screen[Any]:
+def _force(app: SwarmApp) -> Screen[Any]:
     from swarmtui.ui.screens.wizards.leave import ForceNewClusterScreen
 
     return ForceNewClusterScreen()
@@ -123,13 +128,13 @@ def wizard(wizard_id: str) -> WizardEntry:
     raise KeyError(f"no wizard {wizard_id!r} (known: {', '.join(w.id for w in WIZARDS)})")
 
 
-def refusal(app: Any, entry: WizardEntry) -> str | None:
+def refusal(app: SwarmApp, entry: WizardEntry) -> str | None:
     """Why `entry` cannot open now, from what the app already knows (no I/O)."""
-    if entry.mutating and bool(getattr(app, "read_only", False)):
+    if entry.mutating and app.read_only:
         return READ_ONLY_REFUSAL.format(title=entry.title)
-    if getattr(app, "backend", None) is None:
+    if app.store is None:
         return "not connected to a Docker engine yet"
-    snap = getattr(app, "snapshot", None)
+    snap = app.snapshot
     if snap is None:
         return None  # not known yet: the screen reports what the engine says
     if entry.id == "init" and snap.in_swarm:
@@ -139,7 +144,7 @@ def refusal(app: Any, entry: WizardEntry) -> str | None:
     return None
 
 
-def open_wizard(app: Any, wizard_id: str) -> bool:
+def open_wizard(app: SwarmApp, wizard_id: str) -> bool:
     """Push the wizard's screen, or notify why it cannot open. True if opened."""
     entry = wizard(wizard_id)
     why = refusal(app, entry)
@@ -154,12 +159,12 @@ class WizardCommands(Provider):
     """Command palette: the wizards (read-only mode hides the mutating ones)."""
 
     def _entries(self) -> list[WizardEntry]:
-        ro = bool(getattr(self.app, "read_only", False))
+        ro = swarm_app(self).read_only
         return [w for w in WIZARDS if not (ro and w.mutating)]
 
     async def discover(self) -> Hits:
         for w in self._entries():
-            yield DiscoveryHit(w.title, partial(open_wizard, self.app, w.id), help=w.help)
+            yield DiscoveryHit(w.title, partial(open_wizard, swarm_app(self), w.id), help=w.help)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -167,7 +172,7 @@ class WizardCommands(Provider):
             score = matcher.match(w.title)
             if score > 0:
                 yield Hit(score, matcher.highlight(w.title),
-                          partial(open_wizard, self.app, w.id), help=w.help)
+                          partial(open_wizard, swarm_app(self), w.id), help=w.help)
 
 
 __all__ = ["READ_ONLY_REFUSAL", "WIZARDS", "WIZARD_KEYS", "WizardCommands", "WizardEntry",
