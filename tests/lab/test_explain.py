@@ -215,3 +215,59 @@ def test_rolling_update_progress_against_service_ps(xlab: Lab, api: Any) -> None
     assert r is not None and r.state == "updating"
     assert (r.updated, r.total) == (len(done), 3) == (1, 3)
     assert r.text == "updating: 1 of 3 updated"
+
+
+# ------------------------------------------------------- the lab tells the truth
+
+
+def _answers(address: str, port: int) -> bool:
+    """An HTTP answer (any status) from address:port within 3 s."""
+    import http.client
+
+    conn = http.client.HTTPConnection(address, port, timeout=3)
+    try:
+        conn.request("GET", "/")
+        return conn.getresponse().status > 0
+    except OSError:
+        return False
+    finally:
+        conn.close()
+
+
+def test_sample_service_answers_on_each_host_running_a_task(xlab: Lab) -> None:
+    xlab.seed_sample()
+    wait_for("web 3/3", lambda: cli(xlab, "docker service ls --filter name=web "
+                                    "--format '{{.Replicas}}'") == "3/3", 60, 0.5)
+    nodes = {r["Node"] for r in ps(xlab, "web")
+             if r["DesiredState"] == "Running" and r["CurrentState"].startswith("Running")}
+    assert nodes
+    for name in sorted(nodes):
+        address = xlab.host(name).address  # a lab address: the only kind of target
+        assert wait_for(f"http://{address}:8080/ to answer", lambda a=address: _answers(a, 8080),
+                        20, 0.5)
+
+
+def test_kernel_facts_hold_by_effect(xlab: Lab) -> None:
+    facts = {f.feature: f for f in xlab.kernel_facts()}
+    assert set(facts) == {"ipvs", "vxlan", "netem"}
+    # what `lab up` says about the routing mesh is what a published port does here
+    cli(xlab, f"{NEW} --name xmesh --publish 18089:80 busybox httpd -f -p 80")
+    rows = wait_for("xmesh running", lambda: [
+        r for r in ps(xlab, "xmesh") if r["CurrentState"].startswith("Running")], 60, 0.5)
+    address = xlab.host(rows[0]["Node"]).address
+    if facts["ipvs"].works:
+        assert wait_for("the mesh to answer", lambda: _answers(address, 18089), 20, 0.5)
+    else:
+        assert "no IPVS" in facts["ipvs"].text and "mode=host" in facts["ipvs"].text
+        assert not _answers(address, 18089)  # even on the host that runs the task
+    # netem: the probe's verdict is what tc does in a lab host's namespace
+    import subprocess
+
+    h = xlab.hosts[1]
+    proc = subprocess.run(["nsenter", f"--net=/run/netns/{h.netns}", "tc", "qdisc", "add",
+                           "dev", "eth0", "root", "netem", "delay", "1ms"],
+                          capture_output=True, check=False)
+    if proc.returncode == 0:
+        subprocess.run(["nsenter", f"--net=/run/netns/{h.netns}", "tc", "qdisc", "del",
+                        "dev", "eth0", "root"], check=False)
+    assert facts["netem"].works == (proc.returncode == 0)
