@@ -81,7 +81,7 @@ def run_exec(argv: Sequence[str]) -> int:
     if "--" in argv:
         cut = argv.index("--")
         argv, command = argv[:cut], argv[cut + 1:]
-    args = build_exec_parser().parse_args(argv)
+    args = build_exec_parser().parse_intermixed_args(argv)
     from swarmtui.config import load_settings
 
     settings = load_settings(args.config)

@@ -196,7 +196,7 @@ def classify(exc: ConnectError) -> ReachFailure:
     cause = exc.__cause__
     if isinstance(cause, ConnectionRefusedError | asyncssh.DisconnectError):
         return ReachFailure.SSH_REFUSED
-    text = str(exc).lower()
+    text = f"{exc} {cause or ''}".lower()  # through a ProxyJump: "Connection refused"
     if "refused" in text or "closed the connection" in text:
         return ReachFailure.SSH_REFUSED
     return ReachFailure.HOST_UNREACHABLE

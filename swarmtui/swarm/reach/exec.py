@@ -65,7 +65,7 @@ def find_task(api: DockerAPI, name: str) -> TaskPlace:
         service_id = by_name[name]
     else:
         base, _, tail = name.rpartition(".")
-        if base in by_name and tail.isdigit():
+        if base in by_name and tail.isascii() and tail.isdigit():
             service_id, slot = by_name[base], int(tail)
         elif base in by_name and tail:
             service_id, task_id = by_name[base], tail  # service.nodeid or service.slot.taskid

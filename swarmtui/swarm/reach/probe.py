@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import json
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.nodes import NodePool, NodeUnreachableError, ReachFailure
@@ -29,7 +27,6 @@ CLOCK_SKEW_LIMIT = 5.0
 #: starting a host's engine to /etc/docker/swarmtui-lab-dockerd (each lab host has its own
 #: /etc/docker); it goes first because a lab host shares the machine's init system.
 PROBE_SCRIPT = r"""
-echo "clock $(date +%s.%N)"
 echo "uid $(id -u)"
 if [ -x /etc/docker/swarmtui-lab-dockerd ]; then echo "starter lab"
 elif [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo "starter systemd"
@@ -38,7 +35,9 @@ elif [ -x /etc/init.d/docker ]; then echo "starter sysvinit"
 else echo "starter unknown"; fi
 if [ -S /var/run/docker.sock ]; then echo "socket yes"; else echo "socket no"; fi
 if command -v docker >/dev/null 2>&1; then
-  out=$(docker info --format '{{json .Swarm}}' 2>&1); echo "inforc $?"
+  out=$(docker info --format \
+    '{{.Swarm.NodeID}}|{{.Swarm.LocalNodeState}}|{{.Swarm.ControlAvailable}}|{{.Swarm.Error}}' \
+    2>&1); echo "inforc $?"
   printf 'info %s\n' "$(printf %s "$out" | tr '\n' ' ')"
 else echo "inforc 127"; echo "info docker CLI not installed"; fi
 """
@@ -94,17 +93,16 @@ class HostFacts:
     starter: Starter
     socket: bool
     docker_rc: int
-    info: str  # `docker info` Swarm JSON, or the CLI's error text
+    info: str  # `docker info`'s "NodeID|LocalNodeState|ControlAvailable|Error", or its error
 
     @property
-    def swarm(self) -> dict[str, Any]:
+    def swarm(self) -> dict[str, str]:
         if self.docker_rc != 0:
             return {}
-        try:
-            value = json.loads(self.info)
-        except ValueError:
-            return {}
-        return value if isinstance(value, dict) else {}
+        parts = self.info.strip().split("|", 3)
+        parts += [""] * (4 - len(parts))
+        return dict(zip(("NodeID", "LocalNodeState", "ControlAvailable", "Error"), parts,
+                        strict=True))
 
 
 @dataclass(frozen=True)
@@ -132,7 +130,8 @@ class Diagnosis:
 
 
 def parse_facts(stdout: str, sent: float, received: float) -> HostFacts:
-    """Read PROBE_SCRIPT's output; `sent`/`received` are our wall clock around the call."""
+    """Read PROBE_SCRIPT's output, after a line "clock SECONDS" read between our wall clock
+    times `sent` and `received`."""
     values: dict[str, str] = {}
     for line in stdout.splitlines():
         key, _, value = line.partition(" ")
@@ -155,8 +154,9 @@ def parse_facts(stdout: str, sent: float, received: float) -> HostFacts:
                      values.get("socket") == "yes", rc, values.get("info", ""))
 
 
-def diagnose(hostname: str, node_id: str, facts: HostFacts) -> Diagnosis:
-    """Classify what a probe read (pure; see the module docstring for the order)."""
+def diagnose(hostname: str, node_id: str, facts: HostFacts, node_state: str = "") -> Diagnosis:
+    """Classify what a probe read (pure; see the module docstring for the order).
+    `node_state` is the node's state as the managers see it ("down", "ready", …)."""
     if facts.docker_rc != 0:
         text = facts.info.strip()
         low = text.lower()
@@ -188,9 +188,10 @@ def diagnose(hostname: str, node_id: str, facts: HostFacts) -> Diagnosis:
         return Diagnosis(hostname, Cause.CLOCK_SKEW, f"its clock is {abs(off):.1f} s {way} this "
                                                      "machine's; run NTP (timedatectl "
                                                      "set-ntp true)", facts)
-    return Diagnosis(hostname, Cause.NOT_HEARD if node_id else Cause.HEALTHY,
-                     "check ports 2377/tcp, 7946/tcp+udp and 4789/udp between it and the "
-                     "managers" if node_id else "", facts)
+    if node_state in ("down", "unknown", "disconnected"):
+        return Diagnosis(hostname, Cause.NOT_HEARD, "check ports 2377/tcp, 7946/tcp+udp and "
+                                                    "4789/udp between it and the managers", facts)
+    return Diagnosis(hostname, Cause.HEALTHY, "", facts)
 
 
 _FROM_REACH = {
@@ -204,28 +205,29 @@ _FROM_REACH = {
 
 
 async def probe(pool: NodePool, hostname: str, address: str = "", node_id: str = "",
-                *, timeout: float = 15.0) -> Diagnosis:
+                node_state: str = "", *, timeout: float = 15.0) -> Diagnosis:
     """Probe one node over SSH. Never raises for what the node does: the answer says it."""
     start = time.perf_counter()
     try:
+        await pool.connection(hostname, address, force=True)
         sent = time.time()
-        result = await pool.run(hostname, PROBE_SCRIPT, address=address, timeout=timeout,
-                                force=True)
+        clock = await pool.run(hostname, "date +%s.%N", timeout=timeout)
         received = time.time()
+        result = await pool.run(hostname, PROBE_SCRIPT, timeout=timeout)
     except NodeUnreachableError as exc:
         fact = exc.fact
         return Diagnosis(hostname, _FROM_REACH[fact.reason], fact.detail,
                          seconds=time.perf_counter() - start)
     except ConnectError as exc:
         return Diagnosis(hostname, Cause.UNKNOWN, str(exc), seconds=time.perf_counter() - start)
-    facts = parse_facts(result.stdout, sent, received)
-    found = diagnose(hostname, node_id, facts)
+    facts = parse_facts(f"clock {clock.stdout.strip()}\n{result.stdout}", sent, received)
+    found = diagnose(hostname, node_id, facts, node_state)
     return Diagnosis(found.hostname, found.cause, found.detail, found.facts,
                      time.perf_counter() - start)
 
 
-async def probe_many(pool: NodePool, nodes: list[tuple[str, str, str]],
+async def probe_many(pool: NodePool, nodes: list[tuple[str, str, str, str]],
                      timeout: float = 15.0) -> list[Diagnosis]:
-    """Probe (hostname, address, node_id) triples concurrently."""
-    return list(await asyncio.gather(*(probe(pool, h, a, i, timeout=timeout)
-                                       for h, a, i in nodes)))
+    """Probe (hostname, address, node_id, node_state) tuples concurrently."""
+    return list(await asyncio.gather(*(probe(pool, h, a, i, s, timeout=timeout)
+                                       for h, a, i, s in nodes)))

@@ -78,7 +78,12 @@ class NodeStats:
     bytes: int = 0  # payload bytes received
 
 
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 def parse_host_sample(text: str) -> HostSample:
+    """Read SAMPLE_SCRIPT's output; anything unreadable is left None."""
     cpu: CpuTimes | None = None
     mem: dict[str, int] = {}
     disk_size = disk_free = None
@@ -86,14 +91,16 @@ def parse_host_sample(text: str) -> HostSample:
         parts = line.split()
         if not parts:
             continue
-        if parts[0] == "cpu" and len(parts) >= 5:
-            nums = [int(p) for p in parts[1:] if p.isdigit()]
-            idle = nums[3] + (nums[4] if len(nums) > 4 else 0)  # idle + iowait
-            total = sum(nums[:8])  # guest times are already in user/nice
-            cpu = CpuTimes(total - idle, total)
-        elif parts[0] in ("MemTotal:", "MemAvailable:") and len(parts) >= 2:
-            mem[parts[0]] = int(parts[1]) * 1024
-        elif len(parts) >= 6 and parts[1].isdigit() and parts[3].isdigit():
+        if parts[0] == "cpu":
+            nums = [int(p) for p in parts[1:9] if _digits(p)]
+            if len(nums) >= 4:
+                idle = nums[3] + (nums[4] if len(nums) > 4 else 0)  # idle + iowait
+                total = sum(nums)  # guest times are already in user/nice
+                cpu = CpuTimes(total - idle, total)
+        elif parts[0] in ("MemTotal:", "MemAvailable:"):
+            if len(parts) >= 2 and _digits(parts[1]):
+                mem[parts[0]] = int(parts[1]) * 1024
+        elif len(parts) >= 6 and _digits(parts[1]) and _digits(parts[3]):
             disk_size, disk_free = int(parts[1]), int(parts[3])
     return HostSample(cpu, mem.get("MemTotal:"), mem.get("MemAvailable:"), disk_size, disk_free)
 
@@ -166,6 +173,11 @@ class Sampler:
     def history(self, hostname: str) -> list[NodeStats]:
         state = self._state.get(hostname)
         return list(state.history) if state else []
+
+    @property
+    def in_flight(self) -> int:
+        """Samples started and not yet ended."""
+        return sum(1 for st in self._state.values() if st.busy)
 
     def pause(self) -> None:
         self.paused = True
