@@ -15,6 +15,9 @@ import secrets
 import stat
 from pathlib import Path
 
+from swarmtui.swarm.ops.validate import InputError
+from swarmtui.swarm.ops.validate import user_path as _user_path
+
 SCRIPT_MODE = 0o700
 
 
@@ -25,10 +28,9 @@ class ExportError(ValueError):
 def user_path(raw: str | Path) -> Path:
     """`raw` with `~` / `~user` expanded; ExportError when there is no such user."""
     try:
-        return Path(raw).expanduser()
-    except RuntimeError:
-        user = str(raw).split("/", 1)[0]
-        raise ExportError(f"{user}: there is no user {user[1:]!r} for ~ to stand for") from None
+        return _user_path(raw)
+    except InputError as exc:
+        raise ExportError(str(exc)) from None
 
 
 def write_script(path: str | Path, script: str) -> Path:

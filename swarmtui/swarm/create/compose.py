@@ -36,6 +36,7 @@ from swarmtui.swarm.create.units import (
     parse_duration,
     parse_size,
 )
+from swarmtui.swarm.ops.validate import InputError, user_path
 
 ApiDict = dict[str, Any]
 IMAGE_LABEL = "com.docker.stack.image"
@@ -195,11 +196,16 @@ def interpolate(value: Any, env: Mapping[str, str], errors: list[str], where: st
 def load_compose(path: str | Path, stack: str, *, env: Mapping[str, str] | None = None
                  ) -> StackPlan:
     """Read a compose file from this machine and plan the stack `stack`."""
-    p = Path(path).expanduser()
     try:
-        text = p.read_text()
+        p = user_path(path)
+        text = p.read_text(encoding="utf-8")
+    except InputError as exc:
+        raise ComposeError(str(exc)) from None
     except OSError as exc:
-        raise ComposeError(f"cannot read {p}: {exc.strerror or exc}") from None
+        raise ComposeError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ComposeError(f"{p} is not UTF-8 text (byte {exc.start}): save it as UTF-8"
+                           ) from None
     return parse_compose(text, stack, base_dir=p.resolve().parent, path=p.resolve(), env=env)
 
 
