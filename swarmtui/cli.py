@@ -190,6 +190,8 @@ def run_lab(args: argparse.Namespace) -> int:
             print(f"ssh:      ssh -F {lab.ssh_config} node1")
             print(f"swarmtui: swarmtui --ssh-config {lab.ssh_config} node1")
             print("image:    busybox:latest is on every host (no registry is reachable)")
+            for fact in lab.kernel_facts():
+                print(f"{'works:' if fact.works else 'missing:':<9} {fact.text}")
             return 0
         if cmd == "down":
             lab.down()
