@@ -18,6 +18,7 @@ from swarmtui.swarm.create.service_form import (
     split_pair,
     split_words,
 )
+from swarmtui.swarm.create.units import whole_number
 
 
 def _join(argv: Iterable[str]) -> str:
@@ -87,7 +88,7 @@ def _settings_flags(form: ServiceForm) -> list[str]:
 def _count(text: str) -> str:
     """A whole number as the spec gets it ("007" → "7"; the form refuses other digits)."""
     t = text.strip()
-    return str(int(t)) if t.isascii() and t.isdigit() and len(t) < 30 else t
+    return str(whole_number(t)) if t.isascii() and t.isdigit() else t
 
 
 def create_argv(form: ServiceForm) -> list[str]:

@@ -129,6 +129,14 @@ def format_cpus(nano: int) -> str:
     return text
 
 
+def whole_number(text: str) -> int:
+    """int() of a whole number `parse_int` accepted ("007", "+5", 4,301 zeros: int() of
+    more than 4,300 digits raises, leading zeros or not)."""
+    t = text.strip()
+    sign, digits = ("-" if t.startswith("-") else ""), t.lstrip("+-").lstrip("0") or "0"
+    return int(sign + digits)
+
+
 def parse_int(text: str, what: str, *, minimum: int = 0, maximum: int | None = None) -> int:
     """A whole number typed by a person, within bounds; the message names `what`."""
     t = text.strip()
@@ -140,7 +148,7 @@ def parse_int(text: str, what: str, *, minimum: int = 0, maximum: int | None = N
         far = f"at most {maximum}" if t[0] != "-" and maximum is not None else \
             f"at least {minimum}" if t[0] == "-" else "a smaller number"
         raise UnitError(f"{what} must be {far}, not '{_clip(text)}'")
-    value = int(t)
+    value = whole_number(t)
     if value < minimum:
         raise UnitError(f"{what} must be at least {minimum}, not {value}")
     if maximum is not None and value > maximum:

@@ -29,7 +29,7 @@ def parse_replicas(raw: str) -> int:
         if len(text.lstrip("0")) > len(str(MAX_REPLICAS)):
             raise InputError(f"{_clip(text)} replicas is more than this tool allows "
                              f"({MAX_REPLICAS})")
-        value = int(text)
+        value = int(text.lstrip("0") or "0")  # 4,301 zeros are still 0
         if value > MAX_REPLICAS:
             raise InputError(f"{value} replicas is more than this tool allows ({MAX_REPLICAS})")
         return value
