@@ -116,12 +116,11 @@ def _placement_cause(snap: ClusterSnapshot, svc: Service) -> Explanation | None:
     constraints, bad = parse_all(svc.constraints)
     if bad:
         return Explanation(svc.id, "constraint", bad[0])
-    verdicts = sched.verdicts(snap, svc, constraints)
-    if not verdicts:
+    where = sched.placement(snap, svc, constraints)
+    if not where.nodes:
         return Explanation(svc.id, "no-node", "the swarm lists no node")
-    details = tuple(f"{v.node.name}: {'; '.join(v.reasons.values()) or 'could take it'}"
-                    for v in verdicts)
-    if any(v.ok for v in verdicts):
+    details = where.details
+    if where.any_ok:
         # a node could take it as far as the snapshot shows: the engine's words, then
         failed = next((t for t in pending if t.error), None)
         if failed is None:
@@ -129,18 +128,18 @@ def _placement_cause(snap: ClusterSnapshot, svc: Service) -> Explanation | None:
         return Explanation(svc.id, "pending",
                            f"task {snap.task_name(failed)} {failed.state}: {failed.error}",
                            details)
-    # the filter every node fails decides the words; else the most common one
-    counts: dict[str, int] = {}
-    for v in verdicts:
-        for k in v.reasons:
-            counts[k] = counts.get(k, 0) + 1
-    everywhere = [k for k, c in counts.items() if c == len(verdicts)]
-    kind = everywhere[0] if everywhere else max(counts, key=lambda k: counts[k])
-    return Explanation(svc.id, _KIND.get(kind, kind),
-                       _placement_text(snap, svc, kind, verdicts), details)
+    kind = where.blocking
+    text = where.texts.get(kind)
+    if text is None:
+        text = _placement_text(snap, svc, kind, where.nodes)
+        if kind not in _OWN:
+            where.texts[kind] = text  # the same words for every service of this shape
+    return Explanation(svc.id, _KIND.get(kind, kind), text, details)
 
 
 _KIND = {"down": "no-node", "availability": "no-node"}
+#: causes whose words depend on the service itself, not only on its placement shape
+_OWN = frozenset({"port", "max-per-node"})
 
 
 def _placement_text(
