@@ -303,7 +303,8 @@ class HostSpec:
                     f"ListenAddress {self.address}",
                     "Port 22",
                     f"HostKey {self.host_key}",
-                    f"AuthorizedKeysFile {authorized_keys}",
+                    # the lab key for every user; a user may add their own (tests do)
+                    f"AuthorizedKeysFile {authorized_keys} .ssh/authorized_keys",
                     "PermitRootLogin prohibit-password",
                     "PubkeyAuthentication yes",
                     "PasswordAuthentication no",
