@@ -27,7 +27,6 @@ import contextlib
 import enum
 import os
 import re
-import shutil
 import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -47,7 +46,8 @@ from swarmtui.connect.errors import (
     HostKeyRevokedError,
     HostUnreachableError,
 )
-from swarmtui.connect.tunnel import ConnectOptions, _private_dir, open_ssh
+from swarmtui.connect.sockdir import make_private_dir, remove_private_dir
+from swarmtui.connect.tunnel import ConnectOptions, open_ssh
 
 T = TypeVar("T")
 RouteSource = Literal["profile", "ssh_config", "address"]
@@ -365,7 +365,7 @@ class NodePool:
         for c in reversed(held.conns):
             c.close()
         if held.sock_dir:
-            shutil.rmtree(held.sock_dir, ignore_errors=True)
+            remove_private_dir(held.sock_dir)
 
     async def close(self) -> None:
         for hostname in list(self._held):
@@ -408,7 +408,7 @@ class NodePool:
         held = self._held[hostname]
         if held.api is not None:
             return held.api
-        held.sock_dir = held.sock_dir or _private_dir()
+        held.sock_dir = held.sock_dir or make_private_dir()
         local = os.path.join(held.sock_dir, "docker.sock")
         try:
             held.listener = await held.conn.forward_local_path(local, DOCKER_SOCKET)
