@@ -56,6 +56,10 @@ class Profile:
     theme: str | None = None
     #: extra ssh_config files for this cluster, read after ~/.ssh/config
     ssh_config: list[str] = field(default_factory=list)
+    #: how to reach each node over SSH, `[profiles.NAME.nodes]` hostname = "target" (an
+    #: ssh_config alias, "user@host[:port]" or "ssh://…"); nodes not listed are reached by
+    #: an ssh_config Host matching their hostname, else by their swarm address
+    nodes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -205,7 +209,7 @@ def load_settings(path: str | os.PathLike[str] | None = None,
 
 _TOP_KEYS = ("default_profile", "theme", "task_poll_interval", "read_only", "confirmations",
              "keymap", "ssh_config", "profiles")
-_PROFILE_KEYS = ("managers", "read_only", "theme", "ssh_config")
+_PROFILE_KEYS = ("managers", "read_only", "theme", "ssh_config", "nodes")
 
 
 def _apply(s: Settings, data: dict[str, Any], r: _Reader) -> None:
@@ -288,7 +292,24 @@ def _profile(name: str, table: Any, r: _Reader) -> Profile | None:
                                    "managers = [\"ssh://admin@manager1\"]")
     return Profile(name=name, managers=good, read_only=r.read_only(table, prefix),
                    theme=r.opt_str(table, "theme", prefix),
-                   ssh_config=r.str_list(table, "ssh_config", prefix))
+                   ssh_config=r.str_list(table, "ssh_config", prefix),
+                   nodes=_node_map(table, r, prefix))
+
+
+def _node_map(table: Mapping[str, Any], r: _Reader, prefix: str) -> dict[str, str]:
+    value = table.get("nodes", {})
+    if not isinstance(value, dict):
+        r.bad(prefix + "nodes", "must be a table: [profiles.NAME.nodes] hostname = \"target\"")
+        return {}
+    good: dict[str, str] = {}
+    for host, target in value.items():
+        if isinstance(target, str) and target.strip() and not any(c.isspace() for c in
+                                                                  target.strip()):
+            good[host] = target.strip()
+        else:
+            r.bad(f"{prefix}nodes.{host}", f"must be an SSH target like \"admin@10.0.0.7\", "
+                                          f"not {target!r}")
+    return good
 
 
 # --- writing back learned managers -----------------------------------------------------
@@ -459,4 +480,9 @@ ssh_config = []
 # read_only = true                              # this cluster only
 # theme = "swarm-prod"                          # this cluster only
 # ssh_config = ["~/.ssh/prod_config"]           # this cluster only
+# How swarmtui reaches each node over SSH (exec, stats, daemon health, prune): this
+# table first, else an ssh_config Host matching the node's hostname, else the node's
+# swarm address with the first manager's User, IdentityFile and ProxyJump.
+# [profiles.prod.nodes]                         # example
+# worker = "admin@10.0.3.7"
 """

@@ -285,6 +285,12 @@ class ClusterLink:
     def endpoint(self) -> Endpoint | None:
         return self._engine.endpoint if self._engine else None
 
+    @property
+    def options(self) -> ConnectOptions | None:
+        """How this link connects (trust callback, ONCE-trusted keys, ssh_config files),
+        once `connect()` has run: the node pool connects to nodes the same way."""
+        return self._options
+
     def manager_endpoints(self) -> list[Endpoint]:
         """Every manager endpoint known: the given ones first, then the learned ones."""
         given_addrs = {self._addr_of.get(_key(g)) for g in self._given}

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from swarmtui.swarm import certs
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.explain import explain_all
 from swarmtui.swarm.models import UNSCHEDULED_STATES, Task
@@ -72,7 +73,8 @@ class Problem:
 
     #: "critical", "warning" or "info"
     severity: str
-    #: "quorum", "manager", "node", "service", "task", "managers", "update", "swarm"
+    #: "quorum", "manager", "node", "service", "task", "managers", "update", "swarm",
+    #: "certificate"
     kind: str
     #: the ID of the node/service/task concerned ("" for cluster-wide problems)
     object_id: str
@@ -223,6 +225,7 @@ def _problems(snap: ClusterSnapshot, now: datetime) -> list[Problem]:
             )
 
     out.extend(_service_problems(snap, now))
+    out.extend(Problem(sev, "certificate", "", text) for sev, text in certs.warnings(snap, now))
 
     if n and n % 2 == 0:
         out.append(

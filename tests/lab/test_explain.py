@@ -271,3 +271,37 @@ def test_kernel_facts_hold_by_effect(xlab: Lab) -> None:
         subprocess.run(["nsenter", f"--net=/run/netns/{h.netns}", "tc", "qdisc", "del",
                         "dev", "eth0", "root"], check=False)
     assert facts["netem"].works == (proc.returncode == 0)
+
+
+# ------------------------------------------------------------- certificates
+
+
+def test_ca_rotation_followed_until_every_node_holds_the_new_ca(
+    xlab: Lab, api: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from swarmtui.swarm import certs
+    from swarmtui.swarm.ops import run_operation
+    from swarmtui.swarm.ops.ca import RotateCA
+
+    def cli_root() -> str:
+        return cli(xlab, "docker info --format '{{json .Swarm.Cluster.TLSInfo.TrustRoot}}'")
+
+    before = fetch_snapshot(api)
+    st = certs.ca_status(before)
+    expiry = cli(xlab, "docker info --format '{{.Swarm.Cluster.TLSInfo.TrustRoot}}' "
+                       "| openssl x509 -noout -enddate")  # openssl as the oracle
+    assert st.root is not None and st.behind == () and not st.rotation_in_progress
+    when = datetime.strptime(expiry.removeprefix("notAfter="), "%b %d %H:%M:%S %Y GMT")
+    assert st.root.not_after == when.replace(tzinfo=UTC)
+    old = cli_root()
+    op = RotateCA()
+    out = run_operation(api, op, cluster="lab", endpoint="node1", wait=True, timeout=120,
+                        journal_path=tmp_path_factory.mktemp("journal") / "audit.jsonl")
+    assert out.status == "ok" and out.converged, (out.message, out.converge_text)
+    assert out.converge_text == "every node (3) holds a certificate of the new CA"
+    new = cli_root()
+    assert new != old  # the CLI agrees: a new root
+    for h in hostnames(xlab):  # …and every node's TLSInfo holds it
+        assert cli(xlab, f"docker node inspect {h} --format "
+                         "'{{json .Description.TLSInfo.TrustRoot}}'") == new
+    assert cli(xlab, "docker info --format '{{.Swarm.Cluster.RootRotationInProgress}}'") == "false"

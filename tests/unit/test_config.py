@@ -217,3 +217,17 @@ def test_remember_managers_refuses_a_broken_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigWriteError, match="not valid TOML"):
         remember_managers("lab", ["node1"], path=p)
     assert p.read_text() == "[[[\n"
+
+
+def test_profile_node_map(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, """
+[profiles.prod]
+managers = ["m1"]
+[profiles.prod.nodes]
+worker7 = "admin@10.0.3.7:2222"
+bad = "two words"
+worse = 3
+"""))
+    assert s.profiles["prod"].nodes == {"worker7": "admin@10.0.3.7:2222"}
+    keys = sorted(p.key for p in s.problems)
+    assert keys == ["profiles.prod.nodes.bad", "profiles.prod.nodes.worse"]

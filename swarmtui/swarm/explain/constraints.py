@@ -11,6 +11,7 @@ case-sensitive, the fixed keys are not.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -35,7 +36,11 @@ class Constraint:
 
     @classmethod
     def parse(cls, text: str) -> Constraint:
-        """Parse "node.labels.zone == a"; raise ConstraintError on anything else."""
+        """Parse "node.labels.zone == a"; raise ConstraintError on anything else. Cached."""
+        return _parse(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> Constraint:
         for op in ("==", "!="):
             if op in text:
                 key, _, value = text.partition(op)
@@ -63,7 +68,7 @@ class Constraint:
     def text(self) -> str:
         return f"{self.key}{self.op}{self.value}"
 
-    @property
+    @functools.cached_property
     def label(self) -> tuple[str, str] | None:
         """("node", NAME) / ("engine", NAME) for a label constraint, else None."""
         for prefix in LABEL_PREFIXES:
@@ -127,6 +132,11 @@ class Preference:
             if self.descriptor.startswith(prefix):
                 return labels.get(self.descriptor[len(prefix):])
         return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str) -> Constraint:
+    return Constraint._parse(text)
 
 
 def parse_all(texts: tuple[str, ...]) -> tuple[list[Constraint], list[str]]:

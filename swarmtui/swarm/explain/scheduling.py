@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from swarmtui.swarm.explain.constraints import Constraint
@@ -58,10 +59,18 @@ def holds_resources(task: Task) -> bool:
     return bool(task.node_id) and not task.is_terminal and task.wants_running
 
 
+def all_free(snap: ClusterSnapshot) -> dict[str, Reservation]:
+    """Node ID → its total minus the reservations of the tasks it holds. Memoized."""
+    return snap.memo("explain.node_free", lambda: _all_free(snap))
+
+
 def node_free(snap: ClusterSnapshot, node: Node) -> Reservation:
-    """The node's total minus the reservations of the tasks it holds. Memoized per snapshot."""
-    free: dict[str, Reservation] = snap.memo("explain.node_free", lambda: _all_free(snap))
-    return free.get(node.id, node_total(node))
+    return all_free(snap).get(node.id) or node_total(node)
+
+
+def sorted_nodes(snap: ClusterSnapshot) -> list[Node]:
+    return snap.memo("explain.sorted_nodes",
+                     lambda: sorted(snap.nodes.values(), key=lambda n: n.hostname))
 
 
 def _all_free(snap: ClusterSnapshot) -> dict[str, Reservation]:
@@ -87,9 +96,10 @@ def host_ports(svc: Service) -> list[tuple[int, str]]:
     return [(p.published, p.protocol) for p in svc.ports if p.mode == "host" and p.published]
 
 
-def _ports_taken(snap: ClusterSnapshot) -> dict[tuple[str, int, str], list[str]]:
-    """(node id, port, protocol) → service ids holding it (tasks on the node, still wanted)."""
-    taken: dict[tuple[str, int, str], list[str]] = {}
+def _ports_taken(snap: ClusterSnapshot) -> dict[tuple[str, int, str], dict[str, None]]:
+    """(node id, port, protocol) → service ids holding it (tasks on the node, still wanted),
+    as an ordered set."""
+    taken: dict[tuple[str, int, str], dict[str, None]] = {}
     for svc in snap.services.values():
         ports = host_ports(svc)
         if not ports:
@@ -98,13 +108,11 @@ def _ports_taken(snap: ClusterSnapshot) -> dict[tuple[str, int, str], list[str]]
             if not holds_resources(t) or t.node_id is None:
                 continue
             for port, proto in ports:
-                holders = taken.setdefault((t.node_id, port, proto), [])
-                if svc.id not in holders:
-                    holders.append(svc.id)
+                taken.setdefault((t.node_id, port, proto), {})[svc.id] = None
     return taken
 
 
-def ports_taken(snap: ClusterSnapshot) -> dict[tuple[str, int, str], list[str]]:
+def ports_taken(snap: ClusterSnapshot) -> dict[tuple[str, int, str], dict[str, None]]:
     return snap.memo("explain.ports_taken", lambda: _ports_taken(snap))
 
 
@@ -142,11 +150,55 @@ def platform_ok(node: Node, platforms: list[tuple[str, str]]) -> bool:
     return any((not o or o == os_) and (not a or a == arch) for o, a in platforms)
 
 
-def verdicts(
+@dataclass
+class Placement:
+    """Every node's verdict for one placement shape, and what follows from them.
+
+    Services of the same shape (constraints, reservation, platforms; no host port, no
+    max per node) share one Placement per snapshot: do not change it.
+    """
+
+    nodes: list[NodeVerdict]
+    #: words already worked out for this shape, by blocking filter
+    texts: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def details(self) -> tuple[str, ...]:
+        return tuple(f"{v.node.name}: {'; '.join(v.reasons.values()) or 'could take it'}"
+                     for v in self.nodes)
+
+    @cached_property
+    def any_ok(self) -> bool:
+        return any(v.ok for v in self.nodes)
+
+    @cached_property
+    def blocking(self) -> str:
+        """The filter every node fails (else the most common one); "" when a node is ok."""
+        if self.any_ok:
+            return ""
+        counts: dict[str, int] = {}
+        for v in self.nodes:
+            for k in v.reasons:
+                counts[k] = counts.get(k, 0) + 1
+        everywhere = [k for k, c in counts.items() if c == len(self.nodes)]
+        return everywhere[0] if everywhere else max(counts, key=lambda k: counts[k])
+
+
+def placement(
     snap: ClusterSnapshot, svc: Service, constraints: Iterable[Constraint]
-) -> list[NodeVerdict]:
+) -> Placement:
     """Every node of the swarm through every filter, hostnames sorted."""
     cons = list(constraints)
+    if svc.max_per_node or host_ports(svc):
+        return Placement(_verdicts(snap, svc, cons))  # depends on the service's own tasks
+    key = (tuple(cons), service_reservation(svc), tuple(image_platforms(svc)))
+    cache: dict[object, Placement] = snap.memo("explain.placements", dict)
+    if key not in cache:
+        cache[key] = Placement(_verdicts(snap, svc, cons))
+    return cache[key]
+
+
+def _verdicts(snap: ClusterSnapshot, svc: Service, cons: list[Constraint]) -> list[NodeVerdict]:
     want = service_reservation(svc)
     platforms = image_platforms(svc)
     ports = host_ports(svc)
@@ -156,8 +208,9 @@ def verdicts(
         for t in snap.tasks_of_service(svc.id):
             if holds_resources(t) and t.node_id:
                 per_node[t.node_id] = per_node.get(t.node_id, 0) + 1
+    free_of = all_free(snap) if want else {}
     out = []
-    for node in sorted(snap.nodes.values(), key=lambda n: n.hostname):
+    for node in sorted_nodes(snap):
         v = NodeVerdict(node)
         if node.state != "ready":
             v.reasons["down"] = f"is {node.status_text}"
@@ -165,7 +218,7 @@ def verdicts(
             word = "drained" if node.availability == "drain" else "paused"
             v.reasons["availability"] = f"is {word}"
         if want:
-            free = node_free(snap, node)
+            free = free_of.get(node.id) or node_total(node)
             short = []
             if want.memory and free.memory < want.memory:
                 short.append(f"{gib(free.memory)} memory free")
@@ -173,28 +226,42 @@ def verdicts(
                 short.append(f"{cpus(free.nano_cpus)} CPUs free")
             if short:
                 v.reasons["resources"] = "has only " + " and ".join(short)
+        whys = []
         for c in cons:
             why = c.why_not(node)
             if why:
                 v.failed.append(c)
-        if v.failed:
-            v.reasons["constraint"] = "; ".join(
-                f"{c.text}: {c.why_not(node)}" for c in v.failed)
-        if not platform_ok(node, platforms):
+                whys.append(f"{c.text}: {why}")
+        if whys:
+            v.reasons["constraint"] = "; ".join(whys)
+        if platforms and not platform_ok(node, platforms):
             offered = ", ".join(f"{o}/{a}" for o, a in platforms)
             v.reasons["platform"] = f"is {node.platform_text}, the image is for {offered}"
         for port, proto in ports:
-            holders = [s for s in taken.get((node.id, port, proto), []) if s != svc.id]
-            mine = svc.id in taken.get((node.id, port, proto), [])
-            if holders or mine:
-                names = ", ".join(sorted(snap.services[s].name for s in holders
-                                         if s in snap.services)) or svc.name
-                v.reasons["port"] = f"port {port}/{proto} is taken by {names}"
+            holding = taken.get((node.id, port, proto))
+            if holding:
+                v.reasons["port"] = f"port {port}/{proto} is taken by " + _holders(
+                    snap, svc, holding)
                 break
         if svc.max_per_node and per_node.get(node.id, 0) >= svc.max_per_node:
             v.reasons["max-per-node"] = f"already runs {per_node[node.id]}"
         out.append(v)
     return out
+
+
+def _holders(snap: ClusterSnapshot, svc: Service, holding: dict[str, None]) -> str:
+    """The services holding a port: the first three names (others counted)."""
+    others = []
+    for s in holding:
+        if s != svc.id and s in snap.services:
+            others.append(s)
+            if len(others) == 3:
+                break
+    if not others:
+        return svc.name
+    names = sorted(snap.services[s].name for s in others)
+    more = len(holding) - (svc.id in holding) - len(names)
+    return ", ".join(names) + (f" and {more} more" if more else "")
 
 
 def gib(n: int) -> str:
