@@ -23,6 +23,7 @@ from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui import actions, themes
 from swarmtui.ui.actions import ActionCommands
 from swarmtui.ui.backend import Backend, StaticBackend
+from swarmtui.ui.crash import CrashGuard
 from swarmtui.ui.keymap import KeymapProblem, validate_keymap
 from swarmtui.ui.link_backend import LinkBackend
 from swarmtui.ui.messages import ConnectFailed, ConnectionChanged, SnapshotChanged
@@ -57,7 +58,7 @@ from swarmtui.ui.widgets.table import KeyedTable
 LAB_NAME = "lab"
 
 
-class SwarmApp(App[int]):
+class SwarmApp(CrashGuard, App[int]):
     TITLE = "swarmtui"
     CSS = """
     Screen { background: $background; }
