@@ -107,6 +107,18 @@ def test_each_node_says_why_it_fails_a_constraint() -> None:
                             "node.role!=manager: role manager")
 
 
+def test_spread_preference_is_noted_never_blamed() -> None:
+    svc = service("s1", "web", running=0, constraints=["node.labels.nowhere==1"])
+    svc["Spec"]["TaskTemplate"]["Placement"]["Preferences"] = [
+        {"Spread": {"SpreadDescriptor": "node.labels.zone"}}]
+    s = snap(nodes=three_nodes(node1={"zone": "a"}, node2={"zone": "b"}),
+             services=[svc], tasks=[pending("t1", "s1")])
+    e = causes_by_name(s)["web"]
+    assert e.kind == "constraint"
+    assert e.details[-1] == ("spread over node.labels.zone (never blocks a task): "
+                             "(no such label): node3; a: node1; b: node2")
+
+
 @pytest.mark.parametrize(("constraint", "why"), [
     ("node.hostname==db1", "hostname node2, not db1"),
     ("node.platform.os==windows", "os linux, not windows"),

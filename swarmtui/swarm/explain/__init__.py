@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from swarmtui.swarm.explain.causes import Explanation, explain_service
-from swarmtui.swarm.explain.updates import Rollout, changed_since_previous, rollout
+from swarmtui.swarm.explain.updates import Rollout, changed_since_previous, rollout, short_change
 from swarmtui.swarm.state import ClusterSnapshot
 
 __all__ = ["Explanation", "Rollout", "changed_since_previous", "explain_all",
-           "explain_service", "rollout"]
+           "explain_service", "rollout", "short_change"]
 
 
 def explain_all(snap: ClusterSnapshot, now: datetime) -> dict[str, Explanation]:

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from swarmtui.swarm.explain import scheduling as sched
-from swarmtui.swarm.explain.constraints import parse_all
+from swarmtui.swarm.explain.constraints import Preference, parse_all
 from swarmtui.swarm.explain.updates import changed_since_previous, short_change
 from swarmtui.swarm.models import UNSCHEDULED_STATES, Service, Task
 from swarmtui.swarm.state import ClusterSnapshot
@@ -119,7 +119,7 @@ def _placement_cause(snap: ClusterSnapshot, svc: Service) -> Explanation | None:
     where = sched.placement(snap, svc, constraints)
     if not where.nodes:
         return Explanation(svc.id, "no-node", "the swarm lists no node")
-    details = where.details
+    details = where.details + _preference_notes(snap, svc)
     if where.any_ok:
         # a node could take it as far as the snapshot shows: the engine's words, then
         failed = next((t for t in pending if t.error), None)
@@ -135,6 +135,22 @@ def _placement_cause(snap: ClusterSnapshot, svc: Service) -> Explanation | None:
         if kind not in _OWN:
             where.texts[kind] = text  # the same words for every service of this shape
     return Explanation(svc.id, _KIND.get(kind, kind), text, details)
+
+
+def _preference_notes(snap: ClusterSnapshot, svc: Service) -> tuple[str, ...]:
+    """Spread preferences never block a task; say how they group the nodes."""
+    placement = _d(_d(svc.spec.get("TaskTemplate")).get("Placement"))
+    notes = []
+    for raw in placement.get("Preferences") or []:
+        pref = Preference.from_api(raw)
+        if pref is None:
+            continue
+        groups: dict[str, list[str]] = {}
+        for n in sched.sorted_nodes(snap):
+            groups.setdefault(pref.value(n) or "(no such label)", []).append(n.name)
+        notes.append(f"spread over {pref.descriptor} (never blocks a task): " + "; ".join(
+            f"{value}: {_names(names)}" for value, names in sorted(groups.items())))
+    return tuple(notes)
 
 
 _KIND = {"down": "no-node", "availability": "no-node"}
