@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -192,16 +193,20 @@ class HostSpec:
 
         wait_until(f"{self.name}'s namespaces", ready, deadline_s)
 
-    def start_dockerd(self) -> None:
-        env = {
-            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "HOME": "/root",
-            # Use the local image at once instead of trying an unreachable registry
-            # for ~20 s per task (see shared/LAB.md).
-            "DOCKER_SERVICE_PREFER_OFFLINE_IMAGE": "1",
-        }
-        argv = [
-            *self.enter(),
+    #: inside each host: the lab's stand-in for `systemctl stop|start docker` (a host's
+    #: /etc/docker is its own directory), found by swarmtui.bootstrap.engine
+    ENGINE_SCRIPT = "swarmtui-lab-engine"
+    DOCKERD_ENV = {
+        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "HOME": "/root",
+        # Use the local image at once instead of trying an unreachable registry
+        # for ~20 s per task (see shared/LAB.md).
+        "DOCKER_SERVICE_PREFER_OFFLINE_IMAGE": "1",
+    }
+
+    def dockerd_argv(self) -> list[str]:
+        """dockerd's command line, without the namespace prefix."""
+        return [
             find_binary("dockerd") or "dockerd",
             "--host",
             "unix:///var/run/docker.sock",
@@ -212,7 +217,54 @@ class HostSpec:
             "--log-level",
             "warn",
         ]
-        self.dockerd_pid = self._spawn(argv, "dockerd.log", env=env)
+
+    def start_dockerd(self) -> None:
+        self.dockerd_pid = self._spawn(
+            [*self.enter(), *self.dockerd_argv()], "dockerd.log", env=self.DOCKERD_ENV
+        )
+
+    def write_engine_script(self) -> None:
+        """/etc/docker/swarmtui-lab-engine stop|start on the host, for tools that stop and
+        start the engine over SSH (backup, restore) the way systemctl would elsewhere."""
+        env = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.DOCKERD_ENV.items())
+        procs = CGROUP_ROOT / "pids" / self.cgroup / "cgroup.procs"
+        script = f"""#!/bin/sh
+# swarmtui lab: stop or start this lab host's dockerd (what systemctl does on a real host)
+alive() {{ [ -n "$1" ] && [ -d /proc/$1 ] && ! grep -q '^State:.*Z' /proc/$1/status; }}
+pid=$(cat /var/run/docker.pid 2>/dev/null)
+case "$1" in
+stop)
+    alive "$pid" || exit 0
+    kill -TERM "$pid"
+    n=0
+    while alive "$pid"; do
+        n=$((n + 1)); [ $n -gt 200 ] && kill -KILL "$pid"; sleep 0.1
+    done ;;
+start)
+    alive "$pid" && exit 0
+    echo $$ > {shlex.quote(str(procs))} 2>/dev/null
+    setsid env -i {env} {shlex.join(self.dockerd_argv())} \
+        >> {shlex.quote(str(self.path / "dockerd.log"))} 2>&1 < /dev/null &
+    n=0
+    until [ -S /var/run/docker.sock ] && alive "$(cat /var/run/docker.pid 2>/dev/null)"; do
+        n=$((n + 1)); [ $n -gt 300 ] && {{ echo "dockerd did not start" >&2; exit 1; }}
+        sleep 0.1
+    done ;;
+*) echo "usage: $0 stop|start" >&2; exit 2 ;;
+esac
+"""
+        path = self.path / "etc-docker" / self.ENGINE_SCRIPT
+        path.write_text(script)
+        path.chmod(0o755)
+
+    def running_dockerd_pid(self) -> int:
+        """The host's dockerd as its pid file names it (it may have been restarted over SSH
+        with the engine script), else the one the lab started."""
+        try:
+            pid = int(Path(f"/proc/{self.anchor_pid}/root/run/docker.pid").read_text().strip())
+        except (OSError, ValueError):
+            return self.dockerd_pid
+        return pid if pid_alive(pid) else self.dockerd_pid
 
     def docker_ping(self) -> bool:
         try:
@@ -235,16 +287,13 @@ class HostSpec:
 
     def stop_dockerd(self, deadline_s: float = 20) -> None:
         """Stop dockerd gracefully (a real fault: node Down, manager unreachable)."""
-        if pid_alive(self.dockerd_pid):
-            os.kill(self.dockerd_pid, signal.SIGTERM)
+        pid = self.running_dockerd_pid()
+        if pid_alive(pid):
+            os.kill(pid, signal.SIGTERM)
             try:
-                wait_until(
-                    f"{self.name}'s dockerd to stop",
-                    lambda: not pid_alive(self.dockerd_pid),
-                    deadline_s,
-                )
+                wait_until(f"{self.name}'s dockerd to stop", lambda: not pid_alive(pid), deadline_s)
             except LabError:
-                os.kill(self.dockerd_pid, signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
         self.dockerd_pid = 0
 
     def write_sshd_config(self, authorized_keys: Path) -> Path:

@@ -302,6 +302,7 @@ class Lab:
             h.start_anchor()
         for h in hosts:
             h.wait_anchor()
+            h.write_engine_script()
         for h in hosts:
             h.start_dockerd()
             h.start_sshd()
