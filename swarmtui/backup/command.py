@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import shlex
 import shutil
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import docker
+import requests
 
 from swarmtui.backup.manifest import ManifestError, default_dir, find_backup, list_backups
 from swarmtui.backup.steps import Step, StepError
@@ -72,10 +72,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     restore.add_argument("--advertise-addr", metavar="ADDR", default="",
                          help="the restored manager's address (default: the host's address "
                          "as reached over SSH)")
-    restore.add_argument("--unlock-key-file", metavar="FILE",
-                         help="for an autolocked backup: a file holding the unlock key "
-                         "(default: the key stored with the backup, else asked on the "
-                         "terminal)")
 
 
 def terminal_trust(mode: str, out: TextIO) -> TrustCallback:
@@ -229,21 +225,11 @@ async def _restore(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print("swarmtui backup: this cluster is read-only (read_only in the config); "
               "nothing was done", file=err)
         return 1
-    key_file = args.unlock_key_file
-
-    async def unlock_key() -> str | None:
-        if key_file:
-            text = await asyncio.to_thread(_dir(key_file).read_text, encoding="utf-8")
-            return text.strip() or None
-        if not sys.stdin.isatty():
-            return None
-        return await asyncio.to_thread(getpass.getpass, "unlock key (SWMKEY-1-…): ")
-
     m = backup.manifest
     print(f"restoring {backup.archive_path.name} (swarm {m.swarm_id[:12]}, from {m.hostname}, "
           f"{m.created}) on {ep.label}", file=out, flush=True)
     req = RestoreRequest(ep, _options(args, extra, out), backup, force=args.force,
-                         advertise_addr=args.advertise_addr, unlock_key=unlock_key)
+                         advertise_addr=args.advertise_addr)
     res = await restore_backup(req, _printer(out))
     if res.refused:
         print(f"swarmtui backup: refused: {res.refused}", file=err)
@@ -290,6 +276,10 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     except docker.errors.DockerException as exc:  # the engine refused a call
         explanation = getattr(exc, "explanation", None) or str(exc)
         print(f"swarmtui backup: the Docker Engine said: {redact(str(explanation))}", file=err)
+        return 1
+    except requests.exceptions.RequestException as exc:
+        print(f"swarmtui backup: the Docker Engine did not answer ({redact(str(exc))})",
+              file=err)
         return 1
     except OSError as exc:
         print(f"swarmtui backup: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),

@@ -30,7 +30,7 @@ from swarmtui.backup.manifest import (
     write_private,
 )
 from swarmtui.backup.quorum import BackupVerdict, backup_verdict, managers_from_nodes
-from swarmtui.backup.remote import HostSession
+from swarmtui.backup.remote import SLOW, HostSession
 from swarmtui.backup.steps import Listener, Step, StepError, Steps
 from swarmtui.bootstrap.engine import (
     EngineControl,
@@ -162,16 +162,15 @@ async def _create(req: CreateRequest, host: HostSession, steps: Steps,
     result.notes.extend(verdict.warnings)
     if not verdict.allowed:
         result.notes.append(f"--force: {verdict.block}")
-    key = ""
-    if req.store_unlock_key:
-        if facts.autolock:
-            got: dict[str, Any] = await steps.run(
-                "read the unlock key", "docker swarm unlock-key -q",
-                host.call(lambda api: api.get_unlock_key()))
-            key = str(got.get("UnlockKey", ""))
-        else:
-            result.notes.append("autolock is off: no unlock key is needed to restore; "
-                                "none was stored")
+    key = ""  # with autolock: the restarted manager comes back locked; kept in memory
+    if facts.autolock:
+        got: dict[str, Any] = await steps.run(
+            "read the unlock key (kept in memory)", "docker swarm unlock-key -q",
+            host.call(lambda api: api.get_unlock_key()))
+        key = str(got.get("UnlockKey", ""))
+    elif req.store_unlock_key:
+        result.notes.append("autolock is off: no unlock key is needed to restore; "
+                            "none was stored")
     control: EngineControl = await steps.run(
         "find how the engine is run", "ps -p 1; ls /etc/init.d/docker",
         detect_engine_control(host.runner), lambda c: c.label)
@@ -205,6 +204,12 @@ async def _create(req: CreateRequest, host: HostSession, steps: Steps,
     finally:  # whatever happened to the copy, the engine runs again
         await steps.run("start the engine", _ssh_line(host, control.start),
                         start_engine(host.runner, control))
+    info = await steps.run("wait for the engine", "docker info",
+                           host.wait_info(req.ready_timeout),
+                           lambda i: f"swarm {i.get('Swarm', {}).get('LocalNodeState')}")
+    if info.get("Swarm", {}).get("LocalNodeState") == "locked":
+        await steps.run("unlock the engine", "docker swarm unlock",
+                        host.call(lambda api: api.unlock_swarm(key), timeout=SLOW))
     await steps.run(f"wait until {hostname} is Ready and Reachable",
                     f"docker node inspect {hostname} --format "
                     "'{{.Status.State}} {{.ManagerStatus.Reachability}}'",
@@ -220,7 +225,7 @@ async def _create(req: CreateRequest, host: HostSession, steps: Steps,
     addr = str((own.get("ManagerStatus") or {}).get("Addr", "")) or str(
         facts.info.get("Swarm", {}).get("NodeAddr", ""))
     key_file = ""
-    if key:
+    if key and req.store_unlock_key:
         key_file = f"{name}{KEY_SUFFIX}"
         write_private(req.output / key_file, key + "\n")
     manifest = Manifest(
@@ -233,7 +238,11 @@ async def _create(req: CreateRequest, host: HostSession, steps: Steps,
     manifest_path = req.output / f"{name}{MANIFEST_SUFFIX}"
     write_private(manifest_path, manifest.to_json())
     result.backup = Backup(manifest, manifest_path)
-    if facts.autolock and not key:
-        result.notes.append("autolock is on: restoring this backup needs the swarm's unlock "
-                            "key (`docker swarm unlock-key -q` on a manager); it is not "
-                            "stored with the backup (--store-unlock-key would)")
+    if facts.autolock:
+        result.notes.append(
+            "autolock is on: the restarted manager was unlocked with the key read from the "
+            "swarm (in memory only" + (f"; stored as {key_file}" if key_file else
+                                       ", not stored: --store-unlock-key would") + "). "
+            "Docker cannot force a new cluster from a locked raft (moby/moby#36852), so "
+            "`swarmtui backup restore` refuses this backup: for one that restores after the "
+            "quorum is lost, back up with autolock off")

@@ -179,7 +179,8 @@ def check_archive(path: Path) -> int:
             names = {m.name.removeprefix("./").rstrip("/") for m in tar}
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise ManifestError(f"{path} is not a whole tar.gz archive ({exc})") from exc
-    missing = [m for m in REQUIRED_MEMBERS if m not in names]
+    present = names | {str(p) for n in names for p in Path(n).parents}
+    missing = [m for m in REQUIRED_MEMBERS if m not in present]
     if missing:
         raise ManifestError(f"{path} lacks {', '.join(missing)}: not a manager's swarm "
                             "directory")

@@ -11,13 +11,15 @@ import asyncio
 import contextlib
 import hashlib
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncssh
 import docker
 
+from swarmtui.backup.steps import StepError
 from swarmtui.bootstrap.remote import CommandResult, SshRunner
 from swarmtui.connect.endpoint import Endpoint
 from swarmtui.connect.errors import ConnectError
@@ -26,6 +28,8 @@ from swarmtui.connect.tunnel import ConnectOptions, SshEngine, _private_dir, ope
 
 T = TypeVar("T")
 CHUNK = 256 * 1024
+#: seconds for API calls that wait on raft (unlock, init --force-new-cluster)
+SLOW = 180.0
 
 
 class HostSession:
@@ -66,10 +70,34 @@ class HostSession:
             self._engine = engine
         return self._engine.api
 
-    async def call(self, fn: Callable[[docker.APIClient], T]) -> T:
-        """Run one blocking API call in a thread."""
+    async def call(self, fn: Callable[[docker.APIClient], T], timeout: float | None = None
+                   ) -> T:
+        """Run one blocking API call in a thread; `timeout` for a call known to be slow
+        (unlocking or re-forming a swarm waits for its raft to start)."""
         api = await self.api()
-        return await asyncio.to_thread(fn, api)
+        if timeout is None:
+            return await asyncio.to_thread(fn, api)
+        assert self._engine is not None
+        slow = docker.APIClient(base_url=self._engine.base_url, version=api.api_version,
+                                timeout=timeout)
+        try:
+            return await asyncio.to_thread(fn, slow)
+        finally:
+            slow.close()
+
+    async def wait_info(self, deadline_s: float) -> dict[str, Any]:
+        """`docker info` once the engine answers (it is starting: retried until the
+        deadline). Raises StepError."""
+        end = time.monotonic() + deadline_s
+        last = ""
+        while time.monotonic() < end:
+            try:
+                info: dict[str, Any] = await self.call(lambda api: api.info())
+                return info
+            except Exception as exc:  # connection refused, engine starting, …
+                last = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            await asyncio.sleep(0.3)
+        raise StepError(f"the engine did not answer within {deadline_s:g} s ({last})")
 
     async def sudo_line(self, command: str) -> str:
         """`command` as the host's root (sudo -n when the SSH user is not root)."""

@@ -14,7 +14,6 @@ import hashlib
 import json
 import shlex
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -23,15 +22,19 @@ from typing import Any
 import docker
 
 from swarmtui.backup.manifest import Backup
-from swarmtui.backup.remote import HostSession
+from swarmtui.backup.remote import SLOW, HostSession
 from swarmtui.backup.steps import Listener, Step, StepError, Steps
 from swarmtui.bootstrap.engine import detect_engine_control, start_engine, stop_engine
 from swarmtui.connect.endpoint import Endpoint
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.tunnel import ConnectOptions
 
-#: asked for the unlock key of an autolocked backup; None: give up
-UnlockKeyCallback = Callable[[], Awaitable[str | None]]
+AUTOLOCK_REFUSAL = (
+    "this backup was taken with autolock on: Docker cannot force a new cluster from a "
+    "locked raft (`docker swarm unlock` waits for the old managers for ever, and `docker "
+    "swarm init --force-new-cluster` refuses a locked swarm: moby/moby#36852). Nothing was "
+    "changed. Restore a backup taken with autolock off (`docker swarm update "
+    "--autolock=false`, back up, then turn it on again)")
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,6 @@ class RestoreRequest:
     backup: Backup
     force: bool = False  # even over a host that is in a working swarm
     advertise_addr: str = ""  # default: the host's address we reached it at
-    unlock_key: UnlockKeyCallback | None = None
     ready_timeout: float = 120.0
 
 
@@ -107,30 +109,6 @@ def _guard(info: dict[str, Any] | None, leader: str, host: str) -> str:
                 "): restoring makes it the manager of the restored swarm instead; "
                 "`docker swarm leave` there first, or --force")
     return ""
-
-
-async def _wait_engine(host: HostSession, deadline_s: float) -> dict[str, Any]:
-    end = time.monotonic() + deadline_s
-    last = ""
-    while time.monotonic() < end:
-        try:
-            info: dict[str, Any] = await host.call(lambda api: api.info())
-            return info
-        except Exception as exc:
-            last = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        await asyncio.sleep(0.3)
-    raise StepError(f"the engine did not answer within {deadline_s:g} s ({last})")
-
-
-async def _unlock(host: HostSession, ask: UnlockKeyCallback | None, stored: str) -> str:
-    key = stored
-    if not key and ask is not None:
-        key = (await ask()) or ""
-    if not key:
-        raise StepError("the restored swarm is locked (autolock) and no unlock key was given: "
-                        "--unlock-key-file FILE, or a terminal to type it in")
-    await host.call(lambda api: api.unlock_swarm(key))
-    return "unlocked"
 
 
 async def _readdress(host: HostSession, state_file: str, addr: str) -> str:
@@ -199,6 +177,11 @@ async def restore_backup(req: RestoreRequest, listener: Listener | None = None
     steps = Steps("backup.restore", label, req.endpoint.label, listener)
     result = RestoreResult(steps=steps.done)
     backup = req.backup
+    if backup.manifest.autolock:
+        result.refused = AUTOLOCK_REFUSAL
+        steps.refuse("check the backup", "docker swarm init --force-new-cluster",
+                     AUTOLOCK_REFUSAL)
+        return result
     await steps.run("check the archive against its manifest",
                     f"sha256sum {backup.archive_path}", asyncio.to_thread(_verify, backup),
                     lambda s: s)
@@ -229,9 +212,6 @@ async def _restore(req: RestoreRequest, host: HostSession, steps: Steps,
         steps.refuse("check the host", "docker info", why)
         return
     root = str(info.get("DockerRootDir")) if info and info.get("DockerRootDir") else m.docker_root
-    stored_key = ""
-    if m.autolock and req.backup.unlock_key_path is not None:
-        stored_key = req.backup.unlock_key_path.read_text(encoding="utf-8").strip()
     addr = req.advertise_addr or await steps.run(
         "find the host's address", "echo $SSH_CONNECTION", _advertise_addr(host), lambda a: a)
     control = await steps.run("find how the engine is run", "ps -p 1; ls /etc/init.d/docker",
@@ -277,19 +257,18 @@ async def _restore(req: RestoreRequest, host: HostSession, steps: Steps,
                     f"# ListenAddr, AdvertiseAddr {addr}", readdress(), lambda s: s)
     await steps.run("start the engine", ssh(control.start), start_engine(host.runner, control))
     info = await steps.run("wait for the engine", "docker info",
-                           _wait_engine(host, req.ready_timeout),
+                           host.wait_info(req.ready_timeout),
                            lambda i: f"swarm {i.get('Swarm', {}).get('LocalNodeState')}")
     if info.get("Swarm", {}).get("LocalNodeState") == "error":
         raise StepError(f"the restored swarm did not start on {label}: "
                         f"{info.get('Swarm', {}).get('Error') or 'no reason given'}")
     if info.get("Swarm", {}).get("LocalNodeState") == "locked":
-        await steps.run("unlock the swarm", "docker swarm unlock",
-                        _unlock(host, req.unlock_key, stored_key), lambda s: s)
+        raise StepError(f"the restored swarm is locked on {label}: {AUTOLOCK_REFUSAL}")
     await steps.run(
         "force a new cluster on this manager",
         f"docker swarm init --force-new-cluster --advertise-addr {addr}",
         host.call(lambda api: api.init_swarm(advertise_addr=addr, listen_addr="0.0.0.0:2377",
-                                             force_new_cluster=True)))
+                                             force_new_cluster=True), timeout=SLOW))
     await steps.run("wait until it is the leader", "docker node ls",
                     _leader_ready(host, req.ready_timeout), lambda s: s)
 
