@@ -2,7 +2,7 @@
 that must take the engine down (backup, restore, a daemon restart).
 
 `detect_engine_control(runner)` asks the host which service manager runs dockerd: the
-sandbox lab's own script (each lab host has `/etc/docker/swarmtui-lab-engine`), systemd
+sandbox lab's own script (each lab host has `/etc/docker/swarmtui-lab-dockerd`), systemd
 (with `docker.socket` stopped too when it exists, or socket activation would start the
 engine again at the first API call), sysvinit's `service`, or OpenRC. The answer carries
 the exact shell commands, which the callers show and journal as they are.
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from swarmtui.bootstrap.remote import CommandResult, CommandRunner
 
-LAB_SCRIPT = "/etc/docker/swarmtui-lab-engine"
+LAB_SCRIPT = "/etc/docker/swarmtui-lab-dockerd"
 
 _DETECT = (
     f"if [ -x {LAB_SCRIPT} ]; then echo lab; "

@@ -193,20 +193,15 @@ class HostSpec:
 
         wait_until(f"{self.name}'s namespaces", ready, deadline_s)
 
-    #: inside each host: the lab's stand-in for `systemctl stop|start docker` (a host's
-    #: /etc/docker is its own directory), found by swarmtui.bootstrap.engine
-    ENGINE_SCRIPT = "swarmtui-lab-engine"
-    DOCKERD_ENV = {
-        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        "HOME": "/root",
-        # Use the local image at once instead of trying an unreachable registry
-        # for ~20 s per task (see shared/LAB.md).
-        "DOCKER_SERVICE_PREFER_OFFLINE_IMAGE": "1",
-    }
-
-    def dockerd_argv(self) -> list[str]:
-        """dockerd's command line, without the namespace prefix."""
-        return [
+    def _dockerd_env_argv(self) -> tuple[dict[str, str], list[str]]:
+        env = {
+            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "HOME": "/root",
+            # Use the local image at once instead of trying an unreachable registry
+            # for ~20 s per task (see shared/LAB.md).
+            "DOCKER_SERVICE_PREFER_OFFLINE_IMAGE": "1",
+        }
+        argv = [
             find_binary("dockerd") or "dockerd",
             "--host",
             "unix:///var/run/docker.sock",
@@ -217,54 +212,64 @@ class HostSpec:
             "--log-level",
             "warn",
         ]
+        return env, argv
 
-    def start_dockerd(self) -> None:
-        self.dockerd_pid = self._spawn(
-            [*self.enter(), *self.dockerd_argv()], "dockerd.log", env=self.DOCKERD_ENV
+    def write_engine_starter(self) -> Path:
+        """The host's own way to stop and start its engine from inside it (over SSH), as
+        /etc/docker/swarmtui-lab-dockerd [stop|start|restart] (default restart): what
+        systemctl is on a real host. Daemon health (swarmtui/swarm/reach) and backups
+        (swarmtui/bootstrap/engine.py) find it there; `lab stop` finds the pid in
+        /run/docker.pid."""
+        env, argv = self._dockerd_env_argv()
+        path = self.path / "etc-docker" / "swarmtui-lab-dockerd"
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+        log = shlex.quote(str(self.path / "dockerd.log"))
+        path.write_text(
+            "#!/bin/sh\n"
+            "# written by swarmtui lab: stop, start or restart this lab host's dockerd, as\n"
+            "# `swarmtui lab stop|start HOST dockerd` does from outside\n"
+            "alive() { [ -n \"$1\" ] && [ -d /proc/$1 ] &&\n"
+            "  ! grep -q '^State:.*Z' /proc/$1/status; }\n"
+            "pid=$(cat /var/run/docker.pid 2>/dev/null)\n"
+            'case "${1:-restart}" in stop|restart)\n'
+            '  if alive "$pid"; then\n'
+            '    kill "$pid"; i=0\n'
+            '    while alive "$pid" && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done\n'
+            '    alive "$pid" && kill -KILL "$pid"\n'
+            "  fi\n"
+            '  [ "$1" = stop ] && exit 0 ;;\n'
+            'start) alive "$pid" && exit 0 ;;\n'
+            '*) echo "usage: $0 [stop|start|restart]" >&2; exit 2 ;;\n'
+            "esac\n"
+            f"{exports} setsid {shlex.join(argv)} >>{log} 2>&1 </dev/null &\n"
+            "i=0\n"
+            "while [ $i -lt 300 ]; do\n"
+            "  docker info >/dev/null 2>&1 && exit 0\n"
+            "  sleep 0.1; i=$((i+1))\n"
+            "done\n"
+            "echo 'dockerd did not answer within 30 s' >&2; exit 1\n"
         )
-
-    def write_engine_script(self) -> None:
-        """/etc/docker/swarmtui-lab-engine stop|start on the host, for tools that stop and
-        start the engine over SSH (backup, restore) the way systemctl would elsewhere."""
-        env = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.DOCKERD_ENV.items())
-        procs = CGROUP_ROOT / "pids" / self.cgroup / "cgroup.procs"
-        script = f"""#!/bin/sh
-# swarmtui lab: stop or start this lab host's dockerd (what systemctl does on a real host)
-alive() {{ [ -n "$1" ] && [ -d /proc/$1 ] && ! grep -q '^State:.*Z' /proc/$1/status; }}
-pid=$(cat /var/run/docker.pid 2>/dev/null)
-case "$1" in
-stop)
-    alive "$pid" || exit 0
-    kill -TERM "$pid"
-    n=0
-    while alive "$pid"; do
-        n=$((n + 1)); [ $n -gt 200 ] && kill -KILL "$pid"; sleep 0.1
-    done ;;
-start)
-    alive "$pid" && exit 0
-    echo $$ > {shlex.quote(str(procs))} 2>/dev/null
-    setsid env -i {env} {shlex.join(self.dockerd_argv())} \
-        >> {shlex.quote(str(self.path / "dockerd.log"))} 2>&1 < /dev/null &
-    n=0
-    until [ -S /var/run/docker.sock ] && alive "$(cat /var/run/docker.pid 2>/dev/null)"; do
-        n=$((n + 1)); [ $n -gt 300 ] && {{ echo "dockerd did not start" >&2; exit 1; }}
-        sleep 0.1
-    done ;;
-*) echo "usage: $0 stop|start" >&2; exit 2 ;;
-esac
-"""
-        path = self.path / "etc-docker" / self.ENGINE_SCRIPT
-        path.write_text(script)
         path.chmod(0o755)
+        return path
 
-    def running_dockerd_pid(self) -> int:
-        """The host's dockerd as its pid file names it (it may have been restarted over SSH
-        with the engine script), else the one the lab started."""
+    def running_dockerd(self) -> int:
+        """The pid of this host's dockerd, however it was started (0: none)."""
+        if self.dockerd_pid and pid_alive(self.dockerd_pid):
+            return self.dockerd_pid
         try:
             pid = int(Path(f"/proc/{self.anchor_pid}/root/run/docker.pid").read_text().strip())
         except (OSError, ValueError):
-            return self.dockerd_pid
-        return pid if pid_alive(pid) else self.dockerd_pid
+            return 0
+        return pid if pid_alive(pid) else 0
+
+    def start_dockerd(self) -> None:
+        self.write_engine_starter()
+        running = self.running_dockerd()
+        if running:  # started from inside the host (over SSH): adopt it
+            self.dockerd_pid = running
+            return
+        env, argv = self._dockerd_env_argv()
+        self.dockerd_pid = self._spawn([*self.enter(), *argv], "dockerd.log", env=env)
 
     def docker_ping(self) -> bool:
         try:
@@ -287,13 +292,17 @@ esac
 
     def stop_dockerd(self, deadline_s: float = 20) -> None:
         """Stop dockerd gracefully (a real fault: node Down, manager unreachable)."""
-        pid = self.running_dockerd_pid()
-        if pid_alive(pid):
-            os.kill(pid, signal.SIGTERM)
+        self.dockerd_pid = self.running_dockerd()
+        if self.dockerd_pid and pid_alive(self.dockerd_pid):
+            os.kill(self.dockerd_pid, signal.SIGTERM)
             try:
-                wait_until(f"{self.name}'s dockerd to stop", lambda: not pid_alive(pid), deadline_s)
+                wait_until(
+                    f"{self.name}'s dockerd to stop",
+                    lambda: not pid_alive(self.dockerd_pid),
+                    deadline_s,
+                )
             except LabError:
-                os.kill(pid, signal.SIGKILL)
+                os.kill(self.dockerd_pid, signal.SIGKILL)
         self.dockerd_pid = 0
 
     def write_sshd_config(self, authorized_keys: Path) -> Path:
@@ -304,7 +313,8 @@ esac
                     f"ListenAddress {self.address}",
                     "Port 22",
                     f"HostKey {self.host_key}",
-                    f"AuthorizedKeysFile {authorized_keys}",
+                    # the lab key for every user; a user may add their own (tests do)
+                    f"AuthorizedKeysFile {authorized_keys} .ssh/authorized_keys",
                     "PermitRootLogin prohibit-password",
                     "PubkeyAuthentication yes",
                     "PasswordAuthentication no",

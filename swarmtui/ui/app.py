@@ -22,6 +22,7 @@ from swarmtui.swarm.ops import Operation
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui import themes
 from swarmtui.ui.backend import Backend, StaticBackend
+from swarmtui.ui.crash import CrashGuard
 from swarmtui.ui.forms import FormCommands
 from swarmtui.ui.keymap import KeymapProblem, validate_keymap
 from swarmtui.ui.link_backend import LinkBackend
@@ -58,7 +59,7 @@ from swarmtui.ui.widgets.table import KeyedTable
 LAB_NAME = "lab"
 
 
-class SwarmApp(App[int]):
+class SwarmApp(CrashGuard, App[int]):
     TITLE = "swarmtui"
     CSS = """
     Screen { background: $background; }

@@ -119,7 +119,7 @@ def test_backup_of_a_manager_of_three_keeps_the_quorum(
     # every step in the journal with its command line
     entries = audit.read_journal(state_dir / "audit.jsonl")
     clis = [e["cli"] for e in entries]
-    assert "ssh node2 '/etc/docker/swarmtui-lab-engine stop'" in clis
+    assert "ssh node2 '/etc/docker/swarmtui-lab-dockerd stop'" in clis
     assert any(c.startswith("ssh node2 'tar -cf - -C /var/lib/docker swarm") for c in clis)
     assert all(e["result"] == "ok" for e in entries)
     names = [s.name for s in result.steps]
@@ -131,14 +131,14 @@ def test_backup_is_refused_on_two_managers_and_the_engine_keeps_running(
     make_lab: Callable[..., Lab], tmp_path: Path, state_dir: Path,
 ) -> None:
     lab = make_lab(nodes=2, managers=2)
-    pid = lab.host("node2").running_dockerd_pid()
+    pid = lab.host("node2").running_dockerd()
     out = tmp_path / "out"
     proc = cli(lab, "create", "node2", "--output", str(out), state=state_dir)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "stopping node2's engine leaves 1 of 2 managers reachable" in proc.stderr
     assert "lose its quorum (needs 2)" in proc.stderr
     assert "Traceback" not in proc.stderr
-    assert lab.host("node2").running_dockerd_pid() == pid, "the engine was restarted"
+    assert lab.host("node2").running_dockerd() == pid, "the engine was restarted"
     assert lab.ssh("node2", "docker info --format '{{.Swarm.LocalNodeState}}'") == "active"
     assert lab.ssh("node1", "docker node ls --filter name=node2 --format "
                    "'{{.Status}} {{.ManagerStatus}}'") == "Ready Reachable"

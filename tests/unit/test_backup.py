@@ -222,7 +222,7 @@ class Answer:
 
 
 @pytest.mark.parametrize(("said", "stop"), [
-    ("lab\n", "/etc/docker/swarmtui-lab-engine stop"),
+    ("lab\n", "/etc/docker/swarmtui-lab-dockerd stop"),
     ("systemd\n", "systemctl stop docker"),
     ("systemd-socket\n", "systemctl stop docker.socket docker"),
     ("sysvinit\n", "service docker stop"),
