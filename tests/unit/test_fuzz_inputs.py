@@ -265,7 +265,7 @@ def test_compose_text(text: str) -> None:
     expect(parse_compose, ComposeError, text, "st", env={})
 
 
-@FAST
+@SLOW
 @given(values)
 def test_compose_ports(value: object) -> None:
     errors: list[str] = []
@@ -352,3 +352,37 @@ def test_output_redaction_across_chunks(text: str, size: int, password: str) -> 
     out = "".join(red.feed(text[i:i + size]) for i in range(0, len(text), size)) + red.flush()
     assert out == redact_text(text, password)
     assert "SWMTKN-1-" not in out
+
+
+# ----------------------------------------------------------------------------- swarm settings
+
+json_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), typed),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+                               st.sampled_from(["ifname", "flags", "addr_info", "scope",
+                                                "local", "x"]), inner, max_size=4),
+                           max_leaves=15)
+
+
+@FAST
+@given(typed)
+@example("9" * 400 + "h")
+@example("٣s")
+def test_swarm_setting_durations(raw: str) -> None:
+    from swarmtui.swarm.swarmspec import go_duration
+    from swarmtui.swarm.swarmspec import parse_duration as setting_duration
+
+    d = expect(setting_duration, ValueError, raw)
+    if d is not None:
+        assert setting_duration(go_duration(d)) == d
+
+
+@FAST
+@given(st.one_of(typed, json_values.map(__import__("json").dumps)))
+def test_interface_addresses_and_timestamps_from_hosts(text: str) -> None:
+    from swarmtui.swarm.certs import parse_pem
+    from swarmtui.swarm.format import parse_ts
+    from swarmtui.swarm.swarmspec import parse_ip_addr_json
+
+    parse_ip_addr_json(text)
+    parse_ts(text)
+    parse_pem(text)
