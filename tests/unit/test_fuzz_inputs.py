@@ -37,6 +37,7 @@ from swarmtui.swarm.create.service_form import (
     split_pair,
     validate,
 )
+from swarmtui.swarm.create.service_ops import form_state
 from swarmtui.swarm.create.service_spec import build_spec
 from swarmtui.swarm.create.units import (
     UnitError,
@@ -191,9 +192,12 @@ mounts = st.builds(MountField, type=fields, source=fields, target=fields,
     mounts=st.lists(mounts, max_size=3), constraints=st.lists(typed, max_size=2),
     limit_cpus=fields, limit_memory=fields, restart_delay=fields, health_retries=fields,
     labels=st.lists(typed, max_size=2)))
+@example(ServiceForm(name="web", image="busybox", replicas="9" * 4301))
 def test_the_service_form(form: ServiceForm) -> None:
     errors = validate(form)
     assert all(isinstance(e, FieldError) for e in errors)
+    state = form_state(form)  # what the form shows at each keystroke, valid or not
+    assert state.valid == (not errors) and state.cli.startswith("docker service create")
     if errors:
         return
     spec = build_spec(form)
