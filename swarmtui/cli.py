@@ -119,19 +119,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.epilog = (
         "subcommands: `swarmtui lab [up|down|status|ssh-config|stop|start]` (the sandbox lab), "
-        "`swarmtui audit` (the journal of changes), `swarmtui config [init|path]`. "
+        "`swarmtui audit` (the journal of changes), `swarmtui config [init|path]`, "
+        "`swarmtui exec [TARGET] TASK [-- CMD…]` (a shell in a task's container), "
+        "`swarmtui backup [create|list|restore]` (raft backups). "
         "`swarmtui lab --help` for more."
     )
     return p
 
 
-SUBCOMMANDS = ("lab", "audit", "config")
+SUBCOMMANDS = ("lab", "audit", "config", "backup")
 
 
 def build_sub_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="swarmtui")
     sub = p.add_subparsers(dest="command", required=True)
     _lab_parser(sub)
+    from swarmtui.backup.command import add_parser as backup_parser
+
+    backup_parser(sub)
     sub.add_parser("audit", help="print the audit journal of changes made with swarmtui")
     config = sub.add_parser("config", help="the config file: where it is, a commented example")
     config_sub = config.add_subparsers(dest="config_cmd")
@@ -190,6 +195,8 @@ def run_lab(args: argparse.Namespace) -> int:
             print(f"ssh:      ssh -F {lab.ssh_config} node1")
             print(f"swarmtui: swarmtui --ssh-config {lab.ssh_config} node1")
             print("image:    busybox:latest is on every host (no registry is reachable)")
+            for fact in lab.kernel_facts():
+                print(f"{'works:' if fact.works else 'missing:':<9} {fact.text}")
             return 0
         if cmd == "down":
             lab.down()
@@ -242,6 +249,10 @@ def run_lab(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "exec":  # its own parser: TARGET TASK -- COMMAND…
+        from swarmtui.exec_cli import run_exec
+
+        return run_exec(argv[1:])
     # `lab` and `audit` are subcommands; anything else is the app's TARGET.
     if argv and argv[0] in SUBCOMMANDS:
         args = build_sub_parser().parse_args(argv)
@@ -252,6 +263,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_lab(args)
     if args.command == "config":
         return run_config(args)
+    if args.command == "backup":
+        from swarmtui.backup.command import run as run_backup
+
+        return run_backup(args)
     if args.command == "audit":
         from swarmtui.audit import print_journal
 

@@ -1,7 +1,8 @@
 """One Docker Engine connection: an SSH tunnel, a local socket, or TCP(+TLS).
 
 For ssh endpoints: ONE asyncssh connection per host (plus one per ProxyJump
-hop), a private local UNIX socket in a 0700 temp dir forwarded with
+hop), a private local UNIX socket in a 0700 temp dir (sockdir.py: removed on close, on
+SIGTERM/SIGHUP, and swept at start once its owner is gone) forwarded with
 direct-streamlocal to the remote Docker socket, and a blocking
 `docker.APIClient` on it. The API client must be called from threads, never
 from the event loop thread (the loop serves the socket).
@@ -19,8 +20,6 @@ import contextlib
 import logging
 import os
 import shlex
-import shutil
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from swarmtui.connect.errors import (
     HostKeyNotTrustedError,
     HostKeyRevokedError,
     HostUnreachableError,
+    SessionHostKeyChangedError,
     SocketPermissionDeniedError,
 )
 from swarmtui.connect.hostkeys import (
@@ -54,7 +54,8 @@ from swarmtui.connect.hostkeys import (
     known_hosts_for,
     question_for,
 )
-from swarmtui.connect.sshconf import SshTarget, hop_endpoint, resolve_ssh
+from swarmtui.connect.sockdir import make_private_dir, remove_private_dir
+from swarmtui.connect.sshconf import SshTarget, jump_chain, resolve_ssh
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,14 @@ class ConnectOptions:
     passphrase: PassphraseCallback | None = None
     #: keys unlocked with a passphrase during this run (in memory only), by file path
     unlocked_keys: dict[str, asyncssh.SSHKey] = field(default_factory=dict)
+    #: things a person should know that did not stop the connection (a known_hosts line
+    #: skipped, a key that could not be saved); each once
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            log.warning("%s", text)
+            self.warnings.append(text)
 
 
 #: `await ask(key_path)` -> the passphrase, or None to skip that key
@@ -260,11 +269,13 @@ class SshEngine(EngineConnection):
     """A Docker socket reached through one SSH connection."""
 
     def __init__(self, endpoint: Endpoint, target: SshTarget,
-                 conns: list[asyncssh.SSHClientConnection], tmpdir: str) -> None:
+                 conns: list[asyncssh.SSHClientConnection], tmpdir: str,
+                 owns_conns: bool = True) -> None:
         self.endpoint = endpoint
         self.target = target
         self.via = "ssh"
         self._conns = conns  # [jump hops..., the host]; closed in reverse order
+        self._owns_conns = owns_conns  # False: borrowed, the lender closes them
         self._tmpdir = tmpdir
         self.local_socket = os.path.join(tmpdir, "docker.sock")
         self.base_url = f"unix://{self.local_socket}"
@@ -299,11 +310,11 @@ class SshEngine(EngineConnection):
                 await asyncio.wait_for(self._server.wait_closed(), 2)
         if hasattr(self, "api"):
             self.api.close()
-        for c in reversed(self._conns):
+        for c in reversed(self._conns if self._owns_conns else []):
             c.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(c.wait_closed(), 2)
-        shutil.rmtree(self._tmpdir, ignore_errors=True)
+        remove_private_dir(self._tmpdir)
 
     # --- set-up ---------------------------------------------------------------------
 
@@ -460,11 +471,10 @@ async def _ssh_connect(target: SshTarget, options: ConnectOptions,
     unlock_tried = False
     while True:
         client = _Client(on_lost)
-        try:
-            known = known_hosts_for(target.all_known_hosts, options.session_trust)
-        except ValueError as exc:
-            raise ConnectError(f"cannot read known_hosts ({exc})",
-                               f"fix the bad line in {target.known_hosts}") from exc
+        skipped: list[str] = []
+        known = known_hosts_for(target.all_known_hosts, options.session_trust, skipped)
+        for text in skipped:
+            options.warn(text)
         kwargs: dict[str, Any] = {}
         if target.identity_files or options.unlocked_keys:
             kwargs["client_keys"] = [*options.unlocked_keys.values(),
@@ -489,6 +499,10 @@ async def _ssh_connect(target: SshTarget, options: ConnectOptions,
                 raise HostKeyRevokedError(f"the SSH host key of {target.alias} is not accepted "
                                           f"({exc.reason})",
                                           f"see {target.known_hosts}") from exc
+            trusted = options.session_trust.trusted_other_key(name, target.port, key)
+            if trusted:
+                raise SessionHostKeyChangedError(name, key.get_fingerprint("sha256"),
+                                                 trusted) from exc
             lines = [ln for ln in find_host_lines(target.all_known_hosts, name, target.port,
                                                   client.peer_addr) if ln.marker == ""]
             if lines:
@@ -498,7 +512,8 @@ async def _ssh_connect(target: SshTarget, options: ConnectOptions,
                 raise HostKeyNotTrustedError(f"the host key of {target.alias} was not accepted") \
                     from exc
             question = question_for(key, name, target.port, client.peer_addr,
-                                    target.known_hosts, alias=target.alias)
+                                    target.known_hosts, alias=target.alias,
+                                    can_save=target.can_save_keys)
             decision = await options.trust(question)
             asked = True
             if decision is TrustDecision.CANCEL:
@@ -507,9 +522,15 @@ async def _ssh_connect(target: SshTarget, options: ConnectOptions,
                     f"{question.fingerprint}) was not trusted; not connecting",
                     f"check the fingerprint with the host's admin, then trust it, or add it "
                     f"to {target.known_hosts}") from exc
-            if decision is TrustDecision.SAVE:
+            if decision is TrustDecision.SAVE and not target.can_save_keys:
+                options.warn(f"the host key of {target.alias} ({question.fingerprint}) is "
+                             f"trusted for this run only: UserKnownHostsFile is "
+                             f"{target.known_hosts}, so nothing was saved")
+                options.session_trust.add(name, target.port, key)
+            elif decision is TrustDecision.SAVE:
                 try:
-                    append_known_host(target.known_hosts, name, target.port, key)
+                    append_known_host(target.known_hosts, name, target.port, key,
+                                      hashed=target.hash_known_hosts)
                 except OSError as err:
                     raise ConnectError(f"cannot write {target.known_hosts}: {err}",
                                        "trust the key for this run only instead") from err
@@ -549,10 +570,7 @@ async def open_ssh(endpoint: Endpoint, options: ConnectOptions,
     conns: list[asyncssh.SSHClientConnection] = []
     try:
         tunnel: asyncssh.SSHClientConnection | None = None
-        for hop in target.proxy_jump:
-            hop_target = resolve_ssh(hop_endpoint(hop), options.ssh_config)
-            if hop_target.proxy_jump and tunnel is not None:
-                hop_target = _without_jump(hop_target)
+        for hop_target in jump_chain(target, options.ssh_config):
             tunnel = await _ssh_connect(hop_target, options, tunnel, None)
             conns.append(tunnel)
         conns.append(await _ssh_connect(target, options, tunnel, on_lost))
@@ -567,29 +585,13 @@ async def _open_ssh(endpoint: Endpoint, options: ConnectOptions,
                     on_lost: LostCallback | None) -> SshEngine:
     target = resolve_ssh(endpoint, options.ssh_config)
     conns = await open_ssh(endpoint, options, on_lost)
-    engine = SshEngine(endpoint, target, conns, _private_dir())
+    engine = SshEngine(endpoint, target, conns, make_private_dir())
     try:
         await engine.start(options)
     except BaseException:
         await engine.close()
         raise
     return engine
-
-
-def _private_dir() -> str:
-    """A fresh 0700 directory for the local socket; short enough for a UNIX socket path
-    (108 bytes), which a long $TMPDIR (macOS) can break."""
-    path = tempfile.mkdtemp(prefix="swarmtui-")  # mkdtemp makes it 0700
-    if len(path) > 90:
-        os.rmdir(path)
-        path = tempfile.mkdtemp(prefix="swarmtui-", dir="/tmp")
-    return path
-
-
-def _without_jump(t: SshTarget) -> SshTarget:
-    from dataclasses import replace
-
-    return replace(t, proxy_jump=())
 
 
 async def open_engine(endpoint: Endpoint, options: ConnectOptions,

@@ -10,20 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from swarmtui.ui.actions import ACTIONS
 from swarmtui.ui.context import swarm_app
 
-if TYPE_CHECKING:
-    from textual.app import App
-
-
 Command = tuple[str, Callable[[], Any], str]
+#: registry actions the palette lists on every screen (ActionCommands), not twice
+PALETTE_IDS = frozenset(a.id for a in ACTIONS if a.palette)
 
 
-def _run_action(app: App[Any], action: str, namespace: Any) -> None:
+def _run_action(app: Any, action: str, namespace: Any) -> None:
     app.call_later(app.run_action, action, namespace)
 
 
@@ -56,8 +55,9 @@ class ScreenActions(_ListProvider):
                 if not binding.description or binding.system:
                     continue
                 ident = binding.id or binding.action
-                if ident in seen or binding.action in ("command_palette", "help"):
-                    continue
+                if ident in seen or binding.action in ("command_palette", "help") \
+                        or ident in PALETTE_IDS:
+                    continue  # the palette's own keys; ActionCommands lists forms, wizards
                 if app._check_action_state(binding.action, namespace) is False:
                     continue
                 seen.add(ident)
