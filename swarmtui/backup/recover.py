@@ -153,7 +153,10 @@ class RecoveryAdvice:
                 f": force a new cluster there (`docker swarm init --force-new-cluster`), "
                 "then re-join or re-promote the others")
         if tied:
-            line += (f"; {', '.join(tied)} reached the same log position and wrote earlier")
+            line += (f"; {', '.join(tied)} have the same snapshot and WAL segment, so this "
+                     "rests on the time of the last raft write (a manager still running "
+                     "without quorum keeps writing election terms, which the file times "
+                     "cannot tell from log entries)")
         return line
 
 

@@ -330,7 +330,7 @@ def test_the_freshest_manager_is_picked_whatever_the_clocks_say() -> None:
     assert [s.host for s in advice.ranked] == ["node1", "node3", "node2", "node4"]
     assert advice.best is node1
     assert advice.text.startswith("node1 has the most recent raft state")
-    assert "node3, node2 reached the same log position" in advice.text
+    assert "node3, node2 have the same snapshot and WAL segment" in advice.text
     ahead = parse_probe("node5", probe_output(1000, [("0000000000000003-0000000000004e20.snap",
                                                       100), (WAL0, 100)]))
     assert rank_managers([node1, ahead])[0] is ahead, "a later snapshot beats a later write"
