@@ -213,3 +213,37 @@ def test_exec_command_quotes_and_tty() -> None:
     assert exec_command("abc", ["sh", "-c", "exit 7"], tty_=False) == \
         "docker exec -i abc sh -c 'exit 7'"
     assert exec_command("abc", ["sh"], tty_=True) == "docker exec -it abc sh"
+
+
+# --- doctor --------------------------------------------------------------------------
+
+
+def _node(state: str) -> dict[str, object]:
+    return {"ID": "n1", "Version": {"Index": 1}, "Description": {"Hostname": "ghost"},
+            "Spec": {"Role": "worker", "Availability": "active"},
+            "Status": {"State": state, "Addr": "0.0.0.0"}}
+
+
+async def test_doctor_probes_down_nodes_once_per_state_and_forgets_ready_ones() -> None:
+    from swarmtui.swarm.reach.doctor import Doctor
+    from swarmtui.swarm.state import ClusterSnapshot
+
+    now = [0.0]
+    seen: list[str] = []
+    pool = NodePool(ConnectOptions(trust=fixed_trust("never")))
+    doctor = Doctor(pool, on_diagnosis=lambda nid, d: seen.append(nid), recheck=10,
+                    clock=lambda: now[0])
+    down = ClusterSnapshot.from_api(nodes=[_node("down")])
+    assert doctor.update(down) == ["n1"]
+    assert doctor.update(down) == []  # in flight
+    for _ in range(100):
+        if seen:
+            break
+        await asyncio.sleep(0.01)
+    assert seen == ["n1"] and doctor.diagnoses["n1"].cause is Cause.UNKNOWN  # no route to it
+    assert doctor.update(down) == []  # answered, not yet due again
+    now[0] = 11
+    assert doctor.update(down) == ["n1"]
+    await doctor.close()
+    doctor.update(ClusterSnapshot.from_api(nodes=[_node("ready")]))
+    assert doctor.diagnoses == {}
