@@ -269,11 +269,13 @@ class SshEngine(EngineConnection):
     """A Docker socket reached through one SSH connection."""
 
     def __init__(self, endpoint: Endpoint, target: SshTarget,
-                 conns: list[asyncssh.SSHClientConnection], tmpdir: str) -> None:
+                 conns: list[asyncssh.SSHClientConnection], tmpdir: str,
+                 owns_conns: bool = True) -> None:
         self.endpoint = endpoint
         self.target = target
         self.via = "ssh"
         self._conns = conns  # [jump hops..., the host]; closed in reverse order
+        self._owns_conns = owns_conns  # False: borrowed, the lender closes them
         self._tmpdir = tmpdir
         self.local_socket = os.path.join(tmpdir, "docker.sock")
         self.base_url = f"unix://{self.local_socket}"
@@ -308,7 +310,7 @@ class SshEngine(EngineConnection):
                 await asyncio.wait_for(self._server.wait_closed(), 2)
         if hasattr(self, "api"):
             self.api.close()
-        for c in reversed(self._conns):
+        for c in reversed(self._conns if self._owns_conns else []):
             c.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(c.wait_closed(), 2)

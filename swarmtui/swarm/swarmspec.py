@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, localcontext
 from typing import Any, Literal
 
 import docker
@@ -135,7 +136,8 @@ def is_out_of_sequence(exc: BaseException) -> bool:
 
 # ----------------------------------------------------------------------------- durations
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)")
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h|d)")
+_MAX_NS = 2**63 - 1  # Go's time.Duration, in which the Engine keeps these
 _UNIT_NS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 10**9, "m": 60 * 10**9,
             "h": 3600 * 10**9, "d": 86400 * 10**9}
 
@@ -145,15 +147,20 @@ def parse_duration(text: str) -> timedelta:
     s = text.strip().replace(" ", "")
     if not s:
         raise ValueError("a duration is needed, e.g. 5s, 10m, 2160h or 90d")
-    pos, total_ns = 0, 0.0
-    for m in _DURATION_PART.finditer(s):
-        if m.start() != pos:
-            break
-        total_ns += float(m.group(1)) * _UNIT_NS[m.group(2)]
-        pos = m.end()
+    if len(s) > 100:
+        raise ValueError(f"{text[:40]!r}… is too long for a duration; use e.g. 2160h or 90d")
+    pos, total_ns = 0, Decimal(0)
+    with localcontext(prec=200):  # exact for the 100 characters allowed
+        for m in _DURATION_PART.finditer(s):
+            if m.start() != pos:
+                break
+            total_ns += Decimal(m.group(1)) * _UNIT_NS[m.group(2)]
+            pos = m.end()
     if pos != len(s):
         raise ValueError(f"{text!r} is not a duration; use e.g. 5s, 10m, 2160h or 90d")
-    return timedelta(microseconds=total_ns / 1000)
+    if total_ns > _MAX_NS:
+        raise ValueError(f"{text!r} is too long a duration (at most about 290 years)")
+    return timedelta(microseconds=int(total_ns) // 1000)
 
 
 def go_duration(value: timedelta | int) -> str:
@@ -292,14 +299,18 @@ def parse_ip_addr_json(text: str) -> list[AddressCandidate]:
         return []
     out: list[AddressCandidate] = []
     for link in links if isinstance(links, list) else []:
-        name = str(link.get("ifname", ""))
-        if _SKIP_IFACES.match(name) or "UP" not in link.get("flags", ["UP"]):
+        if not isinstance(link, dict):
             continue
-        for a in link.get("addr_info", []):
-            if a.get("scope") != "global":
+        name = str(link.get("ifname", ""))
+        flags = link.get("flags", ["UP"])
+        if _SKIP_IFACES.match(name) or not isinstance(flags, list) or "UP" not in flags:
+            continue
+        infos = link.get("addr_info", [])
+        for a in infos if isinstance(infos, list) else []:
+            if not isinstance(a, dict) or a.get("scope") != "global":
                 continue
             try:
-                addr = ipaddress.ip_address(a.get("local", ""))
+                addr = ipaddress.ip_address(str(a.get("local", "")))
             except ValueError:
                 continue
             if addr.is_loopback or addr.is_link_local:
