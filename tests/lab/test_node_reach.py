@@ -30,7 +30,7 @@ from swarmtui.swarm.reach.deadlogs import dead_task_logs
 from swarmtui.swarm.reach.detail import node_detail
 from swarmtui.swarm.reach.doctor import Doctor
 from swarmtui.swarm.reach.ops import StartEngine, UnlockManager
-from swarmtui.swarm.reach.probe import Cause, Starter, probe
+from swarmtui.swarm.reach.probe import Cause, probe
 from swarmtui.swarm.reach.prune import PruneNode, plan_node_prune
 from swarmtui.swarm.reach.stats import Sampler
 from tests.conftest import PREFIX, _lab_or_skip
@@ -101,7 +101,7 @@ async def test_dockerd_stopped_is_diagnosed_and_restart_brings_it_back_ready(
     nid = node_id(rlab, "node3")
     healthy = await probe(pool, "node3", node_id=nid)
     assert healthy.cause is Cause.HEALTHY and healthy.facts is not None
-    assert healthy.facts.starter is Starter.LAB
+    assert healthy.facts.starter == "lab"
     rlab.stop_dockerd("node3")
     try:
         wait_for("node3 Down in docker node ls", lambda: node_status(rlab)["node3"] == "Down", 60)
@@ -116,7 +116,7 @@ async def test_dockerd_stopped_is_diagnosed_and_restart_brings_it_back_ready(
         assert "dockerd is not running" in found.text
         assert found.fix == "start-engine"
         op = StartEngine.from_diagnosis(pool, found, "", nid)
-        assert op.cli == "ssh node3 /etc/docker/swarmtui-lab-dockerd"
+        assert op.cli == "ssh node3 /etc/docker/swarmtui-lab-dockerd start"
         outcome = await asyncio.to_thread(run_operation, api, op, wait=True, timeout=60,
                                           journal_path=tmp_path / "audit.jsonl")
         assert outcome.ok, outcome.message
