@@ -54,6 +54,5 @@ ACTIONS = (
 )
 
 PANE = Pane("stacks", "Stacks", "stack", COLUMNS, frozenset({"services", "tasks"}),
-            "no stacks: services with a com.docker.stack.namespace label, as "
-            "docker stack deploy makes (d deploys one)", rows, lambda snap: len(snap.stacks),
-            ACTIONS)
+            "no stacks yet: d deploys a compose file (as docker stack deploy)", rows,
+            lambda snap: len(snap.stacks), ACTIONS)
