@@ -30,8 +30,8 @@ from swarmtui.swarm.reach.deadlogs import dead_task_logs
 from swarmtui.swarm.reach.detail import node_detail
 from swarmtui.swarm.reach.doctor import Doctor
 from swarmtui.swarm.reach.ops import StartEngine, UnlockManager
-from swarmtui.swarm.reach.probe import Cause, Starter, probe
-from swarmtui.swarm.reach.prune import PruneNode, plan_node_prune
+from swarmtui.swarm.reach.probe import Cause, probe
+from swarmtui.swarm.reach.prune import PruneNode, PrunePlan, plan_all_nodes, plan_node_prune
 from swarmtui.swarm.reach.stats import Sampler
 from tests.conftest import PREFIX, _lab_or_skip
 from tests.waiting import async_wait_for, wait_for
@@ -101,7 +101,7 @@ async def test_dockerd_stopped_is_diagnosed_and_restart_brings_it_back_ready(
     nid = node_id(rlab, "node3")
     healthy = await probe(pool, "node3", node_id=nid)
     assert healthy.cause is Cause.HEALTHY and healthy.facts is not None
-    assert healthy.facts.starter is Starter.LAB
+    assert healthy.facts.starter == "lab"
     rlab.stop_dockerd("node3")
     try:
         wait_for("node3 Down in docker node ls", lambda: node_status(rlab)["node3"] == "Down", 60)
@@ -116,7 +116,7 @@ async def test_dockerd_stopped_is_diagnosed_and_restart_brings_it_back_ready(
         assert "dockerd is not running" in found.text
         assert found.fix == "start-engine"
         op = StartEngine.from_diagnosis(pool, found, "", nid)
-        assert op.cli == "ssh node3 /etc/docker/swarmtui-lab-dockerd"
+        assert op.cli == "ssh node3 /etc/docker/swarmtui-lab-dockerd start"
         outcome = await asyncio.to_thread(run_operation, api, op, wait=True, timeout=60,
                                           journal_path=tmp_path / "audit.jsonl")
         assert outcome.ok, outcome.message
@@ -361,6 +361,10 @@ async def test_prune_removes_what_it_previewed_and_nothing_else(
     assert after_i == before_i - dangling
     assert rlab.ssh(h, "docker ps -q --filter name=pr-keep") != ""
     assert rlab.ssh(h, "docker images -q keep:1") != ""
+    everywhere = await plan_all_nodes(pool, [("node2", ""), ("node3", ""), ("ghost", "0.0.0.0")])
+    assert isinstance(everywhere["node2"], PrunePlan) and not everywhere["node2"].of("container")
+    assert isinstance(everywhere["node3"], PrunePlan)
+    assert "ghost" in str(everywhere["ghost"])  # an unreachable node is its error, not a stall
 
 
 # --- node detail and unlock --------------------------------------------------------------

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from swarmtui.swarm import health
 from swarmtui.swarm.state import ClusterSnapshot
@@ -17,6 +17,7 @@ from swarmtui.swarm.sync.view import LinkView
 from swarmtui.ui import panes, summaries
 from swarmtui.ui.panes.services import service_row
 from swarmtui.ui.panes.tasks import STATE_TAG, task_rows
+from swarmtui.ui.widgets.footer import KeysFooter
 from swarmtui.ui.widgets.status import StatusBar
 from swarmtui.ui.widgets.table import Column, KeyedTable, Row
 
@@ -63,7 +64,7 @@ class ObjectScreen(Screen[None]):
             yield Static(self.table_title, id="table-title")
             yield KeyedTable(self.columns(), empty="none", id="detail-table")
         yield StatusBar(id="status")
-        yield Footer()
+        yield KeysFooter()
 
     def columns(self) -> list[Column]:
         return panes.COLUMNS[self.table_kind or "tasks"]

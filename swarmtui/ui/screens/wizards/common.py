@@ -19,12 +19,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from swarmtui import audit
 from swarmtui.swarm.secrets import redact
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.ops.confirm import dialog_css, mark_line, see_through, typed_mismatch
+from swarmtui.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from swarmtui.swarm.ops.base import Operation
@@ -111,7 +112,7 @@ class WizardScreen(Screen[None]):
             if self.HELP_TEXT:
                 yield Static(markup_escape(self.HELP_TEXT), classes="whelp")
             yield from self.compose_body()
-        yield Footer()
+        yield KeysFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
