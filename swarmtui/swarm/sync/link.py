@@ -106,4 +106,5 @@ class LinkStore(ApiStore):
     def _failed(self, exc: BaseException) -> None:
         self._failures += 1
         self._close_watcher()
-        self.link.report_failure(exc)
+        if not self._stopped.is_set():  # a list cut short by stop() is no link failure
+            self.link.report_failure(exc)
