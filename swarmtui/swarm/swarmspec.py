@@ -13,7 +13,7 @@ Secrets: join tokens (SWMTKN-1-…) and unlock keys (SWMKEY-1-…) travel as `Se
 objects whose str/repr are masked; `redact()` masks any that appear in free text (error
 messages, command output). No exception raised from this module carries one: docker
 errors are re-raised as `SwarmSpecError` with a redacted message and no chained cause.
-(Pattern redaction is the shared `swarmtui.swarm.secrets.redact`.)
+(`Secret` and `redact` are the shared ones of `swarmtui.secrets`.)
 """
 
 from __future__ import annotations
@@ -32,67 +32,20 @@ from typing import Any, Literal
 import docker
 import docker.errors
 
-from swarmtui.swarm.ops.base import DockerAPI, GuardResult, Operation
-from swarmtui.swarm.secrets import MASK_KEY, MASK_TOKEN
-from swarmtui.swarm.secrets import contains_secret as contains_secret
-from swarmtui.swarm.secrets import redact as _shared_redact
+from swarmtui.secrets import Secret as Secret
+from swarmtui.secrets import contains_secret as contains_secret
+from swarmtui.secrets import mask_secret as mask_secret
+from swarmtui.secrets import redact as redact
+from swarmtui.swarm.ops.base import (
+    UPDATE_ATTEMPTS,
+    DockerAPI,
+    GuardResult,
+    Operation,
+    retry_out_of_sequence,
+)
 from swarmtui.swarm.state import ClusterSnapshot
 
 Role = Literal["worker", "manager"]
-
-# ----------------------------------------------------------------------------- secrets
-
-def mask_secret(value: str) -> str:
-    """The fixed mask for a join token or an unlock key (no SWMTKN-/SWMKEY- prefix left,
-    so a grep for the prefix finds no leak)."""
-    if not value:
-        return ""
-    return MASK_KEY if value.startswith("SWMKEY") else MASK_TOKEN
-
-
-def redact(text: str, *secrets: str | Secret | None) -> str:
-    """Mask every join token and unlock key in `text` (the shared
-    `swarmtui.swarm.secrets.redact`), and any of `secrets` given, whatever they look like."""
-    for s in secrets:
-        raw = s.reveal() if isinstance(s, Secret) else s
-        if raw:
-            text = text.replace(raw, mask_secret(raw))
-    return _shared_redact(text)
-
-
-class Secret:
-    """A string that masks itself in str(), repr() and f-strings; `.reveal()` gives it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    @property
-    def masked(self) -> str:
-        return mask_secret(self._value)
-
-    def __str__(self) -> str:
-        return self.masked
-
-    def __repr__(self) -> str:
-        return f"Secret({self.masked!r})"
-
-    def __format__(self, spec: str) -> str:
-        return format(self.masked, spec)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
 
 class SwarmSpecError(Exception):
     """A swarm operation failed. The message says what happened and what to do; it never
@@ -128,32 +81,7 @@ def _docker_errors(what: str, hint: str = "") -> Iterator[None]:
         raise SwarmSpecError(message) from None
 
 
-def is_out_of_sequence(exc: BaseException) -> bool:
-    return "update out of sequence" in str(exc)
-
-
 # ----------------------------------------------------------------------------- durations
-
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)")
-_UNIT_NS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 10**9, "m": 60 * 10**9,
-            "h": 3600 * 10**9, "d": 86400 * 10**9}
-
-
-def parse_duration(text: str) -> timedelta:
-    """Parse a Go-style duration ("2160h", "5s", "1h30m", also "90d"); ValueError if not."""
-    s = text.strip().replace(" ", "")
-    if not s:
-        raise ValueError("a duration is needed, e.g. 5s, 10m, 2160h or 90d")
-    pos, total_ns = 0, 0.0
-    for m in _DURATION_PART.finditer(s):
-        if m.start() != pos:
-            break
-        total_ns += float(m.group(1)) * _UNIT_NS[m.group(2)]
-        pos = m.end()
-    if pos != len(s):
-        raise ValueError(f"{text!r} is not a duration; use e.g. 5s, 10m, 2160h or 90d")
-    return timedelta(microseconds=total_ns / 1000)
-
 
 def go_duration(value: timedelta | int) -> str:
     """Format like Go's time.Duration.String (what the docker CLI accepts and prints):
@@ -235,35 +163,32 @@ def update_spec(
     rotate_worker_token: bool = False,
     rotate_manager_token: bool = False,
     rotate_unlock_key: bool = False,
-    attempts: int = 5,
+    attempts: int = UPDATE_ATTEMPTS,
     what: str = "Updating the swarm",
 ) -> SwarmInspect:
     """Send the whole current spec (changed by `mutate`) with its version; re-read and
-    retry on "update out of sequence". Returns the swarm as read after the update."""
-    for attempt in range(attempts):
+    retry on "update out of sequence" (`retry_out_of_sequence`: growing waits). Returns
+    the swarm as read after the update."""
+
+    def step(_attempt: int) -> SwarmInspect:
         with _docker_errors(what):
             raw = api.inspect_swarm()
         spec = copy.deepcopy(raw["Spec"])
         if mutate is not None:
             mutate(spec)
         version = int(raw["Version"]["Index"])
-        retry = False
         with _docker_errors(what):
-            try:
-                api.update_swarm(
-                    version=version,
-                    swarm_spec=spec,
-                    rotate_worker_token=rotate_worker_token,
-                    rotate_manager_token=rotate_manager_token,
-                    rotate_manager_unlock_key=rotate_unlock_key,
-                )
-            except docker.errors.APIError as exc:
-                if not is_out_of_sequence(exc) or attempt == attempts - 1:
-                    raise
-                retry = True
-        if not retry:
-            return inspect(api)
-    raise SwarmSpecError(f"{what}: the swarm kept changing under us; try again")  # pragma: no cover
+            api.update_swarm(
+                version=version,
+                swarm_spec=spec,
+                rotate_worker_token=rotate_worker_token,
+                rotate_manager_token=rotate_manager_token,
+                rotate_manager_unlock_key=rotate_unlock_key,
+            )
+        return inspect(api)
+
+    return retry_out_of_sequence(step, what=f"{what}: the swarm", attempts=attempts,
+                                 error=SwarmSpecError)
 
 
 # ----------------------------------------------------------------------------- init

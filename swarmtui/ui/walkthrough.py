@@ -23,8 +23,8 @@ from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.widgets import Static
 
+from swarmtui.secrets import redact
 from swarmtui.swarm import format as fmt
-from swarmtui.swarm.secrets import redact
 
 #: operation name → two lines: what Swarm does with it
 EXPLANATIONS: dict[str, tuple[str, str]] = {

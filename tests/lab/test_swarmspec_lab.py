@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import asyncssh
@@ -229,7 +230,7 @@ async def test_init_with_options_then_settings_then_bootstrap_a_manager(
     assert "leave it first" in leaks.raised(twice.value)
 
     current = ss.read_settings(api1)
-    wanted = ss.SwarmSettings(ss.parse_duration("720h"), ss.parse_duration("10s"), 3)
+    wanted = ss.SwarmSettings(timedelta(hours=720), timedelta(seconds=10), 3)
     assert wanted.cli(current) == ("docker swarm update --cert-expiry 720h0m0s "
                                    "--dispatcher-heartbeat 10s --task-history-limit 3")
     assert ss.apply_settings(api1, wanted) == wanted
@@ -240,8 +241,8 @@ async def test_init_with_options_then_settings_then_bootstrap_a_manager(
                              "{{.Swarm.Cluster.Spec.EncryptionConfig.AutoLockManagers}}"])
     assert spec == "720h0m0s 10s 3 true"
     with pytest.raises(ss.SwarmSpecError) as invalid:
-        ss.apply_settings(api1, ss.SwarmSettings(ss.parse_duration("10m"),
-                                                 ss.parse_duration("5s"), 3))
+        ss.apply_settings(api1, ss.SwarmSettings(timedelta(minutes=10),
+                                                 timedelta(seconds=5), 3))
     assert "at least 1h" in leaks.raised(invalid.value)
     ca = ss.ca_info(api1)
     assert ca.root_subject == "CN=swarm-ca" and (ca.days_left() or 0) > 3650

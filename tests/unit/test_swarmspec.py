@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from swarmtui.swarm.create.units import parse_duration
 from swarmtui.swarm.swarmspec import (
     InitOptions,
     JoinTokens,
@@ -20,7 +21,6 @@ from swarmtui.swarm.swarmspec import (
     go_duration,
     leave_cli,
     leave_consequences,
-    parse_duration,
     parse_ip_addr_json,
     redact,
     rotate_token_cli,
@@ -94,13 +94,13 @@ def test_join_tokens_masked_until_revealed() -> None:
     ("1m30s", 90),
 ])
 def test_parse_duration(text: str, seconds: float) -> None:
-    assert parse_duration(text).total_seconds() == seconds
+    assert parse_duration(text, days=True) == seconds * 10**9
 
 
 @pytest.mark.parametrize("bad", ["", "5", "5x", "h", "1h 2"])
 def test_parse_duration_refuses(bad: str) -> None:
     with pytest.raises(ValueError):
-        parse_duration(bad)
+        parse_duration(bad, days=True)
 
 
 @pytest.mark.parametrize(("value", "text"), [

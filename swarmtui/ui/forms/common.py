@@ -20,9 +20,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static, TextArea
 
+from swarmtui.secrets import redact
 from swarmtui.swarm.create import Inventory
 from swarmtui.swarm.ops.base import Operation
-from swarmtui.swarm.secrets import redact
 
 FORM_CSS = """
     FormScreen { background: $background; }

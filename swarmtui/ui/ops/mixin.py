@@ -39,11 +39,11 @@ from swarmtui.swarm.ops import (
     SetAvailability,
     UpdateServiceImage,
 )
+from swarmtui.swarm.ops.runner import refuse_read_only
 from swarmtui.swarm.state import ClusterSnapshot
-from swarmtui.ui.ops.apply import audit_labels, refuse_read_only
 from swarmtui.ui.ops.bindings import OPS_BINDINGS, pane_of
 from swarmtui.ui.ops.confirm import Confirmed, OpConfirmScreen, OpForm, display_title, fixed
-from swarmtui.ui.ops.progress import OpProgressScreen
+from swarmtui.ui.ops.progress import OpProgressScreen, audit_labels
 
 if TYPE_CHECKING:
     from swarmtui.ui.widgets.table import KeyedTable

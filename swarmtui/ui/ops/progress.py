@@ -1,12 +1,12 @@
 """After confirming: send the operation, then follow the cluster until it has converged.
 
-The send runs in a thread worker (`apply.send_operation`: a fresh guard, the apply with
-its retries on "update out of sequence", the audit journal). Then every new snapshot
-from the backend is checked with ``op.converged`` — the backend is asked for a re-list
-every second meanwhile — until it says done, or the operation's time limit passes, in
-which case the screen says what is still missing and why ("pending: no suitable node").
-Errors are sentences, never tracebacks; a multi-node change that failed half-way says
-which nodes changed.
+The send runs in a thread worker through the one runner
+(`swarm.ops.runner.send_operation`: a fresh guard, the apply with its retries on
+"update out of sequence", the audit journal). Then every new snapshot is checked
+with ``op.converged`` (a re-list is asked for every second meanwhile) until it says
+done, or the operation's time limit passes: then the screen says what is still
+missing and why ("pending: no suitable node"). Errors are sentences, never
+tracebacks; a change that failed but moved some targets says which (half-applied).
 
 Operations with ``progress(snapshot)`` (the forms' create/update operations) can also
 end "failed": the rolling update paused or rolled back — it ended, but not as asked.
@@ -29,10 +29,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from swarmtui.secrets import redact
 from swarmtui.swarm.ops import Operation
-from swarmtui.swarm.secrets import redact
+from swarmtui.swarm.ops.runner import Sent, send_operation
 from swarmtui.swarm.state import ClusterSnapshot
-from swarmtui.ui.ops.apply import Sent, audit_labels, send_operation
 from swarmtui.ui.ops.confirm import (
     OpConfirmScreen,
     OpForm,
@@ -46,6 +46,16 @@ RELIST_EVERY = 1.0
 
 #: phases: sending → waiting → converged | failed | timeout ; or refused | error
 FINAL = frozenset({"converged", "failed", "timeout", "refused", "error"})
+
+
+def audit_labels(app: Any) -> tuple[str, str]:
+    """(cluster, manager endpoint) for the audit journal, from the app and its backend."""
+    backend = getattr(app, "backend", None)
+    view = getattr(backend, "view", None)
+    label = str(getattr(backend, "label", "") or "")
+    cluster = str(getattr(app, "profile", None) or getattr(view, "cluster", "") or label)
+    endpoint = str(getattr(view, "endpoint", "") or label)
+    return cluster, endpoint
 
 
 class OpProgressScreen(ModalScreen[str]):

@@ -13,8 +13,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from swarmtui.secrets import redact_obj
 from swarmtui.swarm.fetch import describe_error
-from swarmtui.swarm.secrets import redact_obj
 
 if TYPE_CHECKING:
     from swarmtui.ui.app import SwarmApp

@@ -22,7 +22,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Static
 
 from swarmtui import audit
-from swarmtui.swarm.secrets import redact
+from swarmtui.secrets import redact
 from swarmtui.ui.ops.confirm import dialog_css, mark_line, see_through, typed_mismatch
 
 if TYPE_CHECKING:

@@ -221,7 +221,7 @@ class UnlockScreen(ModalScreen[None]):
         self.dismiss(None)
 
     def _say(self, text: str, error: bool = False) -> None:
-        from swarmtui.swarm.secrets import redact
+        from swarmtui.secrets import redact
 
         w = self.query_one("#unlock-status", Static)
         w.set_class(error, "errors")
