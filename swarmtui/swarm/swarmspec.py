@@ -508,10 +508,36 @@ class SwarmSettings:
                           "is 5")
         return errors
 
-    def apply_to(self, spec: dict[str, Any]) -> None:
-        spec.setdefault("CAConfig", {})["NodeCertExpiry"] = _ns(self.cert_expiry)
-        spec.setdefault("Dispatcher", {})["HeartbeatPeriod"] = _ns(self.dispatcher_heartbeat)
-        spec.setdefault("Orchestration", {})["TaskHistoryRetentionLimit"] = self.task_history_limit
+    def apply_to(self, spec: dict[str, Any], base: SwarmSettings | None = None) -> None:
+        """Write these settings into `spec` (the FRESH swarm spec), three-way.
+
+        With `base` (the settings as shown when the user started), only the fields the
+        user changed are written, and one that someone else changed meanwhile to
+        another value raises SwarmSpecError (shown, never overwritten).
+        """
+        fresh = SwarmSettings.from_spec(spec)
+        changed = [f for f in _SETTING_FIELDS
+                   if base is None or getattr(base, f) != getattr(self, f)]
+        if base is not None:
+            clashes = [f"{_SETTING_WORDS[f]}: you {self._shown(f)}, now {fresh._shown(f)} "
+                       f"(was {base._shown(f)})" for f in changed
+                       if getattr(fresh, f) not in (getattr(base, f), getattr(self, f))]
+            if clashes:
+                raise SwarmSpecError(
+                    "The swarm settings were changed by someone else meanwhile, in "
+                    f"field(s) you changed too: {'; '.join(clashes)}. Nothing was sent: "
+                    "reload (r) and try again")
+        if "cert_expiry" in changed:
+            spec.setdefault("CAConfig", {})["NodeCertExpiry"] = _ns(self.cert_expiry)
+        if "dispatcher_heartbeat" in changed:
+            spec.setdefault("Dispatcher", {})["HeartbeatPeriod"] = _ns(self.dispatcher_heartbeat)
+        if "task_history_limit" in changed:
+            spec.setdefault("Orchestration", {})["TaskHistoryRetentionLimit"] = \
+                self.task_history_limit
+
+    def _shown(self, name: str) -> str:
+        value = getattr(self, name)
+        return go_duration(value) if isinstance(value, timedelta) else str(value)
 
     def cli(self, current: SwarmSettings | None = None) -> str:
         args = ["docker", "swarm", "update"]
@@ -524,15 +550,24 @@ class SwarmSettings:
         return shlex.join(args)
 
 
+_SETTING_FIELDS = ("cert_expiry", "dispatcher_heartbeat", "task_history_limit")
+_SETTING_WORDS = {"cert_expiry": "certificate expiry",
+                  "dispatcher_heartbeat": "dispatcher heartbeat",
+                  "task_history_limit": "task history limit"}
+
+
 def read_settings(api: docker.APIClient) -> SwarmSettings:
     return SwarmSettings.from_spec(inspect(api).spec)
 
 
-def apply_settings(api: docker.APIClient, settings: SwarmSettings) -> SwarmSettings:
+def apply_settings(api: docker.APIClient, settings: SwarmSettings,
+                   base: SwarmSettings | None = None) -> SwarmSettings:
+    """Write `settings` (three-way against `base`, the settings the user started from)."""
     errors = settings.validate()
     if errors:
         raise SwarmSpecError("Settings not applied: " + "; ".join(errors))
-    after = update_spec(api, settings.apply_to, what="Updating the swarm settings")
+    after = update_spec(api, lambda spec: settings.apply_to(spec, base),
+                        what="Updating the swarm settings")
     return SwarmSettings.from_spec(after.spec)
 
 
@@ -784,7 +819,7 @@ class UpdateSwarmSettings(SwarmOperation):
         return GuardResult(warnings=tuple(warnings), preview=tuple(preview))
 
     def apply(self, api: DockerAPI) -> str:
-        after = apply_settings(api, self.settings)
+        after = apply_settings(api, self.settings, self.current)
         self.applied["settings"] = after
         return "swarm settings updated"
 

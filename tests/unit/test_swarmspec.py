@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -229,3 +230,22 @@ def test_operations_guard_and_cli() -> None:
     assert "at least 1h" in bad.guard(on).blocks[0]
     ok = UpdateSwarmSettings(SwarmSettings(timedelta(days=30), timedelta(seconds=5), 5), current)
     assert ok.guard(on).allowed and ok.cli == "docker swarm update --cert-expiry 720h0m0s"
+
+
+def test_settings_apply_three_way() -> None:
+    """Only the fields the user changed are written onto the fresh spec; a field someone
+    else changed meanwhile (differently) is refused, not overwritten."""
+    import copy
+
+    from swarmtui.swarm.swarmspec import SwarmSpecError
+
+    base = SwarmSettings.from_spec(LAB_SWARM["Spec"])  # type: ignore[arg-type]
+    mine = SwarmSettings(base.cert_expiry, base.dispatcher_heartbeat, 8)
+    fresh: dict[str, Any] = copy.deepcopy(LAB_SWARM["Spec"])  # type: ignore[arg-type]
+    fresh["Dispatcher"]["HeartbeatPeriod"] = 20 * 10**9  # theirs, meanwhile
+    mine.apply_to(fresh, base)
+    assert fresh["Dispatcher"]["HeartbeatPeriod"] == 20 * 10**9
+    assert fresh["Orchestration"]["TaskHistoryRetentionLimit"] == 8
+    fresh["Orchestration"]["TaskHistoryRetentionLimit"] = 3  # theirs, on our field
+    with pytest.raises(SwarmSpecError, match="task history limit: you 8, now 3 \\(was 5\\)"):
+        mine.apply_to(fresh, base)
