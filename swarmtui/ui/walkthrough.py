@@ -106,9 +106,14 @@ UNKNOWN = ("Swarm stores the change in its Raft log and the managers act on it;"
            "watch the panes to see the result.")
 
 
+#: operation (journal) names that read differently in the explanations
+ALIASES = {"swarm init": "init", "swarm leave": "leave", "bootstrap host": "join"}
+
+
 def explain(kind: str) -> tuple[str, str]:
     """Two lines about what Swarm does with an action of this kind."""
     key = kind.strip().lower()
+    key = ALIASES.get(key, key)
     if key in EXPLANATIONS:
         return EXPLANATIONS[key]
     for name, lines in EXPLANATIONS.items():  # "update service web" → "update service"

@@ -205,7 +205,7 @@ def snapshot(autolock: bool):  # type: ignore[no-untyped-def]
 
 
 def test_operations_guard_and_cli() -> None:
-    from swarmtui.swarm.swarmspec import (
+    from swarmtui.swarm.ops.swarm import (
         RotateJoinToken,
         RotateUnlockKey,
         SetAutolock,

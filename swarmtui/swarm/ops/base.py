@@ -72,12 +72,18 @@ class Operation(ABC):
         target_labels: their names (hostnames / service names), for people.
         mutating: False for read-only operations (none yet; all ops change the cluster).
         timeout: seconds the progress view waits for convergence.
+        needs_manager: False for changes made on an engine that is not (or no longer) a
+            working manager: init, join, leave, unlock, force-new-cluster.
+        follows_cluster: False when the apply's answer is the whole result (nothing for
+            the progress view to wait for in the cluster's lists).
     """
 
     name: str = ""
     kind: str = ""
     mutating: bool = True
     timeout: float = 60.0
+    needs_manager: bool = True
+    follows_cluster: bool = True
 
     def __init__(self, target_ids: tuple[str, ...], target_labels: tuple[str, ...]) -> None:
         self.target_ids = target_ids
@@ -130,7 +136,7 @@ class Operation(ABC):
         """
         if self.mutating and read_only:
             return GuardResult(blocks=(READ_ONLY_BLOCK,))
-        if not snapshot.is_manager or snapshot.message:
+        if self.needs_manager and (not snapshot.is_manager or snapshot.message):
             why = snapshot.message or "the engine is not a swarm manager"
             return GuardResult(blocks=(f"cannot change the swarm: {why}",))
         return self._guard(snapshot, connected_node_id or snapshot.local_node_id or None)

@@ -19,8 +19,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Input, Static
 
 from swarmtui.swarm.create import ComposeError, DeployStack, StackPlan, load_compose
+from swarmtui.ui.flow import guard_now
 from swarmtui.ui.forms.common import Field, FormScreen, markup
-from swarmtui.ui.forms.confirm import guard_now
 
 
 def default_stack_name(path: str) -> str:

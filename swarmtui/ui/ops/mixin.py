@@ -10,8 +10,8 @@ What it needs from the screen it is mixed into (MainScreen has them): ``snapshot
 and ``table(kind)`` (a KeyedTable whose ``cursor_key`` is the Docker ID of the row).
 
 Every key: read-only → refused before any I/O (a notification saying READ-ONLY, and a
-"refused" line in the audit journal); else the confirmation (`OpConfirmScreen`), then
-the progress view (`OpProgressScreen`) that sends, journals and follows convergence.
+"refused" line in the audit journal); else the confirmation (`flow.ConfirmScreen`), then
+the progress view (`flow.ProgressScreen`) that sends, journals and follows convergence.
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ from swarmtui.swarm.ops import (
 )
 from swarmtui.swarm.ops.runner import refuse_read_only
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.ui.flow import OpForm, confirm_and_send, display_title, fixed
+from swarmtui.ui.flow.start import audit_labels
 from swarmtui.ui.ops.bindings import OPS_BINDINGS, pane_of
-from swarmtui.ui.ops.confirm import Confirmed, OpConfirmScreen, OpForm, display_title, fixed
-from swarmtui.ui.ops.progress import OpProgressScreen, audit_labels
 
 if TYPE_CHECKING:
     from swarmtui.ui.widgets.table import KeyedTable
@@ -178,16 +178,12 @@ class OperationsMixin(Screen[None]):
             self.notify("no cluster state yet: wait for the first refresh", severity="warning")
             return
 
-        def confirmed(result: Confirmed | None) -> None:
-            if result is None:
-                return
-            op, typed = result
+        def confirmed(op: Operation) -> None:
             if op.kind == "node":
                 self.clear_marks()
-            self.app.push_screen(OpProgressScreen(op, typed, read_only=self._ops_read_only()))
 
-        self.app.push_screen(OpConfirmScreen(form, snap, read_only=self._ops_read_only()),
-                             callback=confirmed)
+        self.app.push_screen(confirm_and_send(self.app, form, read_only=self._ops_read_only(),
+                                              snapshot=snap, on_confirmed=confirmed))
 
     def _node_op(self, make: Callable[[list[Node]], Operation], *,
                  single: bool = False, destructive: bool = False) -> None:

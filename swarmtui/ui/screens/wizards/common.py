@@ -23,7 +23,7 @@ from textual.widgets import Button, Footer, Input, Static
 
 from swarmtui import audit
 from swarmtui.secrets import redact
-from swarmtui.ui.ops.confirm import dialog_css, mark_line, see_through, typed_mismatch
+from swarmtui.ui.flow.confirm import dialog_css, mark_line, see_through, typed_mismatch
 
 if TYPE_CHECKING:
     from swarmtui.swarm.ops.base import Operation

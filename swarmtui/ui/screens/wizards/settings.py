@@ -127,7 +127,7 @@ class SettingsScreen(WizardScreen):
 
     @on(Button.Pressed, "#settings-go")
     def action_apply(self) -> None:
-        from swarmtui.swarm.swarmspec import UpdateSwarmSettings
+        from swarmtui.swarm.ops.swarm import UpdateSwarmSettings
 
         if self.current is None:
             self.say("status", "The settings are not loaded yet.", error=True)
