@@ -119,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.epilog = (
         "subcommands: `swarmtui lab [up|down|status|ssh-config|stop|start]` (the sandbox lab), "
-        "`swarmtui audit` (the journal of changes), `swarmtui config [init|path]`. "
+        "`swarmtui audit` (the journal of changes), `swarmtui config [init|path]`, "
+        "`swarmtui exec [TARGET] TASK [-- CMD…]` (a shell in a task's container). "
         "`swarmtui lab --help` for more."
     )
     return p
@@ -190,6 +191,8 @@ def run_lab(args: argparse.Namespace) -> int:
             print(f"ssh:      ssh -F {lab.ssh_config} node1")
             print(f"swarmtui: swarmtui --ssh-config {lab.ssh_config} node1")
             print("image:    busybox:latest is on every host (no registry is reachable)")
+            for fact in lab.kernel_facts():
+                print(f"{'works:' if fact.works else 'missing:':<9} {fact.text}")
             return 0
         if cmd == "down":
             lab.down()
@@ -242,6 +245,10 @@ def run_lab(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "exec":  # its own parser: TARGET TASK -- COMMAND…
+        from swarmtui.exec_cli import run_exec
+
+        return run_exec(argv[1:])
     # `lab` and `audit` are subcommands; anything else is the app's TARGET.
     if argv and argv[0] in SUBCOMMANDS:
         args = build_sub_parser().parse_args(argv)

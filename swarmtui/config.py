@@ -3,8 +3,11 @@
 Where: `--config PATH`, else `$SWARMTUI_CONFIG`, else
 `platformdirs.user_config_path("swarmtui", appauthor=False) / "config.toml"`.
 A missing file means defaults. A bad value never stops the app: it becomes a
-`ConfigProblem` (file, key, what is allowed) in `Settings.problems` and the
-default is used instead. `EXAMPLE_CONFIG` documents every option; keep it in
+`ConfigProblem` (file, line, key, what is allowed) in `Settings.problems` and the
+default is used instead — except where the safe choice is not the default: a file
+that cannot be read or parsed, or a `read_only` that is not a real boolean, might
+have asked for read-only, so the app then starts READ-ONLY (fails closed) and the
+problem says so. `EXAMPLE_CONFIG` documents every option; keep it in
 sync with the dataclasses below (a unit test loads it and checks it is clean).
 """
 
@@ -33,10 +36,11 @@ class ConfigProblem:
     file: str  # the config file's path
     key: str  # dotted key, e.g. "profiles.prod.managers"; "" for the whole file
     message: str  # what is wrong and what is allowed
+    line: int | None = None  # 1-based line of the key in the file, when found
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.key}: {self.message}" if self.key else \
-            f"{self.file}: {self.message}"
+        where = f"{self.file} line {self.line}" if self.line else self.file
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
 
 
 @dataclass
@@ -52,6 +56,10 @@ class Profile:
     theme: str | None = None
     #: extra ssh_config files for this cluster, read after ~/.ssh/config
     ssh_config: list[str] = field(default_factory=list)
+    #: how to reach each node over SSH, `[profiles.NAME.nodes]` hostname = "target" (an
+    #: ssh_config alias, "user@host[:port]" or "ssh://…"); nodes not listed are reached by
+    #: an ssh_config Host matching their hostname, else by their swarm address
+    nodes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -99,13 +107,41 @@ def config_path(explicit: str | os.PathLike[str] | None = None,
 # --- loading --------------------------------------------------------------------------
 
 
+READ_ONLY_FALLBACK = ("starting READ-ONLY (the file may have asked for it): every change is "
+                      "refused until the file is fixed")
+# keys that look like a misspelt `read_only`: honoured as a request for read-only
+_READ_ONLY_LOOKALIKE = re.compile(r"^read[-_ ]?only$", re.IGNORECASE)
+
+
 class _Reader:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, text: str = "") -> None:
         self.file = str(path)
+        self.lines = text.splitlines()
         self.problems: list[ConfigProblem] = []
 
     def bad(self, key: str, message: str) -> None:
-        self.problems.append(ConfigProblem(self.file, key, message))
+        self.problems.append(ConfigProblem(self.file, key, message, self.line_of(key)))
+
+    def line_of(self, dotted: str) -> int | None:
+        """The line that sets `dotted` ("profiles.prod.read_only"), found by a plain scan of
+        table headers and `key =` lines (tomllib gives no positions)."""
+        if not dotted:
+            return None
+        table, _, key = dotted.rpartition(".")
+        current = ""
+        header_line: int | None = None
+        for no, raw in enumerate(self.lines, 1):
+            line = raw.strip()
+            m = re.match(r"^\[\s*([^\[\]]+?)\s*\](\s*#.*)?$", line)
+            if m:
+                current = ".".join(part.strip().strip("\"'") for part in m.group(1).split("."))
+                if current == dotted:
+                    header_line = no
+                continue
+            m = re.match(r"^([A-Za-z0-9_\-\"'. ]+?)\s*=", line)
+            if m and current == table and m.group(1).strip().strip("\"'") == key:
+                return no
+        return header_line
 
     def opt_str(self, table: Mapping[str, Any], key: str, prefix: str = "") -> str | None:
         if key not in table:
@@ -116,14 +152,22 @@ class _Reader:
         self.bad(prefix + key, f"must be a non-empty string, not {value!r}")
         return None
 
-    def opt_bool(self, table: Mapping[str, Any], key: str, prefix: str = "") -> bool | None:
-        if key not in table:
+    def read_only(self, table: Mapping[str, Any], prefix: str = "") -> bool | None:
+        """`read_only`: a real boolean. Anything else (\"yes\", 1) is an error and means
+        read-only: the file asked for something, and read-write is the unsafe guess."""
+        for key in table:
+            if key != "read_only" and _READ_ONLY_LOOKALIKE.match(key):
+                self.bad(prefix + key, f"unknown setting; did you mean read_only? "
+                                       f"{READ_ONLY_FALLBACK}")
+                return True
+        if "read_only" not in table:
             return None
-        value = table[key]
+        value = table["read_only"]
         if isinstance(value, bool):
             return value
-        self.bad(prefix + key, f"must be true or false, not {value!r}")
-        return None
+        self.bad(prefix + "read_only", f"must be true or false (no quotes), not {value!r}; "
+                                       f"{READ_ONLY_FALLBACK}")
+        return True
 
     def str_list(self, table: Mapping[str, Any], key: str, prefix: str = "") -> list[str]:
         value = table.get(key, [])
@@ -146,14 +190,17 @@ def load_settings(path: str | os.PathLike[str] | None = None,
     except FileNotFoundError:
         return settings
     except (OSError, UnicodeDecodeError) as exc:
-        r.bad("", f"cannot be read ({exc}); using defaults")
+        r.bad("", f"cannot be read ({exc}); using defaults and {READ_ONLY_FALLBACK}")
         settings.problems = r.problems
+        settings.read_only = True
         return settings
+    r = _Reader(p, text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        r.bad("", f"is not valid TOML ({exc}); using defaults")
+        r.bad("", f"is not valid TOML ({exc}); using defaults and {READ_ONLY_FALLBACK}")
         settings.problems = r.problems
+        settings.read_only = True
         return settings
     _apply(settings, data, r)
     settings.problems = r.problems
@@ -162,12 +209,12 @@ def load_settings(path: str | os.PathLike[str] | None = None,
 
 _TOP_KEYS = ("default_profile", "theme", "task_poll_interval", "read_only", "confirmations",
              "keymap", "ssh_config", "profiles")
-_PROFILE_KEYS = ("managers", "read_only", "theme", "ssh_config")
+_PROFILE_KEYS = ("managers", "read_only", "theme", "ssh_config", "nodes")
 
 
 def _apply(s: Settings, data: dict[str, Any], r: _Reader) -> None:
     for key in data:
-        if key not in _TOP_KEYS:
+        if key not in _TOP_KEYS and not _READ_ONLY_LOOKALIKE.match(key):
             r.bad(key, "unknown setting (ignored); known: " + ", ".join(_TOP_KEYS))
     s.default_profile = r.opt_str(data, "default_profile")
     s.theme = r.opt_str(data, "theme")
@@ -178,7 +225,7 @@ def _apply(s: Settings, data: dict[str, Any], r: _Reader) -> None:
         else:
             r.bad("task_poll_interval",
                   f"must be a number of seconds from 0.2 to 3600, not {v!r}; using 2.0")
-    ro = r.opt_bool(data, "read_only")
+    ro = r.read_only(data)
     if ro is not None:
         s.read_only = ro
     if "confirmations" in data:
@@ -225,7 +272,7 @@ def _profile(name: str, table: Any, r: _Reader) -> Profile | None:
         r.bad(f"profiles.{name}", "a profile name may use letters, digits, '-' and '_' only")
         return None
     for key in table:
-        if key not in _PROFILE_KEYS:
+        if key not in _PROFILE_KEYS and not _READ_ONLY_LOOKALIKE.match(key):
             r.bad(prefix + key, "unknown profile setting (ignored); known: "
                   + ", ".join(_PROFILE_KEYS))
     managers = r.str_list(table, "managers", prefix)
@@ -243,9 +290,26 @@ def _profile(name: str, table: Any, r: _Reader) -> Profile | None:
     if not good:
         r.bad(prefix + "managers", "lists no manager; give at least one, e.g. "
                                    "managers = [\"ssh://admin@manager1\"]")
-    return Profile(name=name, managers=good, read_only=r.opt_bool(table, "read_only", prefix),
+    return Profile(name=name, managers=good, read_only=r.read_only(table, prefix),
                    theme=r.opt_str(table, "theme", prefix),
-                   ssh_config=r.str_list(table, "ssh_config", prefix))
+                   ssh_config=r.str_list(table, "ssh_config", prefix),
+                   nodes=_node_map(table, r, prefix))
+
+
+def _node_map(table: Mapping[str, Any], r: _Reader, prefix: str) -> dict[str, str]:
+    value = table.get("nodes", {})
+    if not isinstance(value, dict):
+        r.bad(prefix + "nodes", "must be a table: [profiles.NAME.nodes] hostname = \"target\"")
+        return {}
+    good: dict[str, str] = {}
+    for host, target in value.items():
+        if isinstance(target, str) and target.strip() and not any(c.isspace() for c in
+                                                                  target.strip()):
+            good[host] = target.strip()
+        else:
+            r.bad(f"{prefix}nodes.{host}", f"must be an SSH target like \"admin@10.0.0.7\", "
+                                          f"not {target!r}")
+    return good
 
 
 # --- writing back learned managers -----------------------------------------------------
@@ -416,4 +480,9 @@ ssh_config = []
 # read_only = true                              # this cluster only
 # theme = "swarm-prod"                          # this cluster only
 # ssh_config = ["~/.ssh/prod_config"]           # this cluster only
+# How swarmtui reaches each node over SSH (exec, stats, daemon health, prune): this
+# table first, else an ssh_config Host matching the node's hostname, else the node's
+# swarm address with the first manager's User, IdentityFile and ProxyJump.
+# [profiles.prod.nodes]                         # example
+# worker = "admin@10.0.3.7"
 """

@@ -6,7 +6,7 @@ No textual here: a wizard screen drives `HostBootstrap` (runner.py) and renders 
 
 from swarmtui.bootstrap.facts import Check, ClusterContext, HostFacts, Probe, assess, probe_host
 from swarmtui.bootstrap.plan import Plan, PlanOptions, Step, export_script, make_plan
-from swarmtui.bootstrap.remote import CommandResult, CommandRunner, SshRunner
+from swarmtui.bootstrap.remote import CommandResult, CommandRunner, SshRunner, SudoPassword
 from swarmtui.bootstrap.runner import (
     ApplyEvent,
     ApplyResult,
@@ -18,5 +18,6 @@ from swarmtui.bootstrap.runner import (
 __all__ = [
     "ApplyEvent", "ApplyResult", "Check", "ClusterContext", "CommandResult", "CommandRunner",
     "HostBootstrap", "HostFacts", "Plan", "PlanOptions", "Probe", "SshRunner", "Step",
+    "SudoPassword",
     "apply_many", "apply_plan", "assess", "export_script", "make_plan", "probe_host",
 ]

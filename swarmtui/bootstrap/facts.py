@@ -501,6 +501,18 @@ def nft_input_chains(ruleset: str) -> list[tuple[str, str, str, str, str]]:
     return chains
 
 
+NFT_FAMILIES = frozenset({"ip", "ip6", "inet", "arp", "bridge", "netdev"})
+_NFT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,127}", re.ASCII)
+
+
+def nft_names_ok(family: str, table: str, chain: str) -> bool:
+    """True if a chain read from the host is named so that it can go into a command:
+    a known family, and table and chain names nft prints unquoted (letters, digits,
+    `_ . -`). Anything else (quotes, `;`, `$(…)`) is not put in a root shell line."""
+    return (family in NFT_FAMILIES and _NFT_NAME.fullmatch(table) is not None
+            and _NFT_NAME.fullmatch(chain) is not None)
+
+
 def nft_port_state(policy: str, body: str, port: int, proto: str) -> PortState:
     for line in body.splitlines():
         m = re.search(rf"\b{proto} dport (\{{[^}}]*\}}|[\d-]+)(.*)$", line)
@@ -525,6 +537,11 @@ def parse_firewall(text: str) -> FirewallFacts:
         return FirewallFacts("ufw", ufw)
     for family, table, chain, policy, body in nft_input_chains(parts.get("nft", "")):
         if policy != "accept" or re.search(r"\b(drop|reject)\b", body):
+            if not nft_names_ok(family, table, chain):
+                return FirewallFacts(
+                    "unknown", {_port_key(p, pr): "unknown" for p, pr in SWARM_PORTS},
+                    detail=f"an nftables input chain has a name swarmtui does not put in a "
+                           f"command ({family!r} {table!r} {chain!r}): open the ports by hand")
             states = {_port_key(p, pr): nft_port_state(policy, body, p, pr)
                       for p, pr in SWARM_PORTS}
             return FirewallFacts("nftables", states, nft_chain=(family, table, chain),

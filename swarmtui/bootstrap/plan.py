@@ -6,17 +6,21 @@ twice, or after a failure, continues from where the host is.
 
 The join step never holds the token: its command reads `$SWARM_JOIN_TOKEN`, which the
 runner feeds on stdin at run time (`export_script` writes a redacted placeholder unless
-asked to reveal it).
+asked to reveal it). Nor does the token reach any process's argv on the host (where
+`ps` and /proc/PID/cmdline show it to every user): `docker swarm join` only takes it as an
+argument, so the join is the Engine API's `POST /swarm/join` on the host's own socket,
+its JSON body written by the shell's builtin printf into curl's (or python3's) stdin.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Literal
 
-from swarmtui.bootstrap.facts import HostFacts
+from swarmtui.bootstrap.facts import HostFacts, nft_names_ok
 from swarmtui.swarm.swarmspec import Secret
 
 Role = Literal["worker", "manager"]
@@ -142,8 +146,9 @@ def firewall_commands(f: HostFacts) -> tuple[str, ...]:
         adds = " ".join(f"--add-port={p}" for p in ports)
         return (f"firewall-cmd --permanent{zone} {adds}", "firewall-cmd --reload")
     if fw.kind == "nftables" and fw.nft_chain:
-        fam, table, chain = fw.nft_chain
-        where = f"{fam} {table} {chain}"
+        where = _nft_where(fw.nft_chain)
+        if where is None:
+            return ()
         out = []
         for p in ports:
             port, proto = p.split("/")
@@ -169,7 +174,9 @@ def firewall_check(f: HostFacts) -> str | None:
     if fw.kind == "firewalld":
         return " && ".join(f"firewall-cmd --query-port={p} >/dev/null" for p in ports)
     if fw.kind == "nftables" and fw.nft_chain:
-        where = " ".join(fw.nft_chain)
+        where = _nft_where(fw.nft_chain)
+        if where is None:
+            return None
         return " && ".join(
             f"nft list chain {where} | grep -q '{p.split('/')[1]} dport {p.split('/')[0]} accept'"
             for p in ports)
@@ -178,6 +185,14 @@ def firewall_check(f: HostFacts) -> str | None:
             f"iptables -C INPUT -p {p.split('/')[1]} --dport {p.split('/')[0]} -j ACCEPT"
             " 2>/dev/null" for p in ports)
     return None
+
+
+def _nft_where(chain: tuple[str, str, str]) -> str | None:
+    """`family table chain` for an nft command, each quoted; None for names read from the
+    host that are not plain nft names (they never reach a root shell line)."""
+    if not nft_names_ok(*chain):
+        return None
+    return " ".join(shlex.quote(part) for part in chain)
 
 
 SYSCTL_FILE = "/etc/sysctl.d/99-docker-swarm.conf"
@@ -201,11 +216,35 @@ def sysctl_commands(f: HostFacts) -> tuple[str, ...]:
     return tuple(cmds)
 
 
+ENGINE_SOCKET = "/var/run/docker.sock"
+_POST_JOIN = (
+    "if command -v curl >/dev/null 2>&1; then "
+    f"curl -sS --max-time 115 --unix-socket {ENGINE_SOCKET} "
+    "-H 'Content-Type: application/json' --data-binary @- -o /dev/stderr -w '%{http_code}' "
+    "http://localhost/swarm/join | grep -qx 200; "
+    "elif command -v python3 >/dev/null 2>&1; then python3 -c '"
+    "import http.client as h,socket,sys;s=socket.socket(socket.AF_UNIX);s.settimeout(115);"
+    f's.connect("{ENGINE_SOCKET}");c=h.HTTPConnection("localhost");c.sock=s;'
+    'c.request("POST","/swarm/join",sys.stdin.buffer.read(),'
+    '{"Content-Type":"application/json"});r=c.getresponse();'
+    'sys.stderr.write(r.read().decode(errors="replace"));sys.exit(r.status!=200)\'; '
+    "else echo 'neither curl nor python3 is installed: install one of them (the join token "
+    "must not go on a command line), or join by hand' >&2; false; fi"
+)
+
+
 def join_command(role: Role, manager_addr: str, advertise_addr: str) -> str:
-    args = f'docker swarm join --token "${TOKEN_VAR}"'
+    """`docker swarm join --token "$SWARM_JOIN_TOKEN" [--advertise-addr A] MANAGER`, done
+    as the CLI does it (POST /swarm/join) but with the token in no process's argv."""
+    body: dict[str, object] = {"ListenAddr": "0.0.0.0:2377", "RemoteAddrs": [manager_addr]}
     if advertise_addr:
-        args += f" --advertise-addr {shlex.quote(advertise_addr)}"
-    return f"{args} {shlex.quote(manager_addr)}"
+        body["AdvertiseAddr"] = advertise_addr
+    head = json.dumps(body, separators=(",", ":"))[:-1] + ',"JoinToken":"'
+    equivalent = "docker swarm join --token … " + (
+        f"--advertise-addr {advertise_addr} " if advertise_addr else "") + manager_addr
+    return (f"printf '%s' {shlex.quote(head)} \"${TOKEN_VAR}\" '\"}}' | {{ {_POST_JOIN}; }} "
+            f"&& echo {shlex.quote(f'This node joined a swarm as a {role}.')}"
+            f"  # = {equivalent.replace(chr(10), ' ')}")
 
 
 JOIN_CHECK = "docker info --format '{{.Swarm.LocalNodeState}}' | grep -qx active"

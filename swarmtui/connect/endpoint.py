@@ -160,7 +160,12 @@ def parse_endpoint(text: str, *, source: str = "argument",
                             "or an ssh_config alias")
     if "://" in text:
         scheme = text.split("://", 1)[0].lower()
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+        except ValueError as exc:  # "Invalid IPv6 URL" for an unclosed [
+            raise EndpointError(f"{_redact(text)!r} is not a URL ({exc})",
+                                "write ssh://[user@]host[:port] (an IPv6 host in [ ])"
+                                ) from None
         if scheme == "unix":
             path = (parts.netloc + parts.path) or DEFAULT_SOCKET
             if not path.startswith("/"):

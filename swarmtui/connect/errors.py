@@ -6,7 +6,7 @@ message (`what`, then `hint`), ready to show on screen. No secret ever goes in.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 
 class ConnectError(Exception):
@@ -53,6 +53,24 @@ class HostKeyChangedError(ConnectError):
             "this can mean someone is intercepting the connection. If the host was really "
             f"reinstalled, check the new key with its admin and remove line {line} from "
             f"{known_hosts} (ssh-keygen -R {host} -f {known_hosts})",
+        )
+
+
+class SessionHostKeyChangedError(HostKeyChangedError):
+    """The host presented a key other than the one trusted "once" earlier in this run."""
+
+    def __init__(self, host: str, fingerprint: str, trusted: str) -> None:
+        self.host = host
+        self.fingerprint = fingerprint
+        self.known_hosts = ""
+        self.line = 0
+        self.trusted = trusted
+        ConnectError.__init__(
+            self,
+            f"REFUSED: the SSH host key of {host} has CHANGED during this run (it now presents "
+            f"{fingerprint}; {trusted} was trusted for this run earlier)",
+            "this can mean someone is intercepting the connection. Check the new key with the "
+            "host's admin; restart swarmtui to be asked about it again",
         )
 
 
@@ -111,3 +129,70 @@ class AllEndpointsFailedError(ConnectError):
             super().__init__(f"no manager could be reached ({lines})",
                              "check that at least one manager is up and reachable")
         self.retryable = any(err.retryable for _, err in self.failures)
+
+
+# --- a sentence for an exception from below (requests, urllib3, sockets, docker) -------------
+
+# innermost cause (by class name, so no import of requests/urllib3 here) -> a plain phrase
+_PHRASES = {
+    "RemoteDisconnected": "the engine closed the connection without answering",
+    "ConnectionResetError": "the connection was reset",
+    "ConnectionRefusedError": "the connection was refused",
+    "ConnectionAbortedError": "the connection was aborted",
+    "BrokenPipeError": "the connection broke",
+    "FileNotFoundError": "the local socket is gone",
+    "TimeoutError": "no answer in time",
+    "timeout": "no answer in time",
+    "ReadTimeout": "no answer in time",
+    "ReadTimeoutError": "no answer in time",
+    "ConnectTimeout": "no answer in time",
+    "ConnectTimeoutError": "no answer in time",
+    "IncompleteRead": "the answer was cut off",
+    "ChunkedEncodingError": "the answer was cut off",
+    "ConnectionLost": "the connection was lost",
+}
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and what it wraps: __cause__/__context__, urllib3's `.reason`, and exceptions
+    carried in `args` (requests wraps urllib3 errors that way), outermost first."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        e = todo.pop(0)
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        inner = [a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
+        reason = getattr(e, "reason", None)
+        if isinstance(reason, BaseException):
+            inner.append(reason)
+        inner += [c for c in (e.__cause__, e.__context__) if c is not None]
+        todo.extend(inner)
+
+
+def describe_failure(exc: BaseException | None) -> str:
+    """A short sentence for a failed Docker API call or transport error — never a repr.
+
+    `requests` puts tuples in its messages ("('Connection aborted.',
+    RemoteDisconnected(...))"); this names the innermost known cause instead.
+    """
+    if exc is None:
+        return "the connection was lost"
+    if isinstance(exc, ConnectError):
+        return exc.what
+    explanation = getattr(exc, "explanation", None)
+    status = getattr(exc, "status_code", None)
+    if status is not None and explanation:  # docker.errors.APIError: the engine answered
+        return f"the engine answered {status}: {explanation}"
+    causes = list(_causes(exc))
+    for cause in reversed(causes):  # innermost first
+        phrase = _PHRASES.get(type(cause).__name__)
+        if phrase:
+            return phrase
+    for cause in reversed(causes):
+        text = str(cause).strip()
+        if text and not text.startswith(("(", "<", "[")) and "object at 0x" not in text:
+            return text if len(text) <= 160 else text[:160] + "…"
+    return f"unexpected {type(exc).__name__}"

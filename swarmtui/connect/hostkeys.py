@@ -44,14 +44,20 @@ class HostKeyQuestion:
     fingerprint: str  # "SHA256:…", exactly as `ssh-keygen -lf` prints it
     known_hosts: Path  # where SAVE writes
     alias: str = ""  # what the user asked for (an ssh_config alias, maybe)
+    #: False when known_hosts is /dev/null: SAVE can then only trust for this run
+    can_save: bool = True
 
     @property
     def text(self) -> str:
         where = self.host if self.port == 22 else f"{self.host} port {self.port}"
         shown = f"{self.alias} ({where})" if self.alias and self.alias != self.host else where
-        return (f"The authenticity of host {shown} can't be established.\n"
+        text = (f"The authenticity of host {shown} can't be established.\n"
                 f"{self.key_type} key fingerprint is {self.fingerprint}.\n"
                 f"It is not in {self.known_hosts}.")
+        if not self.can_save:
+            text += (f"\nUserKnownHostsFile is {self.known_hosts}: nothing can be saved, "
+                     "trusting it lasts for this run only.")
+        return text
 
 
 TrustCallback = Callable[[HostKeyQuestion], Awaitable[TrustDecision]]
@@ -175,23 +181,33 @@ def key_bits(key: asyncssh.SSHKey) -> int | None:
 
 
 def question_for(key: asyncssh.SSHKey, host: str, port: int, address: str | None,
-                 known_hosts: Path, alias: str = "") -> HostKeyQuestion:
+                 known_hosts: Path, alias: str = "", can_save: bool = True) -> HostKeyQuestion:
     algorithm = key.algorithm.decode()
     return HostKeyQuestion(host=host, port=port, address=address,
                            key_type=key_type_name(algorithm), algorithm=algorithm,
                            bits=key_bits(key), fingerprint=key.get_fingerprint("sha256"),
-                           known_hosts=known_hosts, alias=alias)
+                           known_hosts=known_hosts, alias=alias, can_save=can_save)
 
 
-def known_hosts_line(host: str, port: int, key: asyncssh.SSHKey) -> str:
-    """A line OpenSSH's `ssh` accepts: `host ssh-ed25519 AAAA…` (not hashed)."""
+def hashed_name(name: str, salt: bytes | None = None) -> str:
+    """OpenSSH's hashed host field (HashKnownHosts): |1|base64(salt)|base64(HMAC-SHA1)."""
+    salt = os.urandom(20) if salt is None else salt
+    mac = hmac.new(salt, name.encode(), hashlib.sha1).digest()
+    return f"|1|{base64.b64encode(salt).decode()}|{base64.b64encode(mac).decode()}"
+
+
+def known_hosts_line(host: str, port: int, key: asyncssh.SSHKey, hashed: bool = False) -> str:
+    """A line OpenSSH's `ssh` accepts: `host ssh-ed25519 AAAA…`, the host hashed if asked."""
     public = key.export_public_key("openssh").decode().split()
-    return f"{known_hosts_name(host, port)} {public[0]} {public[1]}"
+    name = known_hosts_name(host, port)
+    return f"{hashed_name(name) if hashed else name} {public[0]} {public[1]}"
 
 
-def append_known_host(path: Path, host: str, port: int, key: asyncssh.SSHKey) -> str:
-    """Append the host's key to known_hosts (creating it 0600, its dir 0700). Returns the line."""
-    line = known_hosts_line(host, port, key)
+def append_known_host(path: Path, host: str, port: int, key: asyncssh.SSHKey,
+                      hashed: bool = False) -> str:
+    """Append the host's key to known_hosts (creating it 0600, its dir 0700). Returns the line.
+    `hashed` (ssh_config HashKnownHosts yes) writes the host name hashed, as ssh does."""
+    line = known_hosts_line(host, port, key, hashed)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     prefix = ""
     if path.exists() and path.stat().st_size > 0:
@@ -207,21 +223,50 @@ def append_known_host(path: Path, host: str, port: int, key: asyncssh.SSHKey) ->
 
 @dataclass
 class SessionTrust:
-    """Keys trusted with ONCE for this run only: known_hosts lines held in memory."""
+    """Keys trusted with ONCE for this run only: known_hosts lines held in memory, and the
+    key each host name was trusted with (a different key later in the run is a CHANGE)."""
 
     lines: list[str] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)  # known_hosts name -> SHA256 fingerprint
 
     def add(self, host: str, port: int, key: asyncssh.SSHKey) -> None:
         self.lines.append(known_hosts_line(host, port, key))
+        self.keys[known_hosts_name(host, port)] = key.get_fingerprint("sha256")
+
+    def trusted_other_key(self, host: str, port: int, key: asyncssh.SSHKey) -> str | None:
+        """The fingerprint trusted this run for the host when `key` is not that key."""
+        trusted = self.keys.get(known_hosts_name(host, port))
+        return trusted if trusted and trusted != key.get_fingerprint("sha256") else None
 
 
-def known_hosts_for(paths: Iterable[Path], session: SessionTrust) -> asyncssh.SSHKnownHosts:
-    """The known_hosts the connection checks against: the files plus this session's keys."""
+def known_hosts_for(paths: Iterable[Path], session: SessionTrust,
+                    warnings: list[str] | None = None) -> asyncssh.SSHKnownHosts:
+    """The known_hosts the connection checks against: the files plus this session's keys.
+    A line asyncssh cannot parse is skipped, as OpenSSH does, with a warning in `warnings`
+    (file and line) instead of failing every connection."""
     chunks: list[str] = []
     for p in paths:
         try:
-            chunks.append(p.read_text(encoding="utf-8", errors="replace"))
+            text = p.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
+        try:
+            asyncssh.import_known_hosts(text)
+        except ValueError:
+            text = "\n".join(_parsable_lines(p, text, warnings))
+        chunks.append(text)
     chunks.extend(session.lines)
     return asyncssh.import_known_hosts("\n".join(chunks) + "\n")
+
+
+def _parsable_lines(path: Path, text: str, warnings: list[str] | None) -> list[str]:
+    good: list[str] = []
+    for no, line in enumerate(text.splitlines(), 1):
+        try:
+            asyncssh.import_known_hosts(line + "\n")
+        except ValueError as exc:
+            if warnings is not None:
+                warnings.append(f"{path} line {no} cannot be read and was skipped ({exc})")
+            continue
+        good.append(line)
+    return good

@@ -30,7 +30,12 @@ from typing import Any, Literal
 import docker
 
 from swarmtui.connect.endpoint import Endpoint, Target
-from swarmtui.connect.errors import AllEndpointsFailedError, ConnectError, NotConnectedError
+from swarmtui.connect.errors import (
+    AllEndpointsFailedError,
+    ConnectError,
+    NotConnectedError,
+    describe_failure,
+)
 from swarmtui.connect.hostkeys import SessionTrust, TrustCallback
 from swarmtui.connect.sshconf import resolve_ssh, ssh_config_files
 from swarmtui.connect.tunnel import (
@@ -135,7 +140,7 @@ class LinkStatus:
     role: SwarmRole | None = None
     trying: str | None = None  # endpoint being tried while (re)connecting
     error: str | None = None  # the last failure, for a person
-    note: str | None = None  # e.g. "failed over from node1 (…)" or the dial-stdio reason
+    note: str | None = None  # e.g. "failed over from node1: …" or the dial-stdio reason
     retry_in: float | None = None  # seconds until the next attempt, while backing off
     checked_at: float | None = None  # time.time() of the last good /_ping
 
@@ -280,6 +285,12 @@ class ClusterLink:
     def endpoint(self) -> Endpoint | None:
         return self._engine.endpoint if self._engine else None
 
+    @property
+    def options(self) -> ConnectOptions | None:
+        """How this link connects (trust callback, ONCE-trusted keys, ssh_config files),
+        once `connect()` has run: the node pool connects to nodes the same way."""
+        return self._options
+
     def manager_endpoints(self) -> list[Endpoint]:
         """Every manager endpoint known: the given ones first, then the learned ones."""
         given_addrs = {self._addr_of.get(_key(g)) for g in self._given}
@@ -360,7 +371,8 @@ class ClusterLink:
 
     def report_failure(self, exc: BaseException | None = None) -> None:
         """Tell the link an API call failed (any thread). A ping decides if it is really lost."""
-        self._failure_hint = str(exc) if exc else "reported by the app"
+        self._failure_hint = (f"an API call failed ({describe_failure(exc)})" if exc
+                              else "a reconnect was asked for")
         loop, wake = self._loop, self._wake
         if loop is None or wake is None or loop.is_closed():
             return
@@ -412,7 +424,7 @@ class ClusterLink:
                                                                                 None]:
         def lost(exc: Exception | None) -> None:
             if engine_ref[0] is not None and engine_ref[0] is self._engine and not self._closed:
-                self._failure_hint = f"the SSH connection was lost ({exc or 'closed'})"
+                self._failure_hint = f"the SSH connection was lost ({describe_failure(exc)})"
                 if self._wake is not None:
                     self._wake.set()
 
@@ -452,6 +464,9 @@ class ClusterLink:
                                                self._helpers)
         if isinstance(engine, SshEngine) and engine.fallback_reason:
             extra = f"using docker dial-stdio because {engine.fallback_reason}"
+            note = f"{note}; {extra}" if note else extra
+        if self._options.warnings:  # a known_hosts line skipped, a key not saved
+            extra = "; ".join(self._options.warnings)
             note = f"{note}; {extra}" if note else extra
         latency = None
         with contextlib.suppress(ConnectError):
@@ -583,9 +598,9 @@ class ClusterLink:
             try:
                 latency = await engine.ping(self.ping_timeout)
             except Exception as exc:
-                reason = exc.what if isinstance(exc, ConnectError) else str(exc)
+                reason = describe_failure(exc)
                 if woke and self._failure_hint:
-                    reason = f"{self._failure_hint}; {reason}"
+                    reason = f"{self._failure_hint}; then {reason}"
                 await self._recover(engine.endpoint, reason)
                 continue
             self._failure_hint = None
@@ -608,7 +623,7 @@ class ClusterLink:
                 try:
                     note = None
                     if _key(ep) != _key(failed):
-                        note = f"failed over from {failed.label} ({reason})"
+                        note = f"failed over from {failed.label}: {reason}"
                     await self._attach(ep, note=note)
                     return
                 except ConnectError as exc:

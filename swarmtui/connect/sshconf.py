@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from asyncssh.config import SSHClientConfig
+from asyncssh.config import SSHClientConfig, SSHConfig
 
 from swarmtui.connect.endpoint import Endpoint, _parse_bare
 from swarmtui.connect.errors import EndpointError
@@ -39,6 +39,7 @@ class SshTarget:
     config_files: tuple[Path, ...]
     keepalive_interval: float | None  # ServerAliveInterval, if set
     connect_timeout: float | None  # ConnectTimeout, if set
+    hash_known_hosts: bool = False  # HashKnownHosts: save new keys as |1|salt|hash
     #: the name handed to asyncssh, which applies ssh_config under it (Ciphers, agent, …):
     #: the alias itself, or the address for a learned manager (whose alias settings are
     #: passed explicitly: user, port, keys, known_hosts, jump)
@@ -51,6 +52,20 @@ class SshTarget:
     @property
     def all_known_hosts(self) -> tuple[Path, ...]:
         return (self.known_hosts, *self.other_known_hosts)
+
+    @property
+    def can_save_keys(self) -> bool:
+        """False when UserKnownHostsFile is /dev/null (or another non-file): a key saved
+        there is gone at once, so "trust and save" can only trust for this run."""
+        kh = self.known_hosts
+        return not (str(kh) == os.devnull or (kh.exists() and not kh.is_file()))
+
+
+class _ClientConfig(SSHClientConfig):
+    """asyncssh's ssh_config parser, plus the options it ignores that swarmtui honours."""
+
+    _handlers = {**SSHClientConfig._handlers,
+                 "hashknownhosts": ("HashKnownHosts", SSHConfig._set_bool)}
 
 
 def ssh_config_files(extra: Sequence[str | os.PathLike[str]] = ()) -> list[Path]:
@@ -75,7 +90,7 @@ def _load(files: Sequence[Path], host: str, user: str | None, port: int | None) 
     except KeyError:  # no passwd entry
         local_user = os.environ.get("USER", "root")
     try:
-        return SSHClientConfig.load(None, list(files), False, False, False, local_user,
+        return _ClientConfig.load(None, list(files), False, False, False, local_user,
                                     user if user else (), host, port if port else ())
     except Exception as exc:  # asyncssh.config.ConfigParseError and OSError
         raise EndpointError(f"cannot read the ssh_config: {exc}",
@@ -131,6 +146,7 @@ def resolve_ssh(endpoint: Endpoint, config_files: Sequence[Path]) -> SshTarget:
         keepalive_interval=float(keepalive) if keepalive else None,
         connect_timeout=float(timeout) if timeout else None,
         connect_as=endpoint.host if endpoint.config_host else lookup,
+        hash_known_hosts=bool(cfg.get("HashKnownHosts", False)),
     )
 
 

@@ -1,7 +1,8 @@
 """One Docker Engine connection: an SSH tunnel, a local socket, or TCP(+TLS).
 
 For ssh endpoints: ONE asyncssh connection per host (plus one per ProxyJump
-hop), a private local UNIX socket in a 0700 temp dir forwarded with
+hop), a private local UNIX socket in a 0700 temp dir (sockdir.py: removed on close, on
+SIGTERM/SIGHUP, and swept at start once its owner is gone) forwarded with
 direct-streamlocal to the remote Docker socket, and a blocking
 `docker.APIClient` on it. The API client must be called from threads, never
 from the event loop thread (the loop serves the socket).
@@ -19,11 +20,9 @@ import contextlib
 import logging
 import os
 import shlex
-import shutil
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +36,14 @@ from swarmtui.connect.endpoint import Endpoint
 from swarmtui.connect.errors import (
     AuthFailedError,
     ConnectError,
+    EndpointError,
     EngineNotAnsweringError,
     ForwardingRefusedError,
     HostKeyChangedError,
     HostKeyNotTrustedError,
     HostKeyRevokedError,
     HostUnreachableError,
+    SessionHostKeyChangedError,
     SocketPermissionDeniedError,
 )
 from swarmtui.connect.hostkeys import (
@@ -54,6 +55,7 @@ from swarmtui.connect.hostkeys import (
     known_hosts_for,
     question_for,
 )
+from swarmtui.connect.sockdir import make_private_dir, remove_private_dir
 from swarmtui.connect.sshconf import SshTarget, hop_endpoint, resolve_ssh
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,14 @@ class ConnectOptions:
     passphrase: PassphraseCallback | None = None
     #: keys unlocked with a passphrase during this run (in memory only), by file path
     unlocked_keys: dict[str, asyncssh.SSHKey] = field(default_factory=dict)
+    #: things a person should know that did not stop the connection (a known_hosts line
+    #: skipped, a key that could not be saved); each once
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            log.warning("%s", text)
+            self.warnings.append(text)
 
 
 #: `await ask(key_path)` -> the passphrase, or None to skip that key
@@ -303,7 +313,7 @@ class SshEngine(EngineConnection):
             c.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(c.wait_closed(), 2)
-        shutil.rmtree(self._tmpdir, ignore_errors=True)
+        remove_private_dir(self._tmpdir)
 
     # --- set-up ---------------------------------------------------------------------
 
@@ -460,11 +470,10 @@ async def _ssh_connect(target: SshTarget, options: ConnectOptions,
     unlock_tried = False
     while True:
         client = _Client(on_lost)
-        try:
-            known = known_hosts_for(target.all_known_hosts, options.session_trust)
-        except ValueError as exc:
-            raise ConnectError(f"cannot read known_hosts ({exc})",
-                               f"fix the bad line in {target.known_hosts}") from exc
+        skipped: list[str] = []
+        known = known_hosts_for(target.all_known_hosts, options.session_trust, skipped)
+        for text in skipped:
+            options.warn(text)
         kwargs: dict[str, Any] = {}
         if target.identity_files or options.unlocked_keys:
             kwargs["client_keys"] = [*options.unlocked_keys.values(),
@@ -489,6 +498,10 @@ async def _ssh_connect(target: SshTarget, options: ConnectOptions,
                 raise HostKeyRevokedError(f"the SSH host key of {target.alias} is not accepted "
                                           f"({exc.reason})",
                                           f"see {target.known_hosts}") from exc
+            trusted = options.session_trust.trusted_other_key(name, target.port, key)
+            if trusted:
+                raise SessionHostKeyChangedError(name, key.get_fingerprint("sha256"),
+                                                 trusted) from exc
             lines = [ln for ln in find_host_lines(target.all_known_hosts, name, target.port,
                                                   client.peer_addr) if ln.marker == ""]
             if lines:
@@ -498,7 +511,8 @@ async def _ssh_connect(target: SshTarget, options: ConnectOptions,
                 raise HostKeyNotTrustedError(f"the host key of {target.alias} was not accepted") \
                     from exc
             question = question_for(key, name, target.port, client.peer_addr,
-                                    target.known_hosts, alias=target.alias)
+                                    target.known_hosts, alias=target.alias,
+                                    can_save=target.can_save_keys)
             decision = await options.trust(question)
             asked = True
             if decision is TrustDecision.CANCEL:
@@ -507,9 +521,15 @@ async def _ssh_connect(target: SshTarget, options: ConnectOptions,
                     f"{question.fingerprint}) was not trusted; not connecting",
                     f"check the fingerprint with the host's admin, then trust it, or add it "
                     f"to {target.known_hosts}") from exc
-            if decision is TrustDecision.SAVE:
+            if decision is TrustDecision.SAVE and not target.can_save_keys:
+                options.warn(f"the host key of {target.alias} ({question.fingerprint}) is "
+                             f"trusted for this run only: UserKnownHostsFile is "
+                             f"{target.known_hosts}, so nothing was saved")
+                options.session_trust.add(name, target.port, key)
+            elif decision is TrustDecision.SAVE:
                 try:
-                    append_known_host(target.known_hosts, name, target.port, key)
+                    append_known_host(target.known_hosts, name, target.port, key,
+                                      hashed=target.hash_known_hosts)
                 except OSError as err:
                     raise ConnectError(f"cannot write {target.known_hosts}: {err}",
                                        "trust the key for this run only instead") from err
@@ -549,10 +569,7 @@ async def open_ssh(endpoint: Endpoint, options: ConnectOptions,
     conns: list[asyncssh.SSHClientConnection] = []
     try:
         tunnel: asyncssh.SSHClientConnection | None = None
-        for hop in target.proxy_jump:
-            hop_target = resolve_ssh(hop_endpoint(hop), options.ssh_config)
-            if hop_target.proxy_jump and tunnel is not None:
-                hop_target = _without_jump(hop_target)
+        for hop_target in jump_chain(target, options.ssh_config):
             tunnel = await _ssh_connect(hop_target, options, tunnel, None)
             conns.append(tunnel)
         conns.append(await _ssh_connect(target, options, tunnel, on_lost))
@@ -567,7 +584,7 @@ async def _open_ssh(endpoint: Endpoint, options: ConnectOptions,
                     on_lost: LostCallback | None) -> SshEngine:
     target = resolve_ssh(endpoint, options.ssh_config)
     conns = await open_ssh(endpoint, options, on_lost)
-    engine = SshEngine(endpoint, target, conns, _private_dir())
+    engine = SshEngine(endpoint, target, conns, make_private_dir())
     try:
         await engine.start(options)
     except BaseException:
@@ -576,20 +593,23 @@ async def _open_ssh(endpoint: Endpoint, options: ConnectOptions,
     return engine
 
 
-def _private_dir() -> str:
-    """A fresh 0700 directory for the local socket; short enough for a UNIX socket path
-    (108 bytes), which a long $TMPDIR (macOS) can break."""
-    path = tempfile.mkdtemp(prefix="swarmtui-")  # mkdtemp makes it 0700
-    if len(path) > 90:
-        os.rmdir(path)
-        path = tempfile.mkdtemp(prefix="swarmtui-", dir="/tmp")
-    return path
+MAX_JUMPS = 8
 
 
-def _without_jump(t: SshTarget) -> SshTarget:
-    from dataclasses import replace
-
-    return replace(t, proxy_jump=())
+def jump_chain(target: SshTarget, files: Sequence[Path], depth: int = 0) -> list[SshTarget]:
+    """The hosts to pass through before `target`, the first contacted first. As with
+    OpenSSH (`ssh -J a,b` runs `ssh -W … a` for the first hop, which reads a's own
+    ssh_config), the first hop's own ProxyJump is followed, recursively; a later hop is
+    reached through the one before it, so its own ProxyJump does not apply."""
+    if not target.proxy_jump:
+        return []
+    if depth >= MAX_JUMPS:
+        raise EndpointError(f"more than {MAX_JUMPS} ProxyJump hops before {target.alias} "
+                            "(do two hosts name each other as ProxyJump?)",
+                            "fix ProxyJump in the ssh_config")
+    hops = [resolve_ssh(hop_endpoint(h), files) for h in target.proxy_jump]
+    before_first = jump_chain(hops[0], files, depth + 1)
+    return [*before_first, *(replace(h, proxy_jump=()) for h in hops)]
 
 
 async def open_engine(endpoint: Endpoint, options: ConnectOptions,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -192,7 +193,7 @@ class HostSpec:
 
         wait_until(f"{self.name}'s namespaces", ready, deadline_s)
 
-    def start_dockerd(self) -> None:
+    def _dockerd_env_argv(self) -> tuple[dict[str, str], list[str]]:
         env = {
             "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             "HOME": "/root",
@@ -201,7 +202,6 @@ class HostSpec:
             "DOCKER_SERVICE_PREFER_OFFLINE_IMAGE": "1",
         }
         argv = [
-            *self.enter(),
             find_binary("dockerd") or "dockerd",
             "--host",
             "unix:///var/run/docker.sock",
@@ -212,7 +212,54 @@ class HostSpec:
             "--log-level",
             "warn",
         ]
-        self.dockerd_pid = self._spawn(argv, "dockerd.log", env=env)
+        return env, argv
+
+    def write_engine_starter(self) -> Path:
+        """The host's own way to (re)start its engine from inside it (over SSH), as
+        /etc/docker/swarmtui-lab-dockerd: what systemctl is on a real host. Daemon health
+        (swarmtui/swarm/reach) finds it there; `lab stop` finds the pid in /run/docker.pid."""
+        env, argv = self._dockerd_env_argv()
+        path = self.path / "etc-docker" / "swarmtui-lab-dockerd"
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+        log = shlex.quote(str(self.path / "dockerd.log"))
+        path.write_text(
+            "#!/bin/sh\n"
+            "# written by swarmtui lab: (re)start this lab host's dockerd, as\n"
+            "# `swarmtui lab start HOST dockerd` does from outside\n"
+            "pid=$(cat /var/run/docker.pid 2>/dev/null)\n"
+            'if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then\n'
+            '  kill "$pid"; i=0\n'
+            '  while kill -0 "$pid" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done\n'
+            "fi\n"
+            f"{exports} setsid {shlex.join(argv)} >>{log} 2>&1 </dev/null &\n"
+            "i=0\n"
+            "while [ $i -lt 300 ]; do\n"
+            "  docker info >/dev/null 2>&1 && exit 0\n"
+            "  sleep 0.1; i=$((i+1))\n"
+            "done\n"
+            "echo 'dockerd did not answer within 30 s' >&2; exit 1\n"
+        )
+        path.chmod(0o755)
+        return path
+
+    def running_dockerd(self) -> int:
+        """The pid of this host's dockerd, however it was started (0: none)."""
+        if self.dockerd_pid and pid_alive(self.dockerd_pid):
+            return self.dockerd_pid
+        try:
+            pid = int(Path(f"/proc/{self.anchor_pid}/root/run/docker.pid").read_text().strip())
+        except (OSError, ValueError):
+            return 0
+        return pid if pid_alive(pid) else 0
+
+    def start_dockerd(self) -> None:
+        self.write_engine_starter()
+        running = self.running_dockerd()
+        if running:  # started from inside the host (over SSH): adopt it
+            self.dockerd_pid = running
+            return
+        env, argv = self._dockerd_env_argv()
+        self.dockerd_pid = self._spawn([*self.enter(), *argv], "dockerd.log", env=env)
 
     def docker_ping(self) -> bool:
         try:
@@ -235,7 +282,8 @@ class HostSpec:
 
     def stop_dockerd(self, deadline_s: float = 20) -> None:
         """Stop dockerd gracefully (a real fault: node Down, manager unreachable)."""
-        if pid_alive(self.dockerd_pid):
+        self.dockerd_pid = self.running_dockerd()
+        if self.dockerd_pid and pid_alive(self.dockerd_pid):
             os.kill(self.dockerd_pid, signal.SIGTERM)
             try:
                 wait_until(
@@ -255,7 +303,8 @@ class HostSpec:
                     f"ListenAddress {self.address}",
                     "Port 22",
                     f"HostKey {self.host_key}",
-                    f"AuthorizedKeysFile {authorized_keys}",
+                    # the lab key for every user; a user may add their own (tests do)
+                    f"AuthorizedKeysFile {authorized_keys} .ssh/authorized_keys",
                     "PermitRootLogin prohibit-password",
                     "PubkeyAuthentication yes",
                     "PasswordAuthentication no",

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import platformdirs
 
-from swarmtui.lab import preflight
+from swarmtui.lab import kernel, preflight
 from swarmtui.lab.host import (
     HostSpec,
     kill_cgroup,
@@ -36,6 +36,7 @@ from swarmtui.lab.host import (
     wait_until,
 )
 from swarmtui.lab.image import IMAGE, IMPORT_CHANGES, build_rootfs_tar
+from swarmtui.lab.kernel import KernelFact
 from swarmtui.lab.preflight import LabError, find_binary
 
 NAME_RE = re.compile(r"^[a-z0-9]{1,8}$")
@@ -496,14 +497,25 @@ class Lab:
 
     def seed_sample(self) -> None:
         """A first service for newcomers (`swarmtui lab`): 3 busybox httpd tasks on port
-        8080, so the panes and the tour have something to show. No-op if it exists."""
+        8080, so the panes and the tour have something to show. No-op if it exists.
+
+        Published with mode=host: this kernel may lack IPVS (see kernel.py), and then the
+        ingress routing mesh does not answer; a host-mode port answers on every host that
+        runs a task (`curl http://<host address>:8080/`)."""
         first = self.hosts[0]
         if first.docker("service", "ls", "-q", "--filter", f"name={self.SAMPLE_SERVICE}"):
             return
         first.docker("service", "create", "--detach", "--no-resolve-image",
-                     "--name", self.SAMPLE_SERVICE, "--replicas", "3", "--publish", "8080:80",
+                     "--name", self.SAMPLE_SERVICE, "--replicas", "3",
+                     "--publish", "mode=host,target=80,published=8080",
                      IMAGE, "httpd", "-f", "-p", "80")
 
+
+    def kernel_facts(self) -> list[KernelFact]:
+        """What works on this kernel and what does not, probed in the first host's namespace."""
+        if not self.hosts:
+            raise LabError(f"lab {self.name!r} is not up: run `swarmtui lab up`")
+        return kernel.probe(self.hosts[0])
 
     def ssh_argv(self, host: str, *command: str) -> list[str]:
         return [

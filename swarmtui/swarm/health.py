@@ -21,8 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from swarmtui.swarm import certs
 from swarmtui.swarm import format as fmt
-from swarmtui.swarm.models import UNSCHEDULED_STATES, Service, Task
+from swarmtui.swarm.explain import explain_all
+from swarmtui.swarm.models import UNSCHEDULED_STATES, Task
 from swarmtui.swarm.state import ClusterSnapshot
 
 SEVERITIES = ("critical", "warning", "info")
@@ -71,11 +73,14 @@ class Problem:
 
     #: "critical", "warning" or "info"
     severity: str
-    #: "quorum", "manager", "node", "service", "task", "managers", "update", "swarm"
+    #: "quorum", "manager", "node", "service", "task", "managers", "update", "swarm",
+    #: "certificate"
     kind: str
     #: the ID of the node/service/task concerned ("" for cluster-wide problems)
     object_id: str
     text: str
+    #: the facts behind it (for a service: one line per node that cannot take its tasks…)
+    details: tuple[str, ...] = ()
 
     @property
     def rank(self) -> int:
@@ -219,7 +224,8 @@ def _problems(snap: ClusterSnapshot, now: datetime) -> list[Problem]:
                 )
             )
 
-    out.extend(_service_problems(snap))
+    out.extend(_service_problems(snap, now))
+    out.extend(Problem(sev, "certificate", "", text) for sev, text in certs.warnings(snap, now))
 
     if n and n % 2 == 0:
         out.append(
@@ -262,16 +268,22 @@ def _problems(snap: ClusterSnapshot, now: datetime) -> list[Problem]:
     return out
 
 
-def _service_problems(snap: ClusterSnapshot) -> list[Problem]:
+def _service_problems(snap: ClusterSnapshot, now: datetime) -> list[Problem]:
     out: list[Problem] = []
     failing = failing_tasks(snap)
     by_service: dict[str, list[Task]] = {}
     for t in failing:
         by_service.setdefault(t.service_id, []).append(t)
+    causes = explain_all(snap, now)
     for svc in sorted(snap.services.values(), key=lambda s: s.name):
         tasks = by_service.get(svc.id, [])
+        cause = causes.get(svc.id)
         if not svc.converged:
-            detail = f" — {task_problem_text(snap, tasks[0])}" if tasks else ""
+            if cause is not None and cause.kind != "update":
+                detail, details = f" — {cause.text}", cause.details
+            else:
+                detail = f" — {task_problem_text(snap, tasks[0])}" if tasks else ""
+                details = ()
             severity = "critical" if (svc.running or 0) == 0 else "warning"
             out.append(
                 Problem(
@@ -279,6 +291,7 @@ def _service_problems(snap: ClusterSnapshot) -> list[Problem]:
                     "service",
                     svc.id,
                     f"service {svc.name}: {svc.running}/{svc.desired} running{detail}",
+                    details,
                 )
             )
         elif tasks:
@@ -290,18 +303,11 @@ def _service_problems(snap: ClusterSnapshot) -> list[Problem]:
                     f"service {svc.name}: {task_problem_text(snap, tasks[0])}",
                 )
             )
-        out.extend(_update_problem(svc))
+        if cause is not None and cause.kind == "update":
+            severity = "info" if svc.update_state == "rollback_completed" else "warning"
+            out.append(Problem(severity, "update", svc.id, f"service {svc.name}: {cause.text}",
+                               cause.details))
     return out
-
-
-def _update_problem(svc: Service) -> list[Problem]:
-    state = svc.update_state
-    msg = f": {svc.update_message}" if svc.update_message else ""
-    if state in ("paused", "rollback_paused"):
-        return [Problem("warning", "update", svc.id, f"service {svc.name}: {svc.update_text}{msg}")]
-    if state == "rollback_completed":
-        return [Problem("info", "update", svc.id, f"service {svc.name}: update rolled back{msg}")]
-    return []
 
 
 def problem_object_ids(snap: ClusterSnapshot) -> set[str]:

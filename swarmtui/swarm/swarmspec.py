@@ -36,6 +36,7 @@ from swarmtui.secrets import Secret as Secret
 from swarmtui.secrets import contains_secret as contains_secret
 from swarmtui.secrets import mask_secret as mask_secret
 from swarmtui.secrets import redact as redact
+from swarmtui.swarm.certs import parse_pem
 from swarmtui.swarm.ops.base import UPDATE_ATTEMPTS, retry_out_of_sequence
 
 Role = Literal["worker", "manager"]
@@ -584,14 +585,11 @@ def ca_info_from(swarm: SwarmInspect) -> CAInfo:
     notes: list[str] = []
     subject, not_before, not_after = "", None, None
     if swarm.trust_root_pem:
-        try:
-            from cryptography import x509
-
-            cert = x509.load_pem_x509_certificate(swarm.trust_root_pem.encode())
-            subject = cert.subject.rfc4514_string()
-            not_before, not_after = cert.not_valid_before_utc, cert.not_valid_after_utc
-        except (ImportError, ValueError) as exc:
-            notes.append(f"the root CA certificate could not be read: {exc}")
+        dates = parse_pem(swarm.trust_root_pem)
+        if dates is None:
+            notes.append("the root CA certificate could not be read")
+        else:
+            subject, not_before, not_after = dates.subject, dates.not_before, dates.not_after
     else:
         notes.append("the engine did not return the root CA certificate")
     ca = swarm.spec.get("CAConfig") or {}

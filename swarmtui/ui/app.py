@@ -21,6 +21,7 @@ from swarmtui.swarm import format as fmt
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui import themes
 from swarmtui.ui.backend import Backend, StaticBackend
+from swarmtui.ui.crash import CrashGuard
 from swarmtui.ui.forms import FormCommands
 from swarmtui.ui.keymap import KeymapProblem, validate_keymap
 from swarmtui.ui.link_backend import LinkBackend
@@ -56,7 +57,7 @@ from swarmtui.ui.widgets.table import KeyedTable
 LAB_NAME = "lab"
 
 
-class SwarmApp(App[int]):
+class SwarmApp(CrashGuard, App[int]):
     TITLE = "swarmtui"
     CSS = """
     Screen { background: $background; }

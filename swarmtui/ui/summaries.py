@@ -8,6 +8,7 @@ from typing import Any
 from textual.markup import escape
 
 from swarmtui.swarm import format as fmt
+from swarmtui.swarm.explain import changed_since_previous, explain_service, rollout, short_change
 from swarmtui.swarm.models import Network, Node, Service, Task
 from swarmtui.swarm.state import ClusterSnapshot
 
@@ -82,12 +83,18 @@ def service_summary(snap: ClusterSnapshot, s: Service, now: datetime) -> str:
         _line("resources", resources_text(_d(tt.get("Resources")))),
         _line("restart", _restart_text(_d(tt.get("RestartPolicy")))),
     ]
-    if s.update_state:
+    progress = rollout(snap, s)
+    if progress is not None:
         when = _ts(s.update_started_at, now)
-        msg = f": {s.update_message}" if s.update_message else ""
-        lines.append(_line("update state", f"{s.update_text}{msg} (started {when})"))
+        lines.append(_line("update state", f"{progress.text} (started {when})"))
+        for change in changed_since_previous(snap, s):
+            lines.append(_line("changed", short_change(change)))
     else:
         lines.append(_line("update state", "never updated"))
+    cause = explain_service(snap, s, now)
+    if cause is not None:
+        lines.append(_line("why", cause.text))
+        lines.extend(_line("", detail) for detail in cause.details)
     if s.stack:
         lines.append(_line("stack", s.stack))
     lines.append(_line("created", _ts(s.created_at, now)))

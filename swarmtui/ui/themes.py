@@ -118,6 +118,9 @@ def load_theme_file(path: Path) -> Theme:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise _BadThemeError(path, "", exc.strerror or str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise _BadThemeError(path, "", f"not UTF-8 text (byte {exc.start}): save it as "
+                             "UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise _BadThemeError(path, "", f"not valid TOML: {exc}") from None
     return parse_theme(path, data)

@@ -225,10 +225,14 @@ BAD_FIELDS = [
     ("command", 'echo "unbalanced', "check the quotes"),
     ("entrypoint", "sh -c 'x", "check the quotes"),
     ("replicas", "-1", "at least 0"),
+    ("replicas", "9" * 4301, "at most 100000"),  # int() of 4,301 digits raised ValueError
+    ("replicas", "٣", "digits 0–9"),  # Arabic-Indic 3 went to the CLI line as such
+    ("replicas", "１２", "digits 0–9"),  # full-width 12
     ("limit_cpus", "lots", "not a number of CPUs"),
     ("limit_memory", "1K", "minimum memory limit"),
     ("reserve_cpus", "x", "not a number of CPUs"),
     ("reserve_memory", "1Q", "is not a size"),
+    ("reserve_memory", "٣M", "is not a size"),
     ("restart_delay", "soon", "not a duration"),
     ("restart_max_attempts", "x", "whole number"),
     ("restart_window", "1 hour", "not a duration"),

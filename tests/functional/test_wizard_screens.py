@@ -332,10 +332,15 @@ async def test_bootstrap_asks_about_an_unknown_host_key_and_probes_a_stopped_doc
         assert isinstance(screen, BootstrapScreen)
         status = screen.query_one("#status")
         screen.query_one("#host").value = "node2-new"
+        screen.query_one("#sudo").value = "typed-sudo-pw-7"
 
         # unknown key: the trust prompt; cancel → not connected, nothing probed
         await pilot.press("f2")
         await async_wait_for("the trust prompt", lambda: isinstance(app.screen, TrustScreen))
+        # the probe's worker waits on the prompt: its description (sent to the Textual
+        # dev console) names the call but not the sudo password
+        described = " ".join(w.description for w in app.workers)
+        assert "probe_host" in described and "typed-sudo-pw-7" not in described
         await pilot.press("escape")
         await async_wait_for("the refusal", lambda: "not trusted" in text(status), 20)
         assert "not probed" in text(screen.query_one("#checks"))

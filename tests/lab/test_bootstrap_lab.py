@@ -197,3 +197,109 @@ async def test_two_hosts_at_once_one_worker_one_manager(make_lab, ssh_forward,  
     rows = {r.split()[0]: r.split()[1:] for r in out.splitlines()}
     assert rows["node4"] == ["Ready"] and rows["node5"] == ["Ready", "Reachable"]
     api.close()
+
+
+# ------------------------------------------------------------- sudo users, argv (issue 15)
+
+SUDO_USERS = {"swtpw": "ALL=(ALL) ALL", "swtnopw": "ALL=(ALL) NOPASSWD: ALL"}
+SUDO_PASSWORD = "Pa55 w0rd!x"  # noqa: S105 - a lab user's password, made here
+
+
+@pytest.fixture(scope="session")
+def sudo_users() -> dict[str, str]:
+    """Two non-root users on the lab hosts (they share /etc with this machine): `swtpw`,
+    whose sudo asks for SUDO_PASSWORD, and `swtnopw` with NOPASSWD. Made if missing."""
+    import shutil
+    import subprocess
+
+    if shutil.which("sudo") is None:
+        pytest.skip("sudo is not installed (apt-get install sudo)")
+    for user in SUDO_USERS:
+        if subprocess.run(["id", user], capture_output=True).returncode != 0:
+            subprocess.run(["useradd", "-m", "-s", "/bin/sh", user], check=True)
+    # sshd (UsePAM no) refuses accounts with a locked password: both have one
+    subprocess.run(["chpasswd"], input=f"swtpw:{SUDO_PASSWORD}\nswtnopw:never-asked-0\n"
+                   .encode(), check=True)
+    rules = Path("/etc/sudoers.d/swarmtui-lab-test")
+    rules.write_text("".join(f"{u} {r}\n" for u, r in SUDO_USERS.items()))
+    rules.chmod(0o440)
+    return SUDO_USERS
+
+
+def authorize(lab: Lab, user: str) -> None:
+    """Let `user` log in with the lab's key (its own ~/.ssh/authorized_keys)."""
+    ssh_dir = Path(f"~{user}/.ssh").expanduser()
+    ssh_dir.mkdir(exist_ok=True)
+    (ssh_dir / "authorized_keys").write_text(Path(f"{lab.client_key}.pub").read_text())
+
+
+class ArgvWatch:
+    """Reads the argv (/proc/PID/cmdline) of every process of one lab host, over and over,
+    in a thread: what `ps` on that host would show anyone."""
+
+    def __init__(self, lab: Lab, host: str) -> None:
+        import os
+        import threading
+
+        self._uts = os.readlink(f"/proc/{lab.host(host).anchor_pid}/ns/uts")
+        self._stop = threading.Event()
+        self.seen: set[str] = set()
+        self.scans = 0
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import os
+
+        while not self._stop.is_set():
+            for pid in os.listdir("/proc"):
+                if not pid.isdigit():
+                    continue
+                try:
+                    if os.readlink(f"/proc/{pid}/ns/uts") != self._uts:
+                        continue
+                    with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                        argv = fh.read().replace(b"\0", b" ").decode(errors="replace")
+                except OSError:
+                    continue
+                self.seen.add(argv)
+            self.scans += 1
+
+    def __enter__(self) -> ArgvWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@pytest.mark.parametrize("user", ["swtnopw", "swtpw"])
+async def test_a_sudo_user_joins_and_no_argv_on_the_host_shows_the_token(
+        four: tuple[Lab, docker.APIClient], sudo_users: dict[str, str], user: str,
+        log_file: Path) -> None:
+    """A non-root user with a sudo password typed in: with NOPASSWD sudo never reads it
+    (it used to become the join token), with a password sudo reads it. Either way the
+    join works, and no process on the host ever has the token in its argv."""
+    lab, api = four
+    authorize(lab, user)
+    async with await asyncssh.connect(lab.host("node4").address, username=user,
+                                      known_hosts=str(lab.known_hosts),
+                                      client_keys=[str(lab.client_key)]) as conn:
+        runner = SshRunner(conn, sudo_password=SUDO_PASSWORD)
+        res = await runner.run("id -u; cat", sudo=True, input=b"only this\n")
+        assert res.ok and res.stdout.split() == ["0", "only", "this"], res
+        boot = HostBootstrap(runner, api, host="node4")
+        facts = await boot.probe()
+        assert facts.user == user and facts.sudo_ok
+        events: list[ApplyEvent] = []
+        with ArgvWatch(lab, "node4") as watch:
+            result = await boot.apply(events.append)
+    assert result.ok and result.complete and result.node_ready, (result.message,
+                                                                  result.output)
+    assert node_rows(lab).get("node4") == "Ready"
+    assert watch.scans > 10
+    joins = [a for a in watch.seen if "swarm/join" in a or "swarm join" in a]
+    assert joins, "the watch never saw the join's process: the check would be vacuous"
+    leaks = [a for a in watch.seen if "SWMTKN" in a or SUDO_PASSWORD in a]
+    assert not leaks, leaks
+    assert all(SUDO_PASSWORD not in e.text and "SWMTKN" not in e.text for e in events)

@@ -195,10 +195,13 @@ def test_snapshot_agrees_with_the_cli(lab: Lab, api: Any, services: list[str]) -
     assert web and web.labels == {"team": "a"}
     # the broken service is in the health problems with its task error, without any key pressed
     texts = [p.text for p in health.problems(snap)]
-    assert any(t.startswith("service dbad: ") and "non-zero exit (3)" in t for t in texts), texts
+    # (explained, not relayed: the exit code, and the constraint no node meets)
+    assert any(t.startswith("service dbad: ") and "exiting with code 3" in t for t in texts), texts
     assert any(
-        t.startswith("service dpend: 0/1 running") and "no suitable node" in t for t in texts
-    )
+        t.startswith("service dpend: 0/1 running")
+        and "no node meets node.labels.nowhere==1" in t
+        for t in texts
+    ), texts
     assert health.summarize(snap).failing_tasks >= 2
 
 

@@ -496,6 +496,11 @@ async def test_config_from_a_file_then_removed_from_the_list(
             await pilot.pause()
             assert "no such file on this machine" in text(screen.query_one("#error-file"))
             assert screen.query_one("#submit").disabled
+            # ~ of a user that does not exist: a message (expanduser used to end the app)
+            screen.query_one("#file").value = "~zz-no-such-user/app.conf"
+            await pilot.pause()
+            assert "no user 'zz-no-such-user'" in text(screen.query_one("#error-file"))
+            assert screen.query_one("#submit").disabled
             screen.query_one("#file").value = str(conf)
             await pilot.pause()
             assert text(screen.query_one("#form-cli")) == f"docker config create fconf {conf}"

@@ -189,7 +189,7 @@ async def test_bootstrap_several_hosts_at_once(make_lab, ssh_forward, leak_check
             for host in ("node3", "node4"):
                 assert f"{host}[/b]: " in text(summary)
             assert text(summary).count(" facts, 0 failing") == 2
-            assert text(summary).count("$ docker swarm join") == 2
+            assert text(summary).count("# = docker swarm join") == 2  # the equivalent CLI
             await pilot.press("f5")
             await async_wait_for("the confirmation",
                                  lambda: isinstance(app.screen, ConfirmScreen))

@@ -22,7 +22,7 @@ from swarmtui.bootstrap.facts import (
     split_hostport,
     version_text,
 )
-from swarmtui.bootstrap.plan import PlanOptions, export_script, make_plan
+from swarmtui.bootstrap.plan import PlanOptions, export_script, join_command, make_plan
 from swarmtui.bootstrap.remote import CommandResult
 from swarmtui.swarm.swarmspec import Secret
 
@@ -396,8 +396,12 @@ def test_plan_debian_without_docker() -> None:
     assert step_keys(plan) == ["install-docker", "start-docker", "join"]
     join = plan.step("join")
     assert join is not None and join.needs_join_token
-    assert join.commands == ('docker swarm join --token "$SWARM_JOIN_TOKEN" --advertise-addr '
-                             '100.64.7.14 100.64.7.11:2377',)
+    # the Engine API's join on the host's socket (no token in any argv), shown with the
+    # docker CLI line it stands for
+    assert join.commands == (join_command("worker", "100.64.7.11:2377", "100.64.7.14"),)
+    assert join.commands[0].endswith(
+        "# = docker swarm join --token … --advertise-addr 100.64.7.14 100.64.7.11:2377")
+    assert '"$SWARM_JOIN_TOKEN"' in join.commands[0] and "/swarm/join" in join.commands[0]
 
 
 def test_plan_ubuntu_with_ufw() -> None:

@@ -92,8 +92,10 @@ managers = []
     assert all(pr.file == str(p) for pr in s.problems)
     poll = next(pr for pr in s.problems if pr.key == "task_poll_interval")
     assert "0.2 to 3600" in poll.message and str(p) in str(poll)
+    # read_only = "yes" is not a boolean: it fails closed (issue 15 item 4), the rest
+    # falls back to defaults
     assert (s.task_poll_interval, s.read_only, s.confirmations, s.default_profile) == \
-        (2.0, False, "always", None)
+        (2.0, True, "always", None)
     assert s.profiles["prod"].managers == ["good-host"]
 
 
@@ -101,6 +103,61 @@ def test_broken_toml_is_one_problem_not_an_exception(tmp_path: Path) -> None:
     s = load_settings(write(tmp_path, "theme = \n[[[\n"))
     assert len(s.problems) == 1 and "not valid TOML" in s.problems[0].message
     assert s.profiles == {} and s.task_poll_interval == 2.0
+
+
+# --- read-only fails closed (issue 15 item 4) -------------------------------------------
+
+
+def test_a_toml_error_anywhere_starts_read_only_and_says_why(tmp_path: Path) -> None:
+    p = write(tmp_path, "[profiles.prod]\nmanagers = [\"m1\"]\nread_only = true\n"
+                        "[keymap]\n\"main.refresh\" = f5\n")  # a bare f5: not TOML
+    s = load_settings(p)
+    assert s.read_only is True
+    (problem,) = s.problems
+    assert "not valid TOML" in problem.message and "line 5" in problem.message
+    assert "READ-ONLY" in str(problem) and "fixed" in str(problem)
+
+
+def test_an_unreadable_file_starts_read_only(tmp_path: Path) -> None:
+    p = tmp_path / "config.toml"
+    p.write_bytes(b"read_only = true\ntheme = \"\xff\xfe\"\n")  # not UTF-8
+    s = load_settings(p)
+    assert s.read_only is True and "cannot be read" in s.problems[0].message
+    assert "READ-ONLY" in s.problems[0].message
+    d = tmp_path / "adir.toml"
+    d.mkdir()
+    assert load_settings(d).read_only is True
+
+
+@pytest.mark.parametrize("value", ['"yes"', '"true"', "1", "0", '"no"', "[]", "{}"])
+def test_read_only_must_be_a_real_boolean_the_error_names_the_line(
+        tmp_path: Path, value: str) -> None:
+    p = write(tmp_path, f"# settings\ntheme = \"x\"\nread_only = {value}\n")
+    s = load_settings(p)
+    assert s.read_only is True
+    (problem,) = [pr for pr in s.problems if pr.key == "read_only"]
+    assert problem.line == 3 and f"{p} line 3: read_only: must be true or false" in str(problem)
+    assert "READ-ONLY" in problem.message
+
+
+def test_a_profiles_bad_read_only_makes_that_profile_read_only(tmp_path: Path) -> None:
+    p = write(tmp_path, "read_only = false\n\n[profiles.lab]\nmanagers = [\"n1\"]\n"
+                        "read_only = false\n\n[profiles.prod]\nmanagers = [\"m1\"]\n"
+                        "read_only = \"yes\"\n")
+    s = load_settings(p)
+    assert s.read_only is False and s.profiles["lab"].read_only is False
+    assert s.profiles["prod"].read_only is True
+    (problem,) = s.problems
+    assert problem.key == "profiles.prod.read_only" and problem.line == 9
+
+
+@pytest.mark.parametrize("key", ["read-only", "readonly", "ReadOnly"])
+def test_a_misspelt_read_only_is_honoured(tmp_path: Path, key: str) -> None:
+    s = load_settings(write(tmp_path, f"{key} = true\n[profiles.p]\nmanagers = [\"m\"]\n"
+                                      f"{key} = true\n"))
+    assert s.read_only is True and s.profiles["p"].read_only is True
+    assert {pr.line for pr in s.problems} == {1, 4}
+    assert all("did you mean read_only" in pr.message for pr in s.problems)
 
 
 def test_example_config_is_valid_and_complete(tmp_path: Path) -> None:
@@ -160,3 +217,17 @@ def test_remember_managers_refuses_a_broken_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigWriteError, match="not valid TOML"):
         remember_managers("lab", ["node1"], path=p)
     assert p.read_text() == "[[[\n"
+
+
+def test_profile_node_map(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, """
+[profiles.prod]
+managers = ["m1"]
+[profiles.prod.nodes]
+worker7 = "admin@10.0.3.7:2222"
+bad = "two words"
+worse = 3
+"""))
+    assert s.profiles["prod"].nodes == {"worker7": "admin@10.0.3.7:2222"}
+    keys = sorted(p.key for p in s.problems)
+    assert keys == ["profiles.prod.nodes.bad", "profiles.prod.nodes.worse"]

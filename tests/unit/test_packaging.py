@@ -45,3 +45,20 @@ def test_python_dash_m_runs() -> None:
         [sys.executable, "-m", "swarmtui", "--version"], capture_output=True, text=True, check=True
     )
     assert out.stdout.startswith("swarmtui ")
+
+
+def test_cryptography_floor_excludes_the_versions_with_known_cves() -> None:
+    """Issue 15 item 14: below 42.0.4, cryptography has known CVEs (e.g. CVE-2024-26130);
+    the floor excludes them, and what is installed still satisfies it."""
+    import tomllib
+    from importlib.metadata import version
+
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    (req,) = [Requirement(d) for d in deps if Requirement(d).name == "cryptography"]
+    for vulnerable in ("42.0.0", "42.0.3"):
+        assert Version(vulnerable) not in req.specifier, (vulnerable, str(req))
+    assert Version("42.0.4") in req.specifier
+    assert Version(version("cryptography")) in req.specifier

@@ -282,7 +282,11 @@ def test_summary_and_problems_wording() -> None:
         and t.endswith("1 more manager loss and the swarm loses quorum")
         for t in texts
     ), texts
-    assert "service api: 1/3 running — task api.2 failed: task: non-zero exit (3)" in texts
+    # explained, not relayed: the crash loop with its exit code and restart policy
+    assert (
+        "service api: 1/3 running — task api.2 keeps exiting with code 3: 1 failure, "
+        "restarting every 5s, no limit"
+    ) in texts
     assert (
         "service pend: 0/1 running — task pend.1 pending: no suitable node "
         "(scheduling constraints not satisfied on 3 nodes)"

@@ -16,13 +16,14 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from swarmtui.swarm.create.compose_shape import MAX_DEPTH, ShapeError, check_size, check_types
 from swarmtui.swarm.create.inventory import STACK_LABEL
 from swarmtui.swarm.create.service_form import (
     CONSTRAINT_RE,
@@ -31,11 +32,13 @@ from swarmtui.swarm.create.service_form import (
     constraint_problem,
 )
 from swarmtui.swarm.create.units import (
+    MAX_INT64,
     UnitError,
     parse_cpus,
     parse_duration,
     parse_size,
 )
+from swarmtui.swarm.ops.validate import MAX_REPLICAS, InputError, user_path
 
 ApiDict = dict[str, Any]
 IMAGE_LABEL = "com.docker.stack.image"
@@ -195,11 +198,16 @@ def interpolate(value: Any, env: Mapping[str, str], errors: list[str], where: st
 def load_compose(path: str | Path, stack: str, *, env: Mapping[str, str] | None = None
                  ) -> StackPlan:
     """Read a compose file from this machine and plan the stack `stack`."""
-    p = Path(path).expanduser()
     try:
-        text = p.read_text()
+        p = user_path(path)
+        text = p.read_text(encoding="utf-8")
+    except InputError as exc:
+        raise ComposeError(str(exc)) from None
     except OSError as exc:
-        raise ComposeError(f"cannot read {p}: {exc.strerror or exc}") from None
+        raise ComposeError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ComposeError(f"{p} is not UTF-8 text (byte {exc.start}): save it as UTF-8"
+                           ) from None
     return parse_compose(text, stack, base_dir=p.resolve().parent, path=p.resolve(), env=env)
 
 
@@ -207,7 +215,10 @@ def parse_compose(text: str, stack: str, *, base_dir: Path | None = None,
                   path: Path | None = None, env: Mapping[str, str] | None = None) -> StackPlan:
     """Plan the stack from compose YAML text (relative paths resolve against `base_dir`)."""
     try:
+        _check_nesting(text)
         doc = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader)
+    except RecursionError:
+        raise ComposeError("the compose file nests too deeply to be read") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -215,6 +226,10 @@ def parse_compose(text: str, stack: str, *, base_dir: Path | None = None,
         raise ComposeError(f"the compose file is not valid YAML{where}: {problem}") from None
     if not isinstance(doc, dict):
         raise ComposeError("the compose file must be a mapping with a services: key")
+    try:
+        check_size(doc)  # before anything copies its aliases
+    except ShapeError as exc:
+        raise ComposeError(str(exc)) from None
     plan = StackPlan(stack=stack, path=path)
     if not SERVICE_NAME_RE.match(stack) or len(stack) > 50:
         plan.errors.append(f"'{stack}' is not a valid stack name: letters, digits, '-' and '_'")
@@ -232,19 +247,49 @@ def parse_compose(text: str, stack: str, *, base_dir: Path | None = None,
             plan.warnings.append(f"top-level key '{key}' is not understood and is ignored")
     base = base_dir or Path.cwd()
     ctx = _Ctx(stack, base, plan, env)
-    ctx.networks_decl = _mapping(doc.get("networks"), "networks", plan)
-    ctx.secrets_decl = _mapping(doc.get("secrets"), "secrets", plan)
-    ctx.configs_decl = _mapping(doc.get("configs"), "configs", plan)
-    ctx.volumes_decl = _mapping(doc.get("volumes"), "volumes", plan)
+    misshapen = check_types(doc)
+    for problems in misshapen.values():
+        plan.errors.extend(problems)
+    ctx.networks_decl = _mapping(doc.get("networks"), "networks", plan, misshapen)
+    ctx.secrets_decl = _mapping(doc.get("secrets"), "secrets", plan, misshapen)
+    ctx.configs_decl = _mapping(doc.get("configs"), "configs", plan, misshapen)
+    ctx.volumes_decl = _mapping(doc.get("volumes"), "volumes", plan, misshapen)
     for short, svc in services.items():
         if not isinstance(svc, dict):
             plan.errors.append(f"service {short}: must be a mapping")
             continue
-        _service(ctx, str(short), svc)
-    _networks(ctx)
-    _objects(ctx, "secret")
-    _objects(ctx, "config")
+        if f"services.{short}" not in misshapen:
+            _guarded(plan, f"service {short}", _service, ctx, str(short), svc)
+    _guarded(plan, "networks", _networks, ctx)
+    _guarded(plan, "secrets", _objects, ctx, "secret")
+    _guarded(plan, "configs", _objects, ctx, "config")
     return plan
+
+
+def _check_nesting(text: str) -> None:
+    """Refuse deep nesting from the parser's events, before the (recursive) composer
+    meets it: 3,000 nested `[` took it 5 s to fail with a RecursionError."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else "?"
+                raise ComposeError(f"the compose file nests more than {MAX_DEPTH} levels deep "
+                                   f"(line {line})")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _guarded(plan: StackPlan, where: str, fn: Callable[..., None], *args: Any) -> None:
+    """Plan one part; a shape the checks above did not foresee is an error naming the
+    part, never an exception out of the parser."""
+    try:
+        fn(*args)
+    except (TypeError, AttributeError, ValueError, KeyError, IndexError,
+            OverflowError) as exc:
+        plan.errors.append(f"{where}: a value has a type or shape swarmtui cannot use "
+                           f"({type(exc).__name__}: {str(exc)[:200]})")
 
 
 # --------------------------------------------------------------------- helpers
@@ -293,13 +338,17 @@ class _Ctx:
         return self.scoped(short)
 
 
-def _mapping(value: Any, what: str, plan: StackPlan) -> dict[str, Any]:
+def _mapping(value: Any, what: str, plan: StackPlan,
+             misshapen: Mapping[str, list[str]]) -> dict[str, Any]:
+    """A top-level section by name; a declaration with type problems (already in the
+    errors) is kept as an empty one, so its users do not report it again."""
     if value is None:
         return {}
     if not isinstance(value, dict):
         plan.errors.append(f"top-level {what}: must be a mapping")
         return {}
-    return {str(k): (v if v is not None else {}) for k, v in value.items()}
+    return {str(k): ({} if v is None or f"{what}.{k}" in misshapen else v)
+            for k, v in value.items()}
 
 
 def _read_env_file(path: Path) -> dict[str, str]:
@@ -318,7 +367,7 @@ def _read_env_file(path: Path) -> dict[str, str]:
 
 def _as_int(value: Any) -> Any:
     """Numbers may arrive as strings after ${VAR} interpolation: "3" → 3 (else unchanged)."""
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,30}\s*", value):
         return int(value)
     return value
 
@@ -358,14 +407,19 @@ def _labels(value: Any) -> dict[str, str]:
 # --------------------------------------------------------------------- ports
 
 _PORT_RE = re.compile(
-    r"^(?:(?P<ip>\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:]+\]):)?(?:(?P<pub>\d+(?:-\d+)?):)?(?P<target>\d+(?:-\d+)?)"
-    r"(?:/(?P<proto>tcp|udp|sctp))?$"
+    r"^(?:(?P<ip>\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:]+\]):)?(?:(?P<pub>\d{1,9}(?:-\d{1,9})?):)?"
+    r"(?P<target>\d{1,9}(?:-\d{1,9})?)(?:/(?P<proto>tcp|udp|sctp))?$", re.ASCII
 )
 
 
 def _range(text: str) -> list[int]:
+    """ "8000-8002" → [8000, 8001, 8002]; beyond the 65,535 ports, just the two ends (the
+    caller refuses them as out of range)."""
     a, _, b = text.partition("-")
-    return list(range(int(a), int(b or a) + 1))
+    lo, hi = int(a), int(b or a)
+    if hi - lo > 65535:
+        return [lo, hi]
+    return list(range(lo, hi + 1))
 
 
 def parse_ports(value: Any, where: str, errors: list[str], warnings: list[str]) -> list[ApiDict]:
@@ -554,6 +608,10 @@ def _service(ctx: _Ctx, short: str, svc: dict[str, Any]) -> None:
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             errors.append(f"{where}: deploy.replicas must be a whole number ≥ 0, not {replicas!r}")
             replicas = 1
+        elif replicas > MAX_REPLICAS:
+            errors.append(f"{where}: deploy.replicas {replicas} is more than swarmtui deploys "
+                          f"(at most {MAX_REPLICAS})")
+            replicas = 1
         spec["Mode"] = {"Replicated": {"Replicas": replicas}}
     else:
         errors.append(f"{where}: deploy.mode must be replicated or global, not '{mode}'")
@@ -699,8 +757,8 @@ def _object_refs(ctx: _Ctx, kind: str, where: str, value: Any) -> list[ApiDict]:
 
 def _count(value: Any, where: str, errors: list[str]) -> int:
     v = _as_int(value)
-    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-        errors.append(f"{where} must be a whole number ≥ 0, not {value!r}")
+    if not isinstance(v, int) or isinstance(v, bool) or v < 0 or v > MAX_INT64:
+        errors.append(f"{where} must be a whole number ≥ 0, not {value!r}"[:300])
         return 0
     return v
 

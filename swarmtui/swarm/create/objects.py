@@ -25,6 +25,7 @@ from swarmtui.swarm.create.base import (
 )
 from swarmtui.swarm.create.inventory import Inventory, StoredObject
 from swarmtui.swarm.create.service_form import FieldError, split_pair
+from swarmtui.swarm.ops.validate import InputError, user_path
 
 #: swarmkit: 1–64 chars, alphanumerics with "-", "_", "." inside
 OBJECT_NAME_RE = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9._-]{0,62}[a-zA-Z0-9])?$")
@@ -121,8 +122,10 @@ def validate_object(form: ObjectForm, inv: Inventory | None = None) -> list[Fiel
         errors.append(FieldError("name", f"a {kind} named '{name}' already exists ({kind}s "
                                          "cannot be changed: pick a new name, e.g. "
                                          f"{name}_v2)"))
-    if form.file.strip():
-        path = Path(form.file.strip()).expanduser()
+    path = _file_path(form.file) if form.file.strip() else None
+    if isinstance(path, str):
+        errors.append(FieldError("file", path))
+    elif path is not None:
         if not path.is_file():
             errors.append(FieldError("file", f"no such file on this machine: {path}"))
         else:
@@ -148,6 +151,14 @@ def validate_object(form: ObjectForm, inv: Inventory | None = None) -> list[Fiel
     return errors
 
 
+def _file_path(raw: str) -> Path | str:
+    """The file field as a path, or why it is not one (`~nosuchuser/x`)."""
+    try:
+        return user_path(raw)
+    except InputError as exc:
+        return str(exc)
+
+
 def object_create_cli(form: ObjectForm) -> str:
     """`docker secret create …` with the value masked (or the file path)."""
     argv = ["docker", form.kind, "create"]
@@ -155,7 +166,8 @@ def object_create_cli(form: ObjectForm) -> str:
         argv += ["--label", label]
     argv.append(form.name.strip())
     if form.file.strip():
-        return shlex.join([*argv, str(Path(form.file.strip()).expanduser())])
+        path = _file_path(form.file)
+        return shlex.join([*argv, form.file.strip() if isinstance(path, str) else str(path)])
     return f"printf %s '{MASK}' | {shlex.join(argv)} -"
 
 
@@ -186,7 +198,10 @@ class CreateObject(CreateOperation):
 
     def _data(self) -> Hidden:
         if self.form.file.strip():
-            return Hidden(Path(self.form.file.strip()).expanduser().read_bytes())
+            path = _file_path(self.form.file)
+            if isinstance(path, str):
+                raise OperationError(path)
+            return Hidden(path.read_bytes())
         assert self.form.text is not None
         return self.form.text
 

@@ -18,6 +18,7 @@ from swarmtui.swarm.create.service_form import (
     split_pair,
     split_words,
 )
+from swarmtui.swarm.create.units import whole_number
 
 
 def _join(argv: Iterable[str]) -> str:
@@ -84,13 +85,19 @@ def _settings_flags(form: ServiceForm) -> list[str]:
     return argv
 
 
+def _count(text: str) -> str:
+    """A whole number as the spec gets it ("007" → "7"; the form refuses other digits)."""
+    t = text.strip()
+    return str(whole_number(t)) if t.isascii() and t.isdigit() else t
+
+
 def create_argv(form: ServiceForm) -> list[str]:
     """`docker service create …` as an argv list."""
     argv = ["docker", "service", "create", "--name", form.name.strip()]
     if form.mode == "global":
         argv += ["--mode", "global"]
     else:
-        argv += ["--replicas", form.replicas.strip()]
+        argv += ["--replicas", _count(form.replicas)]
     for p in form.ports:
         argv += ["--publish", port_arg(p)]
     for n in form.networks:
@@ -140,7 +147,7 @@ def update_argv(old: ServiceForm, new: ServiceForm) -> list[str]:
     if old.image.strip() != new.image.strip():
         argv += ["--image", new.image.strip()]
     if new.mode == "replicated" and old.replicas.strip() != new.replicas.strip():
-        argv += ["--replicas", new.replicas.strip()]
+        argv += ["--replicas", _count(new.replicas)]
     if old.command.strip() != new.command.strip():
         argv += ["--args", new.command.strip()]
     if old.entrypoint.strip() != new.entrypoint.strip():

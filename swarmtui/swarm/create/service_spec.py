@@ -31,6 +31,7 @@ from swarmtui.swarm.create.units import (
     parse_cpus,
     parse_duration,
     parse_size,
+    whole_number,
 )
 
 ApiDict = dict[str, Any]
@@ -110,7 +111,7 @@ def build_spec(form: ServiceForm, inv: Inventory | None = None, *,
     if form.restart_delay.strip():
         restart["Delay"] = parse_duration(form.restart_delay)
     if form.restart_max_attempts.strip():
-        restart["MaxAttempts"] = int(form.restart_max_attempts)
+        restart["MaxAttempts"] = whole_number(form.restart_max_attempts)
     if form.restart_window.strip():
         restart["Window"] = parse_duration(form.restart_window)
     if restart or form.restart_condition:
@@ -134,10 +135,10 @@ def build_spec(form: ServiceForm, inv: Inventory | None = None, *,
     if form.mode == "global":
         spec["Mode"] = {"Global": {}}
     else:
-        spec["Mode"] = {"Replicated": {"Replicas": int(form.replicas)}}
+        spec["Mode"] = {"Replicated": {"Replicas": whole_number(form.replicas)}}
     update: ApiDict = {}
     if form.update_parallelism.strip():
-        update["Parallelism"] = int(form.update_parallelism)
+        update["Parallelism"] = whole_number(form.update_parallelism)
     if form.update_delay.strip():
         update["Delay"] = parse_duration(form.update_delay)
     if form.update_failure_action:
@@ -150,10 +151,10 @@ def build_spec(form: ServiceForm, inv: Inventory | None = None, *,
     if form.ports:
         ports = []
         for p in form.ports:
-            port: ApiDict = {"Protocol": p.protocol, "TargetPort": int(p.target),
+            port: ApiDict = {"Protocol": p.protocol, "TargetPort": whole_number(p.target),
                              "PublishMode": p.mode}
             if p.published.strip():
-                port["PublishedPort"] = int(p.published)
+                port["PublishedPort"] = whole_number(p.published)
             ports.append(port)
         spec["EndpointSpec"] = {"Mode": "vip", "Ports": ports}
     return spec
@@ -171,7 +172,7 @@ def _healthcheck(form: ServiceForm) -> ApiDict:
         if text.strip():
             h[key] = parse_duration(text)
     if form.health_retries.strip():
-        h["Retries"] = int(form.health_retries)
+        h["Retries"] = whole_number(form.health_retries)
     return h
 
 

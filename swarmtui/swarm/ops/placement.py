@@ -1,10 +1,8 @@
 """Where tasks can run: placement constraints, and the drain preview.
 
-Constraint evaluation covers what people write in practice: ``node.id``,
-``node.hostname``, ``node.role``, ``node.platform.os``, ``node.platform.arch``,
-``node.labels.KEY`` and ``engine.labels.KEY`` with ``==`` / ``!=``. A
-constraint it does not understand is assumed satisfiable (the preview then
-errs on the side of "another node can take it"; the engine decides).
+Constraints are matched as swarmkit matches them (swarm/explain/constraints.py).
+A constraint that does not parse is assumed satisfiable (the preview then errs on
+the side of "another node can take it"; the engine decides).
 """
 
 from __future__ import annotations
@@ -12,45 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from swarmtui.swarm.explain.constraints import Constraint, ConstraintError
 from swarmtui.swarm.models import Node, Service
 from swarmtui.swarm.state import ClusterSnapshot
 
 
-def _attr(node: Node, key: str) -> str | None:
-    k = key.strip().lower()
-    if k in ("node.id",):
-        return node.id
-    if k == "node.hostname":
-        return node.hostname
-    if k == "node.role":
-        return "manager" if node.is_manager else "worker"
-    if k == "node.platform.os":
-        return node.os
-    if k == "node.platform.arch":
-        return node.arch
-    if key.strip().startswith("node.labels."):
-        return node.labels.get(key.strip()[len("node.labels.") :])
-    if key.strip().startswith("engine.labels."):
-        return node.engine_labels.get(key.strip()[len("engine.labels.") :])
-    raise KeyError(key)
-
-
 def constraint_ok(node: Node, constraint: str) -> bool:
-    """Whether `node` satisfies one constraint ("node.role==manager"); unknown → True."""
-    for op in ("!=", "=="):
-        if op in constraint:
-            key, _, want = constraint.partition(op)
-            want = want.strip()
-            try:
-                have = _attr(node, key)
-            except KeyError:
-                return True
-            if key.strip().lower() in ("node.role", "node.platform.os", "node.platform.arch"):
-                eq = (have or "").lower() == want.lower()
-            else:
-                eq = have is not None and have == want
-            return eq if op == "==" else not eq
-    return True
+    """Whether `node` satisfies one constraint ("node.role==manager"); unparsable → True."""
+    try:
+        return Constraint.parse(constraint).matches(node)
+    except ConstraintError:
+        return True
 
 
 def node_can_run(node: Node, service: Service) -> bool:

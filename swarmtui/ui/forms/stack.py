@@ -9,7 +9,6 @@ Deploy → confirmation → progress (every service converged).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import ClassVar
 
 from textual import on, work
@@ -19,13 +18,17 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Input, Static
 
 from swarmtui.swarm.create import ComposeError, DeployStack, StackPlan, load_compose
+from swarmtui.swarm.ops.validate import InputError, user_path
 from swarmtui.ui.flow import guard_now
 from swarmtui.ui.forms.common import Field, FormScreen, markup
 
 
 def default_stack_name(path: str) -> str:
     """The compose file's folder name, made a valid stack name ("my app" → "my_app")."""
-    p = Path(path.strip()).expanduser()
+    try:
+        p = user_path(path)
+    except InputError:
+        return ""  # the path's own message is given when it is read
     base = p.resolve().parent.name if p.name else ""
     return re.sub(r"[^a-zA-Z0-9_-]", "_", base).strip("_-")
 

@@ -9,7 +9,6 @@ The work is `swarmtui.bootstrap.HostBootstrap`; this screen only drives and show
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,7 +19,9 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Input, Log, Select, Static
 
 from swarmtui.bootstrap import ApplyEvent, ApplyResult, HostBootstrap, Plan, PlanOptions
+from swarmtui.bootstrap.export import write_script
 from swarmtui.bootstrap.plan import hostname_problem
+from swarmtui.bootstrap.remote import SudoPassword
 from swarmtui.secrets import redact
 from swarmtui.ui.screens.wizards import bootstrap_view as view
 from swarmtui.ui.screens.wizards.common import ConfirmScreen, WizardScreen, markup_escape
@@ -107,10 +108,10 @@ class BootstrapScreen(WizardScreen):
                      error=True)
             return
         self.say("status", f"connecting to {target}…")
-        self.probe_host(target, self.query_one("#sudo", Input).value)
+        self.probe_host(target, SudoPassword(self.query_one("#sudo", Input).value))
 
     @work(exclusive=True, group="bootstrap-probe", exit_on_error=False)
-    async def probe_host(self, target: str, sudo_password: str) -> None:
+    async def probe_host(self, target: str, sudo_password: SudoPassword) -> None:
         from swarmtui.bootstrap import SshRunner
         from swarmtui.ui.screens.wizards.sshhost import describe, open_host
 
@@ -123,7 +124,7 @@ class BootstrapScreen(WizardScreen):
         except Exception as exc:  # noqa: BLE001 - ConnectError says what to do
             self.say("status", describe(exc), error=True)
             return
-        runner = SshRunner(self.host.conn, sudo_password=sudo_password or None)
+        runner = SshRunner(self.host.conn, sudo_password=sudo_password)
         self.boot = HostBootstrap(runner, api, host=self.host.label)
         self.say("status", f"connected to {self.host.user}@{self.host.label}; probing "
                  "(read-only)…")
@@ -179,7 +180,13 @@ class BootstrapScreen(WizardScreen):
         if not raw:
             status.update("[$error]Type the path of the script to write.[/]")
             return
-        path = Path(raw).expanduser()
+        from swarmtui.bootstrap.export import ExportError, user_path
+
+        try:
+            path = user_path(raw)
+        except ExportError as exc:
+            status.update(f"[$error]{markup_escape(str(exc))}[/]")
+            return
         if not path.parent.is_dir():
             status.update(f"[$error]{markup_escape(path.parent)} is not a directory: "
                           "choose an existing one.[/]")
@@ -192,12 +199,13 @@ class BootstrapScreen(WizardScreen):
         status = self.query_one("#export-status", Static)
         try:
             script = await self.boot.export(reveal_token=reveal)
-            await asyncio.to_thread(_write_script, path, script, reveal)
+            await asyncio.to_thread(write_script, path, script)
         except Exception as exc:  # noqa: BLE001 - OSError or a redacted SwarmSpecError
             status.update(f"[$error]{markup_escape(redact(str(exc)))}[/]")
             return
         note = ("the join token is IN it: keep it private (mode 0700)" if reveal else
-                "the join token is redacted: fill $SWARM_JOIN_TOKEN in before running it")
+                "the join token is redacted: fill $SWARM_JOIN_TOKEN in before running it "
+                "(mode 0700)")
         status.update(markup_escape(f"Wrote {path} — {note}."))
 
     # -------------------------------------------------------------------- apply
@@ -334,10 +342,3 @@ def _result_text(result: ApplyResult, host: str) -> str:
                  "clock and that 7946/tcp+udp and 4789/udp are open both ways.")
     return text
 
-
-def _write_script(path: Path, script: str, secret: bool) -> None:
-    mode = 0o700 if secret else 0o755
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(script)
-    os.chmod(path, mode)

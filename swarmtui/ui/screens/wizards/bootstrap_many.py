@@ -15,6 +15,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Input, Log, Select, Static
 
 from swarmtui.bootstrap import ApplyEvent, ApplyResult, HostBootstrap, PlanOptions, apply_many
+from swarmtui.bootstrap.remote import SudoPassword
 from swarmtui.secrets import redact
 from swarmtui.ui.screens.wizards import bootstrap_view as view
 from swarmtui.ui.screens.wizards.common import ConfirmScreen, WizardScreen, markup_escape
@@ -93,10 +94,10 @@ class BootstrapManyScreen(WizardScreen):
             self.say("status", "Type the hosts to bootstrap, separated by spaces.", error=True)
             return
         self.say("status", f"connecting to {len(hosts)} host(s)…")
-        self.probe_all(hosts, self.query_one("#sudo", Input).value)
+        self.probe_all(hosts, SudoPassword(self.query_one("#sudo", Input).value))
 
     @work(exclusive=True, group="bootstrap-many-probe", exit_on_error=False)
-    async def probe_all(self, hosts: list[str], sudo_password: str) -> None:
+    async def probe_all(self, hosts: list[str], sudo_password: SudoPassword) -> None:
         from swarmtui.bootstrap import SshRunner
         from swarmtui.ui.screens.wizards.sshhost import describe, open_host
 
@@ -117,7 +118,7 @@ class BootstrapManyScreen(WizardScreen):
                 continue
             self.conns[host] = conn
             self.boots[host] = HostBootstrap(
-                SshRunner(conn.conn, sudo_password=sudo_password or None), api, host=host,
+                SshRunner(conn.conn, sudo_password=sudo_password), api, host=host,
                 options=PlanOptions(role=self.role()))  # type: ignore[arg-type]
         self.say("status", f"probing {len(self.boots)} host(s) (read-only)…")
         outcomes = await asyncio.gather(*(b.probe() for b in self.boots.values()),

@@ -1,0 +1,115 @@
+"""Rolling updates from a snapshot: how far an update has got, and what it changed.
+
+A task is *updated* when its spec is the service's current task template (the
+updater's own rule: a task whose spec differs is "dirty" and gets replaced).
+During a rollback the service's spec is already the previous one, so the same
+count says how many tasks are back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from swarmtui.swarm.models import Service, Task
+from swarmtui.swarm.state import ClusterSnapshot
+
+if TYPE_CHECKING:
+    from swarmtui.swarm.create.diff import SpecChange
+
+#: keys of a task spec the engine fills in or leaves out without a change of spec
+_IGNORED = frozenset({"Runtime"})
+
+
+def _clean(value: Any) -> Any:
+    """Drop empty values (absent, {}, [], "", None, 0-free maps) so equal specs compare equal."""
+    if isinstance(value, dict):
+        out = {k: _clean(v) for k, v in value.items() if k not in _IGNORED}
+        return {k: v for k, v in out.items() if v not in (None, {}, [], "")}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def task_is_current(svc_template: Any, task: Task) -> bool:
+    """The task runs the service's current task template."""
+    return bool(_clean(task.raw.get("Spec") or {}) == svc_template)
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """An update (or rollback) of one service, as far as the snapshot shows it."""
+
+    service_id: str
+    #: UpdateStatus.State: "updating", "paused", "completed", "rollback_started", …
+    state: str
+    #: tasks running the current spec
+    updated: int
+    #: tasks wanted (desired replicas, or the slots of a global service)
+    total: int
+    message: str
+    started_at: datetime | None
+    completed_at: datetime | None
+
+    @property
+    def rolling_back(self) -> bool:
+        return self.state.startswith("rollback")
+
+    @property
+    def paused(self) -> bool:
+        return self.state.endswith("paused")
+
+    @property
+    def active(self) -> bool:
+        return self.state in ("updating", "rollback_started")
+
+    @property
+    def text(self) -> str:
+        """ "updating: 1 of 3 updated", "paused at 1 of 3: <reason>", "rolled back: 3 of 3"."""
+        count = f"{self.updated} of {self.total}"
+        reason = f": {self.message}" if self.message else ""
+        return {
+            "updating": f"updating: {count} updated",
+            "paused": f"update paused at {count} updated{reason}",
+            "completed": f"update completed: {count} updated",
+            "rollback_started": f"rolling back: {count} back on the previous spec",
+            "rollback_paused": f"rollback paused at {count}{reason}",
+            "rollback_completed": f"rolled back: {count} on the previous spec{reason}",
+        }.get(self.state, f"{self.state}: {count}")
+
+
+def rollout(snap: ClusterSnapshot, svc: Service) -> Rollout | None:
+    """Progress of the service's last update; None when it was never updated."""
+    if not svc.update_state:
+        return None
+    template = _clean(svc.spec.get("TaskTemplate") or {})
+    current = [t for t in snap.current_tasks(svc.id) if t.desired_state == "running"]
+    updated = sum(1 for t in current if t.is_running and task_is_current(template, t))
+    total = svc.desired if svc.desired is not None else len(current)
+    return Rollout(svc.id, svc.update_state, updated, total, svc.update_message,
+                   svc.update_started_at, svc.update_completed_at)
+
+
+def changed_since_previous(snap: ClusterSnapshot, svc: Service) -> list[SpecChange]:
+    """What the last update changed: PreviousSpec → Spec, names for IDs (empty if none)."""
+    previous = svc.raw.get("PreviousSpec")
+    if not isinstance(previous, dict):
+        return []
+    from swarmtui.swarm.create.diff import spec_diff
+
+    names = {n.id: n.name for n in snap.networks.values()}
+    names.update({s.id: s.name for s in snap.secrets.values()})
+    names.update({c.id: c.name for c in snap.configs.values()})
+    return spec_diff(previous, svc.spec, names=names)
+
+
+def short_change(change: SpecChange) -> str:
+    """ "image: busybox:latest → nosuchimage:2" (the common spec prefixes left out)."""
+    path = change.path
+    for prefix in ("TaskTemplate.ContainerSpec.", "TaskTemplate."):
+        if path.startswith(prefix):
+            path = path[len(prefix):]
+            break
+    path = path[:1].lower() + path[1:]
+    return f"{path}: {change.old} → {change.new}"

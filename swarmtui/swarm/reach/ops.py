@@ -1,0 +1,154 @@
+"""Changes made on a node over its SSH connection, as Operations.
+
+They go through the same runner as every other change (read-only, journal,
+redaction), and show the `ssh NODE …` line a person would type. `apply` runs
+in a worker thread: it hands its coroutine to the pool's loop (`NodePool.call`).
+"""
+
+from __future__ import annotations
+
+from swarmtui.connect.errors import ConnectError
+from swarmtui.connect.nodes import NodePool
+from swarmtui.secrets import redact
+from swarmtui.swarm.ops.base import (
+    READ_ONLY_BLOCK,
+    DockerAPI,
+    GuardResult,
+    Operation,
+    OperationError,
+)
+from swarmtui.swarm.reach.probe import Diagnosis, Starter, start_command
+from swarmtui.swarm.state import ClusterSnapshot
+
+
+class NodeOperation(Operation):
+    """An Operation on one node's host, over the node pool."""
+
+    kind = "node"
+
+    def __init__(self, pool: NodePool, hostname: str, address: str, node_id: str) -> None:
+        super().__init__((node_id,), (hostname,))
+        self.pool = pool
+        self.hostname = hostname
+        self.address = address
+        self.node_id = node_id
+
+    def ssh_line(self, command: str) -> str:
+        """`ssh NODE COMMAND`, NODE written as the pool reaches it."""
+        try:
+            name = self.pool.route(self.hostname, self.address).ssh_name
+        except ConnectError:
+            name = self.hostname
+        return f"ssh {name} {command}"
+
+    def _node_known(self, snapshot: ClusterSnapshot) -> GuardResult:
+        if self.node_id and self.node_id not in snapshot.nodes:
+            return GuardResult(blocks=(f"{self.hostname} is no longer a node of the swarm",))
+        return GuardResult()
+
+    def run_remote(self, command: str, *, input: str | None = None, timeout: float = 90) -> str:
+        """Run `command` on the node from a worker thread; its stdout, or OperationError."""
+        try:
+            result = self.pool.call(self.pool.run(self.hostname, command, address=self.address,
+                                                  input=input, timeout=timeout, force=True),
+                                    timeout + 15)
+        except ConnectError as exc:
+            raise OperationError(redact(str(exc))) from exc
+        if result.exit_status != 0:
+            err = (result.stderr or result.stdout).strip() or f"exit status {result.exit_status}"
+            raise OperationError(redact(f"{self.hostname}: {err[-500:]}"))
+        return result.stdout
+
+
+class StartEngine(NodeOperation):
+    """(Re)start dockerd on a node whose engine is not running, the host's own way."""
+
+    name = "start engine"
+    timeout = 90.0
+
+    def __init__(self, pool: NodePool, hostname: str, address: str, node_id: str,
+                 starter: Starter, as_root: bool) -> None:
+        super().__init__(pool, hostname, address, node_id)
+        self.starter = starter
+        self.command = start_command(starter, as_root)
+
+    @classmethod
+    def from_diagnosis(cls, pool: NodePool, diagnosis: Diagnosis, address: str,
+                       node_id: str) -> StartEngine:
+        facts = diagnosis.facts
+        starter = facts.starter if facts else Starter.UNKNOWN
+        return cls(pool, diagnosis.hostname, address, node_id, starter,
+                   facts.as_root if facts else False)
+
+    @property
+    def cli(self) -> str:
+        return self.ssh_line(self.command or "systemctl restart docker")
+
+    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
+        result = self._node_known(snapshot)
+        if self.command is None:
+            return result + GuardResult(blocks=(
+                f"swarmtui cannot tell how the engine is started on {self.hostname} (no "
+                "systemd, no /etc/init.d/docker); start dockerd there by hand",))
+        node = snapshot.nodes.get(self.node_id)
+        warn: tuple[str, ...] = ()
+        if node is not None and node.state == "ready":
+            warn = (f"{self.hostname} is Ready: restarting its engine restarts its "
+                    "containers",)
+        return result + GuardResult(warnings=warn, preview=(
+            f"runs {self.command} on {self.hostname} ({self.starter})",
+            "then waits until the swarm reports the node Ready"))
+
+    def apply(self, api: DockerAPI) -> str:
+        assert self.command is not None
+        self.run_remote(self.command)
+        return f"the engine on {self.hostname} was started ({self.starter})"
+
+    def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
+        node = snapshot.nodes.get(self.node_id)
+        if node is None:
+            return False, f"{self.hostname} is not in the node list"
+        if node.state == "ready":
+            return True, f"{self.hostname} is Ready"
+        return False, f"{self.hostname} is {node.status_text}; waiting for Ready"
+
+
+class UnlockManager(NodeOperation):
+    """`docker swarm unlock` on a locked manager, the key given on stdin (never in argv)."""
+
+    name = "unlock"
+
+    def __init__(self, pool: NodePool, hostname: str, address: str, node_id: str,
+                 key: str) -> None:
+        super().__init__(pool, hostname, address, node_id)
+        self._key = key.strip()
+
+    @property
+    def cli(self) -> str:
+        return self.ssh_line("docker swarm unlock") + "   # the unlock key typed at its prompt"
+
+    def guard(self, snapshot: ClusterSnapshot, *, read_only: bool = False,
+              connected_node_id: str | None = None) -> GuardResult:
+        # A locked manager may be the only one: no manager check, only read-only.
+        if read_only:
+            return GuardResult(blocks=(READ_ONLY_BLOCK,))
+        return self._guard(snapshot, connected_node_id)
+
+    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
+        if not self._key.startswith("SWMKEY-1-"):
+            return GuardResult(blocks=("an unlock key starts with SWMKEY-1- (docker swarm "
+                                       "unlock-key on another manager shows it)",))
+        return GuardResult(preview=(f"unlocks the manager {self.hostname}; the key travels "
+                                    "on the command's stdin, never in its argv",))
+
+    def apply(self, api: DockerAPI) -> str:
+        self.run_remote("docker swarm unlock", input=self._key + "\n")
+        return f"{self.hostname} is unlocked"
+
+    def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
+        node = snapshot.nodes.get(self.node_id)
+        if node is None or not snapshot.nodes:
+            return True, f"{self.hostname} is unlocked"
+        if node.is_reachable_manager:
+            return True, f"{self.hostname} is a reachable manager again"
+        return False, f"{self.hostname}: manager {node.manager_status_text or 'unreachable'}"

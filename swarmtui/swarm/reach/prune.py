@@ -1,0 +1,188 @@
+"""Prune one node: a preview of exactly what would go and the bytes it frees, then apply.
+
+The preview lists by ID: stopped containers (their writable layers), dangling
+images no remaining container uses, unused build cache, and — only when
+asked — volumes no remaining container mounts. Apply removes exactly those IDs
+(not `docker system prune`, which would take whatever appeared meanwhile) and
+reports what was removed and freed, and what could not be.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import docker.errors
+
+from swarmtui.connect.errors import ConnectError
+from swarmtui.connect.nodes import NodePool
+from swarmtui.swarm.ops.base import DockerAPI, GuardResult, OperationError
+from swarmtui.swarm.reach.ops import NodeOperation
+from swarmtui.swarm.state import ClusterSnapshot
+
+STOPPED = ("exited", "created", "dead")
+
+
+@dataclass(frozen=True)
+class PruneItem:
+    kind: str  # "container", "image", "build cache", "volume"
+    id: str
+    name: str
+    bytes: int
+
+
+@dataclass(frozen=True)
+class PrunePlan:
+    hostname: str
+    items: tuple[PruneItem, ...]
+    volumes: bool  # volumes were considered
+
+    @property
+    def bytes(self) -> int:
+        return sum(i.bytes for i in self.items)
+
+    def of(self, kind: str) -> list[PruneItem]:
+        return [i for i in self.items if i.kind == kind]
+
+
+@dataclass
+class PruneReport:
+    removed: list[PruneItem] = field(default_factory=list)
+    failed: list[tuple[PruneItem, str]] = field(default_factory=list)
+    reclaimed: int = 0  # bytes, as planned for what was removed
+
+
+def human_bytes(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{n} B"
+
+
+def plan_prune(api: Any, hostname: str, *, volumes: bool = False) -> PrunePlan:
+    """Read the node's engine (blocking) and list what a prune would remove."""
+    everything = api.containers(all=True, size=True)
+    stopped = [c for c in everything if c.get("State") in STOPPED]
+    staying = [c for c in everything if c.get("State") not in STOPPED]
+    items = [PruneItem("container", c["Id"], (c.get("Names") or ["?"])[0].lstrip("/"),
+                       int(c.get("SizeRw") or 0)) for c in stopped]
+    used_images = {c.get("ImageID") for c in staying}
+    for img in api.images(filters={"dangling": True}):
+        if img["Id"] in used_images:
+            continue
+        items.append(PruneItem("image", img["Id"], img["Id"].removeprefix("sha256:")[:12],
+                               int(img.get("Size") or 0)))
+    df = api.df()
+    for cache in df.get("BuildCache") or []:
+        if cache.get("InUse") or cache.get("Shared"):
+            continue
+        items.append(PruneItem("build cache", cache["ID"],
+                               f"{cache.get('Type', '')} {cache.get('Description', '')}".strip(),
+                               int(cache.get("Size") or 0)))
+    if volumes:
+        mounted = {m.get("Name") for c in staying for m in c.get("Mounts") or []
+                   if m.get("Type") == "volume"}
+        for vol in df.get("Volumes") or []:
+            usage = vol.get("UsageData") or {}
+            if vol["Name"] in mounted:
+                continue
+            items.append(PruneItem("volume", vol["Name"], vol["Name"],
+                                   max(int(usage.get("Size") or 0), 0)))
+    return PrunePlan(hostname, tuple(items), volumes)
+
+
+def apply_prune(api: Any, plan: PrunePlan) -> PruneReport:
+    """Remove exactly the plan's items, containers first (blocking)."""
+    report = PruneReport()
+    for item in plan.items:
+        try:
+            if item.kind == "container":
+                api.remove_container(item.id)
+            elif item.kind == "image":
+                api.remove_image(item.id)
+            elif item.kind == "build cache":
+                api.prune_builds(filters={"id": [item.id]})
+            else:
+                api.remove_volume(item.id)
+        except docker.errors.NotFound:
+            report.failed.append((item, "already gone"))
+            continue
+        except docker.errors.APIError as exc:
+            report.failed.append((item, str(exc.explanation or exc)))
+            continue
+        report.removed.append(item)
+        report.reclaimed += item.bytes
+    return report
+
+
+def preview_lines(plan: PrunePlan) -> tuple[str, ...]:
+    lines = []
+    for kind in ("container", "image", "build cache", "volume"):
+        got = plan.of(kind)
+        if got:
+            size = human_bytes(sum(i.bytes for i in got))
+            lines.append(f"{len(got)} {kind}(s), {size}:")
+            lines += [f"  {i.name} ({human_bytes(i.bytes)})" for i in got]
+    if not lines:
+        return (f"nothing to prune on {plan.hostname}",)
+    return (*lines, f"frees about {human_bytes(plan.bytes)} on {plan.hostname}"
+            + ("" if plan.volumes else " (volumes kept; ask for them explicitly)"))
+
+
+async def plan_node_prune(pool: NodePool, hostname: str, address: str = "", *,
+                          volumes: bool = False) -> PrunePlan:
+    api = await pool.engine_api(hostname, address)
+    try:
+        return await asyncio.to_thread(plan_prune, api, hostname, volumes=volumes)
+    except docker.errors.DockerException as exc:
+        raise ConnectError(f"{hostname}: reading what to prune failed: {exc}") from exc
+
+
+class PruneNode(NodeOperation):
+    """Remove a preview's items from one node."""
+
+    name = "prune"
+    timeout = 5.0
+
+    def __init__(self, pool: NodePool, plan: PrunePlan, address: str, node_id: str) -> None:
+        super().__init__(pool, plan.hostname, address, node_id)
+        self.plan = plan
+        self.report: PruneReport | None = None
+
+    @property
+    def cli(self) -> str:
+        parts = []
+        short = {"container": 12, "image": 19}
+        for kind, verb in (("container", "docker container rm"), ("image", "docker image rm"),
+                           ("volume", "docker volume rm")):
+            ids = [i.id.removeprefix("sha256:")[:short.get(kind, 64)] for i in self.plan.of(kind)]
+            if ids:
+                parts.append(f"{verb} {' '.join(ids)}")
+        cache = self.plan.of("build cache")
+        if cache:
+            parts.append("docker builder prune -f " +
+                         " ".join(f"--filter id={i.id}" for i in cache))
+        return self.ssh_line(" && ".join(parts) or "true  # nothing to prune")
+
+    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
+        blocks = () if self.plan.items else (f"nothing to prune on {self.hostname}",)
+        return self._node_known(snapshot) + GuardResult(blocks=blocks,
+                                                        preview=preview_lines(self.plan))
+
+    def apply(self, api: DockerAPI) -> str:
+        try:
+            node_api = self.pool.call(self.pool.engine_api(self.hostname, self.address), 60)
+        except ConnectError as exc:
+            raise OperationError(str(exc)) from exc
+        self.report = report = apply_prune(node_api, self.plan)
+        text = (f"removed {len(report.removed)} of {len(self.plan.items)} item(s) on "
+                f"{self.hostname}, about {human_bytes(report.reclaimed)} freed")
+        if report.failed:
+            text += "; not removed: " + ", ".join(f"{i.name} ({why})" for i, why in report.failed)
+        return text
+
+    def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
+        return True, "done"

@@ -1,0 +1,307 @@
+"""Explain, do not relay — every cause the lab can produce, on a real swarm over real SSH.
+
+Each test makes the fault with the docker CLI, waits until the CLI shows the engine's
+own words (`docker service ps --no-trunc`), then checks the explanation computed from
+a snapshot against the facts the CLI gives (node names, labels, memory, exit codes,
+the update's message). One lab for the module; services removed between tests.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import docker
+import pytest
+
+from swarmtui.lab import Lab
+from swarmtui.swarm import health
+from swarmtui.swarm.explain import Explanation, explain_all, rollout
+from swarmtui.swarm.explain.scheduling import gib
+from swarmtui.swarm.fetch import fetch_snapshot
+from swarmtui.swarm.state import ClusterSnapshot
+from tests.conftest import PREFIX, SshForward, _lab_or_skip
+from tests.waiting import wait_for
+
+NEW = "docker service create -d --no-resolve-image --stop-grace-period 1s"
+
+
+@pytest.fixture(scope="module")
+def xlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    _lab_or_skip()
+    lab = Lab(f"{PREFIX}ex", root=tmp_path_factory.mktemp("xlabs"))
+    lab.up(nodes=3, managers=1)
+    try:
+        yield lab
+    finally:
+        lab.down()
+
+
+@pytest.fixture(scope="module")
+def api(xlab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    fwd = SshForward(xlab, "node1", tmp_path_factory.mktemp("xfwd") / "docker.sock")
+    client = docker.APIClient(base_url=fwd.base_url, version="auto")
+    yield client
+    client.close()
+    fwd.close()
+
+
+@pytest.fixture(autouse=True)
+def clean(xlab: Lab) -> Iterator[None]:
+    yield
+    cli(xlab, "docker service rm $(docker service ls -q) 2>/dev/null; true")
+
+    def no_containers() -> bool:
+        return all(not cli(xlab, "docker ps -q", h.name) for h in xlab.hosts)
+
+    wait_for("the services' containers to go", no_containers, 60, interval=0.5)
+
+
+def cli(lab: Lab, cmd: str, host: str = "node1") -> str:
+    return str(lab.ssh(host, cmd)).strip()
+
+
+def ps(lab: Lab, service: str) -> list[dict[str, str]]:
+    """`docker service ps --no-trunc` rows as dicts (the oracle)."""
+    out = cli(lab, f"docker service ps --no-trunc --format '{{{{json .}}}}' {service}")
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def wait_ps(lab: Lab, service: str, words: str, timeout: float = 60) -> list[dict[str, str]]:
+    return wait_for(f"`docker service ps {service}` to show {words!r}",
+                    lambda: [r for r in ps(lab, service) if words in r["Error"]], timeout, 0.5)
+
+
+def hostnames(lab: Lab) -> list[str]:
+    return sorted(cli(lab, "docker node ls --format '{{.Hostname}}'").split())
+
+
+def explained(api: Any, name: str) -> tuple[Explanation, ClusterSnapshot]:
+    snap = fetch_snapshot(api)
+    svc = snap.find_service(name)
+    assert svc is not None
+    found = explain_all(snap, datetime.now(UTC)).get(svc.id)
+    assert found is not None, f"no explanation for {name}"
+    return found, snap
+
+
+def first_screen_line(snap: ClusterSnapshot, name: str) -> str:
+    lines = [p.text for p in health.problems(snap, datetime.now(UTC))
+             if p.text.startswith(f"service {name}:")]
+    assert lines, f"no first-screen line for {name}"
+    return lines[0]
+
+
+def test_unmet_constraint_names_the_label_per_node(xlab: Lab, api: Any) -> None:
+    cli(xlab, "docker node update --label-add zone=b node2")
+    try:
+        cli(xlab, f"{NEW} --name xcon --constraint node.labels.zone==a busybox sleep 1d")
+        wait_ps(xlab, "xcon", "scheduling constraints not satisfied")
+        labels = {h: json.loads(cli(xlab, f"docker node inspect {h} --format "
+                                    "'{{json .Spec.Labels}}'")) for h in hostnames(xlab)}
+        without = [h for h, lab in labels.items() if "zone" not in lab]
+        assert without == ["node1", "node3"] and labels["node2"]["zone"] == "b"
+        e, snap = explained(api, "xcon")
+        assert e.kind == "constraint"
+        assert e.text == ("no node meets node.labels.zone==a (node1, node3: no label zone; "
+                          "node2: label zone=b, not a)")
+        assert first_screen_line(snap, "xcon") == f"service xcon: 0/1 running — {e.text}"
+    finally:
+        cli(xlab, "docker node update --label-rm zone node2")
+
+
+def test_reservation_larger_than_any_node(xlab: Lab, api: Any) -> None:
+    memory = {h: int(cli(xlab, f"docker node inspect {h} --format "
+                         "'{{.Description.Resources.MemoryBytes}}'")) for h in hostnames(xlab)}
+    want = max(memory.values()) + (1 << 30)
+    cli(xlab, f"{NEW} --name xres --reserve-memory {want} busybox sleep 1d")
+    wait_ps(xlab, "xres", "insufficient resources")
+    best = max(sorted(memory), key=lambda h: memory[h])
+    e, _ = explained(api, "xres")
+    assert e.kind == "resources"
+    assert e.text == (f"reserves {gib(want)} of memory; the most free on any node is "
+                      f"{gib(memory[best])} ({best})")
+
+
+def test_missing_image(xlab: Lab, api: Any) -> None:
+    cli(xlab, f"{NEW} --name ximg nosuchimage:1 sleep 1d")
+    rows = wait_ps(xlab, "ximg", "No such image: nosuchimage:1")
+    e, _ = explained(api, "ximg")
+    assert e.kind == "image"
+    assert e.text.startswith("image nosuchimage:1 is not on ")
+    assert e.text.endswith("and no registry gave it (No such image: nosuchimage:1)")
+    named = e.text.removeprefix("image nosuchimage:1 is not on ").split(" and no registry")[0]
+    assert set(named.split(", ")) >= {r["Node"] for r in rows if r["Node"]}
+
+
+def test_host_port_already_taken(xlab: Lab, api: Any) -> None:
+    cli(xlab, f"{NEW} --name xholder --mode global "
+              "--publish mode=host,target=80,published=18181 busybox httpd -f -p 80")
+    wait_for("xholder running on every node", lambda: [
+        r for r in ps(xlab, "xholder") if r["CurrentState"].startswith("Running")
+    ] and len([r for r in ps(xlab, "xholder") if r["CurrentState"].startswith("Running")]) == 3,
+        60, 0.5)
+    cli(xlab, f"{NEW} --name xport --publish mode=host,target=80,published=18181 "
+              "busybox httpd -f -p 80")
+    wait_ps(xlab, "xport", "host-mode port already in use")
+    e, _ = explained(api, "xport")
+    assert e.kind == "port"
+    assert e.text == (f"host-mode port 18181/tcp is already taken on "
+                      f"{', '.join(hostnames(xlab))} (by xholder)")
+
+
+def test_max_replicas_per_node(xlab: Lab, api: Any) -> None:
+    cli(xlab, f"{NEW} --name xmax --replicas 4 --replicas-max-per-node 1 busybox sleep 1d")
+    wait_ps(xlab, "xmax", "max replicas per node limit exceed")
+    running = wait_for("3 running", lambda: [
+        r for r in ps(xlab, "xmax") if r["CurrentState"].startswith("Running")][2:] and [
+        r for r in ps(xlab, "xmax") if r["CurrentState"].startswith("Running")], 60, 0.5)
+    assert len({r["Node"] for r in running}) == 3
+    e, _ = explained(api, "xmax")
+    assert e.kind == "max-per-node"
+    assert e.text == "at most 1 per node and only 3 nodes can run it: 4 replicas wanted"
+
+
+def test_exit_loop_with_restart_policy(xlab: Lab, api: Any) -> None:
+    cli(xlab, f"{NEW} --name xexit --restart-condition on-failure --restart-max-attempts 2 "
+              "--restart-delay 1s busybox sh -c 'exit 3'")
+    # on-failure with 2 restarts: 3 failures, then the slot stays down
+    wait_for("3 failed tasks", lambda: len(
+        [r for r in ps(xlab, "xexit") if "non-zero exit (3)" in r["Error"]]) == 3, 60, 0.5)
+    e, _ = explained(api, "xexit")
+    assert e.kind == "exit"
+    assert e.text == ("task xexit.1 keeps exiting with code 3: 3 failures, no restarts left: "
+                      "the slot stays down (on-failure, max 2, every 1s)")
+
+
+def test_paused_update_says_why_and_what_changed(xlab: Lab, api: Any) -> None:
+    cli(xlab, f"{NEW} --name xupd --update-failure-action pause --update-monitor 2s "
+              "busybox sleep 1d")
+    wait_for("xupd running", lambda: any(
+        r["CurrentState"].startswith("Running") for r in ps(xlab, "xupd")), 60, 0.5)
+    cli(xlab, "docker service update -d --no-resolve-image --image nosuchimage:2 xupd")
+    wait_for("the update paused", lambda: cli(
+        xlab, "docker service inspect xupd --format '{{.UpdateStatus.State}}'") == "paused",
+        90, 0.5)
+    message = cli(xlab, "docker service inspect xupd --format '{{.UpdateStatus.Message}}'")
+    task_id = message.rsplit(" ", 1)[-1]
+    row = next(r for r in ps(xlab, "xupd") if r["ID"] == task_id)
+    e, _ = explained(api, "xupd")
+    assert e.kind == "update"
+    error = row["Error"].strip('"')  # the CLI quotes it
+    assert e.text == (f"{message.replace(task_id, row['Name'])} — rejected: {error} — "
+                      "changed since it last worked: image: busybox:latest → nosuchimage:2")
+
+
+def test_rolling_update_progress_against_service_ps(xlab: Lab, api: Any) -> None:
+    for h in hostnames(xlab):
+        cli(xlab, "docker tag busybox:latest busybox:v2", h)
+    cli(xlab, f"{NEW} --name xroll --replicas 3 --update-delay 120s busybox:latest sleep 1d")
+    wait_for("3 running", lambda: len([r for r in ps(xlab, "xroll")
+                                       if r["CurrentState"].startswith("Running")]) == 3, 60, 0.5)
+    cli(xlab, "docker service update -d --no-resolve-image --image busybox:v2 xroll")
+
+    def new_running() -> list[dict[str, str]]:
+        return [r for r in ps(xlab, "xroll") if r["Image"] == "busybox:v2"
+                and r["DesiredState"] == "Running" and r["CurrentState"].startswith("Running")]
+
+    done = wait_for("one task on the new image", new_running, 60, 0.5)
+    snap = fetch_snapshot(api)
+    svc = snap.find_service("xroll")
+    assert svc is not None
+    r = rollout(snap, svc)
+    assert r is not None and r.state == "updating"
+    assert (r.updated, r.total) == (len(done), 3) == (1, 3)
+    assert r.text == "updating: 1 of 3 updated"
+
+
+# ------------------------------------------------------- the lab tells the truth
+
+
+def _answers(address: str, port: int) -> bool:
+    """An HTTP answer (any status) from address:port within 3 s."""
+    import http.client
+
+    conn = http.client.HTTPConnection(address, port, timeout=3)
+    try:
+        conn.request("GET", "/")
+        return conn.getresponse().status > 0
+    except OSError:
+        return False
+    finally:
+        conn.close()
+
+
+def test_sample_service_answers_on_each_host_running_a_task(xlab: Lab) -> None:
+    xlab.seed_sample()
+    wait_for("web 3/3", lambda: cli(xlab, "docker service ls --filter name=web "
+                                    "--format '{{.Replicas}}'") == "3/3", 60, 0.5)
+    nodes = {r["Node"] for r in ps(xlab, "web")
+             if r["DesiredState"] == "Running" and r["CurrentState"].startswith("Running")}
+    assert nodes
+    for name in sorted(nodes):
+        address = xlab.host(name).address  # a lab address: the only kind of target
+        assert wait_for(f"http://{address}:8080/ to answer", lambda a=address: _answers(a, 8080),
+                        20, 0.5)
+
+
+def test_kernel_facts_hold_by_effect(xlab: Lab) -> None:
+    facts = {f.feature: f for f in xlab.kernel_facts()}
+    assert set(facts) == {"ipvs", "vxlan", "netem"}
+    # what `lab up` says about the routing mesh is what a published port does here
+    cli(xlab, f"{NEW} --name xmesh --publish 18089:80 busybox httpd -f -p 80")
+    rows = wait_for("xmesh running", lambda: [
+        r for r in ps(xlab, "xmesh") if r["CurrentState"].startswith("Running")], 60, 0.5)
+    address = xlab.host(rows[0]["Node"]).address
+    if facts["ipvs"].works:
+        assert wait_for("the mesh to answer", lambda: _answers(address, 18089), 20, 0.5)
+    else:
+        assert "no IPVS" in facts["ipvs"].text and "mode=host" in facts["ipvs"].text
+        assert not _answers(address, 18089)  # even on the host that runs the task
+    # netem: the probe's verdict is what tc does in a lab host's namespace
+    import subprocess
+
+    h = xlab.hosts[1]
+    proc = subprocess.run(["nsenter", f"--net=/run/netns/{h.netns}", "tc", "qdisc", "add",
+                           "dev", "eth0", "root", "netem", "delay", "1ms"],
+                          capture_output=True, check=False)
+    if proc.returncode == 0:
+        subprocess.run(["nsenter", f"--net=/run/netns/{h.netns}", "tc", "qdisc", "del",
+                        "dev", "eth0", "root"], check=False)
+    assert facts["netem"].works == (proc.returncode == 0)
+
+
+# ------------------------------------------------------------- certificates
+
+
+def test_ca_rotation_followed_until_every_node_holds_the_new_ca(
+    xlab: Lab, api: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from swarmtui.swarm import certs
+    from swarmtui.swarm.ops import run_operation
+    from swarmtui.swarm.ops.ca import RotateCA
+
+    def cli_root() -> str:
+        return cli(xlab, "docker info --format '{{json .Swarm.Cluster.TLSInfo.TrustRoot}}'")
+
+    before = fetch_snapshot(api)
+    st = certs.ca_status(before)
+    expiry = cli(xlab, "docker info --format '{{.Swarm.Cluster.TLSInfo.TrustRoot}}' "
+                       "| openssl x509 -noout -enddate")  # openssl as the oracle
+    assert st.root is not None and st.behind == () and not st.rotation_in_progress
+    when = datetime.strptime(expiry.removeprefix("notAfter="), "%b %d %H:%M:%S %Y GMT")
+    assert st.root.not_after == when.replace(tzinfo=UTC)
+    old = cli_root()
+    op = RotateCA()
+    out = run_operation(api, op, cluster="lab", endpoint="node1", wait=True, timeout=120,
+                        journal_path=tmp_path_factory.mktemp("journal") / "audit.jsonl")
+    assert out.status == "ok" and out.converged, (out.message, out.converge_text)
+    assert out.converge_text == "every node (3) holds a certificate of the new CA"
+    new = cli_root()
+    assert new != old  # the CLI agrees: a new root
+    for h in hostnames(xlab):  # …and every node's TLSInfo holds it
+        assert cli(xlab, f"docker node inspect {h} --format "
+                         "'{{json .Description.TLSInfo.TrustRoot}}'") == new
+    assert cli(xlab, "docker info --format '{{.Swarm.Cluster.RootRotationInProgress}}'") == "false"

@@ -1,0 +1,352 @@
+"""Node reach against the real lab: real SSH to every node, the docker CLI on each node as oracle.
+
+One 3-node lab for the module (node1 manager, node2/node3 workers); tests that break a
+host repair it before they end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import docker
+import pytest
+
+from swarmtui.connect import ConnectOptions, fixed_trust, parse_endpoint
+from swarmtui.connect.nodes import NodePool, ReachFailure
+from swarmtui.connect.sshconf import ssh_config_files
+from swarmtui.lab import Lab
+from swarmtui.swarm.ops.runner import run_operation
+from swarmtui.swarm.reach.deadlogs import dead_task_logs
+from swarmtui.swarm.reach.ops import StartEngine
+from swarmtui.swarm.reach.probe import Cause, Starter, probe
+from swarmtui.swarm.reach.prune import PruneNode, plan_node_prune
+from swarmtui.swarm.reach.stats import Sampler
+from tests.conftest import PREFIX, _lab_or_skip
+from tests.waiting import async_wait_for, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def rlab(lab_root: Path) -> Iterator[Lab]:
+    _lab_or_skip()
+    lab = Lab(f"{PREFIX}r", root=lab_root)
+    lab.up(nodes=3, managers=1)
+    try:
+        yield lab
+    finally:
+        lab.down()
+
+
+@pytest.fixture
+async def pool(rlab: Lab) -> AsyncIterator[NodePool]:
+    opts = ConnectOptions(trust=fixed_trust("never"),
+                          ssh_config=ssh_config_files([rlab.ssh_config]))
+    p = NodePool(opts, manager=parse_endpoint("node1"), connect_timeout=3.0)
+    try:
+        yield p
+    finally:
+        await p.close()
+
+
+def node_status(lab: Lab) -> dict[str, str]:
+    out = lab.ssh("node1", "docker node ls --format '{{.Hostname}} {{.Status}}'")
+    return dict(line.split() for line in out.splitlines())
+
+
+def node_id(lab: Lab, host: str) -> str:
+    return lab.ssh("node1", f"docker node inspect --format '{{{{.ID}}}}' {host}")
+
+
+def manager_api(lab: Lab, ssh_forward) -> docker.APIClient:  # type: ignore[no-untyped-def]
+    return docker.APIClient(base_url=ssh_forward(lab, "node1").base_url, version="1.41")
+
+
+def swarmtui(*args: str, **kw) -> subprocess.CompletedProcess[bytes]:  # type: ignore[no-untyped-def]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "swarmtui", *args], env=env, timeout=90,
+                          capture_output=True, **kw)
+
+
+def service(lab: Lab, name: str, *args: str, replicas: int = 1) -> None:
+    lab.ssh("node1", ["docker", "service", "create", "-d", "--no-resolve-image", "--name", name,
+                      "--replicas", str(replicas), *args])
+
+
+def running_on(lab: Lab, name: str) -> dict[str, str]:
+    """task name -> node, for the running tasks of a service (docker service ps)."""
+    out = lab.ssh("node1", f"docker service ps {name} --filter desired-state=running "
+                           "--format '{{.Name}} {{.Node}} {{.CurrentState}}'")
+    return {p[0]: p[1] for p in (line.split() for line in out.splitlines())
+            if len(p) > 2 and p[2] == "Running"}
+
+
+# --- daemon health -------------------------------------------------------------------
+
+
+async def test_dockerd_stopped_is_diagnosed_and_restart_brings_it_back_ready(
+        rlab: Lab, pool: NodePool, ssh_forward, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    nid = node_id(rlab, "node3")
+    healthy = await probe(pool, "node3", node_id=nid)
+    assert healthy.cause is Cause.HEALTHY and healthy.facts is not None
+    assert healthy.facts.starter is Starter.LAB
+    rlab.stop_dockerd("node3")
+    try:
+        wait_for("node3 Down in docker node ls", lambda: node_status(rlab)["node3"] == "Down", 60)
+        found = await probe(pool, "node3", node_id=nid, node_state="down")
+        assert found.cause is Cause.DOCKERD_DOWN
+        assert "dockerd is not running" in found.text
+        assert found.fix == "start-engine"
+        api = manager_api(rlab, ssh_forward)
+        op = StartEngine.from_diagnosis(pool, found, "", nid)
+        assert op.cli == "ssh node3 /etc/docker/swarmtui-lab-dockerd"
+        outcome = await asyncio.to_thread(run_operation, api, op, wait=True, timeout=60,
+                                          journal_path=tmp_path / "audit.jsonl")
+        assert outcome.ok, outcome.message
+        assert outcome.converged, outcome.converge_text
+        assert node_status(rlab)["node3"] == "Ready"  # the oracle agrees
+        assert "start engine" in (tmp_path / "audit.jsonl").read_text()
+    finally:
+        if not rlab.host("node3").docker_ping():
+            rlab.start_dockerd("node3")
+    # the lab still manages the engine started over SSH
+    rlab.stop_dockerd("node3")
+    assert not rlab.host("node3").docker_ping()
+    rlab.start_dockerd("node3")
+    wait_for("node3 Ready again", lambda: node_status(rlab)["node3"] == "Ready", 60)
+
+
+async def test_unreachable_node_is_a_fact_with_its_reason_not_a_stall(
+        rlab: Lab, pool: NodePool) -> None:
+    rlab.stop_sshd("node2")
+    try:
+        start = time.perf_counter()
+        found = await probe(pool, "node2")
+        assert found.cause is Cause.SSH_REFUSED, found.text
+        fact = pool.unreachable("node2")
+        assert fact is not None and fact.reason is ReachFailure.SSH_REFUSED
+        # in backoff, the fact is answered at once without a new attempt
+        failures = pool.figures.failures
+        with pytest.raises(Exception, match="SSH refused"):
+            await pool.connection("node2")
+        assert pool.figures.failures == failures
+        assert time.perf_counter() - start < 5
+    finally:
+        rlab.start_sshd("node2")
+    rlab.set_link("node2", False)
+    try:
+        start = time.perf_counter()
+        found = await probe(pool, "node2")
+        took = time.perf_counter() - start
+        assert found.cause is Cause.HOST_UNREACHABLE, found.text
+        assert took < 12, took  # bounded by the pool's connect timeout
+    finally:
+        rlab.set_link("node2", True)
+    pool.forget("node2")
+    assert (await probe(pool, "node2", node_id=node_id(rlab, "node2"))).cause is Cause.HEALTHY
+
+
+# --- exec ----------------------------------------------------------------------------
+
+
+def _worker_task(lab: Lab, name: str) -> str:
+    tasks = wait_for(f"{name} running on a worker", lambda: {
+        t: n for t, n in running_on(lab, name).items() if n != "node1"}, 60)
+    return sorted(tasks)[0]
+
+
+def test_exec_exit_code_pipes_and_read_only(rlab: Lab) -> None:
+    service(rlab, "rx", "busybox", "sleep", "3600", replicas=3)
+    task = _worker_task(rlab, "rx")
+    base = ["exec", "--ssh-config", str(rlab.ssh_config), "--trust-host-key", "never", "node1"]
+    assert swarmtui(*base, task, "--", "sh", "-c", "exit 7", stdin=subprocess.DEVNULL) \
+        .returncode == 7
+    got = swarmtui(*base, task, "--", "sh", "-c", "cat; hostname", input=b"piped-in\n")
+    assert got.returncode == 0, got.stderr
+    container = got.stdout.decode().split()[1]
+    on_node = running_on(rlab, "rx")[task]
+    ids = rlab.ssh(on_node, "docker ps -q --filter name=rx.").split()
+    assert got.stdout.decode().split()[0] == "piped-in" and container in ids
+    no_tty = swarmtui(*base, task, "--", "sh", "-c", "[ -t 0 ] || [ -t 1 ] || echo no-tty",
+                      stdin=subprocess.DEVNULL)
+    assert no_tty.returncode == 0 and no_tty.stdout == b"no-tty\n", no_tty
+    refused = swarmtui(*base, "--read-only", task, "--", "true", stdin=subprocess.DEVNULL)
+    assert refused.returncode == 125 and b"read-only" in refused.stderr
+    missing = swarmtui(*base, "nosuch.1", "--", "true", stdin=subprocess.DEVNULL)
+    assert missing.returncode == 125 and b"no running task matches" in missing.stderr
+
+
+def test_exec_interactive_through_a_pty(rlab: Lab) -> None:
+    service(rlab, "ri", "busybox", "sleep", "3600", replicas=2)
+    task = _worker_task(rlab, "ri")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: swarmtui exec on a terminal
+        os.environ["PYTHONPATH"] = str(ROOT)
+        os.execv(sys.executable, [sys.executable, "-m", "swarmtui", "exec", "--ssh-config",
+                                  str(rlab.ssh_config), "--trust-host-key", "never", "node1",
+                                  task])
+    out = b""
+    sent = False
+    deadline = time.monotonic() + 60
+    status = None
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                break
+            out += chunk
+        if not sent and re.search(rb"[#$] ", out):  # the shell's prompt (then a DSR query)
+            os.write(fd, b"echo pty-$((6*7)); [ -t 0 ] && echo on-a-tty; exit 4\r")
+            sent = True
+    end = time.monotonic() + 20  # never wait forever on a child that did not end
+    while status is None and time.monotonic() < end:
+        done, raw = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = os.waitstatus_to_exitcode(raw)
+        else:
+            time.sleep(0.1)
+    if status is None:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    text = out.decode(errors="replace")
+    assert sent, text
+    assert "pty-42" in text and "\non-a-tty" in text.replace("\r", ""), text
+    assert status == 4, text
+
+
+# --- stats ---------------------------------------------------------------------------
+
+
+def _docker_stats(lab: Lab, host: str) -> dict[str, tuple[float, int]]:
+    """container id (12) -> (CPU %, memory bytes) from `docker stats --no-stream`."""
+    units = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "kB": 1000, "MB": 1000**2}
+    out = lab.ssh(host, "docker stats --no-stream --format '{{.ID}} {{.CPUPerc}} {{.MemUsage}}'")
+    got = {}
+    for line in out.splitlines():
+        cid, cpu, mem = line.split()[:3]
+        m = re.fullmatch(r"([\d.]+)([A-Za-z]+)", mem)
+        assert m, line
+        got[cid] = (float(cpu.rstrip("%")), int(float(m[1]) * units[m[2]]))
+    return got
+
+
+async def test_stats_agree_with_docker_stats_and_free(rlab: Lab, pool: NodePool) -> None:
+    # a task holding 24 MiB in its /dev/shm (charged to its memory), well above noise
+    service(rlab, "rs", "--constraint", "node.hostname==node2", "busybox", "sh", "-c",
+            "head -c 25165824 /dev/zero > /dev/shm/fill; sleep 3600")
+    wait_for("rs running", lambda: running_on(rlab, "rs"), 60)
+    cids = wait_for("rs container", lambda: rlab.ssh(
+        "node2", "docker ps -q --no-trunc --filter name=rs.").split(), 30)
+    samples = []
+    sampler = Sampler(pool, samples.append)
+    first = await sampler.sample("node2", containers=tuple(cids))
+    assert first.unreachable is None and first.cpu_percent is None  # needs two samples
+    await async_wait_for("memory settled", lambda: _docker_stats(rlab, "node2")
+                         [cids[0][:12]][1] > 20 * 1024**2, 30, interval=0.5)
+    stats = await sampler.sample("node2", containers=tuple(cids))
+    oracle = _docker_stats(rlab, "node2")
+    free = rlab.ssh("node2", "free -b | awk '/^Mem:/ {print $2, $7}'").split()
+    df = rlab.ssh("node2", "df -P -B1 /var/lib/docker | tail -n1").split()
+    task = stats.tasks[cids[0]]
+    cpu_o, mem_o = oracle[cids[0][:12]]
+    # TOLERANCES: memory within 5 % or 2 MiB; CPU within 10 points (different windows);
+    # host memory used within 5 % of total; disk free within 1 % of the size
+    assert abs(task.mem_used - mem_o) <= max(0.05 * mem_o, 2 * 1024**2), (task, mem_o)
+    assert task.cpu_percent is not None and abs(task.cpu_percent - cpu_o) <= 10
+    assert stats.cpu_percent is not None and 0 <= stats.cpu_percent <= 100
+    total, available = int(free[0]), int(free[1])
+    assert stats.mem_total == total
+    assert stats.mem_used is not None and abs(stats.mem_used - (total - available)) <= 0.05 * total
+    assert stats.disk_size == int(df[1])
+    assert stats.disk_free is not None and abs(stats.disk_free - int(df[3])) <= 0.01 * int(df[1])
+    # the sampler runs on an interval, pauses, and resumes
+    sampler.nodes = {"node2": ("", tuple(cids)), "node3": ("", ())}
+    sampler.interval = 0.3
+    sampler.start()
+    try:
+        await async_wait_for("samples of both nodes", lambda: {s.hostname for s in samples}
+                             == {"node2", "node3"}, 20)
+        sampler.pause()
+        await async_wait_for("samples in flight to land", lambda: sampler.in_flight == 0, 20)
+        count = len(samples)
+        await asyncio.sleep(1.0)  # three intervals: a running sampler would add samples
+        assert len(samples) == count
+        sampler.resume()
+        await async_wait_for("sampling again", lambda: len(samples) > count, 10)
+    finally:
+        await sampler.stop()
+    assert len(sampler.history("node2")) >= 3
+
+
+# --- dead-task logs --------------------------------------------------------------------
+
+
+async def test_dead_task_logs_of_a_task_that_printed_and_failed(
+        rlab: Lab, pool: NodePool, ssh_forward) -> None:  # type: ignore[no-untyped-def]
+    service(rlab, "rd", "--restart-condition", "none", "--constraint", "node.hostname==node3",
+            "busybox", "sh", "-c", "echo dying-words; echo to-stderr >&2; exit 3")
+    api = manager_api(rlab, ssh_forward)
+
+    def failed() -> list[dict]:  # type: ignore[type-arg]
+        return [t for t in api.tasks(filters={"service": "rd"})
+                if t["Status"]["State"] == "failed"]
+
+    task = wait_for("rd's task to fail", failed, 60)[0]
+    cid = task["Status"]["ContainerStatus"]["ContainerID"]
+    logs = await dead_task_logs(pool, "node3", "", cid)
+    assert not logs.gone and logs.exit_code == 3 and logs.oom_killed is False
+    assert "dying-words" in logs.logs and "to-stderr" in logs.logs
+    assert rlab.ssh("node3", f"docker inspect --format '{{{{.State.ExitCode}}}}' {cid}") == "3"
+    rlab.ssh("node3", f"docker rm {cid}")
+    gone = await dead_task_logs(pool, "node3", "", cid)
+    assert gone.gone and "is gone from node3" in gone.message
+
+
+# --- prune -----------------------------------------------------------------------------
+
+
+def _ids(lab: Lab, host: str) -> tuple[set[str], set[str]]:
+    containers = set(lab.ssh(host, "docker ps -aq --no-trunc").split())
+    images = set(lab.ssh(host, "docker images -aq --no-trunc").split())
+    return containers, images
+
+
+async def test_prune_removes_what_it_previewed_and_nothing_else(
+        rlab: Lab, pool: NodePool, ssh_forward, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    h = "node2"
+    rlab.ssh(h, "docker run --name pr-exited busybox sh -c 'echo x > /junk'")
+    rlab.ssh(h, "docker create --name pr-created busybox true")
+    rlab.ssh(h, "docker run -d --name pr-keep busybox sleep 3600")
+    rlab.ssh(h, "docker commit pr-exited && docker commit pr-exited keep:1")  # dangling + tagged
+    before_c, before_i = _ids(rlab, h)
+    plan = await plan_node_prune(pool, h)
+    stopped = set(rlab.ssh(h, "docker ps -aq --no-trunc --filter status=exited "
+                              "--filter status=created --filter status=dead").split())
+    dangling = set(rlab.ssh(h, "docker images -q --no-trunc --filter dangling=true").split())
+    assert {i.id for i in plan.of("container")} == stopped
+    assert {i.id for i in plan.of("image")} == dangling and dangling
+    assert plan.of("volume") == []  # only when asked
+    op = PruneNode(pool, plan, "", node_id(rlab, h))
+    assert op.cli.startswith("ssh node2 docker container rm ")
+    outcome = await asyncio.to_thread(run_operation, manager_api(rlab, ssh_forward), op,
+                                      journal_path=tmp_path / "audit.jsonl")
+    assert outcome.ok, outcome.message
+    assert op.report is not None and not op.report.failed
+    after_c, after_i = _ids(rlab, h)
+    assert after_c == before_c - stopped
+    assert after_i == before_i - dangling
+    assert rlab.ssh(h, "docker ps -q --filter name=pr-keep") != ""
+    assert rlab.ssh(h, "docker images -q keep:1") != ""

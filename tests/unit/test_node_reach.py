@@ -1,0 +1,215 @@
+"""Node reach, the pure parts: routes, failure classes, probe classification, parsers."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import asyncssh
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from swarmtui.connect import ConnectOptions, fixed_trust, parse_endpoint
+from swarmtui.connect.errors import (
+    AuthFailedError,
+    EndpointError,
+    HostKeyChangedError,
+    HostKeyNotTrustedError,
+    HostUnreachableError,
+)
+from swarmtui.connect.nodes import (
+    NodePool,
+    NodeUnreachableError,
+    ReachFailure,
+    classify,
+    resolve_route,
+    ssh_config_has_host,
+)
+from swarmtui.swarm.reach.exec import exec_command
+from swarmtui.swarm.reach.probe import (
+    Cause,
+    HostFacts,
+    Starter,
+    diagnose,
+    parse_facts,
+    start_command,
+)
+from swarmtui.swarm.reach.stats import (
+    ContainerSample,
+    container_cpu_percent,
+    cpu_percent,
+    parse_host_sample,
+)
+
+
+def cfg(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "ssh_config"
+    p.write_text(text)
+    return p
+
+
+# --- routes ------------------------------------------------------------------------
+
+
+def test_route_order_node_map_then_ssh_config_then_address(tmp_path: Path) -> None:
+    files = [cfg(tmp_path, "Host node2 node3\n  HostName 10.0.0.2\nHost *\n  User admin\n"
+                           "Host web-* !web-9\n  User w\n")]
+    manager = parse_endpoint("jump-manager")
+    mapped = resolve_route("node2", "10.9.9.9", node_map={"node2": "ops@10.1.1.2:2222"},
+                           ssh_config=files, manager=manager)
+    assert mapped.source == "profile" and mapped.endpoint.host == "10.1.1.2"
+    assert mapped.endpoint.user == "ops" and mapped.endpoint.port == 2222
+    alias = resolve_route("node3", "10.9.9.9", node_map={}, ssh_config=files, manager=manager)
+    assert alias.source == "ssh_config" and alias.endpoint.host == "node3"
+    # `Host *` alone does not count as naming the node; a negated pattern excludes it
+    addr = resolve_route("web-9", "10.0.0.9", node_map={}, ssh_config=files, manager=manager)
+    assert addr.source == "address" and addr.endpoint.host == "10.0.0.9"
+    assert addr.endpoint.config_host == "jump-manager"  # the manager's user, key, ProxyJump
+    assert addr.ssh_name == "-o HostName=10.0.0.9 jump-manager"
+    assert resolve_route("web-1", "10.0.0.1", node_map={}, ssh_config=files,
+                         manager=manager).source == "ssh_config"
+    with pytest.raises(EndpointError, match="no address"):
+        resolve_route("lost", "0.0.0.0", node_map={}, ssh_config=files, manager=manager)
+    with pytest.raises(EndpointError):
+        resolve_route("x", "", node_map={"x": "tcp://h:2375"}, ssh_config=files, manager=None)
+
+
+@given(st.text(max_size=300), st.text(max_size=40))
+def test_ssh_config_scan_never_raises(text: str, host: str) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "c"
+        p.write_text(text, encoding="utf-8", errors="replace")
+        assert ssh_config_has_host([p], host) in (True, False)
+
+
+def test_failures_are_classified() -> None:
+    def caused(exc: Exception, cause: BaseException) -> Exception:
+        exc.__cause__ = cause
+        return exc
+
+    assert classify(HostKeyChangedError("h", "SHA256:x", "/k", 3)) is \
+        ReachFailure.HOST_KEY_CHANGED
+    assert classify(HostKeyNotTrustedError("no")) is ReachFailure.HOST_KEY_NOT_TRUSTED
+    assert classify(AuthFailedError("no")) is ReachFailure.AUTH_FAILED
+    assert classify(caused(HostUnreachableError("x"), ConnectionRefusedError())) is \
+        ReachFailure.SSH_REFUSED
+    assert classify(caused(HostUnreachableError("x"), TimeoutError())) is \
+        ReachFailure.HOST_UNREACHABLE
+    assert classify(caused(HostUnreachableError("open failed"),
+                           asyncssh.ChannelOpenError(2, "Connection refused"))) is \
+        ReachFailure.SSH_REFUSED
+
+
+async def test_pool_backs_off_and_answers_the_fact_at_once(tmp_path: Path) -> None:
+    """A node whose name leads nowhere: the first use fails, the second is answered from
+    the fact without a new attempt, until the backoff delay has passed."""
+    now = [100.0]
+    pool = NodePool(ConnectOptions(trust=fixed_trust("never"), ssh_config=[]),
+                    manager=None, clock=lambda: now[0], backoff_initial=2.0)
+    with pytest.raises(NodeUnreachableError) as first:
+        await pool.connection("ghost", "0.0.0.0")
+    assert first.value.fact.reason is ReachFailure.NO_ROUTE
+    assert pool.figures.failures == 1
+    with pytest.raises(NodeUnreachableError):
+        await pool.connection("ghost", "0.0.0.0")
+    assert pool.figures.failures == 1  # NO_ROUTE is final: not tried again by itself
+    pool.forget("ghost")
+    with pytest.raises(NodeUnreachableError):
+        await pool.connection("ghost", "0.0.0.0")
+    assert pool.figures.failures == 2
+    await pool.close()
+
+
+def test_pool_call_needs_its_loop() -> None:
+    pool = NodePool(ConnectOptions(trust=fixed_trust("never")))
+
+    async def nothing() -> int:
+        return 1
+
+    with pytest.raises(Exception, match="not running"):
+        pool.call(nothing())
+    loop = asyncio.new_event_loop()
+    pool.bind(loop)
+    loop.close()
+
+
+# --- probe -------------------------------------------------------------------------
+
+
+def facts(**kw: object) -> HostFacts:
+    base: dict[str, object] = dict(clock_offset=0.0, clock_uncertainty=0.01, as_root=True,
+                                   starter=Starter.SYSTEMD, socket=True, docker_rc=0,
+                                   info="abc123|active|false|")
+    base.update(kw)
+    return HostFacts(**base)  # type: ignore[arg-type]
+
+
+def test_diagnose_each_cause() -> None:
+    down = diagnose("n", "abc123", facts(docker_rc=1, socket=False, info="Cannot connect to "
+                                         "the Docker daemon at unix:///var/run/docker.sock."))
+    assert down.cause is Cause.DOCKERD_DOWN and down.fix == "start-engine"
+    assert "systemctl restart docker" in down.detail
+    assert diagnose("n", "abc123", facts(info="abc123|locked|false|")).cause is Cause.LOCKED
+    assert diagnose("n", "abc123", facts(info="abc123|locked|false|")).fix == "unlock"
+    assert diagnose("n", "abc123", facts(info="|inactive|false|")).cause is Cause.LEFT_SWARM
+    other = diagnose("n", "abc123", facts(info="zzz999|active|false|"))
+    assert other.cause is Cause.LEFT_SWARM and "re-joined" in other.detail
+    skew = diagnose("n", "abc123", facts(clock_offset=-42.0))
+    assert skew.cause is Cause.CLOCK_SKEW and "42.0 s behind" in skew.detail
+    assert diagnose("n", "abc123", facts(clock_offset=3.0)).cause is Cause.HEALTHY
+    assert diagnose("n", "abc123", facts(), "down").cause is Cause.NOT_HEARD
+
+
+def test_start_commands() -> None:
+    assert start_command(Starter.SYSTEMD, True) == "systemctl restart docker"
+    assert start_command(Starter.SYSVINIT, False) == "sudo -n service docker restart"
+    assert start_command(Starter.LAB, True) == "/etc/docker/swarmtui-lab-dockerd"
+    assert start_command(Starter.UNKNOWN, True) is None
+
+
+def test_parse_facts_reads_the_probe() -> None:
+    out = ("clock 1000.5\nuid 0\nstarter lab\nsocket yes\ninforc 0\n"
+           "info abc|active|true|\n")
+    f = parse_facts(out, 1000.0, 1000.2)
+    assert f.starter is Starter.LAB and f.as_root and f.socket and f.docker_rc == 0
+    assert f.clock_offset == pytest.approx(0.4) and f.clock_uncertainty == pytest.approx(0.1)
+    assert f.swarm["LocalNodeState"] == "active"
+
+
+@given(st.text(max_size=500))
+def test_probe_parsers_never_raise(text: str) -> None:
+    f = parse_facts(text, 1.0, 2.0)
+    diagnose("n", "id", f, "down")
+    parse_host_sample(text)
+
+
+# --- stats ---------------------------------------------------------------------------
+
+
+def test_host_sample_and_cpu() -> None:
+    a = parse_host_sample("cpu  100 0 100 800 0 0 0 0 0 0\nMemTotal: 1000 kB\n"
+                          "MemAvailable: 250 kB\n/dev/sda1 5000 3000 2000 60% /var/lib/docker\n")
+    b = parse_host_sample("cpu  150 0 150 900 0 0 0 0 0 0\n")
+    assert a.mem_total == 1024000 and a.mem_available == 256000
+    assert (a.disk_size, a.disk_free) == (5000, 2000)
+    assert cpu_percent(a.cpu, b.cpu) == pytest.approx(50.0)
+    assert cpu_percent(None, b.cpu) is None
+
+
+def test_container_cpu_as_docker_stats() -> None:
+    before = ContainerSample("c", 1_000, 10_000, 2, 0, 0)
+    after = ContainerSample("c", 2_000, 20_000, 2, 0, 0)
+    assert container_cpu_percent(before, after) == pytest.approx(20.0)
+    assert container_cpu_percent(None, after) is None
+
+
+# --- exec ----------------------------------------------------------------------------
+
+
+def test_exec_command_quotes_and_tty() -> None:
+    assert exec_command("abc", ["sh", "-c", "exit 7"], tty_=False) == \
+        "docker exec -i abc sh -c 'exit 7'"
+    assert exec_command("abc", ["sh"], tty_=True) == "docker exec -it abc sh"
