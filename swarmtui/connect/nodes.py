@@ -214,6 +214,8 @@ class _Held:
     sock_dir: str | None = None
     listener: asyncssh.SSHListener | None = None
     api: docker.APIClient | None = None
+    sftp: asyncssh.SFTPClient | None = None
+    sftp_refused: str | None = None
 
     @property
     def conn(self) -> asyncssh.SSHClientConnection:
@@ -358,6 +360,8 @@ class NodePool:
 
     @staticmethod
     def _close_held(held: _Held) -> None:
+        if held.sftp is not None:
+            held.sftp.exit()
         if held.api is not None:
             held.api.close()
         if held.listener is not None:
@@ -419,6 +423,18 @@ class NodePool:
         held.api = await asyncio.to_thread(docker.APIClient, base_url=f"unix://{local}",
                                            version="1.41", timeout=30)
         return held.api
+
+    async def sftp(self, hostname: str, address: str = "") -> asyncssh.SFTPClient | None:
+        """The node's SFTP session (one long-lived channel: reading a file costs the node no
+        fork), or None when its server offers no SFTP subsystem (then use `run`)."""
+        await self.connection(hostname, address)
+        held = self._held[hostname]
+        if held.sftp is None and held.sftp_refused is None:
+            try:
+                held.sftp = await held.conn.start_sftp_client()
+            except (asyncssh.Error, OSError) as exc:
+                held.sftp_refused = str(exc) or type(exc).__name__
+        return held.sftp
 
     def call(self, coro: Coroutine[object, object, T], timeout: float = 120.0) -> T:
         """Run a coroutine on the pool's loop from another thread and wait for it."""

@@ -119,3 +119,18 @@ def warnings(snap: ClusterSnapshot, now: datetime,
         out.append(("info", f"CA rotation: {done} of {st.nodes} nodes hold a certificate of "
                     f"the new CA{waiting}"))
     return out
+
+
+def node_cert_text(snap: ClusterSnapshot, node: Node) -> str:
+    """The node's TLS status in words: which CA issued its certificate, and its renewal."""
+    root_pem, issuer, key = swarm_tls(snap)
+    mine = node_tls(node)
+    if not mine[0]:
+        return "the engine reports no TLS information for this node"
+    expiry = ca_status(snap).node_cert_expiry
+    renew = f"; valid {expiry.days} days, renewed by the node before then" if expiry else ""
+    if not root_pem:
+        return f"issued by its swarm CA{renew}"
+    if mine == (root_pem, issuer, key):
+        return f"issued by the current root CA{renew}"
+    return "issued by another CA than the swarm's current root (a CA rotation is under way)"

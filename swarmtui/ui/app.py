@@ -15,14 +15,14 @@ from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.state import ClusterSnapshot
-from swarmtui.ui import themes
+from swarmtui.ui import actions, themes
+from swarmtui.ui.actions import ActionCommands
 from swarmtui.ui.backend import Backend, StaticBackend
 from swarmtui.ui.crash import CrashGuard
-from swarmtui.ui.forms import FormCommands
 from swarmtui.ui.keymap import KeymapProblem, validate_keymap
 from swarmtui.ui.link_backend import LinkBackend
 from swarmtui.ui.messages import ConnectFailed, ConnectionChanged, SnapshotChanged
@@ -45,7 +45,6 @@ from swarmtui.ui.screens.inspect import InspectScreen
 from swarmtui.ui.screens.logs import LogScreen
 from swarmtui.ui.screens.main import MainScreen, PaneFilter
 from swarmtui.ui.screens.trust import RefusedScreen, TrustScreen
-from swarmtui.ui.screens.wizards import WizardCommands
 from swarmtui.ui.tour import Tour, TourPanel
 from swarmtui.ui.walkthrough import (
     Walkthrough,
@@ -63,21 +62,11 @@ class SwarmApp(CrashGuard, App[int]):
     Screen { background: $background; }
     Footer { background: $panel; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", show=False, id="app.quit"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        # ctrl+p as Textual adds it (priority: works in inputs too), and `:` like vim/k9s
-        Binding("ctrl+p", "command_palette", "palette", show=False, priority=True,
-                tooltip="Open the command palette", id="app.palette"),
-        Binding("colon", "command_palette", "Palette", show=False, id="app.palette_colon"),
-        Binding("w", "toggle_walkthrough", "Walkthrough", show=False, id="walkthrough.toggle",
-                tooltip="side panel: each action's docker command and what Swarm does"),
-        Binding("W", "export_walkthrough", "Export commands", show=False,
-                id="walkthrough.export", tooltip="write the session's commands as a script"),
-    ]
+    #: the app's keys (every screen), generated from the action registry (ui/actions.py)
+    BINDINGS: ClassVar[list[BindingType]] = list(actions.bindings("app"))
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {ScreenActions, JumpTo, ThemeCommands, ProfileCommands,
-                               SwarmtuiCommands, WizardCommands, FormCommands}
+                               SwarmtuiCommands, ActionCommands}
 
     def __init__(self, backend: Backend | None = None, *, settings: Any = None,
                  theme: str | None = None, read_only: bool | None = None,
@@ -497,8 +486,7 @@ def keymap_scopes() -> dict[str, list[type[Any]]]:
     while todo:
         cls = todo.pop()
         todo += cls.__subclasses__()
-        if cls.__module__.startswith("swarmtui.ui.") and not issubclass(cls, MainScreen) \
-                and cls.__name__ != "OperationsMixin":
+        if cls.__module__.startswith("swarmtui.ui.") and not issubclass(cls, MainScreen):
             name = f"{cls.__name__} screen"
             if name in scopes:  # two screens of one name (ops/ and forms/ confirmations)
                 name = f"{cls.__name__} screen of {cls.__module__}"

@@ -14,7 +14,11 @@ from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from swarmtui.ui.actions import ACTIONS
+
 Command = tuple[str, Callable[[], Any], str]
+#: registry actions the palette lists on every screen (ActionCommands), not twice
+PALETTE_IDS = frozenset(a.id for a in ACTIONS if a.palette)
 
 
 def _run_action(app: Any, action: str, namespace: Any) -> None:
@@ -50,8 +54,9 @@ class ScreenActions(_ListProvider):
                 if not binding.description or binding.system:
                     continue
                 ident = binding.id or binding.action
-                if ident in seen or binding.action in ("command_palette", "help"):
-                    continue
+                if ident in seen or binding.action in ("command_palette", "help") \
+                        or ident in PALETTE_IDS:
+                    continue  # the palette's own keys; ActionCommands lists forms, wizards
                 if app._check_action_state(binding.action, namespace) is False:
                     continue
                 seen.add(ident)

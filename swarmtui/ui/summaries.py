@@ -7,6 +7,7 @@ from typing import Any
 
 from textual.markup import escape
 
+from swarmtui.swarm import certs
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.explain import changed_since_previous, explain_service, rollout, short_change
 from swarmtui.swarm.models import Network, Node, Service, Task
@@ -131,6 +132,7 @@ def node_summary(snap: ClusterSnapshot, n: Node, now: datetime) -> str:
         _line("labels", fmt.labels_text(n.labels)),
         _line("engine labels", fmt.labels_text(n.engine_labels)),
         _line("running", f"{snap.running_count(n.id)} tasks"),
+        _line("certificate", certs.node_cert_text(snap, n)),
         _line("updated", _ts(n.updated_at, now)),
     ]
     return "\n".join(lines)

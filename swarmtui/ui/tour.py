@@ -17,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.widgets import Static
 
+from swarmtui.swarm.explain import explain_service
 from swarmtui.swarm.state import ClusterSnapshot
 
 Context = dict[str, Any]
@@ -30,6 +31,16 @@ def _replicated(snap: ClusterSnapshot) -> dict[str, Any]:
 
 def _managers(snap: ClusterSnapshot) -> list[Any]:
     return [n for n in snap.nodes.values() if n.is_manager]
+
+
+#: causes that leave tasks unplaced for good on purpose (one host-mode port, or max N, per
+#: node): the orchestrator did its part, and the tour says why instead of waiting forever
+_BY_DESIGN = frozenset({"port", "max-per-node"})
+
+
+def _unplaced_by_design(snap: ClusterSnapshot, service: Any) -> str | None:
+    cause = explain_service(snap, service, snap.taken_at)
+    return cause.text if cause is not None and cause.kind in _BY_DESIGN else None
 
 
 def _fault_tolerance(managers: int) -> int:
@@ -64,6 +75,9 @@ def _check_scale(snap: ClusterSnapshot, ctx: Context, pane: str) -> tuple[bool, 
             ctx["scaled"] = sid
             if s.running == s.spec_replicas:
                 return True, f"{s.name}: {s.running}/{s.spec_replicas} running"
+            why = _unplaced_by_design(snap, s)
+            if why is not None:
+                return True, f"{s.name}: {s.running}/{s.spec_replicas} running — {why}"
             return False, f"{s.name}: {s.running}/{s.spec_replicas} running — tasks starting"
     return False, "waiting for a service's replica count to change"
 
@@ -92,12 +106,17 @@ def _check_moved(snap: ClusterSnapshot, ctx: Context, pane: str) -> tuple[bool, 
             if t.node_id == nid and t.desired_state == "running"]
     if left:
         return False, f"{len(left)} task(s) still meant to run on {node.hostname}"
-    short = [s.name for s in _replicated(snap).values()
+    short = [s for s in _replicated(snap).values()
              if s.spec_replicas is not None and s.running != s.spec_replicas]
-    if short:
-        return False, f"replacements starting: {', '.join(sorted(short)[:3])}"
+    why = {s.name: _unplaced_by_design(snap, s) for s in short}
+    starting = sorted(name for name, cause in why.items() if cause is None)
+    if starting:
+        return False, f"replacements starting: {', '.join(starting[:3])}"
     if pane != "tasks":
         return False, f"{node.hostname} runs nothing now; press 3 to see where the tasks went"
+    held = "; ".join(f"{name}: {cause}" for name, cause in sorted(why.items()))
+    if held:
+        return True, f"{node.hostname} runs no task; the rest cannot move — {held}"
     return True, f"{node.hostname} runs no task; every service has its replicas elsewhere"
 
 

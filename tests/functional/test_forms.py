@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from swarmtui.ui.actions import ACTIONS, open_action
 from swarmtui.ui.flow import ConfirmScreen
-from swarmtui.ui.forms import FORM_ACTIONS, open_form
 from swarmtui.ui.forms.network import NetworkFormScreen
 from swarmtui.ui.forms.objects import ObjectsScreen
 from swarmtui.ui.forms.rows import PortRow
@@ -42,18 +42,21 @@ def error(screen: Any, path: str) -> str:
     return text(screen.query_one(f"#error-{path}"))
 
 
+FORM_ACTIONS = [a for a in ACTIONS if a.id.startswith("forms.")]
+
+
 def test_entry_point_lists_the_forms() -> None:
-    ids = [a.id for a in FORM_ACTIONS]
+    ids = [a.id.removeprefix("forms.") for a in FORM_ACTIONS]
     assert {"new-service", "edit-service", "attach-network", "detach-network", "new-network",
             "remove-network", "deploy-stack", "remove-stack", "secrets", "configs",
             "new-secret", "new-config"} == set(ids)
     assert len(ids) == len(set(ids))
     for a in FORM_ACTIONS:
-        assert a.title and a.help and callable(a.factory)
-        assert a.pane in (None, "services", "networks", "stacks")
+        assert a.title and a.help and callable(a.run) and a.palette
+        assert a.panes in ((), ("services",), ("networks",), ("stacks",))
     # one key per pane
     for pane in ("services", "networks", "stacks"):
-        keys = [a.key_suggestion for a in FORM_ACTIONS if a.pane == pane]
+        keys = [a.key for a in FORM_ACTIONS if a.panes == (pane,)]
         assert len(keys) == len(set(keys)), pane
 
 
@@ -61,7 +64,7 @@ async def test_service_form_validates_as_typed_and_the_cli_follows(lab, lab_app)
     app = lab_app(lab)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(app)
-        assert open_form(app, "new-service")
+        assert open_action(app, "forms.new-service")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ServiceFormScreen)
@@ -143,7 +146,7 @@ async def test_network_form_refuses_an_overlap_as_typed(lab, lab_app) -> None:
     app = lab_app(lab)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(app)
-        assert open_form(app, "new-network")
+        assert open_action(app, "forms.new-network")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, NetworkFormScreen)
@@ -173,12 +176,12 @@ async def test_read_only_refuses_mutating_forms_before_opening(lab, lab_app) -> 
         before = len(app.screen_stack)
         for a in FORM_ACTIONS:
             if a.mutating:
-                assert open_form(app, a.id, "x") is False, a.id
+                assert open_action(app, a.id, "x") is False, a.id
         await pilot.pause()
         assert len(app.screen_stack) == before
         assert "read-only mode" in notifications(app)
         # the lists still open, and creating from them is refused
-        assert open_form(app, "secrets")
+        assert open_action(app, "forms.secrets")
         await pilot.pause()
         assert isinstance(app.screen, ObjectsScreen)
         await pilot.press("n")
@@ -194,7 +197,7 @@ async def test_edit_form_is_filled_from_the_spec_and_shows_no_change(lab, lab_ap
         async with app.run_test(size=(80, 24)) as pilot:
             await loaded(app)
             await async_wait_for("the service", lambda: app.snapshot.service_by_name("editf"))
-            assert open_form(app, "edit-service", app.snapshot.service_by_name("editf").id)
+            assert open_action(app, "forms.edit-service", app.snapshot.service_by_name("editf").id)
             await pilot.pause()
             screen = app.screen
             assert isinstance(screen, ServiceFormScreen)
@@ -256,7 +259,7 @@ async def test_each_bad_field_shows_its_own_message_and_blocks_create(lab, lab_a
     app = lab_app(lab)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(app)
-        assert open_form(app, "new-service")
+        assert open_action(app, "forms.new-service")
         await pilot.pause()
         screen = app.screen
         screen.query_one("#name").value = "goodf"

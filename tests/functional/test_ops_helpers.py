@@ -3,9 +3,8 @@
 Import the fixtures `journal_fixture` and `ops_app_fixture` into a test module to use
 the fixtures `journal` and `ops_app`.
 
-Until the lead adds OperationsMixin to MainScreen's bases, the tests attach it by
-subclassing MainScreen and making the app build that subclass; once it is wired,
-the real MainScreen is used as it is.
+The operation keys are MainScreen's own (declared in the action registry), so the
+app's MainScreen is used as it is.
 """
 
 from __future__ import annotations
@@ -18,21 +17,13 @@ from typing import Any
 import pytest
 
 from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
-from swarmtui.ui.ops import OperationsMixin
 from swarmtui.ui.screens import main as main_module
 from tests.waiting import async_wait_for
 
 
 def ops_main_class() -> type[main_module.MainScreen]:
-    """MainScreen with the operation keys (itself once the lead has wired the mixin)."""
-    base = main_module.MainScreen
-    if issubclass(base, OperationsMixin):
-        return base
-
-    class OpsMainScreen(OperationsMixin, base):  # type: ignore[misc, valid-type]
-        pass
-
-    return OpsMainScreen
+    """The main screen, which has the operation keys."""
+    return main_module.MainScreen
 
 
 @pytest.fixture(name="journal")
@@ -62,7 +53,7 @@ async def loaded(app: Any, nodes: int = 3) -> Any:
     """Wait for the main screen with `nodes` node rows; return it."""
     await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 30)
     screen = app.screen
-    assert isinstance(screen, OperationsMixin), type(screen)
+    assert isinstance(screen, main_module.MainScreen), type(screen)
     await async_wait_for(f"{nodes} node rows", lambda: len(screen.table("nodes").order) == nodes,
                          30)
     return screen

@@ -212,6 +212,6 @@ async def test_space_marks_nodes_and_keys_act_on_all_marked(lab, ops_app, journa
         await pilot.press("escape")
         # the Services pane does not show node keys
         await pilot.press("2")
-        keys = {b.binding.action for b in main.active_bindings.values()}
-        assert "ops_promote" not in keys and "ops_scale" in keys
+        keys = {b.binding.id for b in main.active_bindings.values()}
+        assert "ops.promote" not in keys and "ops.scale" in keys
     assert read_journal(journal) == []

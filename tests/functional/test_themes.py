@@ -50,6 +50,7 @@ async def test_broken_user_themes_one_notification_and_the_default(tmp_path: Pat
                                         '[variables]\nnode-down = "not-a-colour"\n')
     (tdir / "typo.toml").write_text('name = "typo"\nprimary = "#00ff00"\nbackgroud = "#000"\n')
     (tdir / "good.toml").write_text('name = "good"\nprimary = "#00ff00"\n')
+    (tdir / "latin1.toml").write_bytes(b'name = "caf\xe9"\n')  # ended the app at start
     app = _app_with_user_themes(tmp_path, theme="red-prod")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -60,6 +61,7 @@ async def test_broken_user_themes_one_notification_and_the_default(tmp_path: Pat
         text = notes[0].message
         assert "red-prod.toml" in text and "variables.node-down" in text
         assert "typo.toml" in text and "backgroud" in text
+        assert "latin1.toml" in text and "not UTF-8" in text
         assert "red-prod" in text  # the asked-for theme is named too
 
 

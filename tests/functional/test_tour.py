@@ -103,3 +103,32 @@ def test_promote_then_the_quorum_step() -> None:
     assert "1/2 managers reachable" in tour.status
     assert tour.update(_snapshot(promoted("reachable")), "nodes")
     assert tour.done and "tolerates 0" in tour.status and "even count" in tour.status
+
+
+def test_scaling_past_one_host_port_per_node_says_why_and_moves_on() -> None:
+    # the lab's sample publishes mode=host: a 4th replica on 3 nodes can never be placed
+    def host_port_scaled(data: dict[str, Any]) -> None:
+        web = _service(data, "web")
+        port = {"Protocol": "tcp", "PublishMode": "host", "PublishedPort": 8080,
+                "TargetPort": 80}
+        web["Spec"]["EndpointSpec"]["Ports"] = [port]
+        web["Endpoint"]["Ports"] = [port]
+        _scaled(running=3)(data)
+        first = next(t for t in data["tasks"] if t["ServiceID"] == web["ID"])
+        for slot in (4, 5):
+            t = copy.deepcopy(first)
+            t.update(ID=f"pending{slot}", Slot=slot, DesiredState="running")
+            t.pop("NodeID", None)
+            t["Status"] = {"State": "pending", "Timestamp": t["Status"]["Timestamp"],
+                           "Err": "no suitable node (host-mode port already in use on 3 nodes)"}
+            data["tasks"].append(t)
+
+    tour = Tour(index=1)
+    assert not tour.update(_snapshot(), "services")
+    step = tour.current
+    assert step is not None
+    assert step.check(_snapshot(host_port_scaled), tour.ctx, "services") == (
+        True, "web: 3/5 running — host-mode port 8080/tcp is already taken on node1, node2, "
+        "node3 (by web)")
+    assert tour.update(_snapshot(host_port_scaled), "services")
+    assert tour.current is not None and tour.current.id == "drain"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from swarmtui.ui import rows as panes
-from swarmtui.ui import themes
+from swarmtui.ui import panes, themes
 from swarmtui.ui.screens.logs import parse_log_line
 from swarmtui.ui.widgets.table import Column, KeyedTable, Row
 from tests.functional.conftest import recorded_state, static_app
@@ -21,12 +20,12 @@ def _table_with(columns: list[Column], rows: list[Row]) -> KeyedTable:
 def test_columns_give_way_by_priority_and_essentials_stay() -> None:
     snap, now = recorded_state()
     probs = panes.Problems.of(snap)
-    table = _table_with(panes.TASK_COLUMNS, panes.rows_for("tasks", snap, probs, now))
+    table = _table_with(panes.COLUMNS["tasks"], panes.BY_KIND["tasks"].rows(snap, probs, now))
     narrow = [c.key for _, c, _ in table.layout_for(80)]
     wide = [c.key for _, c, _ in table.layout_for(200)]
     assert {"name", "node", "current", "error"} <= set(narrow)
     assert "id" not in narrow and "id" in wide
-    assert len(wide) == len(panes.TASK_COLUMNS)
+    assert len(wide) == len(panes.COLUMNS["tasks"])
     for width in (60, 80, 120, 200):
         layout = table.layout_for(width)
         used = sum(w for _, _, w in layout) + 2 * (len(layout) - 1) + 1
@@ -37,7 +36,7 @@ def test_every_pane_fits_80_columns_with_its_essential_columns() -> None:
     snap, now = recorded_state()
     probs = panes.Problems.of(snap)
     for kind, columns in panes.COLUMNS.items():
-        table = _table_with(columns, panes.rows_for(kind, snap, probs, now))
+        table = _table_with(columns, panes.BY_KIND[kind].rows(snap, probs, now))
         shown = {c.key for _, c, _ in table.layout_for(80)}
         assert {c.key for c in columns if c.priority == 0} <= shown, kind
 
@@ -45,7 +44,7 @@ def test_every_pane_fits_80_columns_with_its_essential_columns() -> None:
 def test_task_rows_follow_the_cli_order_and_flag_failures() -> None:
     snap, now = recorded_state()
     probs = panes.Problems.of(snap)
-    rows = {r.key: r for r in panes.rows_for("tasks", snap, probs, now)}
+    rows = {r.key: r for r in panes.BY_KIND["tasks"].rows(snap, probs, now)}
     broken = [r for r in rows.values() if "broken." in r.cells[0]]
     assert any(r.problem for r in broken)  # the newest crash of each slot
     assert not any(r.problem for r in rows.values() if r.cells[3].startswith("Running"))

@@ -7,7 +7,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 from swarmtui.bootstrap import Check
-from swarmtui.ui.screens.wizards import READ_ONLY_REFUSAL, WIZARDS, refusal, wizard
+from swarmtui.ui.actions import ACTIONS, READ_ONLY_REFUSAL, action, refusal
 from swarmtui.ui.screens.wizards.bootstrap_many import split_hosts
 from swarmtui.ui.screens.wizards.bootstrap_view import checklist
 from swarmtui.ui.screens.wizards.init_swarm import parse_form
@@ -49,11 +49,13 @@ def test_refusals_read_only_first_then_swarm_state() -> None:
     snap_worker = SimpleNamespace(in_swarm=True, is_manager=False,
                                   message="this engine is a worker")
     ro = SimpleNamespace(read_only=True, backend=None, snapshot=None)
-    for w in WIZARDS:  # read-only refuses even before there is a connection
+    wizards = [a for a in ACTIONS if a.id.startswith("wizard.")]
+    assert len(wizards) == 7
+    for w in wizards:  # read-only refuses even before there is a connection
         assert refusal(ro, w) == READ_ONLY_REFUSAL.format(title=w.title)
     rw = SimpleNamespace(read_only=False, backend=object(), snapshot=snap_worker)
-    assert refusal(rw, wizard("tokens")) == "this engine is a worker"
-    assert "already in a swarm" in (refusal(rw, wizard("init")) or "")
-    assert refusal(rw, wizard("leave")) is None
+    assert refusal(rw, action("wizard.tokens")) == "this engine is a worker"
+    assert "already in a swarm" in (refusal(rw, action("wizard.init")) or "")
+    assert refusal(rw, action("wizard.leave")) is None
     rw.snapshot = SimpleNamespace(in_swarm=False, is_manager=False, message="not in a swarm")
-    assert refusal(rw, wizard("init")) is None
+    assert refusal(rw, action("wizard.init")) is None

@@ -17,7 +17,7 @@ import pytest
 
 from swarmtui import audit
 from swarmtui.bootstrap import SshRunner
-from swarmtui.ui.screens.wizards import WIZARDS, open_wizard
+from swarmtui.ui.actions import ACTIONS, open_action
 from swarmtui.ui.screens.wizards.common import ConfirmScreen, SecretLine
 from swarmtui.ui.screens.wizards.init_swarm import InitSwarmScreen
 from swarmtui.ui.screens.wizards.leave import ForceNewClusterScreen, LeaveScreen
@@ -77,11 +77,14 @@ async def confirm(pilot: Any, app: Any, typed: str | None = None) -> str:
     return cli
 
 
+WIZARDS = [a for a in ACTIONS if a.id.startswith("wizard.")]
+
+
 def test_entry_point_lists_every_wizard() -> None:
     ids = [w.id for w in WIZARDS]
-    assert ids == ["init", "bootstrap", "bootstrap-many", "tokens", "settings", "leave",
-                   "force-new-cluster"]
-    assert all(w.title and w.help and callable(w.screen_factory) for w in WIZARDS)
+    assert ids == ["wizard.init", "wizard.bootstrap", "wizard.bootstrap-many", "wizard.tokens",
+                   "wizard.settings", "wizard.leave", "wizard.force-new-cluster"]
+    assert all(w.title and w.help and callable(w.run) and w.palette for w in WIZARDS)
 
 
 async def test_tokens_are_masked_until_revealed_and_copied_without_a_notice_leak(
@@ -91,7 +94,7 @@ async def test_tokens_are_masked_until_revealed_and_copied_without_a_notice_leak
     manager_token = lab.ssh("node1", "docker swarm join-token -q manager").strip()
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(app)
-        assert open_wizard(app, "tokens")
+        assert open_action(app, "wizard.tokens")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, TokensScreen)
@@ -127,7 +130,7 @@ async def test_read_only_refuses_every_mutating_wizard_before_opening(lab, lab_a
         before = len(app.screen_stack)
         for w in WIZARDS:
             assert w.mutating
-            assert open_wizard(app, w.id) is False
+            assert open_action(app, w.id) is False
         await pilot.pause()
         assert len(app.screen_stack) == before
         assert "read-only mode" in notifications(app)
@@ -140,7 +143,7 @@ async def test_settings_validation_and_apply_shows_cli_and_journals(lab, lab_app
     try:
         async with app.run_test(size=(120, 45)) as pilot:
             await loaded(app)
-            assert open_wizard(app, "settings")
+            assert open_action(app, "wizard.settings")
             await pilot.pause()
             screen = app.screen
             assert isinstance(screen, SettingsScreen)
@@ -249,7 +252,7 @@ async def test_leave_wants_the_node_name_typed(make_lab, lab_app) -> None:
     app = lab_app(lab, host="node2")
     async with app.run_test(size=(120, 45)) as pilot:
         await loaded(app)
-        assert open_wizard(app, "leave")
+        assert open_action(app, "wizard.leave")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, LeaveScreen)
@@ -280,7 +283,7 @@ async def test_force_new_cluster_recovers_a_lost_quorum(make_lab, lab_app) -> No
     app = lab_app(lab, ssh_config=[str(lab.ssh_config)])
     async with app.run_test(size=(120, 45)) as pilot:
         await loaded(app)
-        assert open_wizard(app, "force-new-cluster")
+        assert open_action(app, "wizard.force-new-cluster")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ForceNewClusterScreen)
@@ -326,7 +329,7 @@ async def test_bootstrap_asks_about_an_unknown_host_key_and_probes_a_stopped_doc
     app = lab_app(lab, ssh_config=[str(cfg)])
     async with app.run_test(size=(130, 60)) as pilot:
         await loaded(app)
-        assert open_wizard(app, "bootstrap")
+        assert open_action(app, "wizard.bootstrap")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, BootstrapScreen)

@@ -305,3 +305,36 @@ def test_ca_rotation_followed_until_every_node_holds_the_new_ca(
         assert cli(xlab, f"docker node inspect {h} --format "
                          "'{{json .Description.TLSInfo.TrustRoot}}'") == new
     assert cli(xlab, "docker info --format '{{.Swarm.Cluster.RootRotationInProgress}}'") == "false"
+
+
+# ------------------------------------------------------------- placement map
+
+
+def test_placement_map_cells_match_service_ps_per_node(xlab: Lab, api: Any) -> None:
+    from swarmtui.swarm.placement_map import placement_map
+
+    cli(xlab, f"{NEW} --name xspread --replicas 5 busybox sleep 1d")
+    cli(xlab, f"{NEW} --name xglob --mode global busybox sleep 1d")
+    cli(xlab, f"{NEW} --name xnowhere --replicas 2 --constraint node.labels.nowhere==1 "
+              "busybox sleep 1d")
+
+    def settled() -> bool:
+        rows = ps(xlab, "xspread") + ps(xlab, "xglob")
+        return len([r for r in rows if r["CurrentState"].startswith("Running")]) == 8
+
+    wait_for("xspread 5 and xglob 3 running", settled, 60, 0.5)
+    snap = fetch_snapshot(api)
+    m = placement_map(snap)
+    for name in ("xspread", "xglob"):
+        svc = snap.find_service(name)
+        assert svc is not None
+        want: dict[str, int] = {}
+        for r in ps(xlab, name):
+            if r["DesiredState"] == "Running" and r["CurrentState"].startswith("Running"):
+                want[r["Node"]] = want.get(r["Node"], 0) + 1
+        got = {snap.nodes[n].name: c.running for (s, n), c in m.cells.items() if s == svc.id}
+        assert got == want, name
+    nowhere = snap.find_service("xnowhere")
+    assert nowhere is not None
+    assert m.unplaced.get(nowhere.id) == len(
+        [r for r in ps(xlab, "xnowhere") if not r["Node"]]) == 2

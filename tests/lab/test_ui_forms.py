@@ -16,9 +16,9 @@ import pytest
 
 from swarmtui import audit
 from swarmtui.lab import Lab
+from swarmtui.ui.actions import open_action
 from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
 from swarmtui.ui.flow.progress import FINAL
-from swarmtui.ui.forms import open_form
 from swarmtui.ui.forms.network import NetworkFormScreen, ServiceNetworksScreen
 from swarmtui.ui.forms.objects import NewObjectScreen, ObjectsScreen
 from swarmtui.ui.forms.rows import PortRow
@@ -94,7 +94,7 @@ async def test_create_service_with_port_and_network_then_edit_its_image(
         async with app.run_test(size=(100, 30)) as pilot:
             await loaded(app)
             # -- the overlay network, through its form
-            assert open_form(app, "new-network")
+            assert open_action(app, "forms.new-network")
             await pilot.pause()
             net_form = app.screen
             assert isinstance(net_form, NetworkFormScreen)
@@ -110,7 +110,7 @@ async def test_create_service_with_port_and_network_then_edit_its_image(
                 n.name == "fnet" for n in app.snapshot.networks.values()), 20)
 
             # -- the service
-            assert open_form(app, "new-service")
+            assert open_action(app, "forms.new-service")
             await pilot.pause()
             form = app.screen
             assert isinstance(form, ServiceFormScreen)
@@ -164,7 +164,7 @@ async def test_create_service_with_port_and_network_then_edit_its_image(
             # -- the network cannot go while fweb uses it: the confirmation says why
             await async_wait_for("fweb in the snapshot",
                                  lambda: app.snapshot.service_by_name("fweb"), 20)
-            assert open_form(app, "remove-network", net_id)
+            assert open_action(app, "forms.remove-network", net_id)
             await pilot.pause()
             assert isinstance(app.screen, ConfirmScreen)
             assert app.screen.query_one("#ops-go").disabled
@@ -173,7 +173,7 @@ async def test_create_service_with_port_and_network_then_edit_its_image(
 
             # -- edit the image: the diff first, then the rolling update to completion
             svc_id = app.snapshot.service_by_name("fweb").id
-            assert open_form(app, "edit-service", svc_id)
+            assert open_action(app, "forms.edit-service", svc_id)
             await pilot.pause()
             form = app.screen
             assert isinstance(form, ServiceFormScreen)
@@ -198,7 +198,7 @@ async def test_create_service_with_port_and_network_then_edit_its_image(
             await pilot.pause()
 
             # -- detach it from fnet through the attach/detach screen
-            assert open_form(app, "detach-network", svc_id)
+            assert open_action(app, "forms.detach-network", svc_id)
             await pilot.pause()
             assert isinstance(app.screen, ServiceNetworksScreen)
             assert text(app.screen.query_one("#form-cli")) == \
@@ -213,7 +213,7 @@ async def test_create_service_with_port_and_network_then_edit_its_image(
             # … and attach it again
             await async_wait_for("fweb off fnet in the snapshot", lambda: not app.snapshot
                                  .service_by_name("fweb").networks, 20)
-            assert open_form(app, "attach-network", svc_id)
+            assert open_action(app, "forms.attach-network", svc_id)
             await pilot.pause()
             assert isinstance(app.screen, ServiceNetworksScreen)
             assert text(app.screen.query_one("#form-cli")) == \
@@ -269,7 +269,7 @@ async def test_deploy_a_compose_stack_through_the_screen_then_remove_it(
     try:
         async with app.run_test(size=(100, 30)) as pilot:
             await loaded(app)
-            assert open_form(app, "deploy-stack")
+            assert open_action(app, "forms.deploy-stack")
             await pilot.pause()
             screen = app.screen
             assert isinstance(screen, StackDeployScreen)
@@ -307,7 +307,7 @@ async def test_deploy_a_compose_stack_through_the_screen_then_remove_it(
 
             await async_wait_for("the stack in the snapshot", lambda: "fst" in app.snapshot.stacks)
             # the same file again: nothing to create or change
-            assert open_form(app, "deploy-stack", "fst")
+            assert open_action(app, "forms.deploy-stack", "fst")
             await pilot.pause()
             again = app.screen
             assert isinstance(again, StackDeployScreen)
@@ -321,7 +321,7 @@ async def test_deploy_a_compose_stack_through_the_screen_then_remove_it(
             assert "create" not in plan and "update" not in plan, plan
             await pilot.press("escape")
             await pilot.pause()
-            assert open_form(app, "remove-stack", "fst")
+            assert open_action(app, "forms.remove-stack", "fst")
             await pilot.pause()
             assert isinstance(app.screen, ConfirmScreen)
             await pilot.press(*"nope", "enter")
@@ -349,7 +349,7 @@ async def test_secret_from_typed_text_is_usable_and_never_written(
     try:
         async with app.run_test(size=(100, 30)) as pilot:
             await loaded(app)
-            assert open_form(app, "new-secret")
+            assert open_action(app, "forms.new-secret")
             await pilot.pause()
             screen = app.screen
             assert isinstance(screen, NewObjectScreen)
@@ -376,7 +376,7 @@ async def test_secret_from_typed_text_is_usable_and_never_written(
             # usable by a service (through the form's secrets field)
             await async_wait_for("fsecret in the snapshot", lambda: any(
                 s.name == "fsecret" for s in app.snapshot.secrets.values()), 70)
-            assert open_form(app, "new-service")
+            assert open_action(app, "forms.new-service")
             await pilot.pause()
             form = app.screen
             form.query_one("#name").value = "fsec"
@@ -396,7 +396,7 @@ async def test_secret_from_typed_text_is_usable_and_never_written(
             await pilot.pause()
 
             # the secrets list: who uses it; removing is refused naming the service
-            assert open_form(app, "secrets")
+            assert open_action(app, "forms.secrets")
             await pilot.pause()
             objs = app.screen
             assert isinstance(objs, ObjectsScreen)
@@ -434,7 +434,7 @@ async def test_global_service_then_a_failed_update_is_reported_with_its_reason(
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await loaded(app)
-            assert open_form(app, "new-service")
+            assert open_action(app, "forms.new-service")
             await pilot.pause()
             form = app.screen
             assert isinstance(form, ServiceFormScreen)
@@ -460,7 +460,7 @@ async def test_global_service_then_a_failed_update_is_reported_with_its_reason(
             # a command that exits at once: the update pauses and the view says why
             await async_wait_for("fglob in the snapshot",
                                  lambda: app.snapshot.service_by_name("fglob"), 20)
-            assert open_form(app, "edit-service", "fglob")
+            assert open_action(app, "forms.edit-service", "fglob")
             await pilot.pause()
             form = app.screen
             form.query_one("#command").value = "sh -c 'exit 3'"
@@ -484,7 +484,7 @@ async def test_config_from_a_file_then_removed_from_the_list(
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await loaded(app)
-            assert open_form(app, "configs")
+            assert open_action(app, "forms.configs")
             await pilot.pause()
             objs = app.screen
             assert isinstance(objs, ObjectsScreen)

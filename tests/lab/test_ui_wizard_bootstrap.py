@@ -15,9 +15,9 @@ import docker
 import pytest
 
 from swarmtui import audit
+from swarmtui.ui.actions import open_action
 from swarmtui.ui.app import SwarmApp
 from swarmtui.ui.backend import ApiBackend
-from swarmtui.ui.screens.wizards import open_wizard
 from swarmtui.ui.screens.wizards.bootstrap import BootstrapScreen
 from swarmtui.ui.screens.wizards.common import ConfirmScreen
 from tests.waiting import async_wait_for
@@ -75,7 +75,7 @@ async def test_bootstrap_wizard_joins_node4_end_to_end(four, leak_check: Path) -
     script = leak_check / "join-node4.sh"
     async with app.run_test(size=(130, 60)) as pilot:
         await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 20)
-        assert open_wizard(app, "bootstrap")
+        assert open_action(app, "wizard.bootstrap")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, BootstrapScreen)
@@ -176,7 +176,7 @@ async def test_bootstrap_several_hosts_at_once(make_lab, ssh_forward, leak_check
     try:
         async with app.run_test(size=(130, 60)) as pilot:
             await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 20)
-            assert open_wizard(app, "bootstrap-many")
+            assert open_action(app, "wizard.bootstrap-many")
             await pilot.pause()
             screen = app.screen
             assert isinstance(screen, BootstrapManyScreen)

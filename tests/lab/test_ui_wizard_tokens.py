@@ -16,9 +16,9 @@ import docker
 import pytest
 
 from swarmtui import audit
+from swarmtui.ui.actions import open_action
 from swarmtui.ui.app import SwarmApp
 from swarmtui.ui.backend import ApiBackend
-from swarmtui.ui.screens.wizards import open_wizard
 from swarmtui.ui.screens.wizards.common import ConfirmScreen, SecretLine
 from swarmtui.ui.screens.wizards.tokens import TokensScreen, UnlockScreen
 from tests.waiting import async_wait_for, wait_for
@@ -73,7 +73,7 @@ async def test_autolock_rotate_and_unlock_a_restarted_manager(make_lab, ssh_forw
     try:
         async with app.run_test(size=(130, 50)) as pilot:
             await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 20)
-            assert open_wizard(app, "tokens")
+            assert open_action(app, "wizard.tokens")
             await pilot.pause()
             screen = app.screen
             assert isinstance(screen, TokensScreen)

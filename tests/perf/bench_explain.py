@@ -1,4 +1,5 @@
-"""The explainer at 2,000 services / 20,000 tasks: time per snapshot. Prints figures.
+"""The explainer and the placement map at 2,000 services / 20,000 tasks: time per
+snapshot. Prints figures.
 
     SWARMTUI_TEST_LAB=tr python -m pytest tests/perf/bench_explain.py -m perf -s
 
@@ -29,6 +30,7 @@ from swarmtui.lab import Lab
 from swarmtui.swarm import health
 from swarmtui.swarm.explain import explain_all
 from swarmtui.swarm.fetch import fetch_snapshot
+from swarmtui.swarm.placement_map import placement_map
 from swarmtui.swarm.state import ClusterSnapshot
 from tests.perf.bench_ui import _create_pending, report
 from tests.waiting import wait_for
@@ -61,11 +63,14 @@ def _measure(label: str, snap: ClusterSnapshot, now: datetime) -> dict[str, Any]
 
     explain, explain_cpu = _times(lambda: explain_all(fresh(), now))
     problems, _ = _times(lambda: health.problems(fresh(), now))
+    cells, cells_cpu = _times(lambda: placement_map(fresh()))
     causes = explain_all(fresh(), now)
     report(f"explain_all, {label} (median of 5)", statistics.median(explain), "ms", TARGET_MS)
     report("… CPU time (median of 5)", statistics.median(explain_cpu), "ms", TARGET_MS)
     report("… worst of 5 (wall)", max(explain), "ms")
     report(f"health.problems incl. explain, {label}", statistics.median(problems), "ms")
+    report(f"placement_map, {label} (median of 5)", statistics.median(cells), "ms")
+    report("… CPU time (median of 5)", statistics.median(cells_cpu), "ms")
     print(f"BENCH … load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     kinds: dict[str, int] = {}
     for e in causes.values():

@@ -197,12 +197,12 @@ async def test_bench_at_scale(make_lab) -> None:
     # only apply_prepared runs on the UI thread — compare with doing it all there.
     from datetime import timedelta
 
-    from swarmtui.ui import rows as panes
+    from swarmtui.ui import panes
 
     snap, probs = screen.snapshot, screen.problems
     assert snap is not None and probs is not None
     for shift, label in ((60, "apply_prepared (UI thread)"), (120, "whole apply on the UI thread")):
-        rows = panes.rows_for("tasks", snap, probs, app.clock() + timedelta(seconds=shift))
+        rows = panes.BY_KIND["tasks"].rows(snap, probs, app.clock() + timedelta(seconds=shift))
         t0 = time.perf_counter()
         prepared = table.prepare(rows)
         prep_s = time.perf_counter() - t0

@@ -78,3 +78,11 @@ def test_rotation_follows_every_node() -> None:
     assert op.converged(snapshot(new, [new, new])) == (
         True, "every node (2) holds a certificate of the new CA")
     assert not RotateCA().guard(snapshot(old, [old], rotating=True)).allowed
+
+
+def test_node_certificate_in_words() -> None:
+    old, new = ca_pem(NOW + timedelta(days=3650)), ca_pem(NOW + timedelta(days=7300))
+    s = snapshot(new, [new, old])
+    assert certs.node_cert_text(s, s.nodes["n1"]) == (
+        "issued by the current root CA; valid 90 days, renewed by the node before then")
+    assert certs.node_cert_text(s, s.nodes["n2"]).startswith("issued by another CA")

@@ -238,6 +238,7 @@ def test_rollout_progress_counts_tasks_of_the_new_spec() -> None:
     r = rollout(s, s.services["s1"])
     assert r is not None and r.active and not r.rolling_back
     assert (r.updated, r.total, r.text) == (1, 3, "updating: 1 of 3 updated")
+    assert r.short == "updating 1/3"
 
 
 def test_rolled_back_is_info_and_converged_services_are_quiet() -> None:

@@ -20,7 +20,13 @@ from swarmtui.bootstrap.plan import hostname_problem
 from swarmtui.bootstrap.remote import StreamRedactor, redact_text
 from swarmtui.connect.endpoint import EndpointError, parse_endpoint
 from swarmtui.swarm.create.compose import ComposeError, parse_compose, parse_ports
-from swarmtui.swarm.create.network import NetworkForm, parse_subnet, validate_network
+from swarmtui.swarm.create.network import (
+    NetworkForm,
+    network_create_argv,
+    network_create_kwargs,
+    parse_subnet,
+    validate_network,
+)
 from swarmtui.swarm.create.service_cli import create_argv
 from swarmtui.swarm.create.service_form import (
     FieldError,
@@ -28,6 +34,7 @@ from swarmtui.swarm.create.service_form import (
     PortField,
     ServiceForm,
     constraint_problem,
+    split_pair,
     validate,
 )
 from swarmtui.swarm.create.service_spec import build_spec
@@ -199,10 +206,29 @@ def test_the_service_form(form: ServiceForm) -> None:
 
 
 @SLOW
-@given(st.builds(NetworkForm, name=fields, subnet=typed, gateway=typed,
-                 labels=st.lists(typed, max_size=2)))
+@given(st.builds(NetworkForm, name=fields,
+                 subnet=st.sampled_from(["", "10.20.0.0/24", "fd00::/64", "10.20.0.1/24"])
+                 | typed,
+                 gateway=st.sampled_from(["", "10.20.0.1", "10.9.0.1"]) | typed,
+                 labels=st.lists(st.sampled_from(["a=1", "b", "c= d"]) | typed, max_size=2),
+                 attachable=st.booleans(), encrypted=st.booleans()))
+@example(NetworkForm(name="web", subnet="10.20.0.0/24", gateway="10.20.0.1", labels=["a=1"],
+                     attachable=True, encrypted=True))
 def test_the_network_form(form: NetworkForm) -> None:
-    assert all(isinstance(e, FieldError) for e in validate_network(form))
+    errors = validate_network(form)
+    assert all(isinstance(e, FieldError) for e in errors)
+    if errors:
+        return
+    argv, sent = network_create_argv(form), network_create_kwargs(form)
+    assert argv[-1] == sent["name"]
+    def flag(name: str) -> str | None:
+        return argv[argv.index(name) + 1] if name in argv else None
+
+    pool = (sent.get("ipam") or {"Config": [{}]})["Config"][0]
+    assert flag("--subnet") == pool.get("Subnet") and flag("--gateway") == pool.get("Gateway")
+    assert ("--attachable" in argv) == sent["attachable"]
+    labels = [argv[i + 1] for i, a in enumerate(argv) if a == "--label"]
+    assert {split_pair(x)[0]: split_pair(x)[1] for x in labels} == sent["labels"]
 
 
 # ----------------------------------------------------------------------------- compose

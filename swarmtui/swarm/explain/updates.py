@@ -65,6 +65,19 @@ class Rollout:
         return self.state in ("updating", "rollback_started")
 
     @property
+    def short(self) -> str:
+        """For a table column: "updating 1/3", "paused 0/1", "rolling back 2/3", "rolled back"."""
+        count = f"{self.updated}/{self.total}"
+        return {
+            "updating": f"updating {count}",
+            "paused": f"paused {count}",
+            "completed": "completed",
+            "rollback_started": f"rolling back {count}",
+            "rollback_paused": f"rollback paused {count}",
+            "rollback_completed": "rolled back",
+        }.get(self.state, self.state)
+
+    @property
     def text(self) -> str:
         """ "updating: 1 of 3 updated", "paused at 1 of 3: <reason>", "rolled back: 3 of 3"."""
         count = f"{self.updated} of {self.total}"

@@ -1,5 +1,7 @@
 """How a change starts: the one confirmation, then the one progress view.
 
+``start_operation(main, form)`` is what a key's handler calls (ui/panes/nodes.py, …;
+read-only was refused by the action registry before, ui/actions.py).
 ``confirm_and_send(app, form, …)`` returns the confirm screen to push; confirming
 opens the progress view (which sends through the one runner), and ``on_closed``
 runs when that is closed. Every change takes this path: the main screen's node and
@@ -9,7 +11,7 @@ service keys, the forms, the stacks, and the wizards. Cancelling sends nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
@@ -18,6 +20,9 @@ from swarmtui.swarm.ops.runner import EngineSource
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.flow.confirm import NO_STATE_YET, ConfirmScreen, OpForm, fixed
 from swarmtui.ui.flow.progress import ProgressScreen
+
+if TYPE_CHECKING:
+    from swarmtui.ui.screens.main import MainScreen
 
 
 def audit_labels(app: Any) -> tuple[str, str]:
@@ -84,3 +89,19 @@ def confirmation(app: Any, op: Operation, origin: Screen[Any] | None = None
 
     return confirm_and_send(app, fixed(op, destructive=op.confirm_text is not None),
                             on_closed=closed)
+
+
+def start_operation(main: MainScreen, form: OpForm) -> None:
+    """Push the confirmation; once confirmed, the progress view sends and follows it."""
+    app = main.swarm_app
+    snap = app.snapshot
+    if snap is None:
+        main.notify("no cluster state yet: wait for the first refresh", severity="warning")
+        return
+
+    def confirmed(op: Operation) -> None:
+        if op.kind == "node":
+            main.clear_marks()
+
+    app.push_screen(confirm_and_send(app, form, read_only=app.read_only, snapshot=snap,
+                                     on_confirmed=confirmed))

@@ -12,8 +12,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from swarmtui.swarm.state import ClusterSnapshot
-from swarmtui.ui import rows as panes
-from swarmtui.ui import summaries
+from swarmtui.ui import panes, summaries
+from swarmtui.ui.panes.services import service_row
+from swarmtui.ui.panes.tasks import STATE_TAG, task_rows
 from swarmtui.ui.widgets.status import StatusBar
 from swarmtui.ui.widgets.table import Column, KeyedTable, Row
 
@@ -130,8 +131,8 @@ class NodeScreen(ObjectScreen):
         return summaries.node_summary(snap, node, now) if node else None  # type: ignore[arg-type]
 
     def rows(self, snap: ClusterSnapshot, now: object) -> list[Row]:
-        return panes.rows_for("tasks", snap, panes.Problems.of(snap), now,  # type: ignore[arg-type]
-                          tasks=snap.tasks_of_node(self.object_id))
+        return task_rows(snap, panes.Problems.of(snap), now,  # type: ignore[arg-type]
+                         tasks=snap.tasks_of_node(self.object_id))
 
 
 class ServiceScreen(ObjectScreen):
@@ -145,8 +146,8 @@ class ServiceScreen(ObjectScreen):
         return summaries.service_summary(snap, svc, now) if svc else None  # type: ignore[arg-type]
 
     def rows(self, snap: ClusterSnapshot, now: object) -> list[Row]:
-        return panes.rows_for("tasks", snap, panes.Problems.of(snap), now,  # type: ignore[arg-type]
-                          tasks=snap.tasks_of_service(self.object_id))
+        return task_rows(snap, panes.Problems.of(snap), now,  # type: ignore[arg-type]
+                         tasks=snap.tasks_of_service(self.object_id))
 
     def action_logs(self) -> None:
         self.swarm_app.open_logs(self.object_id)
@@ -189,7 +190,7 @@ class NetworkScreen(ObjectScreen):
                 if (att.get("Network") or {}).get("ID") == self.object_id:
                     addr = ", ".join(att.get("Addresses") or [])
             out.append(Row(t.id, (snap.task_name(t), snap.node_hostname(t.node_id), addr,
-                                  t.state), (None, None, None, panes.TASK_STATE_TAG.get(t.state))))
+                                  t.state), (None, None, None, STATE_TAG.get(t.state))))
         return out
 
     @on(KeyedTable.Selected)
@@ -212,7 +213,7 @@ class StackScreen(ObjectScreen):
 
     def rows(self, snap: ClusterSnapshot, now: object) -> list[Row]:
         probs = panes.Problems.of(snap)
-        return [panes.service_row(s, probs) for s in snap.stacks.get(self.object_id, [])]
+        return [service_row(s, probs) for s in snap.stacks.get(self.object_id, [])]
 
     def action_inspect(self) -> None:
         key = self.query_one(KeyedTable).cursor_key

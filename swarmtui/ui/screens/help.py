@@ -7,6 +7,7 @@ keys on the Services pane) are listed too, marked as such.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -55,16 +56,32 @@ def _prefix_of(namespace: object) -> str:
     return "table"
 
 
+def where(screen: Screen[Any]) -> str:
+    """The screen in words ("the main screen", "the tokens screen")."""
+    explicit = getattr(screen, "HELP_TITLE", None)
+    if isinstance(explicit, str) and explicit:
+        return explicit
+    return "the " + re.sub(r"(?<!^)(?=[A-Z])", " ", type(screen).__name__).lower()
+
+
 def help_rows(screen: Screen[Any]) -> list[HelpRow]:
-    """The bindings live on `screen`, one row per binding (its keys joined)."""
+    """The bindings live on `screen`, one row per binding (its keys joined). A key that
+    a nearer binding (the focused widget's, the screen's) answers is not listed again
+    for the app: each key once."""
     app = screen.app
     by_id: dict[str, tuple[list[str], Binding, bool]] = {}
     order: list[str] = []
+    claimed: dict[str, object] = {}  # key → the namespace whose live binding answers it
     for namespace, bindings in screen._modal_binding_chain:
         for key, binding in bindings:
             if binding.system and not binding.id:
                 continue
             state = app._check_action_state(binding.action, namespace)
+            owner = claimed.get(key)
+            if owner is not None and owner is not namespace:
+                continue  # shadowed: pressing the key runs the nearer binding
+            if state is not False:
+                claimed[key] = namespace
             ident = binding.id or f"{_prefix_of(namespace)}.{binding.action}"
             display = app.get_key_display(binding.with_key(key))
             if ident in by_id:
@@ -103,7 +120,7 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, screen: Screen[Any]) -> None:
         super().__init__()
         self.rows = help_rows(screen)
-        self.title_text = f"Keys of {getattr(screen, 'HELP_TITLE', type(screen).__name__)}"
+        self.title_text = f"Keys of {where(screen)}"
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -121,7 +138,8 @@ class HelpScreen(ModalScreen[None]):
         for row in self.rows:
             if row.group != group:
                 group = row.group
-                table.add_row(Text(group, style="bold underline"), "", "")
+                # the group's title where the text is: it would widen the key column
+                table.add_row("", Text(group, style="bold underline"), "")
             desc = Text(row.description)
             if not row.enabled:
                 desc.append("  (not here: another pane or state)", style="dim italic")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -11,68 +10,34 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, TabbedContent, TabPane
+from textual.widgets import Input, TabbedContent, TabPane
 
 from swarmtui.swarm import health
 from swarmtui.swarm.state import ClusterSnapshot
-from swarmtui.ui import rows as panes
-from swarmtui.ui.forms import FORM_ACTIONS, form_action, open_form
+from swarmtui.ui import actions, panes
 from swarmtui.ui.messages import LinkView
-from swarmtui.ui.ops import OPS_BINDINGS, OperationsMixin
-from swarmtui.ui.screens.wizards import WIZARD_KEYS, WIZARDS, open_wizard
+from swarmtui.ui.panes import PANES
 from swarmtui.ui.tour import Tour, TourPanel
 from swarmtui.ui.walkthrough import WalkthroughPanel
+from swarmtui.ui.widgets.footer import KeysFooter
 from swarmtui.ui.widgets.health import HealthHeader
+from swarmtui.ui.widgets.marks import MarksBar
 from swarmtui.ui.widgets.status import StatusBar
 from swarmtui.ui.widgets.table import KeyedTable, Prepared, Row
 
 if TYPE_CHECKING:
     from swarmtui.ui.app import SwarmApp
 
-#: the wizards' keys; terminals send ctrl+i as tab, so init gets "I" instead
-KEYS_OF_WIZARDS = {w: ("I" if k == "ctrl+i" else k) for w, k in WIZARD_KEYS.items()}
-#: the forms' keys, each live only on its pane (check_action)
-FORM_BINDINGS: list[Binding] = [
-    Binding(a.key_suggestion, f"form('{a.id}')", a.title, show=False, id=f"forms.{a.id}",
-            tooltip=a.help)
-    for a in FORM_ACTIONS if a.key_suggestion and a.pane]
-#: operation keys kept out of the footer at 80 columns (help, `?`, and the palette list
-#: them): the footer keeps drain/activate/promote on Nodes and scale/restart on Services
-FOOTER_HIDDEN_OPS = frozenset({"ops.mark", "ops.demote", "ops.pause", "ops.label_add",
-                               "ops.label_rm", "ops.node_rm", "ops.service_rm",
-                               "ops.rollback", "ops.image"})
-#: Textual merges BINDINGS per key, a subclass's list replacing its bases' for the same
-#: key: operation keys that a form shares (on another pane) are listed here again
-#: (and the ones hidden from the footer are re-declared with show=False)
-SHARED_OPS_BINDINGS: list[BindingType] = [
-    dataclasses.replace(b, show=b.show and b.id not in FOOTER_HIDDEN_OPS)
-    for b in OPS_BINDINGS
-    if isinstance(b, Binding) and (b.key in {f.key for f in FORM_BINDINGS}
-                                   or b.id in FOOTER_HIDDEN_OPS)]
 #: above this many tasks + services, pane rows are built in a thread worker
 BIG = 3000
-PANES = [("nodes", "Nodes"), ("services", "Services"), ("tasks", "Tasks"),
-         ("networks", "Networks"), ("stacks", "Stacks")]
-#: which snapshot kinds each pane is built from
-DEPENDS = {
-    "nodes": {"nodes", "tasks"},
-    "services": {"services"},
-    "tasks": {"tasks", "services", "nodes"},
-    "networks": {"networks", "services"},
-    "stacks": {"services", "tasks"},
-}
-EMPTY = {
-    "nodes": "no nodes (yet)", "services": "no services: docker service create …",
-    "tasks": "no tasks", "networks": "no networks", "stacks": "no stacks (services with a "
-    "com.docker.stack.namespace label, as `docker stack deploy` makes)",
-}
 
 
 class PaneFilter(Input):
     """The `/` filter of the current pane."""
 
     DEFAULT_CSS = """
-    PaneFilter { display: none; height: 1; border: none; padding: 0 1; background: $boost; }
+    PaneFilter { display: none; background: $boost; }
+    PaneFilter.-textual-compact { padding: 0 1; }
     PaneFilter.shown { display: block; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -86,8 +51,10 @@ class PaneFilter(Input):
         screen.close_filter(clear)
 
 
-class MainScreen(OperationsMixin, Screen[None]):
+class MainScreen(Screen[None]):
     """The cluster at a glance; the screen people live in."""
+
+    HELP_TITLE = "the main screen"
 
     DEFAULT_CSS = """
     MainScreen TabbedContent { height: 1fr; }
@@ -99,28 +66,8 @@ class MainScreen(OperationsMixin, Screen[None]):
     MainScreen #side { dock: right; width: 40%; max-width: 56; display: none; }
     MainScreen #side.shown { display: block; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "pane('nodes')", "Nodes", show=False, id="pane.nodes"),
-        Binding("2", "pane('services')", "Services", show=False, id="pane.services"),
-        Binding("3", "pane('tasks')", "Tasks", show=False, id="pane.tasks"),
-        Binding("4", "pane('networks')", "Networks", show=False, id="pane.networks"),
-        Binding("5", "pane('stacks')", "Stacks", show=False, id="pane.stacks"),
-        Binding("slash", "filter", "Filter", id="main.filter"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="main.clear_filter"),
-        Binding("p", "problems", "Problems", id="main.problems"),
-        Binding("h", "history", "History", show=False, id="main.history"),
-        Binding("s", "sort", "Sort", show=False, id="main.sort"),
-        Binding("S", "reverse_sort", "Reverse sort", show=False, id="main.reverse_sort"),
-        Binding("i", "inspect", "Inspect", show=False, id="main.inspect"),
-        Binding("l", "logs", "Logs", id="main.logs"),
-        Binding("ctrl+r", "refresh", "Refresh", show=False, id="main.refresh"),
-        Binding("m", "managers", "Managers", show=False, id="main.managers"),
-        *[Binding(KEYS_OF_WIZARDS[w.id], f"wizard('{w.id}')", w.title, show=False,
-                  id=f"wizard.{w.id}", tooltip=w.help)
-          for w in WIZARDS if w.id in KEYS_OF_WIZARDS],
-        *SHARED_OPS_BINDINGS,
-        *FORM_BINDINGS,
-    ]
+    #: every key of the main screen, generated from the action registry (ui/actions.py)
+    BINDINGS: ClassVar[list[BindingType]] = list(actions.bindings("main"))
 
     def __init__(self, read_only: bool = False) -> None:
         super().__init__()
@@ -131,6 +78,8 @@ class MainScreen(OperationsMixin, Screen[None]):
         #: kinds that changed while another screen was on top
         self.stale_kinds: set[str] = set()
         self._offered_init = False
+        #: node IDs marked with space, in marking order (node keys act on all of them)
+        self.ops_marked: list[str] = []
 
     @property
     def swarm_app(self) -> SwarmApp:
@@ -139,19 +88,21 @@ class MainScreen(OperationsMixin, Screen[None]):
     def compose(self) -> ComposeResult:
         yield HealthHeader(read_only=self.read_only, id="health")
         with TabbedContent(initial="nodes", id="panes"):
-            for n, (kind, label) in enumerate(PANES, 1):
-                with TabPane(f"{n} {label}", id=kind):
-                    yield KeyedTable(panes.COLUMNS[kind], empty=EMPTY[kind], id=f"table-{kind}")
+            for n, pane in enumerate(PANES, 1):
+                with TabPane(f"{n} {pane.label}", id=pane.kind):
+                    yield KeyedTable(pane.columns, empty=pane.empty, noun=pane.noun,
+                                     id=f"table-{pane.kind}")
         with Vertical(id="side"):
             panel = WalkthroughPanel(id="walkthrough")
             panel.set_class(self.swarm_app.walkthrough.shown, "shown")
             yield panel
             if self.swarm_app.tour is not None:
                 yield TourPanel(self.swarm_app.tour, id="tour")
-        yield PaneFilter(placeholder="filter: type to match any column · Enter keeps · "
-                         "Esc clears", id="filter")
+        yield PaneFilter(placeholder="type to filter: any column matches · Enter keeps · "
+                         "Esc clears", compact=True, id="filter")
+        yield MarksBar("", id="ops-marks", markup=False)
         yield StatusBar(id="status")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         self.sync_side()
@@ -191,9 +142,9 @@ class MainScreen(OperationsMixin, Screen[None]):
         now = self.swarm_app.clock()
         problems = health.problems(snap, now)
         self.query_one(HealthHeader).show(snap, problems, len(self.problems.failing))
-        for pane, deps in DEPENDS.items():
-            if deps & kinds:
-                self._dirty.add(pane)
+        for pane in PANES:
+            if pane.depends & kinds:
+                self._dirty.add(pane.kind)
         self._update_pane(self.active_kind)
         self._update_tab_labels()
         self._offer_init(snap)
@@ -203,7 +154,7 @@ class MainScreen(OperationsMixin, Screen[None]):
         if snap.in_swarm or self._offered_init or snap.local_state not in ("inactive", ""):
             return
         self._offered_init = True
-        key = KEYS_OF_WIZARDS.get("init")
+        key = actions.action("wizard.init").key
         how = f"press {key} or " if key else ""
         self.notify(f"{snap.engine_name or 'This engine'} is not in a swarm: {how}open the "
                     "palette (:) → Initialise a swarm to create one, or join it to an "
@@ -229,12 +180,12 @@ class MainScreen(OperationsMixin, Screen[None]):
             # tens of thousands of rows: build them off the UI thread, apply the diff here
             self._build_rows(kind, snap, probs, now)
             return
-        self._apply_rows(kind, snap, panes.rows_for(kind, snap, probs, now))
+        self._apply_rows(kind, snap, panes.BY_KIND[kind].rows(snap, probs, now))
 
     @work(thread=True, exclusive=True, group="rows", exit_on_error=False)
     def _build_rows(self, kind: str, snap: ClusterSnapshot, probs: panes.Problems,
                     now: datetime) -> None:
-        rows = panes.rows_for(kind, snap, probs, now)
+        rows = panes.BY_KIND[kind].rows(snap, probs, now)
         # diff, sort and measure here too: only the swap happens on the UI thread
         prepared = self.table(kind).prepare(rows)
         self.app.call_from_thread(self._apply_rows, kind, snap, prepared)
@@ -257,15 +208,10 @@ class MainScreen(OperationsMixin, Screen[None]):
         snap = self.snapshot
         if snap is None:
             return
-        counts = {
-            "nodes": len(snap.nodes), "services": len(snap.services),
-            "tasks": sum(1 for t in snap.tasks.values() if t.service_id in snap.services),
-            "networks": len(snap.networks), "stacks": len(snap.stacks),
-        }
         tabs = self.query_one(TabbedContent)
-        for n, (kind, label) in enumerate(PANES, 1):
-            tab = tabs.get_tab(kind)
-            tab.label = f"{n} {label} [$text-muted]{counts[kind]}[/]"
+        for n, pane in enumerate(PANES, 1):
+            tab = tabs.get_tab(pane.kind)
+            tab.label = f"{n} {pane.label} [$text-muted]{pane.count(snap)}[/]"
 
     def show_link(self, view: LinkView) -> None:
         for bar in self.query(StatusBar):
@@ -284,6 +230,7 @@ class MainScreen(OperationsMixin, Screen[None]):
         flt.set_class(bool(table.filter_text), "shown")
         if not flt.has_focus:
             table.focus()
+        self.refresh_bindings()  # the footer lists the keys of the pane now shown
         self.swarm_app.tour_update()
 
     @on(Input.Changed, "#filter")
@@ -361,30 +308,30 @@ class MainScreen(OperationsMixin, Screen[None]):
         else:
             self.notify("logs: pick a service (2) or a task (3)", timeout=2)
 
+    # ------------------------------------------------------- the registry
+    def action_act(self, action_id: str) -> None:
+        """Every key of this screen: the registry's gate, then the action's handler."""
+        actions.open_action(self.swarm_app, action_id)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "logs":
-            return self._pane_or_none() in ("services", "tasks")
-        if action == "inspect":
-            return self._pane_or_none() != "stacks"
-        if action == "form" and parameters:
-            pane = form_action(str(parameters[0])).pane
-            try:
-                return pane is None or self.active_kind == pane
-            except Exception:  # not composed yet
-                return False
+        if action == "act" and parameters:
+            return actions.live(self, str(parameters[0]))
         return super().check_action(action, parameters)
 
-    def _pane_or_none(self) -> str | None:
-        try:
-            return self.active_kind
-        except Exception:  # not composed yet
-            return None
+    # ---------------------------------------------------------------- marks
+    def show_marks(self) -> None:
+        snap = self.snapshot
+        if snap is not None:  # forget nodes that left the swarm
+            self.ops_marked[:] = [i for i in self.ops_marked if i in snap.nodes]
+        names = sorted(snap.nodes[i].name for i in self.ops_marked) if snap else []
+        for bar in self.query(MarksBar):
+            bar.update(f"{len(names)} marked: {', '.join(names)} — node keys act on all of "
+                       "them · space unmarks" if names else "")
+            bar.set_class(bool(names), "shown")
 
-    def action_form(self, action_id: str) -> None:
-        open_form(self.app, action_id, self.active_table.cursor_key)
-
-    def action_wizard(self, wizard_id: str) -> None:
-        open_wizard(self.app, wizard_id)
+    def clear_marks(self) -> None:
+        self.ops_marked.clear()
+        self.show_marks()
 
     def action_managers(self) -> None:
         self.swarm_app.pick_manager()

@@ -81,7 +81,7 @@ class KeyedTable(ScrollView, can_focus=True):
         Binding("j,down", "cursor_down", "Down", show=False, id="table.down"),
         Binding("k,up", "cursor_up", "Up", show=False, id="table.up"),
         Binding("g,home", "cursor_top", "Top", show=False, id="table.top"),
-        Binding("G,end", "cursor_bottom", "Bottom", show=False, id="table.bottom"),
+        Binding("end", "cursor_bottom", "Bottom", show=False, id="table.bottom"),
         Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="table.page_down"),
         Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="table.page_up"),
         Binding("enter", "select", "Open", id="table.open"),
@@ -114,12 +114,14 @@ class KeyedTable(ScrollView, can_focus=True):
     hide_history: reactive[bool] = reactive(False, init=False)
 
     def __init__(self, columns: Sequence[Column], *, empty: str = "nothing here",
-                 default_sort: Callable[[Row], Any] | None = None,
+                 noun: str = "row", default_sort: Callable[[Row], Any] | None = None,
                  name: str | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.columns: list[Column] = list(columns)
         self.empty_text = empty
+        #: "node" for "no node matches …" when a filter hides every row
+        self.noun = noun
         self.default_sort = default_sort
         self.rows: dict[str, Row] = {}
         self.order: list[str] = []
@@ -270,7 +272,11 @@ class KeyedTable(ScrollView, can_focus=True):
         """Which columns show at `width`, and how wide (see `fit_columns`)."""
         if not self._natural:
             self._measure()
-        return fit_columns(self.columns, self._natural, width)
+        natural = self._natural
+        if self.sort_by is not None and self.sort_by[0] in natural:
+            # room for the header's sort mark (" ▲"), so the header is not cut
+            natural = {**natural, self.sort_by[0]: natural[self.sort_by[0]] + 2}
+        return fit_columns(self.columns, natural, width)
 
     def shown_columns(self) -> list[str]:
         return [c.key for _, c, _ in self._current_layout()]
@@ -330,10 +336,10 @@ class KeyedTable(ScrollView, can_focus=True):
             return self._strip(cells, width, base + header)
         index = int(self.scroll_offset.y) + y - 1
         if not self.order:
-            if y == 1:
+            lines = self.empty_lines(width)
+            if 1 <= y <= len(lines):
                 empty = self.get_component_rich_style("keyed-table--empty")
-                text = set_cell_size(f" {self.empty_text}", width)
-                return Strip([Segment(text, base + empty)], width)
+                return Strip([Segment(set_cell_size(lines[y - 1], width), base + empty)], width)
             return Strip.blank(width, base)
         if index >= len(self.order):
             return Strip.blank(width, base)
@@ -368,6 +374,37 @@ class KeyedTable(ScrollView, can_focus=True):
         if used < width:
             segs.append(Segment(" " * (width - used), style))
         return Strip(segs).crop(0, width)
+
+    def empty_message(self) -> str:
+        """What an empty view says: the pane's empty text, or why the rows are hidden."""
+        if not self.rows:
+            return self.empty_text
+        hidden_by = []
+        needle = self.filter_text.strip()
+        if needle:
+            hidden_by.append(f"no {self.noun} matches “{needle}”")
+        if self.problems_only:
+            hidden_by.append(f"no {self.noun} has a problem" if not needle
+                             else "with a problem")
+        if self.hide_history and not hidden_by:
+            hidden_by.append(f"only replaced {self.noun}s (h shows the history)")
+        return " ".join(hidden_by) + (" · Esc clears the filter" if needle else "")
+
+    def empty_lines(self, width: int) -> list[str]:
+        """The empty message wrapped at word boundaries (never cut mid-word)."""
+        words = self.empty_message().split()
+        lines: list[str] = []
+        line = ""
+        for word in words:
+            candidate = f"{line} {word}" if line else word
+            if line and cell_len(candidate) + 1 > width:
+                lines.append(f" {line}")
+                line = word
+            else:
+                line = candidate
+        if line:
+            lines.append(f" {line}")
+        return lines
 
     # --------------------------------------------------------------- cursor
     @property

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.cells import cell_len
+
 GAP = 2
 
 
@@ -53,32 +55,31 @@ def fit_columns(columns: Sequence[Column], natural: dict[str, int],
                 width: int) -> list[tuple[int, Column, int]]:
     """Which columns show at `width`, and how wide.
 
-    Columns are dropped by priority (highest number first) until every shown
-    column fits at its minimum width; the spare width then goes to columns in
-    priority order up to their natural width, and what is left to the `grow`
-    column.
+    A shown column gets its natural width (its header and its longest cell, up to its
+    max_width), so neither is cut; only the `grow` column (free text: labels, errors,
+    images) makes do with less, down to its min_width, and takes the spare width.
+    Columns that do not fit give way in the order their priority sets (highest number
+    first, the rightmost first on a tie). If even the priority-0 columns do not fit,
+    the widest are cut.
     """
     shown = list(enumerate(columns))
 
-    def need(cols: list[tuple[int, Column]]) -> int:
-        return sum(min(c.min_width, natural[c.key]) for _, c in cols) \
-            + GAP * max(len(cols) - 1, 0) + 1
+    def need(c: Column) -> int:
+        if c.grow:
+            return min(max(c.min_width, cell_len(c.label)), natural[c.key])
+        return natural[c.key]
 
-    while need(shown) > width:
+    def total(cols: list[tuple[int, Column]]) -> int:
+        return sum(need(c) for _, c in cols) + GAP * max(len(cols) - 1, 0) + 1
+
+    while total(shown) > width:
         droppable = [(c.priority, i) for i, c in shown if c.priority > 0]
         if not droppable:
             break
         _, drop = max(droppable)
         shown = [(i, c) for i, c in shown if i != drop]
-    widths = {i: min(c.min_width, natural[c.key]) for i, c in shown}
-    spare = width - need(shown)
-    for i, c in sorted(shown, key=lambda ic: (ic[1].priority, ic[0])):
-        if spare <= 0:
-            break
-        add = min(spare, natural[c.key] - widths[i])
-        if add > 0:
-            widths[i] += add
-            spare -= add
+    widths = {i: need(c) for i, c in shown}
+    spare = width - total(shown)
     grow = [i for i, c in shown if c.grow]
     if spare > 0 and grow:
         widths[grow[0]] += spare
@@ -92,4 +93,3 @@ def fit_columns(columns: Sequence[Column], natural: dict[str, int],
             if spare >= 0:
                 break
     return [(i, c, widths[i]) for i, c in shown]
-

@@ -1,0 +1,189 @@
+"""The Nodes pane: `docker node ls` columns, its rows, and the node keys.
+
+Each key's handler is here: it builds the Operation (swarm/ops/nodes.py) from the
+marked nodes (space) or the node under the cursor, and hands it to the confirm →
+progress flow (`ui/flow/start.py`). Read-only was refused by the registry before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from swarmtui.swarm import format as fmt
+from swarmtui.swarm.models import Node
+from swarmtui.swarm.ops import (
+    AddNodeLabel,
+    DemoteNodes,
+    Operation,
+    PromoteNodes,
+    RemoveNode,
+    RemoveNodeLabel,
+    SetAvailability,
+)
+from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.ui.flow import OpForm, fixed, start_operation
+from swarmtui.ui.panes.base import (
+    Action,
+    ActionContext,
+    Handler,
+    Pane,
+    Preview,
+    Problems,
+    RefusedError,
+)
+from swarmtui.ui.widgets.table import Column, Row
+
+#: priority: 0 always shown; higher numbers give way first at 80 columns
+COLUMNS = [
+    Column("hostname", "HOSTNAME", 0, 10, 30),
+    Column("status", "STATUS", 0, 6, 12),
+    Column("availability", "AVAILABILITY", 1, 6, 12),
+    Column("manager", "MANAGER STATUS", 1, 11, 14),
+    Column("tasks", "TASKS", 2, 5, 7, right=True),
+    Column("address", "ADDRESS", 3, 13, 39),
+    Column("engine", "ENGINE VERSION", 4, 10, 20),
+    Column("platform", "OS/ARCH", 5, 12, 20),
+    Column("labels", "LABELS", 6, 10, 60, grow=True),
+    Column("id", "ID", 7, 12, 12),
+]
+STATE_TAG = {"ready": "node-ready", "down": "node-down", "disconnected": "node-down",
+             "unknown": "node-down"}
+
+
+def node_row(snap: ClusterSnapshot, n: Node, probs: Problems) -> Row:
+    running = snap.running_count(n.id)
+    mgr_tag = ("manager-leader" if n.is_leader else
+               "manager-unreachable" if n.is_manager and not n.is_reachable_manager else None)
+    avail_tag = "draining" if n.availability in ("drain", "pause") else None
+    return Row(
+        n.id,
+        (n.hostname, n.status_text, n.availability_text, n.manager_status_text, str(running),
+         n.address, n.engine_version, n.platform_text, fmt.labels_text(n.labels),
+         fmt.short_id(n.id)),
+        (None, STATE_TAG.get(n.state), avail_tag, mgr_tag, None, None, None, None, None,
+         None),
+        problem=n.id in probs.ids or n.state != "ready" or mgr_tag == "manager-unreachable",
+        sort=(None, None, None, None, running),
+    )
+
+
+def rows(snap: ClusterSnapshot, probs: Problems, now: datetime) -> list[Row]:
+    return [node_row(snap, n, probs) for n in snap.nodes.values()]
+
+
+# ------------------------------------------------------------------ selection
+def selected_nodes(ctx: ActionContext) -> list[Node]:
+    """The marked nodes that still exist, else the node under the cursor."""
+    snap = ctx.snapshot
+    marks = ctx.main.ops_marked if ctx.main is not None else []
+    marked = [snap.nodes[i] for i in marks if i in snap.nodes]
+    if marked:
+        return sorted(marked, key=lambda n: n.name)
+    if ctx.selected and ctx.selected in snap.nodes:
+        return [snap.nodes[ctx.selected]]
+    raise RefusedError("pick a node first (Nodes pane, 1)")
+
+
+def _one(ctx: ActionContext, what: str) -> Node:
+    nodes = selected_nodes(ctx)
+    if len(nodes) > 1:
+        raise RefusedError(f"{what} one node at a time: unmark the others (space)")
+    return nodes[0]
+
+
+# ------------------------------------------------------------------ handlers
+def mark(ctx: ActionContext) -> None:
+    """space: mark/unmark the node under the cursor, then move down."""
+    main = ctx.screen
+    if not ctx.selected:
+        return
+    marks = main.ops_marked
+    if ctx.selected in marks:
+        marks.remove(ctx.selected)
+    else:
+        marks.append(ctx.selected)
+    main.show_marks()
+    main.table("nodes").action_cursor_down()
+
+
+def _fixed(make: Callable[[list[Node]], Operation]) -> tuple[Handler, Preview]:
+    """(handler, preview) of an operation that needs no value."""
+    def preview(ctx: ActionContext) -> Operation:
+        return make(selected_nodes(ctx))
+
+    def run(ctx: ActionContext) -> None:
+        start_operation(ctx.screen, fixed(preview(ctx)))
+
+    return run, preview
+
+
+def add_label(ctx: ActionContext) -> None:
+    nodes = selected_nodes(ctx)
+    start_operation(ctx.screen, OpForm(build=lambda v, _f: AddNodeLabel(nodes, v),
+                                       prompt="Label to add or change (key=value):",
+                                       placeholder="e.g. zone=a"))
+
+
+def remove_label(ctx: ActionContext) -> None:
+    nodes = selected_nodes(ctx)
+    keys: dict[str, list[str]] = {}
+    for n in nodes:
+        for k, v in n.labels.items():
+            keys.setdefault(k, []).append(f"{n.name}: {v}" if len(nodes) > 1 else v)
+    if not keys:
+        names = ", ".join(n.name for n in nodes)
+        raise RefusedError(f"{names} {'has' if len(nodes) == 1 else 'have'} no labels to remove")
+    choices = [(f"{k}={' · '.join(vs)}" if len(nodes) == 1 else f"{k}  ({'; '.join(vs)})",
+                k) for k, vs in sorted(keys.items())]
+    start_operation(ctx.screen, OpForm(build=lambda v, _f: RemoveNodeLabel(nodes, v),
+                                       initial=choices[0][1], choices=choices))
+
+
+def remove_node(ctx: ActionContext) -> None:
+    node = _one(ctx, "remove")
+    offered = RemoveNode.force_offered(node)
+    start_operation(ctx.screen, OpForm(
+        build=lambda _v, force: RemoveNode(node, force=force and offered),
+        force_offered=offered, destructive=True,
+        force_help=f"({node.name} is {node.status_text}: remove it even though the engine "
+                   "cannot confirm it left)"))
+
+
+_promote = _fixed(PromoteNodes)
+_demote = _fixed(DemoteNodes)
+_drain = _fixed(lambda ns: SetAvailability(ns, "drain"))
+_activate = _fixed(lambda ns: SetAvailability(ns, "active"))
+_pause = _fixed(lambda ns: SetAvailability(ns, "pause"))
+
+
+def _op(id: str, key: str, title: str, help: str, run: Handler, preview: Preview,
+        footer: int = 0) -> Action:
+    return Action(id, title, key, help, panes=("nodes",), mutating=True,
+                  needs_selection=True, footer=footer, run=run, preview=preview,
+                  requires=("snapshot",))
+
+
+ACTIONS = (
+    Action("pane.nodes", "Nodes", "1", "the Nodes pane (docker node ls)",
+           run=lambda ctx: ctx.screen.action_pane("nodes")),
+    Action("ops.mark", "Mark", "space", "mark/unmark the node: node keys then act on every "
+           "marked node", panes=("nodes",), needs_selection=True, run=mark),
+    _op("ops.promote", "plus", "Promote", "docker node promote NODE…", *_promote, footer=22),
+    _op("ops.demote", "minus", "Demote", "docker node demote NODE…", *_demote),
+    _op("ops.drain", "d", "Drain", "docker node update --availability drain NODE", *_drain,
+        footer=20),
+    _op("ops.activate", "a", "Activate", "docker node update --availability active NODE",
+        *_activate, footer=21),
+    _op("ops.pause", "c", "Pause", "docker node update --availability pause NODE "
+        "(k9s: cordon)", *_pause),
+    _op("ops.label_add", "L", "Label+", "docker node update --label-add KEY=VALUE NODE",
+        add_label, lambda ctx: AddNodeLabel(selected_nodes(ctx), "KEY=VALUE")),
+    _op("ops.label_rm", "X", "Label-", "docker node update --label-rm KEY NODE",
+        remove_label, lambda ctx: RemoveNodeLabel(selected_nodes(ctx), "KEY")),
+    _op("ops.node_rm", "ctrl+d", "Remove", "docker node rm NODE (type its name to confirm)",
+        remove_node, lambda ctx: RemoveNode(_one(ctx, "remove"))),
+)
+
+PANE = Pane("nodes", "Nodes", "node", COLUMNS, frozenset({"nodes", "tasks"}),
+            "no nodes (yet)", rows, lambda snap: len(snap.nodes), ACTIONS)

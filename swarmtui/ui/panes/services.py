@@ -1,0 +1,147 @@
+"""The Services pane: `docker service ls` columns, its rows, the service keys.
+
+The operation keys build their Operation here (swarm/ops/services.py) and hand it to
+the confirm → progress flow (`ui/flow/start.py`); the form keys open a form
+(`ui/forms/__init__.py`). Read-only was refused by the registry before.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from swarmtui.swarm import format as fmt
+from swarmtui.swarm.models import Service
+from swarmtui.swarm.ops import (
+    ForceUpdateService,
+    RemoveService,
+    RollbackService,
+    ScaleService,
+    UpdateServiceImage,
+)
+from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.ui import forms
+from swarmtui.ui.flow import OpForm, fixed, start_operation
+from swarmtui.ui.panes.base import (
+    Action,
+    ActionContext,
+    Factory,
+    Handler,
+    Pane,
+    Preview,
+    Problems,
+    RefusedError,
+    opens,
+)
+from swarmtui.ui.widgets.table import Column, Row
+
+#: priority: 0 always shown; higher numbers give way first at 80 columns
+COLUMNS = [
+    Column("name", "NAME", 0, 14, 40),
+    Column("mode", "MODE", 4, 10, 14),
+    Column("replicas", "REPLICAS", 0, 8, 30),
+    Column("image", "IMAGE", 1, 14, 50, grow=True),
+    Column("ports", "PORTS", 3, 14, 40),
+    Column("update", "UPDATE", 2, 8, 18),
+    Column("stack", "STACK", 5, 8, 20),
+    Column("id", "ID", 6, 12, 12),
+]
+
+
+def service_row(s: Service, probs: Problems) -> Row:
+    tag = "converged" if s.converged else "unconverged"
+    upd_tag = "updating" if s.update_state in ("updating", "rollback_started") else (
+        "unconverged" if s.update_state in ("paused", "rollback_paused") else None)
+    return Row(
+        s.id,
+        (s.name, s.mode_text, s.replicas_text, s.image, s.ports_text, s.update_text,
+         s.stack or "", fmt.short_id(s.id)),
+        (None, None, tag, None, None, upd_tag, None, None),
+        problem=s.id in probs.ids or not s.converged,
+        sort=(None, None, (s.running or 0, s.desired or 0)),
+    )
+
+
+def rows(snap: ClusterSnapshot, probs: Problems, now: datetime) -> list[Row]:
+    return [service_row(s, probs) for s in snap.services.values()]
+
+
+def selected_service(ctx: ActionContext) -> Service:
+    svc = ctx.snapshot.services.get(ctx.selected or "")
+    if svc is None:
+        raise RefusedError("pick a service first (Services pane, 2)")
+    return svc
+
+
+# ------------------------------------------------------------------ handlers
+def scale(ctx: ActionContext) -> None:
+    svc = selected_service(ctx)
+    if svc.mode != "replicated":
+        # global services and jobs have no replica count: say so, ask nothing
+        verdict = ScaleService(svc, "1").guard(ctx.snapshot)
+        raise RefusedError("; ".join(verdict.blocks) or f"{svc.name} cannot be scaled")
+    current = svc.spec_replicas if svc.spec_replicas is not None else (svc.desired or 0)
+    start_operation(ctx.screen, OpForm(
+        build=lambda v, _f: ScaleService(svc, v), initial=str(current),
+        prompt=f"Replicas for {svc.name} (now {current}):", placeholder="e.g. 3"))
+
+
+def update_image(ctx: ActionContext) -> None:
+    svc = selected_service(ctx)
+    start_operation(ctx.screen, OpForm(
+        build=lambda v, _f: UpdateServiceImage(svc, v), initial=svc.image,
+        prompt=f"New image for {svc.name} (now {svc.image}):",
+        placeholder="e.g. busybox:latest"))
+
+
+def restart(ctx: ActionContext) -> None:
+    start_operation(ctx.screen, fixed(ForceUpdateService(selected_service(ctx))))
+
+
+def rollback(ctx: ActionContext) -> None:
+    start_operation(ctx.screen, fixed(RollbackService(selected_service(ctx))))
+
+
+def remove(ctx: ActionContext) -> None:
+    start_operation(ctx.screen, fixed(RemoveService(selected_service(ctx)), destructive=True))
+
+
+def _op(id: str, key: str, title: str, help: str, run: Handler, preview: Preview,
+        footer: int = 0) -> Action:
+    return Action(id, title, key, help, panes=("services",), mutating=True,
+                  needs_selection=True, footer=footer, run=run, preview=preview,
+                  requires=("snapshot",))
+
+
+def _form(id: str, key: str, title: str, help: str, factory: Factory,
+          needs_selection: bool = False, footer: int = 0) -> Action:
+    return Action(f"forms.{id}", title, key, help, panes=("services",), mutating=True,
+                  needs_selection=needs_selection, footer=footer, run=opens(factory),
+                  palette=True, requires=("connection", "manager"))
+
+
+ACTIONS = (
+    Action("pane.services", "Services", "2", "the Services pane (docker service ls)",
+           run=lambda ctx: ctx.screen.action_pane("services")),
+    _op("ops.scale", "ctrl+s", "Scale", "docker service scale SERVICE=N", scale,
+        lambda ctx: ScaleService(selected_service(ctx), "N"), footer=21),
+    _op("ops.restart", "r", "Restart", "docker service update --force SERVICE", restart,
+        lambda ctx: ForceUpdateService(selected_service(ctx)), footer=22),
+    _op("ops.rollback", "R", "Rollback", "docker service rollback SERVICE", rollback,
+        lambda ctx: RollbackService(selected_service(ctx))),
+    _op("ops.image", "u", "Image", "docker service update --image IMAGE SERVICE",
+        update_image, lambda ctx: UpdateServiceImage(selected_service(ctx), "IMAGE")),
+    _op("ops.service_rm", "ctrl+d", "Remove", "docker service rm SERVICE (type its name to "
+        "confirm)", remove, lambda ctx: RemoveService(selected_service(ctx))),
+    _form("new-service", "n", "New service", "docker service create … from a form",
+          forms.new_service, footer=20),
+    _form("edit-service", "e", "Edit service", "change the selected service; the spec diff "
+          "is shown before it is applied", forms.edit_service, needs_selection=True),
+    _form("attach-network", "a", "Attach service to a network",
+          "docker service update --network-add", forms.attach_network, needs_selection=True),
+    _form("detach-network", "A", "Detach service from a network",
+          "docker service update --network-rm", forms.detach_network, needs_selection=True),
+)
+
+PANE = Pane("services", "Services", "service", COLUMNS, frozenset({"services"}),
+            "no services: docker service create …", rows, lambda snap: len(snap.services),
+            ACTIONS)

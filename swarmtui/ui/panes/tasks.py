@@ -1,0 +1,90 @@
+"""The Tasks pane: `docker service ps` columns and rows (history muted)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from swarmtui.swarm import format as fmt
+from swarmtui.swarm.models import Task
+from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.ui.panes.base import Action, Pane, Problems
+from swarmtui.ui.widgets.table import Column, Row
+
+#: priority: 0 always shown; higher numbers give way first at 80 columns
+COLUMNS = [
+    Column("name", "NAME", 0, 16, 45),
+    Column("node", "NODE", 1, 6, 25),
+    Column("desired", "DESIRED", 3, 8, 9),
+    Column("current", "CURRENT STATE", 0, 24, 34),
+    Column("error", "ERROR", 2, 10, 200, grow=True),
+    Column("exit", "EXIT", 4, 4, 5, right=True),
+    Column("image", "IMAGE", 5, 12, 40),
+    Column("id", "ID", 6, 12, 12),
+]
+STATE_TAG = {
+    "running": "task-running", "failed": "task-failed", "rejected": "task-failed",
+    "orphaned": "task-failed", "pending": "task-pending", "new": "task-pending",
+    "allocated": "task-pending", "assigned": "task-pending", "accepted": "task-pending",
+    "preparing": "task-pending", "ready": "task-pending", "starting": "task-pending",
+    "shutdown": "task-shutdown", "complete": "task-shutdown", "remove": "task-shutdown",
+}
+
+
+def task_row(snap: ClusterSnapshot, t: Task, probs: Problems, now: datetime,
+             service_names: dict[str, str], node_names: dict[str, str]) -> Row:
+    svc = service_names.get(t.service_id) or t.service_id[:12]
+    name = fmt.task_name(svc, t.slot, t.node_id)
+    current = snap.is_current(t)
+    if not current:
+        name = " \\_ " + name
+    created = t.created_at.timestamp() if t.created_at else 0.0
+    node = node_names.get(t.node_id, t.node_id) if t.node_id else ""
+    exit_code = "" if t.exit_code is None or (t.exit_code == 0 and not t.is_terminal) \
+        else str(t.exit_code)
+    failing = t.id in probs.failing
+    ts = t.timestamp.timestamp() if t.timestamp else 0.0
+    return Row(
+        t.id,
+        (name, node, t.desired_text, t.current_state_text(now), t.error, exit_code, t.image,
+         fmt.short_id(t.id)),
+        # history that is not a current problem is muted; what matters stays loud
+        (None, None, None,
+         STATE_TAG.get(t.state) if current or failing else "task-shutdown",
+         ("task-failed" if failing or (current and t.error) else "muted") if t.error else None,
+         None, None, None),
+        problem=failing,
+        sort=(None, None, None, (t.state, -ts), None, t.exit_code if t.exit_code is not None
+              else -1),
+        # the CLI's order: service, slot (global tasks: node ID), newest first
+        rank=(svc, t.slot or 0, "" if t.slot else (t.node_id or ""), 0 if current else 1,
+              -created),
+        history=not current,
+    )
+
+
+def task_rows(snap: ClusterSnapshot, probs: Problems, now: datetime,
+              tasks: Iterable[Task] | None = None) -> list[Row]:
+    """Rows of `tasks` (default: every task). Tasks of a removed service linger in the
+    API while their containers are cleaned up; like `docker service ps`, only tasks of
+    existing services are shown."""
+    service_names = {s.id: s.name for s in snap.services.values()}
+    node_names = {n.id: n.hostname for n in snap.nodes.values()}
+    source = snap.tasks.values() if tasks is None else tasks
+    return [task_row(snap, t, probs, now, service_names, node_names) for t in source
+            if t.service_id in service_names]
+
+
+def rows(snap: ClusterSnapshot, probs: Problems, now: datetime) -> list[Row]:
+    return task_rows(snap, probs, now)
+
+
+ACTIONS = (
+    Action("pane.tasks", "Tasks", "3", "the Tasks pane (docker service ps of every service)",
+           run=lambda ctx: ctx.screen.action_pane("tasks")),
+)
+
+PANE = Pane("tasks", "Tasks", "task", COLUMNS, frozenset({"tasks", "services", "nodes"}),
+            "no tasks", rows,
+            lambda snap: sum(1 for t in snap.tasks.values() if t.service_id in snap.services),
+            ACTIONS)

@@ -1,0 +1,82 @@
+"""KeysFooter: Textual's Footer that never cuts a word.
+
+When the keys do not fit the width, whole keys give way: the registry's footer rank
+says which stay (ui/actions.py: `footer_rank`; lower stays longer), then the screen's
+own bindings in the order they are declared. Each action is listed once."""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+#: rank of a binding the registry does not know (the screen's own, a widget's)
+_UNRANKED = 100
+
+
+def key_width(key_display: str, description: str, compact: bool) -> int:
+    """Cells a FooterKey takes, its margin included (Textual's footer CSS)."""
+    if compact:
+        return cell_len(key_display) + (1 + cell_len(description) if description else 0) + 1
+    return cell_len(key_display) + 2 + (cell_len(description) + 1 if description else 0)
+
+
+def fit(entries: list[tuple[int, int]], budget: int) -> set[int]:
+    """Which entries (rank, width) stay within `budget` cells: by rank, then order."""
+    kept: set[int] = set()
+    used = 0
+    for n in sorted(range(len(entries)), key=lambda i: (entries[i][0], i)):
+        width = entries[n][1]
+        if used + width <= budget:
+            kept.add(n)
+            used += width
+    return kept
+
+
+class KeysFooter(Footer):
+    """The footer of swarmtui's screens: the keys that fit, whole."""
+
+    def _rank(self, binding: Binding, position: int) -> int:
+        from swarmtui.ui.actions import footer_rank
+
+        rank = footer_rank(binding.id)
+        return rank if rank is not None else _UNRANKED + position
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        active = self.screen.active_bindings
+        shown: dict[str, tuple[Binding, bool, str]] = {}
+        for _node, binding, enabled, tooltip in active.values():
+            if binding.show:
+                shown.setdefault(binding.action, (binding, enabled, tooltip))
+        items = list(shown.values())
+        width = self.size.width or self.app.size.width
+        palette = None
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
+            found = active.get(self.app.COMMAND_PALETTE_BINDING)
+            if found is not None:
+                palette = found
+                width -= key_width(self.app.get_key_display(found.binding),
+                                   found.binding.description, self.compact) + 2
+        displays = [self.app.get_key_display(b) for b, _e, _t in items]
+        kept = fit([(self._rank(b, n), key_width(displays[n], b.description, self.compact))
+                    for n, (b, _e, _t) in enumerate(items)], width)
+        for n, (binding, enabled, tooltip) in enumerate(items):
+            if n in kept:
+                yield FooterKey(binding.key, displays[n], binding.description, binding.action,
+                                disabled=not enabled, tooltip=tooltip
+                                ).data_bind(compact=Footer.compact)
+        if palette is not None:
+            _node, binding, enabled, _tooltip = palette
+            yield FooterKey(binding.key, self.app.get_key_display(binding),
+                            binding.description, binding.action,
+                            classes="-command-palette", disabled=not enabled,
+                            tooltip=binding.tooltip or binding.description)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._bindings_ready:  # a new width: which keys fit changed
+            self.call_after_refresh(self.recompose)
