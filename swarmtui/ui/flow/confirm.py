@@ -284,7 +284,8 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
     def show_snapshot(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
         """The app hands the top screen every new snapshot: re-guard on live data."""
         self.snapshot = snapshot
-        self._recheck()
+        if self.query("#ops-title"):  # composed (a snapshot can arrive just before)
+            self._recheck()
 
     # ------------------------------------------------------------- events
     @on(Input.Changed, "#ops-value")
