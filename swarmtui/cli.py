@@ -120,19 +120,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.epilog = (
         "subcommands: `swarmtui lab [up|down|status|ssh-config|stop|start]` (the sandbox lab), "
         "`swarmtui audit` (the journal of changes), `swarmtui config [init|path]`, "
-        "`swarmtui exec [TARGET] TASK [-- CMD…]` (a shell in a task's container). "
+        "`swarmtui exec [TARGET] TASK [-- CMD…]` (a shell in a task's container), "
+        "`swarmtui backup [create|list|restore]` (raft backups). "
         "`swarmtui lab --help` for more."
     )
     return p
 
 
-SUBCOMMANDS = ("lab", "audit", "config")
+SUBCOMMANDS = ("lab", "audit", "config", "backup")
 
 
 def build_sub_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="swarmtui")
     sub = p.add_subparsers(dest="command", required=True)
     _lab_parser(sub)
+    from swarmtui.backup.command import add_parser as backup_parser
+
+    backup_parser(sub)
     sub.add_parser("audit", help="print the audit journal of changes made with swarmtui")
     config = sub.add_parser("config", help="the config file: where it is, a commented example")
     config_sub = config.add_subparsers(dest="config_cmd")
@@ -259,6 +263,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_lab(args)
     if args.command == "config":
         return run_config(args)
+    if args.command == "backup":
+        from swarmtui.backup.command import run as run_backup
+
+        return run_backup(args)
     if args.command == "audit":
         from swarmtui.audit import print_journal
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +157,22 @@ def hop_endpoint(hop: str) -> Endpoint:
 
         return parse_endpoint(hop, source="ProxyJump", env={})
     return _parse_bare(hop, "ProxyJump")
+
+
+MAX_JUMPS = 8
+
+
+def jump_chain(target: SshTarget, files: Sequence[Path], depth: int = 0) -> list[SshTarget]:
+    """The hosts to pass through before `target`, the first contacted first. As with
+    OpenSSH (`ssh -J a,b` runs `ssh -W … a` for the first hop, which reads a's own
+    ssh_config), the first hop's own ProxyJump is followed, recursively; a later hop is
+    reached through the one before it, so its own ProxyJump does not apply."""
+    if not target.proxy_jump:
+        return []
+    if depth >= MAX_JUMPS:
+        raise EndpointError(f"more than {MAX_JUMPS} ProxyJump hops before {target.alias} "
+                            "(do two hosts name each other as ProxyJump?)",
+                            "fix ProxyJump in the ssh_config")
+    hops = [resolve_ssh(hop_endpoint(h), files) for h in target.proxy_jump]
+    before_first = jump_chain(hops[0], files, depth + 1)
+    return [*before_first, *(replace(h, proxy_jump=()) for h in hops)]

@@ -22,7 +22,7 @@ import os
 import shlex
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,6 @@ from swarmtui.connect.endpoint import Endpoint
 from swarmtui.connect.errors import (
     AuthFailedError,
     ConnectError,
-    EndpointError,
     EngineNotAnsweringError,
     ForwardingRefusedError,
     HostKeyChangedError,
@@ -56,7 +55,7 @@ from swarmtui.connect.hostkeys import (
     question_for,
 )
 from swarmtui.connect.sockdir import make_private_dir, remove_private_dir
-from swarmtui.connect.sshconf import SshTarget, hop_endpoint, resolve_ssh
+from swarmtui.connect.sshconf import SshTarget, jump_chain, resolve_ssh
 
 log = logging.getLogger(__name__)
 
@@ -270,11 +269,13 @@ class SshEngine(EngineConnection):
     """A Docker socket reached through one SSH connection."""
 
     def __init__(self, endpoint: Endpoint, target: SshTarget,
-                 conns: list[asyncssh.SSHClientConnection], tmpdir: str) -> None:
+                 conns: list[asyncssh.SSHClientConnection], tmpdir: str,
+                 owns_conns: bool = True) -> None:
         self.endpoint = endpoint
         self.target = target
         self.via = "ssh"
         self._conns = conns  # [jump hops..., the host]; closed in reverse order
+        self._owns_conns = owns_conns  # False: borrowed, the lender closes them
         self._tmpdir = tmpdir
         self.local_socket = os.path.join(tmpdir, "docker.sock")
         self.base_url = f"unix://{self.local_socket}"
@@ -309,7 +310,7 @@ class SshEngine(EngineConnection):
                 await asyncio.wait_for(self._server.wait_closed(), 2)
         if hasattr(self, "api"):
             self.api.close()
-        for c in reversed(self._conns):
+        for c in reversed(self._conns if self._owns_conns else []):
             c.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(c.wait_closed(), 2)
@@ -591,25 +592,6 @@ async def _open_ssh(endpoint: Endpoint, options: ConnectOptions,
         await engine.close()
         raise
     return engine
-
-
-MAX_JUMPS = 8
-
-
-def jump_chain(target: SshTarget, files: Sequence[Path], depth: int = 0) -> list[SshTarget]:
-    """The hosts to pass through before `target`, the first contacted first. As with
-    OpenSSH (`ssh -J a,b` runs `ssh -W … a` for the first hop, which reads a's own
-    ssh_config), the first hop's own ProxyJump is followed, recursively; a later hop is
-    reached through the one before it, so its own ProxyJump does not apply."""
-    if not target.proxy_jump:
-        return []
-    if depth >= MAX_JUMPS:
-        raise EndpointError(f"more than {MAX_JUMPS} ProxyJump hops before {target.alias} "
-                            "(do two hosts name each other as ProxyJump?)",
-                            "fix ProxyJump in the ssh_config")
-    hops = [resolve_ssh(hop_endpoint(h), files) for h in target.proxy_jump]
-    before_first = jump_chain(hops[0], files, depth + 1)
-    return [*before_first, *(replace(h, proxy_jump=()) for h in hops)]
 
 
 async def open_engine(endpoint: Endpoint, options: ConnectOptions,

@@ -215,22 +215,32 @@ class HostSpec:
         return env, argv
 
     def write_engine_starter(self) -> Path:
-        """The host's own way to (re)start its engine from inside it (over SSH), as
-        /etc/docker/swarmtui-lab-dockerd: what systemctl is on a real host. Daemon health
-        (swarmtui/swarm/reach) finds it there; `lab stop` finds the pid in /run/docker.pid."""
+        """The host's own way to stop and start its engine from inside it (over SSH), as
+        /etc/docker/swarmtui-lab-dockerd [stop|start|restart] (default restart): what
+        systemctl is on a real host. Daemon health (swarmtui/swarm/reach) and backups
+        (swarmtui/bootstrap/engine.py) find it there; `lab stop` finds the pid in
+        /run/docker.pid."""
         env, argv = self._dockerd_env_argv()
         path = self.path / "etc-docker" / "swarmtui-lab-dockerd"
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         log = shlex.quote(str(self.path / "dockerd.log"))
         path.write_text(
             "#!/bin/sh\n"
-            "# written by swarmtui lab: (re)start this lab host's dockerd, as\n"
-            "# `swarmtui lab start HOST dockerd` does from outside\n"
+            "# written by swarmtui lab: stop, start or restart this lab host's dockerd, as\n"
+            "# `swarmtui lab stop|start HOST dockerd` does from outside\n"
+            "alive() { [ -n \"$1\" ] && [ -d /proc/$1 ] &&\n"
+            "  ! grep -q '^State:.*Z' /proc/$1/status; }\n"
             "pid=$(cat /var/run/docker.pid 2>/dev/null)\n"
-            'if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then\n'
-            '  kill "$pid"; i=0\n'
-            '  while kill -0 "$pid" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done\n'
-            "fi\n"
+            'case "${1:-restart}" in stop|restart)\n'
+            '  if alive "$pid"; then\n'
+            '    kill "$pid"; i=0\n'
+            '    while alive "$pid" && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done\n'
+            '    alive "$pid" && kill -KILL "$pid"\n'
+            "  fi\n"
+            '  [ "$1" = stop ] && exit 0 ;;\n'
+            'start) alive "$pid" && exit 0 ;;\n'
+            '*) echo "usage: $0 [stop|start|restart]" >&2; exit 2 ;;\n'
+            "esac\n"
             f"{exports} setsid {shlex.join(argv)} >>{log} 2>&1 </dev/null &\n"
             "i=0\n"
             "while [ $i -lt 300 ]; do\n"

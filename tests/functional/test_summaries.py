@@ -32,3 +32,12 @@ def test_service_detail_shows_update_progress_and_what_changed() -> None:
     assert state.startswith("update state update paused at 0 of 1 updated: update paused due")
     assert "changed image: busybox:latest → nosuchimage:2" in lines
     assert any(line.startswith("why update paused due to failure") for line in lines)
+
+
+def test_services_pane_update_column_shows_progress() -> None:
+    from swarmtui.ui.panes.services import update_cell
+
+    snap, _ = recorded()
+    by_name = {s.name: s for s in snap.services.values()}
+    assert update_cell(snap, by_name["xupd"]) == "paused 0/1"
+    assert update_cell(snap, by_name["xcon"]) == ""  # never updated

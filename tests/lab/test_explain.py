@@ -338,3 +338,48 @@ def test_placement_map_cells_match_service_ps_per_node(xlab: Lab, api: Any) -> N
     assert nowhere is not None
     assert m.unplaced.get(nowhere.id) == len(
         [r for r in ps(xlab, "xnowhere") if not r["Node"]]) == 2
+
+
+# ------------------------------------------------------------------- events
+
+
+def test_event_lines_from_the_real_stream_and_task_changes(xlab: Lab, api: Any) -> None:
+    import threading
+
+    from swarmtui.swarm.eventlog import EventLine, EventLog, from_event, task_changes
+    from swarmtui.swarm.events import EventWatcher
+
+    cli(xlab, f"{NEW} --name xev --replicas 1 busybox sleep 1d")
+    wait_for("xev running", lambda: any(
+        r["CurrentState"].startswith("Running") for r in ps(xlab, "xev")), 60, 0.5)
+    before = fetch_snapshot(api)
+    seen: list[EventLine] = []
+    lock = threading.Lock()
+
+    def on_raw(event: dict[str, Any]) -> None:
+        line = from_event(event)
+        if line is not None:
+            with lock:
+                seen.append(line)
+
+    watcher = EventWatcher(api, on_event=lambda kind: None, on_raw=on_raw).start()
+    try:
+        assert watcher.wait_ready()
+        cli(xlab, "docker service scale -d xev=3")
+
+        def scaled() -> list[EventLine]:
+            with lock:
+                return [e for e in seen if e.name == "xev" and "replicas 1 → 3" in e.change]
+
+        assert wait_for("the scale event", scaled, 30)[0].text == (
+            "service xev update: replicas 1 → 3")
+    finally:
+        watcher.close()
+    wait_for("3 running", lambda: len([r for r in ps(xlab, "xev") if r["CurrentState"]
+                                       .startswith("Running")]) == 3, 60, 0.5)
+    after = fetch_snapshot(api)
+    log = EventLog()
+    log.add(task_changes(before, after))
+    started = {e.name for e in log.lines("xev.") if e.action == "running"}
+    running = {r["Name"] for r in ps(xlab, "xev") if r["CurrentState"].startswith("Running")}
+    assert started == running - {"xev.1"} and len(started) == 2

@@ -22,8 +22,7 @@ from swarmtui.connect.hostkeys import (
     known_hosts_for,
     question_for,
 )
-from swarmtui.connect.sshconf import resolve_ssh
-from swarmtui.connect.tunnel import jump_chain
+from swarmtui.connect.sshconf import jump_chain, resolve_ssh
 
 
 def key() -> asyncssh.SSHKey:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from swarmtui.swarm import format as fmt
+from swarmtui.swarm.explain import rollout
 from swarmtui.swarm.models import Service
 from swarmtui.swarm.ops import (
     ForceUpdateService,
@@ -47,13 +48,22 @@ COLUMNS = [
 ]
 
 
-def service_row(s: Service, probs: Problems) -> Row:
+def update_cell(snap: ClusterSnapshot, s: Service) -> str:
+    """ "updating 1/3", "paused 0/1" while an update is under way or stopped; else the state."""
+    if s.update_state in ("updating", "paused", "rollback_started", "rollback_paused"):
+        progress = rollout(snap, s)
+        if progress is not None:
+            return progress.short
+    return s.update_text
+
+
+def service_row(snap: ClusterSnapshot, s: Service, probs: Problems) -> Row:
     tag = "converged" if s.converged else "unconverged"
     upd_tag = "updating" if s.update_state in ("updating", "rollback_started") else (
         "unconverged" if s.update_state in ("paused", "rollback_paused") else None)
     return Row(
         s.id,
-        (s.name, s.mode_text, s.replicas_text, s.image, s.ports_text, s.update_text,
+        (s.name, s.mode_text, s.replicas_text, s.image, s.ports_text, update_cell(snap, s),
          s.stack or "", fmt.short_id(s.id)),
         (None, None, tag, None, None, upd_tag, None, None),
         problem=s.id in probs.ids or not s.converged,
@@ -62,7 +72,7 @@ def service_row(s: Service, probs: Problems) -> Row:
 
 
 def rows(snap: ClusterSnapshot, probs: Problems, now: datetime) -> list[Row]:
-    return [service_row(s, probs) for s in snap.services.values()]
+    return [service_row(snap, s, probs) for s in snap.services.values()]
 
 
 def selected_service(ctx: ActionContext) -> Service:

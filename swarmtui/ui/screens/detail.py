@@ -213,7 +213,7 @@ class StackScreen(ObjectScreen):
 
     def rows(self, snap: ClusterSnapshot, now: object) -> list[Row]:
         probs = panes.Problems.of(snap)
-        return [service_row(s, probs) for s in snap.stacks.get(self.object_id, [])]
+        return [service_row(snap, s, probs) for s in snap.stacks.get(self.object_id, [])]
 
     def action_inspect(self) -> None:
         key = self.query_one(KeyedTable).cursor_key

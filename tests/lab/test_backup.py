@@ -1,0 +1,218 @@
+"""Raft backups against the lab over real SSH; the docker CLI on the lab is the oracle.
+
+* a manager of three is backed up while `docker node ls` keeps answering on another
+  manager, including while the backed-up engine is really stopped;
+* on a swarm of two managers the backup is refused, naming the quorum, and the
+  manager's engine is left running (same dockerd process);
+* the swarm is destroyed (two managers of three wiped, the third gone), the archive is
+  restored on a wiped host: the services and networks are back. An autolocked manager
+  is unlocked after its backup; an autolocked backup is refused for restore (moby#36852).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from swarmtui import audit
+from swarmtui.backup.create import CreateRequest, create_backup
+from swarmtui.backup.manifest import list_backups
+from swarmtui.backup.steps import Step
+from swarmtui.connect.endpoint import parse_endpoint
+from swarmtui.connect.hostkeys import fixed_trust
+from swarmtui.connect.sshconf import ssh_config_files
+from swarmtui.connect.tunnel import ConnectOptions
+from swarmtui.lab import Lab
+from tests.waiting import wait_for
+
+SVC = ["--detach", "--no-resolve-image", "--stop-grace-period", "1s"]
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    d = tmp_path / "state"
+    monkeypatch.setenv("SWARMTUI_STATE_DIR", str(d))
+    return d
+
+
+def cli(lab: Lab, *args: str, state: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SWARMTUI_STATE_DIR": str(state),
+           "SWARMTUI_CONFIG": str(state / "no-config.toml")}
+    return subprocess.run(
+        [sys.executable, "-m", "swarmtui", "backup", args[0], "--ssh-config",
+         str(lab.ssh_config), "--trust-host-key", "never", *args[1:]],
+        capture_output=True, text=True, timeout=240, env=env, stdin=subprocess.DEVNULL)
+
+
+class NodeLs:
+    """`docker node ls` on a manager over SSH, again and again, in a thread."""
+
+    def __init__(self, lab: Lab, host: str) -> None:
+        self.lab, self.host = lab, host
+        self.results: list[tuple[float, bool, str]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            proc = subprocess.run(self.lab.ssh_argv(self.host, "docker", "node", "ls"),
+                                  capture_output=True, text=True, timeout=30)
+            self.results.append((time.monotonic(), proc.returncode == 0,
+                                 (proc.stdout + proc.stderr).strip()))
+
+    def __enter__(self) -> NodeLs:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(60)
+
+
+def test_backup_of_a_manager_of_three_keeps_the_quorum(
+    make_lab: Callable[..., Lab], tmp_path: Path, state_dir: Path,
+) -> None:
+    lab = make_lab(nodes=3, managers=3)
+    node2 = lab.host("node2")
+    times: dict[str, float] = {}
+
+    def seen(step: Step) -> None:
+        times[f"{step.name} {step.state}"] = time.monotonic()
+
+    options = ConnectOptions(trust=fixed_trust("never"),
+                             ssh_config=ssh_config_files([lab.ssh_config]))
+    req = CreateRequest(parse_endpoint("node2"), options, tmp_path / "out")
+    with NodeLs(lab, "node1") as polls:
+        result = asyncio.run(create_backup(req, seen))
+    assert not result.refused and result.backup is not None
+    stopped, started = times["stop the engine ok"], times["start the engine running"]
+    during = [r for r in polls.results if stopped <= r[0] <= started]
+    assert during, f"no `docker node ls` ran while node2's engine was stopped: {times}"
+    failed = [r for r in polls.results if not r[1]]
+    assert not failed, f"the quorum was lost during the backup: {failed[:3]}"
+    # the oracle: node2 back Ready and Reachable, seen from another manager
+    row = lab.ssh("node1", "docker node ls --filter name=node2 "
+                  "--format '{{.Status}} {{.ManagerStatus}}'")
+    assert row == "Ready Reachable"
+    backup = result.backup
+    m = backup.manifest
+    info = json.loads(lab.ssh("node2", "docker info --format '{{json .Swarm}}'"))
+    assert (m.node_id, m.swarm_id, m.hostname, m.managers, m.autolock) == (
+        info["NodeID"], info["Cluster"]["ID"], "node2", 3, False)
+    assert m.node_addr == f"{node2.address}:2377"
+    assert m.engine_version == lab.ssh("node2", "docker version --format '{{.Server.Version}}'")
+    for path in (backup.archive_path, backup.manifest_path):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert backup.archive_path.stat().st_size == m.size
+    assert list_backups(tmp_path / "out")[0][0].manifest == m
+    # every step in the journal with its command line
+    entries = audit.read_journal(state_dir / "audit.jsonl")
+    clis = [e["cli"] for e in entries]
+    assert "ssh node2 '/etc/docker/swarmtui-lab-dockerd stop'" in clis
+    assert any(c.startswith("ssh node2 'tar -cf - -C /var/lib/docker swarm") for c in clis)
+    assert all(e["result"] == "ok" for e in entries)
+    names = [s.name for s in result.steps]
+    assert names.index("stop the engine") < names.index("archive /var/lib/docker/swarm") \
+        < names.index("start the engine")
+
+
+def test_backup_is_refused_on_two_managers_and_the_engine_keeps_running(
+    make_lab: Callable[..., Lab], tmp_path: Path, state_dir: Path,
+) -> None:
+    lab = make_lab(nodes=2, managers=2)
+    pid = lab.host("node2").running_dockerd()
+    out = tmp_path / "out"
+    proc = cli(lab, "create", "node2", "--output", str(out), state=state_dir)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "stopping node2's engine leaves 1 of 2 managers reachable" in proc.stderr
+    assert "lose its quorum (needs 2)" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert lab.host("node2").running_dockerd() == pid, "the engine was restarted"
+    assert lab.ssh("node2", "docker info --format '{{.Swarm.LocalNodeState}}'") == "active"
+    assert lab.ssh("node1", "docker node ls --filter name=node2 --format "
+                   "'{{.Status}} {{.ManagerStatus}}'") == "Ready Reachable"
+    assert not out.exists() or not any(out.iterdir()), "nothing written when refused"
+    refused = [e for e in audit.read_journal(state_dir / "audit.jsonl")
+               if e["result"] == "refused"]
+    assert len(refused) == 1 and "quorum" in refused[0]["error"]
+
+
+def test_restore_after_the_swarm_is_destroyed_brings_services_and_networks_back(
+    make_lab: Callable[..., Lab], tmp_path: Path, state_dir: Path,
+) -> None:
+    lab = make_lab(nodes=3, managers=3)
+    lab.ssh("node1", ["docker", "network", "create", "-d", "overlay", "backnet"])
+    lab.ssh("node1", ["docker", "service", "create", *SVC, "--name", "web", "--replicas", "2",
+                      "--network", "backnet", "busybox", "httpd", "-f", "-p", "80"])
+    # with autolock the backed-up manager comes back locked: the backup unlocks it
+    lab.ssh("node1", "docker swarm update --autolock=true")
+    key = lab.ssh("node1", "docker swarm unlock-key -q")
+    locked_out = tmp_path / "locked"
+    made = cli(lab, "create", "node2", "--output", str(locked_out), state=state_dir)
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert "ok" in next(ln for ln in made.stdout.splitlines() if "unlock the engine" in ln
+                        and "→" not in ln)
+    assert "moby/moby#36852" in made.stdout
+    (locked,), _ = list_backups(locked_out)
+    assert locked.manifest.autolock and not locked.manifest.unlock_key_file
+    assert key not in "".join(p.read_text(errors="replace") for p in locked_out.iterdir())
+    assert lab.ssh("node1", "docker node ls --filter name=node2 --format "
+                   "'{{.Status}} {{.ManagerStatus}}'") == "Ready Reachable"
+    lab.ssh("node1", "docker swarm update --autolock=false")
+    out = tmp_path / "out"
+    made = cli(lab, "create", "node2", "--output", str(out), state=state_dir)
+    assert made.returncode == 0, made.stdout + made.stderr
+    (backup,), _ = list_backups(out)
+    assert not backup.manifest.autolock
+
+    # the disaster: two managers stopped and wiped, then the third is gone too
+    for name in ("node2", "node3"):
+        lab.stop_dockerd(name)
+        shutil.rmtree(lab.host(name).path / "docker" / "swarm")
+
+    def quorum_lost() -> str:
+        proc = subprocess.run(lab.ssh_argv("node1", "docker node ls"), capture_output=True,
+                              text=True, timeout=60)
+        return proc.stderr if proc.returncode else ""
+
+    said = wait_for("node1 alone to lose the quorum", quorum_lost, 60)
+    assert "does not have a leader" in said or "rpc error" in said, said
+    lab.stop_dockerd("node1")
+
+    refused = cli(lab, "restore", "node3", locked.manifest.archive, "--dir", str(locked_out),
+                  state=state_dir)
+    assert refused.returncode == 1 and "autolock" in refused.stderr, refused.stderr
+    assert not (lab.host("node3").path / "docker" / "swarm").exists(), "nothing touched"
+
+    started = time.monotonic()
+    restored = cli(lab, "restore", "node3", backup.manifest.archive, "--dir", str(out),
+                   state=state_dir)
+    took = time.monotonic() - started
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    print(f"\nrestore took {took:.1f} s:\n{restored.stdout}")
+    # the oracle: the docker CLI on the restored host
+    leader = lab.ssh("node3", "docker node ls --filter role=manager --format "
+                     "'{{.Self}} {{.Status}} {{.ManagerStatus}}'")
+    assert "true Ready Leader" in leader.splitlines()
+    assert "web" in lab.ssh("node3", "docker service ls --format '{{.Name}}'").split()
+    assert "backnet" in lab.ssh("node3", "docker network ls --filter scope=swarm "
+                                "--format '{{.Name}}'").split()
+    wait_for("web's two tasks running on node3", lambda: lab.ssh(
+        "node3", "docker service ls --filter name=web --format '{{.Replicas}}'") == "2/2", 90)
+    entries = audit.read_journal(state_dir / "audit.jsonl")
+    clis = [e["cli"] for e in entries]
+    assert "docker swarm init --force-new-cluster --advertise-addr " \
+        f"{lab.host('node3').address}" in clis
+    journal = (state_dir / "audit.jsonl").read_text()
+    assert key not in journal and "SWMKEY" not in journal

@@ -1,0 +1,273 @@
+"""Backups without a swarm: the quorum maths, the manifest, the archive check, the engine
+detector's answers, the cron line and the command line's bad input."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from swarmtui.backup.command import cron_line
+from swarmtui.backup.manifest import (
+    FORMAT,
+    Manifest,
+    ManifestError,
+    backup_name,
+    check_archive,
+    find_backup,
+    list_backups,
+    write_private,
+)
+from swarmtui.backup.quorum import Manager, backup_verdict, managers_from_nodes
+from swarmtui.bootstrap.engine import (
+    CONTROLS,
+    EngineControlError,
+    detect_engine_control,
+)
+from swarmtui.bootstrap.remote import CommandResult
+from swarmtui.swarm.health import majority
+
+
+def mgr(name: str, reachable: bool = True, leader: bool = False) -> Manager:
+    return Manager(id=f"id-{name}", hostname=name, addr=f"10.0.0.{name[-1]}:2377",
+                   reachable=reachable, leader=leader)
+
+
+# --- quorum --------------------------------------------------------------------------
+
+
+def test_a_manager_of_three_may_be_stopped_and_the_leader_is_pointed_away_from() -> None:
+    three = [mgr("node1", leader=True), mgr("node2"), mgr("node3")]
+    v = backup_verdict(three, "id-node2")
+    assert v.allowed and (v.reachable_before, v.reachable_after, v.needed) == (3, 2, 2)
+    assert any("losing one more manager" in w for w in v.warnings)
+    lead = backup_verdict(three, "id-node1")
+    assert lead.allowed
+    assert lead.safe_instead[0] in ("node2", "node3")
+    assert any("is the leader" in w and "node2" in w for w in lead.warnings)
+
+
+def test_two_managers_refuse_and_name_the_quorum() -> None:
+    v = backup_verdict([mgr("node1", leader=True), mgr("node2")], "id-node2")
+    assert not v.allowed
+    assert "stopping node2's engine leaves 1 of 2 managers reachable" in v.block
+    assert "lose its quorum (needs 2)" in v.block
+    assert v.safe_instead == ()
+
+
+def test_three_with_one_down_refuse_and_say_which_to_bring_back() -> None:
+    v = backup_verdict([mgr("node1", leader=True), mgr("node2"), mgr("node3", False)],
+                       "id-node1")
+    assert not v.allowed
+    assert "leaves 1 of 3 managers reachable" in v.block and "bring node3 back" in v.block
+
+
+def test_a_single_manager_needs_force_and_says_the_control_plane_stops() -> None:
+    v = backup_verdict([mgr("node1", leader=True)], "id-node1")
+    assert not v.allowed and "only manager" in v.block and "--force" in v.block
+
+
+def test_a_worker_is_refused_and_the_managers_that_are_safe_are_named() -> None:
+    v = backup_verdict([mgr("node1", leader=True), mgr("node2"), mgr("node3")], "id-worker")
+    assert not v.allowed and "not a manager" in v.block
+    assert v.safe_instead == ("node2", "node3", "node1")  # non-leaders first
+
+
+@given(st.lists(st.tuples(st.booleans(), st.booleans()), min_size=1, max_size=9),
+       st.integers(min_value=0, max_value=8))
+def test_the_verdict_allows_exactly_when_a_majority_stays_reachable(
+    states: list[tuple[bool, bool]], pick: int,
+) -> None:
+    managers = [mgr(f"n{i}", reachable=r, leader=lead) for i, (r, lead) in enumerate(states)]
+    target = managers[pick % len(managers)]
+    v = backup_verdict(managers, target.id)
+    after = sum(m.reachable for m in managers) - (1 if target.reachable else 0)
+    assert v.reachable_after == after
+    assert v.allowed == (len(managers) > 1 and after >= majority(len(managers)))
+    if not v.allowed:
+        assert v.block
+    for name in v.safe_instead:  # whatever is named instead keeps the majority
+        assert sum(m.reachable for m in managers) - 1 >= majority(len(managers))
+        assert name != target.hostname
+
+
+def test_managers_are_read_from_the_node_list() -> None:
+    nodes: list[dict[str, Any]] = [
+        {"ID": "a", "Description": {"Hostname": "node1"},
+         "ManagerStatus": {"Leader": True, "Reachability": "reachable", "Addr": "10.0.0.1:2377"}},
+        {"ID": "b", "Description": {"Hostname": "node2"},
+         "ManagerStatus": {"Reachability": "unreachable", "Addr": "10.0.0.2:2377"}},
+        {"ID": "c", "Description": {"Hostname": "worker"}},
+    ]
+    got = managers_from_nodes(nodes)
+    assert [(m.hostname, m.reachable, m.leader, m.host) for m in got] == [
+        ("node1", True, True, "10.0.0.1"), ("node2", False, False, "10.0.0.2")]
+
+
+# --- manifest ------------------------------------------------------------------------
+
+
+def manifest(**over: Any) -> Manifest:
+    base: dict[str, Any] = dict(
+        swarm_id="swarm1", node_id="node-id", hostname="node2", node_addr="10.0.0.2:2377",
+        engine_version="20.10.24", created="2026-12-01T03:17:00+00:00", autolock=False,
+        managers=3, docker_root="/var/lib/docker", archive="x.tar.gz", size=3, sha256="ab",
+        source="ssh://root@node2")
+    base.update(over)
+    return Manifest(**base)
+
+
+def test_a_manifest_round_trips_and_bad_ones_are_named() -> None:
+    m = manifest(autolock=True)
+    assert Manifest.from_json(m.to_json()) == m
+    data = json.loads(m.to_json())
+    assert "unlock_key" not in data, "no key in a manifest, only a file name"
+    with pytest.raises(ManifestError, match="format"):
+        Manifest.from_json(json.dumps({**data, "format": 99}))
+    with pytest.raises(ManifestError, match="'size' should be int"):
+        Manifest.from_json(json.dumps({**data, "size": "big"}))
+    with pytest.raises(ManifestError, match="no 'swarm_id'"):
+        Manifest.from_json(json.dumps({k: v for k, v in data.items() if k != "swarm_id"}))
+    with pytest.raises(ManifestError, match="not JSON"):
+        Manifest.from_json("{")
+
+
+FIELDS = [f.name for f in dataclasses.fields(Manifest)]
+VALUES = st.one_of(st.integers(), st.text(max_size=5), st.booleans(), st.none(),
+                   st.just(FORMAT))
+
+
+@given(st.one_of(st.text(), st.dictionaries(st.sampled_from(FIELDS), VALUES).map(json.dumps)))
+def test_any_text_is_a_manifest_or_a_manifest_error(text: str) -> None:
+    with contextlib.suppress(ManifestError):
+        assert isinstance(Manifest.from_json(text), Manifest)
+
+
+def test_backup_names_sort_by_time_and_hold_only_file_characters() -> None:
+    when = datetime(2026, 12, 1, 3, 17, tzinfo=UTC)
+    assert backup_name("node2", when) == "swarm-node2-20261201T031700Z"
+    assert "/" not in backup_name("../etc/x y", when)
+
+
+def make_archive(path: Path, members: tuple[str, ...]) -> None:
+    with tarfile.open(path, "w:gz") as tar:
+        for name in members:
+            info = tarfile.TarInfo(name)
+            data = b"x"
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
+def test_the_archive_check_wants_a_whole_managers_directory(tmp_path: Path) -> None:
+    good = tmp_path / "good.tar.gz"
+    make_archive(good, ("swarm/raft/wal", "swarm/certificates/swarm-node.crt",
+                        "swarm/state.json"))
+    assert check_archive(good) == 3
+    partial = tmp_path / "partial.tar.gz"
+    make_archive(partial, ("swarm/state.json",))
+    with pytest.raises(ManifestError, match="lacks swarm/raft"):
+        check_archive(partial)
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(good.read_bytes()[:40])
+    with pytest.raises(ManifestError, match="not a whole"):
+        check_archive(cut)
+
+
+def test_list_and_find_backups(tmp_path: Path) -> None:
+    old = manifest(archive="old.tar.gz", created="2026-11-01T00:00:00+00:00")
+    new = manifest(archive="new.tar.gz", created="2026-12-01T00:00:00+00:00")
+    for m, stem in ((old, "old"), (new, "new")):
+        write_private(tmp_path / f"{stem}.json", m.to_json())
+        (tmp_path / m.archive).write_bytes(b"abc")
+    (tmp_path / "broken.json").write_text("[]")
+    found, problems = list_backups(tmp_path)
+    assert [b.manifest.archive for b in found] == ["new.tar.gz", "old.tar.gz"]
+    assert len(problems) == 1 and "broken.json" in problems[0]
+    assert oct(os.stat(tmp_path / "new.json").st_mode & 0o777) == "0o600"
+    assert find_backup("old", tmp_path).archive_path == tmp_path / "old.tar.gz"
+    assert find_backup(str(tmp_path / "new.tar.gz"), tmp_path).manifest == new
+    (tmp_path / "old.tar.gz").unlink()
+    with pytest.raises(ManifestError, match="missing"):
+        find_backup("old", tmp_path)
+    with pytest.raises(ManifestError, match="backup list"):
+        find_backup("nothing", tmp_path)
+
+
+# --- engine control ------------------------------------------------------------------
+
+
+class Answer:
+    """A CommandRunner that answers one fixed output (the detector's parsing)."""
+
+    def __init__(self, stdout: str, status: int = 0) -> None:
+        self.result = CommandResult(status, stdout, "")
+        self.commands: list[str] = []
+
+    async def run(self, command: str, **_: Any) -> CommandResult:
+        self.commands.append(command)
+        return self.result
+
+
+@pytest.mark.parametrize(("said", "stop"), [
+    ("lab\n", "/etc/docker/swarmtui-lab-dockerd stop"),
+    ("systemd\n", "systemctl stop docker"),
+    ("systemd-socket\n", "systemctl stop docker.socket docker"),
+    ("sysvinit\n", "service docker stop"),
+    ("openrc\n", "rc-service docker stop"),
+])
+async def test_the_detector_maps_each_service_manager(said: str, stop: str) -> None:
+    control = await detect_engine_control(Answer(said))
+    assert control.stop == stop and control is CONTROLS[control.kind]
+
+
+async def test_no_service_manager_is_a_clear_error() -> None:
+    with pytest.raises(EngineControlError, match="by hand"):
+        await detect_engine_control(Answer("none\n"))
+
+
+# --- command line --------------------------------------------------------------------
+
+
+def test_the_cron_line_never_asks_and_writes_where_asked(tmp_path: Path) -> None:
+    args = argparse.Namespace(ssh_config=[str(tmp_path / "lab.cfg")], config=None,
+                              profile=None, manager="node2", force=False)
+    line = cron_line(args, "node2", tmp_path / "out")
+    assert line.startswith("17 3 * * * ")
+    assert "backup create" in line and "--trust-host-key never" in line
+    assert f"--output {tmp_path / 'out'}" in line and " node2 " in line
+    assert f"--ssh-config {tmp_path / 'lab.cfg'}" in line and "2>&1" in line
+
+
+def run_cli(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SWARMTUI_CONFIG": str(tmp / "none.toml"),
+           "SWARMTUI_STATE_DIR": str(tmp / "state")}
+    return subprocess.run([sys.executable, "-m", "swarmtui", "backup", *args],
+                          capture_output=True, text=True, timeout=60, env=env)
+
+
+def test_bad_input_gets_a_sentence_not_a_traceback(tmp_path: Path) -> None:
+    listed = run_cli("list", "--dir", str(tmp_path / "empty"), tmp=tmp_path)
+    assert listed.returncode == 0 and "no backups" in listed.stdout
+    missing = run_cli("restore", "node9", "nothing", "--dir", str(tmp_path), tmp=tmp_path)
+    assert missing.returncode == 1 and "no backup 'nothing'" in missing.stderr
+    local = run_cli("create", "unix:///var/run/docker.sock", tmp=tmp_path)
+    assert local.returncode == 1 and "not reached over SSH" in local.stderr
+    profile = run_cli("create", "--profile", "nope", tmp=tmp_path)
+    assert profile.returncode == 2 and "no profile 'nope'" in profile.stderr
+    for r in (listed, missing, local, profile):
+        assert "Traceback" not in r.stderr
+    cron = run_cli("create", "node2", "--print-cron", tmp=tmp_path)
+    assert cron.returncode == 0 and "backup create" in cron.stdout
