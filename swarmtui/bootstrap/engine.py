@@ -18,7 +18,7 @@ from swarmtui.bootstrap.remote import CommandResult, CommandRunner
 
 LAB_SCRIPT = "/etc/docker/swarmtui-lab-dockerd"
 
-_DETECT = (
+DETECT_SCRIPT = (  # prints the kind: a key of CONTROLS, or "none"
     f"if [ -x {LAB_SCRIPT} ]; then echo lab; "
     "elif [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then "
     "  if systemctl cat docker.socket >/dev/null 2>&1; then echo systemd-socket; "
@@ -66,7 +66,7 @@ CONTROLS = {
 
 async def detect_engine_control(runner: CommandRunner) -> EngineControl:
     """Which service manager runs dockerd on the host. Raises EngineControlError."""
-    res = await runner.run(_DETECT, timeout=20)
+    res = await runner.run(DETECT_SCRIPT, timeout=20)
     kind = res.stdout.strip().splitlines()[-1] if res.ok and res.stdout.strip() else ""
     if kind in CONTROLS:
         return CONTROLS[kind]

@@ -210,14 +210,18 @@ def parse_ip_addr_json(text: str) -> list[AddressCandidate]:
         return []
     out: list[AddressCandidate] = []
     for link in links if isinstance(links, list) else []:
-        name = str(link.get("ifname", ""))
-        if _SKIP_IFACES.match(name) or "UP" not in link.get("flags", ["UP"]):
+        if not isinstance(link, dict):
             continue
-        for a in link.get("addr_info", []):
-            if a.get("scope") != "global":
+        name = str(link.get("ifname", ""))
+        flags = link.get("flags", ["UP"])
+        if _SKIP_IFACES.match(name) or not isinstance(flags, list) or "UP" not in flags:
+            continue
+        infos = link.get("addr_info", [])
+        for a in infos if isinstance(infos, list) else []:
+            if not isinstance(a, dict) or a.get("scope") != "global":
                 continue
             try:
-                addr = ipaddress.ip_address(a.get("local", ""))
+                addr = ipaddress.ip_address(str(a.get("local", "")))
             except ValueError:
                 continue
             if addr.is_loopback or addr.is_link_local:

@@ -62,6 +62,13 @@ def _palette_form(id: str, title: str, help: str, factory: Any, mutating: bool) 
                   palette=True, requires=("connection", "manager"))
 
 
+def _placement_map(ctx: ActionContext) -> None:
+    from swarmtui.ui.screens.placement import PlacementScreen
+
+    ctx.snapshot  # noqa: B018  (refuses before the first snapshot)
+    ctx.app.push_screen(PlacementScreen())
+
+
 #: the actions that belong to no pane
 GENERAL: tuple[Action, ...] = (
     Action("main.filter", "Filter", "slash", "filter the pane: rows holding the text in any "
@@ -85,6 +92,8 @@ GENERAL: tuple[Action, ...] = (
            run=_main("action_refresh")),
     Action("main.managers", "Managers", "m", "on a worker: the managers it knows, to "
            "connect to one", run=_main("action_managers")),
+    Action("main.placement", "Placement map", "M", "services × nodes: the running/wanted "
+           "tasks of each service on each node", run=_placement_map, palette=True),
     _wizard("init", "I", "Initialise a swarm",
             "docker swarm init on an engine that is not in a swarm", wizards.init,
             ("not-in-swarm",)),

@@ -383,3 +383,52 @@ def test_event_lines_from_the_real_stream_and_task_changes(xlab: Lab, api: Any) 
     started = {e.name for e in log.lines("xev.") if e.action == "running"}
     running = {r["Name"] for r in ps(xlab, "xev") if r["CurrentState"].startswith("Running")}
     assert started == running - {"xev.1"} and len(started) == 2
+
+
+def test_lab_up_prints_what_the_kernel_gives(tmp_path_factory: pytest.TempPathFactory) -> None:
+    import os
+    import subprocess
+    import sys
+
+    _lab_or_skip()
+    env = {**os.environ, "SWARMTUI_LAB_DIR": str(tmp_path_factory.mktemp("cli-labs"))}
+    name = f"{PREFIX}kc"
+    run = [sys.executable, "-m", "swarmtui", "lab"]
+    try:
+        up = subprocess.run([*run, "up", "--name", name, "--nodes", "1"], capture_output=True,
+                            text=True, timeout=120, env=env)
+        assert up.returncode == 0, up.stderr
+        lines = up.stdout.splitlines()
+        ipvs = next(line for line in lines if "IPVS" in line)
+        # the line tells the truth about this machine's kernel
+        assert ipvs.startswith("works:") == os.path.exists("/proc/net/ip_vs"), ipvs
+        assert any(line.startswith(("works:", "missing:")) and "VXLAN" in line
+                   for line in lines)
+        assert any("netem" in line for line in lines)
+    finally:
+        subprocess.run([*run, "down", "--name", name], capture_output=True, timeout=120,
+                       env=env)
+
+
+def test_rolled_back_update_says_so_and_what_it_undid(xlab: Lab, api: Any) -> None:
+    cli(xlab, f"{NEW} --name xrb --update-failure-action rollback --update-monitor 2s "
+              "--rollback-monitor 1s busybox sleep 1d")
+    wait_for("xrb running", lambda: any(
+        r["CurrentState"].startswith("Running") for r in ps(xlab, "xrb")), 60, 0.5)
+    cli(xlab, "docker service update -d --no-resolve-image --image nosuchimage:3 xrb")
+    wait_for("the rollback to complete", lambda: cli(
+        xlab, "docker service inspect xrb --format '{{.UpdateStatus.State}}'")
+        == "rollback_completed", 120, 0.5)
+    message = cli(xlab, "docker service inspect xrb --format '{{.UpdateStatus.Message}}'")
+    image = cli(xlab, "docker service inspect xrb --format "
+                      "'{{.Spec.TaskTemplate.ContainerSpec.Image}}'")
+    e, snap = explained(api, "xrb")
+    assert e.kind == "update"
+    failed = next(r for r in ps(xlab, "xrb") if r["Image"] == "nosuchimage:3" and r["Error"])
+    error = failed["Error"].strip('"')
+    assert e.text == (f"update rolled back: {message} — task xrb.1 "
+                      f"{failed['CurrentState'].split()[0].lower()}: {error}")
+    assert e.details == (f"the failed update changed: image: {image} → nosuchimage:3",)
+    p = next(p for p in health.problems(snap, datetime.now(UTC))
+             if p.kind == "update" and p.object_id == snap.find_service("xrb").id)  # type: ignore[union-attr]
+    assert p.severity == "info"

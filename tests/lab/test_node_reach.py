@@ -24,11 +24,14 @@ from swarmtui.connect import ConnectOptions, fixed_trust, parse_endpoint
 from swarmtui.connect.nodes import NodePool, ReachFailure
 from swarmtui.connect.sshconf import ssh_config_files
 from swarmtui.lab import Lab
+from swarmtui.swarm.fetch import fetch_snapshot
 from swarmtui.swarm.ops.runner import run_operation
 from swarmtui.swarm.reach.deadlogs import dead_task_logs
-from swarmtui.swarm.reach.ops import StartEngine
-from swarmtui.swarm.reach.probe import Cause, Starter, probe
-from swarmtui.swarm.reach.prune import PruneNode, plan_node_prune
+from swarmtui.swarm.reach.detail import node_detail
+from swarmtui.swarm.reach.doctor import Doctor
+from swarmtui.swarm.reach.ops import StartEngine, UnlockManager
+from swarmtui.swarm.reach.probe import Cause, probe
+from swarmtui.swarm.reach.prune import PruneNode, PrunePlan, plan_all_nodes, plan_node_prune
 from swarmtui.swarm.reach.stats import Sampler
 from tests.conftest import PREFIX, _lab_or_skip
 from tests.waiting import async_wait_for, wait_for
@@ -98,23 +101,31 @@ async def test_dockerd_stopped_is_diagnosed_and_restart_brings_it_back_ready(
     nid = node_id(rlab, "node3")
     healthy = await probe(pool, "node3", node_id=nid)
     assert healthy.cause is Cause.HEALTHY and healthy.facts is not None
-    assert healthy.facts.starter is Starter.LAB
+    assert healthy.facts.starter == "lab"
     rlab.stop_dockerd("node3")
     try:
         wait_for("node3 Down in docker node ls", lambda: node_status(rlab)["node3"] == "Down", 60)
-        found = await probe(pool, "node3", node_id=nid, node_state="down")
+        api = manager_api(rlab, ssh_forward)
+        # with no key pressed: the doctor probes what a snapshot shows Down
+        doctor = Doctor(pool)
+        snap = await asyncio.to_thread(fetch_snapshot, api)
+        assert doctor.update(snap) == [nid]
+        await async_wait_for("the doctor's diagnosis", lambda: nid in doctor.diagnoses, 30)
+        found = doctor.diagnoses[nid]
         assert found.cause is Cause.DOCKERD_DOWN
         assert "dockerd is not running" in found.text
         assert found.fix == "start-engine"
-        api = manager_api(rlab, ssh_forward)
         op = StartEngine.from_diagnosis(pool, found, "", nid)
-        assert op.cli == "ssh node3 /etc/docker/swarmtui-lab-dockerd"
+        assert op.cli == "ssh node3 /etc/docker/swarmtui-lab-dockerd start"
         outcome = await asyncio.to_thread(run_operation, api, op, wait=True, timeout=60,
                                           journal_path=tmp_path / "audit.jsonl")
         assert outcome.ok, outcome.message
         assert outcome.converged, outcome.converge_text
         assert node_status(rlab)["node3"] == "Ready"  # the oracle agrees
         assert "start engine" in (tmp_path / "audit.jsonl").read_text()
+        doctor.update(await asyncio.to_thread(fetch_snapshot, api))
+        assert nid not in doctor.diagnoses  # Ready again: nothing to explain
+        await doctor.close()
     finally:
         if not rlab.host("node3").docker_ping():
             rlab.start_dockerd("node3")
@@ -350,3 +361,49 @@ async def test_prune_removes_what_it_previewed_and_nothing_else(
     assert after_i == before_i - dangling
     assert rlab.ssh(h, "docker ps -q --filter name=pr-keep") != ""
     assert rlab.ssh(h, "docker images -q keep:1") != ""
+    everywhere = await plan_all_nodes(pool, [("node2", ""), ("node3", ""), ("ghost", "0.0.0.0")])
+    assert isinstance(everywhere["node2"], PrunePlan) and not everywhere["node2"].of("container")
+    assert isinstance(everywhere["node3"], PrunePlan)
+    assert "ghost" in str(everywhere["ghost"])  # an unreachable node is its error, not a stall
+
+
+# --- node detail and unlock --------------------------------------------------------------
+
+
+async def test_node_detail_agrees_with_the_node_cli(rlab: Lab, pool: NodePool) -> None:
+    detail = await node_detail(pool, "node2")
+    assert {c.id for c in detail.containers} == set(
+        rlab.ssh("node2", "docker ps -aq --no-trunc").split())
+    assert detail.engine == rlab.ssh("node2", "docker version --format '{{.Server.Version}}'")
+    assert detail.kernel == rlab.ssh("node2", "uname -r")
+    assert {c.id for c in detail.containers if c.task} == set(rlab.ssh(
+        "node2", "docker ps -aq --no-trunc --filter label=com.docker.swarm.task.id").split())
+    assert [d.kind for d in detail.disk] == ["Images", "Containers", "Local Volumes",
+                                             "Build Cache"]
+
+
+async def test_unlock_a_locked_manager_with_the_key_on_stdin(
+        make_lab, ssh_forward, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    lab = make_lab(nodes=1, managers=1)
+    lab.ssh("node1", "docker swarm update --autolock=true")
+    key = lab.ssh("node1", "docker swarm unlock-key -q")
+    lab.stop_dockerd("node1")
+    lab.start_dockerd("node1")
+    assert lab.ssh("node1", "docker info --format '{{.Swarm.LocalNodeState}}'") == "locked"
+    opts = ConnectOptions(trust=fixed_trust("never"), ssh_config=ssh_config_files([lab.ssh_config]))
+    pool = NodePool(opts, manager=parse_endpoint("node1"))
+    try:
+        found = await probe(pool, "node1", node_state="unknown")
+        assert found.cause is Cause.LOCKED and found.fix == "unlock"
+        api = docker.APIClient(base_url=ssh_forward(lab, "node1").base_url, version="1.41")
+        op = UnlockManager(pool, "node1", "", "", key)
+        assert key not in op.cli
+        journal = tmp_path / "audit.jsonl"
+        outcome = await asyncio.to_thread(run_operation, api, op, journal_path=journal)
+        assert outcome.ok, outcome.message
+        assert lab.ssh("node1", "docker info --format '{{.Swarm.LocalNodeState}}'") == "active"
+        assert key not in journal.read_text() and "unlock" in journal.read_text()
+        wrong = UnlockManager(pool, "node1", "", "", "not-a-key")
+        assert not wrong.guard(await asyncio.to_thread(fetch_snapshot, api)).allowed
+    finally:
+        await pool.close()

@@ -262,3 +262,18 @@ def test_starting_tasks_say_where_and_how_long() -> None:
     e = causes_by_name(s, NOW + timedelta(seconds=0))["web"]
     assert e.kind == "starting" and e.text.startswith(
         "1 task not running yet — web.1 preparing on node2 for")
+
+
+def test_after_a_rollback_the_undone_update_comes_from_the_task_history() -> None:
+    svc = service("s1", "web", replicas=1, update={
+        "State": "rollback_completed", "Message": "rollback completed"})  # no PreviousSpec
+    good = task("t2", "s1", created="2026-11-22T03:05:00Z")
+    good["Spec"] = {"ContainerSpec": {"Image": "busybox:latest"}}
+    bad = task("t1", "s1", state="rejected", desired="shutdown", err="No such image: broken:1",
+               created="2026-11-22T03:04:00Z")
+    bad["Spec"] = {"ContainerSpec": {"Image": "broken:1"}}
+    s = snap(nodes=three_nodes(), services=[svc], tasks=[good, bad])
+    e = causes_by_name(s)["web"]
+    assert e.text == ("update rolled back: rollback completed — task web.1 rejected: "
+                      "No such image: broken:1")
+    assert e.details == ("the failed update changed: image: busybox:latest → broken:1",)

@@ -37,6 +37,7 @@ from swarmtui.swarm.create.service_form import (
     split_pair,
     validate,
 )
+from swarmtui.swarm.create.service_ops import form_state
 from swarmtui.swarm.create.service_spec import build_spec
 from swarmtui.swarm.create.units import (
     UnitError,
@@ -191,9 +192,12 @@ mounts = st.builds(MountField, type=fields, source=fields, target=fields,
     mounts=st.lists(mounts, max_size=3), constraints=st.lists(typed, max_size=2),
     limit_cpus=fields, limit_memory=fields, restart_delay=fields, health_retries=fields,
     labels=st.lists(typed, max_size=2)))
+@example(ServiceForm(name="web", image="busybox", replicas="9" * 4301))
 def test_the_service_form(form: ServiceForm) -> None:
     errors = validate(form)
     assert all(isinstance(e, FieldError) for e in errors)
+    state = form_state(form)  # what the form shows at each keystroke, valid or not
+    assert state.valid == (not errors) and state.cli.startswith("docker service create")
     if errors:
         return
     spec = build_spec(form)
@@ -265,7 +269,7 @@ def test_compose_text(text: str) -> None:
     expect(parse_compose, ComposeError, text, "st", env={})
 
 
-@FAST
+@SLOW
 @given(values)
 def test_compose_ports(value: object) -> None:
     errors: list[str] = []
@@ -352,3 +356,39 @@ def test_output_redaction_across_chunks(text: str, size: int, password: str) -> 
     out = "".join(red.feed(text[i:i + size]) for i in range(0, len(text), size)) + red.flush()
     assert out == redact_text(text, password)
     assert "SWMTKN-1-" not in out
+
+
+# ----------------------------------------------------------------------------- swarm settings
+
+json_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), typed),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+                               st.sampled_from(["ifname", "flags", "addr_info", "scope",
+                                                "local", "x"]), inner, max_size=4),
+                           max_leaves=15)
+
+
+@FAST
+@given(typed)
+@example("9" * 400 + "h")
+@example("٣s")
+def test_swarm_setting_durations(raw: str) -> None:
+    from swarmtui.swarm.swarmspec import go_duration
+
+    def setting_duration(text: str) -> int:  # the one parser, with days (swarm settings)
+        return parse_duration(text, days=True)
+
+    d = expect(setting_duration, ValueError, raw)
+    if d is not None:
+        assert setting_duration(go_duration(d)) == d
+
+
+@FAST
+@given(st.one_of(typed, json_values.map(__import__("json").dumps)))
+def test_interface_addresses_and_timestamps_from_hosts(text: str) -> None:
+    from swarmtui.swarm.certs import parse_pem
+    from swarmtui.swarm.format import parse_ts
+    from swarmtui.swarm.swarmspec import parse_ip_addr_json
+
+    parse_ip_addr_json(text)
+    parse_ts(text)
+    parse_pem(text)

@@ -30,7 +30,6 @@ from swarmtui.swarm.reach.exec import exec_command
 from swarmtui.swarm.reach.probe import (
     Cause,
     HostFacts,
-    Starter,
     diagnose,
     parse_facts,
     start_command,
@@ -141,7 +140,7 @@ def test_pool_call_needs_its_loop() -> None:
 
 def facts(**kw: object) -> HostFacts:
     base: dict[str, object] = dict(clock_offset=0.0, clock_uncertainty=0.01, as_root=True,
-                                   starter=Starter.SYSTEMD, socket=True, docker_rc=0,
+                                   starter="systemd", socket=True, docker_rc=0,
                                    info="abc123|active|false|")
     base.update(kw)
     return HostFacts(**base)  # type: ignore[arg-type]
@@ -151,7 +150,7 @@ def test_diagnose_each_cause() -> None:
     down = diagnose("n", "abc123", facts(docker_rc=1, socket=False, info="Cannot connect to "
                                          "the Docker daemon at unix:///var/run/docker.sock."))
     assert down.cause is Cause.DOCKERD_DOWN and down.fix == "start-engine"
-    assert "systemctl restart docker" in down.detail
+    assert "systemctl start docker" in down.detail
     assert diagnose("n", "abc123", facts(info="abc123|locked|false|")).cause is Cause.LOCKED
     assert diagnose("n", "abc123", facts(info="abc123|locked|false|")).fix == "unlock"
     assert diagnose("n", "abc123", facts(info="|inactive|false|")).cause is Cause.LEFT_SWARM
@@ -164,17 +163,17 @@ def test_diagnose_each_cause() -> None:
 
 
 def test_start_commands() -> None:
-    assert start_command(Starter.SYSTEMD, True) == "systemctl restart docker"
-    assert start_command(Starter.SYSVINIT, False) == "sudo -n service docker restart"
-    assert start_command(Starter.LAB, True) == "/etc/docker/swarmtui-lab-dockerd"
-    assert start_command(Starter.UNKNOWN, True) is None
+    assert start_command("systemd", True) == "systemctl start docker"
+    assert start_command("sysvinit", False) == "sudo -n sh -c 'service docker start'"
+    assert start_command("lab", True) == "/etc/docker/swarmtui-lab-dockerd start"
+    assert start_command("none", True) is None
 
 
 def test_parse_facts_reads_the_probe() -> None:
     out = ("clock 1000.5\nuid 0\nstarter lab\nsocket yes\ninforc 0\n"
            "info abc|active|true|\n")
     f = parse_facts(out, 1000.0, 1000.2)
-    assert f.starter is Starter.LAB and f.as_root and f.socket and f.docker_rc == 0
+    assert f.starter == "lab" and f.as_root and f.socket and f.docker_rc == 0
     assert f.clock_offset == pytest.approx(0.4) and f.clock_uncertainty == pytest.approx(0.1)
     assert f.swarm["LocalNodeState"] == "active"
 
@@ -213,3 +212,58 @@ def test_exec_command_quotes_and_tty() -> None:
     assert exec_command("abc", ["sh", "-c", "exit 7"], tty_=False) == \
         "docker exec -i abc sh -c 'exit 7'"
     assert exec_command("abc", ["sh"], tty_=True) == "docker exec -it abc sh"
+
+
+# --- doctor --------------------------------------------------------------------------
+
+
+def _node(state: str) -> dict[str, object]:
+    return {"ID": "n1", "Version": {"Index": 1}, "Description": {"Hostname": "ghost"},
+            "Spec": {"Role": "worker", "Availability": "active"},
+            "Status": {"State": state, "Addr": "0.0.0.0"}}
+
+
+async def test_doctor_probes_down_nodes_once_per_state_and_forgets_ready_ones() -> None:
+    from swarmtui.swarm.reach.doctor import Doctor
+    from swarmtui.swarm.state import ClusterSnapshot
+
+    now = [0.0]
+    seen: list[str] = []
+    pool = NodePool(ConnectOptions(trust=fixed_trust("never")))
+    doctor = Doctor(pool, on_diagnosis=lambda nid, d: seen.append(nid), recheck=10,
+                    clock=lambda: now[0])
+    down = ClusterSnapshot.from_api(nodes=[_node("down")])
+    assert doctor.update(down) == ["n1"]
+    assert doctor.update(down) == []  # in flight
+    for _ in range(100):
+        if seen:
+            break
+        await asyncio.sleep(0.01)
+    assert seen == ["n1"] and doctor.diagnoses["n1"].cause is Cause.UNKNOWN  # no route to it
+    assert doctor.update(down) == []  # answered, not yet due again
+    now[0] = 11
+    assert doctor.update(down) == ["n1"]
+    await doctor.close()
+    doctor.update(ClusterSnapshot.from_api(nodes=[_node("ready")]))
+    assert doctor.diagnoses == {}
+
+
+def test_place_of_a_task_row() -> None:
+    from swarmtui.swarm.reach.exec import TaskNotFoundError, place_of
+    from swarmtui.swarm.state import ClusterSnapshot
+
+    node = {"ID": "n1", "Description": {"Hostname": "node2"}, "Status": {"State": "ready",
+                                                                         "Addr": "10.0.0.2"}}
+    svc = {"ID": "s1", "Spec": {"Name": "web"}}
+
+    def task(tid: str, state: str) -> dict[str, object]:
+        return {"ID": tid, "ServiceID": "s1", "Slot": 2, "NodeID": "n1",
+                "DesiredState": "running",
+                "Status": {"State": state, "ContainerStatus": {"ContainerID": "c" * 64}}}
+
+    snap = ClusterSnapshot.from_api(nodes=[node], services=[svc],
+                                    tasks=[task("t1", "running"), task("t2", "failed")])
+    place = place_of(snap, "t1")
+    assert (place.name, place.hostname, place.address) == ("web.2", "node2", "10.0.0.2")
+    with pytest.raises(TaskNotFoundError):
+        place_of(snap, "t2")

@@ -86,9 +86,12 @@ def _settings_flags(form: ServiceForm) -> list[str]:
 
 
 def _count(text: str) -> str:
-    """A whole number as the spec gets it ("007" → "7"; the form refuses other digits)."""
+    """A whole number as the spec gets it ("007" → "7"; the form refuses other digits).
+    The live CLI line is made for every keystroke, valid or not: never raises."""
     t = text.strip()
-    return str(whole_number(t)) if t.isascii() and t.isdigit() else t
+    if t.isascii() and t.isdigit() and len(t.lstrip("0")) <= 30:
+        return str(whole_number(t))
+    return t  # not a count (the form says why): shown as typed
 
 
 def create_argv(form: ServiceForm) -> list[str]:

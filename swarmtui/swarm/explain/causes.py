@@ -18,7 +18,7 @@ from typing import Any
 
 from swarmtui.swarm.explain import scheduling as sched
 from swarmtui.swarm.explain.constraints import Preference, parse_all
-from swarmtui.swarm.explain.updates import changed_since_previous, short_change
+from swarmtui.swarm.explain.updates import changed_since_previous, failed_update, short_change
 from swarmtui.swarm.models import UNSCHEDULED_STATES, Service, Task
 from swarmtui.swarm.state import ClusterSnapshot
 
@@ -322,6 +322,15 @@ def _update_cause(snap: ClusterSnapshot, svc: Service) -> Explanation | None:
             text += f" — {t.state}: {t.error}"
     changes = changed_since_previous(snap, svc)
     details = tuple(f"changed: {short_change(c)}" for c in changes)
+    if not changes and state.startswith("rollback"):
+        # after a rollback the engine keeps no PreviousSpec: the failed spec is in the
+        # task history (a task of another spec that failed)
+        failed = failed_update(snap, svc)
+        if failed is not None:
+            task, undone = failed
+            text += f" — task {snap.task_name(task)} {task.state}: {task.error}" \
+                if task.error and task.error not in text else ""
+            details = tuple(f"the failed update changed: {short_change(c)}" for c in undone)
     if changes and state == "paused":
         text += " — changed since it last worked: " + "; ".join(
             short_change(c) for c in changes[:3])

@@ -126,3 +126,17 @@ def short_change(change: SpecChange) -> str:
             break
     path = path[:1].lower() + path[1:]
     return f"{path}: {change.old} → {change.new}"
+
+
+def failed_update(snap: ClusterSnapshot, svc: Service) -> tuple[Task, list[SpecChange]] | None:
+    """The newest failed task of another spec than the service's, and what that spec
+    changed from the current one (after a rollback, the update that was undone)."""
+    from swarmtui.swarm.create.diff import spec_diff
+
+    template = _clean(svc.spec.get("TaskTemplate") or {})
+    for t in snap.tasks_of_service(svc.id):  # newest first
+        if t.state in ("failed", "rejected") and not task_is_current(template, t):
+            undone = spec_diff({"TaskTemplate": template},
+                               {"TaskTemplate": _clean(t.raw.get("Spec") or {})})
+            return t, undone
+    return None

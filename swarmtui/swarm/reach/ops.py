@@ -17,7 +17,7 @@ from swarmtui.swarm.ops.base import (
     Operation,
     OperationError,
 )
-from swarmtui.swarm.reach.probe import Diagnosis, Starter, start_command
+from swarmtui.swarm.reach.probe import Diagnosis, start_command
 from swarmtui.swarm.state import ClusterSnapshot
 
 
@@ -67,7 +67,7 @@ class StartEngine(NodeOperation):
     timeout = 90.0
 
     def __init__(self, pool: NodePool, hostname: str, address: str, node_id: str,
-                 starter: Starter, as_root: bool) -> None:
+                 starter: str, as_root: bool) -> None:
         super().__init__(pool, hostname, address, node_id)
         self.starter = starter
         self.command = start_command(starter, as_root)
@@ -76,7 +76,7 @@ class StartEngine(NodeOperation):
     def from_diagnosis(cls, pool: NodePool, diagnosis: Diagnosis, address: str,
                        node_id: str) -> StartEngine:
         facts = diagnosis.facts
-        starter = facts.starter if facts else Starter.UNKNOWN
+        starter = facts.starter if facts else "none"
         return cls(pool, diagnosis.hostname, address, node_id, starter,
                    facts.as_root if facts else False)
 

@@ -14,30 +14,27 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import shlex
 import time
 from dataclasses import dataclass
 
+from swarmtui.bootstrap.engine import CONTROLS, DETECT_SCRIPT
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.nodes import NodePool, NodeUnreachableError, ReachFailure
 
 #: clocks further apart than this are reported (raft and TLS certificates need close clocks)
 CLOCK_SKEW_LIMIT = 5.0
 
-#: the one command a probe runs. Lines: "key value". The lab writes its own way of
-#: starting a host's engine to /etc/docker/swarmtui-lab-dockerd (each lab host has its own
-#: /etc/docker); it goes first because a lab host shares the machine's init system.
-PROBE_SCRIPT = r"""
+#: the one command a probe runs. Lines: "key value". How the engine is started here is
+#: bootstrap/engine.py's detector (the lab's own script, systemd, OpenRC, sysvinit).
+INFO_FORMAT = ("{{.Swarm.NodeID}}|{{.Swarm.LocalNodeState}}|{{.Swarm.ControlAvailable}}|"
+               "{{.Swarm.Error}}")
+PROBE_SCRIPT = rf"""
 echo "uid $(id -u)"
-if [ -x /etc/docker/swarmtui-lab-dockerd ]; then echo "starter lab"
-elif [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo "starter systemd"
-elif command -v rc-service >/dev/null 2>&1 && [ -e /etc/init.d/docker ]; then echo "starter openrc"
-elif [ -x /etc/init.d/docker ]; then echo "starter sysvinit"
-else echo "starter unknown"; fi
+echo "starter $({DETECT_SCRIPT})"
 if [ -S /var/run/docker.sock ]; then echo "socket yes"; else echo "socket no"; fi
 if command -v docker >/dev/null 2>&1; then
-  out=$(docker info --format \
-    '{{.Swarm.NodeID}}|{{.Swarm.LocalNodeState}}|{{.Swarm.ControlAvailable}}|{{.Swarm.Error}}' \
-    2>&1); echo "inforc $?"
+  out=$(docker info --format '{INFO_FORMAT}' 2>&1); echo "inforc $?"
   printf 'info %s\n' "$(printf %s "$out" | tr '\n' ' ')"
 else echo "inforc 127"; echo "info docker CLI not installed"; fi
 """
@@ -59,28 +56,13 @@ class Cause(enum.StrEnum):
     UNKNOWN = "cannot tell"
 
 
-class Starter(enum.StrEnum):
-    """How the engine is started on a host."""
-
-    SYSTEMD = "systemd"
-    SYSVINIT = "sysvinit"
-    OPENRC = "openrc"
-    LAB = "lab"
-    UNKNOWN = "unknown"
-
-
-def start_command(starter: Starter, as_root: bool, *, restart: bool = True) -> str | None:
-    """The shell command that (re)starts dockerd on such a host; None when unknown."""
-    verb = "restart" if restart else "start"
-    cmd = {
-        Starter.SYSTEMD: f"systemctl {verb} docker",
-        Starter.SYSVINIT: f"service docker {verb}",
-        Starter.OPENRC: f"rc-service docker {verb}",
-        Starter.LAB: "/etc/docker/swarmtui-lab-dockerd",
-    }.get(starter)
-    if cmd is None:
+def start_command(starter: str, as_root: bool) -> str | None:
+    """The shell command that starts dockerd on such a host (a kind of bootstrap/engine.py's
+    CONTROLS: "lab", "systemd", …); None when the host has none."""
+    control = CONTROLS.get(starter)
+    if control is None:
         return None
-    return cmd if as_root else f"sudo -n {cmd}"
+    return control.start if as_root else f"sudo -n sh -c {shlex.quote(control.start)}"
 
 
 @dataclass(frozen=True)
@@ -90,7 +72,7 @@ class HostFacts:
     clock_offset: float | None  # host clock minus ours, seconds (None: not read)
     clock_uncertainty: float  # ± seconds (half the round trip)
     as_root: bool
-    starter: Starter
+    starter: str  # a key of bootstrap/engine.py's CONTROLS, or "none"
     socket: bool
     docker_rc: int
     info: str  # `docker info`'s "NodeID|LocalNodeState|ControlAvailable|Error", or its error
@@ -142,10 +124,8 @@ def parse_facts(stdout: str, sent: float, received: float) -> HostFacts:
         offset = float(values["clock"]) - (sent + received) / 2
     except (KeyError, ValueError):
         offset = None
-    try:
-        starter = Starter(values.get("starter", "unknown"))
-    except ValueError:
-        starter = Starter.UNKNOWN
+    starter = values.get("starter", "none")
+    starter = starter if starter in CONTROLS else "none"
     try:
         rc = int(values.get("inforc", "127"))
     except ValueError:

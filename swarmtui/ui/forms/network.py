@@ -10,7 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Footer, Input, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
 from swarmtui.swarm.create import (
     AttachNetwork,
@@ -22,6 +22,7 @@ from swarmtui.swarm.create import (
     validate_network,
 )
 from swarmtui.ui.forms.common import Field, FormScreen, error_for_list, lines_of, markup
+from swarmtui.ui.widgets.footer import KeysFooter
 
 
 def _bottom(submit_label: str) -> ComposeResult:
@@ -68,7 +69,7 @@ class NetworkFormScreen(FormScreen):
             yield self._field("labels", "Labels (key=value, one per line)",
                               TextArea(id="labels", compact=True))
         yield from _bottom("Create")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
@@ -160,7 +161,7 @@ class ServiceNetworksScreen(FormScreen):
             yield Static("The service's tasks are replaced (a rolling update) to change "
                          "networks.", classes="hint")
         yield from _bottom(verb)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.refresh_form()

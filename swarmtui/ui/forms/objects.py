@@ -15,7 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, DataTable, Footer, Input, Static, TextArea
+from textual.widgets import Button, DataTable, Input, Static, TextArea
 
 from swarmtui.swarm.create import (
     CreateObject,
@@ -29,6 +29,7 @@ from swarmtui.swarm.create import (
 )
 from swarmtui.ui.flow import confirmation
 from swarmtui.ui.forms.common import Field, FormScreen, error_for_list, lines_of, markup
+from swarmtui.ui.widgets.footer import KeysFooter
 
 COLUMNS = ("NAME", "ID", "CREATED", "STACK", "USED BY")
 
@@ -54,7 +55,7 @@ class ObjectsScreen(FormScreen):
                             "data is never shown)"), id="form-title")
         yield DataTable(id="objects", cursor_type="row", zebra_stripes=True)
         yield Static("", id="form-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -153,7 +154,7 @@ class NewObjectScreen(FormScreen):
                 yield Button("Create", id="submit", variant="primary", disabled=True,
                              compact=True)
                 yield Button("Cancel (Esc)", id="cancel", compact=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()

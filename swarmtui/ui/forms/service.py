@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Collapsible, Footer, Input, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Collapsible, Input, Select, Static, TextArea
 
 from swarmtui.swarm.create import (
     CreateService,
@@ -41,6 +41,7 @@ from swarmtui.ui.forms.common import (
     markup,
 )
 from swarmtui.ui.forms.rows import MountRow, PortRow, RemoveRow, row_messages
+from swarmtui.ui.widgets.footer import KeysFooter
 
 #: scalar text fields: (path, label, placeholder)
 TEXT_FIELDS: dict[str, list[tuple[str, str, str]]] = {
@@ -218,7 +219,7 @@ class ServiceFormScreen(FormScreen):
                 yield Button("Review changes" if self.editing else "Create", id="submit",
                              variant="primary", disabled=True, compact=True)
                 yield Button("Cancel (Esc)", id="cancel", compact=True)
-        yield Footer()
+        yield KeysFooter()
 
     def _lines(self, path: str) -> Field:
         label, ph = LINE_FIELDS[path]

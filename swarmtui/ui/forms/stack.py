@@ -15,12 +15,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from swarmtui.swarm.create import ComposeError, DeployStack, StackPlan, load_compose
 from swarmtui.swarm.ops.validate import InputError, user_path
 from swarmtui.ui.flow import guard_now
 from swarmtui.ui.forms.common import Field, FormScreen, markup
+from swarmtui.ui.widgets.footer import KeysFooter
 
 
 def default_stack_name(path: str) -> str:
@@ -75,7 +76,7 @@ class StackDeployScreen(FormScreen):
                 yield Button("Deploy", id="submit", variant="primary", disabled=True,
                              compact=True)
                 yield Button("Cancel (Esc)", id="cancel", compact=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()

@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui import panes, summaries
 from swarmtui.ui.panes.services import service_row
 from swarmtui.ui.panes.tasks import STATE_TAG, task_rows
+from swarmtui.ui.widgets.footer import KeysFooter
 from swarmtui.ui.widgets.status import StatusBar
 from swarmtui.ui.widgets.table import Column, KeyedTable, Row
 
@@ -61,7 +62,7 @@ class ObjectScreen(Screen[None]):
             yield Static(self.table_title, id="table-title")
             yield KeyedTable(self.columns(), empty="none", id="detail-table")
         yield StatusBar(id="status")
-        yield Footer()
+        yield KeysFooter()
 
     def columns(self) -> list[Column]:
         return panes.COLUMNS[self.table_kind or "tasks"]

@@ -14,8 +14,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, OptionList, Static
+from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
+
+from swarmtui.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from swarmtui.ui.app import SwarmApp
@@ -102,7 +104,7 @@ class FirstContactScreen(Screen[None]):
                 if info.target:
                     yield Button("Retry", id="retry")
                 yield Button("Quit", id="quit", variant="error")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#ssh-target", Input).focus()
@@ -172,7 +174,7 @@ class ProfilePickerScreen(Screen[None]):
                   for name, desc in self.profiles.items()],
                 Option("[$text-muted]the local engine / $DOCKER_HOST[/]", id="\0default"),
                 id="picker")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

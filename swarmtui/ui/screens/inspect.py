@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from swarmtui.secrets import redact_obj
 from swarmtui.swarm.fetch import describe_error
+from swarmtui.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from swarmtui.ui.app import SwarmApp
@@ -47,7 +48,7 @@ class InspectScreen(Screen[None]):
         yield Static(f"{self.kind[:-1]} {self.object_id} — inspect", id="title")
         with VerticalScroll(id="json-box"):
             yield Static("loading…", id="json")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         if self.raw is not None:

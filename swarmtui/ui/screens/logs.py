@@ -19,11 +19,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Log, Static
+from textual.widgets import Input, Log, Static
 
 from swarmtui.secrets import redact
 from swarmtui.swarm.fetch import describe_error
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from swarmtui.ui.app import SwarmApp
@@ -118,7 +119,7 @@ class LogScreen(Screen[None]):
         yield Log(id="log", max_lines=MAX_LINES, auto_scroll=True)
         yield Input(placeholder="search: show only lines containing… (Esc clears)",
                     id="log-search")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(Log).focus()

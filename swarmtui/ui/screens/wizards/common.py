@@ -19,11 +19,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from swarmtui import audit
 from swarmtui.secrets import redact
 from swarmtui.ui.flow.confirm import dialog_css, mark_line, see_through, typed_mismatch
+from swarmtui.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from swarmtui.swarm.ops.base import Operation
@@ -110,7 +111,7 @@ class WizardScreen(Screen[None]):
             if self.HELP_TEXT:
                 yield Static(markup_escape(self.HELP_TEXT), classes="whelp")
             yield from self.compose_body()
-        yield Footer()
+        yield KeysFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

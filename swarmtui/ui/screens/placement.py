@@ -1,0 +1,115 @@
+"""The placement map: one row per service, one column per node, each cell running/wanted.
+
+The cells come from `swarm/placement_map.py` (once per snapshot). Nodes beyond the
+terminal's width give way (the last nodes first); `/` filters the services by name,
+`enter` opens the service under the cursor. Escape goes back.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Input
+
+from swarmtui.swarm.placement_map import placement_map
+from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.ui.screens.detail import ObjectScreen
+from swarmtui.ui.widgets.table import Column, KeyedTable, Row
+
+CELL_TAG = {"running": "task-running", "starting": "task-pending", "failing": "task-failed",
+            "stopping": "task-shutdown"}
+
+
+class PlacementScreen(ObjectScreen):
+    DEFAULT_CSS = """
+    PlacementScreen #map-filter { display: none; height: 1; border: none; padding: 0 1; }
+    PlacementScreen #map-filter.shown { display: block; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", id="map.filter"),
+        Binding("escape,backspace", "back", "Back", id="detail.back"),
+    ]
+    kind = "placement"
+    table_kind = "map"
+    table_title = ("running/wanted tasks of each service on each node "
+                   "(green running, yellow starting, red failing)")
+
+    def __init__(self, object_id: str = "") -> None:
+        super().__init__(object_id)
+        self._node_ids: tuple[str, ...] = ()
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter services by name", id="map-filter")
+        yield from super().compose()
+
+    def columns(self) -> list[Column]:
+        snap = self.swarm_app.snapshot
+        self._node_ids = placement_map(snap).nodes if snap is not None else ()
+        cols = [Column("service", "SERVICE", 0, 10, 30), Column("pending", "PENDING", 1, 7, 7)]
+        for i, nid in enumerate(self._node_ids):
+            name = snap.nodes[nid].name if snap is not None else nid
+            cols.append(Column(nid, name[:14], 2 + i, max(5, min(len(name), 14)), 14))
+        return cols
+
+    def show_snapshot(self, snap: ClusterSnapshot, kinds: frozenset[str]) -> None:
+        if self.query("#detail-table") and placement_map(snap).nodes != self._node_ids:
+            old = self.query_one("#detail-table", KeyedTable)
+            new = KeyedTable(self.columns(), empty="none", id="detail-table")
+            new.filter_text = old.filter_text
+            old.remove()
+            self.mount(new, after=self.query_one("#table-title"))
+        super().show_snapshot(snap, kinds)
+
+    def summary(self, snap: ClusterSnapshot, now: object) -> str | None:
+        m = placement_map(snap)
+        failing = sum(1 for c in m.cells.values() if c.state == "failing")
+        unplaced = sum(m.unplaced.values())
+        return (f"[b $primary]placement[/]     {len(m.services)} services × {len(m.nodes)} "
+                f"nodes; {failing} cells failing; {unplaced} tasks on no node (PENDING)")
+
+    def rows(self, snap: ClusterSnapshot, now: object) -> list[Row]:
+        m = placement_map(snap)
+        out = []
+        for sid in m.services:
+            cells = [m.cell(sid, nid) for nid in m.nodes]
+            pending = m.unplaced.get(sid, 0)
+            out.append(Row(
+                sid,
+                (snap.services[sid].name, str(pending) if pending else "",
+                 *(c.text if c else "·" for c in cells)),
+                (None, "task-pending" if pending else None,
+                 *(CELL_TAG[c.state] if c else "muted" for c in cells)),
+                problem=bool(pending) or any(c is not None and c.state != "running"
+                                             for c in cells),
+            ))
+        return out
+
+    def action_filter(self) -> None:
+        box = self.query_one("#map-filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    @on(Input.Changed, "#map-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_one("#detail-table", KeyedTable).filter_text = event.value
+
+    @on(Input.Submitted, "#map-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        self.query_one("#detail-table", KeyedTable).focus()
+
+    def action_back(self) -> None:
+        box = self.query_one("#map-filter", Input)
+        if box.has_focus:
+            box.value = ""
+            box.remove_class("shown")
+            self.query_one("#detail-table", KeyedTable).focus()
+            return
+        super().action_back()
+
+    @on(KeyedTable.Selected)
+    def _selected(self, event: KeyedTable.Selected) -> None:
+        event.stop()
+        self.swarm_app.open_object("services", event.key)

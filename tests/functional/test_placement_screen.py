@@ -1,0 +1,43 @@
+"""The placement map screen (M): a row per service, a column per node, cells from the
+recorded lab state; `/` filters services, enter opens one, escape goes back."""
+
+from __future__ import annotations
+
+from swarmtui.swarm.placement_map import placement_map
+from swarmtui.ui.screens.detail import ServiceScreen
+from swarmtui.ui.screens.placement import PlacementScreen
+from swarmtui.ui.widgets.table import KeyedTable
+from tests.functional.conftest import recorded_state, static_app
+
+
+async def test_map_cells_filter_and_drill_down() -> None:
+    snap, _ = recorded_state()
+    m = placement_map(snap)
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        main = app.screen
+        await pilot.press("M")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PlacementScreen)
+        table = screen.query_one("#detail-table", KeyedTable)
+        assert table.order == list(m.services)  # every service, by name
+        web = snap.service_by_name("web")
+        assert web is not None
+        row = table.rows[web.id]
+        for i, nid in enumerate(m.nodes):
+            cell = m.cell(web.id, nid)
+            assert row.cells[2 + i] == (cell.text if cell else "·")
+        stuck = snap.service_by_name("stuck")
+        assert stuck is not None and table.rows[stuck.id].cells[1] == "2"  # 2 on no node
+        assert table.shown_columns() == ["service", "pending", *m.nodes]  # 3 nodes fit in 80
+        await pilot.press("slash", *"stu", "enter")
+        await pilot.pause()
+        assert table.order == [stuck.id]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ServiceScreen) and app.screen.object_id == stuck.id
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert app.screen is main
