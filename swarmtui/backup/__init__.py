@@ -5,4 +5,5 @@
 * remote.py — one host over SSH: commands, tar streams, the engine API
 * steps.py — timed, journaled steps with their command-line equivalents
 * create.py, restore.py — the two procedures; command.py — the command line
+* recover.py — a lost quorum: recognise it, name the manager with the freshest raft state
 """

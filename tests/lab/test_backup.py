@@ -6,7 +6,9 @@
   manager's engine is left running (same dockerd process);
 * the swarm is destroyed (two managers of three wiped, the third gone), the archive is
   restored on a wiped host: the services and networks are back. An autolocked manager
-  is unlocked after its backup; an autolocked backup is refused for restore (moby#36852).
+  is unlocked after its backup; an autolocked backup is refused for restore (moby#36852);
+* a lost quorum is recognised from the engine's words, and the manager with the most
+  recent raft state is named from each manager's raft files, probed over SSH.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import pytest
 from swarmtui import audit
 from swarmtui.backup.create import CreateRequest, create_backup
 from swarmtui.backup.manifest import list_backups
+from swarmtui.backup.recover import probe_managers, quorum_lost
 from swarmtui.backup.steps import Step
 from swarmtui.connect.endpoint import parse_endpoint
 from swarmtui.connect.hostkeys import fixed_trust
@@ -216,3 +219,36 @@ def test_restore_after_the_swarm_is_destroyed_brings_services_and_networks_back(
         f"{lab.host('node3').address}" in clis
     journal = (state_dir / "audit.jsonl").read_text()
     assert key not in journal and "SWMKEY" not in journal
+
+
+def test_a_lost_quorum_is_recognised_and_the_freshest_manager_named(
+    make_lab: Callable[..., Lab],
+) -> None:
+    lab = make_lab(nodes=3, managers=3)
+    lab.stop_dockerd("node2")  # node2's raft stops here
+    stopped = time.time()
+    wait_for("a clock second past node2's last write", lambda: time.time() > stopped + 2.5, 10)
+    lab.ssh("node1", ["docker", "service", "create", *SVC, "--name", "later", "busybox",
+                      "sleep", "3600"])  # the other two managers write on
+    wait_for("later's task running", lambda: lab.ssh(
+        "node1", "docker service ls --filter name=later --format '{{.Replicas}}'") == "1/1", 60)
+    lab.stop_dockerd("node3")
+
+    def lost() -> str:
+        proc = subprocess.run(lab.ssh_argv("node1", "docker node ls"), capture_output=True,
+                              text=True, timeout=60)
+        return proc.stderr if proc.returncode else ""
+
+    said = wait_for("node1 alone to lose the quorum", lost, 60)
+    assert quorum_lost(said), said
+    options = ConnectOptions(trust=fixed_trust("never"),
+                             ssh_config=ssh_config_files([lab.ssh_config]))
+    advice = asyncio.run(probe_managers([parse_endpoint(f"node{i}") for i in (1, 2, 3)],
+                                        options))
+    by_host = {s.host: s for s in advice.ranked}
+    assert all(s.readable for s in advice.ranked), [s.summary for s in advice.ranked]
+    assert advice.best is not None and advice.best.host in ("node1", "node3"), advice.text
+    assert advice.ranked[-1].host == "node2", [s.summary for s in advice.ranked]
+    assert by_host["node1"].engine_up and not by_host["node2"].engine_up
+    assert advice.text.startswith(f"{advice.best.host} has the most recent raft state")
+    print("\n" + "\n".join(s.summary for s in advice.ranked) + "\n" + advice.text)

@@ -31,7 +31,7 @@ from swarmtui.swarm.reach.detail import node_detail
 from swarmtui.swarm.reach.doctor import Doctor
 from swarmtui.swarm.reach.ops import StartEngine, UnlockManager
 from swarmtui.swarm.reach.probe import Cause, probe
-from swarmtui.swarm.reach.prune import PruneNode, plan_node_prune
+from swarmtui.swarm.reach.prune import PruneNode, PrunePlan, plan_all_nodes, plan_node_prune
 from swarmtui.swarm.reach.stats import Sampler
 from tests.conftest import PREFIX, _lab_or_skip
 from tests.waiting import async_wait_for, wait_for
@@ -361,6 +361,10 @@ async def test_prune_removes_what_it_previewed_and_nothing_else(
     assert after_i == before_i - dangling
     assert rlab.ssh(h, "docker ps -q --filter name=pr-keep") != ""
     assert rlab.ssh(h, "docker images -q keep:1") != ""
+    everywhere = await plan_all_nodes(pool, [("node2", ""), ("node3", ""), ("ghost", "0.0.0.0")])
+    assert isinstance(everywhere["node2"], PrunePlan) and not everywhere["node2"].of("container")
+    assert isinstance(everywhere["node3"], PrunePlan)
+    assert "ghost" in str(everywhere["ghost"])  # an unreachable node is its error, not a stall
 
 
 # --- node detail and unlock --------------------------------------------------------------

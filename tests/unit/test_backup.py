@@ -32,6 +32,13 @@ from swarmtui.backup.manifest import (
     write_private,
 )
 from swarmtui.backup.quorum import Manager, backup_verdict, managers_from_nodes
+from swarmtui.backup.recover import (
+    RaftState,
+    RecoveryAdvice,
+    parse_probe,
+    quorum_lost,
+    rank_managers,
+)
 from swarmtui.bootstrap.engine import (
     CONTROLS,
     EngineControlError,
@@ -271,3 +278,65 @@ def test_bad_input_gets_a_sentence_not_a_traceback(tmp_path: Path) -> None:
         assert "Traceback" not in r.stderr
     cron = run_cli("create", "node2", "--print-cron", tmp=tmp_path)
     assert cron.returncode == 0 and "backup create" in cron.stdout
+
+
+# --- quorum lost: which manager to recover from ----------------------------------------
+
+
+@pytest.mark.parametrize("said", [
+    "Error response from daemon: rpc error: code = Unknown desc = The swarm does not have a "
+    "leader. It's possible that too few managers are online. Make sure more than half of "
+    "the managers are online.",
+    "Error response from daemon: rpc error: code = DeadlineExceeded desc = context deadline "
+    "exceeded",
+    "rpc error: code = 2 desc = raft: no elected cluster leader",
+])
+def test_the_engines_words_for_a_lost_quorum_are_recognised(said: str) -> None:
+    assert quorum_lost(said)
+
+
+@pytest.mark.parametrize("said", ["This node is not a swarm manager.", "no such service: web",
+                                  "rpc error: code = NotFound desc = node x not found"])
+def test_other_errors_are_not_a_lost_quorum(said: str) -> None:
+    assert not quorum_lost(said)
+
+
+def probe_output(now: float, files: list[tuple[str, float]], engine: str = "up") -> str:
+    return "\n".join([f"now {now}", f"engine {engine}",
+                      *(f"file {name} {mtime:.0f}" for name, mtime in files)])
+
+
+WAL0 = "0000000000000000-0000000000000000.wal"
+
+
+def test_the_probe_reads_indexes_from_names_and_the_age_from_the_hosts_clock() -> None:
+    out = probe_output(1000.5, [("0000000000000002-0000000000002710.snap", 990),
+                                ("0000000000000001-0000000000001000.snap", 900),
+                                (WAL0, 800), ("0000000000000001-0000000000002711.wal", 995)])
+    s = parse_probe("node1", out)
+    assert (s.snapshot_term, s.snapshot_index, s.wal_index) == (2, 10000, 0x2711)
+    assert s.last_write_age == pytest.approx(5.5)
+    assert s.engine_up and s.readable
+    assert parse_probe("node2", "now 1\nengine down\nraft none").error.startswith("no raft")
+
+
+def test_the_freshest_manager_is_picked_whatever_the_clocks_say() -> None:
+    # node2's clock is an hour ahead, but it stopped writing long ago (its own clock says so)
+    node1 = parse_probe("node1", probe_output(1000, [(WAL0, 998)]))
+    node2 = parse_probe("node2", probe_output(4600, [(WAL0, 3000)], engine="down"))
+    node3 = parse_probe("node3", probe_output(1000, [(WAL0, 990)]))
+    gone = RaftState("node4", error="no SSH answer")
+    advice = RecoveryAdvice(tuple(rank_managers([node2, gone, node3, node1])))
+    assert [s.host for s in advice.ranked] == ["node1", "node3", "node2", "node4"]
+    assert advice.best is node1
+    assert advice.text.startswith("node1 has the most recent raft state")
+    assert "node3, node2 have the same snapshot and WAL segment" in advice.text
+    ahead = parse_probe("node5", probe_output(1000, [("0000000000000003-0000000000004e20.snap",
+                                                      100), (WAL0, 100)]))
+    assert rank_managers([node1, ahead])[0] is ahead, "a later snapshot beats a later write"
+    assert RecoveryAdvice((gone,)).best is None
+
+
+@given(st.text())
+def test_any_probe_output_parses_to_a_state(text: str) -> None:
+    assert isinstance(parse_probe("h", text), RaftState)

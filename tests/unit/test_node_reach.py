@@ -246,3 +246,24 @@ async def test_doctor_probes_down_nodes_once_per_state_and_forgets_ready_ones() 
     await doctor.close()
     doctor.update(ClusterSnapshot.from_api(nodes=[_node("ready")]))
     assert doctor.diagnoses == {}
+
+
+def test_place_of_a_task_row() -> None:
+    from swarmtui.swarm.reach.exec import TaskNotFoundError, place_of
+    from swarmtui.swarm.state import ClusterSnapshot
+
+    node = {"ID": "n1", "Description": {"Hostname": "node2"}, "Status": {"State": "ready",
+                                                                         "Addr": "10.0.0.2"}}
+    svc = {"ID": "s1", "Spec": {"Name": "web"}}
+
+    def task(tid: str, state: str) -> dict[str, object]:
+        return {"ID": tid, "ServiceID": "s1", "Slot": 2, "NodeID": "n1",
+                "DesiredState": "running",
+                "Status": {"State": state, "ContainerStatus": {"ContainerID": "c" * 64}}}
+
+    snap = ClusterSnapshot.from_api(nodes=[node], services=[svc],
+                                    tasks=[task("t1", "running"), task("t2", "failed")])
+    place = place_of(snap, "t1")
+    assert (place.name, place.hostname, place.address) == ("web.2", "node2", "10.0.0.2")
+    with pytest.raises(TaskNotFoundError):
+        place_of(snap, "t2")

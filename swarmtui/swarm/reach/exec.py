@@ -26,6 +26,7 @@ import asyncssh
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.nodes import NodePool
 from swarmtui.swarm.models import Node, Task
+from swarmtui.swarm.state import ClusterSnapshot
 
 DockerAPI = Any
 
@@ -88,6 +89,21 @@ def find_task(api: DockerAPI, name: str) -> TaskPlace:
     node = Node.from_api(api.inspect_node(task.node_id))
     service = services.get(task.service_id, task.service_id[:12])
     label = f"{service}.{task.slot}" if task.slot else f"{service}.{task.node_id}"
+    return TaskPlace(label, task.id, task.container_id, node.hostname, node.address, node.id)
+
+
+def place_of(snapshot: ClusterSnapshot, task_id: str) -> TaskPlace:
+    """Where a task of the snapshot runs (for a task row: no API call). Raises
+    TaskNotFoundError when it has no running container on a known node."""
+    task = snapshot.tasks.get(task_id)
+    if task is None or not task.is_running or not task.container_id or not task.node_id:
+        raise TaskNotFoundError("exec needs a running task: this one has no running container")
+    node = snapshot.nodes.get(task.node_id)
+    if node is None:
+        raise TaskNotFoundError(f"the task's node {task.node_id[:12]} is not in the node list")
+    service = snapshot.services.get(task.service_id)
+    name = service.name if service else task.service_id[:12]
+    label = f"{name}.{task.slot}" if task.slot else f"{name}.{task.node_id}"
     return TaskPlace(label, task.id, task.container_id, node.hostname, node.address, node.id)
 
 

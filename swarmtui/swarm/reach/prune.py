@@ -141,6 +141,20 @@ async def plan_node_prune(pool: NodePool, hostname: str, address: str = "", *,
         raise ConnectError(f"{hostname}: reading what to prune failed: {exc}") from exc
 
 
+async def plan_all_nodes(pool: NodePool, nodes: list[tuple[str, str]], *,
+                         volumes: bool = False) -> dict[str, PrunePlan | ConnectError]:
+    """Plans for (hostname, address) pairs, concurrently; a node that cannot be read gives
+    its error instead of a plan."""
+    async def one(hostname: str, address: str) -> PrunePlan | ConnectError:
+        try:
+            return await plan_node_prune(pool, hostname, address, volumes=volumes)
+        except ConnectError as exc:
+            return exc
+
+    got = await asyncio.gather(*(one(h, a) for h, a in nodes))
+    return {h: g for (h, _), g in zip(nodes, got, strict=True)}
+
+
 class PruneNode(NodeOperation):
     """Remove a preview's items from one node."""
 
