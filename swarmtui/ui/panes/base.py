@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from swarmtui.swarm import health
 from swarmtui.swarm.ops import Operation
@@ -104,6 +104,16 @@ class Action:
     priority: bool = False
 
 
+class ProblemIds(Protocol):
+    """What the rows need to know about problems (Problems here, or the store's health)."""
+
+    @property
+    def ids(self) -> frozenset[str]: ...  # objects with a problem (nodes, services, tasks)
+
+    @property
+    def failing(self) -> frozenset[str]: ...  # failing task IDs
+
+
 @dataclass(frozen=True)
 class Problems:
     """What is wrong, precomputed once per snapshot for every pane."""
@@ -117,7 +127,7 @@ class Problems:
         return cls(frozenset(health.problem_object_ids(snap)) | failing, failing)
 
 
-RowsOf = Callable[[ClusterSnapshot, Problems, datetime], list[Row]]
+RowsOf = Callable[[ClusterSnapshot, ProblemIds, datetime], list[Row]]
 
 
 @dataclass(frozen=True)

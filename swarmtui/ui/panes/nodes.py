@@ -30,7 +30,7 @@ from swarmtui.ui.panes.base import (
     Handler,
     Pane,
     Preview,
-    Problems,
+    ProblemIds,
     RefusedError,
 )
 from swarmtui.ui.widgets.table import Column, Row
@@ -52,7 +52,7 @@ STATE_TAG = {"ready": "node-ready", "down": "node-down", "disconnected": "node-d
              "unknown": "node-down"}
 
 
-def node_row(snap: ClusterSnapshot, n: Node, probs: Problems) -> Row:
+def node_row(snap: ClusterSnapshot, n: Node, probs: ProblemIds) -> Row:
     running = snap.running_count(n.id)
     mgr_tag = ("manager-leader" if n.is_leader else
                "manager-unreachable" if n.is_manager and not n.is_reachable_manager else None)
@@ -69,7 +69,7 @@ def node_row(snap: ClusterSnapshot, n: Node, probs: Problems) -> Row:
     )
 
 
-def rows(snap: ClusterSnapshot, probs: Problems, now: datetime) -> list[Row]:
+def rows(snap: ClusterSnapshot, probs: ProblemIds, now: datetime) -> list[Row]:
     return [node_row(snap, n, probs) for n in snap.nodes.values()]
 
 

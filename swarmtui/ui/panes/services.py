@@ -30,7 +30,7 @@ from swarmtui.ui.panes.base import (
     Handler,
     Pane,
     Preview,
-    Problems,
+    ProblemIds,
     RefusedError,
     opens,
 )
@@ -58,7 +58,7 @@ def update_cell(snap: ClusterSnapshot, s: Service) -> str:
     return s.update_text
 
 
-def service_row(snap: ClusterSnapshot, s: Service, probs: Problems) -> Row:
+def service_row(snap: ClusterSnapshot, s: Service, probs: ProblemIds) -> Row:
     tag = "converged" if s.converged else "unconverged"
     upd_tag = "updating" if s.update_state in ("updating", "rollback_started") else (
         "unconverged" if s.update_state in ("paused", "rollback_paused") else None)
@@ -72,7 +72,7 @@ def service_row(snap: ClusterSnapshot, s: Service, probs: Problems) -> Row:
     )
 
 
-def rows(snap: ClusterSnapshot, probs: Problems, now: datetime) -> list[Row]:
+def rows(snap: ClusterSnapshot, probs: ProblemIds, now: datetime) -> list[Row]:
     return [service_row(snap, s, probs) for s in snap.services.values()]
 
 

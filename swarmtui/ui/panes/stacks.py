@@ -7,7 +7,7 @@ from datetime import datetime
 from swarmtui.swarm.models import Service
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui import forms
-from swarmtui.ui.panes.base import Action, Pane, Problems, opens
+from swarmtui.ui.panes.base import Action, Pane, ProblemIds, opens
 from swarmtui.ui.widgets.table import Column, Row
 
 #: priority: 0 always shown; higher numbers give way first at 80 columns
@@ -20,7 +20,7 @@ COLUMNS = [
 ]
 
 
-def stack_row(snap: ClusterSnapshot, name: str, services: list[Service], probs: Problems) -> Row:
+def stack_row(snap: ClusterSnapshot, name: str, services: list[Service], probs: ProblemIds) -> Row:
     converged = sum(1 for s in services if s.converged)
     ids = {s.id for s in services}
     failing = sum(1 for tid in probs.failing if snap.tasks[tid].service_id in ids)
@@ -36,7 +36,7 @@ def stack_row(snap: ClusterSnapshot, name: str, services: list[Service], probs: 
     )
 
 
-def rows(snap: ClusterSnapshot, probs: Problems, now: datetime) -> list[Row]:
+def rows(snap: ClusterSnapshot, probs: ProblemIds, now: datetime) -> list[Row]:
     return [stack_row(snap, name, svcs, probs) for name, svcs in snap.stacks.items()]
 
 

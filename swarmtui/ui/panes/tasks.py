@@ -8,7 +8,7 @@ from datetime import datetime
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.models import Task
 from swarmtui.swarm.state import ClusterSnapshot
-from swarmtui.ui.panes.base import Action, Pane, Problems
+from swarmtui.ui.panes.base import Action, Pane, ProblemIds
 from swarmtui.ui.widgets.table import Column, Row
 
 #: priority: 0 always shown; higher numbers give way first at 80 columns
@@ -31,7 +31,7 @@ STATE_TAG = {
 }
 
 
-def task_row(snap: ClusterSnapshot, t: Task, probs: Problems, now: datetime,
+def task_row(snap: ClusterSnapshot, t: Task, probs: ProblemIds, now: datetime,
              service_names: dict[str, str], node_names: dict[str, str]) -> Row:
     svc = service_names.get(t.service_id) or t.service_id[:12]
     name = fmt.task_name(svc, t.slot, t.node_id)
@@ -63,7 +63,7 @@ def task_row(snap: ClusterSnapshot, t: Task, probs: Problems, now: datetime,
     )
 
 
-def task_rows(snap: ClusterSnapshot, probs: Problems, now: datetime,
+def task_rows(snap: ClusterSnapshot, probs: ProblemIds, now: datetime,
               tasks: Iterable[Task] | None = None) -> list[Row]:
     """Rows of `tasks` (default: every task). Tasks of a removed service linger in the
     API while their containers are cleaned up; like `docker service ps`, only tasks of
@@ -75,7 +75,7 @@ def task_rows(snap: ClusterSnapshot, probs: Problems, now: datetime,
             if t.service_id in service_names]
 
 
-def rows(snap: ClusterSnapshot, probs: Problems, now: datetime) -> list[Row]:
+def rows(snap: ClusterSnapshot, probs: ProblemIds, now: datetime) -> list[Row]:
     return task_rows(snap, probs, now)
 
 
