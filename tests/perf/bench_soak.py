@@ -22,6 +22,8 @@ from swarmtui.lab import Lab
 
 pytestmark = [pytest.mark.perf, pytest.mark.lab]
 
+DURATION_S = float(os.environ.get("SWARMTUI_SOAK_S", "240"))
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -43,8 +45,9 @@ def slope_per_min(points: list[tuple[float, float]]) -> float:
     return sum((t - mx) * (v - my) for t, v in points) / var * 60
 
 
+@pytest.mark.timeout(DURATION_S + 240)  # the lab's start, the soak, the clean-up
 def test_soak_rss_threads_fds(lab: Lab) -> None:
-    duration = float(os.environ.get("SWARMTUI_SOAK_S", "240"))
+    duration = DURATION_S
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "tests.perf.soak_driver",
                              str(lab.ssh_config), str(duration)],

@@ -203,3 +203,51 @@ def test_export_refuses_a_symlink_and_leaves_its_target_alone(tmp_path: Path) ->
         write_script(Path("~nosuchuser-zz/boot.sh"), "#!/bin/sh\n")
     with pytest.raises(ExportError, match="not a directory"):
         write_script(tmp_path / "missing" / "boot.sh", "#!/bin/sh\n")
+
+
+def _no_curl(tmp_path: Path) -> Path:
+    """A PATH with the shell's builtins, grep and python3 only."""
+    import shutil
+    import sys
+
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "grep").symlink_to(shutil.which("grep") or "/bin/grep")
+    (bindir / "python3").symlink_to(os.path.realpath(sys.executable))
+    return bindir
+
+
+async def test_without_curl_python3_posts_the_join_to_the_engine_socket(tmp_path: Path) -> None:
+    """No curl on the host: the real python3 sends POST /swarm/join with the body on the
+    engine's socket (here a recording HTTP server on a unix socket), token in no argv."""
+    import json
+
+    from swarmtui.bootstrap.plan import ENGINE_SOCKET
+
+    sock = str(tmp_path / "docker.sock")
+    got: dict[str, object] = {}
+
+    async def engine(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode()
+        length = int(next(h.split(":")[1] for h in head.split("\r\n")
+                          if h.lower().startswith("content-length")))
+        got["request"], got["body"] = head.split("\r\n")[0], await reader.readexactly(length)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_unix_server(engine, sock)
+    bindir = _no_curl(tmp_path)
+    line = (f"IFS= read -r {TOKEN_VAR} && "
+            + join_command("manager", "10.0.0.1:2377", "").replace(ENGINE_SOCKET, sock))
+    async with server:
+        proc = await asyncio.create_subprocess_exec(
+            "/bin/sh", "-c", line, stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env={"PATH": str(bindir)})
+        out, err = await proc.communicate(TOKEN.encode() + b"\n")
+    assert proc.returncode == 0, err
+    assert out == b"This node joined a swarm as a manager.\n"
+    assert got["request"] == "POST /swarm/join HTTP/1.1"
+    assert json.loads(got["body"]) == {  # type: ignore[arg-type]
+        "ListenAddr": "0.0.0.0:2377", "RemoteAddrs": ["10.0.0.1:2377"], "JoinToken": TOKEN}

@@ -162,6 +162,7 @@ def test_cli_equivalents() -> None:
     assert RemoveNode(w3).cli == "docker node rm wrk3"
     assert RemoveNode(w3, force=True).cli == "docker node rm --force wrk3"
     assert ScaleService(web, "5").cli == "docker service scale web=5"
+    assert ScaleService(web, " 007 ").cli == "docker service scale web=7"  # what is sent
     assert ForceUpdateService(web).cli == "docker service update --force web"
     assert RollbackService(web).cli == "docker service rollback web"
     assert (

@@ -60,7 +60,12 @@ class ScaleService(ServiceOperation):
 
     @property
     def cli(self) -> str:
-        return fmt.cli_join("docker", "service", "scale", f"{self.service_name}={self.raw.strip()}")
+        """With the count that is sent ("007" → 7); what was typed when it is refused."""
+        try:
+            count = str(self.replicas())
+        except InputError:
+            count = self.raw.strip()
+        return fmt.cli_join("docker", "service", "scale", f"{self.service_name}={count}")
 
     def replicas(self) -> int:
         """The validated count; raises InputError."""
