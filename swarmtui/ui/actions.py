@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from swarmtui.swarm.ops.runner import refuse_read_only
 from swarmtui.ui import forms, panes
-from swarmtui.ui.ops.apply import audit_labels, refuse_read_only
-from swarmtui.ui.ops.confirm import display_title
+from swarmtui.ui.flow import audit_labels, display_title
 from swarmtui.ui.panes.base import Action, ActionContext, RefusedError, opens
 from swarmtui.ui.screens import wizards
 
