@@ -13,7 +13,7 @@ from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
 from swarmtui.ui import actions
-from swarmtui.ui.ops import OpConfirmScreen
+from swarmtui.ui.flow import ConfirmScreen
 from swarmtui.ui.panes import PANES
 from swarmtui.ui.screens.help import HelpScreen
 from swarmtui.ui.screens.main import MainScreen, PaneFilter
@@ -150,7 +150,7 @@ async def test_value_prompts_show_examples_not_values() -> None:
         await pilot.pause()
         await pilot.press("L")  # add a label to node1: asks key=value
         dialog = await async_wait_for("the label dialog",
-                                      lambda: isinstance(app.screen, OpConfirmScreen), 10)
+                                      lambda: isinstance(app.screen, ConfirmScreen), 10)
         assert dialog
         field = app.screen.query_one(Input)
         assert field.value == "" and field.placeholder.startswith("e.g. ")

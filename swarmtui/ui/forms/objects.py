@@ -27,8 +27,8 @@ from swarmtui.swarm.create import (
     object_rows,
     validate_object,
 )
+from swarmtui.ui.flow import confirmation
 from swarmtui.ui.forms.common import Field, FormScreen, error_for_list, lines_of, markup
-from swarmtui.ui.forms.confirm import confirmation
 from swarmtui.ui.widgets.footer import KeysFooter
 
 COLUMNS = ("NAME", "ID", "CREATED", "STACK", "USED BY")

@@ -19,8 +19,8 @@ from textual.widgets import Button, Input, Static
 
 from swarmtui.swarm.create import ComposeError, DeployStack, StackPlan, load_compose
 from swarmtui.swarm.ops.validate import InputError, user_path
+from swarmtui.ui.flow import guard_now
 from swarmtui.ui.forms.common import Field, FormScreen, markup
-from swarmtui.ui.forms.confirm import guard_now
 from swarmtui.ui.widgets.footer import KeysFooter
 
 

@@ -22,7 +22,7 @@ from swarmtui.bootstrap import ApplyEvent, ApplyResult, HostBootstrap, Plan, Pla
 from swarmtui.bootstrap.export import write_script
 from swarmtui.bootstrap.plan import hostname_problem
 from swarmtui.bootstrap.remote import SudoPassword
-from swarmtui.swarm.secrets import redact
+from swarmtui.secrets import redact
 from swarmtui.ui.screens.wizards import bootstrap_view as view
 from swarmtui.ui.screens.wizards.common import ConfirmScreen, WizardScreen, markup_escape
 

@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, Log, Select, Static
 
 from swarmtui.bootstrap import ApplyEvent, ApplyResult, HostBootstrap, PlanOptions, apply_many
 from swarmtui.bootstrap.remote import SudoPassword
-from swarmtui.swarm.secrets import redact
+from swarmtui.secrets import redact
 from swarmtui.ui.screens.wizards import bootstrap_view as view
 from swarmtui.ui.screens.wizards.common import ConfirmScreen, WizardScreen, markup_escape
 
