@@ -7,6 +7,7 @@ host repair it before they end.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import pty
 import re
@@ -175,7 +176,9 @@ def _worker_task(lab: Lab, name: str) -> str:
     return sorted(tasks)[0]
 
 
-def test_exec_exit_code_pipes_and_read_only(rlab: Lab) -> None:
+def test_exec_exit_code_pipes_and_read_only(rlab: Lab, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SWARMTUI_STATE_DIR", str(tmp_path))
     service(rlab, "rx", "busybox", "sleep", "3600", replicas=3)
     task = _worker_task(rlab, "rx")
     base = ["exec", "--ssh-config", str(rlab.ssh_config), "--trust-host-key", "never", "node1"]
@@ -194,6 +197,11 @@ def test_exec_exit_code_pipes_and_read_only(rlab: Lab) -> None:
     assert refused.returncode == 125 and b"read-only" in refused.stderr
     missing = swarmtui(*base, "nosuch.1", "--", "true", stdin=subprocess.DEVNULL)
     assert missing.returncode == 125 and b"no running task matches" in missing.stderr
+    lines = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert [(e["operation"], e["result"]) for e in lines][:1] == [("exec", "ok")]
+    assert lines[0]["cli"].startswith(f"ssh {on_node} docker exec -i ")
+    assert lines[0]["error"] == "exit status 7" and lines[0]["target"] == task
+    assert ("exec", "refused") in [(e["operation"], e["result"]) for e in lines]
 
 
 def test_exec_interactive_through_a_pty(rlab: Lab) -> None:
