@@ -61,10 +61,10 @@ class StackDeployScreen(FormScreen):
         yield Static("Deploy a stack", id="form-title")
         with VerticalScroll(id="form-body"):
             yield Field("Compose file (a path on this machine)",
-                        Input(self.initial_path, placeholder="./docker-compose.yml", id="path",
+                        Input(self.initial_path, placeholder="e.g. ./docker-compose.yml", id="path",
                               compact=True), path="path")
             yield Field("Stack name (empty: the file's folder name)",
-                        Input(self.initial_stack, placeholder="app", id="stack", compact=True),
+                        Input(self.initial_stack, placeholder="e.g. app", id="stack", compact=True),
                         path="stack")
             yield Vertical(id="plan")
         with Vertical(id="form-bottom"):

@@ -207,7 +207,7 @@ class UnlockScreen(ModalScreen[None]):
             yield Static("Unlock a locked manager", id="unlock-title")
             yield Static("The node whose Docker restarted with autolock on (ssh alias or "
                          "user@host):")
-            yield Input(placeholder="node2 or admin@10.0.0.2", id="unlock-node")
+            yield Input(placeholder="e.g. node2 or admin@10.0.0.2", id="unlock-node")
             yield Static("Its unlock key (SWMKEY-1-…; kept in memory only):")
             yield Input(password=True, placeholder="unlock key", id="unlock-key-input")
             yield Static(markup_escape(unlock_cli()), classes="cli")
