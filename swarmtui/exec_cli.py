@@ -19,8 +19,8 @@ from collections.abc import Sequence
 
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.hostkeys import HostKeyQuestion, TrustCallback, TrustDecision, fixed_trust
+from swarmtui.secrets import redact
 from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
-from swarmtui.swarm.secrets import redact
 
 CANNOT_RUN = 125
 
