@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(docker.io openssh-server openssh-client iproute2 iptables busybox-static tmux util-linux python3-venv python3-pip)
+DEBS=(docker.io openssh-server openssh-client iproute2 iptables busybox-static tmux util-linux python3-venv python3-pip sudo curl openssl)
 missing=()
 for pkg in "${DEBS[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
