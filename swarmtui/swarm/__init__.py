@@ -11,5 +11,5 @@
 * ``health``   — quorum maths, header summary, problems in plain words (``assess``: once
   per snapshot, by the store).
 * ``ops``      — operations: plan → guard → apply → converge, with run_operation.
-* ``secrets``  — redact() for join tokens and unlock keys.
+(Secrets and their redaction live in ``swarmtui.secrets``, shared by every layer.)
 """

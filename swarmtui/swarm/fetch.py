@@ -19,8 +19,8 @@ from concurrent.futures import Executor
 from functools import partial
 from typing import Any
 
+from swarmtui.secrets import redact, redact_obj
 from swarmtui.swarm import format as fmt
-from swarmtui.swarm.secrets import redact, redact_obj
 from swarmtui.swarm.state import KINDS, ClusterSnapshot
 from swarmtui.swarm.sync.merge import merge_kind
 

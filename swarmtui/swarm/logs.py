@@ -14,7 +14,7 @@ from typing import Any
 
 from docker.types.daemon import CancellableStream
 
-from swarmtui.swarm.secrets import redact
+from swarmtui.secrets import redact
 from swarmtui.swarm.state import ClusterSnapshot
 
 #: lines of history a follow starts with

@@ -19,9 +19,10 @@ from textual.app import App
 from textual.binding import BindingType
 
 from swarmtui.config import Profile, Settings
+from swarmtui.connect.link import ClusterLink
 from swarmtui.swarm import format as fmt
-from swarmtui.swarm.ops import Operation
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.sync.link import LinkStore
 from swarmtui.swarm.sync.store import Store
 from swarmtui.ui import actions, themes
 from swarmtui.ui.actions import ActionCommands
@@ -57,7 +58,6 @@ from swarmtui.ui.walkthrough import (
     Walkthrough,
     WalkthroughPanel,
     export_script,
-    record_action,
 )
 from swarmtui.ui.widgets.table import KeyedTable
 
@@ -95,7 +95,6 @@ class SwarmApp(CrashGuard, App[int]):
         self.tour: Tour | None = Tour() if tour else None
         self.keymap_problems: list[KeymapProblem] = []
         #: operation progress screens whose result is not in the walkthrough yet
-        self._unrecorded_ops: list[Any] = []
         #: where the cluster comes from: the one owner of the current snapshot
         self.store: Store | None = store
         self.settings: Settings | None = settings
@@ -147,6 +146,17 @@ class SwarmApp(CrashGuard, App[int]):
     def switch_profile(self, name: str) -> None:
         """Connect to another cluster profile (from the command palette)."""
         self.connect_target(None, profile=name)
+
+    @property
+    def cluster_link(self) -> ClusterLink | None:
+        """The live cluster link (None for a recorded state): node reach connects like it."""
+        return self.store.link if isinstance(self.store, LinkStore) else None
+
+    @property
+    def profile_nodes(self) -> dict[str, str]:
+        """The profile's node map (`[profiles.NAME.nodes]`): how to reach each node."""
+        prof = self._profile()
+        return dict(prof.nodes) if prof else {}
 
     def _profile(self) -> Profile | None:
         if self.settings is None or not self.profile:
@@ -231,9 +241,6 @@ class SwarmApp(CrashGuard, App[int]):
         store.start(StoreAdapter(self, tried, default_target))
 
     def _link_store(self, target: Target, default_target: bool = False) -> None:
-        from swarmtui.connect.link import ClusterLink
-        from swarmtui.swarm.sync.link import LinkStore
-
         link = ClusterLink(target, trust=self.trust_callback(), ssh_config=self.ssh_config_files())
         self.use_store(LinkStore(link, poll_interval=self._poll_interval(),
                                  read_only=self.read_only),
@@ -292,9 +299,8 @@ class SwarmApp(CrashGuard, App[int]):
 
     def link_endpoint(self) -> Endpoint | None:
         """The endpoint of the current ClusterLink (None without a live link)."""
-        from swarmtui.swarm.sync.link import LinkStore
-
-        return self.store.link.endpoint if isinstance(self.store, LinkStore) else None
+        link = self.cluster_link
+        return link.endpoint if link is not None else None
 
     def trust_callback(self) -> TrustCallback:
         from swarmtui.connect.hostkeys import fixed_trust
@@ -374,7 +380,6 @@ class SwarmApp(CrashGuard, App[int]):
         for s in self.screen_stack:
             if isinstance(s, MainScreen) and s is not screen:
                 s.stale_kinds |= message.kinds
-        self.record_operations()
         self.tour_update()
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
@@ -414,28 +419,6 @@ class SwarmApp(CrashGuard, App[int]):
             self.push_screen(HelpScreen(self.screen))
 
     # ------------------------------------------------------ walkthrough, tour
-    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
-        # the operations' and forms' progress screens carry `op` and, once sent, the
-        # outcome: the walkthrough records them (see record_operations)
-        if isinstance(getattr(screen, "op", None), Operation) and (
-                hasattr(screen, "sent") or hasattr(screen, "outcome")):
-            self._unrecorded_ops.append(screen)
-        return super().push_screen(screen, *args, **kwargs)
-
-    def record_operations(self) -> None:
-        """Operations sent since the last look → walkthrough entries (cli, kind, ok)."""
-        for screen in list(self._unrecorded_ops):
-            sent = getattr(screen, "sent", None)
-            outcome = getattr(sent, "outcome", None) or getattr(screen, "outcome", None)
-            if outcome is None:
-                continue  # not sent yet (the send runs in a thread worker)
-            self._unrecorded_ops.remove(screen)
-            status = getattr(outcome, "status", "ok")
-            if status == "refused":
-                continue  # nothing was sent
-            op = screen.op
-            record_action(self, op.cli, op.name, status == "ok")
-
     def action_toggle_walkthrough(self) -> None:
         wt = self.walkthrough
         wt.shown = not wt.shown

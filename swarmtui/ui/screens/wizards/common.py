@@ -22,9 +22,9 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Static
 
 from swarmtui import audit
-from swarmtui.swarm.secrets import redact
+from swarmtui.secrets import redact
 from swarmtui.ui.context import swarm_app
-from swarmtui.ui.ops.confirm import dialog_css, mark_line, see_through, typed_mismatch
+from swarmtui.ui.flow.confirm import dialog_css, mark_line, see_through, typed_mismatch
 from swarmtui.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
@@ -174,7 +174,7 @@ class WizardScreen(Screen[None]):
         from swarmtui.ui.walkthrough import record_action
 
         try:
-            self.app.call_from_thread(record_action, swarm_app(self), redact(cli), kind, ok)
+            self.app.call_from_thread(record_action, self.app, redact(cli), kind, ok)
         except RuntimeError:  # already on the app's thread
             record_action(swarm_app(self), redact(cli), kind, ok)
 
