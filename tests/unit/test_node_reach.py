@@ -18,14 +18,8 @@ from swarmtui.connect.errors import (
     HostKeyNotTrustedError,
     HostUnreachableError,
 )
-from swarmtui.connect.nodes import (
-    NodePool,
-    NodeUnreachableError,
-    ReachFailure,
-    classify,
-    resolve_route,
-    ssh_config_has_host,
-)
+from swarmtui.connect.noderoute import ReachFailure, classify, resolve_route, ssh_config_has_host
+from swarmtui.connect.nodes import NodePool, NodeUnreachableError
 from swarmtui.swarm.reach.exec import exec_command
 from swarmtui.swarm.reach.probe import (
     Cause,
