@@ -77,8 +77,7 @@ def _rotate_ca_op(ctx: ActionContext) -> Operation:
 
 
 def _rotate_ca(ctx: ActionContext) -> None:
-    from swarmtui.ui.ops.confirm import fixed
-    from swarmtui.ui.ops.start import start_operation
+    from swarmtui.ui.flow import fixed, start_operation
 
     start_operation(ctx.screen, fixed(_rotate_ca_op(ctx)))
 

@@ -58,9 +58,9 @@ async def test_rotate_ca_from_the_palette_shows_the_cli_or_is_refused() -> None:
     app = static_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        from swarmtui.ui.ops.confirm import OpConfirmScreen
+        from swarmtui.ui.flow import ConfirmScreen
 
         assert actions.open_action(app, "ops.rotate_ca")
         await pilot.pause()
-        assert isinstance(app.screen, OpConfirmScreen)
+        assert isinstance(app.screen, ConfirmScreen)
         assert app.screen.form.build("", False).cli == "docker swarm ca --rotate"
