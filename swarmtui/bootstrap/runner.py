@@ -37,7 +37,9 @@ from swarmtui.bootstrap.plan import (
     make_plan,
 )
 from swarmtui.bootstrap.remote import CommandRunner, Stream
-from swarmtui.swarm.swarmspec import Secret, SwarmSpecError, fetch_join_token, redact
+from swarmtui.secrets import Secret, redact
+from swarmtui.swarm.swarmkeys import fetch_join_token
+from swarmtui.swarm.swarmspec import SwarmSpecError
 
 log = logging.getLogger("swarmtui.bootstrap")
 

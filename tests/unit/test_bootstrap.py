@@ -24,7 +24,7 @@ from swarmtui.bootstrap.facts import (
 )
 from swarmtui.bootstrap.plan import PlanOptions, export_script, join_command, make_plan
 from swarmtui.bootstrap.remote import CommandResult
-from swarmtui.swarm.swarmspec import Secret
+from swarmtui.secrets import Secret
 
 TOKEN = "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx"
 
