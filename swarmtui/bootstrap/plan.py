@@ -20,7 +20,8 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Literal
 
-from swarmtui.bootstrap.facts import HostFacts, nft_names_ok
+from swarmtui.bootstrap.facts import HostFacts
+from swarmtui.bootstrap.firewall import nft_names_ok
 from swarmtui.secrets import Secret
 
 Role = Literal["worker", "manager"]

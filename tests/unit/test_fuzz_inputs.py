@@ -15,7 +15,8 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from swarmtui.bootstrap.facts import nft_names_ok, parse_firewall, parse_os_release
+from swarmtui.bootstrap.firewall import nft_names_ok, parse_firewall
+from swarmtui.bootstrap.hostparse import parse_os_release
 from swarmtui.bootstrap.plan import hostname_problem
 from swarmtui.bootstrap.remote import StreamRedactor, redact_text
 from swarmtui.connect.endpoint import EndpointError, parse_endpoint
