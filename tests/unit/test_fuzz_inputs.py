@@ -19,7 +19,8 @@ from swarmtui.bootstrap.facts import nft_names_ok, parse_firewall, parse_os_rele
 from swarmtui.bootstrap.plan import hostname_problem
 from swarmtui.bootstrap.remote import StreamRedactor, redact_text
 from swarmtui.connect.endpoint import EndpointError, parse_endpoint
-from swarmtui.swarm.create.compose import ComposeError, parse_compose, parse_ports
+from swarmtui.swarm.create.compose import ComposeError, parse_compose
+from swarmtui.swarm.create.compose_values import parse_ports
 from swarmtui.swarm.create.network import (
     NetworkForm,
     network_create_argv,
