@@ -35,7 +35,8 @@ from swarmtui.connect.errors import (
     SocketPermissionDeniedError,
 )
 from swarmtui.connect.hostkeys import HostKeyQuestion, TrustCallback, TrustDecision, fixed_trust
-from swarmtui.connect.link import ClusterLink, LinkState, LinkStatus, SwarmRole, role_from_info
+from swarmtui.connect.link import ClusterLink
+from swarmtui.connect.linkstatus import LinkState, LinkStatus, SwarmRole, role_from_info
 from swarmtui.connect.options import ConnectOptions, PassphraseCallback
 from swarmtui.connect.sshconf import ssh_config_files
 from swarmtui.connect.tunnel import open_engine
