@@ -11,7 +11,8 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
-from swarmtui.connect.link import ClusterLink, LinkState, LinkStatus
+from swarmtui.connect.link import ClusterLink
+from swarmtui.connect.linkstatus import LinkState, LinkStatus
 from swarmtui.swarm import fetch
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.state import ClusterSnapshot
