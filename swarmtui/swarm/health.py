@@ -189,6 +189,12 @@ def of(snap: ClusterSnapshot) -> Health:
     return assessed(snap, fmt.now_utc())
 
 
+def _cause(snap: ClusterSnapshot, node_id: str) -> str:
+    """" — CAUSE" when the node doctor found why the node is not up."""
+    cause = snap.causes.get(node_id)
+    return f" — {cause}" if cause else ""
+
+
 def _problems(snap: ClusterSnapshot, now: datetime) -> list[Problem]:
     out: list[Problem] = []
     if snap.message:
@@ -234,7 +240,7 @@ def _problems(snap: ClusterSnapshot, now: datetime) -> list[Problem]:
                 "critical" if spare <= 0 else "warning",
                 "manager",
                 m.id,
-                f"manager {m.name} is {state}{down} — {tail}",
+                f"manager {m.name} is {state}{down} — {tail}{_cause(snap, m.id)}",
             )
         )
 
@@ -249,7 +255,7 @@ def _problems(snap: ClusterSnapshot, now: datetime) -> list[Problem]:
                     "critical" if node.is_manager else "warning",
                     "node",
                     node.id,
-                    f"{node.name} is {node.status_text}{since}{msg}",
+                    f"{node.name} is {node.status_text}{since}{msg}{_cause(snap, node.id)}",
                 )
             )
 

@@ -88,6 +88,8 @@ class ClusterSnapshot:
     kind_taken_at: Mapping[str, datetime] = field(default_factory=dict)
     #: a plain-words reason the lists are empty (worker, not in a swarm, locked…), else None
     message: str | None = None
+    #: node ID → why it is not up, as the node doctor found it over SSH (swarm/reach/watch.py)
+    causes: Mapping[str, str] = field(default_factory=dict)
 
     # ----------------------------------------------------------- construction
 

@@ -147,17 +147,6 @@ class SwarmApp(CrashGuard, App[int]):
         """Connect to another cluster profile (from the command palette)."""
         self.connect_target(None, profile=name)
 
-    @property
-    def cluster_link(self) -> ClusterLink | None:
-        """The live cluster link (None for a recorded state): node reach connects like it."""
-        return self.store.link if isinstance(self.store, LinkStore) else None
-
-    @property
-    def profile_nodes(self) -> dict[str, str]:
-        """The profile's node map (`[profiles.NAME.nodes]`): how to reach each node."""
-        prof = self._profile()
-        return dict(prof.nodes) if prof else {}
-
     def _profile(self) -> Profile | None:
         if self.settings is None or not self.profile:
             return None
@@ -242,8 +231,10 @@ class SwarmApp(CrashGuard, App[int]):
 
     def _link_store(self, target: Target, default_target: bool = False) -> None:
         link = ClusterLink(target, trust=self.trust_callback(), ssh_config=self.ssh_config_files())
+        prof = self._profile()
         self.use_store(LinkStore(link, poll_interval=self._poll_interval(),
-                                 read_only=self.read_only),
+                                 read_only=self.read_only,
+                                 node_map=dict(prof.nodes) if prof else {}),
                        tried=[ep.label for ep in target.endpoints],
                        default_target=default_target)
 
@@ -299,8 +290,7 @@ class SwarmApp(CrashGuard, App[int]):
 
     def link_endpoint(self) -> Endpoint | None:
         """The endpoint of the current ClusterLink (None without a live link)."""
-        link = self.cluster_link
-        return link.endpoint if link is not None else None
+        return self.store.link.endpoint if isinstance(self.store, LinkStore) else None
 
     def trust_callback(self) -> TrustCallback:
         from swarmtui.connect.hostkeys import fixed_trust

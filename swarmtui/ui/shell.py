@@ -25,7 +25,6 @@ from swarmtui.swarm.reach.exec import (
 from swarmtui.ui.panes.base import ActionContext, RefusedError
 
 if TYPE_CHECKING:
-    from swarmtui.connect.link import ClusterLink
     from swarmtui.ui.app import SwarmApp
 
 
@@ -37,15 +36,18 @@ def open_shell(ctx: ActionContext) -> None:
         place = place_of(ctx.snapshot, ctx.selected)
     except TaskNotFoundError as exc:
         raise RefusedError(f"shell: {exc}") from exc
-    link = ctx.app.cluster_link
-    if link is None or link.options is None:
+    store = ctx.app.store
+    if store is None or store.reach is None:
         raise RefusedError("shell: needs a live connection to the cluster (not a recording)")
-    ctx.app.run_worker(_shell(ctx.app, link, place), group="shell", exclusive=True)
+    reach = store.reach.pool
+    # a pool of its own on the UI's loop (the terminal is handed over from here), made
+    # like the store's: the same options, manager and node map
+    pool = NodePool(reach.options, manager=reach.manager, node_map=reach.node_map)
+    ctx.app.run_worker(_shell(ctx.app, pool, store.label, place), group="shell",
+                       exclusive=True)
 
 
-async def _shell(app: SwarmApp, link: ClusterLink, place: TaskPlace) -> None:
-    assert link.options is not None
-    pool = NodePool(link.options, manager=link.endpoint, node_map=app.profile_nodes)
+async def _shell(app: SwarmApp, pool: NodePool, cluster: str, place: TaskPlace) -> None:
     cli = ""
     status: int | None = None
     try:
@@ -59,7 +61,7 @@ async def _shell(app: SwarmApp, link: ClusterLink, place: TaskPlace) -> None:
             status = await exec_in_task(pool, place, DEFAULT_SHELL)
     except ConnectError as exc:
         app.notify(f"shell in {place.name}: {exc}", severity="error", timeout=8)
-        journal_exec(place.name, cli, None, str(exc), link.cluster)
+        journal_exec(place.name, cli, None, str(exc), cluster)
         return
     except Exception as exc:  # SuspendNotSupported (no real terminal), a driver error
         app.notify(f"shell in {place.name}: cannot hand over the terminal ({exc})",
@@ -67,6 +69,6 @@ async def _shell(app: SwarmApp, link: ClusterLink, place: TaskPlace) -> None:
         return
     finally:
         await pool.close()
-    problem = journal_exec(place.name, cli, status, None, link.cluster)
+    problem = journal_exec(place.name, cli, status, None, cluster)
     app.notify(f"shell in {place.name} on {place.hostname} ended (exit status {status})"
                + (f"; {problem}" if problem else ""), timeout=4)

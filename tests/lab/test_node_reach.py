@@ -21,6 +21,7 @@ from pathlib import Path
 import docker
 import pytest
 
+from swarmtui import audit
 from swarmtui.connect import ConnectOptions, fixed_trust, parse_endpoint
 from swarmtui.connect.noderoute import ReachFailure
 from swarmtui.connect.nodes import NodePool
@@ -35,10 +36,18 @@ from swarmtui.swarm.reach.ops import StartEngine, UnlockManager
 from swarmtui.swarm.reach.probe import Cause, probe
 from swarmtui.swarm.reach.prune import PruneNode, PrunePlan, plan_all_nodes, plan_node_prune
 from swarmtui.swarm.reach.stats import Sampler
+from swarmtui.swarm.reach.watch import NodeReach
+from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
+from swarmtui.ui.flow.progress import FINAL
+from swarmtui.ui.widgets.health import HealthHeader
 from tests.conftest import PREFIX, _lab_or_skip
+from tests.functional import conftest as functional
 from tests.waiting import async_wait_for, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
+
+#: the app on a lab manager over real SSH (the functional tests' fixture)
+lab_app = functional.lab_app
 
 
 @pytest.fixture(scope="module")
@@ -416,6 +425,70 @@ async def test_unlock_a_locked_manager_with_the_key_on_stdin(
         assert not wrong.guard(await asyncio.to_thread(fetch_snapshot, api)).allowed
     finally:
         await pool.close()
+
+
+async def test_tui_shows_why_a_node_is_down_with_no_key_and_its_fix_brings_it_back(
+        rlab: Lab, lab_app, tmp_path: Path,  # type: ignore[no-untyped-def]
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`lab stop node2 dockerd` → the cause on node2's row and in the problem line, with
+    no key pressed; F on the row → confirm (its ssh line) → the engine starts, node2 Ready."""
+    monkeypatch.setenv(audit.ENV_STATE_DIR, str(tmp_path / "state"))
+    nid = node_id(rlab, "node2")
+    app = lab_app(rlab)
+    opts = ConnectOptions(trust=fixed_trust("never"),
+                          ssh_config=ssh_config_files([rlab.ssh_config]))
+    assert app.store is not None
+    app.store.attach_reach(NodeReach(NodePool(opts, manager=parse_endpoint("node1"),
+                                              connect_timeout=3.0), recheck=5.0))
+    try:
+        async with app.run_test(size=(140, 40)) as pilot:
+            await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 30)
+            main = app.screen
+            table = main.table("nodes")  # type: ignore[attr-defined]
+            await async_wait_for("node2's row", lambda: nid in table.rows, 30)
+            rlab.stop_dockerd("node2")
+            t0 = time.monotonic()
+
+            def status_cell() -> str:
+                row = table.rows.get(nid)
+                return str(row.cells[1]) if row is not None else ""
+
+            await async_wait_for("the cause on node2's row",
+                                 lambda: "dockerd is not running" in status_cell(), 120)
+            print(f"\nnode2 dockerd stopped → its cause on screen: "
+                  f"{time.monotonic() - t0:.1f} s")
+            assert status_cell().startswith("Down: SSH answers but dockerd is not running")
+            header = main.query_one(HealthHeader)
+            await async_wait_for("the cause in the problem line", lambda: any(
+                "node2 is Down" in p.text and "dockerd is not running" in p.text
+                for p in header.problems), 10)
+            # the fix, through the one confirm + progress flow
+            await async_wait_for("the cursor on node2", lambda: table.select_key(nid), 10)
+            await pilot.press("F")
+            await async_wait_for("the confirmation", lambda: isinstance(app.screen,
+                                                                        ConfirmScreen), 10)
+            await pilot.pause()
+            confirm = app.screen
+            assert "ssh node2 /etc/docker/swarmtui-lab-dockerd start" in \
+                str(confirm.query_one("#ops-cli").content)
+            confirm.query_one("#ops-go").press()
+            await async_wait_for("the progress view",
+                                 lambda: isinstance(app.screen, ProgressScreen), 10)
+            progress = app.screen
+            assert isinstance(progress, ProgressScreen)
+            await async_wait_for("the engine start to finish",
+                                 lambda: progress.phase in FINAL, 120)
+            assert progress.phase == "converged", progress.lines
+            assert node_status(rlab)["node2"] == "Ready"  # the oracle agrees
+            await pilot.press("escape")  # back to the Nodes pane
+            await async_wait_for("the main screen", lambda: app.screen is main, 10)
+            await async_wait_for("node2's cause gone from its row",
+                                 lambda: status_cell() == "Ready", 30)
+            assert not any("node2" in p.text for p in header.problems)
+    finally:
+        if not rlab.host("node2").docker_ping():
+            rlab.start_dockerd("node2")
+        wait_for("node2 Ready again", lambda: node_status(rlab)["node2"] == "Ready", 90)
 
 
 # --- the TUI: a shell from a task row ------------------------------------------------------

@@ -304,3 +304,23 @@ def test_exec_cli_bad_input_is_a_sentence_and_an_exit_code(
         got = int(exc.code or 0)
     err = capsys.readouterr().err
     assert got == code and text in err and "Traceback" not in err
+
+
+def test_a_found_cause_is_on_the_node_row_and_in_its_problem_line() -> None:
+    from dataclasses import replace
+
+    from swarmtui.swarm import health
+    from swarmtui.ui.panes.nodes import node_row
+    from tests.unit.test_swarm_fixtures import node, snap
+
+    base = snap(nodes=[node("m1", "mgr1", role="manager", leader=True),
+                       node("w1", "wrk1", state="down")])
+    cause = "SSH answers but dockerd is not running: start it: systemctl start docker"
+    found = replace(base, causes={"w1": cause})
+    for s, want in ((base, "Down"), (found, f"Down: {cause}")):
+        assert node_row(s, s.nodes["w1"], health.of(s)).cells[1] == want
+        assert node_row(s, s.nodes["m1"], health.of(s)).cells[1] == "Ready"
+    texts = [p.text for p in health.of(found).problems if p.object_id == "w1"]
+    assert len(texts) == 1 and texts[0].startswith("wrk1 is Down") \
+        and texts[0].endswith(f" — {cause}")
+    assert not any(cause in p.text for p in health.of(base).problems)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from swarmtui.connect.link import ClusterLink
 from swarmtui.connect.linkstatus import LinkState, LinkStatus
+from swarmtui.connect.nodes import NodePool
 from swarmtui.swarm import fetch
 from swarmtui.swarm import format as fmt
+from swarmtui.swarm.reach.watch import NodeReach
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.swarm.sync.live import ApiStore
 from swarmtui.swarm.sync.store import ALL, Clock, StoreListener
@@ -50,16 +52,20 @@ def link_view(status: LinkStatus) -> LinkView:
 
 
 class LinkStore(ApiStore):
-    """The real connection: a ClusterLink (SSH tunnel, reconnect with failover)."""
+    """The real connection: a ClusterLink (SSH tunnel, reconnect with failover). Once
+    connected it owns a node pool made from the link's options (the same SSH settings and
+    host-key trust), `node_map` the profile's `[profiles.NAME.nodes]`."""
 
     def __init__(self, link: ClusterLink, *, poll_interval: float = 2.0,
-                 read_only: bool = False, clock: Clock = fmt.now_utc) -> None:
+                 read_only: bool = False, clock: Clock = fmt.now_utc,
+                 node_map: Mapping[str, str] | None = None) -> None:
         super().__init__(None, label=link.cluster, via="", poll_interval=poll_interval,
                          read_only=read_only, clock=clock)
         self.link = link
         self._generation = 0
         self._remove_listener: Callable[[], None] | None = None
         self._connecting: asyncio.Task[None] | None = None
+        self.node_map = dict(node_map or {})
 
     def api(self) -> fetch.DockerAPI:
         try:
@@ -81,6 +87,9 @@ class LinkStore(ApiStore):
             if self._listener is not None and not self._stopped.is_set():
                 self._listener.on_connect_failed(exc)
             return
+        if self.link.options is not None and self.reach is None and not self._stopped.is_set():
+            self.attach_reach(NodeReach(NodePool(self.link.options, manager=self.link.endpoint,
+                                                 node_map=self.node_map)))
         self._start_refresher()
 
     async def stop(self) -> None:

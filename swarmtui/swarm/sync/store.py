@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
@@ -21,6 +22,7 @@ from swarmtui.swarm import fetch, health
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.logs import TAIL, LogStream, open_service_logs
 from swarmtui.swarm.models import ApiDict
+from swarmtui.swarm.reach.watch import NodeReach
 from swarmtui.swarm.state import KINDS, ClusterSnapshot
 from swarmtui.swarm.sync.view import LinkView
 
@@ -62,6 +64,8 @@ class Store:
         self._stopped = threading.Event()
         self._streams: set[LogStream] = set()
         self._streams_lock = threading.Lock()
+        #: the node pool and doctor (causes of Down nodes), when nodes can be reached
+        self.reach: NodeReach | None = None
 
     # ------------------------------------------------------------- reading
     @property
@@ -84,6 +88,14 @@ class Store:
         return self._clock()
 
     # ------------------------------------------------------------- control
+    def attach_reach(self, reach: NodeReach) -> None:
+        """Own this node pool: every snapshot goes to its doctor, its causes come back in
+        the next snapshot (a new cause asks for a node re-list)."""
+        self.reach = reach
+        reach.on_change = lambda: self.request("nodes")
+        if self._snapshot is not None:
+            reach.update(self._snapshot)
+
     def start(self, listener: StoreListener) -> None:
         """Begin: the listener hears the link's state and every snapshot from now on."""
         self._listener = listener
@@ -96,6 +108,8 @@ class Store:
             streams = list(self._streams)
         for stream in streams:
             stream.close()
+        if self.reach is not None:
+            await self.reach.close()
 
     def request(self, *kinds: str) -> None:
         """Ask for a re-list of these kinds (or "all") as soon as possible."""
@@ -132,11 +146,18 @@ class Store:
 
     # ---------------------------------------------------------- publishing
     def _publish(self, snap: ClusterSnapshot, kinds: frozenset[str]) -> None:
-        """Health once, here (the store's thread), then the snapshot becomes current."""
+        """The doctor's causes, health once, here (the store's thread), then the snapshot
+        becomes current (and goes to the doctor)."""
+        if self.reach is not None:
+            causes = self.reach.causes()
+            if causes != snap.causes:
+                snap = replace(snap, causes=causes)
         health.assessed(snap, self.now())
         if self._stopped.is_set():
             return
         self._snapshot = snap
+        if self.reach is not None:
+            self.reach.update(snap)
         if self._listener is not None:
             self._listener.on_snapshot(snap, kinds)
 

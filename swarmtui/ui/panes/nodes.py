@@ -22,6 +22,7 @@ from swarmtui.swarm.ops import (
     RemoveNodeLabel,
     SetAvailability,
 )
+from swarmtui.swarm.reach.ops import StartEngine, UnlockManager
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.flow import OpForm, fixed, start_operation
 from swarmtui.ui.panes.base import (
@@ -37,7 +38,7 @@ from swarmtui.ui.widgets.table import Column, Row
 #: priority: 0 always shown; higher numbers give way first at 80 columns
 COLUMNS = [
     Column("hostname", "HOSTNAME", 0, 10, 30),
-    Column("status", "STATUS", 0, 6, 12),
+    Column("status", "STATUS", 0, 6, 60),
     Column("availability", "AVAILABILITY", 1, 6, 12),
     Column("manager", "MANAGER STATUS", 1, 11, 14),
     Column("tasks", "TASKS", 2, 5, 7, right=True),
@@ -58,7 +59,7 @@ def node_row(snap: ClusterSnapshot, n: Node, probs: Health) -> Row:
     avail_tag = "draining" if n.availability in ("drain", "pause") else None
     return Row(
         n.id,
-        (n.hostname, n.status_text, n.availability_text, n.manager_status_text, str(running),
+        (n.hostname, _status(snap, n), n.availability_text, n.manager_status_text, str(running),
          n.address, n.engine_version, n.platform_text, fmt.labels_text(n.labels),
          fmt.short_id(n.id)),
         (None, STATE_TAG.get(n.state), avail_tag, mgr_tag, None, None, None, None, None,
@@ -66,6 +67,12 @@ def node_row(snap: ClusterSnapshot, n: Node, probs: Health) -> Row:
         problem=n.id in probs.ids or n.state != "ready" or mgr_tag == "manager-unreachable",
         sort=(None, None, None, None, running),
     )
+
+
+def _status(snap: ClusterSnapshot, n: Node) -> str:
+    """`Down`, and why when the node doctor found it over SSH ("Down: SSH answers but…")."""
+    cause = snap.causes.get(n.id)
+    return f"{n.status_text}: {cause}" if cause else n.status_text
 
 
 def rows(snap: ClusterSnapshot, probs: Health, now: datetime) -> list[Row]:
@@ -150,6 +157,33 @@ def remove_node(ctx: ActionContext) -> None:
                    "cannot confirm it left)"))
 
 
+def _fix_op(ctx: ActionContext, key: str = "") -> Operation:
+    """The fix the node doctor found for the node under the cursor, as an Operation."""
+    node = _one(ctx, "fix")
+    store = ctx.app.store
+    reach = store.reach if store is not None else None
+    found = reach.diagnosis(node.id) if reach is not None else None
+    if reach is None or found is None:
+        raise RefusedError(f"{node.name}: no diagnosis yet (the doctor probes Down and "
+                           "Unknown nodes over SSH; needs a live connection)")
+    if found.fix == "start-engine":
+        return StartEngine.from_diagnosis(reach.pool, found, node.address, node.id)
+    if found.fix == "unlock":
+        return UnlockManager(reach.pool, node.hostname, node.address, node.id, key)
+    raise RefusedError(f"{node.name}: {found.text} — swarmtui has no fix for that")
+
+
+def fix_node(ctx: ActionContext) -> None:
+    """F: start the engine of a node whose dockerd is down, or unlock a locked manager."""
+    op = _fix_op(ctx, "SWMKEY-1-")
+    if isinstance(op, UnlockManager):
+        start_operation(ctx.screen, OpForm(
+            build=lambda v, _f: _fix_op(ctx, v), prompt="The swarm's unlock key (docker "
+            "swarm unlock-key on another manager):", placeholder="SWMKEY-1-…"))
+        return
+    start_operation(ctx.screen, fixed(op))
+
+
 _promote = _fixed(PromoteNodes)
 _demote = _fixed(DemoteNodes)
 _drain = _fixed(lambda ns: SetAvailability(ns, "drain"))
@@ -181,6 +215,9 @@ ACTIONS = (
         add_label, lambda ctx: AddNodeLabel(selected_nodes(ctx), "KEY=VALUE")),
     _op("ops.label_rm", "X", "Label-", "docker node update --label-rm KEY NODE",
         remove_label, lambda ctx: RemoveNodeLabel(selected_nodes(ctx), "KEY")),
+    _op("ops.node_fix", "F", "Fix", "ssh NODE: start its engine (dockerd is not running) or "
+        "docker swarm unlock (manager locked), as the node doctor found", fix_node,
+        lambda ctx: _fix_op(ctx, "SWMKEY-1-KEY"), footer=23),
     _op("ops.node_rm", "ctrl+d", "Remove", "docker node rm NODE (type its name to confirm)",
         remove_node, lambda ctx: RemoveNode(_one(ctx, "remove"))),
 )
