@@ -217,7 +217,7 @@ ACTIONS = (
         remove_label, lambda ctx: RemoveNodeLabel(selected_nodes(ctx), "KEY")),
     _op("ops.node_fix", "F", "Fix", "ssh NODE: start its engine (dockerd is not running) or "
         "docker swarm unlock (manager locked), as the node doctor found", fix_node,
-        lambda ctx: _fix_op(ctx, "SWMKEY-1-KEY"), footer=23),
+        lambda ctx: _fix_op(ctx, "SWMKEY-1-KEY")),
     _op("ops.node_rm", "ctrl+d", "Remove", "docker node rm NODE (type its name to confirm)",
         remove_node, lambda ctx: RemoveNode(_one(ctx, "remove"))),
 )
