@@ -644,6 +644,16 @@ def leave_consequences(is_manager: bool, managers: int, reachable_managers: int)
                    "fewer failures tolerated) until removed with `docker node rm`.")
 
 
+def node_facts(api: docker.APIClient) -> dict[str, Any]:
+    """Name, swarm state and manager counts of the engine behind `api` (blocking)."""
+    info = api.info()
+    sw = info.get("Swarm") or {}
+    return {"name": str(info.get("Name") or ""), "state": str(sw.get("LocalNodeState") or ""),
+            "manager": bool(sw.get("ControlAvailable")),
+            "managers": int(sw.get("Managers") or 0),
+            "node_addr": str(sw.get("NodeAddr") or "")}
+
+
 def leave_swarm(api: docker.APIClient, force: bool) -> None:
     with _docker_errors(leave_cli(force),
                         "A manager can only leave with force; demote it first if you can"):
