@@ -17,6 +17,7 @@ from textual import work
 from textual.app import App
 from textual.binding import BindingType
 
+from swarmtui.connect.link import ClusterLink
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui import actions, themes
@@ -132,6 +133,18 @@ class SwarmApp(CrashGuard, App[int]):
     def switch_profile(self, name: str) -> None:
         """Connect to another cluster profile (from the command palette)."""
         self.connect_target(None, profile=name)
+
+    @property
+    def cluster_link(self) -> ClusterLink | None:
+        """The live cluster link (None for a recorded state): node reach connects like it."""
+        return self.backend.link if isinstance(self.backend, LinkBackend) else None
+
+    @property
+    def profile_nodes(self) -> dict[str, str]:
+        """The profile's node map (`[profiles.NAME.nodes]`): how to reach each node."""
+        prof = self.settings.profiles.get(self.profile) if self.settings and self.profile \
+            else None
+        return dict(prof.nodes) if prof else {}
 
     def _profile_value(self, key: str) -> Any:
         if self.settings is None or not self.profile:
