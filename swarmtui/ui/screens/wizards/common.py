@@ -156,6 +156,15 @@ class WizardScreen(Screen[None]):
                                       sent.outcome.ok)
         return sent.outcome
 
+    def said(self, sent: Sent) -> None:
+        """The usual answer to a change: its sentence in #status, in view; re-list."""
+        out = sent.outcome
+        extra = f" ({out.journal_error})" if out.journal_error else ""
+        self.show_result("status", f"{out.message}.{extra}" if out.ok else out.message + extra,
+                         error=not out.ok)
+        if out.ok:
+            self.refresh_cluster()
+
     def show_result(self, widget_id: str, text: str, *, error: bool = False) -> None:
         """`say`, then scroll the wizard so that the sentence is at the top of the view,
         with what follows it (join commands, output) under it: in view at 80×24."""

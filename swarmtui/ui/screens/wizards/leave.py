@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
-from swarmtui.swarm.ops.runner import FixedEngine, Sent
+from swarmtui.swarm.ops.runner import FixedEngine
 from swarmtui.swarm.ops.swarm import ForceNewCluster, LeaveSwarm
 from swarmtui.swarm.swarmspec import node_facts
 from swarmtui.ui.screens.wizards.common import WizardScreen, markup_escape
@@ -82,15 +82,8 @@ class LeaveScreen(WizardScreen):
         force = facts["manager"]
         managers, reachable = self._reachable(facts)
         self.change(LeaveSwarm(facts["name"], force,
-                               leave_consequences(force, managers, reachable)), self._left)
+                               leave_consequences(force, managers, reachable)), self.said)
 
-    def _left(self, sent: Sent) -> None:
-        out = sent.outcome
-        extra = f" ({out.journal_error})" if out.journal_error else ""
-        self.show_result("status", f"{out.message}.{extra}" if out.ok else out.message + extra,
-                         error=not out.ok)
-        if out.ok:
-            self.refresh_cluster()
 
 
 class ForceNewClusterScreen(WizardScreen):
@@ -184,13 +177,6 @@ class ForceNewClusterScreen(WizardScreen):
             self.say("status", "That engine is not in a swarm.", error=True)
             return
         adv = self.query_one("#fnc-advertise", Input).value.strip() or None
-        self.change(ForceNewCluster(facts["name"], adv), self._forced,
+        self.change(ForceNewCluster(facts["name"], adv), self.said,
                     source=FixedEngine(facts["api"]))
 
-    def _forced(self, sent: Sent) -> None:
-        out = sent.outcome
-        extra = f" ({out.journal_error})" if out.journal_error else ""
-        self.show_result("status", f"{out.message}.{extra}" if out.ok else out.message + extra,
-                         error=not out.ok)
-        if out.ok:
-            self.refresh_cluster()
