@@ -4,7 +4,8 @@ Never imports textual. Public API (see each module's docstring):
 
 * `resolve_target`, `parse_endpoint`, `default_endpoint`, `Endpoint`, `Target` — endpoint.py
 * `fixed_trust`, `TrustDecision`, `HostKeyQuestion`, `TrustCallback` — hostkeys.py
-* `open_engine`, `ConnectOptions`, `EngineConnection` — tunnel.py (one engine, no failover)
+* `open_engine` — tunnel.py (one engine, no failover); `ConnectOptions` — options.py;
+  `EngineConnection` — engines.py; `open_ssh` — sshopen.py
 * `ClusterLink`, `LinkStatus`, `LinkState`, `SwarmRole` — link.py (what the UI holds)
 * `ConnectError` and its family — errors.py
 """
@@ -18,6 +19,7 @@ from swarmtui.connect.endpoint import (
     parse_endpoint,
     resolve_target,
 )
+from swarmtui.connect.engines import EngineConnection
 from swarmtui.connect.errors import (
     AllEndpointsFailedError,
     AuthFailedError,
@@ -33,14 +35,11 @@ from swarmtui.connect.errors import (
     SocketPermissionDeniedError,
 )
 from swarmtui.connect.hostkeys import HostKeyQuestion, TrustCallback, TrustDecision, fixed_trust
-from swarmtui.connect.link import ClusterLink, LinkState, LinkStatus, SwarmRole, role_from_info
+from swarmtui.connect.link import ClusterLink
+from swarmtui.connect.linkstatus import LinkState, LinkStatus, SwarmRole, role_from_info
+from swarmtui.connect.options import ConnectOptions, PassphraseCallback
 from swarmtui.connect.sshconf import ssh_config_files
-from swarmtui.connect.tunnel import (
-    ConnectOptions,
-    EngineConnection,
-    PassphraseCallback,
-    open_engine,
-)
+from swarmtui.connect.tunnel import open_engine
 
 __all__ = [
     "DEFAULT_SOCKET", "AllEndpointsFailedError", "AuthFailedError", "ClusterLink", "ConnectError",

@@ -18,14 +18,8 @@ from swarmtui.connect.errors import (
     HostKeyNotTrustedError,
     HostUnreachableError,
 )
-from swarmtui.connect.nodes import (
-    NodePool,
-    NodeUnreachableError,
-    ReachFailure,
-    classify,
-    resolve_route,
-    ssh_config_has_host,
-)
+from swarmtui.connect.noderoute import ReachFailure, classify, resolve_route, ssh_config_has_host
+from swarmtui.connect.nodes import NodePool, NodeUnreachableError
 from swarmtui.swarm.reach.exec import exec_command
 from swarmtui.swarm.reach.probe import (
     Cause,
@@ -267,3 +261,46 @@ def test_place_of_a_task_row() -> None:
     assert (place.name, place.hostname, place.address) == ("web.2", "node2", "10.0.0.2")
     with pytest.raises(TaskNotFoundError):
         place_of(snap, "t2")
+
+
+def test_sampler_follows_ready_nodes_and_their_running_containers() -> None:
+    from swarmtui.swarm.reach.stats import Sampler
+    from swarmtui.swarm.state import ClusterSnapshot
+
+    def node(nid: str, host: str, state: str) -> dict[str, object]:
+        return {"ID": nid, "Description": {"Hostname": host},
+                "Status": {"State": state, "Addr": f"10.0.0.{nid[-1]}"}}
+
+    def task(tid: str, nid: str, state: str) -> dict[str, object]:
+        return {"ID": tid, "ServiceID": "s", "NodeID": nid, "DesiredState": "running",
+                "Status": {"State": state, "ContainerStatus": {"ContainerID": f"c-{tid}"}}}
+
+    snap = ClusterSnapshot.from_api(
+        nodes=[node("n1", "a", "ready"), node("n2", "b", "down")],
+        tasks=[task("t1", "n1", "running"), task("t2", "n1", "failed"),
+               task("t3", "n2", "running")])
+    sampler = Sampler(NodePool(ConnectOptions(trust=fixed_trust("never"))), lambda s: None)
+    sampler.follow(snap)
+    assert sampler.nodes == {"a": ("10.0.0.1", ("c-t1",))}
+
+
+@pytest.mark.parametrize("argv, code, text", [
+    ([], 2, "required: task"),
+    (["--trust-host-key", "bogus", "web.1"], 2, "invalid choice"),
+    (["--profile", "nope", "web.1"], 125, "there is no profile 'nope'"),
+    (["--ssh-config", "/nonexistent/cfg", "node1", "web.1"], 125, "does not exist"),
+    (["--read-only", "node1", "web.1", "--", "true"], 125, "read-only"),
+])
+def test_exec_cli_bad_input_is_a_sentence_and_an_exit_code(
+        argv: list[str], code: int, text: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from swarmtui.exec_cli import run_exec
+
+    monkeypatch.setenv("SWARMTUI_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("SWARMTUI_STATE_DIR", str(tmp_path))
+    try:
+        got = run_exec(argv)
+    except SystemExit as exc:  # argparse's usage errors
+        got = int(exc.code or 0)
+    err = capsys.readouterr().err
+    assert got == code and text in err and "Traceback" not in err

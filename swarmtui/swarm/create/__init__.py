@@ -11,7 +11,8 @@ from swarmtui.swarm.create.base import (
     OperationError,
     Progress,
 )
-from swarmtui.swarm.create.compose import ComposeError, StackPlan, load_compose, parse_compose
+from swarmtui.swarm.create.compose import ComposeError, load_compose, parse_compose
+from swarmtui.swarm.create.compose_plan import StackPlan
 from swarmtui.swarm.create.diff import SpecChange, spec_diff
 from swarmtui.swarm.create.inventory import Inventory, StoredObject
 from swarmtui.swarm.create.network import (

@@ -24,7 +24,7 @@ from swarmtui.swarm.create.base import (
     api_error_text,
     guard_result,
 )
-from swarmtui.swarm.create.compose import PlannedObject, StackPlan
+from swarmtui.swarm.create.compose_plan import PlannedObject, StackPlan
 from swarmtui.swarm.create.diff import spec_diff
 from swarmtui.swarm.create.inventory import STACK_LABEL, Inventory
 from swarmtui.swarm.create.objects import Hidden

@@ -15,7 +15,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 from swarmtui.secrets import Secret
 from swarmtui.swarm.ops.runner import Sent
 from swarmtui.swarm.ops.swarm import InitSwarm
-from swarmtui.swarm.swarmspec import AddressCandidate, InitOptions, InitResult
+from swarmtui.swarm.swarminit import AddressCandidate, InitOptions, InitResult
 from swarmtui.ui.screens.wizards.common import (
     SecretLine,
     WizardScreen,
@@ -101,7 +101,7 @@ class InitSwarmScreen(WizardScreen):
 
     @work(exclusive=True, group="init-addresses", exit_on_error=False)
     async def load_addresses(self) -> None:
-        from swarmtui.swarm.swarmspec import candidate_advertise_addresses
+        from swarmtui.swarm.swarminit import candidate_advertise_addresses
 
         note = self.query_one("#advertise-note", Static)
         if self.runner is None:

@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Static
 
 from swarmtui.swarm.ops.runner import FixedEngine
 from swarmtui.swarm.ops.swarm import ForceNewCluster, LeaveSwarm
-from swarmtui.swarm.swarmspec import node_facts
+from swarmtui.swarm.swarmleave import node_facts
 from swarmtui.ui.screens.wizards.common import WizardScreen, markup_escape
 
 
@@ -57,7 +57,7 @@ class LeaveScreen(WizardScreen):
         return facts["managers"], facts["managers"]
 
     def _show(self, facts: dict[str, Any]) -> None:
-        from swarmtui.swarm.swarmspec import leave_cli, leave_consequences
+        from swarmtui.swarm.swarmleave import leave_cli, leave_consequences
 
         self.facts = facts
         role = "manager" if facts["manager"] else "worker"
@@ -73,7 +73,7 @@ class LeaveScreen(WizardScreen):
 
     @on(Button.Pressed, "#leave-go")
     def action_leave(self) -> None:
-        from swarmtui.swarm.swarmspec import leave_consequences
+        from swarmtui.swarm.swarmleave import leave_consequences
 
         facts = self.facts
         if facts is None or facts["state"] in ("", "inactive"):
@@ -101,7 +101,7 @@ class ForceNewClusterScreen(WizardScreen):
         self.facts: dict[str, Any] | None = None
 
     def compose_body(self) -> ComposeResult:
-        from swarmtui.swarm.swarmspec import FORCE_NEW_CLUSTER_CONSEQUENCES
+        from swarmtui.swarm.swarmleave import FORCE_NEW_CLUSTER_CONSEQUENCES
 
         with Horizontal():
             yield Static("Manager", classes="field-label")
@@ -121,7 +121,7 @@ class ForceNewClusterScreen(WizardScreen):
 
     @on(Input.Changed)
     def _preview(self) -> None:
-        from swarmtui.swarm.swarmspec import force_new_cluster_cli
+        from swarmtui.swarm.swarmleave import force_new_cluster_cli
 
         adv = self.query_one("#fnc-advertise", Input).value.strip() or None
         self.query_one("#cli", Static).update(markup_escape(force_new_cluster_cli(adv)))

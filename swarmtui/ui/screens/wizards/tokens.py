@@ -17,7 +17,7 @@ from swarmtui.secrets import Secret
 from swarmtui.swarm.ops.base import Operation
 from swarmtui.swarm.ops.runner import Sent
 from swarmtui.swarm.ops.swarm import RotateJoinToken, RotateUnlockKey, SetAutolock, UnlockManager
-from swarmtui.swarm.swarmspec import JoinTokens, UnlockKeyRotation
+from swarmtui.swarm.swarmkeys import JoinTokens, UnlockKeyRotation
 from swarmtui.ui.screens.wizards.common import (
     SecretLine,
     WizardScreen,
@@ -69,7 +69,8 @@ class TokensScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="tokens-load", exit_on_error=False)
     def load(self) -> None:
-        from swarmtui.swarm.swarmspec import get_unlock_key, inspect, join_tokens
+        from swarmtui.swarm.swarmkeys import get_unlock_key, join_tokens
+        from swarmtui.swarm.swarmspec import inspect
 
         try:
             api = self.engine_api()
@@ -172,7 +173,7 @@ class UnlockScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        from swarmtui.swarm.swarmspec import unlock_cli
+        from swarmtui.swarm.swarmkeys import unlock_cli
 
         with Vertical():
             yield Static("Unlock a locked manager", id="unlock-title")
