@@ -10,7 +10,7 @@ from __future__ import annotations
 from textual.widgets import Button, Input
 
 from swarmtui.swarm.ops.swarm import ForceNewCluster, InitSwarm, LeaveSwarm, RotateJoinToken
-from swarmtui.swarm.swarmspec import InitOptions
+from swarmtui.swarm.swarminit import InitOptions
 from swarmtui.ui.flow import ConfirmScreen, confirm_and_send, fixed
 from tests.functional.conftest import static_app
 from tests.waiting import async_wait_for
