@@ -25,6 +25,7 @@ from swarmtui.bootstrap.plan import hostname_problem
 from swarmtui.bootstrap.remote import SudoPassword
 from swarmtui.secrets import redact
 from swarmtui.swarm.ops.runner import Sent
+from swarmtui.ui.context import swarm_app
 from swarmtui.ui.screens.wizards import bootstrap_view as view
 from swarmtui.ui.screens.wizards.common import WizardScreen, markup_escape
 
@@ -166,7 +167,7 @@ class BootstrapScreen(WizardScreen):
         quorum = ""
         if opts.role == "manager" and self.plan.will_join:
             quorum = "Quorum preview (joining as a manager):\n" + "\n".join(
-                markup_escape(x) for x in view.quorum_lines(getattr(self.app, "snapshot", None),
+                markup_escape(x) for x in view.quorum_lines(swarm_app(self).snapshot,
                                                             self.boot.host))
         self.query_one("#quorum", Static).update(quorum)
 
@@ -224,7 +225,7 @@ class BootstrapScreen(WizardScreen):
             return
         warnings = []
         if plan.options.role == "manager" and plan.will_join:
-            warnings += view.quorum_lines(getattr(self.app, "snapshot", None), plan.host)
+            warnings += view.quorum_lines(swarm_app(self).snapshot, plan.host)
         boot, loop = self.boot, asyncio.get_running_loop()
 
         def run() -> dict[str, ApplyResult]:  # in the runner's thread: wait for the loop

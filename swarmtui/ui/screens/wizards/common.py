@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from swarmtui.secrets import redact
+from swarmtui.ui.context import swarm_app
 from swarmtui.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
@@ -115,19 +116,19 @@ class WizardScreen(Screen[None]):
     # ----------------------------------------------------------- the engine
     @property
     def read_only(self) -> bool:
-        return bool(getattr(self.app, "read_only", False))
+        return swarm_app(self).read_only
 
     def engine_api(self) -> Any:
         """The app's blocking docker APIClient — call from thread workers only."""
-        backend = getattr(self.app, "backend", None)
-        if backend is None:
+        store = swarm_app(self).store
+        if store is None:
             raise RuntimeError("there is no connection to a Docker engine")
-        return backend.api()
+        return store.api()
 
     def refresh_cluster(self) -> None:
-        backend = getattr(self.app, "backend", None)
-        if backend is not None:
-            backend.request("all")
+        store = swarm_app(self).store
+        if store is not None:
+            store.request("all")
 
     def change(self, op: Operation, on_sent: Callable[[Sent], None], *,
                source: EngineSource | None = None) -> None:
@@ -138,7 +139,7 @@ class WizardScreen(Screen[None]):
         from swarmtui.ui.flow import confirm_and_send, fixed
 
         self.app.push_screen(confirm_and_send(
-            self.app, fixed(op, destructive=op.confirm_text is not None), on_sent=on_sent,
+            swarm_app(self), fixed(op, destructive=op.confirm_text is not None), on_sent=on_sent,
             source=source, close_when_done=True))
 
     def run_op(self, op: Operation) -> Outcome:
@@ -148,8 +149,8 @@ class WizardScreen(Screen[None]):
         from swarmtui.ui.flow import audit_labels
         from swarmtui.ui.walkthrough import record_action
 
-        cluster, endpoint = audit_labels(self.app)
-        sent = send_operation(getattr(self.app, "backend", None), op, read_only=self.read_only,
+        cluster, endpoint = audit_labels(swarm_app(self))
+        sent = send_operation(swarm_app(self).store, op, read_only=self.read_only,
                               cluster=cluster, endpoint=endpoint)
         if sent.outcome.status != "refused":
             self.app.call_from_thread(record_action, self.app, redact(op.cli), op.name,
@@ -184,18 +185,10 @@ class WizardScreen(Screen[None]):
 
     def ask_trust_callback(self) -> Any:
         """The app's host-key trust callback (the same prompt as everywhere)."""
-        make = getattr(self.app, "trust_callback", None)
-        if make is not None:
-            return make()
-        from swarmtui.connect.hostkeys import fixed_trust
-
-        return fixed_trust("never")
+        return swarm_app(self).trust_callback()
 
     def ssh_config_extra(self) -> list[str]:
-        app: Any = self.app
-        extra = [*getattr(app, "ssh_config", []),
-                 *(getattr(getattr(app, "settings", None), "ssh_config", None) or [])]
-        return [str(p) for p in extra]
+        return swarm_app(self).ssh_config_files()
 
 
 def copy_secret(screen: Screen[Any], text: str, what: str) -> None:

@@ -221,6 +221,7 @@ class UnlockScreen(ModalScreen[None]):
     @work(exclusive=True, group="unlock", exit_on_error=False)
     async def unlock(self, node: str, key: Secret) -> None:
         from swarmtui.swarm.ops.runner import FixedEngine
+        from swarmtui.ui.context import swarm_app
         from swarmtui.ui.flow import ProgressScreen, audit_labels
         from swarmtui.ui.screens.wizards.sshhost import describe, open_engine_at
 
@@ -236,8 +237,8 @@ class UnlockScreen(ModalScreen[None]):
         said: list[Sent] = []
         try:  # the key typed here was the confirmation: the one runner sends it
             await self.app.push_screen_wait(ProgressScreen(
-                op, None, read_only=bool(getattr(self.app, "read_only", False)),
-                source=FixedEngine(engine.api), cluster=audit_labels(self.app),
+                op, None, read_only=swarm_app(self).read_only,
+                source=FixedEngine(engine.api), cluster=audit_labels(swarm_app(self)),
                 on_sent=said.append, close_when_done=True))
         finally:
             await engine.close()
