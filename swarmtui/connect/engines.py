@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import shlex
 import time
@@ -30,9 +29,6 @@ from swarmtui.connect.errors import (
 from swarmtui.connect.options import ConnectOptions
 from swarmtui.connect.sockdir import remove_private_dir
 from swarmtui.connect.sshconf import SshTarget
-
-log = logging.getLogger(__name__)
-
 
 # --- ping over a local unix socket --------------------------------------------------------
 

@@ -6,7 +6,6 @@ what to do.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +32,6 @@ from swarmtui.connect.hostkeys import (
 from swarmtui.connect.options import ConnectOptions, LostCallback
 from swarmtui.connect.sockdir import make_private_dir
 from swarmtui.connect.sshconf import SshTarget, jump_chain, resolve_ssh
-
-log = logging.getLogger(__name__)
 
 DEFAULT_KEY_FILES = ("~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa",
                      "~/.ssh/id_ed25519_sk", "~/.ssh/id_ecdsa_sk")
