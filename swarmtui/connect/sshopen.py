@@ -12,7 +12,7 @@ from typing import Any
 import asyncssh
 
 from swarmtui.connect.endpoint import Endpoint
-from swarmtui.connect.engines import SshEngine, _short
+from swarmtui.connect.engines import SshEngine, short_error
 from swarmtui.connect.errors import (
     AuthFailedError,
     ConnectError,
@@ -197,7 +197,7 @@ async def _ssh_connect(target: SshTarget, options: ConnectOptions,
                                        "is the host up and reachable from here?") from exc
         except (OSError, asyncssh.Error) as exc:
             raise HostUnreachableError(f"cannot reach {target.alias} ({target.hostname} port "
-                                       f"{target.port}): {_short(exc)}",
+                                       f"{target.port}): {short_error(exc)}",
                                        "check the host name, that sshd runs there and the network "
                                        "path") from exc
         return conn
@@ -223,7 +223,7 @@ async def open_ssh(endpoint: Endpoint, options: ConnectOptions,
     return conns
 
 
-async def _open_ssh(endpoint: Endpoint, options: ConnectOptions,
+async def open_ssh_engine(endpoint: Endpoint, options: ConnectOptions,
                     on_lost: LostCallback | None) -> SshEngine:
     target = resolve_ssh(endpoint, options.ssh_config)
     conns = await open_ssh(endpoint, options, on_lost)
