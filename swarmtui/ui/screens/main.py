@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -112,6 +112,10 @@ class MainScreen(Screen[None]):
             self.show_link(app.store.view)
         if app.snapshot is not None:
             self.show_snapshot(app.snapshot, frozenset(panes.COLUMNS))
+
+    def on_key(self, event: events.Key) -> None:
+        """Remembered on its way to the app: a screen it opens may get the keys after it."""
+        self.swarm_app.keys_ahead.passed(event, self)
 
     def on_screen_resume(self) -> None:
         app = self.swarm_app

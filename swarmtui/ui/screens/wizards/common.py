@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -25,6 +25,7 @@ from swarmtui import audit
 from swarmtui.secrets import redact
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.flow.confirm import dialog_css, mark_line, see_through, typed_mismatch
+from swarmtui.ui.typeahead import take_key
 from swarmtui.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
@@ -98,6 +99,8 @@ class WizardScreen(Screen[None]):
     """Base of the wizards: Escape closes; helpers to reach the engine and journal."""
 
     DEFAULT_CSS = WIZARD_CSS
+    #: typing goes to the first field, not to the scrolling body around it
+    AUTO_FOCUS = "Input, Select, TextArea, Checkbox, Button"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="wizard.close"),
     ]
@@ -119,6 +122,9 @@ class WizardScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def on_key(self, event: events.Key) -> None:
+        take_key(self, event)
 
     # ----------------------------------------------------------- the engine
     @property
