@@ -6,9 +6,11 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from swarmtui.swarm.logs import parse_log_line
+from swarmtui.swarm.sync.store import StaticStore
+from swarmtui.ui.app import SwarmApp
 from swarmtui.ui.screens.inspect import InspectScreen
 from swarmtui.ui.screens.logs import LogScreen
-from tests.functional.conftest import static_app
+from tests.functional.conftest import recorded_state, static_app
 from tests.functional.test_newcomer_80 import screen_lines
 from tests.waiting import async_wait_for
 
@@ -54,3 +56,18 @@ async def test_inspect_titles_use_names() -> None:
         await async_wait_for("inspect", lambda: isinstance(app.screen, InspectScreen))
         await pilot.pause()
         assert f"service {svc.name} (" in screen_lines(app)[0], screen_lines(app)[0]
+
+
+async def test_the_side_panels_leave_the_tasks_node_column_during_the_tour() -> None:
+    snap, now = recorded_state()
+    app = SwarmApp(StaticStore(snap, label="recorded lab", now=now), tour=True)
+    assert app.tour is not None
+    app.tour.index = next(i for i, s in enumerate(app.tour.steps) if s.id == "move")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("w", "3")  # the walkthrough beside the tour, on the Tasks pane
+        await pilot.pause()
+        table = app.screen.table("tasks")
+        header = screen_lines(app)[table.region.y]
+        assert app.tour.current is not None and app.tour.current.id == "move"
+        assert "NODE" in header, header
