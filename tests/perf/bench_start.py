@@ -45,6 +45,10 @@ ROOT = Path(__file__).resolve().parents[2]
 IDLE_S = float(os.environ.get("SWARMTUI_BENCH_IDLE_S", "60"))
 PARTS = set(os.environ.get("SWARMTUI_BENCH_PARTS", "small,scale,rshape").split(","))
 RUNS = 5
+#: the swarmtui process's environment: bytecode cached (__pycache__, git-ignored), as after a
+#: pip install — this machine sets PYTHONDONTWRITEBYTECODE, which recompiles swarmtui's ~90
+#: modules on every start (+0.5–2 s of `compile`), which no user's install does
+APP_ENV = {"PYTHONPATH": str(ROOT)}
 _ids = itertools.count()
 ROWS: list[tuple[str, str, str]] = []
 
@@ -72,15 +76,16 @@ class Tty:
     """swarmtui in an 80×24 tmux pane of a private tmux server."""
 
     def __init__(self, argv: list[str]) -> None:
-        self.name = f"pfb{os.getpid()}x{next(_ids)}"
+        self.sock = f"/tmp/swarmtui-bench-tmux-{os.getpid()}-{next(_ids)}"
         self.argv = argv
 
     def _tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.name, "-f", "/dev/null", *args],
+        return subprocess.run(["tmux", "-S", self.sock, "-f", "/dev/null", *args],
                               capture_output=True, text=True, check=True).stdout
 
     def start(self) -> float:
-        cmd = "exec env " + shlex.join([f"PYTHONPATH={ROOT}", "TERM=xterm-256color", *self.argv])
+        cmd = "exec env -u PYTHONDONTWRITEBYTECODE " + shlex.join(
+            [f"{k}={v}" for k, v in APP_ENV.items()] + ["TERM=xterm-256color", *self.argv])
         t0 = time.perf_counter()
         self._tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", "b", cmd)
         return t0
@@ -110,8 +115,9 @@ class Tty:
         raise AssertionError(f"not on screen within {timeout} s: {what}\n{last}")
 
     def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.name, "kill-server"], capture_output=True,
+        subprocess.run(["tmux", "-S", self.sock, "kill-server"], capture_output=True,
                        check=False)
+        Path(self.sock).unlink(missing_ok=True)
 
 
 @contextmanager
@@ -130,7 +136,7 @@ def tab_count(screen: str, label: str) -> int:
 
 
 def header_services(screen: str) -> int:
-    m = re.search(r"services \d+/(\d+)", screen)
+    m = re.search(r"services\s+\d+/(\d+)", screen)  # the header may wrap here
     return int(m.group(1)) if m else -1
 
 
@@ -192,8 +198,19 @@ def import_seconds() -> float:
     code = ("import time; t = time.perf_counter(); import swarmtui.ui.app; "
             "print(time.perf_counter() - t)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
+                         check=True, env=app_env()).stdout
     return float(out)
+
+
+def app_env() -> dict[str, str]:
+    env = {**os.environ, **APP_ENV}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def warm_bytecode() -> None:
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "swarmtui")],
+                   env=app_env(), capture_output=True, check=False)
 
 
 def _reuse(env: str) -> Lab | None:
@@ -362,6 +379,7 @@ def rshape_part(lab: Lab) -> None:
 @pytest.mark.timeout(1800)
 def test_bench_as_a_user_sees_it(make_lab: Callable[..., Lab]) -> None:
     print()
+    warm_bytecode()
     small = _reuse("SWARMTUI_BENCH_LAB") or (make_lab(nodes=3, managers=1)
                                              if PARTS & {"small", "rshape"} else None)
     try:
