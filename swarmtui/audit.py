@@ -3,7 +3,7 @@
 File: ``platformdirs.user_state_path("swarmtui", appauthor=False) / "audit.jsonl"``;
 the environment variable ``SWARMTUI_STATE_DIR`` overrides the directory. Lines
 are only ever appended. Every string is passed through
-:func:`swarmtui.swarm.secrets.redact`, so no join token or unlock key is written.
+:func:`swarmtui.secrets.redact`, so no join token or unlock key is written.
 
 Each line holds: ``time`` (UTC ISO 8601), ``user`` (local login), ``cluster``
 (profile / cluster name), ``endpoint`` (the manager we talked to), ``operation``,
@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 import platformdirs
 
-from swarmtui.swarm.secrets import redact, redact_obj
+from swarmtui.secrets import redact, redact_obj
 
 JOURNAL_NAME = "audit.jsonl"
 ENV_STATE_DIR = "SWARMTUI_STATE_DIR"

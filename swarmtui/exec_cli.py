@@ -17,11 +17,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from swarmtui import audit
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.hostkeys import HostKeyQuestion, TrustCallback, TrustDecision, fixed_trust
+from swarmtui.secrets import redact
 from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
-from swarmtui.swarm.secrets import redact
 
 CANNOT_RUN = 125
 
@@ -89,7 +88,7 @@ def run_exec(argv: Sequence[str]) -> int:
     read_only = bool(args.read_only) or bool(profile and profile.read_only) or settings.read_only
     if read_only:
         print(f"swarmtui exec: refused — {READ_ONLY_BLOCK}", file=sys.stderr)
-        _journal(args, command, "refused", READ_ONLY_BLOCK)
+        _journal(args, command, None, READ_ONLY_BLOCK, refused=True)
         return CANNOT_RUN
     trust = terminal_trust() if args.trust_host_key == "ask" else fixed_trust(args.trust_host_key)
     ssh_config = [*args.ssh_config, *settings.ssh_config, *(profile.ssh_config if profile else [])]
@@ -100,15 +99,16 @@ def run_exec(argv: Sequence[str]) -> int:
         return 130
 
 
-def _journal(args: argparse.Namespace, command: Sequence[str], result: str,
-             error: str | None, cli: str = "", target: str = "") -> None:
-    try:
-        audit.record(audit.AuditEntry(
-            operation="exec", target=target or args.task,
-            cli=cli or f"docker exec {args.task} {' '.join(command) or 'sh'}",
-            result=result, error=error, cluster=args.profile or args.target or ""))
-    except OSError as exc:
-        print(f"swarmtui exec: the audit journal could not be written: {exc}", file=sys.stderr)
+def _journal(args: argparse.Namespace, command: Sequence[str], status: int | None,
+             error: str | None, cli: str = "", target: str = "",
+             refused: bool = False) -> None:
+    from swarmtui.swarm.reach.exec import journal_exec
+
+    problem = journal_exec(target or args.task,
+                           cli or f"docker exec {args.task} {' '.join(command) or 'sh'}",
+                           status, error, args.profile or args.target or "", refused)
+    if problem:
+        print(f"swarmtui exec: {problem}", file=sys.stderr)
 
 
 async def _exec(args: argparse.Namespace, command: list[str], settings: object,
@@ -148,10 +148,9 @@ async def _exec(args: argparse.Namespace, command: list[str], settings: object,
             status = await exec_in_task(pool, place, cmd)
         except ConnectError as exc:
             print(f"swarmtui exec: {place.name} on {place.hostname}: {exc}", file=sys.stderr)
-            _journal(args, command, "error", str(exc), cli, place.name)
+            _journal(args, command, None, str(exc), cli, place.name)
             return CANNOT_RUN
-        _journal(args, command, "ok", None if status == 0 else f"exit status {status}", cli,
-                 place.name)
+        _journal(args, command, status, None, cli, place.name)
         return status
     finally:
         if pool is not None:

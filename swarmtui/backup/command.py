@@ -23,7 +23,7 @@ from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.hostkeys import HostKeyQuestion, TrustCallback, TrustDecision, fixed_trust
 from swarmtui.connect.sshconf import ssh_config_files
 from swarmtui.connect.tunnel import ConnectOptions
-from swarmtui.swarm.secrets import redact
+from swarmtui.secrets import redact
 
 
 class UsageError(Exception):

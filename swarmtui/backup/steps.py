@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 from swarmtui import audit
-from swarmtui.swarm.secrets import redact
+from swarmtui.secrets import redact
 
 T = TypeVar("T")
 

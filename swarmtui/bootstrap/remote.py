@@ -25,7 +25,7 @@ from typing import Literal, Protocol
 
 import asyncssh
 
-from swarmtui.swarm.secrets import redact
+from swarmtui.secrets import redact
 
 Stream = Literal["stdout", "stderr"]
 OutputCallback = Callable[[Stream, str], None]

@@ -7,5 +7,5 @@
 * ``events``   — EventWatcher: the swarm event stream in a thread, as re-list hints.
 * ``health``   — quorum maths, header summary, problems in plain words.
 * ``ops``      — operations: plan → guard → apply → converge, with run_operation.
-* ``secrets``  — redact() for join tokens and unlock keys.
+(Secrets and their redaction live in ``swarmtui.secrets``, shared by every layer.)
 """

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from swarmtui.secrets import redact
 from swarmtui.swarm import format as fmt
-from swarmtui.swarm.secrets import redact
 from swarmtui.swarm.state import KINDS, ClusterSnapshot, build_kind
 
 #: A blocking docker-py APIClient (untyped library).

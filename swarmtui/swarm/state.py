@@ -14,9 +14,9 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, TypeVar, cast
 
+from swarmtui.secrets import redact_obj
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.models import ApiDict, Network, Node, Service, Task
-from swarmtui.swarm.secrets import redact_obj
 
 KINDS = ("nodes", "services", "tasks", "networks", "secrets", "configs")
 T = TypeVar("T")

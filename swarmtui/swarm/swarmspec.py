@@ -13,7 +13,7 @@ Secrets: join tokens (SWMTKN-1-…) and unlock keys (SWMKEY-1-…) travel as `Se
 objects whose str/repr are masked; `redact()` masks any that appear in free text (error
 messages, command output). No exception raised from this module carries one: docker
 errors are re-raised as `SwarmSpecError` with a redacted message and no chained cause.
-(Pattern redaction is the shared `swarmtui.swarm.secrets.redact`.)
+(`Secret` and `redact` are the shared ones of `swarmtui.secrets`.)
 """
 
 from __future__ import annotations
@@ -27,74 +27,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, localcontext
 from typing import Any, Literal
 
 import docker
 import docker.errors
 
+from swarmtui.secrets import Secret as Secret
+from swarmtui.secrets import contains_secret as contains_secret
+from swarmtui.secrets import mask_secret as mask_secret
+from swarmtui.secrets import redact as redact
 from swarmtui.swarm.certs import parse_pem
-from swarmtui.swarm.ops.base import DockerAPI, GuardResult, Operation
-from swarmtui.swarm.secrets import MASK_KEY, MASK_TOKEN
-from swarmtui.swarm.secrets import contains_secret as contains_secret
-from swarmtui.swarm.secrets import redact as _shared_redact
-from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.ops.base import UPDATE_ATTEMPTS, retry_out_of_sequence
 
 Role = Literal["worker", "manager"]
-
-# ----------------------------------------------------------------------------- secrets
-
-def mask_secret(value: str) -> str:
-    """The fixed mask for a join token or an unlock key (no SWMTKN-/SWMKEY- prefix left,
-    so a grep for the prefix finds no leak)."""
-    if not value:
-        return ""
-    return MASK_KEY if value.startswith("SWMKEY") else MASK_TOKEN
-
-
-def redact(text: str, *secrets: str | Secret | None) -> str:
-    """Mask every join token and unlock key in `text` (the shared
-    `swarmtui.swarm.secrets.redact`), and any of `secrets` given, whatever they look like."""
-    for s in secrets:
-        raw = s.reveal() if isinstance(s, Secret) else s
-        if raw:
-            text = text.replace(raw, mask_secret(raw))
-    return _shared_redact(text)
-
-
-class Secret:
-    """A string that masks itself in str(), repr() and f-strings; `.reveal()` gives it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    @property
-    def masked(self) -> str:
-        return mask_secret(self._value)
-
-    def __str__(self) -> str:
-        return self.masked
-
-    def __repr__(self) -> str:
-        return f"Secret({self.masked!r})"
-
-    def __format__(self, spec: str) -> str:
-        return format(self.masked, spec)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
 
 class SwarmSpecError(Exception):
     """A swarm operation failed. The message says what happened and what to do; it never
@@ -130,38 +75,7 @@ def _docker_errors(what: str, hint: str = "") -> Iterator[None]:
         raise SwarmSpecError(message) from None
 
 
-def is_out_of_sequence(exc: BaseException) -> bool:
-    return "update out of sequence" in str(exc)
-
-
 # ----------------------------------------------------------------------------- durations
-
-_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h|d)")
-_MAX_NS = 2**63 - 1  # Go's time.Duration, in which the Engine keeps these
-_UNIT_NS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 10**9, "m": 60 * 10**9,
-            "h": 3600 * 10**9, "d": 86400 * 10**9}
-
-
-def parse_duration(text: str) -> timedelta:
-    """Parse a Go-style duration ("2160h", "5s", "1h30m", also "90d"); ValueError if not."""
-    s = text.strip().replace(" ", "")
-    if not s:
-        raise ValueError("a duration is needed, e.g. 5s, 10m, 2160h or 90d")
-    if len(s) > 100:
-        raise ValueError(f"{text[:40]!r}… is too long for a duration; use e.g. 2160h or 90d")
-    pos, total_ns = 0, Decimal(0)
-    with localcontext(prec=200):  # exact for the 100 characters allowed
-        for m in _DURATION_PART.finditer(s):
-            if m.start() != pos:
-                break
-            total_ns += Decimal(m.group(1)) * _UNIT_NS[m.group(2)]
-            pos = m.end()
-    if pos != len(s):
-        raise ValueError(f"{text!r} is not a duration; use e.g. 5s, 10m, 2160h or 90d")
-    if total_ns > _MAX_NS:
-        raise ValueError(f"{text!r} is too long a duration (at most about 290 years)")
-    return timedelta(microseconds=int(total_ns) // 1000)
-
 
 def go_duration(value: timedelta | int) -> str:
     """Format like Go's time.Duration.String (what the docker CLI accepts and prints):
@@ -243,35 +157,32 @@ def update_spec(
     rotate_worker_token: bool = False,
     rotate_manager_token: bool = False,
     rotate_unlock_key: bool = False,
-    attempts: int = 5,
+    attempts: int = UPDATE_ATTEMPTS,
     what: str = "Updating the swarm",
 ) -> SwarmInspect:
     """Send the whole current spec (changed by `mutate`) with its version; re-read and
-    retry on "update out of sequence". Returns the swarm as read after the update."""
-    for attempt in range(attempts):
+    retry on "update out of sequence" (`retry_out_of_sequence`: growing waits). Returns
+    the swarm as read after the update."""
+
+    def step(_attempt: int) -> SwarmInspect:
         with _docker_errors(what):
             raw = api.inspect_swarm()
         spec = copy.deepcopy(raw["Spec"])
         if mutate is not None:
             mutate(spec)
         version = int(raw["Version"]["Index"])
-        retry = False
         with _docker_errors(what):
-            try:
-                api.update_swarm(
-                    version=version,
-                    swarm_spec=spec,
-                    rotate_worker_token=rotate_worker_token,
-                    rotate_manager_token=rotate_manager_token,
-                    rotate_manager_unlock_key=rotate_unlock_key,
-                )
-            except docker.errors.APIError as exc:
-                if not is_out_of_sequence(exc) or attempt == attempts - 1:
-                    raise
-                retry = True
-        if not retry:
-            return inspect(api)
-    raise SwarmSpecError(f"{what}: the swarm kept changing under us; try again")  # pragma: no cover
+            api.update_swarm(
+                version=version,
+                swarm_spec=spec,
+                rotate_worker_token=rotate_worker_token,
+                rotate_manager_token=rotate_manager_token,
+                rotate_manager_unlock_key=rotate_unlock_key,
+            )
+        return inspect(api)
+
+    return retry_out_of_sequence(step, what=f"{what}: the swarm", attempts=attempts,
+                                 error=SwarmSpecError)
 
 
 # ----------------------------------------------------------------------------- init
@@ -595,10 +506,36 @@ class SwarmSettings:
                           "is 5")
         return errors
 
-    def apply_to(self, spec: dict[str, Any]) -> None:
-        spec.setdefault("CAConfig", {})["NodeCertExpiry"] = _ns(self.cert_expiry)
-        spec.setdefault("Dispatcher", {})["HeartbeatPeriod"] = _ns(self.dispatcher_heartbeat)
-        spec.setdefault("Orchestration", {})["TaskHistoryRetentionLimit"] = self.task_history_limit
+    def apply_to(self, spec: dict[str, Any], base: SwarmSettings | None = None) -> None:
+        """Write these settings into `spec` (the FRESH swarm spec), three-way.
+
+        With `base` (the settings as shown when the user started), only the fields the
+        user changed are written, and one that someone else changed meanwhile to
+        another value raises SwarmSpecError (shown, never overwritten).
+        """
+        fresh = SwarmSettings.from_spec(spec)
+        changed = [f for f in _SETTING_FIELDS
+                   if base is None or getattr(base, f) != getattr(self, f)]
+        if base is not None:
+            clashes = [f"{_SETTING_WORDS[f]}: you {self._shown(f)}, now {fresh._shown(f)} "
+                       f"(was {base._shown(f)})" for f in changed
+                       if getattr(fresh, f) not in (getattr(base, f), getattr(self, f))]
+            if clashes:
+                raise SwarmSpecError(
+                    "The swarm settings were changed by someone else meanwhile, in "
+                    f"field(s) you changed too: {'; '.join(clashes)}. Nothing was sent: "
+                    "reload (r) and try again")
+        if "cert_expiry" in changed:
+            spec.setdefault("CAConfig", {})["NodeCertExpiry"] = _ns(self.cert_expiry)
+        if "dispatcher_heartbeat" in changed:
+            spec.setdefault("Dispatcher", {})["HeartbeatPeriod"] = _ns(self.dispatcher_heartbeat)
+        if "task_history_limit" in changed:
+            spec.setdefault("Orchestration", {})["TaskHistoryRetentionLimit"] = \
+                self.task_history_limit
+
+    def _shown(self, name: str) -> str:
+        value = getattr(self, name)
+        return go_duration(value) if isinstance(value, timedelta) else str(value)
 
     def cli(self, current: SwarmSettings | None = None) -> str:
         args = ["docker", "swarm", "update"]
@@ -611,15 +548,24 @@ class SwarmSettings:
         return shlex.join(args)
 
 
+_SETTING_FIELDS = ("cert_expiry", "dispatcher_heartbeat", "task_history_limit")
+_SETTING_WORDS = {"cert_expiry": "certificate expiry",
+                  "dispatcher_heartbeat": "dispatcher heartbeat",
+                  "task_history_limit": "task history limit"}
+
+
 def read_settings(api: docker.APIClient) -> SwarmSettings:
     return SwarmSettings.from_spec(inspect(api).spec)
 
 
-def apply_settings(api: docker.APIClient, settings: SwarmSettings) -> SwarmSettings:
+def apply_settings(api: docker.APIClient, settings: SwarmSettings,
+                   base: SwarmSettings | None = None) -> SwarmSettings:
+    """Write `settings` (three-way against `base`, the settings the user started from)."""
     errors = settings.validate()
     if errors:
         raise SwarmSpecError("Settings not applied: " + "; ".join(errors))
-    after = update_spec(api, settings.apply_to, what="Updating the swarm settings")
+    after = update_spec(api, lambda spec: settings.apply_to(spec, base),
+                        what="Updating the swarm settings")
     return SwarmSettings.from_spec(after.spec)
 
 
@@ -733,142 +679,3 @@ def force_new_cluster(api_on_manager: docker.APIClient, advertise_addr: str | No
                         "Run it on a node that was a manager of this swarm"):
         return str(api_on_manager.init_swarm(advertise_addr=advertise_addr,
                                              listen_addr=listen_addr, force_new_cluster=True))
-
-
-# ----------------------------------------------------------------------------- as Operations
-#
-# The manager-side spec changes as `swarm.ops.Operation`s, so a screen can run them with
-# `run_operation` (guard → confirmation → apply → audit journal). Secrets they produce
-# stay on `op.applied` as `Secret`s; their result sentences (journaled) never hold one.
-# init / unlock / leave / force-new-cluster act on one engine that may not be a working
-# manager (no snapshot to guard with): call the functions above for those.
-
-
-class SwarmOperation(Operation):
-    kind = "swarm"
-
-    def __init__(self) -> None:
-        super().__init__(("swarm",), ("swarm",))
-
-    def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
-        return True, "done"
-
-
-class RotateJoinToken(SwarmOperation):
-    """`docker swarm join-token --rotate ROLE`, keeping the whole spec.
-    After apply: `applied["tokens"]` is the new JoinTokens."""
-
-    name = "rotate join token"
-
-    def __init__(self, role: Role) -> None:
-        super().__init__()
-        self.role = role
-
-    @property
-    def cli(self) -> str:
-        return rotate_token_cli(self.role)
-
-    @property
-    def title(self) -> str:
-        return f"rotate the {self.role} join token"
-
-    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
-        return GuardResult(warnings=(ROTATE_TOKEN_WARNING.format(role=self.role),),
-                           preview=(f"new {self.role} join token; autolock and settings kept",))
-
-    def apply(self, api: DockerAPI) -> str:
-        self.applied["tokens"] = rotate_join_token(api, self.role)
-        return f"the {self.role} join token was rotated"
-
-
-class SetAutolock(SwarmOperation):
-    """`docker swarm update --autolock=true|false` (whole spec).
-    After apply: `applied["unlock_key"]` is the key (Secret) when turned on."""
-
-    name = "autolock"
-
-    def __init__(self, enabled: bool) -> None:
-        super().__init__()
-        self.enabled = enabled
-
-    @property
-    def cli(self) -> str:
-        return autolock_cli(self.enabled)
-
-    @property
-    def title(self) -> str:
-        return f"turn autolock {'on' if self.enabled else 'off'}"
-
-    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
-        if snapshot.autolock == self.enabled:
-            return GuardResult(blocks=(f"autolock is already {'on' if self.enabled else 'off'}",))
-        if self.enabled:
-            return GuardResult(warnings=(AUTOLOCK_CONSEQUENCES,),
-                               preview=("autolock on; the unlock key is shown once done",))
-        return GuardResult(preview=("autolock off: restarted managers no longer need the "
-                                    "unlock key",))
-
-    def apply(self, api: DockerAPI) -> str:
-        self.applied["unlock_key"] = set_autolock(api, self.enabled)
-        return f"autolock is {'on' if self.enabled else 'off'}"
-
-    def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
-        ok = snapshot.autolock == self.enabled
-        return ok, f"autolock {'on' if snapshot.autolock else 'off'}"
-
-
-class RotateUnlockKey(SwarmOperation):
-    """`docker swarm unlock-key --rotate`. After apply: `applied["rotation"]`
-    (UnlockKeyRotation: old and new key, both to show)."""
-
-    name = "rotate unlock key"
-
-    @property
-    def cli(self) -> str:
-        return unlock_key_cli(rotate=True)
-
-    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
-        if not snapshot.autolock:
-            return GuardResult(blocks=("autolock is off: there is no unlock key to rotate",))
-        return GuardResult(warnings=(UnlockKeyRotation(None, None).advice,),
-                           preview=("a new unlock key; the old one is shown too",))
-
-    def apply(self, api: DockerAPI) -> str:
-        self.applied["rotation"] = rotate_unlock_key(api)
-        return "the unlock key was rotated"
-
-
-class UpdateSwarmSettings(SwarmOperation):
-    """`docker swarm update --cert-expiry … --dispatcher-heartbeat … --task-history-limit …`"""
-
-    name = "swarm settings"
-
-    def __init__(self, settings: SwarmSettings, current: SwarmSettings | None = None) -> None:
-        super().__init__()
-        self.settings = settings
-        self.current = current
-
-    @property
-    def cli(self) -> str:
-        return self.settings.cli(self.current)
-
-    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
-        errors = self.settings.validate()
-        if errors:
-            return GuardResult(blocks=tuple(errors))
-        if self.current is not None and self.current == self.settings:
-            return GuardResult(blocks=("nothing to change",))
-        preview = [f"certificate expiry {go_duration(self.settings.cert_expiry)}",
-                   f"dispatcher heartbeat {go_duration(self.settings.dispatcher_heartbeat)}",
-                   f"task history limit {self.settings.task_history_limit}"]
-        warnings = []
-        if self.current is not None and self.settings.cert_expiry < self.current.cert_expiry:
-            warnings.append("nodes renew their certificates on the new schedule; a very short "
-                            "expiry means frequent renewals")
-        return GuardResult(warnings=tuple(warnings), preview=tuple(preview))
-
-    def apply(self, api: DockerAPI) -> str:
-        after = apply_settings(api, self.settings)
-        self.applied["settings"] = after
-        return "swarm settings updated"
-

@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from swarmtui.swarm.ops.runner import refuse_read_only
 from swarmtui.ui import forms, panes
-from swarmtui.ui.ops.apply import audit_labels, refuse_read_only
-from swarmtui.ui.ops.confirm import display_title
+from swarmtui.ui.flow import audit_labels, display_title
 from swarmtui.ui.panes.base import Action, ActionContext, RefusedError, opens
 from swarmtui.ui.screens import wizards
 
 if TYPE_CHECKING:
+    from swarmtui.swarm.ops import Operation
     from swarmtui.ui.app import SwarmApp
     from swarmtui.ui.screens.main import MainScreen
 
@@ -69,6 +70,18 @@ def _placement_map(ctx: ActionContext) -> None:
     ctx.app.push_screen(PlacementScreen())
 
 
+def _rotate_ca_op(ctx: ActionContext) -> Operation:
+    from swarmtui.swarm.ops.ca import RotateCA
+
+    return RotateCA()
+
+
+def _rotate_ca(ctx: ActionContext) -> None:
+    from swarmtui.ui.flow import fixed, start_operation
+
+    start_operation(ctx.screen, fixed(_rotate_ca_op(ctx)))
+
+
 #: the actions that belong to no pane
 GENERAL: tuple[Action, ...] = (
     Action("main.filter", "Filter", "slash", "filter the pane: rows holding the text in any "
@@ -92,6 +105,10 @@ GENERAL: tuple[Action, ...] = (
            run=_main("action_refresh")),
     Action("main.managers", "Managers", "m", "on a worker: the managers it knows, to "
            "connect to one", run=_main("action_managers")),
+    Action("ops.rotate_ca", "Rotate the root CA", None, "docker swarm ca --rotate: a new "
+           "root CA, followed until every node holds a certificate from it",
+           mutating=True, run=_rotate_ca, palette=True, requires=("snapshot", "manager"),
+           preview=_rotate_ca_op),
     Action("main.placement", "Placement map", "M", "services × nodes: the running/wanted "
            "tasks of each service on each node", run=_placement_map, palette=True),
     _wizard("init", "I", "Initialise a swarm",

@@ -17,8 +17,8 @@ from textual import work
 from textual.app import App
 from textual.binding import BindingType
 
+from swarmtui.connect.link import ClusterLink
 from swarmtui.swarm import format as fmt
-from swarmtui.swarm.ops import Operation
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui import actions, themes
 from swarmtui.ui.actions import ActionCommands
@@ -51,7 +51,6 @@ from swarmtui.ui.walkthrough import (
     Walkthrough,
     WalkthroughPanel,
     export_script,
-    record_action,
 )
 from swarmtui.ui.widgets.table import KeyedTable
 
@@ -85,7 +84,6 @@ class SwarmApp(CrashGuard, App[int]):
         self.tour: Tour | None = Tour() if tour else None
         self.keymap_problems: list[KeymapProblem] = []
         #: operation progress screens whose result is not in the walkthrough yet
-        self._unrecorded_ops: list[Any] = []
         self.backend = backend
         self.settings = settings
         self.snapshot: ClusterSnapshot | None = None
@@ -135,6 +133,18 @@ class SwarmApp(CrashGuard, App[int]):
     def switch_profile(self, name: str) -> None:
         """Connect to another cluster profile (from the command palette)."""
         self.connect_target(None, profile=name)
+
+    @property
+    def cluster_link(self) -> ClusterLink | None:
+        """The live cluster link (None for a recorded state): node reach connects like it."""
+        return self.backend.link if isinstance(self.backend, LinkBackend) else None
+
+    @property
+    def profile_nodes(self) -> dict[str, str]:
+        """The profile's node map (`[profiles.NAME.nodes]`): how to reach each node."""
+        prof = self.settings.profiles.get(self.profile) if self.settings and self.profile \
+            else None
+        return dict(prof.nodes) if prof else {}
 
     def _profile_value(self, key: str) -> Any:
         if self.settings is None or not self.profile:
@@ -363,7 +373,6 @@ class SwarmApp(CrashGuard, App[int]):
         for s in self.screen_stack:
             if isinstance(s, MainScreen) and s is not screen:
                 s.stale_kinds |= message.kinds
-        self.record_operations()
         self.tour_update()
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
@@ -403,28 +412,6 @@ class SwarmApp(CrashGuard, App[int]):
             self.push_screen(HelpScreen(self.screen))
 
     # ------------------------------------------------------ walkthrough, tour
-    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
-        # the operations' and forms' progress screens carry `op` and, once sent, the
-        # outcome: the walkthrough records them (see record_operations)
-        if isinstance(getattr(screen, "op", None), Operation) and (
-                hasattr(screen, "sent") or hasattr(screen, "outcome")):
-            self._unrecorded_ops.append(screen)
-        return super().push_screen(screen, *args, **kwargs)
-
-    def record_operations(self) -> None:
-        """Operations sent since the last look → walkthrough entries (cli, kind, ok)."""
-        for screen in list(self._unrecorded_ops):
-            sent = getattr(screen, "sent", None)
-            outcome = getattr(sent, "outcome", None) or getattr(screen, "outcome", None)
-            if outcome is None:
-                continue  # not sent yet (the send runs in a thread worker)
-            self._unrecorded_ops.remove(screen)
-            status = getattr(outcome, "status", "ok")
-            if status == "refused":
-                continue  # nothing was sent
-            op = screen.op
-            record_action(self, op.cli, op.name, status == "ok")
-
     def action_toggle_walkthrough(self) -> None:
         wt = self.walkthrough
         wt.shown = not wt.shown

@@ -36,7 +36,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from swarmtui.swarm.secrets import redact
+from swarmtui.secrets import redact
 
 KEEP_LOGS = 20  # older crash logs are deleted
 MAX_MESSAGE = 400

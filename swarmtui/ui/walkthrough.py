@@ -23,8 +23,8 @@ from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.widgets import Static
 
+from swarmtui.secrets import redact
 from swarmtui.swarm import format as fmt
-from swarmtui.swarm.secrets import redact
 
 #: operation name → two lines: what Swarm does with it
 EXPLANATIONS: dict[str, tuple[str, str]] = {
@@ -106,9 +106,14 @@ UNKNOWN = ("Swarm stores the change in its Raft log and the managers act on it;"
            "watch the panes to see the result.")
 
 
+#: operation (journal) names that read differently in the explanations
+ALIASES = {"swarm init": "init", "swarm leave": "leave", "bootstrap host": "join"}
+
+
 def explain(kind: str) -> tuple[str, str]:
     """Two lines about what Swarm does with an action of this kind."""
     key = kind.strip().lower()
+    key = ALIASES.get(key, key)
     if key in EXPLANATIONS:
         return EXPLANATIONS[key]
     for name, lines in EXPLANATIONS.items():  # "update service web" → "update service"

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from swarmtui.ui.actions import ACTIONS, open_action
+from swarmtui.ui.flow import ConfirmScreen
 from swarmtui.ui.forms.network import NetworkFormScreen
 from swarmtui.ui.forms.objects import ObjectsScreen
 from swarmtui.ui.forms.rows import PortRow
 from swarmtui.ui.forms.service import ServiceFormScreen
-from swarmtui.ui.ops import OpConfirmScreen
 from tests.waiting import async_wait_for
 
 pytestmark = pytest.mark.lab
@@ -109,7 +109,7 @@ async def test_service_form_validates_as_typed_and_the_cli_follows(lab, lab_app)
         assert submit.disabled
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert not isinstance(app.screen, OpConfirmScreen)
+        assert not isinstance(app.screen, ConfirmScreen)
         assert "marked in red" in text(screen.query_one("#form-status"))
         assert "fix the fields marked in red first" in notifications(app)
 
@@ -130,7 +130,7 @@ async def test_service_form_validates_as_typed_and_the_cli_follows(lab, lab_app)
         # going ahead shows the confirmation with the same CLI; cancel creates nothing
         shown = cli(screen)
         await pilot.press("ctrl+s")
-        await async_wait_for("the confirmation", lambda: isinstance(app.screen, OpConfirmScreen))
+        await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.pause()
         assert text(app.screen.query_one("#ops-cli")) == shown
         await pilot.press("escape")
@@ -213,7 +213,7 @@ async def test_edit_form_is_filled_from_the_spec_and_shows_no_change(lab, lab_ap
             assert not screen.query_one("#submit").disabled
             await pilot.press("ctrl+s")
             await async_wait_for("the confirmation",
-                                 lambda: isinstance(app.screen, OpConfirmScreen))
+                                 lambda: isinstance(app.screen, ConfirmScreen))
             await pilot.pause()
             lines = " ".join(text(s) for s in app.screen.query("#ops-preview Static"))
             assert "Mode.Replicated.Replicas: 0 → 2" in lines

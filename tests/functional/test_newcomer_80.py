@@ -13,7 +13,7 @@ from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
 from swarmtui.ui import actions
-from swarmtui.ui.ops import OpConfirmScreen
+from swarmtui.ui.flow import ConfirmScreen
 from swarmtui.ui.panes import PANES
 from swarmtui.ui.screens.help import HelpScreen
 from swarmtui.ui.screens.main import MainScreen, PaneFilter
@@ -150,7 +150,7 @@ async def test_value_prompts_show_examples_not_values() -> None:
         await pilot.pause()
         await pilot.press("L")  # add a label to node1: asks key=value
         dialog = await async_wait_for("the label dialog",
-                                      lambda: isinstance(app.screen, OpConfirmScreen), 10)
+                                      lambda: isinstance(app.screen, ConfirmScreen), 10)
         assert dialog
         field = app.screen.query_one(Input)
         assert field.value == "" and field.placeholder.startswith("e.g. ")
@@ -185,3 +185,27 @@ async def test_every_wizard_key_of_the_readme_opens_its_wizard() -> None:
             await pilot.press("escape")
             await async_wait_for("back on the main screen",
                                  lambda: isinstance(app.screen, MainScreen), 10)
+
+
+@pytest.mark.parametrize("action_id", ["forms.new-network", "forms.deploy-stack",
+                                       "forms.new-secret", "wizard.bootstrap",
+                                       "wizard.bootstrap-many"])
+async def test_placeholders_are_examples_and_not_cut_at_80_columns(action_id: str) -> None:
+    """A placeholder with no space ("appnet", "10.20.0.1", "4789") reads as a value
+    already filled in; and one wider than its field is cut."""
+    from rich.cells import cell_len
+
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert actions.open_action(app, action_id, None)
+        screen = await async_wait_for("the screen", lambda: app.screen
+                                      if not isinstance(app.screen, MainScreen) else None, 10)
+        await pilot.pause()
+        fields = [f for f in screen.query(Input) if not f.value and f.placeholder]
+        assert fields
+        for f in fields:
+            assert " " in f.placeholder, (action_id, f.id, f.placeholder)
+            if f.region.width:  # shown (not in a collapsed section)
+                assert cell_len(f.placeholder) <= f.content_region.width, (
+                    action_id, f.id, f.placeholder, f.content_region.width)

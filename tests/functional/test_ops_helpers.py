@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from swarmtui.ui.ops import OpConfirmScreen, OpProgressScreen
+from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
 from swarmtui.ui.screens import main as main_module
 from tests.waiting import async_wait_for
 
@@ -72,19 +72,19 @@ def node_id(app: Any, hostname: str) -> str:
     return str(node.id)
 
 
-async def confirm_screen(app: Any) -> OpConfirmScreen:
-    await async_wait_for("the confirmation", lambda: isinstance(app.screen, OpConfirmScreen), 10)
+async def confirm_screen(app: Any) -> ConfirmScreen:
+    await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen), 10)
     screen = app.screen
-    assert isinstance(screen, OpConfirmScreen)
+    assert isinstance(screen, ConfirmScreen)
     return screen
 
 
-async def progress_done(app: Any, timeout: float = 120) -> OpProgressScreen:
+async def progress_done(app: Any, timeout: float = 120) -> ProgressScreen:
     """Wait for the progress view to reach a final phase; return it."""
     await async_wait_for("the progress view",
-                         lambda: isinstance(app.screen, OpProgressScreen), 10)
+                         lambda: isinstance(app.screen, ProgressScreen), 10)
     screen = app.screen
-    assert isinstance(screen, OpProgressScreen)
+    assert isinstance(screen, ProgressScreen)
     await async_wait_for("a final phase", lambda: screen.phase in (
         "converged", "timeout", "refused", "error"), timeout)
     return screen

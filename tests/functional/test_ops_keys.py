@@ -12,7 +12,7 @@ import uuid
 import pytest
 from textual.widgets import Button, Input, OptionList
 
-from swarmtui.ui.ops import OpConfirmScreen
+from swarmtui.ui.flow import ConfirmScreen
 from tests.functional.test_ops_helpers import (
     cli_text,
     confirm_screen,
@@ -88,7 +88,7 @@ async def test_demoting_the_last_manager_is_blocked(lab, ops_app, journal) -> No
         shown = str(dialog.query_one("#ops-blocks").render())
         assert "last manager" in shown
         await pilot.press("ctrl+y")  # the confirm key does nothing while blocked
-        assert isinstance(app.screen, OpConfirmScreen)
+        assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("escape")
     assert lab.ssh("node1", "docker node inspect -f '{{.Spec.Role}}' node1").strip() == "manager"
     assert read_journal(journal) == []
@@ -112,7 +112,7 @@ async def test_removing_a_service_needs_its_name_typed(lab, ops_app, journal) ->
             go = dialog.query_one("#ops-go", Button)
             assert typed.has_focus and go.disabled
             await pilot.press(*name[:-1], "enter")  # not the name: refused, nothing sent
-            assert isinstance(app.screen, OpConfirmScreen) and go.disabled
+            assert isinstance(app.screen, ConfirmScreen) and go.disabled
             await pilot.press(name[-1])
             assert not go.disabled
             await pilot.press("enter")

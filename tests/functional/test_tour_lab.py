@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
-from swarmtui.ui.ops import OpConfirmScreen, OpProgressScreen
+from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
 from swarmtui.ui.tour import TourPanel
 from tests.functional.test_ops_helpers import (
     journal_fixture,  # noqa: F401  (the `journal` fixture: audit journal in a temp dir)
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.lab
 async def _apply(app, pilot, key: str, value: str | None = None) -> None:
     """Press an operation key, fill the value, confirm, wait for the cluster to converge."""
     await pilot.press(key)
-    await async_wait_for("the confirmation", lambda: isinstance(app.screen, OpConfirmScreen), 10)
+    await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen), 10)
     dialog = app.screen
     if value is not None:
         field = dialog.query_one("#ops-value", Input)
@@ -33,7 +33,7 @@ async def _apply(app, pilot, key: str, value: str | None = None) -> None:
         typed.first(Input).value = dialog.op.confirm_text
         await pilot.pause()
     await pilot.press("ctrl+y")
-    await async_wait_for("the progress view", lambda: isinstance(app.screen, OpProgressScreen),
+    await async_wait_for("the progress view", lambda: isinstance(app.screen, ProgressScreen),
                          10)
     progress = app.screen
     await async_wait_for("convergence", lambda: progress.phase in (

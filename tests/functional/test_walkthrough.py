@@ -28,7 +28,8 @@ def _operation_names() -> set[str]:
             names.add(cls.__dict__["name"])
     names |= set(_AVAIL_NAMES.values())  # drain / activate / pause, set in __init__
     names |= {f"{verb} {kind}" for verb in ("create", "remove") for kind in ("secret", "config")}
-    # swarmspec's engine-level actions (functions, not Operations)
+    # engine-level actions by their short names too (the bootstrap's join is not an
+    # Operation subclass of swarm.ops)
     names |= {"init", "join", "leave", "unlock", "force-new-cluster"}
     return names
 

@@ -358,3 +358,60 @@ def test_read_only_refuses_before_any_request(lab: Lab, api: Any) -> None:
     op = CreateService(ServiceForm(name="k-ro", image="busybox:latest"))
     g = op.guard(Inventory(), read_only=True)
     assert not g.allowed and g.blocks[0].startswith("read-only mode")
+
+
+def test_edit_racing_an_external_update_keeps_their_change(lab: Lab, api: Any) -> None:
+    """Issue 15 item 3: the form is opened at replicas 1; while the user changes the
+    image, someone runs `docker service update --replicas 2` between our read and our
+    write. The edit retries on "out of sequence" and must keep their 2 replicas (before
+    the three-way merge, the retry wrote the form's old 1 back)."""
+    cli(lab, "docker service create --detach --no-resolve-image --name k-race --replicas 1 "
+             f"busybox:latest {QUICK_STOP}")
+    try:
+        inv = Inventory.read(api)
+        current = inv.service("k-race")
+        assert current is not None
+        original = form_from_spec(current.spec, inv)
+        edited = form_from_spec(current.spec, inv)
+        edited.env = ["MODE=ours"]
+        op = EditService("k-race", edited, original)
+        attempts: list[int] = []
+
+        def race(attempt: int) -> None:
+            attempts.append(attempt)
+            if attempt == 1:  # someone else, between our read and our write
+                cli(lab, "docker service update --detach --replicas 2 k-race")
+
+        op.before_write = race
+        op.apply(api)
+        assert attempts == [1, 2]  # the first write hit "update out of sequence"
+        spec = inspect_spec(lab, "k-race")
+        assert spec["Mode"]["Replicated"]["Replicas"] == 2, spec["Mode"]  # theirs kept
+        assert spec["TaskTemplate"]["ContainerSpec"]["Env"] == ["MODE=ours"]  # ours applied
+    finally:
+        cleanup(lab, services=("k-race",))
+
+
+def test_edit_of_a_field_changed_meanwhile_is_a_conflict_not_an_overwrite(
+        lab: Lab, api: Any) -> None:
+    """The user changes replicas 1 → 3 while someone else sets 2: shown as a conflict,
+    nothing written, their 2 stays."""
+    cli(lab, "docker service create --detach --no-resolve-image --name k-conflict "
+             f"--replicas 1 busybox:latest {QUICK_STOP}")
+    try:
+        inv = Inventory.read(api)
+        current = inv.service("k-conflict")
+        assert current is not None
+        original = form_from_spec(current.spec, inv)
+        edited = form_from_spec(current.spec, inv)
+        edited.replicas = "3"
+        cli(lab, "docker service update --detach --replicas 2 k-conflict")
+        op = EditService("k-conflict", edited, original)
+        blocks = op.guard(Inventory.read(api)).blocks
+        assert any("changed by someone else" in b and "Replicas: you 3, now 2 (was 1)" in b
+                   for b in blocks), blocks
+        with pytest.raises(OperationError, match="changed by someone else"):
+            op.apply(api)
+        assert inspect_spec(lab, "k-conflict")["Mode"]["Replicated"]["Replicas"] == 2
+    finally:
+        cleanup(lab, services=("k-conflict",))

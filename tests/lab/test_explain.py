@@ -432,3 +432,32 @@ def test_rolled_back_update_says_so_and_what_it_undid(xlab: Lab, api: Any) -> No
     p = next(p for p in health.problems(snap, datetime.now(UTC))
              if p.kind == "update" and p.object_id == snap.find_service("xrb").id)  # type: ignore[union-attr]
     assert p.severity == "info"
+
+
+def test_tour_moves_on_when_the_sample_cannot_move_by_design(xlab: Lab, api: Any) -> None:
+    """The sample publishes mode=host: draining a node leaves its replica Pending for good
+    (the port is taken on the others). The tour's move step says why and ends."""
+    from swarmtui.ui.tour import Tour
+
+    xlab.seed_sample()
+    wait_for("web 3/3", lambda: cli(xlab, "docker service ls --filter name=web "
+                                    "--format '{{.Replicas}}'") == "3/3", 60, 0.5)
+    tour = Tour(index=2)  # "drain"
+    assert not tour.update(fetch_snapshot(api), "nodes")
+    cli(xlab, "docker node update --availability drain node2")
+    try:
+        # once node2's task has stopped, the CLI says 2/3 and the replacement stays Pending
+        wait_for("web 2/3", lambda: cli(xlab, "docker service ls --filter name=web "
+                                        "--format '{{.Replicas}}'") == "2/3", 60, 0.5)
+        wait_ps(xlab, "web", "host-mode port already in use")
+        snap = fetch_snapshot(api)
+        assert tour.update(snap, "nodes")  # drained → "move"
+        step = tour.current
+        assert step is not None and step.id == "move"
+        cause = "host-mode port 8080/tcp is already taken on node1, node3 (by web)"
+        assert step.check(snap, tour.ctx, "tasks") == (
+            True, f"node2 runs no task; the rest cannot move — web: {cause}")
+        e, _ = explained(api, "web")
+        assert e.text == cause
+    finally:
+        cli(xlab, "docker node update --availability active node2")

@@ -7,6 +7,7 @@ host repair it before they end.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import pty
 import re
@@ -175,7 +176,9 @@ def _worker_task(lab: Lab, name: str) -> str:
     return sorted(tasks)[0]
 
 
-def test_exec_exit_code_pipes_and_read_only(rlab: Lab) -> None:
+def test_exec_exit_code_pipes_and_read_only(rlab: Lab, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SWARMTUI_STATE_DIR", str(tmp_path))
     service(rlab, "rx", "busybox", "sleep", "3600", replicas=3)
     task = _worker_task(rlab, "rx")
     base = ["exec", "--ssh-config", str(rlab.ssh_config), "--trust-host-key", "never", "node1"]
@@ -194,6 +197,11 @@ def test_exec_exit_code_pipes_and_read_only(rlab: Lab) -> None:
     assert refused.returncode == 125 and b"read-only" in refused.stderr
     missing = swarmtui(*base, "nosuch.1", "--", "true", stdin=subprocess.DEVNULL)
     assert missing.returncode == 125 and b"no running task matches" in missing.stderr
+    lines = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert [(e["operation"], e["result"]) for e in lines][:1] == [("exec", "ok")]
+    assert lines[0]["cli"].startswith(f"ssh {on_node} docker exec -i ")
+    assert lines[0]["error"] == "exit status 7" and lines[0]["target"] == task
+    assert ("exec", "refused") in [(e["operation"], e["result"]) for e in lines]
 
 
 def test_exec_interactive_through_a_pty(rlab: Lab) -> None:
@@ -407,3 +415,71 @@ async def test_unlock_a_locked_manager_with_the_key_on_stdin(
         assert not wrong.guard(await asyncio.to_thread(fetch_snapshot, api)).allowed
     finally:
         await pool.close()
+
+
+# --- the TUI: a shell from a task row ------------------------------------------------------
+
+
+def test_tui_x_on_a_task_row_opens_a_shell_on_its_node_and_comes_back(
+        rlab: Lab, tmp_path: Path) -> None:
+    """The real app in a pty: Tasks pane, `x` on a task of a worker, the shell answers
+    through the suspended TUI, and the app is back (its notification) after `exit 5`."""
+    import fcntl
+    import struct
+    import termios
+
+    service(rlab, "a-shell", "--constraint", "node.hostname==node2", "busybox", "sleep", "3600")
+    wait_for("a-shell running", lambda: running_on(rlab, "a-shell"), 60)
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ.update(PYTHONPATH=str(ROOT), TERM="xterm-256color",
+                          SWARMTUI_STATE_DIR=str(tmp_path))
+        os.execv(sys.executable, [sys.executable, "-m", "swarmtui", "--ssh-config",
+                                  str(rlab.ssh_config), "--trust-host-key", "never", "node1"])
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
+    out = bytearray()
+
+    def until(pattern: bytes, timeout: float = 40) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if re.search(pattern, out):
+                return True
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    return False
+                if not chunk:
+                    return False
+                out.extend(chunk)
+        return False
+
+    status = None
+    try:
+        assert until(rb"node3"), "the app did not show the nodes"
+        os.write(fd, b"3")
+        assert until(rb"a-shell\.1"), "no task row"
+        os.write(fd, b"x")
+        assert until(rb"a shell in a-shell\.1 on node2"), bytes(out[-2000:])
+        assert until(rb"# ")
+        os.write(fd, b"echo pty-$((6*7)) $(hostname); exit 5\r")
+        assert until(rb"pty-42 [0-9a-f]{12}")
+        container = re.search(rb"pty-42 ([0-9a-f]{12})", out)[1].decode()  # type: ignore[index]
+        assert until(rb"exit status 5"), "the app did not come back"
+        os.write(fd, b"q")
+        end = time.monotonic() + 30
+        while status is None and time.monotonic() < end:
+            until(rb"\Z.", 0.2)  # keep draining the pty
+            done, raw = os.waitpid(pid, os.WNOHANG)
+            status = os.waitstatus_to_exitcode(raw) if done else None
+    finally:
+        if status is None:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+    assert status == 0
+    assert container in rlab.ssh("node2", "docker ps -q --filter name=a-shell.")
+    entry = json.loads((tmp_path / "audit.jsonl").read_text().splitlines()[-1])
+    assert (entry["operation"], entry["target"], entry["error"]) == \
+        ("exec", "a-shell.1", "exit status 5")
+    assert entry["cli"].startswith("ssh node2 docker exec -it ")

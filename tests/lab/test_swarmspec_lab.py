@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import asyncssh
@@ -21,6 +22,7 @@ from swarmtui.bootstrap.remote import CommandResult
 from swarmtui.lab import Lab
 from swarmtui.swarm import swarmspec as ss
 from swarmtui.swarm.ops import run_operation
+from swarmtui.swarm.ops import swarm as swops
 from tests.waiting import wait_for
 
 
@@ -126,7 +128,7 @@ async def test_rotating_the_worker_token_keeps_autolock_and_retires_the_old_toke
     wait_for("node4 Ready", lambda: manager_status(lab).get("node4", "").startswith("Ready"), 60)
 
     # the manager token too, as an operation (guard, journal), still keeping the spec
-    op = ss.RotateJoinToken("manager")
+    op = swops.RotateJoinToken("manager")
     outcome = run_operation(api, op, journal_path=tmp_path / "audit.jsonl")
     assert outcome.ok and "invalidates" in outcome.guard.warnings[0]
     rotated = op.applied["tokens"]
@@ -144,13 +146,13 @@ async def test_unlock_a_restarted_manager_through_a_tunnel_to_it(
     lab = make_lab(nodes=3, managers=3)
     api1 = api_for(ssh_forward, lab, "node1")
     journal = tmp_path / "audit.jsonl"
-    enable = ss.SetAutolock(True)
+    enable = swops.SetAutolock(True)
     outcome = run_operation(api1, enable, journal_path=journal, wait=True, timeout=20)
     assert outcome.ok and outcome.converged, outcome.message
     key = enable.applied["unlock_key"]
     leaks.keep(key)
     assert key is not None and cli_autolock(lab) == "true"
-    again = run_operation(api1, ss.SetAutolock(True), journal_path=journal)
+    again = run_operation(api1, swops.SetAutolock(True), journal_path=journal)
     assert again.status == "refused" and "already on" in again.message
 
     lab.stop_dockerd("node2")
@@ -178,7 +180,7 @@ async def test_unlock_a_restarted_manager_through_a_tunnel_to_it(
              lambda: manager_status(lab).get("node2") == "Ready Reachable", 60)
 
     # rotate the unlock key: the old one is kept to show, the new one works
-    rotate = ss.RotateUnlockKey()
+    rotate = swops.RotateUnlockKey()
     assert run_operation(api1, rotate, journal_path=journal).ok
     rotation = rotate.applied["rotation"]
     leaks.keep(rotation.old, rotation.new)
@@ -187,7 +189,7 @@ async def test_unlock_a_restarted_manager_through_a_tunnel_to_it(
     assert cli_autolock(lab) == "true"
 
     # autolock off: no key any more, spec otherwise intact
-    assert run_operation(api1, ss.SetAutolock(False), journal_path=journal).ok
+    assert run_operation(api1, swops.SetAutolock(False), journal_path=journal).ok
     assert cli_autolock(lab) == "false" and ss.get_unlock_key(api1) is None
 
     # the audit journal: every attempt, with its CLI equivalent, and no secret
@@ -229,7 +231,7 @@ async def test_init_with_options_then_settings_then_bootstrap_a_manager(
     assert "leave it first" in leaks.raised(twice.value)
 
     current = ss.read_settings(api1)
-    wanted = ss.SwarmSettings(ss.parse_duration("720h"), ss.parse_duration("10s"), 3)
+    wanted = ss.SwarmSettings(timedelta(hours=720), timedelta(seconds=10), 3)
     assert wanted.cli(current) == ("docker swarm update --cert-expiry 720h0m0s "
                                    "--dispatcher-heartbeat 10s --task-history-limit 3")
     assert ss.apply_settings(api1, wanted) == wanted
@@ -240,8 +242,8 @@ async def test_init_with_options_then_settings_then_bootstrap_a_manager(
                              "{{.Swarm.Cluster.Spec.EncryptionConfig.AutoLockManagers}}"])
     assert spec == "720h0m0s 10s 3 true"
     with pytest.raises(ss.SwarmSpecError) as invalid:
-        ss.apply_settings(api1, ss.SwarmSettings(ss.parse_duration("10m"),
-                                                 ss.parse_duration("5s"), 3))
+        ss.apply_settings(api1, ss.SwarmSettings(timedelta(minutes=10),
+                                                 timedelta(seconds=5), 3))
     assert "at least 1h" in leaks.raised(invalid.value)
     ca = ss.ca_info(api1)
     assert ca.root_subject == "CN=swarm-ca" and (ca.days_left() or 0) > 3650

@@ -17,13 +17,13 @@ import pytest
 from swarmtui import audit
 from swarmtui.lab import Lab
 from swarmtui.ui.actions import open_action
+from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
+from swarmtui.ui.flow.progress import FINAL
 from swarmtui.ui.forms.network import NetworkFormScreen, ServiceNetworksScreen
 from swarmtui.ui.forms.objects import NewObjectScreen, ObjectsScreen
 from swarmtui.ui.forms.rows import PortRow
 from swarmtui.ui.forms.service import ServiceFormScreen
 from swarmtui.ui.forms.stack import StackDeployScreen
-from swarmtui.ui.ops import OpConfirmScreen, OpProgressScreen
-from swarmtui.ui.ops.progress import FINAL
 from tests.functional import conftest as functional
 from tests.waiting import async_wait_for, wait_for
 
@@ -61,16 +61,16 @@ async def loaded(app: Any) -> None:
 
 
 async def go_ahead(pilot: Any, app: Any, typed: str | None = None,
-                   timeout: float = 120) -> OpProgressScreen:
+                   timeout: float = 120) -> ProgressScreen:
     """Go ahead in the confirmation and follow the progress view until it ends."""
-    await async_wait_for("the confirmation", lambda: isinstance(app.screen, OpConfirmScreen))
+    await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen))
     await pilot.pause()
     if typed is not None:
         await pilot.press(*typed)
     app.screen.query_one("#ops-go").press()
-    await async_wait_for("the progress view", lambda: isinstance(app.screen, OpProgressScreen))
+    await async_wait_for("the progress view", lambda: isinstance(app.screen, ProgressScreen))
     progress = app.screen
-    assert isinstance(progress, OpProgressScreen)
+    assert isinstance(progress, ProgressScreen)
     await async_wait_for(f"{progress.op.title} to finish",
                          lambda: progress.phase in FINAL, timeout)
     return progress
@@ -132,7 +132,7 @@ async def test_create_service_with_port_and_network_then_edit_its_image(
             shown = text(form.query_one("#form-cli"))
             await pilot.press("ctrl+s")
             await async_wait_for("the confirmation",
-                                 lambda: isinstance(app.screen, OpConfirmScreen))
+                                 lambda: isinstance(app.screen, ConfirmScreen))
             assert text(app.screen.query_one("#ops-cli")) == shown
             progress = await go_ahead(pilot, app)
             assert progress.phase == "converged", progress.lines
@@ -166,7 +166,7 @@ async def test_create_service_with_port_and_network_then_edit_its_image(
                                  lambda: app.snapshot.service_by_name("fweb"), 20)
             assert open_action(app, "forms.remove-network", net_id)
             await pilot.pause()
-            assert isinstance(app.screen, OpConfirmScreen)
+            assert isinstance(app.screen, ConfirmScreen)
             assert app.screen.query_one("#ops-go").disabled
             assert "used by service(s): fweb" in text(app.screen.query_one("#ops-blocks"))
             await pilot.press("escape")
@@ -183,7 +183,7 @@ async def test_create_service_with_port_and_network_then_edit_its_image(
                 "docker service update --image busybox:v2 fweb"
             await pilot.press("ctrl+s")
             await async_wait_for("the confirmation",
-                                 lambda: isinstance(app.screen, OpConfirmScreen))
+                                 lambda: isinstance(app.screen, ConfirmScreen))
             await pilot.pause()
             lines = [text(s) for s in app.screen.query("#ops-preview Static")]
             assert lines == ["• TaskTemplate.ContainerSpec.Image: busybox:latest → busybox:v2"]
@@ -323,7 +323,7 @@ async def test_deploy_a_compose_stack_through_the_screen_then_remove_it(
             await pilot.pause()
             assert open_action(app, "forms.remove-stack", "fst")
             await pilot.pause()
-            assert isinstance(app.screen, OpConfirmScreen)
+            assert isinstance(app.screen, ConfirmScreen)
             await pilot.press(*"nope", "enter")
             await pilot.pause()
             assert "That is not fst" in text(app.screen.query_one("#ops-typed-error"))
@@ -406,7 +406,7 @@ async def test_secret_from_typed_text_is_usable_and_never_written(
                 row=objs.query_one("#objects").get_row_index("fsecret"))
             await pilot.press("d")
             await pilot.pause()
-            assert isinstance(app.screen, OpConfirmScreen)
+            assert isinstance(app.screen, ConfirmScreen)
             assert "secret fsecret is used by service(s): fsec" in \
                 text(app.screen.query_one("#ops-blocks"))
             shown += [text(s) for s in app.screen.query("Static")]

@@ -242,3 +242,38 @@ def test_diff_formats_units_and_missing_values() -> None:
     assert spec_diff(old, copy.deepcopy(old)) == []
     # empty containers and absent keys are the same thing
     assert spec_diff({"Labels": {}, "TaskTemplate": {"Networks": []}}, {}) == []
+
+
+def test_an_edit_merges_onto_the_fresh_spec_and_keeps_a_concurrent_change() -> None:
+    """Three-way (issue 15 item 3): the user changed the image; meanwhile someone set 7
+    replicas. The merge onto the fresh spec keeps their 7 and applies our image."""
+    inv = cluster()
+    spec = live_spec()
+    base = form_from_spec(spec, inv)
+    form = form_from_spec(spec, inv)
+    form.image = "nginx:1.26"
+    fresh = copy.deepcopy(spec)
+    fresh["Mode"] = {"Replicated": {"Replicas": 7}}
+    new = merge_form(fresh, form, inv, base=base)
+    assert new["Mode"] == {"Replicated": {"Replicas": 7}}
+    assert new["TaskTemplate"]["ContainerSpec"]["Image"] == "nginx:1.26"
+    # without the base (the old two-way merge) their 7 would be written back to 3
+    assert merge_form(fresh, form, inv)["Mode"] == {"Replicated": {"Replicas": 3}}
+
+
+def test_a_field_both_sides_changed_is_a_conflict() -> None:
+    from swarmtui.swarm.create.service_spec import EditConflictError
+
+    inv = cluster()
+    spec = live_spec()
+    base = form_from_spec(spec, inv)
+    form = form_from_spec(spec, inv)
+    form.replicas = "5"
+    fresh = copy.deepcopy(spec)
+    fresh["Mode"] = {"Replicated": {"Replicas": 7}}
+    with pytest.raises(EditConflictError) as err:
+        merge_form(fresh, form, inv, base=base)
+    assert err.value.conflicts == ["Mode.Replicated.Replicas: you 5, now 7 (was 3)"]
+    # the same value on both sides is no conflict
+    fresh["Mode"] = {"Replicated": {"Replicas": 5}}
+    assert merge_form(fresh, form, inv, base=base)["Mode"] == {"Replicated": {"Replicas": 5}}

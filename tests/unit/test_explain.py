@@ -277,3 +277,21 @@ def test_after_a_rollback_the_undone_update_comes_from_the_task_history() -> Non
     assert e.text == ("update rolled back: rollback completed — task web.1 rejected: "
                       "No such image: broken:1")
     assert e.details == ("the failed update changed: image: busybox:latest → broken:1",)
+
+
+def test_explained_once_per_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
+    import swarmtui.swarm.explain as explain
+
+    calls: list[str] = []
+    real = explain.explain_service
+
+    def counting(snap: ClusterSnapshot, svc: Any, now: datetime) -> Any:
+        calls.append(svc.name)
+        return real(snap, svc, now)
+
+    monkeypatch.setattr(explain, "explain_service", counting)
+    s, at = recorded()
+    health.problems(s, at)
+    health.problems(s, at + timedelta(seconds=2))
+    health.problem_object_ids(s)
+    assert sorted(calls) == sorted(set(calls)) and "xcon" in calls

@@ -373,7 +373,9 @@ json_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), ty
 @example("٣s")
 def test_swarm_setting_durations(raw: str) -> None:
     from swarmtui.swarm.swarmspec import go_duration
-    from swarmtui.swarm.swarmspec import parse_duration as setting_duration
+
+    def setting_duration(text: str) -> int:  # the one parser, with days (swarm settings)
+        return parse_duration(text, days=True)
 
     d = expect(setting_duration, ValueError, raw)
     if d is not None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from swarmtui.swarm.create.units import parse_duration
 from swarmtui.swarm.swarmspec import (
     InitOptions,
     JoinTokens,
@@ -20,7 +22,6 @@ from swarmtui.swarm.swarmspec import (
     go_duration,
     leave_cli,
     leave_consequences,
-    parse_duration,
     parse_ip_addr_json,
     redact,
     rotate_token_cli,
@@ -94,13 +95,13 @@ def test_join_tokens_masked_until_revealed() -> None:
     ("1m30s", 90),
 ])
 def test_parse_duration(text: str, seconds: float) -> None:
-    assert parse_duration(text).total_seconds() == seconds
+    assert parse_duration(text, days=True) == seconds * 10**9
 
 
 @pytest.mark.parametrize("bad", ["", "5", "5x", "h", "1h 2"])
 def test_parse_duration_refuses(bad: str) -> None:
     with pytest.raises(ValueError):
-        parse_duration(bad)
+        parse_duration(bad, days=True)
 
 
 @pytest.mark.parametrize(("value", "text"), [
@@ -204,7 +205,7 @@ def snapshot(autolock: bool):  # type: ignore[no-untyped-def]
 
 
 def test_operations_guard_and_cli() -> None:
-    from swarmtui.swarm.swarmspec import (
+    from swarmtui.swarm.ops.swarm import (
         RotateJoinToken,
         RotateUnlockKey,
         SetAutolock,
@@ -229,3 +230,22 @@ def test_operations_guard_and_cli() -> None:
     assert "at least 1h" in bad.guard(on).blocks[0]
     ok = UpdateSwarmSettings(SwarmSettings(timedelta(days=30), timedelta(seconds=5), 5), current)
     assert ok.guard(on).allowed and ok.cli == "docker swarm update --cert-expiry 720h0m0s"
+
+
+def test_settings_apply_three_way() -> None:
+    """Only the fields the user changed are written onto the fresh spec; a field someone
+    else changed meanwhile (differently) is refused, not overwritten."""
+    import copy
+
+    from swarmtui.swarm.swarmspec import SwarmSpecError
+
+    base = SwarmSettings.from_spec(LAB_SWARM["Spec"])  # type: ignore[arg-type]
+    mine = SwarmSettings(base.cert_expiry, base.dispatcher_heartbeat, 8)
+    fresh: dict[str, Any] = copy.deepcopy(LAB_SWARM["Spec"])  # type: ignore[arg-type]
+    fresh["Dispatcher"]["HeartbeatPeriod"] = 20 * 10**9  # theirs, meanwhile
+    mine.apply_to(fresh, base)
+    assert fresh["Dispatcher"]["HeartbeatPeriod"] == 20 * 10**9
+    assert fresh["Orchestration"]["TaskHistoryRetentionLimit"] == 8
+    fresh["Orchestration"]["TaskHistoryRetentionLimit"] = 3  # theirs, on our field
+    with pytest.raises(SwarmSpecError, match="task history limit: you 8, now 3 \\(was 5\\)"):
+        mine.apply_to(fresh, base)

@@ -36,6 +36,7 @@ from swarmtui.swarm.create.service_form import (
     validate,
 )
 from swarmtui.swarm.create.service_spec import (
+    EditConflictError,
     build_spec,
     create_kwargs,
     form_from_spec,
@@ -299,10 +300,12 @@ class EditService(CreateOperation):
         return update_cli(self.original, self.form) or f"docker service update {self.service_name}"
 
     def changes(self, inv: Inventory) -> list[SpecChange]:
+        """The spec diff this edit makes on the service as `inv` lists it (three-way:
+        EditConflictError when someone else changed a field the user changed too)."""
         svc = inv.service(self.service_name)
         if svc is None:
             return []
-        new = merge_form(svc.spec, self.form, inv)
+        new = merge_form(svc.spec, self.form, inv, base=self.original)
         return spec_diff(svc.spec, new, names=_names(inv))
 
     def check(self, inv: Inventory) -> GuardResult:
@@ -320,7 +323,10 @@ class EditService(CreateOperation):
                           "remove it and create it again")
         if blocks:
             return guard_result(blocks=blocks)
-        changes = self.changes(inv)
+        try:
+            changes = self.changes(inv)
+        except EditConflictError as exc:
+            return guard_result(blocks=[str(exc)])
         if not changes:
             return guard_result(blocks=["nothing changed"])
         return guard_result(warnings=placement_warnings(self.form, inv),
@@ -332,9 +338,12 @@ class EditService(CreateOperation):
         except Exception as exc:
             raise OperationError(f"reading the cluster failed: {api_error_text(exc)}") from None
         changes: list[SpecChange] = []
+        base = self.original
 
         def mutate(spec: ApiDict) -> None:
-            new = merge_form(spec, self.form, inv)
+            # three-way on the spec as read on THIS attempt: a retry after "out of
+            # sequence" merges onto the newer spec and never writes old values back
+            new = merge_form(spec, self.form, inv, base=base)
             changes[:] = spec_diff(spec, new)
             spec.clear()
             spec.update(new)
@@ -342,7 +351,7 @@ class EditService(CreateOperation):
         try:
             _, before = update_service_spec(api, self.service_name, mutate,
                                             before_write=self.before_write)
-        except FormInvalidError as exc:
+        except (FormInvalidError, EditConflictError) as exc:
             raise OperationError(str(exc)) from None
         self._since = Service.from_api(before).update_started_at
         self._task_change = any(c.path.startswith("TaskTemplate") for c in changes)

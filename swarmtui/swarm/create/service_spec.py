@@ -331,22 +331,50 @@ _KEEP_ENTRIES: dict[tuple[str, ...], str] = {
 }
 
 
-def merge_form(current: ApiDict, form: ServiceForm, inv: Inventory | None = None) -> ApiDict:
-    """The full spec for an edit: `current` with the fields the form changed replaced.
+class EditConflictError(ValueError):
+    """Someone else changed, since the form was opened, a field the user changed too.
 
-    A field is "changed" when the spec built from the edited form differs from
-    the spec built from the form as filled from `current`; only those leaves are
-    written, so fields the form does not cover are never lost.
+    ``conflicts``: one sentence per field ("Mode.Replicated.Replicas: you 4, now 5 (was 3)").
+    """
+
+    def __init__(self, service: str, conflicts: list[str]) -> None:
+        self.conflicts = conflicts
+        super().__init__(
+            f"service {service} was changed by someone else since the form was opened, in "
+            f"field(s) you changed too: {'; '.join(conflicts)}. Nothing was sent: close the "
+            "form and open it again to start from what is there now")
+
+
+def _show(value: Any) -> str:
+    return "unset" if value is None else str(value)
+
+
+def merge_form(current: ApiDict, form: ServiceForm, inv: Inventory | None = None, *,
+               base: ServiceForm | None = None) -> ApiDict:
+    """The full spec for an edit, by a three-way merge onto `current` (the FRESH spec).
+
+    `base` is the form as it was filled when the user opened it (None: from `current`).
+    Only the leaves the user changed (`base` → `form`) are written onto `current`, so
+    fields the form does not cover, and fields someone else changed meanwhile that the
+    user left alone, are kept. A leaf changed both by the user and (differently) by
+    someone else raises :class:`EditConflictError`: it is shown, never overwritten.
     """
     name = str(current.get("Name") or "")
-    before = build_spec(form_from_spec(current, inv), inv, check=False)
+    theirs = build_spec(form_from_spec(current, inv), inv, check=False)
+    before = build_spec(base, inv, check=False) if base is not None else theirs
     after = build_spec(form, inv, editing=name)
-    flat_before, flat_after = _flatten(before), _flatten(after)
+    flat_theirs, flat_before, flat_after = _flatten(theirs), _flatten(before), _flatten(after)
+    changed = [p for p in sorted(set(flat_before) | set(flat_after))
+               if flat_before.get(p) != flat_after.get(p)]
+    conflicts = [f"{'.'.join(p)}: you {_show(flat_after.get(p))}, now "
+                 f"{_show(flat_theirs.get(p))} (was {_show(flat_before.get(p))})"
+                 for p in changed
+                 if flat_theirs.get(p) not in (flat_before.get(p), flat_after.get(p))]
+    if conflicts:
+        raise EditConflictError(name, conflicts)
     merged = copy.deepcopy(current)
-    for path in sorted(set(flat_before) | set(flat_after)):
-        old, new = flat_before.get(path), flat_after.get(path)
-        if old == new:
-            continue
+    for path in changed:
+        new = flat_after.get(path)
         if new is None:
             _delete(merged, path)
             continue
@@ -356,8 +384,9 @@ def merge_form(current: ApiDict, form: ServiceForm, inv: Inventory | None = None
             kept = {str(e.get(key)): e for e in existing if isinstance(e, dict)}
             new = [copy.deepcopy(kept.get(str(e.get(key)), e)) for e in new]
         _set(merged, path, new)
-    if before.get("Mode") != after.get("Mode"):
-        merged["Mode"] = copy.deepcopy(after["Mode"])
+    if before.get("Mode") != after.get("Mode") and \
+            set(_flatten(before.get("Mode"))) != set(_flatten(after.get("Mode"))):
+        merged["Mode"] = copy.deepcopy(after["Mode"])  # replicated ↔ global: the whole mode
     nets = ("TaskTemplate", "Networks")
     if flat_before.get(nets) != flat_after.get(nets):
         merged.pop("Networks", None)  # the deprecated top-level field would conflict

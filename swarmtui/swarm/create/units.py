@@ -51,13 +51,18 @@ def format_size(value: int) -> str:
     return f"{value}B" if value else "0"
 
 
-_DUR_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)")
+_DUR_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h|d)")
 _DUR_NS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 10**9, "m": 60 * 10**9,
-           "h": 3600 * 10**9}
+           "h": 3600 * 10**9, "d": 86400 * 10**9}
 
 
-def parse_duration(text: str) -> int:
-    """ "1m30s" → 90_000_000_000 nanoseconds (Go's time.ParseDuration, no sign)."""
+def parse_duration(text: str, *, days: bool = False) -> int:
+    """ "1m30s" → 90_000_000_000 nanoseconds (Go's time.ParseDuration, no sign).
+
+    The one duration parser of swarmtui. `days=True` also takes "d" (the swarm
+    settings' certificate expiry, "90d"); service durations do not (the docker CLI
+    refuses them there).
+    """
     t = text.strip()
     if t == "0":
         return 0
@@ -69,7 +74,7 @@ def parse_duration(text: str) -> int:
     total = Decimal(0)
     with localcontext(prec=200):  # exact for the 100 characters allowed
         for m in _DUR_PART.finditer(t):
-            if m.start() != pos:
+            if m.start() != pos or (m.group(2) == "d" and not days):
                 break
             total += Decimal(m.group(1)) * _DUR_NS[m.group(2)]
             pos = m.end()
@@ -77,7 +82,7 @@ def parse_duration(text: str) -> int:
         if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", t):
             raise UnitError(f"'{text}' has no unit: write {t}s for seconds (or ms, m, h)")
         raise UnitError(f"'{_clip(text)}' is not a duration: write one like 10s, 500ms or "
-                        "1m30s")
+                        "1m30s" + (" (or 90d)" if days else ""))
     if total > MAX_INT64:
         raise UnitError(f"'{_clip(text)}' is too long a duration (at most about 290 years)")
     return int(total)

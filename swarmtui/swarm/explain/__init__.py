@@ -18,7 +18,14 @@ __all__ = ["Explanation", "Rollout", "changed_since_previous", "explain_all",
 
 
 def explain_all(snap: ClusterSnapshot, now: datetime) -> dict[str, Explanation]:
-    """Service ID → the cause, for every service not converged or whose update stopped."""
+    """Service ID → the cause, for every service not converged or whose update stopped.
+
+    Memoized per snapshot (ages in the words are as of the first call: a new snapshot
+    comes with every poll)."""
+    return dict(snap.memo("explain.all", lambda: _explain_all(snap, now)))
+
+
+def _explain_all(snap: ClusterSnapshot, now: datetime) -> dict[str, Explanation]:
     out: dict[str, Explanation] = {}
     for svc in snap.services.values():
         if svc.converged and svc.update_state not in (

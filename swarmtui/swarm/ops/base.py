@@ -7,19 +7,22 @@ has done what was asked (or why it cannot).
 
 Spec updates always send the *full current spec* with its version index, and
 re-read + retry on "update out of sequence" (someone else changed the object
-in between): nothing another client set (labels, constraints, …) is lost.
+in between), with a growing wait: nothing another client set (labels,
+constraints, …) is lost.
 """
 
 from __future__ import annotations
 
 import copy
+import random
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from swarmtui.secrets import redact
 from swarmtui.swarm.fetch import describe_error
-from swarmtui.swarm.secrets import redact
 from swarmtui.swarm.state import ClusterSnapshot
 
 DockerAPI = Any
@@ -69,12 +72,18 @@ class Operation(ABC):
         target_labels: their names (hostnames / service names), for people.
         mutating: False for read-only operations (none yet; all ops change the cluster).
         timeout: seconds the progress view waits for convergence.
+        needs_manager: False for changes made on an engine that is not (or no longer) a
+            working manager: init, join, leave, unlock, force-new-cluster.
+        follows_cluster: False when the apply's answer is the whole result (nothing for
+            the progress view to wait for in the cluster's lists).
     """
 
     name: str = ""
     kind: str = ""
     mutating: bool = True
     timeout: float = 60.0
+    needs_manager: bool = True
+    follows_cluster: bool = True
 
     def __init__(self, target_ids: tuple[str, ...], target_labels: tuple[str, ...]) -> None:
         self.target_ids = target_ids
@@ -127,7 +136,7 @@ class Operation(ABC):
         """
         if self.mutating and read_only:
             return GuardResult(blocks=(READ_ONLY_BLOCK,))
-        if not snapshot.is_manager or snapshot.message:
+        if self.needs_manager and (not snapshot.is_manager or snapshot.message):
             why = snapshot.message or "the engine is not a swarm manager"
             return GuardResult(blocks=(f"cannot change the swarm: {why}",))
         return self._guard(snapshot, connected_node_id or snapshot.local_node_id or None)
@@ -154,11 +163,54 @@ class Operation(ABC):
 
 # --------------------------------------------------------------- spec updates
 
+R = TypeVar("R")
+
+#: the first wait after an "update out of sequence" (seconds); doubled on each retry,
+#: with jitter, so two clients racing on one object do not collide again in lock-step
+RETRY_FIRST_WAIT = 0.05
+RETRY_MAX_WAIT = 1.0
+
 
 def is_out_of_sequence(exc: BaseException) -> bool:
     """The engine refused an update because the object changed since it was read."""
     text = str(getattr(exc, "explanation", "") or exc).lower()
     return "out of sequence" in text
+
+
+def retry_wait(attempt: int) -> float:
+    """Seconds to wait after failed attempt `attempt` (1-based): exponential, jittered."""
+    base: float = min(RETRY_MAX_WAIT, RETRY_FIRST_WAIT * 2.0 ** (attempt - 1))
+    return base * (0.5 + random.random() / 2)
+
+
+def retry_out_of_sequence(
+    step: Callable[[int], R],
+    *,
+    what: str,
+    attempts: int = UPDATE_ATTEMPTS,
+    error: Callable[[str], Exception] = OperationError,
+    sleep: Callable[[float], None] = time.sleep,
+) -> R:
+    """Run `step(attempt)` — read fresh, change, write with the version read — until it
+    does not end in "update out of sequence", waiting longer after each collision.
+
+    `step` must re-read on every attempt (so a retry never writes what it read before).
+    Any other exception passes through. After `attempts` collisions raises
+    ``error(message)``; the message says what kept changing.
+    """
+    last: BaseException | None = None
+    for attempt in range(1, attempts + 1):
+        try:
+            return step(attempt)
+        except Exception as exc:
+            if not is_out_of_sequence(exc):
+                raise
+            last = exc
+        if attempt < attempts:
+            sleep(retry_wait(attempt))
+    raise error(redact(
+        f"{what} kept changing under us: {attempts} attempts ended in 'update out of "
+        f"sequence' ({describe_error(last) if last else ''}); try again"))
 
 
 def _api_error(action: str, exc: BaseException) -> OperationError:
@@ -175,12 +227,12 @@ def update_node_spec(
 ) -> int:
     """Read the node, apply `mutate` to a copy of its FULL spec, write it with its version.
 
-    On "update out of sequence" re-read and retry, up to `attempts` times in all.
+    On "update out of sequence" re-read and retry (`retry_out_of_sequence`).
     `before_write(attempt)` runs between read and write (tests use it to race).
     Returns the number of attempts used; raises OperationError.
     """
-    last: BaseException | None = None
-    for attempt in range(1, attempts + 1):
+
+    def step(attempt: int) -> int:
         try:
             current = api.inspect_node(node_id)
         except Exception as exc:
@@ -191,16 +243,13 @@ def update_node_spec(
             before_write(attempt)
         try:
             api.update_node(node_id, current["Version"]["Index"], spec)
-            return attempt
         except Exception as exc:
             if is_out_of_sequence(exc):
-                last = exc
-                continue
+                raise
             raise _api_error("updating the node", exc) from exc
-    raise OperationError(
-        f"the node kept changing under us: {attempts} attempts ended in 'update out of "
-        f"sequence' ({describe_error(last) if last else ''}); try again"
-    )
+        return attempt
+
+    return retry_out_of_sequence(step, what="the node", attempts=attempts)
 
 
 def update_service_spec(
@@ -215,10 +264,11 @@ def update_service_spec(
     """Like update_node_spec for a service; `rollback=True` asks for the previous spec.
 
     Sends the full current spec (POST /services/{id}/update?version=N[&rollback=previous]).
-    Returns (attempts used, the service as read before the successful write).
+    `mutate` runs on the spec as read on each attempt. Returns (attempts used, the
+    service as read before the successful write).
     """
-    last: BaseException | None = None
-    for attempt in range(1, attempts + 1):
+
+    def step(attempt: int) -> tuple[int, dict[str, Any]]:
         try:
             current = api.inspect_service(service_id)
         except Exception as exc:
@@ -237,13 +287,10 @@ def update_service_spec(
             url = api._url("/services/{0}/update", service_id)
             resp = api._post_json(url, data=spec, params=params)
             api._result(resp, json=True)
-            return attempt, current
         except Exception as exc:
             if is_out_of_sequence(exc):
-                last = exc
-                continue
+                raise
             raise _api_error("updating the service", exc) from exc
-    raise OperationError(
-        f"the service kept changing under us: {attempts} attempts ended in 'update out of "
-        f"sequence' ({describe_error(last) if last else ''}); try again"
-    )
+        return attempt, current
+
+    return retry_out_of_sequence(step, what="the service", attempts=attempts)

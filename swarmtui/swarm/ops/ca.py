@@ -6,8 +6,9 @@ from typing import Any
 
 from swarmtui.swarm.certs import ca_status, swarm_tls, tls_of
 from swarmtui.swarm.ops.base import DockerAPI, GuardResult
+from swarmtui.swarm.ops.swarm import SwarmOperation
 from swarmtui.swarm.state import ClusterSnapshot
-from swarmtui.swarm.swarmspec import SwarmOperation, update_spec
+from swarmtui.swarm.swarmspec import update_spec
 
 
 class RotateCA(SwarmOperation):
@@ -19,6 +20,7 @@ class RotateCA(SwarmOperation):
 
     name = "rotate CA"
     timeout = 120.0
+    follows_cluster = True
 
     @property
     def cli(self) -> str:

@@ -1,8 +1,17 @@
-"""Running an operation end to end, for non-UI callers and tests.
+"""The one runner: every change to a cluster goes through here.
 
 guard → (typed confirmation) → apply → journal → optionally wait for convergence.
-Read-only mode refuses before any network I/O (no snapshot is even fetched).
-Every attempt — refused, failed or done — is written to the audit journal.
+
+* **Read-only** is enforced here for every mutating Operation (node and service
+  keys, forms, stacks, every swarm-level change): refused before any network I/O
+  (no snapshot is even fetched), whatever the screen did or did not check.
+* Every attempt — refused, failed or done — is written to the **audit journal**
+  with the operation's equivalent **docker CLI line**; messages are **redacted**.
+* Spec writes retry "update out of sequence" with growing waits (``ops.base``).
+* ``send_operation`` is what a screen calls (from a thread): it gets the Docker
+  client from an :class:`EngineSource` (anything with ``api()``: the store), and
+  when a change fails — a lost reply included — re-reads the targets to say which
+  of them changed anyway (half-applied), for one target as for several.
 """
 
 from __future__ import annotations
@@ -10,13 +19,43 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from swarmtui import audit
-from swarmtui.swarm.fetch import FetchError, fetch_snapshot
-from swarmtui.swarm.ops.base import READ_ONLY_BLOCK, DockerAPI, GuardResult, Operation
-from swarmtui.swarm.secrets import redact
+from swarmtui.secrets import redact
+from swarmtui.swarm import format as fmt
+from swarmtui.swarm.fetch import FetchError, describe_error, fetch_snapshot
+from swarmtui.swarm.ops.base import (
+    READ_ONLY_BLOCK,
+    DockerAPI,
+    GuardResult,
+    Operation,
+    is_out_of_sequence,
+)
 from swarmtui.swarm.state import ClusterSnapshot
+
+
+class EngineSource(Protocol):
+    """Where the runner gets its blocking Docker client (the store implements it).
+
+    ``api()`` raises when there is no connection; the runner turns that into an
+    "error" outcome with a sentence for people.
+    """
+
+    def api(self) -> DockerAPI: ...
+
+
+@dataclass(frozen=True)
+class FixedEngine:
+    """An EngineSource for one client already at hand (an engine reached for one step,
+    e.g. the node to unlock, or a test's client)."""
+
+    client: DockerAPI
+
+    def api(self) -> DockerAPI:
+        return self.client
 
 
 @dataclass
@@ -173,3 +212,110 @@ def wait_converged(
         if time.monotonic() >= deadline:
             return False, f"not converged after {limit:.0f} s: {text}"
         time.sleep(interval)
+
+
+# ------------------------------------------------------------- from a screen
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What happened when an operation was sent."""
+
+    outcome: Outcome
+    #: when the apply finished (snapshots taken before say nothing about the result)
+    finished_at: datetime
+    #: on an error: targets that changed anyway / that did not (a half-applied change)
+    changed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+
+    @property
+    def half_applied(self) -> bool:
+        return bool(self.changed) and bool(self.unchanged)
+
+
+def refuse_read_only(op: Operation, *, cluster: str = "", endpoint: str = "",
+                     journal_path: Path | None = None) -> Outcome:
+    """Journal a read-only refusal. No network I/O: run_operation refuses before any."""
+    return run_operation(None, op, read_only=True, cluster=cluster, endpoint=endpoint,
+                         journal_path=journal_path)
+
+
+def send_operation(
+    source: EngineSource | None,
+    op: Operation,
+    *,
+    read_only: bool,
+    typed_confirmation: str | None = None,
+    cluster: str = "",
+    endpoint: str = "",
+    journal_path: Path | None = None,
+) -> Sent:
+    """guard (fresh snapshot) → apply → journal. Blocking: call it from a thread.
+
+    Never raises: every failure comes back as an "error" Outcome with a message
+    meant for people, and is journaled. After an error the targets are re-read:
+    those whose version moved anyway are in ``changed`` (the reply may have been
+    lost after the engine did it).
+    """
+    if read_only and op.mutating:
+        out = refuse_read_only(op, cluster=cluster, endpoint=endpoint, journal_path=journal_path)
+        return Sent(out, fmt.now_utc())
+
+    def failed(text: str) -> Sent:
+        out = Outcome("error", redact(text))
+        try:
+            journal(op, "error", out.message, cluster=cluster, endpoint=endpoint,
+                    path=journal_path)
+        except OSError as exc:
+            out.journal_error = f"the audit journal could not be written: {exc.strerror or exc}"
+        return Sent(out, fmt.now_utc())
+
+    if source is None:
+        return failed("not connected to a Docker engine")
+    try:
+        api = source.api()
+    except Exception as exc:
+        return failed(f"not connected to a manager: {describe_error(exc)}")
+    before: ClusterSnapshot | None
+    try:
+        before = fetch_snapshot(api)
+    except FetchError:
+        before = None  # run_operation fetches again, and journals why it cannot
+    try:
+        outcome = run_operation(api, op, snapshot=before, read_only=read_only,
+                                typed_confirmation=typed_confirmation, cluster=cluster,
+                                endpoint=endpoint, journal_path=journal_path)
+    except Exception as exc:  # run_operation catches apply errors; this is a last resort
+        return failed(f"{op.name} failed: {describe_error(exc)}")
+    finished = fmt.now_utc()
+    if outcome.status != "error" or before is None or not op.target_ids \
+            or is_out_of_sequence(Exception(outcome.message)):
+        # refused or done; or someone else kept changing it (their versions, not ours)
+        return Sent(outcome, finished)
+    changed, unchanged = changed_targets(api, op, before)
+    return Sent(outcome, finished, changed, unchanged)
+
+
+def changed_targets(api: DockerAPI, op: Operation,
+                    before: ClusterSnapshot) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """After a failed change: which targets' version moved since `before`.
+
+    For nodes and services (the kinds the snapshot versions); other kinds say nothing.
+    """
+    if op.kind not in ("node", "service"):
+        return (), ()
+    try:
+        after = fetch_snapshot(api)
+    except FetchError:
+        return (), ()
+    old = before.nodes if op.kind == "node" else before.services
+    new = after.nodes if op.kind == "node" else after.services
+    changed, unchanged = [], []
+    for oid, label in zip(op.target_ids, op.target_labels, strict=False):
+        a, b = old.get(oid), new.get(oid)
+        # a target that is gone was not changed by us (someone removed it meanwhile)
+        if a is not None and b is not None and b.version != a.version:
+            changed.append(label)
+        else:
+            unchanged.append(label)
+    return tuple(changed), tuple(unchanged)

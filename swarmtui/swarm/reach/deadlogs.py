@@ -16,7 +16,7 @@ import docker.errors
 
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.nodes import NodePool
-from swarmtui.swarm.secrets import redact
+from swarmtui.secrets import redact
 
 
 @dataclass(frozen=True)

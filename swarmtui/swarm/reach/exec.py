@@ -23,6 +23,7 @@ from typing import Any
 
 import asyncssh
 
+from swarmtui import audit
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.nodes import NodePool
 from swarmtui.swarm.models import Node, Task
@@ -105,6 +106,21 @@ def place_of(snapshot: ClusterSnapshot, task_id: str) -> TaskPlace:
     name = service.name if service else task.service_id[:12]
     label = f"{name}.{task.slot}" if task.slot else f"{name}.{task.node_id}"
     return TaskPlace(label, task.id, task.container_id, node.hostname, node.address, node.id)
+
+
+def journal_exec(target: str, cli: str, status: int | None, error: str | None = None,
+                 cluster: str = "", refused: bool = False) -> str | None:
+    """One audit line for an exec (a shell can change anything: it is journaled like a
+    change). `status` None: it did not run. Returns why the journal could not be written."""
+    result = "refused" if refused else "error" if status is None else "ok"
+    if error is None and status not in (None, 0):
+        error = f"exit status {status}"
+    try:
+        audit.record(audit.AuditEntry(operation="exec", target=target, cli=cli, result=result,
+                                      error=error, cluster=cluster))
+    except OSError as exc:
+        return f"the audit journal could not be written: {exc.strerror or exc}"
+    return None
 
 
 def exec_command(container_id: str, command: tuple[str, ...] | list[str], *,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.nodes import NodePool
+from swarmtui.secrets import redact
 from swarmtui.swarm.ops.base import (
     READ_ONLY_BLOCK,
     DockerAPI,
@@ -17,7 +18,6 @@ from swarmtui.swarm.ops.base import (
     OperationError,
 )
 from swarmtui.swarm.reach.probe import Diagnosis, start_command
-from swarmtui.swarm.secrets import redact
 from swarmtui.swarm.state import ClusterSnapshot
 
 

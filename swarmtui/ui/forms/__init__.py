@@ -10,8 +10,8 @@ registry (``ui/actions.py`` and ``ui/panes/*.py``, ids ``forms.<name>``); open o
 Screens: service.ServiceFormScreen (new / edit), network.NetworkFormScreen,
 network.ServiceNetworksScreen (attach / detach), stack.StackDeployScreen,
 objects.ObjectsScreen (secrets / configs lists), objects.NewObjectScreen. Submitting
-goes through ``confirm.confirmation`` to the operation keys' own screens,
-ops.OpConfirmScreen / ops.OpProgressScreen (CLI + guard preview + typed confirmation;
+goes through ``flow.confirmation`` to the one confirm and progress screens,
+flow.ConfirmScreen / flow.ProgressScreen (CLI + guard preview + typed confirmation;
 run_operation → audit journal; convergence followed). Escape closes each; all Docker
 I/O runs in thread workers.
 """
@@ -71,7 +71,7 @@ def new_network(app: Any, selected: str | None) -> Screen[Any]:
 
 
 def remove_network(app: Any, selected: str | None) -> Screen[Any]:
-    from swarmtui.ui.forms.confirm import confirmation
+    from swarmtui.ui.flow import confirmation
 
     return confirmation(app, RemoveNetwork(_network_name(app, selected)))
 
@@ -83,7 +83,7 @@ def deploy_stack(app: Any, selected: str | None) -> Screen[Any]:
 
 
 def remove_stack(app: Any, selected: str | None) -> Screen[Any]:
-    from swarmtui.ui.forms.confirm import confirmation
+    from swarmtui.ui.flow import confirmation
 
     if not selected:
         raise LookupError("no stack selected")

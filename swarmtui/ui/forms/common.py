@@ -20,9 +20,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static, TextArea
 
+from swarmtui.secrets import redact
 from swarmtui.swarm.create import Inventory
 from swarmtui.swarm.ops.base import Operation
-from swarmtui.swarm.secrets import redact
 
 FORM_CSS = """
     FormScreen { background: $background; }
@@ -142,13 +142,6 @@ class FormScreen(Screen[None]):
         snap = self.snapshot
         return Inventory.of(snap) if snap is not None else None
 
-    def engine_api(self) -> Any:
-        """The app's blocking docker APIClient — thread workers only."""
-        backend = getattr(self.app, "backend", None)
-        if backend is None:
-            raise RuntimeError("there is no connection to a Docker engine")
-        return backend.api()
-
     def request_refresh(self, *kinds: str) -> None:
         backend = getattr(self.app, "backend", None)
         if backend is not None:
@@ -178,9 +171,9 @@ class FormScreen(Screen[None]):
 
     def submit(self, op: Operation) -> None:
         """Guard against what is on screen, then the confirmation, then apply + progress."""
-        from swarmtui.ui.forms.confirm import open_confirmation
+        from swarmtui.ui.flow import confirmation
 
-        open_confirmation(self, op)
+        self.app.push_screen(confirmation(self.app, op, origin=self))
 
 
 def text_of(widget: Widget) -> str:

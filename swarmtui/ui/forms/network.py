@@ -56,12 +56,12 @@ class NetworkFormScreen(FormScreen):
     def compose(self) -> ComposeResult:
         yield Static("New overlay network", id="form-title")
         with VerticalScroll(id="form-body"):
-            yield self._field("name", "Name", Input(placeholder="appnet", id="name",
+            yield self._field("name", "Name", Input(placeholder="e.g. appnet", id="name",
                                                     compact=True))
             yield self._field("subnet", "Subnet (empty: Swarm picks one)",
-                              Input(placeholder="10.20.0.0/24", id="subnet", compact=True))
+                              Input(placeholder="e.g. 10.20.0.0/24", id="subnet", compact=True))
             yield self._field("gateway", "Gateway (empty: the first address)",
-                              Input(placeholder="10.20.0.1", id="gateway", compact=True))
+                              Input(placeholder="e.g. 10.20.0.1", id="gateway", compact=True))
             yield self._field("attachable", "", Checkbox(
                 "attachable (standalone containers may join)", id="attachable", compact=True))
             yield self._field("encrypted", "", Checkbox(

@@ -27,8 +27,8 @@ from swarmtui.swarm.create import (
     object_rows,
     validate_object,
 )
+from swarmtui.ui.flow import confirmation
 from swarmtui.ui.forms.common import Field, FormScreen, error_for_list, lines_of, markup
-from swarmtui.ui.forms.confirm import confirmation
 from swarmtui.ui.widgets.footer import KeysFooter
 
 COLUMNS = ("NAME", "ID", "CREATED", "STACK", "USED BY")
@@ -134,11 +134,11 @@ class NewObjectScreen(FormScreen):
     def compose(self) -> ComposeResult:
         yield Static(markup(f"New {self.kind}"), id="form-title")
         with VerticalScroll(id="form-body"):
-            yield self._field("name", "Name", Input(placeholder="db_password", id="name",
+            yield self._field("name", "Name", Input(placeholder="e.g. db_password", id="name",
                                                     compact=True))
             yield self._field("file", "From a file on this machine (or leave empty and type "
                                       "the value below)",
-                              Input(placeholder="~/secrets/db_password.txt", id="file",
+                              Input(placeholder="e.g. ~/secrets/db_password.txt", id="file",
                                     compact=True))
             yield self._field("text", "Value (hidden; Enter or Tab stores it and clears the "
                                       "field)",

@@ -19,8 +19,8 @@ from textual.widgets import Button, Input, Static
 
 from swarmtui.swarm.create import ComposeError, DeployStack, StackPlan, load_compose
 from swarmtui.swarm.ops.validate import InputError, user_path
+from swarmtui.ui.flow import guard_now
 from swarmtui.ui.forms.common import Field, FormScreen, markup
-from swarmtui.ui.forms.confirm import guard_now
 from swarmtui.ui.widgets.footer import KeysFooter
 
 
@@ -61,10 +61,10 @@ class StackDeployScreen(FormScreen):
         yield Static("Deploy a stack", id="form-title")
         with VerticalScroll(id="form-body"):
             yield Field("Compose file (a path on this machine)",
-                        Input(self.initial_path, placeholder="./docker-compose.yml", id="path",
+                        Input(self.initial_path, placeholder="e.g. ./docker-compose.yml", id="path",
                               compact=True), path="path")
             yield Field("Stack name (empty: the file's folder name)",
-                        Input(self.initial_stack, placeholder="app", id="stack", compact=True),
+                        Input(self.initial_stack, placeholder="e.g. app", id="stack", compact=True),
                         path="stack")
             yield Vertical(id="plan")
         with Vertical(id="form-bottom"):

@@ -2,7 +2,7 @@
 
 Each key's handler is here: it builds the Operation (swarm/ops/nodes.py) from the
 marked nodes (space) or the node under the cursor, and hands it to the confirm →
-progress flow (`ui/ops/start.py`). Read-only was refused by the registry before.
+progress flow (`ui/flow/start.py`). Read-only was refused by the registry before.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from swarmtui.swarm.ops import (
     SetAvailability,
 )
 from swarmtui.swarm.state import ClusterSnapshot
-from swarmtui.ui.ops.confirm import OpForm, fixed
-from swarmtui.ui.ops.start import start_operation
+from swarmtui.ui.flow import OpForm, fixed, start_operation
 from swarmtui.ui.panes.base import (
     Action,
     ActionContext,

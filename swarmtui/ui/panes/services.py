@@ -1,7 +1,7 @@
 """The Services pane: `docker service ls` columns, its rows, the service keys.
 
 The operation keys build their Operation here (swarm/ops/services.py) and hand it to
-the confirm → progress flow (`ui/ops/start.py`); the form keys open a form
+the confirm → progress flow (`ui/flow/start.py`); the form keys open a form
 (`ui/forms/__init__.py`). Read-only was refused by the registry before.
 """
 
@@ -21,8 +21,7 @@ from swarmtui.swarm.ops import (
 )
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui import forms
-from swarmtui.ui.ops.confirm import OpForm, fixed
-from swarmtui.ui.ops.start import start_operation
+from swarmtui.ui.flow import OpForm, fixed, start_operation
 from swarmtui.ui.panes.base import (
     Action,
     ActionContext,

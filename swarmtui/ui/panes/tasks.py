@@ -8,7 +8,7 @@ from datetime import datetime
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.models import Task
 from swarmtui.swarm.state import ClusterSnapshot
-from swarmtui.ui.panes.base import Action, Pane, ProblemIds
+from swarmtui.ui.panes.base import Action, ActionContext, Pane, ProblemIds
 from swarmtui.ui.widgets.table import Column, Row
 
 #: priority: 0 always shown; higher numbers give way first at 80 columns
@@ -79,9 +79,18 @@ def rows(snap: ClusterSnapshot, probs: ProblemIds, now: datetime) -> list[Row]:
     return task_rows(snap, probs, now)
 
 
+def _shell(ctx: ActionContext) -> None:
+    from swarmtui.ui.shell import open_shell  # asyncssh's exec path: on first use
+
+    open_shell(ctx)
+
+
 ACTIONS = (
     Action("pane.tasks", "Tasks", "3", "the Tasks pane (docker service ps of every service)",
            run=lambda ctx: ctx.screen.action_pane("tasks")),
+    Action("tasks.exec", "Shell", "x", "a shell in the task's container, on its node: ssh "
+           "NODE docker exec -it CONTAINER sh (the app comes back when it exits)",
+           panes=("tasks",), mutating=True, needs_selection=True, footer=20, run=_shell),
 )
 
 PANE = Pane("tasks", "Tasks", "task", COLUMNS, frozenset({"tasks", "services", "nodes"}),

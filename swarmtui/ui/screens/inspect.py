@@ -13,8 +13,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from swarmtui.secrets import redact_obj
 from swarmtui.swarm.fetch import describe_error
-from swarmtui.swarm.secrets import redact_obj
 from swarmtui.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:

@@ -21,8 +21,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Input, Log, Static
 
+from swarmtui.secrets import redact
 from swarmtui.swarm.fetch import describe_error
-from swarmtui.swarm.secrets import redact
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.widgets.footer import KeysFooter
 

@@ -115,7 +115,6 @@ class MainScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         app = self.swarm_app
-        app.record_operations()  # a progress screen just closed: into the walkthrough
         if app.snapshot is not None and (self.stale_kinds or self.snapshot is not app.snapshot):
             kinds = frozenset(self.stale_kinds) or frozenset(panes.COLUMNS)
             self.stale_kinds.clear()

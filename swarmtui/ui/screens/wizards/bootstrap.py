@@ -22,7 +22,7 @@ from swarmtui.bootstrap import ApplyEvent, ApplyResult, HostBootstrap, Plan, Pla
 from swarmtui.bootstrap.export import write_script
 from swarmtui.bootstrap.plan import hostname_problem
 from swarmtui.bootstrap.remote import SudoPassword
-from swarmtui.swarm.secrets import redact
+from swarmtui.secrets import redact
 from swarmtui.ui.screens.wizards import bootstrap_view as view
 from swarmtui.ui.screens.wizards.common import ConfirmScreen, WizardScreen, markup_escape
 
@@ -56,13 +56,13 @@ class BootstrapScreen(WizardScreen):
             yield Input(placeholder="ssh alias or user@host[:port]", id="host")
         with Horizontal():
             yield Static("sudo password", classes="field-label")
-            yield Input(password=True, placeholder="only if the user is not root and sudo "
-                        "asks (kept in memory only)", id="sudo")
+            yield Input(password=True, placeholder="only if sudo asks one (kept in memory)",
+                        id="sudo")
         with Horizontal():
             yield Static("Join as", classes="field-label")
             yield Select[str]([("worker", "worker"), ("manager", "manager")], value="worker",
                               allow_blank=False, id="role")
-            yield Input(placeholder="new hostname (optional; needed if taken)", id="hostname")
+            yield Input(placeholder="optional: a new hostname", id="hostname")
         yield Button("Connect & probe [F2]", id="probe", variant="primary")
         yield Static("", id="status", classes="status")
         yield Static("Facts", classes="section")
@@ -71,9 +71,10 @@ class BootstrapScreen(WizardScreen):
         yield Static("(no plan yet)", id="plan")
         yield Static("", id="quorum", classes="warn")
         yield Static("Export as a shell script", classes="section")
+        # the path on a row of its own: beside the checkbox and button it had 10 cells at 80
+        yield Input(placeholder="path of the script to write, e.g. ./join-node4.sh",
+                    id="export-path")
         with Horizontal():
-            yield Input(placeholder="path of the script to write, e.g. ./join-node4.sh",
-                        id="export-path")
             yield Checkbox("include the join token (a secret!)", id="export-token")
             yield Button("Export [F3]", id="export")
         yield Static("", id="export-status")
@@ -83,7 +84,7 @@ class BootstrapScreen(WizardScreen):
         yield Static("", id="result", classes="status")
         yield Static("Node labels (after the join)", classes="section")
         with Horizontal():
-            yield Input(placeholder="key=value key2=value2", id="labels")
+            yield Input(placeholder="e.g. zone=a disk=ssd", id="labels")
             yield Button("Add labels", id="labels-go")
         yield Static("", id="labels-status")
 

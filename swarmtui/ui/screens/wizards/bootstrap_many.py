@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, Log, Select, Static
 
 from swarmtui.bootstrap import ApplyEvent, ApplyResult, HostBootstrap, PlanOptions, apply_many
 from swarmtui.bootstrap.remote import SudoPassword
-from swarmtui.swarm.secrets import redact
+from swarmtui.secrets import redact
 from swarmtui.ui.screens.wizards import bootstrap_view as view
 from swarmtui.ui.screens.wizards.common import ConfirmScreen, WizardScreen, markup_escape
 
@@ -55,11 +55,11 @@ class BootstrapManyScreen(WizardScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal():
             yield Static("Hosts", classes="field-label")
-            yield Input(placeholder="node3 node4 admin@10.0.0.5", id="hosts")
+            yield Input(placeholder="e.g. node3 node4 admin@10.0.0.5", id="hosts")
         with Horizontal():
             yield Static("sudo password", classes="field-label")
-            yield Input(password=True, placeholder="for non-root users whose sudo asks "
-                        "(memory only)", id="sudo")
+            yield Input(password=True, placeholder="only if sudo asks one (kept in memory)",
+                        id="sudo")
         with Horizontal():
             yield Static("Join as", classes="field-label")
             yield Select[str]([("worker", "worker"), ("manager", "manager")], value="worker",

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from swarmtui.bootstrap import ApplyEvent, Check, Plan, Step
-from swarmtui.swarm.secrets import redact
+from swarmtui.secrets import redact
 from swarmtui.ui.screens.wizards.common import markup_escape
 
 MARKS = {"pass": "[$success]✔ pass[/]", "warn": "[$warning]! warn[/]",

@@ -22,8 +22,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Static
 
 from swarmtui import audit
-from swarmtui.swarm.secrets import redact
-from swarmtui.ui.ops.confirm import dialog_css, mark_line, see_through, typed_mismatch
+from swarmtui.secrets import redact
+from swarmtui.ui.flow.confirm import dialog_css, mark_line, see_through, typed_mismatch
 from swarmtui.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:

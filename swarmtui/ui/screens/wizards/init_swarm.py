@@ -76,12 +76,12 @@ class InitSwarmScreen(WizardScreen):
             yield Input("0.0.0.0:2377", id="listen")
         with Horizontal():
             yield Static("Data path port", classes="field-label")
-            yield Input(placeholder="4789", id="data-port")
+            yield Input(placeholder="e.g. 4789 (the default)", id="data-port")
         with Horizontal():
             yield Static("Default address pool", classes="field-label")
             yield Input(placeholder="e.g. 10.20.0.0/16, 10.30.0.0/16 (empty: 10.0.0.0/8)",
                         id="pool")
-            yield Input(placeholder="subnet size (24)", id="subnet")
+            yield Input(placeholder="e.g. 24 (the default)", id="subnet")
         yield Checkbox("Autolock managers (an unlock key is needed after each restart)",
                        id="autolock")
         yield Static("", id="cli", classes="cli")

@@ -138,7 +138,7 @@ class ForceNewClusterScreen(WizardScreen):
 
         with Horizontal():
             yield Static("Manager", classes="field-label")
-            yield Input(placeholder="node2 / admin@10.0.0.2 (empty: this engine)", id="fnc-node")
+            yield Input(placeholder="e.g. node2 (empty: this engine)", id="fnc-node")
         with Horizontal():
             yield Static("Advertise address", classes="field-label")
             yield Input(placeholder="optional, e.g. 10.0.0.2", id="fnc-advertise")

@@ -3,6 +3,7 @@ limit — and the root CA's dates and rotation state."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -11,7 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
-from swarmtui.swarm.swarmspec import CAInfo, SwarmSettings, go_duration, parse_duration
+from swarmtui.swarm.create.units import parse_duration
+from swarmtui.swarm.swarmspec import CAInfo, SwarmSettings, go_duration
 from swarmtui.ui.screens.wizards.common import ConfirmScreen, WizardScreen, markup_escape
 
 
@@ -23,7 +25,7 @@ def parse_settings(cert: str, heartbeat: str, history: str
     for name, text, what in (("cert_expiry", cert, "certificate expiry"),
                              ("dispatcher_heartbeat", heartbeat, "dispatcher heartbeat")):
         try:
-            values[name] = parse_duration(text)
+            values[name] = timedelta(microseconds=parse_duration(text, days=True) / 1000)
         except ValueError as exc:
             errors.append(f"{what}: {exc}")
     try:
@@ -125,7 +127,7 @@ class SettingsScreen(WizardScreen):
 
     @on(Button.Pressed, "#settings-go")
     def action_apply(self) -> None:
-        from swarmtui.swarm.swarmspec import UpdateSwarmSettings
+        from swarmtui.swarm.ops.swarm import UpdateSwarmSettings
 
         if self.current is None:
             self.say("status", "The settings are not loaded yet.", error=True)

@@ -129,14 +129,16 @@ class TokensScreen(WizardScreen):
                                            preview=preview), go)
 
     def action_rotate(self, role: str) -> None:
-        from swarmtui.swarm.swarmspec import ROTATE_TOKEN_WARNING, RotateJoinToken
+        from swarmtui.swarm.ops.swarm import RotateJoinToken
+        from swarmtui.swarm.swarmspec import ROTATE_TOKEN_WARNING
 
         op = RotateJoinToken(role)  # type: ignore[arg-type]
         self._confirm_then(op, (ROTATE_TOKEN_WARNING.format(role=role),),
                            ("autolock and the other swarm settings are kept",), "tokens")
 
     def action_autolock(self) -> None:
-        from swarmtui.swarm.swarmspec import AUTOLOCK_CONSEQUENCES, SetAutolock
+        from swarmtui.swarm.ops.swarm import SetAutolock
+        from swarmtui.swarm.swarmspec import AUTOLOCK_CONSEQUENCES
 
         if self.autolock is None:
             self.say("status", "The swarm's state is not loaded yet (r reloads).", error=True)
@@ -146,7 +148,8 @@ class TokensScreen(WizardScreen):
         self._confirm_then(SetAutolock(enable), warnings, (), "autolock")
 
     def action_rotate_key(self) -> None:
-        from swarmtui.swarm.swarmspec import RotateUnlockKey, UnlockKeyRotation
+        from swarmtui.swarm.ops.swarm import RotateUnlockKey
+        from swarmtui.swarm.swarmspec import UnlockKeyRotation
 
         if not self.autolock:
             self.say("status", "Autolock is off: there is no unlock key to rotate.", error=True)
@@ -204,7 +207,7 @@ class UnlockScreen(ModalScreen[None]):
             yield Static("Unlock a locked manager", id="unlock-title")
             yield Static("The node whose Docker restarted with autolock on (ssh alias or "
                          "user@host):")
-            yield Input(placeholder="node2 or admin@10.0.0.2", id="unlock-node")
+            yield Input(placeholder="e.g. node2 or admin@10.0.0.2", id="unlock-node")
             yield Static("Its unlock key (SWMKEY-1-…; kept in memory only):")
             yield Input(password=True, placeholder="unlock key", id="unlock-key-input")
             yield Static(markup_escape(unlock_cli()), classes="cli")
@@ -221,7 +224,7 @@ class UnlockScreen(ModalScreen[None]):
         self.dismiss(None)
 
     def _say(self, text: str, error: bool = False) -> None:
-        from swarmtui.swarm.secrets import redact
+        from swarmtui.secrets import redact
 
         w = self.query_one("#unlock-status", Static)
         w.set_class(error, "errors")

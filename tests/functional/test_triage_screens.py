@@ -1,5 +1,6 @@
-"""The placement map screen (M): a row per service, a column per node, cells from the
-recorded lab state; `/` filters services, enter opens one, escape goes back."""
+"""Triage screens: the placement map (M) — a row per service, a column per node, cells from the
+recorded lab state; `/` filters services, enter opens one, escape goes back; and CA rotation
+from the palette (refused in read-only, else its confirmation with the CLI line)."""
 
 from __future__ import annotations
 
@@ -41,3 +42,25 @@ async def test_map_cells_filter_and_drill_down() -> None:
         await pilot.press("escape", "escape")
         await pilot.pause()
         assert app.screen is main
+
+
+async def test_rotate_ca_from_the_palette_shows_the_cli_or_is_refused() -> None:
+    from swarmtui.ui import actions
+
+    app = static_app(read_only=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert not actions.open_action(app, "ops.rotate_ca")
+        await pilot.pause()
+        notes = [n.message for n in app._notifications]
+        assert any(n.startswith("READ-ONLY") and "docker swarm ca --rotate" in n
+                   for n in notes), notes
+    app = static_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        from swarmtui.ui.flow import ConfirmScreen
+
+        assert actions.open_action(app, "ops.rotate_ca")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.form.build("", False).cli == "docker swarm ca --rotate"

@@ -1,20 +1,19 @@
-"""The confirmation of an operation, before anything is sent.
+"""The one confirmation screen: every change is confirmed here before anything is sent.
 
 It shows the operation's title, the **equivalent docker CLI command** exactly as a
 person would type it, and the guard's verdict on the live cluster state: what will
-happen (quorum N → N′, the drain preview …), warnings, and blocks. A block disables
-the confirm button and says why. Destructive operations need the target's name typed.
+happen (quorum N → N′, the drain preview, a spec diff …), warnings, and blocks. A
+block disables the confirm button and says why.
 
 Operations that need a value (scale, label, image) take it here: the CLI line, the
-preview and the blocks follow each keystroke. New snapshots from the backend re-run
-the guard, so the verdict is always about the cluster as it is now.
+preview and the blocks follow each keystroke. New snapshots re-run the guard, so
+the verdict is always about the cluster as it is now.
 
-The same screen serves the main screen's operation keys and the create/edit forms
-(`swarmtui.ui.ops.progress.confirm_and_send` wires it to the progress view); the
-preview is one line per item in a scrolling box, so a long spec diff stays readable.
-The wizards' plain `ConfirmScreen` (swarm-level changes that are not Operations) uses
-`dialog_css`, `mark_lines` and `typed_mismatch` from here, so the dialogs look and
-answer alike.
+**One rule for the default button** (everywhere: node and service keys, forms,
+wizards): a change that can be undone has Confirm focused, so Enter goes ahead; a
+dangerous one (``op.confirm_text``: removals, leave, force-new-cluster) asks for the
+target's name typed, and the typed field has the focus. A blocked change focuses
+Cancel. Cancelling says that nothing was sent.
 """
 
 from __future__ import annotations
@@ -34,9 +33,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from swarmtui.secrets import redact
 from swarmtui.swarm.ops import GuardResult, Operation
 from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
-from swarmtui.swarm.secrets import redact
 from swarmtui.swarm.state import ClusterSnapshot
 
 #: what the confirm screen dismisses with: the operation and the typed confirmation
@@ -85,7 +84,7 @@ class OpForm:
     choices: Sequence[tuple[str, str]] = ()
     force_offered: bool = False
     force_help: str = ""
-    #: destructive operations get a red button and never the focus by default
+    #: destructive operations get a red button (they also ask for a typed name)
     destructive: bool = False
 
 
@@ -134,18 +133,18 @@ def mark_lines(mark: str, items: Sequence[str], style: str = "bold") -> Text:
     return Text("\n").join(mark_line(mark, line, style) for line in items)
 
 
-class OpConfirmScreen(ModalScreen[Confirmed | None]):
+class ConfirmScreen(ModalScreen[Confirmed | None]):
     """Title, docker CLI equivalent, preview, warnings, blocks, typed name, confirm."""
 
-    DEFAULT_CSS = dialog_css("OpConfirmScreen", "#ops-dialog") + """
-    OpConfirmScreen.destructive > #ops-dialog { border: round $error; }
-    OpConfirmScreen #ops-title { text-style: bold; margin-bottom: 1; }
-    OpConfirmScreen #ops-preview { height: auto; max-height: 12; margin-bottom: 1; }
-    OpConfirmScreen #ops-blocks { text-style: bold; }
-    OpConfirmScreen #ops-warnings.empty, OpConfirmScreen #ops-blocks.empty,
-    OpConfirmScreen #ops-typed-error.empty { display: none; }
-    OpConfirmScreen OptionList { height: auto; max-height: 8; margin-bottom: 1; }
-    OpConfirmScreen Input { margin-bottom: 1; }
+    DEFAULT_CSS = dialog_css("ConfirmScreen", "#ops-dialog") + """
+    ConfirmScreen.destructive > #ops-dialog { border: round $error; }
+    ConfirmScreen #ops-title { text-style: bold; margin-bottom: 1; }
+    ConfirmScreen #ops-preview { height: auto; max-height: 12; margin-bottom: 1; }
+    ConfirmScreen #ops-blocks { text-style: bold; }
+    ConfirmScreen #ops-warnings.empty, ConfirmScreen #ops-blocks.empty,
+    ConfirmScreen #ops-typed-error.empty { display: none; }
+    ConfirmScreen OptionList { height: auto; max-height: 8; margin-bottom: 1; }
+    ConfirmScreen Input { margin-bottom: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="ops.confirm.cancel"),
@@ -213,9 +212,9 @@ class OpConfirmScreen(ModalScreen[Confirmed | None]):
         elif self.form.choices:
             self.query_one("#ops-choices", OptionList).focus()
         elif self.operation.confirm_text is not None:
-            self.query_one("#ops-typed", Input).focus()
-        elif self.verdict.allowed and not self.form.destructive:
-            self.query_one("#ops-go", Button).focus()
+            self.query_one("#ops-typed", Input).focus()  # dangerous: the name typed
+        elif self.verdict.allowed:
+            self.query_one("#ops-go", Button).focus()  # reversible: Enter goes ahead
         else:
             self.query_one("#ops-cancel", Button).focus()
 
@@ -285,7 +284,8 @@ class OpConfirmScreen(ModalScreen[Confirmed | None]):
     def show_snapshot(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
         """The app hands the top screen every new snapshot: re-guard on live data."""
         self.snapshot = snapshot
-        self._recheck()
+        if self.query("#ops-title"):  # composed (a snapshot can arrive just before)
+            self._recheck()
 
     # ------------------------------------------------------------- events
     @on(Input.Changed, "#ops-value")
@@ -358,6 +358,8 @@ class OpConfirmScreen(ModalScreen[Confirmed | None]):
             self.app.call_later(self.on_confirmed, *result)
 
     def action_cancel(self) -> None:
+        self.notify("nothing was sent", title=f"Cancelled: {display_title(self.operation)}",
+                    timeout=4)
         self.dismiss(None)
 
     # for tests and the help text

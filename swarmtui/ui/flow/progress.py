@@ -1,24 +1,24 @@
 """After confirming: send the operation, then follow the cluster until it has converged.
 
-The send runs in a thread worker (`apply.send_operation`: a fresh guard, the apply with
-its retries on "update out of sequence", the audit journal). Then every new snapshot
-from the backend is checked with ``op.converged`` — the backend is asked for a re-list
-every second meanwhile — until it says done, or the operation's time limit passes, in
-which case the screen says what is still missing and why ("pending: no suitable node").
-Errors are sentences, never tracebacks; a multi-node change that failed half-way says
-which nodes changed.
+The send runs in a thread worker through the one runner
+(`swarm.ops.runner.send_operation`: a fresh guard, the apply with its retries on
+"update out of sequence", the audit journal). Then every new snapshot is checked
+with ``op.converged`` (a re-list is asked for every second meanwhile) until it says
+done, or the operation's time limit passes: then the screen says what is still
+missing and why ("pending: no suitable node"). Errors are sentences, never
+tracebacks; a change that failed but moved some targets says which (half-applied).
 
 Operations with ``progress(snapshot)`` (the forms' create/update operations) can also
 end "failed": the rolling update paused or rolled back — it ended, but not as asked.
-``confirm_and_send`` is the whole path (confirm → this screen → a callback when it
-closes) for callers that push one screen and are done, such as the forms.
+Operations with ``follows_cluster = False`` (token rotation, init, unlock …) end
+with the apply's answer. What was sent is reported to the walkthrough here, once,
+through one typed call (`walkthrough.record_action`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -29,17 +29,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from swarmtui.secrets import redact
 from swarmtui.swarm.ops import Operation
-from swarmtui.swarm.secrets import redact
+from swarmtui.swarm.ops.runner import EngineSource, Sent, send_operation
 from swarmtui.swarm.state import ClusterSnapshot
-from swarmtui.ui.ops.apply import Sent, audit_labels, send_operation
-from swarmtui.ui.ops.confirm import (
-    OpConfirmScreen,
-    OpForm,
-    dialog_css,
-    display_title,
-    see_through,
-)
+from swarmtui.ui.flow.confirm import dialog_css, display_title, see_through
+from swarmtui.ui.walkthrough import record_action
 
 #: how often the backend is asked for fresh lists while waiting (seconds)
 RELIST_EVERY = 1.0
@@ -48,27 +43,32 @@ RELIST_EVERY = 1.0
 FINAL = frozenset({"converged", "failed", "timeout", "refused", "error"})
 
 
-class OpProgressScreen(ModalScreen[str]):
+class ProgressScreen(ModalScreen[str]):
     """Sending… → waiting for the cluster (with the time limit) → done / not converged."""
 
-    DEFAULT_CSS = dialog_css("OpProgressScreen", "#ops-dialog", border="thick $primary") + """
-    OpProgressScreen > #ops-dialog { overflow-y: auto; }
-    OpProgressScreen #ops-title { text-style: bold; }
-    OpProgressScreen #ops-cli { margin: 1 0; }
-    OpProgressScreen #ops-phase { text-style: bold; }
-    OpProgressScreen.ok #ops-phase { color: $success; }
-    OpProgressScreen.bad #ops-phase { color: $error; }
-    OpProgressScreen.slow #ops-phase { color: $warning; }
-    OpProgressScreen #ops-notes { color: $warning; }
+    DEFAULT_CSS = dialog_css("ProgressScreen", "#ops-dialog", border="thick $primary") + """
+    ProgressScreen > #ops-dialog { overflow-y: auto; }
+    ProgressScreen #ops-title { text-style: bold; }
+    ProgressScreen #ops-cli { margin: 1 0; }
+    ProgressScreen #ops-phase { text-style: bold; }
+    ProgressScreen.ok #ops-phase { color: $success; }
+    ProgressScreen.bad #ops-phase { color: $error; }
+    ProgressScreen.slow #ops-phase { color: $warning; }
+    ProgressScreen #ops-notes { color: $warning; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="ops.progress.close"),
     ]
 
     def __init__(self, op: Operation, typed: str | None, *, read_only: bool = False,
-                 timeout: float | None = None) -> None:
+                 timeout: float | None = None, source: EngineSource | None = None,
+                 cluster: tuple[str, str] = ("", "")) -> None:
+        """`source`: where the Docker client comes from (None: the app's connection);
+        `cluster`: (cluster, endpoint) for the audit journal."""
         super().__init__()
         self.op = op
+        self.source = source
+        self.cluster = cluster
         self.typed = typed
         self.read_only = read_only
         self.timeout = op.timeout if timeout is None else timeout
@@ -101,16 +101,19 @@ class OpProgressScreen(ModalScreen[str]):
     # ------------------------------------------------------------- sending
     @work(thread=True, exit_on_error=False, group="ops-send")
     def _send(self, app: Any) -> None:
-        cluster, endpoint = audit_labels(app)
-        sent = send_operation(getattr(app, "backend", None), self.op,
-                              read_only=self.read_only, typed_confirmation=self.typed,
-                              cluster=cluster, endpoint=endpoint)
+        cluster, endpoint = self.cluster
+        source = self.source if self.source is not None else getattr(app, "backend", None)
+        sent = send_operation(source, self.op, read_only=self.read_only,
+                              typed_confirmation=self.typed, cluster=cluster,
+                              endpoint=endpoint)
         with contextlib.suppress(RuntimeError):  # the app is closing: the journal has it
             app.call_from_thread(self._sent, sent)
 
     def _sent(self, sent: Sent) -> None:
         self.sent = sent
         out = sent.outcome
+        if out.status != "refused":  # something was sent: the walkthrough shows it
+            record_action(self.app, redact(self.op.cli), self.op.name, out.ok)
         notes: list[str] = []
         if out.journal_error:
             notes.append(out.journal_error)
@@ -123,8 +126,11 @@ class OpProgressScreen(ModalScreen[str]):
                     f"{', '.join(sent.unchanged)} did not — check with `docker node ls` and "
                     "run the command again for the rest")
             elif sent.changed and not sent.unchanged:
-                notes.append(f"{', '.join(sent.changed)} changed anyway: check the cluster")
+                notes.append(f"{', '.join(sent.changed)} changed anyway (the answer may have "
+                             "been lost on the way back): check the cluster")
             self._finish("error", f"Failed: {out.message}")
+        elif not self.op.follows_cluster:
+            self._finish("converged", f"Done: {out.message}")
         else:
             self._log(out.message)
             self.phase = "waiting"
@@ -229,19 +235,3 @@ class OpProgressScreen(ModalScreen[str]):
             self.notify("the change is still being sent: its result will show here as a "
                         "notification", title=display_title(self.op))
         self.dismiss(self.phase)
-
-
-def confirm_and_send(app: Any, form: OpForm, *, read_only: bool | None = None,
-                     on_closed: Callable[[OpProgressScreen], None] | None = None
-                     ) -> OpConfirmScreen:
-    """The confirmation for `form`, against the app's current snapshot; confirming opens
-    the progress view, and `on_closed(progress)` runs when that is closed. Push the
-    returned screen; cancelling sends nothing and calls nothing."""
-    ro = bool(getattr(app, "read_only", False)) if read_only is None else read_only
-
-    def go(op: Operation, typed: str | None) -> None:
-        progress = OpProgressScreen(op, typed, read_only=ro)
-        app.push_screen(progress, callback=(lambda _phase: on_closed(progress))
-                        if on_closed is not None else None)
-
-    return OpConfirmScreen(form, getattr(app, "snapshot", None), read_only=ro, on_confirmed=go)
