@@ -41,6 +41,8 @@ from swarmtui.bootstrap.engine import (
 from swarmtui.connect.endpoint import Endpoint
 from swarmtui.connect.tunnel import ConnectOptions
 
+TAR_FAILED = "swarmtui: tar exited with"
+
 
 @dataclass(frozen=True)
 class CreateRequest:
@@ -171,6 +173,7 @@ async def _create(req: CreateRequest, host: HostSession, steps: Steps,
     elif req.store_unlock_key:
         result.notes.append("autolock is off: no unlock key is needed to restore; "
                             "none was stored")
+    await steps.run("check root access", "sudo -n true", host.check_root())
     control: EngineControl = await steps.run(
         "find how the engine is run", "ps -p 1; ls /etc/init.d/docker",
         detect_engine_control(host.runner), lambda c: c.label)
@@ -182,8 +185,10 @@ async def _create(req: CreateRequest, host: HostSession, steps: Steps,
     archive = req.output / f"{name}{ARCHIVE_SUFFIX}"
     part = archive.with_name(archive.name + ".part")
     # gzip -1: the engine is down while this runs; speed over size (the raft WAL is
-    # mostly preallocated zeros). tar's failure shows on stderr and in the check below.
-    tar = f"tar -cf - -C {shlex.quote(root)} swarm | gzip -1"
+    # mostly preallocated zeros). tar's own exit status is reported on stderr (no
+    # pipefail in every sh); the archive is read back below as well.
+    tar = (f"{{ tar -cf - -C {shlex.quote(root)} swarm || echo \"{TAR_FAILED} $?\" >&2; }}"
+           " | gzip -1")
     size, digest = 0, ""
     try:
         await steps.run("stop the engine", _ssh_line(host, control.stop),
@@ -195,15 +200,20 @@ async def _create(req: CreateRequest, host: HostSession, steps: Steps,
                 host.stream_to(tar, fd), lambda r: f"{r[1] / 1024:.0f} KiB")
         finally:
             os.close(fd)
-        if not res.ok or res.stderr.strip():
+        if not res.ok or TAR_FAILED in res.stderr:
             raise StepError(f"`{tar}` failed (exit {res.exit_status}): "
                             f"{res.stderr.strip() or 'no output'}")
-    except BaseException:
+    except BaseException as exc:
         part.unlink(missing_ok=True)
+        try:  # whatever happened to the copy, the engine runs again
+            await steps.run("start the engine", _ssh_line(host, control.start),
+                            start_engine(host.runner, control))
+        except Exception as again:
+            raise StepError(f"{exc}; then starting the engine again failed too: {again} — "
+                            f"start it by hand: {_ssh_line(host, control.start)}") from exc
         raise
-    finally:  # whatever happened to the copy, the engine runs again
-        await steps.run("start the engine", _ssh_line(host, control.start),
-                        start_engine(host.runner, control))
+    await steps.run("start the engine", _ssh_line(host, control.start),
+                    start_engine(host.runner, control))
     info = await steps.run("wait for the engine", "docker info",
                            host.wait_info(req.ready_timeout),
                            lambda i: f"swarm {i.get('Swarm', {}).get('LocalNodeState')}")

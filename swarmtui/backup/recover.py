@@ -26,8 +26,9 @@ from swarmtui.connect.tunnel import ConnectOptions
 QUORUM_LOST_PATTERNS = (
     re.compile(r"does not have a leader", re.I),
     re.compile(r"no elected cluster leader", re.I),
-    re.compile(r"rpc error: code = (DeadlineExceeded|Unavailable).*"
-               r"(context deadline exceeded|connection is unavailable)", re.I),
+    # a manager's read that raft cannot serve: code Unknown or DeadlineExceeded, by version
+    re.compile(r"rpc error: code = \w+ desc = "
+               r"(context deadline exceeded|grpc: the connection is unavailable)", re.I),
     re.compile(r"more than half of the managers", re.I),
 )
 

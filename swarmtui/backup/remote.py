@@ -101,6 +101,18 @@ class HostSession:
             await asyncio.sleep(0.3)
         raise StepError(f"the engine did not answer within {deadline_s:g} s ({last})")
 
+    async def check_root(self) -> str:
+        """Root, or passwordless sudo; else StepError (before anything is stopped)."""
+        if await self.runner.is_root():
+            return "root"
+        res = await self.runner.run("true", sudo=True, timeout=20)
+        if not res.ok:
+            raise StepError(
+                f"{self.endpoint.label} does not let this user run commands as root without "
+                "a password (sudo -n): stopping the engine and reading /var/lib/docker/swarm "
+                "need root; log in as root or allow passwordless sudo. Nothing was changed")
+        return "sudo -n"
+
     async def sudo_line(self, command: str) -> str:
         """`command` as the host's root (sudo -n when the SSH user is not root)."""
         if await self.runner.is_root():

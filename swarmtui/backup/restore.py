@@ -214,6 +214,7 @@ async def _restore(req: RestoreRequest, host: HostSession, steps: Steps,
     root = str(info.get("DockerRootDir")) if info and info.get("DockerRootDir") else m.docker_root
     addr = req.advertise_addr or await steps.run(
         "find the host's address", "echo $SSH_CONNECTION", _advertise_addr(host), lambda a: a)
+    await steps.run("check root access", "sudo -n true", host.check_root())
     control = await steps.run("find how the engine is run", "ps -p 1; ls /etc/init.d/docker",
                               detect_engine_control(host.runner), lambda c: c.label)
 

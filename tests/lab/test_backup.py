@@ -37,6 +37,7 @@ from swarmtui.connect.hostkeys import fixed_trust
 from swarmtui.connect.sshconf import ssh_config_files
 from swarmtui.connect.tunnel import ConnectOptions
 from swarmtui.lab import Lab
+from tests.lab.test_bootstrap_lab import authorize
 from tests.waiting import wait_for
 
 SVC = ["--detach", "--no-resolve-image", "--stop-grace-period", "1s"]
@@ -123,7 +124,7 @@ def test_backup_of_a_manager_of_three_keeps_the_quorum(
     entries = audit.read_journal(state_dir / "audit.jsonl")
     clis = [e["cli"] for e in entries]
     assert "ssh node2 '/etc/docker/swarmtui-lab-dockerd stop'" in clis
-    assert any(c.startswith("ssh node2 'tar -cf - -C /var/lib/docker swarm") for c in clis)
+    assert any(c.startswith("ssh node2 '{ tar -cf - -C /var/lib/docker swarm") for c in clis)
     assert all(e["result"] == "ok" for e in entries)
     names = [s.name for s in result.steps]
     assert names.index("stop the engine") < names.index("archive /var/lib/docker/swarm") \
@@ -252,3 +253,53 @@ def test_a_lost_quorum_is_recognised_and_the_freshest_manager_named(
     assert by_host["node1"].engine_up and not by_host["node2"].engine_up
     assert advice.text.startswith(f"{advice.best.host} has the most recent raft state")
     print("\n" + "\n".join(s.summary for s in advice.ranked) + "\n" + advice.text)
+
+
+#: non-root users in the docker group (they reach the API): sudo asks a password / does not
+DOCKER_USERS = {"swtbkpw": "ALL=(ALL) ALL", "swtbknopw": "ALL=(ALL) NOPASSWD: ALL"}
+
+
+@pytest.fixture(scope="session")
+def docker_users() -> dict[str, str]:
+    """Made if missing (the lab hosts share /etc with this machine), like the bootstrap
+    tests' sudo users."""
+    if shutil.which("sudo") is None:
+        pytest.skip("sudo is not installed (apt-get install sudo)")
+    subprocess.run(["groupadd", "-f", "docker"], check=True)
+    for user in DOCKER_USERS:
+        if subprocess.run(["id", user], capture_output=True).returncode != 0:
+            subprocess.run(["useradd", "-m", "-s", "/bin/sh", "-G", "docker", user], check=True)
+    subprocess.run(["chpasswd"], input="".join(f"{u}:locked-not-0{i}\n" for i, u in
+                                               enumerate(DOCKER_USERS)).encode(), check=True)
+    rules = Path("/etc/sudoers.d/swarmtui-backup-test")
+    rules.write_text("".join(f"{u} {r}\n" for u, r in DOCKER_USERS.items()))
+    rules.chmod(0o440)
+    return DOCKER_USERS
+
+
+def test_a_single_manager_needs_force_and_root_and_comes_back_the_leader(
+    make_lab: Callable[..., Lab], tmp_path: Path, state_dir: Path,
+    docker_users: dict[str, str],
+) -> None:
+    lab = make_lab(nodes=1, managers=1)
+    for user in docker_users:
+        authorize(lab, user)
+    pid = lab.host("node1").running_dockerd()
+    out = tmp_path / "out"
+    alone = cli(lab, "create", "node1", "--output", str(out), state=state_dir)
+    assert alone.returncode == 1 and "node1 is the only manager" in alone.stderr, alone.stderr
+    # a user whose sudo wants a password is refused before anything is stopped
+    asks = cli(lab, "create", "ssh://swtbkpw@node1", "--force", "--output", str(out),
+               state=state_dir)
+    assert asks.returncode == 1 and "without a password" in asks.stderr, asks.stderr
+    assert lab.host("node1").running_dockerd() == pid, "the engine was touched"
+    # passwordless sudo: the backup goes through, the only manager is the leader again
+    made = cli(lab, "create", "ssh://swtbknopw@node1", "--force", "--output", str(out),
+               state=state_dir)
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert "--force: node1 is the only manager" in made.stdout
+    assert lab.host("node1").running_dockerd() != pid, "the engine was not restarted"
+    assert lab.ssh("node1", "docker node ls --format '{{.Status}} {{.ManagerStatus}}'") \
+        == "Ready Leader"
+    (backup,), _ = list_backups(out)
+    assert backup.manifest.hostname == "node1" and backup.manifest.managers == 1

@@ -22,7 +22,8 @@ import docker
 import pytest
 
 from swarmtui.connect import ConnectOptions, fixed_trust, parse_endpoint
-from swarmtui.connect.nodes import NodePool, ReachFailure
+from swarmtui.connect.noderoute import ReachFailure
+from swarmtui.connect.nodes import NodePool
 from swarmtui.connect.sshconf import ssh_config_files
 from swarmtui.lab import Lab
 from swarmtui.swarm.fetch import fetch_snapshot

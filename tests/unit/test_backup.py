@@ -290,6 +290,8 @@ def test_bad_input_gets_a_sentence_not_a_traceback(tmp_path: Path) -> None:
     "Error response from daemon: rpc error: code = DeadlineExceeded desc = context deadline "
     "exceeded",
     "rpc error: code = 2 desc = raft: no elected cluster leader",
+    "Error response from daemon: rpc error: code = Unknown desc = context deadline exceeded",
+    "rpc error: code = 14 desc = grpc: the connection is unavailable",
 ])
 def test_the_engines_words_for_a_lost_quorum_are_recognised(said: str) -> None:
     assert quorum_lost(said)

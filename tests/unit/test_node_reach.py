@@ -18,14 +18,8 @@ from swarmtui.connect.errors import (
     HostKeyNotTrustedError,
     HostUnreachableError,
 )
-from swarmtui.connect.nodes import (
-    NodePool,
-    NodeUnreachableError,
-    ReachFailure,
-    classify,
-    resolve_route,
-    ssh_config_has_host,
-)
+from swarmtui.connect.noderoute import ReachFailure, classify, resolve_route, ssh_config_has_host
+from swarmtui.connect.nodes import NodePool, NodeUnreachableError
 from swarmtui.swarm.reach.exec import exec_command
 from swarmtui.swarm.reach.probe import (
     Cause,
@@ -267,3 +261,24 @@ def test_place_of_a_task_row() -> None:
     assert (place.name, place.hostname, place.address) == ("web.2", "node2", "10.0.0.2")
     with pytest.raises(TaskNotFoundError):
         place_of(snap, "t2")
+
+
+def test_sampler_follows_ready_nodes_and_their_running_containers() -> None:
+    from swarmtui.swarm.reach.stats import Sampler
+    from swarmtui.swarm.state import ClusterSnapshot
+
+    def node(nid: str, host: str, state: str) -> dict[str, object]:
+        return {"ID": nid, "Description": {"Hostname": host},
+                "Status": {"State": state, "Addr": f"10.0.0.{nid[-1]}"}}
+
+    def task(tid: str, nid: str, state: str) -> dict[str, object]:
+        return {"ID": tid, "ServiceID": "s", "NodeID": nid, "DesiredState": "running",
+                "Status": {"State": state, "ContainerStatus": {"ContainerID": f"c-{tid}"}}}
+
+    snap = ClusterSnapshot.from_api(
+        nodes=[node("n1", "a", "ready"), node("n2", "b", "down")],
+        tasks=[task("t1", "n1", "running"), task("t2", "n1", "failed"),
+               task("t3", "n2", "running")])
+    sampler = Sampler(NodePool(ConnectOptions(trust=fixed_trust("never"))), lambda s: None)
+    sampler.follow(snap)
+    assert sampler.nodes == {"a": ("10.0.0.1", ("c-t1",))}

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from swarmtui.bootstrap.engine import CONTROLS, DETECT_SCRIPT
 from swarmtui.connect.errors import ConnectError
-from swarmtui.connect.nodes import NodePool, NodeUnreachableError, ReachFailure
+from swarmtui.connect.noderoute import ReachFailure
+from swarmtui.connect.nodes import NodePool, NodeUnreachableError
 
 #: clocks further apart than this are reported (raft and TLS certificates need close clocks)
 CLOCK_SKEW_LIMIT = 5.0

@@ -30,6 +30,7 @@ import asyncssh
 
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.nodes import NodePool, NodeUnreachableError
+from swarmtui.swarm.state import ClusterSnapshot
 
 SAMPLE_SCRIPT = ("head -n1 /proc/stat; grep -E '^(MemTotal|MemAvailable):' /proc/meminfo; "
                  "df -P -B1 /var/lib/docker 2>/dev/null | tail -n1")
@@ -182,6 +183,15 @@ class Sampler:
     def history(self, hostname: str) -> list[NodeStats]:
         state = self._state.get(hostname)
         return list(state.history) if state else []
+
+    def follow(self, snapshot: ClusterSnapshot) -> None:
+        """Sample the snapshot's Ready nodes, each with its running tasks' containers."""
+        running: dict[str, list[str]] = {}
+        for task in snapshot.tasks.values():
+            if task.is_running and task.node_id and task.container_id:
+                running.setdefault(task.node_id, []).append(task.container_id)
+        self.nodes = {n.hostname: (n.address, tuple(running.get(n.id, ())))
+                      for n in snapshot.nodes.values() if n.state == "ready" and n.hostname}
 
     @property
     def in_flight(self) -> int:
