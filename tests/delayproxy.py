@@ -14,7 +14,7 @@ import contextlib
 import ipaddress
 import threading
 
-from swarmtui.lab.lab import NET_BASE
+from swarmtui.lab.network import NET_BASE
 
 
 class DelayProxy:

@@ -21,8 +21,8 @@ from swarmtui.bootstrap.engine import EngineControlError
 from swarmtui.connect.endpoint import Endpoint, parse_endpoint, resolve_target
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.hostkeys import HostKeyQuestion, TrustCallback, TrustDecision, fixed_trust
+from swarmtui.connect.options import ConnectOptions
 from swarmtui.connect.sshconf import ssh_config_files
-from swarmtui.connect.tunnel import ConnectOptions
 from swarmtui.secrets import redact
 
 

@@ -39,7 +39,7 @@ from swarmtui.bootstrap.engine import (
     stop_engine,
 )
 from swarmtui.connect.endpoint import Endpoint
-from swarmtui.connect.tunnel import ConnectOptions
+from swarmtui.connect.options import ConnectOptions
 
 TAR_FAILED = "swarmtui: tar exited with"
 

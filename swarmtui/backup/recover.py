@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from swarmtui.backup.remote import HostSession
 from swarmtui.connect.endpoint import Endpoint
 from swarmtui.connect.errors import ConnectError
-from swarmtui.connect.tunnel import ConnectOptions
+from swarmtui.connect.options import ConnectOptions
 
 #: what a manager's API answers when the managers have no majority
 QUORUM_LOST_PATTERNS = (

@@ -27,7 +27,7 @@ from swarmtui.backup.steps import Listener, Step, StepError, Steps
 from swarmtui.bootstrap.engine import detect_engine_control, start_engine, stop_engine
 from swarmtui.connect.endpoint import Endpoint
 from swarmtui.connect.errors import ConnectError
-from swarmtui.connect.tunnel import ConnectOptions
+from swarmtui.connect.options import ConnectOptions
 
 AUTOLOCK_REFUSAL = (
     "this backup was taken with autolock on: Docker cannot force a new cluster from a "

@@ -4,8 +4,9 @@ No textual here: a wizard screen drives `HostBootstrap` (runner.py) and renders 
 `Check`s, `Step`s and `ApplyEvent`s.
 """
 
-from swarmtui.bootstrap.facts import Check, ClusterContext, HostFacts, Probe, assess, probe_host
+from swarmtui.bootstrap.facts import Check, HostFacts, assess
 from swarmtui.bootstrap.plan import Plan, PlanOptions, Step, export_script, make_plan
+from swarmtui.bootstrap.probe import ClusterContext, Probe, probe_host
 from swarmtui.bootstrap.remote import CommandResult, CommandRunner, SshRunner, SudoPassword
 from swarmtui.bootstrap.runner import (
     ApplyEvent,

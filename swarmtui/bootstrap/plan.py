@@ -20,8 +20,9 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Literal
 
-from swarmtui.bootstrap.facts import HostFacts, nft_names_ok
-from swarmtui.swarm.swarmspec import Secret
+from swarmtui.bootstrap.facts import HostFacts
+from swarmtui.bootstrap.firewall import nft_names_ok
+from swarmtui.secrets import Secret
 
 Role = Literal["worker", "manager"]
 TOKEN_VAR = "SWARM_JOIN_TOKEN"

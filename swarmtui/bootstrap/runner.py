@@ -18,15 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from swarmtui.bootstrap.facts import (
-    PREFIX,
-    ClusterContext,
-    HostFacts,
-    Probe,
-    assess,
-    probe_host,
-    read_cluster,
-)
+from swarmtui.bootstrap.facts import HostFacts, assess
 from swarmtui.bootstrap.plan import (
     TOKEN_VAR,
     Plan,
@@ -36,8 +28,11 @@ from swarmtui.bootstrap.plan import (
     export_script,
     make_plan,
 )
+from swarmtui.bootstrap.probe import PREFIX, ClusterContext, Probe, probe_host, read_cluster
 from swarmtui.bootstrap.remote import CommandRunner, Stream
-from swarmtui.swarm.swarmspec import Secret, SwarmSpecError, fetch_join_token, redact
+from swarmtui.secrets import Secret, redact
+from swarmtui.swarm.swarmkeys import fetch_join_token
+from swarmtui.swarm.swarmspec import SwarmSpecError
 
 log = logging.getLogger("swarmtui.bootstrap")
 

@@ -4,7 +4,8 @@ Never imports textual. Public API (see each module's docstring):
 
 * `resolve_target`, `parse_endpoint`, `default_endpoint`, `Endpoint`, `Target` — endpoint.py
 * `fixed_trust`, `TrustDecision`, `HostKeyQuestion`, `TrustCallback` — hostkeys.py
-* `open_engine`, `ConnectOptions`, `EngineConnection` — tunnel.py (one engine, no failover)
+* `open_engine` — tunnel.py (one engine, no failover); `ConnectOptions` — options.py;
+  `EngineConnection` — engines.py; `open_ssh` — sshopen.py
 * `ClusterLink`, `LinkStatus`, `LinkState`, `SwarmRole` — link.py (what the UI holds)
 * `ConnectError` and its family — errors.py
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
         parse_endpoint,
         resolve_target,
     )
+    from swarmtui.connect.engines import EngineConnection
     from swarmtui.connect.errors import (
         AllEndpointsFailedError,
         AuthFailedError,
@@ -43,13 +45,9 @@ if TYPE_CHECKING:
     )
     from swarmtui.connect.hostkeys import HostKeyQuestion, TrustCallback, TrustDecision, fixed_trust
     from swarmtui.connect.link import ClusterLink, LinkState, LinkStatus, SwarmRole, role_from_info
+    from swarmtui.connect.options import ConnectOptions, PassphraseCallback
     from swarmtui.connect.sshconf import ssh_config_files
-    from swarmtui.connect.tunnel import (
-        ConnectOptions,
-        EngineConnection,
-        PassphraseCallback,
-        open_engine,
-    )
+    from swarmtui.connect.tunnel import open_engine
 
 #: each public name → the module defining it
 _WHERE = {
@@ -58,10 +56,10 @@ _WHERE = {
     "AuthFailedError": "errors",
     "ClusterLink": "link",
     "ConnectError": "errors",
-    "ConnectOptions": "tunnel",
+    "ConnectOptions": "options",
     "Endpoint": "endpoint",
     "EndpointError": "errors",
-    "EngineConnection": "tunnel",
+    "EngineConnection": "engines",
     "EngineNotAnsweringError": "errors",
     "ForwardingRefusedError": "errors",
     "HostKeyChangedError": "errors",
@@ -72,7 +70,7 @@ _WHERE = {
     "LinkState": "link",
     "LinkStatus": "link",
     "NotConnectedError": "errors",
-    "PassphraseCallback": "tunnel",
+    "PassphraseCallback": "options",
     "SocketPermissionDeniedError": "errors",
     "SwarmRole": "link",
     "Target": "endpoint",

@@ -30,6 +30,7 @@ from typing import Any, Literal
 import docker
 
 from swarmtui.connect.endpoint import Endpoint, Target
+from swarmtui.connect.engines import EngineConnection, SshEngine
 from swarmtui.connect.errors import (
     AllEndpointsFailedError,
     ConnectError,
@@ -37,14 +38,9 @@ from swarmtui.connect.errors import (
     describe_failure,
 )
 from swarmtui.connect.hostkeys import SessionTrust, TrustCallback
+from swarmtui.connect.options import ConnectOptions, PassphraseCallback
 from swarmtui.connect.sshconf import resolve_ssh, ssh_config_files
-from swarmtui.connect.tunnel import (
-    ConnectOptions,
-    EngineConnection,
-    PassphraseCallback,
-    SshEngine,
-    open_engine,
-)
+from swarmtui.connect.tunnel import open_engine
 
 log = logging.getLogger(__name__)
 

@@ -36,8 +36,9 @@ import docker
 from swarmtui.connect.endpoint import Endpoint
 from swarmtui.connect.errors import ConnectError, HostUnreachableError
 from swarmtui.connect.noderoute import NodeRoute, ReachFailure, classify, resolve_route
+from swarmtui.connect.options import ConnectOptions
 from swarmtui.connect.sockdir import make_private_dir, remove_private_dir
-from swarmtui.connect.tunnel import ConnectOptions, open_ssh
+from swarmtui.connect.sshopen import open_ssh
 
 T = TypeVar("T")
 DOCKER_SOCKET = "/var/run/docker.sock"

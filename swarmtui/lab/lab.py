@@ -10,85 +10,26 @@ its own networks). The lab only ever sends traffic to its own hosts.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import ipaddress
-import json
 import os
 import re
 import shlex
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import platformdirs
-
 from swarmtui.lab import kernel, preflight
-from swarmtui.lab.host import (
-    HostSpec,
-    kill_cgroup,
-    pid_alive,
-    remove_cgroup_dirs,
-    run,
-    wait_until,
-)
+from swarmtui.lab.formswarm import form_swarm
+from swarmtui.lab.host import HostSpec, pid_alive, run
 from swarmtui.lab.image import IMAGE, IMPORT_CHANGES, build_rootfs_tar
 from swarmtui.lab.kernel import KernelFact
+from swarmtui.lab.network import free_slot, make_network, network
 from swarmtui.lab.preflight import LabError, find_binary
+from swarmtui.lab.state import LabState, global_lock, labs_root, state_lock
+from swarmtui.lab.teardown import cleanup
 
 NAME_RE = re.compile(r"^[a-z0-9]{1,8}$")
-NET_BASE = ipaddress.ip_network("100.64.0.0/16")
-LOCK_PATH = Path("/run/swarmtui-lab.lock")
 DEFAULT_NAME = "lab"
-
-
-def labs_root() -> Path:
-    env = os.environ.get("SWARMTUI_LAB_DIR")
-    if env:
-        return Path(env)
-    return platformdirs.user_state_path("swarmtui", appauthor=False) / "lab"
-
-
-@contextlib.contextmanager
-def global_lock() -> Iterator[None]:
-    """Serialise slot allocation and clean-up between labs on one machine."""
-    LOCK_PATH.parent.mkdir(parents=True, exist_ok=True)
-    with open(LOCK_PATH, "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-    return run([find_binary("ip") or "ip", *args], check=check)
-
-
-def iptables(*args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-    return run([find_binary("iptables") or "iptables", "-w", "5", *args], check=check)
-
-
-@dataclass
-class LabState:
-    name: str
-    slot: int
-    managers: int
-    swarm: bool
-    hosts: list[HostSpec] = field(default_factory=list)
-    created: float = 0.0
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2)
-
-    @classmethod
-    def from_json(cls, text: str) -> LabState:
-        raw = json.loads(text)
-        raw["hosts"] = [HostSpec(**h) for h in raw["hosts"]]
-        return cls(**raw)
 
 
 class Lab:
@@ -100,9 +41,24 @@ class Lab:
         self.name = name
         self.dir = (root or labs_root()) / name
         self.state: LabState | None = None
-        # unreadable (not root) or corrupt state is treated as no state
+        self.reload()
+
+    def reload(self) -> None:
+        """Read state.json again (unreadable (not root) or corrupt state is no state)."""
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
             self.state = LabState.from_json(self.state_file.read_text())
+
+    @contextlib.contextmanager
+    def _changing(self, host: str) -> Iterator[HostSpec]:
+        """`host` as state.json has it now, saved after the change. Another process
+        (`swarmtui lab stop/start …`) may have changed the file since this object read
+        it: the old copy would stop processes that no longer run, and saving it would
+        write the old pids back over the new ones."""
+        with state_lock(self.dir):
+            self.reload()
+            h = self.host(host)
+            yield h
+            self.save()
 
     # --- paths ------------------------------------------------------------------------
     @property
@@ -175,13 +131,13 @@ class Lab:
         started = time.monotonic()
         with global_lock():
             self._cleanup()
-            slot = self._free_slot()
+            slot = free_slot(self.name)
             self.dir.mkdir(parents=True, exist_ok=True)
             os.chmod(self.dir, 0o700)
             self.state = LabState(
                 self.name, slot, managers if swarm else 0, swarm, created=time.time()
             )
-            net = self.network(slot)
+            net = network(slot)
             hosts_addr = list(net.hosts())
             for i in range(1, nodes + 1):
                 self.state.hosts.append(
@@ -198,14 +154,14 @@ class Lab:
                 )
             self.save()
             try:
-                self._make_network(net)
+                make_network(self.name, self.bridge, self.rule_comment, net, self.state.hosts)
             except LabError:
                 self._cleanup()
                 raise
         try:
             self._start_hosts()
             if swarm:
-                self._form_swarm(managers, members)
+                form_swarm(self.state.hosts, managers, members)
         except BaseException:
             with global_lock():
                 self._cleanup()
@@ -216,64 +172,6 @@ class Lab:
         self.save()
         self.ready_seconds = time.monotonic() - started
         return self.state
-
-    @staticmethod
-    def network(slot: int) -> ipaddress.IPv4Network:
-        return ipaddress.IPv4Network((int(NET_BASE.network_address) + slot * 256, 24))
-
-    def _free_slot(self) -> int:
-        used: set[int] = set()
-        out = ip("-j", "addr", "show", check=False).stdout
-        with contextlib.suppress(ValueError):
-            for link in json.loads(out or b"[]"):
-                for addr in link.get("addr_info", []):
-                    try:
-                        a = ipaddress.ip_address(addr.get("local", ""))
-                    except ValueError:
-                        continue
-                    if a in NET_BASE:
-                        used.add((int(a) - int(NET_BASE.network_address)) // 256)
-        # a stable preference per name, so a lab tends to keep its range
-        start = sum(self.name.encode()) % 200
-        for k in range(256):
-            slot = (start + k) % 256
-            if slot not in used:
-                return slot
-        raise LabError("no free address range for another lab (256 labs already up?)")
-
-    def _make_network(self, net: ipaddress.IPv4Network) -> None:
-        assert self.state is not None
-        gateway = str(next(net.hosts()))
-        ip("link", "add", self.bridge, "type", "bridge")
-        ip("addr", "add", f"{gateway}/{net.prefixlen}", "dev", self.bridge)
-        ip("link", "set", self.bridge, "up")
-        # A dockerd in the root namespace sets FORWARD to DROP; with br_netfilter,
-        # traffic between lab hosts on the bridge would be dropped (shared/LAB.md).
-        iptables(
-            "-I",
-            "FORWARD",
-            "1",
-            "-i",
-            self.bridge,
-            "-o",
-            self.bridge,
-            "-m",
-            "comment",
-            "--comment",
-            self.rule_comment,
-            "-j",
-            "ACCEPT",
-        )
-        for h in self.state.hosts:
-            peer = f"stp-{self.name}-{h.index}"
-            ip("netns", "add", h.netns)
-            ip("link", "add", h.veth, "type", "veth", "peer", "name", peer)
-            ip("link", "set", h.veth, "master", self.bridge, "up")
-            ip("link", "set", peer, "netns", h.netns)
-            ip("-n", h.netns, "link", "set", peer, "name", "eth0")
-            ip("-n", h.netns, "addr", "add", f"{h.address}/{h.prefix}", "dev", "eth0")
-            ip("-n", h.netns, "link", "set", "eth0", "up")
-            ip("-n", h.netns, "link", "set", "lo", "up")
 
     def _start_hosts(self) -> None:
         assert self.state is not None
@@ -330,55 +228,6 @@ class Lab:
             for f in [pool.submit(ready, h) for h in hosts]:
                 f.result()
 
-    def _form_swarm(self, managers: int, members: int) -> None:
-        assert self.state is not None
-        first, rest = self.state.hosts[0], self.state.hosts[1:members]
-        first.docker(
-            "swarm",
-            "init",
-            "--advertise-addr",
-            first.address,
-            "--listen-addr",
-            f"{first.address}:2377",
-        )
-        manager_token = first.docker("swarm", "join-token", "-q", "manager")
-        worker_token = first.docker("swarm", "join-token", "-q", "worker")
-        join_to = f"{first.address}:2377"
-
-        def join(h: HostSpec, token: str) -> None:
-            h.docker(
-                "swarm",
-                "join",
-                "--token",
-                token,
-                "--advertise-addr",
-                h.address,
-                "--listen-addr",
-                f"{h.address}:2377",
-                join_to,
-                timeout=90,
-            )
-
-        # Managers join one at a time (each changes the raft membership); workers at once.
-        for h in rest[: managers - 1]:
-            join(h, manager_token)
-        workers = rest[managers - 1 :]
-        if workers:
-            with ThreadPoolExecutor(max_workers=len(workers)) as pool:
-                for f in [pool.submit(join, h, worker_token) for h in workers]:
-                    f.result()
-
-        def all_ready() -> bool:
-            out = first.docker(
-                "node", "ls", "--format", "{{.Status}} {{.ManagerStatus}}", check=False
-            )
-            rows = [r.split() for r in out.splitlines() if r.strip()]
-            ready = sum(1 for r in rows if r and r[0] == "Ready")
-            mgrs = sum(1 for r in rows if len(r) > 1 and r[1] in ("Leader", "Reachable"))
-            return ready == members and mgrs == managers
-
-        wait_until("every node to be Ready", all_ready, 60, interval=0.2)
-
     def _write_client_files(self) -> None:
         lines = [
             f"# ssh_config for swarmtui lab {self.name!r}: ssh -F {self.ssh_config} node1",
@@ -410,52 +259,8 @@ class Lab:
         self.state = None
 
     def _cleanup(self) -> None:
-        """Remove everything of this lab name, whether or not its state survived."""
-        netns_re = re.compile(rf"^stl-{self.name}-\d+$")
-        # 1. every process: hosts' own cgroups hold dockerd, sshd, shims and containers
-        kill_cgroup(self.cgroup)
-        # 2. anything else still inside one of the lab's network namespaces
-        names = [
-            line.split()[0]
-            for line in ip("netns", "list", check=False).stdout.decode().splitlines()
-            if line.strip()
-        ]
-        for ns in (n for n in names if netns_re.match(n)):
-            pids = ip("netns", "pids", ns, check=False).stdout.decode().split()
-            for pid in pids:
-                with contextlib.suppress(ProcessLookupError, ValueError):
-                    os.kill(int(pid), 9)
-            with contextlib.suppress(LabError):
-                wait_until(
-                    f"processes in {ns} to exit",
-                    lambda ns=ns: not ip("netns", "pids", ns, check=False).stdout.strip(),
-                    10,
-                )
-            ip("netns", "delete", ns, check=False)
-        # 3. links: veths (outer ends), stray inner ends, the bridge
-        out = ip("-j", "link", "show", check=False).stdout
-        with contextlib.suppress(ValueError):
-            for link in json.loads(out or b"[]"):
-                name = link.get("ifname", "")
-                if (
-                    netns_re.match(name)
-                    or re.match(rf"^stp-{self.name}-\d+$", name)
-                    or name == self.bridge
-                ):
-                    ip("link", "delete", name, check=False)
-        # 4. the FORWARD rule(s)
-        rules = iptables("-S", "FORWARD", check=False).stdout.decode().splitlines()
-        for rule in rules:
-            if (
-                f"--comment {self.rule_comment}" in rule
-                or f'--comment "{self.rule_comment}"' in rule
-            ):
-                iptables(*rule.replace("-A ", "-D ", 1).replace('"', "").split(), check=False)
-        remove_cgroup_dirs(self.cgroup)
-        remove_cgroup_dirs(self.cgroup.split("/")[0], only_if_empty=True)
-        # 5. data: the next lab's hosts must not wake up in the old swarm
-        if self.dir.exists():
-            shutil.rmtree(self.dir, ignore_errors=True)
+        cleanup(self.name, self.cgroup, self.bridge, self.rule_comment, self.dir)
+
 
     # --- status -----------------------------------------------------------------------
     def status(self) -> list[dict[str, str]]:
@@ -537,30 +342,28 @@ class Lab:
         return proc.stdout.decode(errors="replace").strip()
 
     def stop_dockerd(self, host: str) -> None:
-        self.host(host).stop_dockerd()
-        self.save()
+        with self._changing(host) as h:
+            h.stop_dockerd()
 
     def start_dockerd(self, host: str) -> None:
-        h = self.host(host)
-        h.start_dockerd()
-        self.save()
+        with self._changing(host) as h:
+            h.start_dockerd()
         h.wait_dockerd()
 
     def stop_sshd(self, host: str) -> None:
-        self.host(host).stop_sshd()
-        self.save()
+        with self._changing(host) as h:
+            h.stop_sshd()
 
     def start_sshd(self, host: str) -> None:
-        h = self.host(host)
-        h.start_sshd()
-        self.save()
+        with self._changing(host) as h:
+            h.start_sshd()
         h.wait_sshd()
 
     def regenerate_host_key(self, host: str) -> None:
         """Give a host a new SSH host key (as after a reinstall) and restart its sshd."""
-        h = self.host(host)
-        h.stop_sshd()
-        h.generate_host_key()
+        with self._changing(host) as h:
+            h.stop_sshd()
+            h.generate_host_key()
         self.start_sshd(host)
 
     def set_link(self, host: str, up: bool) -> None:

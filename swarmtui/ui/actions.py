@@ -231,7 +231,7 @@ def refusal(app: Any, a: Action, selected: str | None = None) -> str | None:
         if need == "manager" and snap is not None and not snap.is_manager:
             return snap.message or "this engine is not a swarm manager"
     if a.needs_selection and not selected and a.preview is None:
-        where = f" on the {a.panes[0]} pane" if a.panes else ""
+        where = f" on the {a.panes[0]} pane" if len(a.panes) == 1 else ""
         return f"{a.title}: select a row{where} first"
     return None
 

@@ -73,7 +73,9 @@ def node_id(app: Any, hostname: str) -> str:
 
 
 async def confirm_screen(app: Any) -> ConfirmScreen:
-    await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen), 10)
+    """Wait for the confirmation, composed and showing its CLI line (painted after mount)."""
+    await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen)
+                         and bool(app.screen.query("#ops-cli")) and cli_text(app.screen), 10)
     screen = app.screen
     assert isinstance(screen, ConfirmScreen)
     return screen

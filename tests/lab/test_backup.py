@@ -34,8 +34,8 @@ from swarmtui.backup.recover import probe_managers, quorum_lost
 from swarmtui.backup.steps import Step
 from swarmtui.connect.endpoint import parse_endpoint
 from swarmtui.connect.hostkeys import fixed_trust
+from swarmtui.connect.options import ConnectOptions
 from swarmtui.connect.sshconf import ssh_config_files
-from swarmtui.connect.tunnel import ConnectOptions
 from swarmtui.lab import Lab
 from tests.lab.test_bootstrap_lab import authorize
 from tests.waiting import wait_for

@@ -20,8 +20,9 @@ from swarmtui.connect import (
 )
 from swarmtui.connect.errors import SessionHostKeyChangedError
 from swarmtui.connect.hostkeys import SessionTrust
+from swarmtui.connect.options import ConnectOptions
 from swarmtui.connect.sshconf import ssh_config_files
-from swarmtui.connect.tunnel import ConnectOptions, open_engine
+from swarmtui.connect.tunnel import open_engine
 from swarmtui.lab import Lab
 
 

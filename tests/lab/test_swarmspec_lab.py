@@ -20,9 +20,28 @@ from swarmtui.audit import read_journal
 from swarmtui.bootstrap import HostBootstrap, PlanOptions, SshRunner
 from swarmtui.bootstrap.remote import CommandResult
 from swarmtui.lab import Lab
-from swarmtui.swarm import swarmspec as ss
+from swarmtui.secrets import Secret, redact
 from swarmtui.swarm.ops import run_operation
 from swarmtui.swarm.ops import swarm as swops
+from swarmtui.swarm.swarminit import InitOptions, candidate_advertise_addresses, init_swarm
+from swarmtui.swarm.swarmkeys import (
+    get_unlock_key,
+    join_tokens,
+    local_node_state,
+    rotate_join_token,
+    rotate_token_cli,
+    set_autolock,
+    unlock_manager,
+)
+from swarmtui.swarm.swarmleave import (
+    FORCE_NEW_CLUSTER_CONSEQUENCES,
+    force_new_cluster,
+    force_new_cluster_cli,
+    leave_consequences,
+    leave_swarm,
+)
+from swarmtui.swarm.swarmsettings import SwarmSettings, apply_settings, ca_info, read_settings
+from swarmtui.swarm.swarmspec import SwarmSpecError, inspect
 from tests.waiting import wait_for
 
 
@@ -33,7 +52,7 @@ class Leaks:
         self.secrets: list[str] = []
         self.messages: list[str] = []
 
-    def keep(self, *values: ss.Secret | None) -> None:
+    def keep(self, *values: Secret | None) -> None:
         self.secrets += [v.reveal() for v in values if v is not None]
 
     def raised(self, exc: BaseException) -> str:
@@ -76,14 +95,14 @@ async def connect(lab: Lab, host: str) -> asyncssh.SSHClientConnection:
                                   client_keys=[str(lab.client_key)])
 
 
-async def try_join(lab: Lab, host: str, token: ss.Secret, manager: str) -> CommandResult:
+async def try_join(lab: Lab, host: str, token: Secret, manager: str) -> CommandResult:
     """`docker swarm join` on a lab host with the token on stdin (never on a command line)."""
     async with await connect(lab, host) as conn:
         res = await SshRunner(conn).run(
             'IFS= read -r T && docker swarm join --token "$T" ' + manager,
             input=token.reveal().encode() + b"\n", timeout=90)
-    return CommandResult(res.exit_status, ss.redact(res.stdout, token),
-                         ss.redact(res.stderr, token))
+    return CommandResult(res.exit_status, redact(res.stdout, token),
+                         redact(res.stderr, token))
 
 
 def cli_autolock(lab: Lab, host: str = "node1") -> str:
@@ -101,21 +120,21 @@ async def test_rotating_the_worker_token_keeps_autolock_and_retires_the_old_toke
         make_lab, ssh_forward, leaks: Leaks, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     lab = make_lab(nodes=4, managers=1, members=3)
     api = api_for(ssh_forward, lab, "node1")
-    key = ss.set_autolock(api, True)
+    key = set_autolock(api, True)
     leaks.keep(key)
     assert key is not None and cli_autolock(lab) == "true"
-    before = ss.join_tokens(api)
+    before = join_tokens(api)
     leaks.keep(before.worker, before.manager)
-    settings_before = ss.inspect(api).spec
+    settings_before = inspect(api).spec
 
-    after = ss.rotate_join_token(api, "worker")
+    after = rotate_join_token(api, "worker")
     leaks.keep(after.worker, after.manager)
     assert after.worker != before.worker
     assert after.manager == before.manager  # only the worker token rotated
     assert cli_autolock(lab) == "true", "rotation must not switch autolock off"
-    assert ss.inspect(api).spec == settings_before
-    assert ss.get_unlock_key(api) == key
-    assert ss.rotate_token_cli("worker") == "docker swarm join-token --rotate worker"
+    assert inspect(api).spec == settings_before
+    assert get_unlock_key(api) == key
+    assert rotate_token_cli("worker") == "docker swarm join-token --rotate worker"
 
     manager = before.manager_addr
     assert manager == f"{lab.host('node1').address}:2377"
@@ -158,24 +177,24 @@ async def test_unlock_a_restarted_manager_through_a_tunnel_to_it(
     lab.stop_dockerd("node2")
     lab.start_dockerd("node2")
     api2 = api_for(ssh_forward, lab, "node2")
-    wait_for("node2 locked", lambda: ss.local_node_state(api2) == "locked", 30)
+    wait_for("node2 locked", lambda: local_node_state(api2) == "locked", 30)
     wait_for("node1 to see node2 unreachable",
              lambda: "Unreachable" in manager_status(lab).get("node2", ""), 60)
 
-    wrong = ss.Secret("SWMKEY-1-" + "A" * 43)
+    wrong = Secret("SWMKEY-1-" + "A" * 43)
     leaks.keep(wrong)
-    with pytest.raises(ss.SwarmSpecError) as bad:
-        ss.unlock_manager(api2, wrong)
+    with pytest.raises(SwarmSpecError) as bad:
+        unlock_manager(api2, wrong)
     assert "Check the key" in leaks.raised(bad.value)
-    with pytest.raises(ss.SwarmSpecError) as garbage:
-        ss.unlock_manager(api2, "not-a-key")
+    with pytest.raises(SwarmSpecError) as garbage:
+        unlock_manager(api2, "not-a-key")
     assert "start with" in leaks.raised(garbage.value)
-    with pytest.raises(ss.SwarmSpecError) as not_locked:
-        ss.unlock_manager(api1, key)
+    with pytest.raises(SwarmSpecError) as not_locked:
+        unlock_manager(api1, key)
     assert "not locked" in leaks.raised(not_locked.value)
 
-    ss.unlock_manager(api2, key)
-    assert ss.local_node_state(api2) == "active"
+    unlock_manager(api2, key)
+    assert local_node_state(api2) == "active"
     wait_for("node2 Reachable again",
              lambda: manager_status(lab).get("node2") == "Ready Reachable", 60)
 
@@ -190,7 +209,7 @@ async def test_unlock_a_restarted_manager_through_a_tunnel_to_it(
 
     # autolock off: no key any more, spec otherwise intact
     assert run_operation(api1, swops.SetAutolock(False), journal_path=journal).ok
-    assert cli_autolock(lab) == "false" and ss.get_unlock_key(api1) is None
+    assert cli_autolock(lab) == "false" and get_unlock_key(api1) is None
 
     # the audit journal: every attempt, with its CLI equivalent, and no secret
     entries = read_journal(journal)
@@ -210,14 +229,14 @@ async def test_init_with_options_then_settings_then_bootstrap_a_manager(
     lab = make_lab(nodes=2, swarm=False)
     n1 = lab.host("node1")
     async with await connect(lab, "node1") as conn:
-        candidates = await ss.candidate_advertise_addresses(SshRunner(conn))
+        candidates = await candidate_advertise_addresses(SshRunner(conn))
     assert [c.address for c in candidates] == [n1.address]  # docker0 and lo left out
 
     api1 = api_for(ssh_forward, lab, "node1")
-    opts = ss.InitOptions(advertise_addr=n1.address, listen_addr=f"{n1.address}:2377",
+    opts = InitOptions(advertise_addr=n1.address, listen_addr=f"{n1.address}:2377",
                           data_path_port=7789, default_addr_pool=("10.123.0.0/16",),
                           subnet_size=26, autolock=True)
-    result = ss.init_swarm(api1, opts)
+    result = init_swarm(api1, opts)
     leaks.keep(result.unlock_key, result.tokens.worker, result.tokens.manager)
     assert result.unlock_key is not None and "--autolock" in result.cli
     assert "SWMTKN" not in " ".join(result.tokens.masked().values())
@@ -226,26 +245,26 @@ async def test_init_with_options_then_settings_then_bootstrap_a_manager(
                              "{{.Swarm.Cluster.SubnetSize}} {{.Swarm.Cluster.DefaultAddrPool}} "
                              "{{.Swarm.Cluster.Spec.EncryptionConfig.AutoLockManagers}}"])
     assert info == f"{result.node_id} 7789 26 [10.123.0.0/16] true"
-    with pytest.raises(ss.SwarmSpecError) as twice:
-        ss.init_swarm(api1, opts)
+    with pytest.raises(SwarmSpecError) as twice:
+        init_swarm(api1, opts)
     assert "leave it first" in leaks.raised(twice.value)
 
-    current = ss.read_settings(api1)
-    wanted = ss.SwarmSettings(timedelta(hours=720), timedelta(seconds=10), 3)
+    current = read_settings(api1)
+    wanted = SwarmSettings(timedelta(hours=720), timedelta(seconds=10), 3)
     assert wanted.cli(current) == ("docker swarm update --cert-expiry 720h0m0s "
                                    "--dispatcher-heartbeat 10s --task-history-limit 3")
-    assert ss.apply_settings(api1, wanted) == wanted
+    assert apply_settings(api1, wanted) == wanted
     spec = lab.ssh("node1", ["docker", "info", "--format",
                              "{{.Swarm.Cluster.Spec.CAConfig.NodeCertExpiry}} "
                              "{{.Swarm.Cluster.Spec.Dispatcher.HeartbeatPeriod}} "
                              "{{.Swarm.Cluster.Spec.Orchestration.TaskHistoryRetentionLimit}} "
                              "{{.Swarm.Cluster.Spec.EncryptionConfig.AutoLockManagers}}"])
     assert spec == "720h0m0s 10s 3 true"
-    with pytest.raises(ss.SwarmSpecError) as invalid:
-        ss.apply_settings(api1, ss.SwarmSettings(timedelta(minutes=10),
+    with pytest.raises(SwarmSpecError) as invalid:
+        apply_settings(api1, SwarmSettings(timedelta(minutes=10),
                                                  timedelta(seconds=5), 3))
     assert "at least 1h" in leaks.raised(invalid.value)
-    ca = ss.ca_info(api1)
+    ca = ca_info(api1)
     assert ca.root_subject == "CN=swarm-ca" and (ca.days_left() or 0) > 3650
 
     # bring node2 in as a manager with the bootstrap wizard's engine
@@ -262,10 +281,10 @@ async def test_init_with_options_then_settings_then_bootstrap_a_manager(
 
     # leaving: a manager needs force; the consequences say so
     api2 = api_for(ssh_forward, lab, "node2")
-    with pytest.raises(ss.SwarmSpecError) as refused:
-        ss.leave_swarm(api2, force=False)
+    with pytest.raises(SwarmSpecError) as refused:
+        leave_swarm(api2, force=False)
     assert "force" in leaks.raised(refused.value).lower()
-    assert "cannot form a quorum" in ss.leave_consequences(True, 2, 2)
+    assert "cannot form a quorum" in leave_consequences(True, 2, 2)
     api1.close()
     api2.close()
 
@@ -278,16 +297,16 @@ async def test_force_new_cluster_recovers_a_lost_quorum(
     lab.stop_dockerd("node3")
     api1 = api_for(ssh_forward, lab, "node1")
     # (node1 needs ~30 s to notice the lost quorum; force-new-cluster does not wait for it)
-    node_id = ss.force_new_cluster(api1, advertise_addr=n1.address)
-    assert ss.force_new_cluster_cli(n1.address) == \
+    node_id = force_new_cluster(api1, advertise_addr=n1.address)
+    assert force_new_cluster_cli(n1.address) == \
         f"docker swarm init --force-new-cluster --advertise-addr {n1.address}"
-    assert "dropped" in ss.FORCE_NEW_CLUSTER_CONSEQUENCES
+    assert "dropped" in FORCE_NEW_CLUSTER_CONSEQUENCES
     wait_for("node1 leads a working swarm again",
              lambda: manager_status(lab).get("node1") == "Ready Leader", 60)
     status = lab.ssh("node1", ["docker", "node", "inspect", "self", "--format",
                                "{{.ID}} {{.ManagerStatus.Leader}}"])
     assert status == f"{node_id} true"
-    tokens = ss.join_tokens(api1)
+    tokens = join_tokens(api1)
     leaks.keep(tokens.worker, tokens.manager)
     logging.getLogger("swarmtui.test").info("after force-new-cluster: %s", tokens)
     api1.close()

@@ -8,23 +8,19 @@ from dataclasses import replace
 
 import pytest
 
-from swarmtui.bootstrap.facts import (
-    ClusterContext,
-    Probe,
-    assess,
-    iptables_port_state,
+from swarmtui.bootstrap.facts import assess
+from swarmtui.bootstrap.firewall import iptables_port_state, parse_firewall
+from swarmtui.bootstrap.hostparse import (
     parse_docker,
-    parse_firewall,
     parse_os_release,
     parse_reach,
-    parse_rfc3339,
     parse_version,
-    split_hostport,
     version_text,
 )
 from swarmtui.bootstrap.plan import PlanOptions, export_script, join_command, make_plan
+from swarmtui.bootstrap.probe import ClusterContext, Probe, parse_rfc3339, split_hostport
 from swarmtui.bootstrap.remote import CommandResult
-from swarmtui.swarm.swarmspec import Secret
+from swarmtui.secrets import Secret
 
 TOKEN = "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx"
 

@@ -14,7 +14,8 @@ from swarmtui.bootstrap.facts import assess
 from swarmtui.bootstrap.plan import PlanOptions, make_plan
 from swarmtui.bootstrap.remote import CommandResult, OutputCallback, SshRunner
 from swarmtui.bootstrap.runner import ApplyEvent, apply_plan
-from swarmtui.swarm.swarmspec import Secret, SwarmSpecError
+from swarmtui.secrets import Secret
+from swarmtui.swarm.swarmspec import SwarmSpecError
 from tests.unit.test_bootstrap import CLUSTER, TOKEN, UFW_FIREWALL, make_probe, not_installed, ok
 
 

@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 
 from swarmtui.bootstrap.export import ExportError, write_script
-from swarmtui.bootstrap.facts import assess, nft_names_ok, parse_firewall
+from swarmtui.bootstrap.facts import assess
+from swarmtui.bootstrap.firewall import nft_names_ok, parse_firewall
 from swarmtui.bootstrap.plan import TOKEN_VAR, join_command, make_plan
 from swarmtui.bootstrap.remote import PASSWORD_MASK, SshRunner, StreamRedactor, SudoPassword
 from tests.unit.test_bootstrap import CLUSTER, NFT_FIREWALL, TOKEN, make_probe, ok

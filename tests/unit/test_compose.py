@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from swarmtui.swarm.create import ComposeError, StackPlan, load_compose, parse_compose
-from swarmtui.swarm.create.compose import interpolate, parse_ports
+from swarmtui.swarm.create.compose import interpolate
+from swarmtui.swarm.create.compose_values import parse_ports
 
 NS = "com.docker.stack.namespace"
 

@@ -15,11 +15,13 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from swarmtui.bootstrap.facts import nft_names_ok, parse_firewall, parse_os_release
+from swarmtui.bootstrap.firewall import nft_names_ok, parse_firewall
+from swarmtui.bootstrap.hostparse import parse_os_release
 from swarmtui.bootstrap.plan import hostname_problem
 from swarmtui.bootstrap.remote import StreamRedactor, redact_text
 from swarmtui.connect.endpoint import EndpointError, parse_endpoint
-from swarmtui.swarm.create.compose import ComposeError, parse_compose, parse_ports
+from swarmtui.swarm.create.compose import ComposeError, parse_compose
+from swarmtui.swarm.create.compose_values import parse_ports
 from swarmtui.swarm.create.network import (
     NetworkForm,
     network_create_argv,
@@ -372,7 +374,7 @@ json_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), ty
 @example("9" * 400 + "h")
 @example("٣s")
 def test_swarm_setting_durations(raw: str) -> None:
-    from swarmtui.swarm.swarmspec import go_duration
+    from swarmtui.swarm.swarmsettings import go_duration
 
     def setting_duration(text: str) -> int:  # the one parser, with days (swarm settings)
         return parse_duration(text, days=True)
@@ -387,7 +389,7 @@ def test_swarm_setting_durations(raw: str) -> None:
 def test_interface_addresses_and_timestamps_from_hosts(text: str) -> None:
     from swarmtui.swarm.certs import parse_pem
     from swarmtui.swarm.format import parse_ts
-    from swarmtui.swarm.swarmspec import parse_ip_addr_json
+    from swarmtui.swarm.swarminit import parse_ip_addr_json
 
     parse_ip_addr_json(text)
     parse_ts(text)

@@ -282,3 +282,25 @@ def test_sampler_follows_ready_nodes_and_their_running_containers() -> None:
     sampler = Sampler(NodePool(ConnectOptions(trust=fixed_trust("never"))), lambda s: None)
     sampler.follow(snap)
     assert sampler.nodes == {"a": ("10.0.0.1", ("c-t1",))}
+
+
+@pytest.mark.parametrize("argv, code, text", [
+    ([], 2, "required: task"),
+    (["--trust-host-key", "bogus", "web.1"], 2, "invalid choice"),
+    (["--profile", "nope", "web.1"], 125, "there is no profile 'nope'"),
+    (["--ssh-config", "/nonexistent/cfg", "node1", "web.1"], 125, "does not exist"),
+    (["--read-only", "node1", "web.1", "--", "true"], 125, "read-only"),
+])
+def test_exec_cli_bad_input_is_a_sentence_and_an_exit_code(
+        argv: list[str], code: int, text: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from swarmtui.exec_cli import run_exec
+
+    monkeypatch.setenv("SWARMTUI_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("SWARMTUI_STATE_DIR", str(tmp_path))
+    try:
+        got = run_exec(argv)
+    except SystemExit as exc:  # argparse's usage errors
+        got = int(exc.code or 0)
+    err = capsys.readouterr().err
+    assert got == code and text in err and "Traceback" not in err

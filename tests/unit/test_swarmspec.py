@@ -8,24 +8,13 @@ from typing import Any
 
 import pytest
 
+from swarmtui.secrets import Secret, redact
 from swarmtui.swarm.create.units import parse_duration
-from swarmtui.swarm.swarmspec import (
-    InitOptions,
-    JoinTokens,
-    Secret,
-    SwarmInspect,
-    SwarmSettings,
-    SwarmSpecError,
-    autolock_cli,
-    ca_info_from,
-    force_new_cluster_cli,
-    go_duration,
-    leave_cli,
-    leave_consequences,
-    parse_ip_addr_json,
-    redact,
-    rotate_token_cli,
-)
+from swarmtui.swarm.swarminit import InitOptions, parse_ip_addr_json
+from swarmtui.swarm.swarmkeys import JoinTokens, autolock_cli, rotate_token_cli
+from swarmtui.swarm.swarmleave import force_new_cluster_cli, leave_cli, leave_consequences
+from swarmtui.swarm.swarmsettings import SwarmSettings, ca_info_from, go_duration
+from swarmtui.swarm.swarmspec import SwarmInspect, SwarmSpecError
 
 TOKEN = "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx"
 MTOKEN = "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-7p73s1dx5in4tatdymyhg9hu2"

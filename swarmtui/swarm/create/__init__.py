@@ -20,7 +20,8 @@ if TYPE_CHECKING:
         OperationError,
         Progress,
     )
-    from swarmtui.swarm.create.compose import ComposeError, StackPlan, load_compose, parse_compose
+    from swarmtui.swarm.create.compose import ComposeError, load_compose, parse_compose
+    from swarmtui.swarm.create.compose_plan import StackPlan
     from swarmtui.swarm.create.diff import SpecChange, spec_diff
     from swarmtui.swarm.create.inventory import Inventory, StoredObject
     from swarmtui.swarm.create.network import (
@@ -101,7 +102,7 @@ _WHERE = {
     "ServiceForm": "service_form",
     "SpecChange": "diff",
     "StackAction": "stack",
-    "StackPlan": "compose",
+    "StackPlan": "compose_plan",
     "StackRow": "stack",
     "StoredObject": "inventory",
     "build_spec": "service_spec",

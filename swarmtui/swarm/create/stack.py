@@ -14,7 +14,7 @@ import shlex
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from swarmtui.swarm.create.base import (
     CreateOperation,
@@ -24,6 +24,7 @@ from swarmtui.swarm.create.base import (
     api_error_text,
     guard_result,
 )
+from swarmtui.swarm.create.compose_plan import PlannedObject, StackPlan
 from swarmtui.swarm.create.diff import spec_diff
 from swarmtui.swarm.create.inventory import STACK_LABEL, Inventory
 from swarmtui.swarm.create.objects import Hidden
@@ -31,9 +32,6 @@ from swarmtui.swarm.create.service_ops import service_progress
 from swarmtui.swarm.create.service_spec import create_kwargs
 from swarmtui.swarm.models import Service
 from swarmtui.swarm.ops.base import update_service_spec
-
-if TYPE_CHECKING:  # the compose parser (and yaml) loads when a stack is deployed
-    from swarmtui.swarm.create.compose import PlannedObject, StackPlan
 
 ApiDict = dict[str, Any]
 

@@ -16,22 +16,12 @@ from collections.abc import Sequence
 from swarmtui.secrets import Secret
 from swarmtui.swarm.ops.base import DockerAPI, GuardResult, Operation
 from swarmtui.swarm.state import ClusterSnapshot
-from swarmtui.swarm.swarmspec import (
+from swarmtui.swarm.swarminit import InitOptions, init_swarm
+from swarmtui.swarm.swarmkeys import (
     AUTOLOCK_CONSEQUENCES,
-    FORCE_NEW_CLUSTER_CONSEQUENCES,
     ROTATE_TOKEN_WARNING,
-    InitOptions,
-    Role,
-    SwarmSettings,
     UnlockKeyRotation,
-    apply_settings,
     autolock_cli,
-    force_new_cluster,
-    force_new_cluster_cli,
-    go_duration,
-    init_swarm,
-    leave_cli,
-    leave_swarm,
     rotate_join_token,
     rotate_token_cli,
     rotate_unlock_key,
@@ -40,6 +30,15 @@ from swarmtui.swarm.swarmspec import (
     unlock_key_cli,
     unlock_manager,
 )
+from swarmtui.swarm.swarmleave import (
+    FORCE_NEW_CLUSTER_CONSEQUENCES,
+    force_new_cluster,
+    force_new_cluster_cli,
+    leave_cli,
+    leave_swarm,
+)
+from swarmtui.swarm.swarmsettings import SwarmSettings, apply_settings, go_duration
+from swarmtui.swarm.swarmspec import Role
 
 
 class SwarmOperation(Operation):

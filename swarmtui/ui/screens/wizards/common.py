@@ -27,9 +27,9 @@ from swarmtui.ui.flow.confirm import dialog_css, mark_line, see_through, typed_m
 from swarmtui.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
+    from swarmtui.secrets import Secret
     from swarmtui.swarm.ops.base import Operation
     from swarmtui.swarm.ops.runner import Outcome
-    from swarmtui.swarm.swarmspec import Secret
 
 log = logging.getLogger("swarmtui.ui.wizards")
 

@@ -12,7 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
-from swarmtui.swarm.swarmspec import AddressCandidate, InitOptions, InitResult, Secret
+from swarmtui.secrets import Secret
+from swarmtui.swarm.swarminit import AddressCandidate, InitOptions, InitResult
 from swarmtui.ui.screens.wizards.common import (
     ConfirmScreen,
     SecretLine,
@@ -99,7 +100,7 @@ class InitSwarmScreen(WizardScreen):
 
     @work(exclusive=True, group="init-addresses", exit_on_error=False)
     async def load_addresses(self) -> None:
-        from swarmtui.swarm.swarmspec import candidate_advertise_addresses
+        from swarmtui.swarm.swarminit import candidate_advertise_addresses
 
         note = self.query_one("#advertise-note", Static)
         if self.runner is None:
@@ -157,7 +158,7 @@ class InitSwarmScreen(WizardScreen):
         if len(self.candidates) > 1 and not opts.advertise_addr:
             warnings.append("several addresses and none chosen: Docker will refuse")
         if opts.autolock:
-            from swarmtui.swarm.swarmspec import AUTOLOCK_CONSEQUENCES
+            from swarmtui.swarm.swarmkeys import AUTOLOCK_CONSEQUENCES
             warnings.append(AUTOLOCK_CONSEQUENCES)
 
         def go(ok: bool | None) -> None:
@@ -170,7 +171,7 @@ class InitSwarmScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="init-run", exit_on_error=False)
     def run_init(self, opts: InitOptions) -> None:
-        from swarmtui.swarm.swarmspec import init_swarm
+        from swarmtui.swarm.swarminit import init_swarm
 
         try:
             result = init_swarm(self.engine_api(), opts)

@@ -64,7 +64,7 @@ class LeaveScreen(WizardScreen):
         return facts["managers"], facts["managers"]
 
     def _show(self, facts: dict[str, Any]) -> None:
-        from swarmtui.swarm.swarmspec import leave_cli, leave_consequences
+        from swarmtui.swarm.swarmleave import leave_cli, leave_consequences
 
         self.facts = facts
         role = "manager" if facts["manager"] else "worker"
@@ -80,7 +80,7 @@ class LeaveScreen(WizardScreen):
 
     @on(Button.Pressed, "#leave-go")
     def action_leave(self) -> None:
-        from swarmtui.swarm.swarmspec import leave_cli, leave_consequences
+        from swarmtui.swarm.swarmleave import leave_cli, leave_consequences
 
         facts = self.facts
         if facts is None or facts["state"] in ("", "inactive"):
@@ -101,7 +101,7 @@ class LeaveScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="leave-run", exit_on_error=False)
     def run_leave(self, force: bool, name: str) -> None:
-        from swarmtui.swarm.swarmspec import leave_cli, leave_swarm
+        from swarmtui.swarm.swarmleave import leave_cli, leave_swarm
 
         if self.read_only:
             from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
@@ -134,7 +134,7 @@ class ForceNewClusterScreen(WizardScreen):
         self.facts: dict[str, Any] | None = None
 
     def compose_body(self) -> ComposeResult:
-        from swarmtui.swarm.swarmspec import FORCE_NEW_CLUSTER_CONSEQUENCES
+        from swarmtui.swarm.swarmleave import FORCE_NEW_CLUSTER_CONSEQUENCES
 
         with Horizontal():
             yield Static("Manager", classes="field-label")
@@ -154,7 +154,7 @@ class ForceNewClusterScreen(WizardScreen):
 
     @on(Input.Changed)
     def _preview(self) -> None:
-        from swarmtui.swarm.swarmspec import force_new_cluster_cli
+        from swarmtui.swarm.swarmleave import force_new_cluster_cli
 
         adv = self.query_one("#fnc-advertise", Input).value.strip() or None
         self.query_one("#cli", Static).update(markup_escape(force_new_cluster_cli(adv)))
@@ -202,7 +202,7 @@ class ForceNewClusterScreen(WizardScreen):
 
     @on(Button.Pressed, "#fnc-go")
     def action_force(self) -> None:
-        from swarmtui.swarm.swarmspec import FORCE_NEW_CLUSTER_CONSEQUENCES, force_new_cluster_cli
+        from swarmtui.swarm.swarmleave import FORCE_NEW_CLUSTER_CONSEQUENCES, force_new_cluster_cli
 
         facts = self.facts
         if facts is None:
@@ -225,7 +225,7 @@ class ForceNewClusterScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="fnc-run", exit_on_error=False)
     def run_force(self, facts: dict[str, Any], adv: str | None) -> None:
-        from swarmtui.swarm.swarmspec import force_new_cluster, force_new_cluster_cli
+        from swarmtui.swarm.swarmleave import force_new_cluster, force_new_cluster_cli
 
         cli = force_new_cluster_cli(adv)
         if self.read_only:

@@ -13,7 +13,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
 from swarmtui.swarm.create.units import parse_duration
-from swarmtui.swarm.swarmspec import CAInfo, SwarmSettings, go_duration
+from swarmtui.swarm.swarmsettings import CAInfo, SwarmSettings, go_duration
 from swarmtui.ui.screens.wizards.common import ConfirmScreen, WizardScreen, markup_escape
 
 
@@ -87,7 +87,8 @@ class SettingsScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="settings-load", exit_on_error=False)
     def load(self) -> None:
-        from swarmtui.swarm.swarmspec import ca_info_from, inspect
+        from swarmtui.swarm.swarmsettings import ca_info_from
+        from swarmtui.swarm.swarmspec import inspect
 
         try:
             swarm = inspect(self.engine_api())

@@ -4,7 +4,7 @@ chosen engine (unlock a locked manager, force-new-cluster).
 The new host is reached exactly as swarmtui reaches managers — ssh_config applied, the
 host key checked against known_hosts and, when unknown, the same trust prompt (the app's
 trust callback); ProxyJump hops get the same checks. Nothing here disables host-key
-checking: it uses `swarmtui.connect.tunnel.open_ssh`, the connect step of every tunnel.
+checking: it uses `swarmtui.connect.sshopen.open_ssh`, the connect step of every tunnel.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from typing import Any
 import asyncssh
 
 from swarmtui.connect.endpoint import parse_endpoint
+from swarmtui.connect.engines import EngineConnection
 from swarmtui.connect.errors import ConnectError, EndpointError
+from swarmtui.connect.options import ConnectOptions
 from swarmtui.connect.sshconf import resolve_ssh, ssh_config_files
-from swarmtui.connect.tunnel import ConnectOptions, EngineConnection, open_engine
+from swarmtui.connect.tunnel import open_engine
 
 
 @dataclass
@@ -50,7 +52,7 @@ async def open_host(target: str, *, trust: Any, ssh_config_extra: Sequence[str] 
                     ) -> HostConnection:
     """`target`: an ssh_config alias or `[user@]host[:port]` (or ssh://…). Raises
     ConnectError (a sentence saying what to do) — EndpointError for bad input."""
-    from swarmtui.connect import tunnel
+    from swarmtui.connect import sshopen
 
     text = target.strip()
     if not text:
@@ -63,7 +65,7 @@ async def open_host(target: str, *, trust: Any, ssh_config_extra: Sequence[str] 
     options = options_for(trust, ssh_config_extra)
     target_ssh = resolve_ssh(endpoint, options.ssh_config)
     host = HostConnection(label=target_ssh.alias, user=target_ssh.user)
-    host.conns.extend(await tunnel.open_ssh(endpoint, options))
+    host.conns.extend(await sshopen.open_ssh(endpoint, options))
     return host
 
 

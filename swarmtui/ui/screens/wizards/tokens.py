@@ -13,7 +13,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from swarmtui.swarm.swarmspec import JoinTokens, Secret
+from swarmtui.secrets import Secret
+from swarmtui.swarm.swarmkeys import JoinTokens
 from swarmtui.ui.screens.wizards.common import (
     ConfirmScreen,
     SecretLine,
@@ -66,7 +67,8 @@ class TokensScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="tokens-load", exit_on_error=False)
     def load(self) -> None:
-        from swarmtui.swarm.swarmspec import get_unlock_key, inspect, join_tokens
+        from swarmtui.swarm.swarmkeys import get_unlock_key, join_tokens
+        from swarmtui.swarm.swarmspec import inspect
 
         try:
             api = self.engine_api()
@@ -130,7 +132,7 @@ class TokensScreen(WizardScreen):
 
     def action_rotate(self, role: str) -> None:
         from swarmtui.swarm.ops.swarm import RotateJoinToken
-        from swarmtui.swarm.swarmspec import ROTATE_TOKEN_WARNING
+        from swarmtui.swarm.swarmkeys import ROTATE_TOKEN_WARNING
 
         op = RotateJoinToken(role)  # type: ignore[arg-type]
         self._confirm_then(op, (ROTATE_TOKEN_WARNING.format(role=role),),
@@ -138,7 +140,7 @@ class TokensScreen(WizardScreen):
 
     def action_autolock(self) -> None:
         from swarmtui.swarm.ops.swarm import SetAutolock
-        from swarmtui.swarm.swarmspec import AUTOLOCK_CONSEQUENCES
+        from swarmtui.swarm.swarmkeys import AUTOLOCK_CONSEQUENCES
 
         if self.autolock is None:
             self.say("status", "The swarm's state is not loaded yet (r reloads).", error=True)
@@ -149,7 +151,7 @@ class TokensScreen(WizardScreen):
 
     def action_rotate_key(self) -> None:
         from swarmtui.swarm.ops.swarm import RotateUnlockKey
-        from swarmtui.swarm.swarmspec import UnlockKeyRotation
+        from swarmtui.swarm.swarmkeys import UnlockKeyRotation
 
         if not self.autolock:
             self.say("status", "Autolock is off: there is no unlock key to rotate.", error=True)
@@ -201,7 +203,7 @@ class UnlockScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        from swarmtui.swarm.swarmspec import unlock_cli
+        from swarmtui.swarm.swarmkeys import unlock_cli
 
         with Vertical():
             yield Static("Unlock a locked manager", id="unlock-title")
@@ -250,7 +252,7 @@ class UnlockScreen(ModalScreen[None]):
     async def unlock(self, node: str, key: Secret) -> None:
         import asyncio
 
-        from swarmtui.swarm.swarmspec import unlock_cli, unlock_manager
+        from swarmtui.swarm.swarmkeys import unlock_cli, unlock_manager
         from swarmtui.ui.screens.wizards.sshhost import describe, open_engine_at
 
         owner = self._owner()
