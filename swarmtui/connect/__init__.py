@@ -44,7 +44,8 @@ if TYPE_CHECKING:
         SocketPermissionDeniedError,
     )
     from swarmtui.connect.hostkeys import HostKeyQuestion, TrustCallback, TrustDecision, fixed_trust
-    from swarmtui.connect.link import ClusterLink, LinkState, LinkStatus, SwarmRole, role_from_info
+    from swarmtui.connect.link import ClusterLink
+    from swarmtui.connect.linkstatus import LinkState, LinkStatus, SwarmRole, role_from_info
     from swarmtui.connect.options import ConnectOptions, PassphraseCallback
     from swarmtui.connect.sshconf import ssh_config_files
     from swarmtui.connect.tunnel import open_engine
@@ -67,12 +68,12 @@ _WHERE = {
     "HostKeyQuestion": "hostkeys",
     "HostKeyRevokedError": "errors",
     "HostUnreachableError": "errors",
-    "LinkState": "link",
-    "LinkStatus": "link",
+    "LinkState": "linkstatus",
+    "LinkStatus": "linkstatus",
     "NotConnectedError": "errors",
     "PassphraseCallback": "options",
     "SocketPermissionDeniedError": "errors",
-    "SwarmRole": "link",
+    "SwarmRole": "linkstatus",
     "Target": "endpoint",
     "TlsFiles": "endpoint",
     "TrustCallback": "hostkeys",
@@ -82,7 +83,7 @@ _WHERE = {
     "open_engine": "tunnel",
     "parse_endpoint": "endpoint",
     "resolve_target": "endpoint",
-    "role_from_info": "link",
+    "role_from_info": "linkstatus",
     "ssh_config_files": "sshconf",
 }
 

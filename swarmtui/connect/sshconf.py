@@ -19,7 +19,7 @@ from typing import Any
 from asyncssh.config import SSHClientConfig, SSHConfig
 
 from swarmtui.connect.endpoint import Endpoint, _parse_bare
-from swarmtui.connect.errors import EndpointError
+from swarmtui.connect.errors import ConnectError, EndpointError
 
 
 @dataclass(frozen=True)
@@ -176,3 +176,29 @@ def jump_chain(target: SshTarget, files: Sequence[Path], depth: int = 0) -> list
     hops = [resolve_ssh(hop_endpoint(h), files) for h in target.proxy_jump]
     before_first = jump_chain(hops[0], files, depth + 1)
     return [*before_first, *(replace(h, proxy_jump=()) for h in hops)]
+
+
+def inherit_ssh_settings(given: list[Endpoint], files: Sequence[Path]) -> list[Endpoint]:
+    """A profile's later managers are often addresses learned from the swarm (saved by
+    `remember_managers`): one with no ssh_config settings of its own (no HostName, no
+    IdentityFile) is reached like the profile's first ssh manager (its alias's User,
+    Port, IdentityFile, UserKnownHostsFile, ProxyJump)."""
+    first = next((e for e in given if e.kind == "ssh"), None)
+    if first is None:
+        return given
+    try:
+        if not resolve_ssh(first, files).identity_files:
+            return given
+    except ConnectError:
+        return given
+    out: list[Endpoint] = []
+    for ep in given:
+        if ep.kind == "ssh" and ep is not first and ep.config_host is None:
+            try:
+                own = resolve_ssh(ep, files)
+            except ConnectError:
+                own = None
+            if own is not None and not own.identity_files and own.hostname == ep.host:
+                ep = replace(ep, config_host=first.config_host or first.host)
+        out.append(ep)
+    return out

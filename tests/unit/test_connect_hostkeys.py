@@ -16,7 +16,7 @@ from swarmtui.connect.hostkeys import (
     known_hosts_line,
     question_for,
 )
-from swarmtui.connect.link import role_from_ping
+from swarmtui.connect.linkstatus import role_from_ping
 
 
 def key() -> asyncssh.SSHKey:
