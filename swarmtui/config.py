@@ -277,7 +277,9 @@ def _profile(name: str, table: Any, r: _Reader) -> Profile | None:
                   + ", ".join(_PROFILE_KEYS))
     managers = r.str_list(table, "managers", prefix)
     good: list[str] = []
-    from swarmtui.connect.endpoint import parse_endpoint  # lazy: connect imports config
+    # on first use: importing swarmtui.connect loads asyncssh, which `config check` and a
+    # recorded state do not need
+    from swarmtui.connect.endpoint import parse_endpoint
     from swarmtui.connect.errors import EndpointError
 
     for m in managers:

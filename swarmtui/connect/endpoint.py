@@ -22,11 +22,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from swarmtui.config import Settings
 from swarmtui.connect.errors import EndpointError
+
+if TYPE_CHECKING:  # settings are read, never built here: config needs this module
+    from swarmtui.config import Settings
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 EndpointKind = Literal["ssh", "unix", "tcp"]

@@ -131,6 +131,21 @@ class AllEndpointsFailedError(ConnectError):
         self.retryable = any(err.retryable for _, err in self.failures)
 
 
+def host_key_changed(exc: BaseException) -> bool:
+    """True when `exc` is, wraps (``__cause__``) or lists among its failures a changed host key."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, HostKeyChangedError):
+            return True
+        todo.append(e.__cause__)
+        if isinstance(e, AllEndpointsFailedError):
+            todo += [sub for _label, sub in e.failures]
+    return False
 # --- a sentence for an exception from below (requests, urllib3, sockets, docker) -------------
 
 # innermost cause (by class name, so no import of requests/urllib3 here) -> a plain phrase

@@ -25,7 +25,7 @@ from swarmtui.swarm import certs
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.explain import explain_all
 from swarmtui.swarm.models import UNSCHEDULED_STATES, Task
-from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.state import ClusterSnapshot, newest_first
 
 SEVERITIES = ("critical", "warning", "info")
 FAILED_STATES = frozenset({"failed", "rejected", "orphaned"})
@@ -95,28 +95,21 @@ def failing_tasks(snap: ClusterSnapshot) -> list[Task]:
 def _failing_tasks(snap: ClusterSnapshot) -> list[Task]:
     out: dict[str, Task] = {}
     by_slot: dict[tuple[str, str], list[Task]] = {}
-    for t in snap.tasks.values():
-        if t.service_id not in snap.services:
-            continue
+    for t in snap.live_tasks:
         if t.wants_running and (
             t.state in FAILED_STATES or (t.state in UNSCHEDULED_STATES and t.error)
         ):
             out[t.id] = t
         by_slot.setdefault(t.slot_key, []).append(t)
     for tasks in by_slot.values():
-        tasks.sort(key=_newest_first)
+        tasks.sort(key=newest_first)
         newest = tasks[0]
         if newest.is_running or not newest.wants_running:
             continue
         crashed = next((t for t in tasks if t.state in ("failed", "rejected")), None)
         if crashed is not None:
             out[crashed.id] = crashed
-    return sorted(out.values(), key=_newest_first)
-
-
-def _newest_first(t: Task) -> tuple[float, int]:
-    ts = t.created_at.timestamp() if t.created_at else 0.0
-    return (-ts, -t.version)
+    return sorted(out.values(), key=newest_first)
 
 
 def summarize(snap: ClusterSnapshot) -> Summary:
@@ -153,11 +146,47 @@ def task_problem_text(snap: ClusterSnapshot, task: Task) -> str:
 def problems(snap: ClusterSnapshot, now: datetime | None = None) -> list[Problem]:
     """Everything wrong with the cluster, most severe first, in plain words.
 
-    Memoized per snapshot when `now` is not given (ages are then as of the first call).
+    Without `now`: the problems of the snapshot's one assessment (see :func:`of`).
     """
     if now is None:
-        return list(snap.memo("health.problems", lambda: _problems(snap, fmt.now_utc())))
+        return list(of(snap).problems)
     return _problems(snap, now)
+
+
+@dataclass(frozen=True)
+class Health:
+    """Everything the header and the panes need to know about what is wrong, once per snapshot."""
+
+    summary: Summary
+    #: most severe first
+    problems: tuple[Problem, ...]
+    #: IDs of the failing tasks (see the module docstring)
+    failing: frozenset[str]
+    #: IDs of every node, service and task with a problem (the "problems only" filter)
+    ids: frozenset[str]
+    #: the clock the ages in the problem texts were computed with
+    at: datetime
+
+
+def assess(snap: ClusterSnapshot, now: datetime) -> Health:
+    """Compute the health of a snapshot (the store does it once, in its thread)."""
+    probs = _problems(snap, now)
+    failing_list = failing_tasks(snap)
+    failing = frozenset(t.id for t in failing_list)
+    ids = {p.object_id for p in probs if p.object_id}
+    for t in failing_list:
+        ids.add(t.service_id)
+    return Health(summarize(snap), tuple(probs), failing, frozenset(ids) | failing, now)
+
+
+def assessed(snap: ClusterSnapshot, now: datetime) -> Health:
+    """The snapshot's health, computed with `now` the first time it is asked for."""
+    return snap.memo("health", lambda: assess(snap, now))
+
+
+def of(snap: ClusterSnapshot) -> Health:
+    """The snapshot's health: as the store computed it, else now (snapshots made elsewhere)."""
+    return assessed(snap, fmt.now_utc())
 
 
 def _problems(snap: ClusterSnapshot, now: datetime) -> list[Problem]:
@@ -308,12 +337,3 @@ def _service_problems(snap: ClusterSnapshot, now: datetime) -> list[Problem]:
             out.append(Problem(severity, "update", svc.id, f"service {svc.name}: {cause.text}",
                                cause.details))
     return out
-
-
-def problem_object_ids(snap: ClusterSnapshot) -> set[str]:
-    """IDs of every node, service and failing task with a problem (for a "problems only" filter)."""
-    ids = {p.object_id for p in problems(snap) if p.object_id}
-    for t in failing_tasks(snap):
-        ids.add(t.id)
-        ids.add(t.service_id)
-    return ids

@@ -7,6 +7,7 @@ Each model has ``from_api(d)`` and keeps the raw dict in ``raw`` (for the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,10 @@ from typing import Any
 from swarmtui.swarm import format as fmt
 
 ApiDict = dict[str, Any]
+
+
+#: the label `docker stack deploy` puts on everything of a stack
+STACK_LABEL = "com.docker.stack.namespace"
 
 
 def _d(value: Any) -> ApiDict:
@@ -276,7 +281,7 @@ class Service:
             update_message=str(us.get("Message") or ""),
             update_started_at=fmt.parse_ts(us.get("StartedAt")),
             update_completed_at=fmt.parse_ts(us.get("CompletedAt")),
-            stack=labels.get("com.docker.stack.namespace"),
+            stack=labels.get(STACK_LABEL),
             labels=labels,
             constraints=tuple(str(c) for c in placement.get("Constraints") or []),
             networks=networks,
@@ -333,6 +338,15 @@ class Service:
         if not self.update_state:
             return ""
         return names.get(self.update_state, self.update_state)
+
+    def network_ids(self, ids_by_name: Mapping[str, str]) -> frozenset[str]:
+        """The networks this service's tasks attach to — the one rule for "services on a
+        network": its spec's networks (by ID or name) and its endpoint's virtual IPs."""
+        ids = {ids_by_name.get(n, n) for n in self.networks}
+        for vip in _d(self.raw.get("Endpoint")).get("VirtualIPs") or []:
+            if isinstance(vip, dict) and vip.get("NetworkID"):
+                ids.add(str(vip["NetworkID"]))
+        return frozenset(ids)
 
 
 # --------------------------------------------------------------------------- tasks

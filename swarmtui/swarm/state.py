@@ -1,7 +1,8 @@
 """ClusterSnapshot: one consistent-enough picture of the swarm, as seen from one manager.
 
 A snapshot is immutable: a refresh builds a new one (see `fetch.fetch_snapshot`,
-`fetch.fetch_kind`, or `ClusterSnapshot.with_kind`). Lookups and indexes are
+`fetch.fetch_kind`, or `ClusterSnapshot.with_kind`; re-lists keep unchanged
+objects through the one merge rule, `sync.merge.merge_kind`). Lookups and indexes are
 computed once per snapshot on first use.
 """
 
@@ -16,7 +17,7 @@ from typing import Any, TypeVar, cast
 
 from swarmtui.secrets import redact_obj
 from swarmtui.swarm import format as fmt
-from swarmtui.swarm.models import ApiDict, Network, Node, Service, Task
+from swarmtui.swarm.models import STACK_LABEL, ApiDict, Network, Node, Service, Task
 
 KINDS = ("nodes", "services", "tasks", "networks", "secrets", "configs")
 T = TypeVar("T")
@@ -38,7 +39,7 @@ class StoredObjectModel:
     version: int
     created_at: str
     #: the API dict without Spec.Data
-    raw: ApiDict = field(repr=False, compare=False)
+    raw: ApiDict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_api(cls, kind: str, d: ApiDict) -> StoredObjectModel:
@@ -56,6 +57,11 @@ class StoredObjectModel:
             created_at=str(raw.get("CreatedAt") or ""),
             raw=raw,
         )
+
+    @property
+    def stack(self) -> str | None:
+        """The stack it belongs to (com.docker.stack.namespace), None outside a stack."""
+        return self.labels.get(STACK_LABEL)
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,10 @@ class ClusterSnapshot:
         stamps[kind] = at
         changes: dict[str, Any] = {kind: objects, "kind_taken_at": stamps, "taken_at": at}
         return replace(self, **changes)
+
+    def listed(self, kind: str) -> bool:
+        """This kind has been listed (a first view comes before the tasks do)."""
+        return kind in self.kind_taken_at
 
     # ------------------------------------------------------------- engine facts
 
@@ -204,6 +214,19 @@ class ClusterSnapshot:
             out[t.service_id].append(t)
         return dict(out)
 
+    def is_live(self, task: Task) -> bool:
+        """False for a task of a removed service.
+
+        Tasks of a removed service linger in the API while their containers are
+        cleaned up; like `docker service ps`, they are not shown and do not count.
+        """
+        return task.service_id in self.services
+
+    @cached_property
+    def live_tasks(self) -> tuple[Task, ...]:
+        """Tasks of services that still exist (see :meth:`is_live`)."""
+        return tuple(t for t in self.tasks.values() if self.is_live(t))
+
     @cached_property
     def _tasks_by_node(self) -> dict[str, list[Task]]:
         out: dict[str, list[Task]] = defaultdict(list)
@@ -222,11 +245,11 @@ class ClusterSnapshot:
 
     def tasks_of_service(self, service_id: str) -> list[Task]:
         """All tasks (history included) of a service, newest first."""
-        return sorted(self._tasks_by_service.get(service_id, []), key=_task_order)
+        return sorted(self._tasks_by_service.get(service_id, []), key=newest_first)
 
     def tasks_of_node(self, node_id: str) -> list[Task]:
         """All tasks assigned to a node (history included), newest first."""
-        return sorted(self._tasks_by_node.get(node_id, []), key=_task_order)
+        return sorted(self._tasks_by_node.get(node_id, []), key=newest_first)
 
     def running_tasks_on_node(self, node_id: str) -> list[Task]:
         """Tasks in state running on the node whose desired state is still running."""
@@ -285,7 +308,7 @@ class ClusterSnapshot:
         newest: dict[tuple[str, str], Task] = {}
         for t in self._tasks_by_service.get(service_id, []):
             cur = newest.get(t.slot_key)
-            if cur is None or _task_order(t) < _task_order(cur):
+            if cur is None or newest_first(t) < newest_first(cur):
                 newest[t.slot_key] = t
         return sorted(newest.values(), key=lambda t: (t.slot or 0, t.node_id or ""))
 
@@ -295,7 +318,7 @@ class ClusterSnapshot:
         newest: dict[tuple[str, str], Task] = {}
         for t in self.tasks.values():
             cur = newest.get(t.slot_key)
-            if cur is None or _task_order(t) < _task_order(cur):
+            if cur is None or newest_first(t) < newest_first(cur):
                 newest[t.slot_key] = t
         return frozenset(t.id for t in newest.values())
 
@@ -324,15 +347,11 @@ class ClusterSnapshot:
 
     @cached_property
     def services_on_network(self) -> dict[str, list[Service]]:
-        """Network ID → services whose tasks attach to it (spec networks and endpoint VIPs)."""
+        """Network ID → services whose tasks attach to it (`Service.network_ids`)."""
         by_name = {n.name: n.id for n in self.networks.values()}
         out: dict[str, list[Service]] = defaultdict(list)
         for s in self.services.values():
-            ids = {by_name.get(n, n) for n in s.networks}
-            for vip in _dict(s.raw.get("Endpoint")).get("VirtualIPs") or []:
-                if isinstance(vip, dict) and vip.get("NetworkID"):
-                    ids.add(str(vip["NetworkID"]))
-            for nid in ids:
+            for nid in s.network_ids(by_name):
                 out[nid].append(s)
         return {k: sorted(v, key=lambda s: s.name) for k, v in out.items()}
 
@@ -341,8 +360,8 @@ def _dict(v: Any) -> ApiDict:
     return v if isinstance(v, dict) else {}
 
 
-def _task_order(t: Task) -> tuple[float, int]:
-    """Sort key: newest first (creation time, then version index)."""
+def newest_first(t: Task) -> tuple[float, int]:
+    """Sort key of tasks: newest first (creation time, then version index)."""
     ts = t.created_at.timestamp() if t.created_at else 0.0
     return (-ts, -t.version)
 
@@ -357,31 +376,11 @@ _BUILDERS: dict[str, Any] = {
 }
 
 
-def build_kind(
-    kind: str, items: Iterable[ApiDict], previous: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    """Build models of one kind from API dicts, keyed by ID.
-
-    With `previous` (the same kind from an older snapshot), tasks whose version
-    index has not changed are reused as they are: re-listing 20,000 tasks then
-    costs little, and unchanged rows are the very same objects (`is`). Only tasks
-    are reused: a service's ServiceStatus counts change without a version bump.
-    """
+def build_kind(kind: str, items: Iterable[ApiDict]) -> dict[str, Any]:
+    """Build models of one kind from API dicts, keyed by ID (see sync.merge for re-lists)."""
     builder = _BUILDERS[kind]
     out: dict[str, Any] = {}
-    reuse = previous if kind == "tasks" and previous else None
     for d in items:
-        if reuse is not None:
-            old = reuse.get(d.get("ID", ""))
-            if old is not None:
-                version = d.get("Version")
-                if (
-                    isinstance(version, dict)
-                    and version.get("Index") == old.version
-                    and old.version
-                ):
-                    out[old.id] = old
-                    continue
         obj = builder(d)
         out[obj.id] = obj
     return out

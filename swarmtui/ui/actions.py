@@ -222,7 +222,7 @@ def refusal(app: Any, a: Action, selected: str | None = None) -> str | None:
         return READ_ONLY_REFUSAL.format(title=a.title)
     snap = app.snapshot
     for need in a.requires:
-        if need == "connection" and app.backend is None:
+        if need == "connection" and app.store is None:
             return "not connected to a Docker engine yet"
         if need == "snapshot" and snap is None:
             return "no cluster state yet: wait for the first refresh"

@@ -1,6 +1,7 @@
-"""The Textual app. It takes its backend as an argument (harlequin's adapter pattern):
-tests hand it an `ApiBackend` on a lab socket or a `StaticBackend`; `run_app` builds
-the real `LinkBackend` (ClusterLink over SSH) from the command line."""
+"""The Textual app. It takes its store as an argument (harlequin's adapter pattern):
+tests hand it an `ApiStore` on a lab socket or a `StaticStore`; `run_app` builds
+the real `LinkStore` (ClusterLink over SSH) from the command line. The store owns
+the current snapshot; one adapter (ui/store_adapter.py) turns its calls into messages."""
 
 from __future__ import annotations
 
@@ -11,22 +12,22 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App
 from textual.binding import BindingType
 
+from swarmtui.config import Profile, Settings
 from swarmtui.connect.link import ClusterLink
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.sync.link import LinkStore
+from swarmtui.swarm.sync.store import Store
 from swarmtui.ui import actions, themes
 from swarmtui.ui.actions import ActionCommands
-from swarmtui.ui.backend import Backend, StaticBackend
 from swarmtui.ui.crash import CrashGuard
 from swarmtui.ui.keymap import KeymapProblem, validate_keymap
-from swarmtui.ui.link_backend import LinkBackend
-from swarmtui.ui.messages import ConnectFailed, ConnectionChanged, SnapshotChanged
 from swarmtui.ui.palette import (
     JumpTo,
     ProfileCommands,
@@ -46,6 +47,12 @@ from swarmtui.ui.screens.inspect import InspectScreen
 from swarmtui.ui.screens.logs import LogScreen
 from swarmtui.ui.screens.main import MainScreen, PaneFilter
 from swarmtui.ui.screens.trust import RefusedScreen, TrustScreen
+from swarmtui.ui.store_adapter import (
+    ConnectFailed,
+    ConnectionChanged,
+    SnapshotChanged,
+    StoreAdapter,
+)
 from swarmtui.ui.tour import Tour, TourPanel
 from swarmtui.ui.walkthrough import (
     Walkthrough,
@@ -53,6 +60,10 @@ from swarmtui.ui.walkthrough import (
     export_script,
 )
 from swarmtui.ui.widgets.table import KeyedTable
+
+if TYPE_CHECKING:
+    from swarmtui.connect.endpoint import Endpoint, Target
+    from swarmtui.connect.hostkeys import HostKeyQuestion, TrustCallback, TrustDecision
 
 LAB_NAME = "lab"
 
@@ -69,7 +80,7 @@ class SwarmApp(CrashGuard, App[int]):
     COMMANDS = App.COMMANDS | {ScreenActions, JumpTo, ThemeCommands, ProfileCommands,
                                SwarmtuiCommands, ActionCommands}
 
-    def __init__(self, backend: Backend | None = None, *, settings: Any = None,
+    def __init__(self, store: Store | None = None, *, settings: Settings | None = None,
                  theme: str | None = None, read_only: bool | None = None,
                  first_contact: FirstContact | None = None,
                  ssh_config: Sequence[str] = (), trust_mode: str = "ask",
@@ -84,9 +95,9 @@ class SwarmApp(CrashGuard, App[int]):
         self.tour: Tour | None = Tour() if tour else None
         self.keymap_problems: list[KeymapProblem] = []
         #: operation progress screens whose result is not in the walkthrough yet
-        self.backend = backend
-        self.settings = settings
-        self.snapshot: ClusterSnapshot | None = None
+        #: where the cluster comes from: the one owner of the current snapshot
+        self.store: Store | None = store
+        self.settings: Settings | None = settings
         self.requested_theme = theme
         self.read_only_arg = read_only
         self.first_contact = first_contact
@@ -106,8 +117,9 @@ class SwarmApp(CrashGuard, App[int]):
         loaded, self.theme_errors = themes.load_themes(dirs)
         for theme in loaded:
             self.register_theme(theme)
-        wanted = self.requested_theme or self._profile_value("theme") or \
-            getattr(self.settings, "theme", None) or themes.DEFAULT_THEME
+        prof = self._profile()
+        wanted = self.requested_theme or (prof.theme if prof else None) or \
+            (self.settings.theme if self.settings else None) or themes.DEFAULT_THEME
         if wanted not in self.available_themes:
             known = ", ".join(sorted(self.available_themes))
             self.theme_errors.append(themes.ThemeError(
@@ -122,8 +134,9 @@ class SwarmApp(CrashGuard, App[int]):
         without one gets the config's theme (or the default) back."""
         if self.requested_theme:
             return
-        wanted = self._profile_value("theme") or getattr(self.settings, "theme", None) \
-            or themes.DEFAULT_THEME
+        prof = self._profile()
+        wanted = (prof.theme if prof else None) or \
+            (self.settings.theme if self.settings else None) or themes.DEFAULT_THEME
         if wanted in self.available_themes:
             self.theme = wanted
         else:
@@ -137,51 +150,62 @@ class SwarmApp(CrashGuard, App[int]):
     @property
     def cluster_link(self) -> ClusterLink | None:
         """The live cluster link (None for a recorded state): node reach connects like it."""
-        return self.backend.link if isinstance(self.backend, LinkBackend) else None
+        return self.store.link if isinstance(self.store, LinkStore) else None
 
     @property
     def profile_nodes(self) -> dict[str, str]:
         """The profile's node map (`[profiles.NAME.nodes]`): how to reach each node."""
-        prof = self.settings.profiles.get(self.profile) if self.settings and self.profile \
-            else None
+        prof = self._profile()
         return dict(prof.nodes) if prof else {}
 
-    def _profile_value(self, key: str) -> Any:
+    def _profile(self) -> Profile | None:
         if self.settings is None or not self.profile:
             return None
-        prof = self.settings.profiles.get(self.profile)
-        return getattr(prof, key, None) if prof else None
+        return self.settings.profiles.get(self.profile)
+
+    @property
+    def snapshot(self) -> ClusterSnapshot | None:
+        """The store's current snapshot (the store is its one owner)."""
+        return self.store.snapshot if self.store is not None else None
 
     @property
     def read_only(self) -> bool:
-        if self.backend is not None and self.backend.read_only:
+        if self.store is not None and self.store.read_only:
             return True
         if self.read_only_arg:
             return True
-        prof = self._profile_value("read_only")
-        if prof is not None:
-            return bool(prof)
-        return bool(getattr(self.settings, "read_only", False))
+        prof = self._profile()
+        if prof is not None and prof.read_only is not None:
+            return prof.read_only
+        return self.settings.read_only if self.settings is not None else False
+
+    def ssh_config_files(self) -> list[str]:
+        """--ssh-config files, then the config's, then the profile's."""
+        prof = self._profile()
+        return [*self.ssh_config, *(self.settings.ssh_config if self.settings else []),
+                *(prof.ssh_config if prof else [])]
+
+    def _poll_interval(self) -> float:
+        return (self.settings.task_poll_interval if self.settings else 0.0) or 2.0
 
     def on_mount(self) -> None:
         if self.theme_errors:
             self.notify("\n".join(str(e) for e in self.theme_errors),
                         title="theme problems (using the default)", severity="warning",
                         timeout=10)
-        problems = getattr(self.settings, "problems", None)
-        if problems:
-            self.notify("\n".join(str(p) for p in problems), title="config problems",
+        settings = self.settings
+        if settings is not None and settings.problems:
+            self.notify("\n".join(str(p) for p in settings.problems), title="config problems",
                         severity="warning", timeout=10)
-        keymap = getattr(self.settings, "keymap", None)
-        if keymap:
-            self.apply_keymap(keymap)
-        if self.backend is not None:
-            self.use_backend(self.backend)
+        if settings is not None and settings.keymap:
+            self.apply_keymap(settings.keymap)
+        if self.store is not None:
+            self.use_store(self.store)
         elif self.first_contact is not None:
             self.push_screen(FirstContactScreen(self.first_contact))
         else:
-            profiles = getattr(self.settings, "profiles", {}) or {}
-            default = getattr(self.settings, "default_profile", None)
+            profiles = settings.profiles if settings is not None else {}
+            default = settings.default_profile if settings is not None else None
             if not self.target and not self.profile and not default and len(profiles) > 1:
                 self.push_screen(ProfilePickerScreen({
                     name: ", ".join(p.managers) for name, p in sorted(profiles.items())}))
@@ -199,31 +223,35 @@ class SwarmApp(CrashGuard, App[int]):
         self.set_keymap(good)
 
     def clock(self) -> datetime:
-        """Now, for ages ("5 seconds ago"); fixed for a recorded state."""
-        if isinstance(self.backend, StaticBackend) and self.backend.now is not None:
-            return self.backend.now  # type: ignore[no-any-return]
-        return fmt.now_utc()
+        """Now, for ages ("5 seconds ago"): the store's clock (fixed for a recorded state)."""
+        return self.store.now() if self.store is not None else fmt.now_utc()
 
-    # ------------------------------------------------------------ backends
-    def use_backend(self, backend: Backend) -> None:
-        old = self.backend
-        if old is not None and old is not backend:
+    # ------------------------------------------------------------ stores
+    def use_store(self, store: Store, tried: Sequence[str] = (),
+                  default_target: bool = False) -> None:
+        old = self.store
+        if old is not None and old is not store:
             self.run_worker(old.stop(), exit_on_error=False)
-        self.backend = backend
-        self.snapshot = None
+        self.store = store
         main = MainScreen(read_only=self.read_only)
         if len(self.screen_stack) > 1:
             self.switch_screen(main)
         else:
             self.push_screen(main)
-        backend.start(self)
+        store.start(StoreAdapter(self, tried, default_target))
+
+    def _link_store(self, target: Target, default_target: bool = False) -> None:
+        link = ClusterLink(target, trust=self.trust_callback(), ssh_config=self.ssh_config_files())
+        self.use_store(LinkStore(link, poll_interval=self._poll_interval(),
+                                 read_only=self.read_only),
+                       tried=[ep.label for ep in target.endpoints],
+                       default_target=default_target)
 
     def connect_target(self, target: str | None, profile: str | None = None,
                        use_default: bool = False) -> None:
         """Resolve a target (or profile, or the default engine) and connect with a ClusterLink."""
         from swarmtui.connect.endpoint import resolve_target
         from swarmtui.connect.errors import ConnectError
-        from swarmtui.connect.link import ClusterLink
 
         self.target, self.profile = target, profile
         self._theme_for_profile()
@@ -232,21 +260,7 @@ class SwarmApp(CrashGuard, App[int]):
         except ConnectError as exc:
             self._first_contact(str(exc), [], default=use_default)
             return
-        ssh_config = [*self.ssh_config, *getattr(self.settings, "ssh_config", [])]
-        prof = self._profile_value("ssh_config")
-        if prof:
-            ssh_config += list(prof)
-        link = ClusterLink(resolved, trust=self.trust_callback(), ssh_config=ssh_config)
-        interval = float(getattr(self.settings, "task_poll_interval", 2.0) or 2.0)
-        default = use_default and not target and not profile
-
-        def failed(exc: BaseException) -> None:
-            self.post_message(ConnectFailed(
-                str(exc), [ep.label for ep in resolved.endpoints], default_target=default,
-                host_key_changed=_is_host_key_changed(exc)))
-
-        self.use_backend(LinkBackend(link, poll_interval=interval, read_only=self.read_only,
-                                     on_connect_error=failed))
+        self._link_store(resolved, default_target=use_default and not target and not profile)
 
     def pick_manager(self) -> None:
         """On a worker: choose one of the managers it knows and reconnect there."""
@@ -269,10 +283,8 @@ class SwarmApp(CrashGuard, App[int]):
         """Reach the manager at `addr` ("ip:2377") the same way as the current engine."""
         from swarmtui.connect.endpoint import Target
         from swarmtui.connect.errors import ConnectError
-        from swarmtui.connect.link import ClusterLink
 
-        link = getattr(self.backend, "link", None)
-        current = link.endpoint if link is not None else None
+        current = self.link_endpoint()
         host = addr.rsplit(":", 1)[0].strip("[]")
         if current is None:
             self.notify(f"connect to {host} with `swarmtui ssh://USER@{host}`", timeout=6)
@@ -283,33 +295,28 @@ class SwarmApp(CrashGuard, App[int]):
             self.notify(str(exc), severity="warning")
             return
         self.target, self.profile = ep.url, None
-        new_link = ClusterLink(Target((ep,), label=ep.label), trust=self.trust_callback(),
-                               ssh_config=[*self.ssh_config,
-                                           *getattr(self.settings, "ssh_config", [])])
+        self._link_store(Target((ep,), label=ep.label))
 
-        def failed(exc: BaseException) -> None:
-            self.post_message(ConnectFailed(str(exc), [ep.label],
-                                            host_key_changed=_is_host_key_changed(exc)))
+    def link_endpoint(self) -> Endpoint | None:
+        """The endpoint of the current ClusterLink (None without a live link)."""
+        link = self.cluster_link
+        return link.endpoint if link is not None else None
 
-        interval = float(getattr(self.settings, "task_poll_interval", 2.0) or 2.0)
-        self.use_backend(LinkBackend(new_link, poll_interval=interval, read_only=self.read_only,
-                                     on_connect_error=failed))
-
-    def trust_callback(self) -> Any:
+    def trust_callback(self) -> TrustCallback:
         from swarmtui.connect.hostkeys import fixed_trust
 
         if self.trust_mode != "ask":
             return fixed_trust(self.trust_mode)
         return self.ask_trust
 
-    async def ask_trust(self, question: Any) -> Any:
+    async def ask_trust(self, question: HostKeyQuestion) -> TrustDecision:
         """The ClusterLink's trust callback: the trust prompt, answered by the user."""
         from swarmtui.connect.hostkeys import TrustDecision
 
         loop = asyncio.get_running_loop()
-        answer: asyncio.Future[Any] = loop.create_future()
+        answer: asyncio.Future[TrustDecision] = loop.create_future()
 
-        def done(decision: Any) -> None:
+        def done(decision: TrustDecision | None) -> None:
             if not answer.done():
                 answer.set_result(decision if decision is not None else TrustDecision.CANCEL)
 
@@ -324,7 +331,7 @@ class SwarmApp(CrashGuard, App[int]):
                                            message.message))
 
     def _first_contact(self, error: str, tried: list[str], default: bool) -> None:
-        profiles = sorted(getattr(self.settings, "profiles", {}) or {})
+        profiles = sorted(self.settings.profiles if self.settings is not None else {})
         if default:
             info = FirstContact("No Docker engine could be reached.",
                                 default_attempts(error), hint="", profiles=profiles)
@@ -362,13 +369,13 @@ class SwarmApp(CrashGuard, App[int]):
 
     # ---------------------------------------------------------- messages
     def on_snapshot_changed(self, message: SnapshotChanged) -> None:
-        self.snapshot = message.snapshot
-        if not self.screen_stack:
+        snap = self.snapshot  # the store's current one (maybe newer than the message's)
+        if not self.screen_stack or snap is None:
             return  # shutting down
         screen = self.screen
         show = getattr(screen, "show_snapshot", None)
         if show is not None:
-            show(message.snapshot, message.kinds)
+            show(snap, message.kinds)
         # the main screen under a detail screen catches up when it is resumed
         for s in self.screen_stack:
             if isinstance(s, MainScreen) and s is not screen:
@@ -399,7 +406,7 @@ class SwarmApp(CrashGuard, App[int]):
         self.push_screen(InspectScreen(kind, object_id, raw))
 
     def open_logs(self, service_id: str) -> None:
-        if isinstance(self.backend, StaticBackend) or self.backend is None:
+        if self.store is None or not self.store.live:
             self.notify("logs need a live connection", severity="warning")
             return
         self.push_screen(LogScreen(service_id))
@@ -462,18 +469,16 @@ class SwarmApp(CrashGuard, App[int]):
                 panel.refresh_tour()
 
     async def action_quit(self) -> None:
-        await self.shutdown_backend()
+        await self.shutdown_store()
         self.exit(0)
 
-    async def shutdown_backend(self) -> None:
-        for screen in self.screen_stack:
-            if isinstance(screen, LogScreen):
-                screen.close_stream()
-        if self.backend is not None:
-            await self.backend.stop()
+    async def shutdown_store(self) -> None:
+        """Stop the store: its threads end and its log streams close."""
+        if self.store is not None:
+            await self.store.stop()
 
     async def on_unmount(self) -> None:
-        await self.shutdown_backend()
+        await self.shutdown_store()
 
 
 def keymap_scopes() -> dict[str, list[type[Any]]]:
@@ -507,22 +512,6 @@ def keymap_scopes() -> dict[str, list[type[Any]]]:
     for kind, screen_cls in SCREENS.items():
         scopes[f"{kind} detail screen"] = [SwarmApp, screen_cls]
     return scopes
-
-
-def _is_host_key_changed(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    todo: list[Any] = [exc]
-    while todo:
-        e = todo.pop()
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
-        if type(e).__name__.startswith("HostKeyChanged"):
-            return True
-        todo += [getattr(e, "__cause__", None)]
-        for _label, sub in getattr(e, "failures", []) or []:
-            todo.append(sub)
-    return False
 
 
 def default_attempts(error: str, env: dict[str, str] | None = None) -> list[Attempt]:

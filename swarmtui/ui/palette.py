@@ -15,6 +15,7 @@ from typing import Any
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from swarmtui.ui.actions import ACTIONS
+from swarmtui.ui.context import swarm_app
 
 Command = tuple[str, Callable[[], Any], str]
 #: registry actions the palette lists on every screen (ActionCommands), not twice
@@ -70,8 +71,8 @@ class JumpTo(_ListProvider):
     """Open any node, service or network by name."""
 
     def commands(self) -> Iterator[Command]:
-        app: Any = self.app
-        snap = getattr(app, "snapshot", None)
+        app = swarm_app(self)
+        snap = app.snapshot
         if snap is None:
             return
         for n in sorted(snap.nodes.values(), key=lambda n: n.hostname):
@@ -101,8 +102,8 @@ class ThemeCommands(_ListProvider):
 
 class ProfileCommands(_ListProvider):
     def commands(self) -> Iterator[Command]:
-        app: Any = self.app
-        profiles = getattr(app.settings, "profiles", {}) or {}
+        app = swarm_app(self)
+        profiles = app.settings.profiles if app.settings is not None else {}
         for name, prof in sorted(profiles.items()):
             yield (f"profile {name}", partial(app.switch_profile, name),
                    ", ".join(prof.managers) or "connect to this cluster")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -25,6 +25,10 @@ from textual.widgets import Static
 
 from swarmtui.secrets import redact
 from swarmtui.swarm import format as fmt
+from swarmtui.ui.context import swarm_app
+
+if TYPE_CHECKING:
+    from swarmtui.ui.app import SwarmApp
 
 #: operation name → two lines: what Swarm does with it
 EXPLANATIONS: dict[str, tuple[str, str]] = {
@@ -154,28 +158,20 @@ class Walkthrough:
         return "\n".join(lines) + "\n"
 
 
-def session(app: Any) -> Walkthrough:
-    wt = getattr(app, "walkthrough", None)
-    if not isinstance(wt, Walkthrough):
-        wt = Walkthrough()
-        app.walkthrough = wt
-    return wt
-
-
-def record_action(app: Any, cli: str, kind: str, ok: bool) -> None:
+def record_action(app: SwarmApp, cli: str, kind: str, ok: bool) -> None:
     """Call after an operation was applied (ok) or failed. Safe from the UI thread only;
     from a thread worker use `app.call_from_thread(record_action, app, …)`."""
-    action = session(app).record(cli, kind, ok)
-    for screen in getattr(app, "screen_stack", []):
+    action = app.walkthrough.record(cli, kind, ok)
+    for screen in app.screen_stack:
         for panel in screen.query(WalkthroughPanel):
             panel.add(action)
 
 
-def export_script(app: Any, directory: Path | None = None) -> Path:
+def export_script(app: SwarmApp, directory: Path | None = None) -> Path:
     """Write the session's commands as a shell script; return its path."""
     directory = directory or Path.cwd()
     path = directory / f"swarmtui-session-{fmt.now_utc():%Y%m%d-%H%M%S}.sh"
-    path.write_text(session(app).script(), encoding="utf-8")
+    path.write_text(app.walkthrough.script(), encoding="utf-8")
     path.chmod(0o755)
     return path
 
@@ -199,7 +195,7 @@ class WalkthroughPanel(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static("Walkthrough — what each action does", classes="wt-title")
-        actions = session(self.app).actions
+        actions = swarm_app(self).walkthrough.actions
         if not actions:
             yield Static("Take an action (drain, scale, …): its docker command and what "
                          "Swarm does with it appear here. W exports them as a script.",

@@ -12,8 +12,9 @@ import docker
 import pytest
 
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.sync.live import ApiStore
+from swarmtui.swarm.sync.store import StaticStore
 from swarmtui.ui.app import SwarmApp
-from swarmtui.ui.backend import ApiBackend, StaticBackend
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -30,7 +31,7 @@ def recorded_state(name: str = "cluster.json") -> tuple[ClusterSnapshot, datetim
 
 def static_app(read_only: bool = False, theme: str | None = None) -> SwarmApp:
     snap, now = recorded_state()
-    return SwarmApp(StaticBackend(snap, label="recorded lab", read_only=read_only, now=now),
+    return SwarmApp(StaticStore(snap, label="recorded lab", read_only=read_only, now=now),
                     theme=theme)
 
 
@@ -43,7 +44,7 @@ def lab_app(ssh_forward: Callable[..., Any]) -> Iterator[Callable[..., SwarmApp]
         fwd = ssh_forward(lab, host)
         api = docker.APIClient(base_url=fwd.base_url, version="1.41", timeout=20)
         clients.append(api)
-        return SwarmApp(ApiBackend(api, label=f"{lab.name}/{host}", via="ssh",
+        return SwarmApp(ApiStore(api, label=f"{lab.name}/{host}", via="ssh",
                                    poll_interval=poll), **kw)
 
     yield make

@@ -199,4 +199,41 @@ async def test_from_a_worker_to_a_manager_it_knows(lab) -> None:
         await pilot.press("enter")
         await async_wait_for("the cluster through node1", lambda: app.snapshot is not None
                              and len(app.snapshot.nodes) == 3, 30)
-        assert lab.host("node1").address in app.backend.view.endpoint
+        assert lab.host("node1").address in app.store.view.endpoint
+
+
+async def test_health_is_computed_once_per_snapshot_in_the_store_thread(
+        lab, lab_app, ticker, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every snapshot the store publishes is assessed exactly once, never on the UI
+    thread, however many panes and screens read its health."""
+    import threading
+
+    from swarmtui.swarm import health
+
+    real = health.assess
+    assessed: list[tuple[object, str]] = []  # (snapshot, thread) — keeps ids unique
+
+    def counting(snap, now):
+        assessed.append((snap, threading.current_thread().name))
+        return real(snap, now)
+
+    monkeypatch.setattr(health, "assess", counting)
+    app = lab_app(lab)
+    ui_thread = threading.current_thread().name
+    async with app.run_test(size=(120, 36)) as pilot:
+        main = await loaded(app)
+        polls = app.store.poll_count
+        for key in ("2", "3", "4", "5", "1"):
+            await pilot.press(key)
+        await async_wait_for("two polls", lambda: app.store.poll_count >= polls + 2, 20)
+        await pilot.press("enter")  # a detail screen reads the health too
+        await async_wait_for("the node screen", lambda: isinstance(app.screen, NodeScreen), 10)
+        await pilot.press("escape")
+        seen = app.snapshot
+        assert seen is not None and main.shown is not None
+    snaps = [id(s) for s, _ in assessed]
+    assert len(snaps) >= 3
+    assert len(set(snaps)) == len(snaps), "a snapshot was assessed twice"
+    assert {t for _, t in assessed} == {"swarmtui-store"}, assessed
+    assert ui_thread != "swarmtui-store"
+    assert any(s is seen for s, _ in assessed)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from swarmtui.config import load_settings
+from swarmtui.swarm.sync.store import StaticStore
 from swarmtui.ui.app import SwarmApp
-from swarmtui.ui.backend import StaticBackend
 from tests.functional.conftest import recorded_state
 
 
@@ -19,7 +19,7 @@ async def test_a_bad_config_starts_read_only_and_says_why(tmp_path: Path, text: 
     cfg = tmp_path / "config.toml"
     cfg.write_text(text)
     snap, now = recorded_state()
-    app = SwarmApp(StaticBackend(snap, label="recorded lab", now=now),
+    app = SwarmApp(StaticStore(snap, label="recorded lab", now=now),
                    settings=load_settings(cfg))
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()

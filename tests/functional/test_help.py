@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from swarmtui.config import Settings
+from swarmtui.swarm.sync.store import StaticStore
 from swarmtui.ui.app import SwarmApp
-from swarmtui.ui.backend import StaticBackend
 from swarmtui.ui.screens.help import HelpScreen
 from tests.functional.conftest import recorded_state, static_app
 
@@ -39,7 +39,7 @@ async def test_help_lists_the_main_screen_bindings_grouped() -> None:
 
 async def test_help_shows_remapped_keys(tmp_path: Path) -> None:
     snap, now = recorded_state()
-    app = SwarmApp(StaticBackend(snap, label="recorded lab", now=now),
+    app = SwarmApp(StaticStore(snap, label="recorded lab", now=now),
                    settings=Settings(path=tmp_path / "c.toml", keymap={"main.filter": "f"}))
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()

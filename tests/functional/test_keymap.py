@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from swarmtui.config import Settings
+from swarmtui.swarm.sync.store import StaticStore
 from swarmtui.ui.app import SwarmApp, keymap_scopes
-from swarmtui.ui.backend import StaticBackend
 from swarmtui.ui.keymap import validate_keymap
 from swarmtui.ui.screens.main import PaneFilter
 from tests.functional.conftest import recorded_state
@@ -14,7 +14,7 @@ from tests.functional.conftest import recorded_state
 
 def _app(tmp_path: Path, keymap: dict[str, str]) -> SwarmApp:
     snap, now = recorded_state()
-    return SwarmApp(StaticBackend(snap, label="recorded lab", now=now),
+    return SwarmApp(StaticStore(snap, label="recorded lab", now=now),
                     settings=Settings(path=tmp_path / "config.toml", keymap=keymap))
 
 

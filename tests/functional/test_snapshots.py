@@ -1,7 +1,7 @@
 """Pictures of every pane at 80×24 and 160×48 from a recorded cluster state.
 
 The state is a recording of real API dicts from a lab (fixtures/cluster.json),
-handed to the app through a StaticBackend: this tests how things look, not how
+handed to the app through a StaticStore: this tests how things look, not how
 they behave (the lab tests do that).
 """
 

@@ -1,7 +1,7 @@
 """Every shipped theme renders the main screen; broken user themes are reported once.
 
 Pictures come from the recorded cluster state (fixtures/cluster.json) through a
-StaticBackend, as in test_snapshots.py.
+StaticStore, as in test_snapshots.py.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from swarmtui.config import Profile, Settings
+from swarmtui.swarm.sync.store import StaticStore
 from swarmtui.ui import themes
 from swarmtui.ui.app import SwarmApp
-from swarmtui.ui.backend import StaticBackend
 from tests.functional.conftest import recorded_state, static_app
 
 
@@ -40,7 +40,7 @@ def test_theme_picture(snap_compare, theme: str) -> None:
 def _app_with_user_themes(tmp_path: Path, theme: str | None = None) -> SwarmApp:
     snap, now = recorded_state()
     settings = Settings(path=tmp_path / "config.toml", theme=theme)
-    return SwarmApp(StaticBackend(snap, label="recorded lab", now=now), settings=settings)
+    return SwarmApp(StaticStore(snap, label="recorded lab", now=now), settings=settings)
 
 
 async def test_broken_user_themes_one_notification_and_the_default(tmp_path: Path) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from swarmtui.swarm import health
+from swarmtui.swarm.logs import parse_log_line
 from swarmtui.ui import panes, themes
-from swarmtui.ui.screens.logs import parse_log_line
 from swarmtui.ui.widgets.table import Column, KeyedTable, Row
 from tests.functional.conftest import recorded_state, static_app
 
@@ -19,7 +20,7 @@ def _table_with(columns: list[Column], rows: list[Row]) -> KeyedTable:
 
 def test_columns_give_way_by_priority_and_essentials_stay() -> None:
     snap, now = recorded_state()
-    probs = panes.Problems.of(snap)
+    probs = health.of(snap)
     table = _table_with(panes.COLUMNS["tasks"], panes.BY_KIND["tasks"].rows(snap, probs, now))
     narrow = [c.key for _, c, _ in table.layout_for(80)]
     wide = [c.key for _, c, _ in table.layout_for(200)]
@@ -34,7 +35,7 @@ def test_columns_give_way_by_priority_and_essentials_stay() -> None:
 
 def test_every_pane_fits_80_columns_with_its_essential_columns() -> None:
     snap, now = recorded_state()
-    probs = panes.Problems.of(snap)
+    probs = health.of(snap)
     for kind, columns in panes.COLUMNS.items():
         table = _table_with(columns, panes.BY_KIND[kind].rows(snap, probs, now))
         shown = {c.key for _, c, _ in table.layout_for(80)}
@@ -43,7 +44,7 @@ def test_every_pane_fits_80_columns_with_its_essential_columns() -> None:
 
 def test_task_rows_follow_the_cli_order_and_flag_failures() -> None:
     snap, now = recorded_state()
-    probs = panes.Problems.of(snap)
+    probs = health.of(snap)
     rows = {r.key: r for r in panes.BY_KIND["tasks"].rows(snap, probs, now)}
     broken = [r for r in rows.values() if "broken." in r.cells[0]]
     assert any(r.problem for r in broken)  # the newest crash of each slot
@@ -161,6 +162,33 @@ async def test_problems_only_and_history_toggles_on_a_recorded_state() -> None:
         await pilot.click(first, offset=(10, 0))
         await pilot.pause()
         assert isinstance(app.screen, ServiceScreen) and app.screen.object_id == broken.id
+
+
+async def test_screens_read_the_stores_health_and_never_compute_it(monkeypatch) -> None:
+    """A recorded state is assessed once, when its store is made; every pane, the header
+    and a detail screen then read that one assessment."""
+    from swarmtui.ui.screens.detail import NodeScreen
+    from tests.waiting import async_wait_for
+
+    calls: list[int] = []
+    real = health.assess
+
+    def counting(snap, now):
+        calls.append(id(snap))
+        return real(snap, now)
+
+    monkeypatch.setattr(health, "assess", counting)
+    app = static_app()
+    assert len(calls) == 1
+    async with app.run_test(size=(120, 36)) as pilot:
+        await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 10)
+        for key in ("2", "3", "4", "5", "1"):
+            await pilot.press(key)
+        await pilot.press("enter")
+        await async_wait_for("the node screen", lambda: isinstance(app.screen, NodeScreen), 10)
+        await pilot.press("escape")
+        assert app.screen.query_one("HealthHeader").summary is not None
+    assert calls == [id(app.snapshot)]
 
 
 async def test_filter_typed_on_and_erased_matches_a_full_search() -> None:

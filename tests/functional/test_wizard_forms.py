@@ -48,12 +48,12 @@ def test_host_lists_and_checklist_escape_markup() -> None:
 def test_refusals_read_only_first_then_swarm_state() -> None:
     snap_worker = SimpleNamespace(in_swarm=True, is_manager=False,
                                   message="this engine is a worker")
-    ro = SimpleNamespace(read_only=True, backend=None, snapshot=None)
+    ro = SimpleNamespace(read_only=True, store=None, snapshot=None)
     wizards = [a for a in ACTIONS if a.id.startswith("wizard.")]
     assert len(wizards) == 7
     for w in wizards:  # read-only refuses even before there is a connection
         assert refusal(ro, w) == READ_ONLY_REFUSAL.format(title=w.title)
-    rw = SimpleNamespace(read_only=False, backend=object(), snapshot=snap_worker)
+    rw = SimpleNamespace(read_only=False, store=object(), snapshot=snap_worker)
     assert refusal(rw, action("wizard.tokens")) == "this engine is a worker"
     assert "already in a swarm" in (refusal(rw, action("wizard.init")) or "")
     assert refusal(rw, action("wizard.leave")) is None

@@ -179,10 +179,8 @@ async def test_settings_validation_and_apply_shows_cli_and_journals(lab, lab_app
                 screen.query_one("#status")), 20)
             assert lab.ssh("node1", ["docker", "info", "--format", limit]).strip() == "7"
             # the walkthrough shows the change with its explanation
-            from swarmtui.ui.walkthrough import session
-
             await async_wait_for("the walkthrough to record it", lambda: [
-                a for a in session(app).actions
+                a for a in app.walkthrough.actions
                 if a.cli == "docker swarm update --task-history-limit 7" and a.ok], 10)
         entries = audit.read_journal()
         assert entries[-1]["cli"] == "docker swarm update --task-history-limit 7"

@@ -313,3 +313,42 @@ def test_lost_quorum_gives_a_snapshot_that_says_so(
         print("docker node ls says:", cli)
     finally:
         client.close()
+
+
+def test_store_shows_a_first_view_before_the_tasks_then_everything(
+        lab: Lab, api: Any) -> None:
+    """The store's first full list publishes nodes and services (with their running counts)
+    before the task list, then the whole snapshot; the CLI is the oracle for the counts."""
+    import asyncio
+
+    from swarmtui.swarm.sync.live import ApiStore
+    from swarmtui.swarm.sync.view import LinkView
+
+    heard: list[tuple[ClusterSnapshot, frozenset[str]]] = []
+
+    class Listener:
+        def on_snapshot(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
+            heard.append((snapshot, kinds))
+
+        def on_link(self, view: LinkView) -> None:
+            pass
+
+        def on_connect_failed(self, error: BaseException) -> None:
+            raise AssertionError(error)
+
+    store = ApiStore(api, label="first-view", poll_interval=30)
+    store.start(Listener())
+    try:
+        wait_for("two snapshots", lambda: len(heard) >= 2, 20)
+    finally:
+        asyncio.run(store.stop())
+    (first, first_kinds), (full, full_kinds) = heard[:2]
+    assert not first.listed("tasks") and not first.tasks and "tasks" not in first_kinds
+    assert first.listed("services") and first.listed("nodes")
+    assert full.listed("tasks") and full.tasks and full_kinds >= {"tasks", "services"}
+    cli = lab.ssh("node1", "docker service ls --format '{{.Name}}'")
+    assert {s.name for s in first.services.values()} == {
+        line.strip() for line in cli.splitlines() if line.strip()}
+    # each was assessed by the store before it was handed over
+    assert all("health" in snap.__dict__.get("_memo", {}) for snap, _ in heard)
+    assert store.snapshot is heard[-1][0]

@@ -1,7 +1,7 @@
 """The cluster view against a real swarm: the docker CLI on the lab is the oracle.
 
 The app runs on node1 over real SSH (an OpenSSH -L forward of its docker socket),
-with the live backend (events + task poll). No key is pressed where the spec says
+with the live store (events + task poll). No key is pressed where the spec says
 "without a key pressed".
 """
 
@@ -134,8 +134,8 @@ async def test_panes_agree_with_the_docker_cli(lab, lab_app) -> None:  # noqa: F
             main = await _main(app)
             for key in "1234":  # build every pane
                 await pilot.press(key)
-            polls = app.backend.poll_count
-            await async_wait_for("a fresh poll", lambda: app.backend.poll_count > polls + 1, 20)
+            polls = app.store.poll_count
+            await async_wait_for("a fresh poll", lambda: app.store.poll_count > polls + 1, 20)
             for key in "1234":
                 await pilot.press(key)
 
@@ -168,8 +168,8 @@ async def test_panes_agree_with_the_docker_cli(lab, lab_app) -> None:  # noqa: F
                       "{{.CurrentState}}|{{.Error}}' " + " ".join(ids))
 
             async def same_task_ids() -> tuple[dict, list[list[str]]] | None:
-                polls = app.backend.poll_count
-                await async_wait_for("a fresh poll", lambda: app.backend.poll_count > polls, 20)
+                polls = app.store.poll_count
+                await async_wait_for("a fresh poll", lambda: app.store.poll_count > polls, 20)
                 await pilot.pause()
                 rows, cli_rows = main.pane_rows("tasks"), _cli_rows(lab, ps_cmd)
                 return (rows, cli_rows) if sorted(rows) == sorted(r[0] for r in cli_rows) else None
@@ -228,7 +228,7 @@ async def test_failover_is_said_on_screen_and_data_comes_back(make_lab) -> None:
 
         def moved() -> bool:
             text = str(bar.render())
-            seen.add(app.backend.view.state)
+            seen.add(app.store.view.state)
             return "connected to" in text and "node1 " not in text.split("connected to")[1][:7]
 
         await async_wait_for("the status bar on another manager", moved, 30)

@@ -15,8 +15,8 @@ import docker
 import pytest
 
 from swarmtui.swarm.ops import ScaleService
+from swarmtui.swarm.sync.live import ApiStore
 from swarmtui.ui.app import SwarmApp
-from swarmtui.ui.backend import ApiBackend
 from tests.functional.conftest import lab_app  # noqa: F401  (fixture used by ops_app)
 from tests.functional.test_ops_helpers import (
     cli_text,
@@ -187,7 +187,7 @@ async def test_read_only_sends_no_mutating_request(lab, ssh_forward, journal,
     mp = pytest.MonkeyPatch()
     mp.setattr(app_module, "MainScreen", ops_main_class())
     try:
-        app = SwarmApp(ApiBackend(api, label="ro", via="ssh", poll_interval=0.5),
+        app = SwarmApp(ApiStore(api, label="ro", via="ssh", poll_interval=0.5),
                        read_only=True)
         async with app.run_test(size=(120, 40)) as pilot:
             main = await loaded(app)

@@ -15,9 +15,9 @@ import docker
 import pytest
 
 from swarmtui import audit
+from swarmtui.swarm.sync.live import ApiStore
 from swarmtui.ui.actions import open_action
 from swarmtui.ui.app import SwarmApp
-from swarmtui.ui.backend import ApiBackend
 from swarmtui.ui.screens.wizards.bootstrap import BootstrapScreen
 from swarmtui.ui.screens.wizards.common import ConfirmScreen
 from tests.waiting import async_wait_for
@@ -70,7 +70,7 @@ def four(make_lab, ssh_forward) -> Iterator[tuple[Any, docker.APIClient]]:  # ty
 async def test_bootstrap_wizard_joins_node4_end_to_end(four, leak_check: Path) -> None:
     lab, api = four
     assert "node4" not in node_rows(lab)
-    app = SwarmApp(ApiBackend(api, label=f"{lab.name}/node1", via="ssh", poll_interval=0.5),
+    app = SwarmApp(ApiStore(api, label=f"{lab.name}/node1", via="ssh", poll_interval=0.5),
                    ssh_config=[str(lab.ssh_config)])
     script = leak_check / "join-node4.sh"
     async with app.run_test(size=(130, 60)) as pilot:
@@ -171,7 +171,7 @@ async def test_bootstrap_several_hosts_at_once(make_lab, ssh_forward, leak_check
     lab = make_lab(nodes=4, managers=1, members=2)
     api = docker.APIClient(base_url=ssh_forward(lab, "node1").base_url, version="1.41",
                            timeout=30)
-    app = SwarmApp(ApiBackend(api, label=f"{lab.name}/node1", via="ssh", poll_interval=0.5),
+    app = SwarmApp(ApiStore(api, label=f"{lab.name}/node1", via="ssh", poll_interval=0.5),
                    ssh_config=[str(lab.ssh_config)])
     try:
         async with app.run_test(size=(130, 60)) as pilot:

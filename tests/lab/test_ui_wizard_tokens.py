@@ -16,9 +16,9 @@ import docker
 import pytest
 
 from swarmtui import audit
+from swarmtui.swarm.sync.live import ApiStore
 from swarmtui.ui.actions import open_action
 from swarmtui.ui.app import SwarmApp
-from swarmtui.ui.backend import ApiBackend
 from swarmtui.ui.screens.wizards.common import ConfirmScreen, SecretLine
 from swarmtui.ui.screens.wizards.tokens import TokensScreen, UnlockScreen
 from tests.waiting import async_wait_for, wait_for
@@ -67,7 +67,7 @@ async def test_autolock_rotate_and_unlock_a_restarted_manager(make_lab, ssh_forw
     lab = make_lab(nodes=3, managers=3)
     api = docker.APIClient(base_url=ssh_forward(lab, "node1").base_url, version="1.41",
                            timeout=30)
-    app = SwarmApp(ApiBackend(api, label=f"{lab.name}/node1", via="ssh", poll_interval=0.5),
+    app = SwarmApp(ApiStore(api, label=f"{lab.name}/node1", via="ssh", poll_interval=0.5),
                    ssh_config=[str(lab.ssh_config)])
     old_worker = lab.ssh("node1", "docker swarm join-token -q worker").strip()
     try:

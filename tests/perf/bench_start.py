@@ -317,6 +317,7 @@ def ui_thread_part(lab: Lab) -> None:
     import asyncio
     from datetime import timedelta
 
+    from swarmtui.swarm import health
     from swarmtui.ui import panes
     from swarmtui.ui.screens.main import MainScreen
     from tests.perf.bench_ui import _first_view
@@ -329,8 +330,9 @@ def ui_thread_part(lab: Lab) -> None:
             screen.action_pane("tasks")
             await pilot.pause()
             table = screen.table("tasks")
-            snap, probs = screen.snapshot, screen.problems
-            assert snap is not None and probs is not None
+            snap = screen.shown
+            assert snap is not None
+            probs = health.of(snap)  # the store's one assessment
             applies, preps, starts = [], [], []
             for shift in (60, 120, 180):  # every age text changes, as after a real poll
                 # what a poll's snapshot costs the UI thread before the worker runs: the

@@ -178,7 +178,7 @@ async def test_bench_at_scale(make_lab) -> None:
            TARGETS["filter_ms"])
     report("… worst of 10 keystrokes", max(work), "ms")
     print("BENCH … each keystroke (ms): " + " ".join(f"{w:.0f}" for w in work)
-          + f"  (polls during: {app.backend.poll_count})")
+          + f"  (polls during: {app.store.poll_count})")
     await pilot.press("escape")
     piloted = []
     await pilot.press("slash")
@@ -189,9 +189,9 @@ async def test_bench_at_scale(make_lab) -> None:
     report("… the same through Pilot.press (incl. its idle waits)", statistics.median(piloted),
            "ms")
     assert len(table.order) >= 1
-    backend = app.backend
-    await async_wait_for("two polls", lambda: backend.poll_count >= 2, 60)
-    report("task+service poll at 20,000 tasks (last)", backend.last_poll_s, "s")
+    store = app.store
+    await async_wait_for("two polls", lambda: store.poll_count >= 2, 60)
+    report("task+service poll at 20,000 tasks (last)", store.last_poll_s, "s")
     # What a poll costs the UI thread: every task's age text has changed (as after a
     # real poll), so all 20,000 rows differ. The worker prepares (diff, sort, widths);
     # only apply_prepared runs on the UI thread — compare with doing it all there.

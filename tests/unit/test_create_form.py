@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -186,7 +187,7 @@ def test_without_an_inventory_cluster_checks_are_skipped() -> None:
 
 def test_secret_existence_is_not_judged_when_secrets_were_not_listed() -> None:
     inv = Inventory.of(cluster())
-    no_objects = Inventory(networks=inv.networks, services=inv.services, nodes=inv.nodes)
+    no_objects = Inventory(replace(inv.snapshot, secrets={}, configs={}), has_objects=False)
     assert validate(good(secrets=[ObjectRef("anything")]), no_objects) == []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from swarmtui.swarm.create import (
@@ -86,6 +87,6 @@ def test_remove_refused_while_in_use() -> None:
 
 def test_remove_checks_users_by_name_when_secrets_were_not_listed() -> None:
     full = cluster()
-    inv = Inventory(networks=full.networks, services=full.services, nodes=full.nodes)
+    inv = Inventory(replace(full.snapshot, secrets={}, configs={}), has_objects=False)
     assert RemoveObject("secret", "db_pw").guard(inv).blocks == (
         "secret db_pw is used by service(s): api — remove it from them first",)

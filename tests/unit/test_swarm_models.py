@@ -302,20 +302,3 @@ def test_even_managers_and_lost_quorum() -> None:
     lost = health.problems(snap(nodes=cluster(3, unreachable=2)))
     assert lost[0].kind == "quorum" and "lost quorum" in lost[0].text
     assert not health.summarize(snap(nodes=cluster(3, unreachable=2))).quorum
-
-
-def test_unchanged_tasks_are_reused_on_relist() -> None:
-    from swarmtui.swarm.state import build_kind
-
-    first = build_kind("tasks", [task("t1", "s1", version=5), task("t2", "s1", slot=2, version=7)])
-    again = build_kind(
-        "tasks",
-        [task("t1", "s1", version=5), task("t2", "s1", slot=2, state="failed", version=8)],
-        first,
-    )
-    assert again["t1"] is first["t1"]
-    assert again["t2"] is not first["t2"] and again["t2"].state == "failed"
-    # services are always rebuilt: their running counts change without a version bump
-    s1 = build_kind("services", [service("s1", "web", replicas=2, running=1)])
-    s2 = build_kind("services", [service("s1", "web", replicas=2, running=2)], s1)
-    assert s2["s1"].running == 2

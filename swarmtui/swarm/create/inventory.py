@@ -1,59 +1,32 @@
-"""What the create/change operations need to know about the cluster.
+"""What the create/change operations need to know about the cluster: lookups on a snapshot.
 
-An :class:`Inventory` is a plain, read-only view of the objects a guard checks
-against: networks (names, scopes, subnets), services (specs, what they use),
-nodes, tasks, secrets and configs. It is built either from one list call per
-kind (:meth:`Inventory.read`) or from the domain's cluster snapshot
-(:meth:`Inventory.of`), so guards stay pure functions of it.
+The cluster model is one: :class:`~swarmtui.swarm.state.ClusterSnapshot`. An
+:class:`Inventory` is the guards' read-only view of one — networks (names,
+scopes, subnets), services (specs, what they use), nodes, tasks, secrets and
+configs as sequences, with the lookups by name or ID the CLI resolves. It is
+made from the store's snapshot (:meth:`Inventory.of`, cached per snapshot) or,
+inside an operation's apply, from fresh list calls (:meth:`Inventory.read`,
+``fetch.list_kind``: one call per kind), so guards stay pure functions of it.
 
 Secret data never enters this module: the Engine API does not return it, and
-:class:`StoredObject` keeps no data for configs either.
+the snapshot keeps no data for configs either.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import replace
+from functools import cached_property
 from typing import Any
 
-from swarmtui.swarm.models import Network, Node, Service, Task
+from swarmtui.swarm import fetch
+from swarmtui.swarm.models import STACK_LABEL, ApiDict, Network, Node, Service, Task
+from swarmtui.swarm.state import ClusterSnapshot, StoredObjectModel
 
-ApiDict = dict[str, Any]
-STACK_LABEL = "com.docker.stack.namespace"
+#: A secret or a config as listed by a manager — name, id, labels, never its data.
+StoredObject = StoredObjectModel
 
-
-@dataclass(frozen=True)
-class StoredObject:
-    """A secret or a config as listed by a manager — name, id, labels, never its data."""
-
-    #: "secret" or "config"
-    kind: str
-    id: str
-    name: str
-    labels: dict[str, str]
-    version: int
-    created_at: str
-
-    @classmethod
-    def from_api(cls, kind: str, d: ApiDict) -> StoredObject:
-        spec = d.get("Spec") if isinstance(d.get("Spec"), dict) else {}
-        assert isinstance(spec, dict)
-        labels = spec.get("Labels") if isinstance(spec.get("Labels"), dict) else {}
-        assert isinstance(labels, dict)
-        version = d.get("Version") if isinstance(d.get("Version"), dict) else {}
-        assert isinstance(version, dict)
-        return cls(
-            kind=kind,
-            id=str(d.get("ID") or ""),
-            name=str(spec.get("Name") or ""),
-            labels={str(k): str(v) for k, v in labels.items()},
-            version=int(version.get("Index") or 0),
-            created_at=str(d.get("CreatedAt") or ""),
-        )
-
-    @property
-    def stack(self) -> str | None:
-        return self.labels.get(STACK_LABEL)
+__all__ = ["STACK_LABEL", "Inventory", "StoredObject"]
 
 
 def _refs(service: Service, kind: str) -> list[ApiDict]:
@@ -63,18 +36,15 @@ def _refs(service: Service, kind: str) -> list[ApiDict]:
     return [r for r in refs if isinstance(r, dict)]
 
 
-@dataclass(frozen=True)
 class Inventory:
-    """Networks, services, nodes, tasks, secrets and configs at one moment."""
+    """Networks, services, nodes, tasks, secrets and configs of one snapshot."""
 
-    networks: tuple[Network, ...] = ()
-    services: tuple[Service, ...] = ()
-    nodes: tuple[Node, ...] = ()
-    tasks: tuple[Task, ...] = ()
-    secrets: tuple[StoredObject, ...] = ()
-    configs: tuple[StoredObject, ...] = ()
-    #: secrets and configs were listed (the domain snapshot does not carry them)
-    has_objects: bool = False
+    def __init__(self, snapshot: ClusterSnapshot | None = None, *,
+                 has_objects: bool = True) -> None:
+        #: the snapshot this is a view of
+        self.snapshot = snapshot if snapshot is not None else ClusterSnapshot()
+        #: secrets and configs were listed (else a guard cannot tell what is in use)
+        self.has_objects = has_objects
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -88,69 +58,58 @@ class Inventory:
         secrets: Iterable[ApiDict] | None = None,
         configs: Iterable[ApiDict] | None = None,
     ) -> Inventory:
-        return cls(
-            networks=tuple(Network.from_api(n) for n in networks),
-            services=tuple(Service.from_api(s) for s in services),
-            nodes=tuple(Node.from_api(n) for n in nodes),
-            tasks=tuple(Task.from_api(t) for t in tasks),
-            secrets=tuple(StoredObject.from_api("secret", s) for s in secrets or ()),
-            configs=tuple(StoredObject.from_api("config", c) for c in configs or ()),
-            has_objects=secrets is not None or configs is not None,
-        )
+        snap = ClusterSnapshot.from_api(networks=networks, services=services, nodes=nodes,
+                                        tasks=tasks, secrets=secrets or (),
+                                        configs=configs or ())
+        return cls(snap, has_objects=secrets is not None or configs is not None)
 
     @classmethod
     def read(cls, api: Any, *, tasks: bool = True) -> Inventory:
-        """One list call per kind on a manager (blocking docker.APIClient)."""
-        return cls.from_api(
-            networks=api.networks(),
-            services=api.services(status=True),
-            nodes=api.nodes(),
-            tasks=api.tasks() if tasks else (),
-            secrets=api.secrets(),
-            configs=api.configs(),
-        )
+        """One list call per kind on a manager (blocking docker.APIClient); raises FetchError."""
+        def listed(kind: str) -> list[ApiDict]:
+            return fetch.list_kind(api, kind)
+
+        return cls(ClusterSnapshot.from_api(
+            networks=listed("networks"), services=listed("services"), nodes=listed("nodes"),
+            tasks=listed("tasks") if tasks else (), secrets=listed("secrets"),
+            configs=listed("configs")))
 
     @classmethod
-    def of(cls, snapshot: Any) -> Inventory:
-        """An Inventory from the domain's snapshot (duck-typed) or an Inventory itself."""
+    def of(cls, snapshot: ClusterSnapshot | Inventory) -> Inventory:
+        """The view of the domain's snapshot (made once per snapshot), or an Inventory itself."""
         if isinstance(snapshot, Inventory):
             return snapshot
-
-        def seq(name: str) -> tuple[Any, ...]:
-            value = getattr(snapshot, name, ())
-            if isinstance(value, Mapping):
-                value = value.values()
-            return tuple(value or ())
-
-        def objs(name: str, kind: str) -> tuple[StoredObject, ...]:
-            out = []
-            for o in seq(name):
-                if isinstance(o, StoredObject):
-                    out.append(o)
-                elif isinstance(o, dict):
-                    out.append(StoredObject.from_api(kind, o))
-                elif hasattr(o, "raw"):
-                    out.append(StoredObject.from_api(kind, o.raw))
-            return tuple(out)
-
-        return cls(
-            networks=seq("networks"),
-            services=seq("services"),
-            nodes=seq("nodes"),
-            tasks=seq("tasks"),
-            secrets=objs("secrets", "secret"),
-            configs=objs("configs", "config"),
-            has_objects=hasattr(snapshot, "secrets") or hasattr(snapshot, "configs"),
-        )
+        return snapshot.memo("inventory", lambda: cls(snapshot))
 
     def with_objects(self, secrets: Iterable[ApiDict], configs: Iterable[ApiDict]) -> Inventory:
         """This inventory with secrets and configs as listed by the API."""
-        return replace(
-            self,
-            secrets=tuple(StoredObject.from_api("secret", s) for s in secrets),
-            configs=tuple(StoredObject.from_api("config", c) for c in configs),
-            has_objects=True,
-        )
+        snap = ClusterSnapshot.from_api(secrets=secrets, configs=configs)
+        return Inventory(replace(self.snapshot, secrets=snap.secrets, configs=snap.configs))
+
+    # ------------------------------------------------------------------ contents
+    @cached_property
+    def networks(self) -> tuple[Network, ...]:
+        return tuple(self.snapshot.networks.values())
+
+    @cached_property
+    def services(self) -> tuple[Service, ...]:
+        return tuple(self.snapshot.services.values())
+
+    @cached_property
+    def nodes(self) -> tuple[Node, ...]:
+        return tuple(self.snapshot.nodes.values())
+
+    @cached_property
+    def tasks(self) -> tuple[Task, ...]:
+        return tuple(self.snapshot.tasks.values())
+
+    @cached_property
+    def secrets(self) -> tuple[StoredObject, ...]:
+        return tuple(self.snapshot.secrets.values())
+
+    @cached_property
+    def configs(self) -> tuple[StoredObject, ...]:
+        return tuple(self.snapshot.configs.values())
 
     # ------------------------------------------------------------------ lookups
     def network(self, name_or_id: str) -> Network | None:
@@ -186,10 +145,10 @@ class Inventory:
 
     # ------------------------------------------------------------------ who uses what
     def services_on_network(self, network: Network) -> list[str]:
-        """Names of services whose tasks attach to `network` (by ID or name in the spec)."""
-        return sorted(
-            s.name for s in self.services if network.id in s.networks or network.name in s.networks
-        )
+        """Names of services whose tasks attach to `network` (`Service.network_ids`: the
+        rule the Networks pane uses too)."""
+        by_name = {n.name: n.id for n in self.networks}
+        return sorted(s.name for s in self.services if network.id in s.network_ids(by_name))
 
     def services_using(self, obj: StoredObject) -> list[str]:
         """Names of services that mount this secret or config."""

@@ -33,10 +33,11 @@ from swarmtui.secrets import redact
 from swarmtui.swarm.ops import Operation
 from swarmtui.swarm.ops.runner import EngineSource, Sent, send_operation
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.ui.context import swarm_app
 from swarmtui.ui.flow.confirm import dialog_css, display_title, see_through
 from swarmtui.ui.walkthrough import record_action
 
-#: how often the backend is asked for fresh lists while waiting (seconds)
+#: how often the store is asked for fresh lists while waiting (seconds)
 RELIST_EVERY = 1.0
 
 #: phases: sending → waiting → converged | failed | timeout ; or refused | error
@@ -102,7 +103,7 @@ class ProgressScreen(ModalScreen[str]):
     @work(thread=True, exit_on_error=False, group="ops-send")
     def _send(self, app: Any) -> None:
         cluster, endpoint = self.cluster
-        source = self.source if self.source is not None else getattr(app, "backend", None)
+        source = self.source if self.source is not None else app.store
         sent = send_operation(source, self.op, read_only=self.read_only,
                               typed_confirmation=self.typed, cluster=cluster,
                               endpoint=endpoint)
@@ -113,7 +114,7 @@ class ProgressScreen(ModalScreen[str]):
         self.sent = sent
         out = sent.outcome
         if out.status != "refused":  # something was sent: the walkthrough shows it
-            record_action(self.app, redact(self.op.cli), self.op.name, out.ok)
+            record_action(swarm_app(self), redact(self.op.cli), self.op.name, out.ok)
         notes: list[str] = []
         if out.journal_error:
             notes.append(out.journal_error)
@@ -137,10 +138,10 @@ class ProgressScreen(ModalScreen[str]):
             self._waiting_since = time.monotonic()
             self._say("#ops-phase", f"Sent: {out.message}. Waiting for the cluster to converge "
                                     f"(up to {self.timeout:.0f} s)…")
-            backend = getattr(self.app, "backend", None)
-            if backend is not None:
-                backend.request("all")
-            snap = getattr(self.app, "snapshot", None)
+            store = swarm_app(self).store
+            if store is not None:
+                store.request("all")
+            snap = swarm_app(self).snapshot
             if snap is not None:
                 self.show_snapshot(snap, frozenset())
         if notes:
@@ -173,12 +174,12 @@ class ProgressScreen(ModalScreen[str]):
 
     def _relist(self) -> None:
         if self.phase == "waiting":
-            backend = getattr(self.app, "backend", None)
-            if backend is not None:
+            store = swarm_app(self).store
+            if store is not None:
                 if self.op.kind in ("node", "service"):
-                    backend.request("nodes", "services", "tasks")
+                    store.request("nodes", "services", "tasks")
                 else:  # networks, secrets, configs, stacks: their lists too
-                    backend.request("all")
+                    store.request("all")
 
     def _tick(self) -> None:
         if self.phase in FINAL:

@@ -22,20 +22,20 @@ from swarmtui.ui.flow.confirm import NO_STATE_YET, ConfirmScreen, OpForm, fixed
 from swarmtui.ui.flow.progress import ProgressScreen
 
 if TYPE_CHECKING:
+    from swarmtui.ui.app import SwarmApp
     from swarmtui.ui.screens.main import MainScreen
 
 
-def audit_labels(app: Any) -> tuple[str, str]:
-    """(cluster, manager endpoint) for the audit journal, from the app and its backend."""
-    backend = getattr(app, "backend", None)
-    view = getattr(backend, "view", None)
-    label = str(getattr(backend, "label", "") or "")
-    cluster = str(getattr(app, "profile", None) or getattr(view, "cluster", "") or label)
-    endpoint = str(getattr(view, "endpoint", "") or label)
-    return cluster, endpoint
+def audit_labels(app: SwarmApp) -> tuple[str, str]:
+    """(cluster, manager endpoint) for the audit journal, from the app and its store."""
+    store = app.store
+    if store is None:
+        return str(app.profile or ""), ""
+    view, label = store.view, store.label
+    return app.profile or view.cluster or label, view.endpoint or label
 
 
-def confirm_and_send(app: Any, form: OpForm, *, read_only: bool | None = None,
+def confirm_and_send(app: SwarmApp, form: OpForm, *, read_only: bool | None = None,
                      on_closed: Callable[[ProgressScreen], None] | None = None,
                      on_confirmed: Callable[[Operation], None] | None = None,
                      source: EngineSource | None = None,
@@ -46,8 +46,8 @@ def confirm_and_send(app: Any, form: OpForm, *, read_only: bool | None = None,
     runs when that is closed. `source`: the engine to act on (default: the app's
     connection). Push the returned screen; cancelling sends nothing and calls nothing.
     """
-    ro = bool(getattr(app, "read_only", False)) if read_only is None else read_only
-    snap = snapshot if snapshot is not None else getattr(app, "snapshot", None)
+    ro = app.read_only if read_only is None else read_only
+    snap = snapshot if snapshot is not None else app.snapshot
     first = form.build(form.initial, False)
     if snap is None and not first.needs_manager:
         snap = ClusterSnapshot()  # init, unlock, …: nothing listed is needed to guard them
@@ -63,10 +63,10 @@ def confirm_and_send(app: Any, form: OpForm, *, read_only: bool | None = None,
     return ConfirmScreen(form, snap, read_only=ro, on_confirmed=go)
 
 
-def guard_now(app: Any, op: Operation) -> GuardResult:
+def guard_now(app: SwarmApp, op: Operation) -> GuardResult:
     """The guard against what the app shows (read-only first; no network I/O)."""
-    ro = bool(getattr(app, "read_only", False))
-    snap = getattr(app, "snapshot", None)
+    ro = app.read_only
+    snap = app.snapshot
     if snap is None:
         if ro and op.mutating:
             return op.guard(ClusterSnapshot(), read_only=True)
@@ -74,7 +74,7 @@ def guard_now(app: Any, op: Operation) -> GuardResult:
     return op.guard(snap, read_only=ro)
 
 
-def confirmation(app: Any, op: Operation, origin: Screen[Any] | None = None
+def confirmation(app: SwarmApp, op: Operation, origin: Screen[Any] | None = None
                  ) -> ConfirmScreen:
     """The confirmation screen for a form's `op`; going ahead opens the progress view.
 

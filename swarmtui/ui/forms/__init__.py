@@ -19,42 +19,45 @@ I/O runs in thread workers.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
 from swarmtui.swarm.create import Inventory, RemoveNetwork, RemoveStack
 
+if TYPE_CHECKING:
+    from swarmtui.ui.app import SwarmApp
 
-def _service_name(app: Any, selected: str | None) -> str:
-    snap = getattr(app, "snapshot", None)
+
+def _service_name(app: SwarmApp, selected: str | None) -> str:
+    snap = app.snapshot
     svc = Inventory.of(snap).service(selected or "") if snap is not None else None
     if svc is None:
         raise LookupError(f"no service {selected!r} in the current view")
     return svc.name
 
 
-def _network_name(app: Any, selected: str | None) -> str:
-    snap = getattr(app, "snapshot", None)
+def _network_name(app: SwarmApp, selected: str | None) -> str:
+    snap = app.snapshot
     net = Inventory.of(snap).network(selected or "") if snap is not None else None
     if net is None:
         raise LookupError(f"no network {selected!r} in the current view")
     return net.name
 
 
-def new_service(app: Any, selected: str | None) -> Screen[Any]:
+def new_service(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.forms.service import ServiceFormScreen
 
     return ServiceFormScreen()
 
 
-def edit_service(app: Any, selected: str | None) -> Screen[Any]:
+def edit_service(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.forms.service import ServiceFormScreen
 
     return ServiceFormScreen.for_service(app, _service_name(app, selected))
 
 
-def _networks_of(attach: bool, app: Any, selected: str | None) -> Screen[Any]:
+def _networks_of(attach: bool, app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.forms.network import ServiceNetworksScreen
 
     return ServiceNetworksScreen(_service_name(app, selected), attach=attach)
@@ -64,25 +67,25 @@ attach_network = partial(_networks_of, True)
 detach_network = partial(_networks_of, False)
 
 
-def new_network(app: Any, selected: str | None) -> Screen[Any]:
+def new_network(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.forms.network import NetworkFormScreen
 
     return NetworkFormScreen()
 
 
-def remove_network(app: Any, selected: str | None) -> Screen[Any]:
+def remove_network(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.flow import confirmation
 
     return confirmation(app, RemoveNetwork(_network_name(app, selected)))
 
 
-def deploy_stack(app: Any, selected: str | None) -> Screen[Any]:
+def deploy_stack(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.forms.stack import StackDeployScreen
 
     return StackDeployScreen(stack=selected or "")
 
 
-def remove_stack(app: Any, selected: str | None) -> Screen[Any]:
+def remove_stack(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.flow import confirmation
 
     if not selected:
@@ -90,13 +93,13 @@ def remove_stack(app: Any, selected: str | None) -> Screen[Any]:
     return confirmation(app, RemoveStack(selected))
 
 
-def _objects(kind: str, app: Any, selected: str | None) -> Screen[Any]:
+def _objects(kind: str, app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.forms.objects import ObjectsScreen
 
     return ObjectsScreen(kind)
 
 
-def _new_object(kind: str, app: Any, selected: str | None) -> Screen[Any]:
+def _new_object(kind: str, app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.forms.objects import NewObjectScreen
 
     return NewObjectScreen(kind)

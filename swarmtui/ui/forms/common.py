@@ -23,6 +23,7 @@ from textual.widgets import Input, Label, Static, TextArea
 from swarmtui.secrets import redact
 from swarmtui.swarm.create import Inventory
 from swarmtui.swarm.ops.base import Operation
+from swarmtui.ui.context import swarm_app
 
 FORM_CSS = """
     FormScreen { background: $background; }
@@ -131,11 +132,11 @@ class FormScreen(Screen[None]):
 
     @property
     def read_only(self) -> bool:
-        return bool(getattr(self.app, "read_only", False))
+        return swarm_app(self).read_only
 
     @property
     def snapshot(self) -> Any:
-        return getattr(self.app, "snapshot", None)
+        return swarm_app(self).snapshot
 
     def inventory(self) -> Inventory | None:
         """What the app's latest snapshot knows (no I/O); None before the first one."""
@@ -143,9 +144,9 @@ class FormScreen(Screen[None]):
         return Inventory.of(snap) if snap is not None else None
 
     def request_refresh(self, *kinds: str) -> None:
-        backend = getattr(self.app, "backend", None)
-        if backend is not None:
-            backend.request(*(kinds or ("all",)))
+        store = swarm_app(self).store
+        if store is not None:
+            store.request(*(kinds or ("all",)))
 
     def show_snapshot(self, snapshot: Any, kinds: frozenset[str]) -> None:
         """Called by the app when a new snapshot arrives and this screen is on top."""
@@ -173,7 +174,7 @@ class FormScreen(Screen[None]):
         """Guard against what is on screen, then the confirmation, then apply + progress."""
         from swarmtui.ui.flow import confirmation
 
-        self.app.push_screen(confirmation(self.app, op, origin=self))
+        self.app.push_screen(confirmation(swarm_app(self), op, origin=self))
 
 
 def text_of(widget: Widget) -> str:

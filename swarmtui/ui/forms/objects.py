@@ -27,6 +27,7 @@ from swarmtui.swarm.create import (
     object_rows,
     validate_object,
 )
+from swarmtui.ui.context import swarm_app
 from swarmtui.ui.flow import confirmation
 from swarmtui.ui.forms.common import Field, FormScreen, error_for_list, lines_of, markup
 from swarmtui.ui.widgets.footer import KeysFooter
@@ -106,7 +107,7 @@ class ObjectsScreen(FormScreen):
         if name is None:
             self.notify(f"no {self.kind} selected", severity="warning")
             return
-        self.app.push_screen(confirmation(self.app, RemoveObject(self.kind, name)))
+        self.app.push_screen(confirmation(swarm_app(self), RemoveObject(self.kind, name)))
 
     def action_refresh(self) -> None:
         self.request_refresh(f"{self.kind}s", "services")

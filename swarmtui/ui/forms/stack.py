@@ -19,6 +19,7 @@ from textual.widgets import Button, Input, Static
 
 from swarmtui.swarm.create import ComposeError, DeployStack, StackPlan, load_compose
 from swarmtui.swarm.ops.validate import InputError, user_path
+from swarmtui.ui.context import swarm_app
 from swarmtui.ui.flow import guard_now
 from swarmtui.ui.forms.common import Field, FormScreen, markup
 from swarmtui.ui.widgets.footer import KeysFooter
@@ -130,7 +131,7 @@ class StackDeployScreen(FormScreen):
     def refresh_form(self) -> None:
         if self.op is None or not self.composed:
             return
-        guard = guard_now(self.app, self.op)
+        guard = guard_now(swarm_app(self), self.op)
         if (self.op, guard) == self._shown:
             return  # the same plan: no repaint (keeps the scroll position)
         self._shown = (self.op, guard)

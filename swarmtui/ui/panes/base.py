@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 
-from swarmtui.swarm import health
+from swarmtui.swarm.health import Health
 from swarmtui.swarm.ops import Operation
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.widgets.table import Column, Row
@@ -104,30 +104,8 @@ class Action:
     priority: bool = False
 
 
-class ProblemIds(Protocol):
-    """What the rows need to know about problems (Problems here, or the store's health)."""
-
-    @property
-    def ids(self) -> frozenset[str]: ...  # objects with a problem (nodes, services, tasks)
-
-    @property
-    def failing(self) -> frozenset[str]: ...  # failing task IDs
-
-
-@dataclass(frozen=True)
-class Problems:
-    """What is wrong, precomputed once per snapshot for every pane."""
-
-    ids: frozenset[str]
-    failing: frozenset[str]
-
-    @classmethod
-    def of(cls, snap: ClusterSnapshot) -> Problems:
-        failing = frozenset(t.id for t in health.failing_tasks(snap))
-        return cls(frozenset(health.problem_object_ids(snap)) | failing, failing)
-
-
-RowsOf = Callable[[ClusterSnapshot, ProblemIds, datetime], list[Row]]
+#: rows of a pane from a snapshot and its health (computed once, by the store)
+RowsOf = Callable[[ClusterSnapshot, Health, datetime], list[Row]]
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from swarmtui.swarm import format as fmt
+from swarmtui.swarm.health import Health
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui import forms
-from swarmtui.ui.panes.base import Action, Pane, ProblemIds, opens, yes
+from swarmtui.ui.panes.base import Action, Pane, opens, yes
 from swarmtui.ui.widgets.table import Column, Row
 
 #: priority: 0 always shown; higher numbers give way first at 80 columns
@@ -35,7 +36,7 @@ def network_row(snap: ClusterSnapshot, net_id: str) -> Row:
     )
 
 
-def rows(snap: ClusterSnapshot, probs: ProblemIds, now: datetime) -> list[Row]:
+def rows(snap: ClusterSnapshot, probs: Health, now: datetime) -> list[Row]:
     return [network_row(snap, nid) for nid in snap.networks]
 
 

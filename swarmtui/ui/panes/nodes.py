@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from swarmtui.swarm import format as fmt
+from swarmtui.swarm.health import Health
 from swarmtui.swarm.models import Node
 from swarmtui.swarm.ops import (
     AddNodeLabel,
@@ -29,7 +30,6 @@ from swarmtui.ui.panes.base import (
     Handler,
     Pane,
     Preview,
-    ProblemIds,
     RefusedError,
 )
 from swarmtui.ui.widgets.table import Column, Row
@@ -51,7 +51,7 @@ STATE_TAG = {"ready": "node-ready", "down": "node-down", "disconnected": "node-d
              "unknown": "node-down"}
 
 
-def node_row(snap: ClusterSnapshot, n: Node, probs: ProblemIds) -> Row:
+def node_row(snap: ClusterSnapshot, n: Node, probs: Health) -> Row:
     running = snap.running_count(n.id)
     mgr_tag = ("manager-leader" if n.is_leader else
                "manager-unreachable" if n.is_manager and not n.is_reachable_manager else None)
@@ -68,7 +68,7 @@ def node_row(snap: ClusterSnapshot, n: Node, probs: ProblemIds) -> Row:
     )
 
 
-def rows(snap: ClusterSnapshot, probs: ProblemIds, now: datetime) -> list[Row]:
+def rows(snap: ClusterSnapshot, probs: Health, now: datetime) -> list[Row]:
     return [node_row(snap, n, probs) for n in snap.nodes.values()]
 
 

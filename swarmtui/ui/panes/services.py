@@ -11,6 +11,7 @@ from datetime import datetime
 
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.explain import rollout
+from swarmtui.swarm.health import Health
 from swarmtui.swarm.models import Service
 from swarmtui.swarm.ops import (
     ForceUpdateService,
@@ -29,7 +30,6 @@ from swarmtui.ui.panes.base import (
     Handler,
     Pane,
     Preview,
-    ProblemIds,
     RefusedError,
     opens,
 )
@@ -57,7 +57,7 @@ def update_cell(snap: ClusterSnapshot, s: Service) -> str:
     return s.update_text
 
 
-def service_row(snap: ClusterSnapshot, s: Service, probs: ProblemIds) -> Row:
+def service_row(snap: ClusterSnapshot, s: Service, probs: Health) -> Row:
     tag = "converged" if s.converged else "unconverged"
     upd_tag = "updating" if s.update_state in ("updating", "rollback_started") else (
         "unconverged" if s.update_state in ("paused", "rollback_paused") else None)
@@ -71,7 +71,7 @@ def service_row(snap: ClusterSnapshot, s: Service, probs: ProblemIds) -> Row:
     )
 
 
-def rows(snap: ClusterSnapshot, probs: ProblemIds, now: datetime) -> list[Row]:
+def rows(snap: ClusterSnapshot, probs: Health, now: datetime) -> list[Row]:
     return [service_row(snap, s, probs) for s in snap.services.values()]
 
 

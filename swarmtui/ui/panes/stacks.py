@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from swarmtui.swarm.health import Health
 from swarmtui.swarm.models import Service
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui import forms
-from swarmtui.ui.panes.base import Action, Pane, ProblemIds, opens
+from swarmtui.ui.panes.base import Action, Pane, opens
 from swarmtui.ui.widgets.table import Column, Row
 
 #: priority: 0 always shown; higher numbers give way first at 80 columns
@@ -20,7 +21,7 @@ COLUMNS = [
 ]
 
 
-def stack_row(snap: ClusterSnapshot, name: str, services: list[Service], probs: ProblemIds) -> Row:
+def stack_row(snap: ClusterSnapshot, name: str, services: list[Service], probs: Health) -> Row:
     converged = sum(1 for s in services if s.converged)
     ids = {s.id for s in services}
     failing = sum(1 for tid in probs.failing if snap.tasks[tid].service_id in ids)
@@ -36,7 +37,7 @@ def stack_row(snap: ClusterSnapshot, name: str, services: list[Service], probs: 
     )
 
 
-def rows(snap: ClusterSnapshot, probs: ProblemIds, now: datetime) -> list[Row]:
+def rows(snap: ClusterSnapshot, probs: Health, now: datetime) -> list[Row]:
     return [stack_row(snap, name, svcs, probs) for name, svcs in snap.stacks.items()]
 
 
@@ -54,5 +55,6 @@ ACTIONS = (
 )
 
 PANE = Pane("stacks", "Stacks", "stack", COLUMNS, frozenset({"services", "tasks"}),
-            "no stacks yet: d deploys a compose file (as docker stack deploy)", rows,
-            lambda snap: len(snap.stacks), ACTIONS)
+            "no stacks: services with a com.docker.stack.namespace label, as "
+            "docker stack deploy makes (d deploys one)", rows, lambda snap: len(snap.stacks),
+            ACTIONS)

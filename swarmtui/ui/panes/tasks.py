@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from swarmtui.swarm import format as fmt
+from swarmtui.swarm.health import Health
 from swarmtui.swarm.models import Task
 from swarmtui.swarm.state import ClusterSnapshot
-from swarmtui.ui.panes.base import Action, ActionContext, Pane, ProblemIds
+from swarmtui.ui.panes.base import Action, ActionContext, Pane
 from swarmtui.ui.widgets.table import Column, Row
 
 #: priority: 0 always shown; higher numbers give way first at 80 columns
@@ -31,7 +32,7 @@ STATE_TAG = {
 }
 
 
-def task_row(snap: ClusterSnapshot, t: Task, probs: ProblemIds, now: datetime,
+def task_row(snap: ClusterSnapshot, t: Task, probs: Health, now: datetime,
              service_names: dict[str, str], node_names: dict[str, str]) -> Row:
     svc = service_names.get(t.service_id) or t.service_id[:12]
     name = fmt.task_name(svc, t.slot, t.node_id)
@@ -63,19 +64,16 @@ def task_row(snap: ClusterSnapshot, t: Task, probs: ProblemIds, now: datetime,
     )
 
 
-def task_rows(snap: ClusterSnapshot, probs: ProblemIds, now: datetime,
+def task_rows(snap: ClusterSnapshot, probs: Health, now: datetime,
               tasks: Iterable[Task] | None = None) -> list[Row]:
-    """Rows of `tasks` (default: every task). Tasks of a removed service linger in the
-    API while their containers are cleaned up; like `docker service ps`, only tasks of
-    existing services are shown."""
+    """Rows of `tasks` (default: every task) of existing services (`snap.is_live`)."""
     service_names = {s.id: s.name for s in snap.services.values()}
     node_names = {n.id: n.hostname for n in snap.nodes.values()}
-    source = snap.tasks.values() if tasks is None else tasks
-    return [task_row(snap, t, probs, now, service_names, node_names) for t in source
-            if t.service_id in service_names]
+    source = snap.live_tasks if tasks is None else [t for t in tasks if snap.is_live(t)]
+    return [task_row(snap, t, probs, now, service_names, node_names) for t in source]
 
 
-def rows(snap: ClusterSnapshot, probs: ProblemIds, now: datetime) -> list[Row]:
+def rows(snap: ClusterSnapshot, probs: Health, now: datetime) -> list[Row]:
     return task_rows(snap, probs, now)
 
 
@@ -95,5 +93,5 @@ ACTIONS = (
 
 PANE = Pane("tasks", "Tasks", "task", COLUMNS, frozenset({"tasks", "services", "nodes"}),
             "no tasks", rows,
-            lambda snap: sum(1 for t in snap.tasks.values() if t.service_id in snap.services),
+            lambda snap: len(snap.live_tasks),
             ACTIONS)

@@ -11,7 +11,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from swarmtui.swarm import health
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.sync.view import LinkView
 from swarmtui.ui import panes, summaries
 from swarmtui.ui.panes.services import service_row
 from swarmtui.ui.panes.tasks import STATE_TAG, task_rows
@@ -78,14 +80,14 @@ class ObjectScreen(Screen[None]):
         self.refresh_from(self.swarm_app)
 
     def refresh_from(self, app: SwarmApp) -> None:
-        if app.backend is not None:
-            self.query_one(StatusBar).show(app.backend.view)
+        if app.store is not None:
+            self.query_one(StatusBar).show(app.store.view)
         if app.snapshot is not None:
             self.show_snapshot(app.snapshot, frozenset(panes.COLUMNS))
 
-    def show_link(self, view: object) -> None:
+    def show_link(self, view: LinkView) -> None:
         for bar in self.query(StatusBar):
-            bar.show(view)  # type: ignore[arg-type]
+            bar.show(view)
 
     def show_snapshot(self, snap: ClusterSnapshot, kinds: frozenset[str]) -> None:
         if not self.query("#summary"):
@@ -132,7 +134,7 @@ class NodeScreen(ObjectScreen):
         return summaries.node_summary(snap, node, now) if node else None  # type: ignore[arg-type]
 
     def rows(self, snap: ClusterSnapshot, now: object) -> list[Row]:
-        return task_rows(snap, panes.Problems.of(snap), now,  # type: ignore[arg-type]
+        return task_rows(snap, health.of(snap), now,  # type: ignore[arg-type]
                          tasks=snap.tasks_of_node(self.object_id))
 
 
@@ -147,7 +149,7 @@ class ServiceScreen(ObjectScreen):
         return summaries.service_summary(snap, svc, now) if svc else None  # type: ignore[arg-type]
 
     def rows(self, snap: ClusterSnapshot, now: object) -> list[Row]:
-        return task_rows(snap, panes.Problems.of(snap), now,  # type: ignore[arg-type]
+        return task_rows(snap, health.of(snap), now,  # type: ignore[arg-type]
                          tasks=snap.tasks_of_service(self.object_id))
 
     def action_logs(self) -> None:
@@ -213,7 +215,7 @@ class StackScreen(ObjectScreen):
                 f"[b $primary]services[/]      {len(services)}, {conv} converged")
 
     def rows(self, snap: ClusterSnapshot, now: object) -> list[Row]:
-        probs = panes.Problems.of(snap)
+        probs = health.of(snap)
         return [service_row(snap, s, probs) for s in snap.stacks.get(self.object_id, [])]
 
     def action_inspect(self) -> None:

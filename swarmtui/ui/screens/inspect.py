@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.syntax import Syntax
 from textual import work
@@ -14,14 +14,12 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from swarmtui.secrets import redact_obj
-from swarmtui.swarm.fetch import describe_error
+from swarmtui.swarm.fetch import INSPECT, FetchError
 from swarmtui.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from swarmtui.ui.app import SwarmApp
 
-INSPECT = {"nodes": "inspect_node", "services": "inspect_service", "tasks": "inspect_task",
-           "networks": "inspect_network"}
 
 
 class InspectScreen(Screen[None]):
@@ -43,6 +41,10 @@ class InspectScreen(Screen[None]):
         self.object_id = object_id
         self.raw = raw
         self.source = "from the last list"
+
+    @property
+    def swarm_app(self) -> SwarmApp:
+        return cast("SwarmApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(f"{self.kind[:-1]} {self.object_id} — inspect", id="title")
@@ -67,15 +69,13 @@ class InspectScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="inspect")
     def _load(self) -> None:
-        app: SwarmApp = self.app  # type: ignore[assignment]
-        method = INSPECT.get(self.kind)
-        if app.backend is None or method is None:
+        store = self.swarm_app.store
+        if store is None or not store.live or self.kind not in INSPECT:
             return
         try:
-            data = getattr(app.backend.api(), method)(self.object_id)
-        except Exception as exc:
-            msg = describe_error(exc)
-            self.app.call_from_thread(self.notify, f"inspect failed: {msg}", severity="warning")
+            data = store.inspect(self.kind, self.object_id)
+        except FetchError as exc:
+            self.app.call_from_thread(self.notify, f"inspect failed: {exc}", severity="warning")
             return
         self.app.call_from_thread(self._show, data, "live")
 

@@ -1,82 +1,30 @@
 """Service logs: follow with timestamps and task@node prefixes, search within, pause.
 
-The stream is `GET /services/{id}/logs?follow=1&details=1&timestamps=1` on the
-app's own API client (so it goes through the SSH tunnel), read in a thread
-worker into a queue; a UI timer drains the queue. Leaving the screen (or the
-app) closes the stream's socket, which ends the thread.
+The stream is the store's (`Store.service_logs`, through the SSH tunnel), read
+in a thread worker into a queue; a UI timer drains the queue. Leaving the screen
+closes the stream; stopping the store closes every stream it opened.
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections import deque
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from docker.types.daemon import CancellableStream
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Input, Log, Static
 
-from swarmtui.secrets import redact
-from swarmtui.swarm.fetch import describe_error
-from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.fetch import FetchError, describe_error
+from swarmtui.swarm.logs import LogLine, LogStream, parse_log_line
 from swarmtui.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from swarmtui.ui.app import SwarmApp
 
 MAX_LINES = 20_000
-TAIL = 500
-
-
-@dataclass(frozen=True)
-class LogLine:
-    time: str  # "03:12:01.332"
-    source: str  # "ticker.1@node1"
-    text: str
-
-    def render(self, timestamps: bool = True) -> str:
-        head = f"{self.time} " if timestamps and self.time else ""
-        return f"{head}{self.source} | {self.text}" if self.source else f"{head}{self.text}"
-
-
-def parse_log_line(raw: str, snap: ClusterSnapshot | None) -> LogLine:
-    """ "2026-…Z com.docker.swarm.node.id=…,…task.id=… message" → a LogLine."""
-    ts, _, rest = raw.partition(" ")
-    time = ts[11:23] if len(ts) >= 23 and ts[10:11] == "T" else ""
-    if not time:
-        rest = raw
-    details: dict[str, str] = {}
-    if rest.startswith("com.docker.swarm") or "=" in rest.split(" ", 1)[0]:
-        head, _, rest = rest.partition(" ")
-        for pair in head.split(","):
-            k, _, v = pair.partition("=")
-            details[k] = v
-    task_id = details.get("com.docker.swarm.task.id", "")
-    node_id = details.get("com.docker.swarm.node.id", "")
-    source = task_id[:12]
-    if snap is not None:
-        task = snap.tasks.get(task_id)
-        if task is not None:
-            source = snap.task_name(task)
-        node = snap.node_hostname(node_id) if node_id else ""
-        if node:
-            source = f"{source}@{node}"
-    return LogLine(time, source, redact(rest.rstrip("\n")))
-
-
-def open_service_logs(api: Any, service_id: str, tty: bool = False,
-                      tail: int = TAIL) -> CancellableStream:
-    """docker-py's `service_logs(follow=True, …)`, keeping the response so it can be closed."""
-    params = {"details": True, "follow": True, "stdout": True, "stderr": True,
-              "timestamps": True, "tail": str(tail)}
-    url = api._url("/services/{0}/logs", service_id)
-    res = api._get(url, params=params, stream=True)
-    return CancellableStream(api._get_result_tty(True, res, tty), res)
 
 
 class LogScreen(Screen[None]):
@@ -100,9 +48,8 @@ class LogScreen(Screen[None]):
         self.service_id = service_id
         self.lines: deque[LogLine] = deque(maxlen=MAX_LINES)
         self._queue: deque[str] = deque()
-        self._stream: Any = None
+        self._stream: LogStream | None = None
         self._stop = threading.Event()
-        self._unregister: Any = None
         self.paused = False
         self.held = 0  # lines that arrived while paused
         self.needle = ""
@@ -134,10 +81,7 @@ class LogScreen(Screen[None]):
         self._stop.set()
         stream, self._stream = self._stream, None
         if stream is not None:
-            with contextlib.suppress(Exception):
-                stream.close()
-        if self._unregister is not None:
-            self._unregister()
+            stream.close()
 
     def _service_name(self) -> str:
         snap = self.swarm_app.snapshot
@@ -164,16 +108,15 @@ class LogScreen(Screen[None]):
         svc = snap.services.get(self.service_id) if snap else None
         tty = bool(((svc.spec.get("TaskTemplate") or {}).get("ContainerSpec") or {}).get("TTY")
                    ) if svc else False
+        if app.store is None:
+            self.error = "cannot read logs: not connected"
+            return
         try:
-            assert app.backend is not None
-            stream = open_service_logs(app.backend.api(), self.service_id, tty)
-        except Exception as exc:
-            self.error = f"cannot read logs: {describe_error(exc)}"
+            stream = app.store.service_logs(self.service_id, tty)
+        except FetchError as exc:
+            self.error = f"cannot read logs: {exc}"
             return
         self._stream = stream
-        register = getattr(app.backend, "register_stream", None)
-        if register is not None:
-            self._unregister = register(stream)
         if self._stop.is_set():
             stream.close()
             return

@@ -14,8 +14,8 @@ from textual.widgets import Input, TabbedContent, TabPane
 
 from swarmtui.swarm import health
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.sync.view import LinkView
 from swarmtui.ui import actions, panes
-from swarmtui.ui.messages import LinkView
 from swarmtui.ui.panes import PANES
 from swarmtui.ui.tour import Tour, TourPanel
 from swarmtui.ui.walkthrough import WalkthroughPanel
@@ -72,8 +72,8 @@ class MainScreen(Screen[None]):
     def __init__(self, read_only: bool = False) -> None:
         super().__init__()
         self.read_only = read_only
-        self.snapshot: ClusterSnapshot | None = None
-        self.problems: panes.Problems | None = None
+        #: the store's snapshot the panes were last built from (the store owns the current one)
+        self.shown: ClusterSnapshot | None = None
         self._dirty: set[str] = set()
         #: kinds that changed while another screen was on top
         self.stale_kinds: set[str] = set()
@@ -108,14 +108,14 @@ class MainScreen(Screen[None]):
         self.sync_side()
         self.table("nodes").focus()
         app = self.swarm_app
-        if app.backend is not None:
-            self.show_link(app.backend.view)
+        if app.store is not None:
+            self.show_link(app.store.view)
         if app.snapshot is not None:
             self.show_snapshot(app.snapshot, frozenset(panes.COLUMNS))
 
     def on_screen_resume(self) -> None:
         app = self.swarm_app
-        if app.snapshot is not None and (self.stale_kinds or self.snapshot is not app.snapshot):
+        if app.snapshot is not None and (self.stale_kinds or self.shown is not app.snapshot):
             kinds = frozenset(self.stale_kinds) or frozenset(panes.COLUMNS)
             self.stale_kinds.clear()
             self.show_snapshot(app.snapshot, kinds)
@@ -137,11 +137,8 @@ class MainScreen(Screen[None]):
         if not self.query(HealthHeader):
             # not composed yet: on_mount shows the app's latest snapshot
             return
-        self.snapshot = snap
-        self.problems = panes.Problems.of(snap)
-        now = self.swarm_app.clock()
-        problems = health.problems(snap, now)
-        self.query_one(HealthHeader).show(snap, problems, len(self.problems.failing))
+        self.shown = snap
+        self.query_one(HealthHeader).show(snap, health.of(snap))
         for pane in PANES:
             if pane.depends & kinds:
                 self._dirty.add(pane.kind)
@@ -172,10 +169,11 @@ class MainScreen(Screen[None]):
         side.set_class(self.swarm_app.walkthrough.shown or self.swarm_app.tour is not None,
                        "shown")
     def _update_pane(self, kind: str) -> None:
-        if kind not in self._dirty or self.snapshot is None or self.problems is None:
+        if kind not in self._dirty or self.shown is None:
             return
         self._dirty.discard(kind)
-        snap, probs, now = self.snapshot, self.problems, self.swarm_app.clock()
+        snap, now = self.shown, self.swarm_app.clock()
+        probs = health.of(snap)  # computed once, by the store
         if len(snap.tasks) + len(snap.services) > BIG:
             # tens of thousands of rows: build them off the UI thread, apply the diff here
             self._build_rows(kind, snap, probs, now)
@@ -186,7 +184,7 @@ class MainScreen(Screen[None]):
     # its arguments — the whole snapshot, 0.7 s on the UI thread at 20,000 tasks
     @work(thread=True, exclusive=True, group="rows", exit_on_error=False,
           description="build a pane's rows")
-    def _build_rows(self, kind: str, snap: ClusterSnapshot, probs: panes.Problems,
+    def _build_rows(self, kind: str, snap: ClusterSnapshot, probs: health.Health,
                     now: datetime) -> None:
         rows = panes.BY_KIND[kind].rows(snap, probs, now)
         # diff, sort and measure here too: only the swap happens on the UI thread
@@ -194,7 +192,7 @@ class MainScreen(Screen[None]):
         self.app.call_from_thread(self._apply_rows, kind, snap, prepared)
 
     def _apply_rows(self, kind: str, snap: ClusterSnapshot, rows: list[Row] | Prepared) -> None:
-        if snap is not self.snapshot:
+        if snap is not self.shown:
             # built from an older snapshot (thread workers finish in any order): rebuild
             self._dirty.add(kind)
             if kind == self.active_kind:
@@ -202,19 +200,23 @@ class MainScreen(Screen[None]):
             return
         with self.app.batch_update():
             table = self.table(kind)
+            # the first view comes before the (much larger) task list
+            table.empty_text = panes.BY_KIND[kind].empty if snap.listed("tasks") or \
+                kind != "tasks" else "listing tasks…"
             if isinstance(rows, Prepared):
                 table.apply_prepared(rows)
             else:
                 table.apply(rows)
 
     def _update_tab_labels(self) -> None:
-        snap = self.snapshot
+        snap = self.shown
         if snap is None:
             return
         tabs = self.query_one(TabbedContent)
         for n, pane in enumerate(PANES, 1):
             tab = tabs.get_tab(pane.kind)
-            tab.label = f"{n} {pane.label} [$text-muted]{pane.count(snap)}[/]"
+            count = pane.count(snap) if snap.listed("tasks") or pane.kind != "tasks" else "…"
+            tab.label = f"{n} {pane.label} [$text-muted]{count}[/]"
 
     def show_link(self, view: LinkView) -> None:
         for bar in self.query(StatusBar):
@@ -301,7 +303,7 @@ class MainScreen(Screen[None]):
     def action_logs(self) -> None:
         key = self.active_table.cursor_key
         kind = self.active_kind
-        snap = self.snapshot
+        snap = self.shown
         if not key or snap is None:
             return
         if kind == "services":
@@ -323,7 +325,7 @@ class MainScreen(Screen[None]):
 
     # ---------------------------------------------------------------- marks
     def show_marks(self) -> None:
-        snap = self.snapshot
+        snap = self.swarm_app.snapshot
         if snap is not None:  # forget nodes that left the swarm
             self.ops_marked[:] = [i for i in self.ops_marked if i in snap.nodes]
         names = sorted(snap.nodes[i].name for i in self.ops_marked) if snap else []
@@ -340,9 +342,9 @@ class MainScreen(Screen[None]):
         self.swarm_app.pick_manager()
 
     def action_refresh(self) -> None:
-        backend = self.swarm_app.backend
-        if backend is not None:
-            backend.request("all")
+        store = self.swarm_app.store
+        if store is not None:
+            store.request("all")
 
     def pane_rows(self, kind: str) -> dict[str, Any]:
         """Every row of a pane by key (tests compare them with the docker CLI)."""

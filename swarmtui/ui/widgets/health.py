@@ -68,12 +68,12 @@ class HealthHeader(Vertical):
         yield Static("connecting…", id="summary")
         yield Static("", id="problems")
 
-    def show(self, snap: ClusterSnapshot, problems: list[health.Problem],
-             failing: int) -> None:
+    def show(self, snap: ClusterSnapshot, assessed: health.Health) -> None:
+        """The snapshot's health, as the store computed it."""
         self._snap = snap
-        self.summary = health.summarize(snap)
-        self.problems = problems
-        self._failing = failing
+        self.summary = assessed.summary
+        self.problems = list(assessed.problems)
+        self._failing = len(assessed.failing)
         self._redraw()
 
     def set_state(self, state: str) -> None:

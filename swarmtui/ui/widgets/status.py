@@ -7,7 +7,7 @@ import time
 from textual.markup import escape
 from textual.widgets import Static
 
-from swarmtui.ui.messages import LinkView
+from swarmtui.swarm.sync.view import LinkView
 
 STATE_COLOUR = {
     "connected": "$success", "stale": "$warning", "connecting": "$primary",

@@ -16,49 +16,52 @@ equivalent first and is written to the audit journal.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
+if TYPE_CHECKING:
+    from swarmtui.ui.app import SwarmApp
 
-def init(app: Any, selected: str | None) -> Screen[Any]:
+
+def init(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.screens.wizards.init_swarm import InitSwarmScreen
     from swarmtui.ui.screens.wizards.sshhost import engine_runner
 
     return InitSwarmScreen(runner=engine_runner(app))
 
 
-def bootstrap(app: Any, selected: str | None) -> Screen[Any]:
+def bootstrap(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.screens.wizards.bootstrap import BootstrapScreen
 
     return BootstrapScreen()
 
 
-def bootstrap_many(app: Any, selected: str | None) -> Screen[Any]:
+def bootstrap_many(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.screens.wizards.bootstrap_many import BootstrapManyScreen
 
     return BootstrapManyScreen()
 
 
-def tokens(app: Any, selected: str | None) -> Screen[Any]:
+def tokens(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.screens.wizards.tokens import TokensScreen
 
     return TokensScreen()
 
 
-def settings(app: Any, selected: str | None) -> Screen[Any]:
+def settings(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.screens.wizards.settings import SettingsScreen
 
     return SettingsScreen()
 
 
-def leave(app: Any, selected: str | None) -> Screen[Any]:
+def leave(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.screens.wizards.leave import LeaveScreen
 
     return LeaveScreen()
 
 
-def force_new_cluster(app: Any, selected: str | None) -> Screen[Any]:
+def force_new_cluster(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.screens.wizards.leave import ForceNewClusterScreen
 
     return ForceNewClusterScreen()

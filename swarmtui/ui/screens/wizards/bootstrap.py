@@ -23,6 +23,7 @@ from swarmtui.bootstrap.export import write_script
 from swarmtui.bootstrap.plan import hostname_problem
 from swarmtui.bootstrap.remote import SudoPassword
 from swarmtui.secrets import redact
+from swarmtui.ui.context import swarm_app
 from swarmtui.ui.screens.wizards import bootstrap_view as view
 from swarmtui.ui.screens.wizards.common import ConfirmScreen, WizardScreen, markup_escape
 
@@ -164,7 +165,7 @@ class BootstrapScreen(WizardScreen):
         quorum = ""
         if opts.role == "manager" and self.plan.will_join:
             quorum = "Quorum preview (joining as a manager):\n" + "\n".join(
-                markup_escape(x) for x in view.quorum_lines(getattr(self.app, "snapshot", None),
+                markup_escape(x) for x in view.quorum_lines(swarm_app(self).snapshot,
                                                             self.boot.host))
         self.query_one("#quorum", Static).update(quorum)
 
@@ -227,7 +228,7 @@ class BootstrapScreen(WizardScreen):
         commands = [c for s in plan.pending for c in s.commands]
         warnings = [f"stops before “{s.title}”: {s.blocked}" for s in plan.blocked]
         if plan.options.role == "manager" and plan.will_join:
-            warnings += view.quorum_lines(getattr(self.app, "snapshot", None), plan.host)
+            warnings += view.quorum_lines(swarm_app(self).snapshot, plan.host)
 
         def go(ok: bool | None) -> None:
             if ok:

@@ -23,6 +23,7 @@ from textual.widgets import Button, Input, Static
 
 from swarmtui import audit
 from swarmtui.secrets import redact
+from swarmtui.ui.context import swarm_app
 from swarmtui.ui.flow.confirm import dialog_css, mark_line, see_through, typed_mismatch
 from swarmtui.ui.widgets.footer import KeysFooter
 
@@ -122,25 +123,25 @@ class WizardScreen(Screen[None]):
     # ----------------------------------------------------------- the engine
     @property
     def read_only(self) -> bool:
-        return bool(getattr(self.app, "read_only", False))
+        return swarm_app(self).read_only
 
     def engine_api(self) -> Any:
         """The app's blocking docker APIClient — call from thread workers only."""
-        backend = getattr(self.app, "backend", None)
-        if backend is None:
+        store = swarm_app(self).store
+        if store is None:
             raise RuntimeError("there is no connection to a Docker engine")
-        return backend.api()
+        return store.api()
 
     def cluster_label(self) -> tuple[str, str]:
-        backend = getattr(self.app, "backend", None)
-        label = str(getattr(backend, "label", "") or "")
-        view = getattr(backend, "view", None)
-        return label, str(getattr(view, "endpoint", "") or label)
+        store = swarm_app(self).store
+        if store is None:
+            return "", ""
+        return store.label, store.view.endpoint or store.label
 
     def refresh_cluster(self) -> None:
-        backend = getattr(self.app, "backend", None)
-        if backend is not None:
-            backend.request("all")
+        store = swarm_app(self).store
+        if store is not None:
+            store.request("all")
 
     def run_op(self, op: Operation, typed: str | None = None) -> Outcome:
         """guard → apply → journal with `swarm.ops.run_operation` (thread workers only)."""
@@ -175,7 +176,7 @@ class WizardScreen(Screen[None]):
         try:
             self.app.call_from_thread(record_action, self.app, redact(cli), kind, ok)
         except RuntimeError:  # already on the app's thread
-            record_action(self.app, redact(cli), kind, ok)
+            record_action(swarm_app(self), redact(cli), kind, ok)
 
     def say(self, widget_id: str, text: str, *, error: bool = False) -> None:
         """Show a (redacted) sentence in a status Static; safe from any thread via call."""
@@ -185,18 +186,10 @@ class WizardScreen(Screen[None]):
 
     def ask_trust_callback(self) -> Any:
         """The app's host-key trust callback (the same prompt as everywhere)."""
-        make = getattr(self.app, "trust_callback", None)
-        if make is not None:
-            return make()
-        from swarmtui.connect.hostkeys import fixed_trust
-
-        return fixed_trust("never")
+        return swarm_app(self).trust_callback()
 
     def ssh_config_extra(self) -> list[str]:
-        app: Any = self.app
-        extra = [*getattr(app, "ssh_config", []),
-                 *(getattr(getattr(app, "settings", None), "ssh_config", None) or [])]
-        return [str(p) for p in extra]
+        return swarm_app(self).ssh_config_files()
 
 
 class ConfirmScreen(ModalScreen[bool]):

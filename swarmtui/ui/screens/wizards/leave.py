@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
+from swarmtui.ui.context import swarm_app
 from swarmtui.ui.screens.wizards.common import ConfirmScreen, WizardScreen, markup_escape
 
 
@@ -57,7 +58,7 @@ class LeaveScreen(WizardScreen):
         self.app.call_from_thread(self._show, facts)
 
     def _reachable(self, facts: dict[str, Any]) -> tuple[int, int]:
-        snap = getattr(self.app, "snapshot", None)
+        snap = swarm_app(self).snapshot
         managers = list(getattr(snap, "managers", []) or [])
         if managers:
             return len(managers), sum(1 for m in managers if m.is_reachable_manager)

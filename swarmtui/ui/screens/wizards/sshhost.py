@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncssh
 
@@ -22,6 +22,9 @@ from swarmtui.connect.errors import ConnectError, EndpointError
 from swarmtui.connect.options import ConnectOptions
 from swarmtui.connect.sshconf import resolve_ssh, ssh_config_files
 from swarmtui.connect.tunnel import open_engine
+
+if TYPE_CHECKING:
+    from swarmtui.ui.app import SwarmApp
 
 
 @dataclass
@@ -107,16 +110,16 @@ class LocalRunner:
                              err.decode(errors="replace"))
 
 
-def engine_runner(app: Any) -> Any:
+def engine_runner(app: SwarmApp) -> Any:
     """A CommandRunner on the host of the app's engine, when one can be had: the
     ClusterLink's own SSH connection, or this machine for a local socket. Else None."""
     from swarmtui.bootstrap.remote import SshRunner
+    from swarmtui.swarm.sync.link import LinkStore
 
-    link = getattr(getattr(app, "backend", None), "link", None)
-    if link is None:
+    if not isinstance(app.store, LinkStore):
         return None
     try:
-        engine = link.engine
+        engine = app.store.link.engine
     except Exception:  # not connected
         return None
     conn = getattr(engine, "conn", None)

@@ -1,13 +1,9 @@
-"""Messages a backend posts to the app (thread-safe via `post_message`)."""
+"""LinkView: what the status bar shows about the connection (the store's staleness state)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-
-from textual.message import Message
-
-from swarmtui.swarm.state import ClusterSnapshot
 
 
 @dataclass(frozen=True)
@@ -51,31 +47,3 @@ class LinkView:
         if self.state == "static":
             return self.detail or "recorded cluster state"
         return "connection closed"
-
-
-class SnapshotChanged(Message):
-    """A new snapshot; `kinds` were re-listed ("nodes", "services", "tasks", "networks")."""
-
-    def __init__(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
-        super().__init__()
-        self.snapshot = snapshot
-        self.kinds = kinds
-
-
-class ConnectionChanged(Message):
-    def __init__(self, view: LinkView) -> None:
-        super().__init__()
-        self.view = view
-
-
-class ConnectFailed(Message):
-    """The first connection failed: say what was tried and why."""
-
-    def __init__(self, message: str, tried: list[str], hint: str = "",
-                 default_target: bool = False, host_key_changed: bool = False) -> None:
-        super().__init__()
-        self.message = message
-        self.tried = tried
-        self.hint = hint
-        self.default_target = default_target
-        self.host_key_changed = host_key_changed

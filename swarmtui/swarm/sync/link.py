@@ -1,0 +1,111 @@
+"""LinkStore: the real connection — a store on a ClusterLink (SSH tunnel, reconnect, failover).
+
+The link drives the status bar; each new link generation (a reconnect, maybe to
+another manager) re-lists everything. The lists are ApiStore's refresher thread.
+The link itself lives on the UI's asyncio loop: `start` must be called there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+
+from swarmtui.connect.link import ClusterLink
+from swarmtui.connect.linkstatus import LinkState, LinkStatus
+from swarmtui.swarm import fetch
+from swarmtui.swarm import format as fmt
+from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.sync.live import ApiStore
+from swarmtui.swarm.sync.store import ALL, Clock, StoreListener
+from swarmtui.swarm.sync.view import LinkView
+
+
+def link_view(status: LinkStatus) -> LinkView:
+    """The status bar's view of a link status."""
+    state = status.state
+    role = status.role
+    role_message = role.message if role is not None and role.kind != "manager" else None
+    if state == LinkState.CONNECTED:
+        return LinkView("connected", endpoint=status.endpoint, via=status.via,
+                        cluster=status.cluster, latency_ms=status.latency_ms,
+                        detail=status.note or "", generation=status.generation,
+                        role_message=role_message)
+    if state == LinkState.RECONNECTING:
+        doing = (f"reconnecting to {status.trying}" if status.trying else
+                 f"retrying in {status.retry_in:.0f} s" if status.retry_in is not None
+                 else "reconnecting")
+        if status.error and not status.trying:
+            doing += f" ({status.error})"
+        return LinkView("stale", endpoint=status.endpoint, cluster=status.cluster,
+                        stale_since=status.stale_since, detail=doing,
+                        generation=status.generation)
+    if state == LinkState.CONNECTING:
+        return LinkView("connecting", endpoint=status.trying or status.endpoint,
+                        cluster=status.cluster)
+    if state == LinkState.FAILED:
+        return LinkView("failed", endpoint=status.endpoint, cluster=status.cluster,
+                        stale_since=status.stale_since, detail=status.error or "")
+    return LinkView("closed", endpoint=status.endpoint, cluster=status.cluster)
+
+
+class LinkStore(ApiStore):
+    """The real connection: a ClusterLink (SSH tunnel, reconnect with failover)."""
+
+    def __init__(self, link: ClusterLink, *, poll_interval: float = 2.0,
+                 read_only: bool = False, clock: Clock = fmt.now_utc) -> None:
+        super().__init__(None, label=link.cluster, via="", poll_interval=poll_interval,
+                         read_only=read_only, clock=clock)
+        self.link = link
+        self._generation = 0
+        self._remove_listener: Callable[[], None] | None = None
+        self._connecting: asyncio.Task[None] | None = None
+
+    def api(self) -> fetch.DockerAPI:
+        try:
+            return self.link.api
+        except Exception as exc:
+            raise fetch.FetchError(str(exc)) from exc
+
+    def start(self, listener: StoreListener) -> None:
+        """On the UI's loop: listen to the link, connect, then start listing."""
+        self._listener = listener
+        self._remove_listener = self.link.add_listener(self._on_link)
+        self._on_link(self.link.status)
+        self._connecting = asyncio.get_running_loop().create_task(self._connect())
+
+    async def _connect(self) -> None:
+        try:
+            await self.link.connect()
+        except Exception as exc:
+            if self._listener is not None and not self._stopped.is_set():
+                self._listener.on_connect_failed(exc)
+            return
+        self._start_refresher()
+
+    async def stop(self) -> None:
+        await super().stop()
+        if self._remove_listener is not None:
+            self._remove_listener()
+        if self._connecting is not None and not self._connecting.done():
+            self._connecting.cancel()
+        with contextlib.suppress(Exception):
+            await self.link.close()
+
+    def _on_link(self, status: LinkStatus) -> None:
+        """Link status (loop thread) → status bar; a new generation → re-list everything."""
+        self.via = status.via or self.via
+        self._set_view(link_view(status))
+        if status.state == LinkState.CONNECTED and status.generation != self._generation:
+            self._generation = status.generation
+            self._close_watcher()
+            self.request(ALL)
+
+    def _fresh(self, seconds: float, snap: ClusterSnapshot) -> None:
+        self._failures = 0
+
+    def _failed(self, exc: BaseException) -> None:
+        self._failures += 1
+        self._close_watcher()
+        if not self._stopped.is_set():  # a list cut short by stop() is no link failure
+            self.link.report_failure(exc)

@@ -1,0 +1,57 @@
+"""The one merge rule: a re-list keeps every object whose version did not change.
+
+Re-listing 20,000 tasks then rebuilds only the tasks that changed, and
+unchanged rows are the very same objects (`is`), which the tables diff cheaply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from swarmtui.swarm.models import ApiDict
+from swarmtui.swarm.state import build_kind
+
+
+class Versioned(Protocol):
+    """A model with the version index of its object and the API dict it came from."""
+
+    @property
+    def version(self) -> int: ...
+
+    @property
+    def raw(self) -> ApiDict: ...
+
+
+def merge_kind(kind: str, old: Mapping[str, Versioned] | None,
+               items: Iterable[ApiDict]) -> dict[str, Any]:
+    """Models of one kind from a fresh list, reusing `old` objects whose version index is equal.
+
+    Networks have no version index in their list output: they are always rebuilt.
+    A service's ServiceStatus counts and a node's status change without a version
+    bump: those are compared too.
+    """
+    if kind == "networks" or not old:
+        return build_kind(kind, items)
+    fresh: list[ApiDict] = []
+    out: dict[str, Any] = {}
+    for d in items:
+        oid = str(d.get("ID") or "")
+        prev = old.get(oid) if oid else None
+        version = d.get("Version")
+        index = version.get("Index") if isinstance(version, dict) else None
+        if prev is not None and index is not None and prev.version == index \
+                and _same_unversioned(kind, prev, d):
+            out[oid] = prev
+        else:
+            fresh.append(d)
+    out.update(build_kind(kind, fresh))
+    return out
+
+
+def _same_unversioned(kind: str, prev: Versioned, d: ApiDict) -> bool:
+    if kind == "services":
+        return bool(prev.raw.get("ServiceStatus") == d.get("ServiceStatus"))
+    if kind == "nodes":
+        return bool(prev.raw == d)
+    return True

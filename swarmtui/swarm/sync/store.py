@@ -1,0 +1,168 @@
+"""The store: the one owner of "the current snapshot", and what listens to it.
+
+A store publishes immutable `ClusterSnapshot`s, each with its health computed
+once (``health.assessed``, with the store's clock) in the thread that built it,
+before any listener sees it. Listeners implement :class:`StoreListener`; the UI
+has one adapter that turns these calls into Textual messages.
+
+Variants: :class:`StaticStore` (a recorded snapshot and a fixed now, for
+pictures), ``live.ApiStore`` (a fixed docker APIClient) and ``link.LinkStore``
+(a ClusterLink: SSH tunnel, reconnect, failover).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from swarmtui.swarm import fetch, health
+from swarmtui.swarm import format as fmt
+from swarmtui.swarm.logs import TAIL, LogStream, open_service_logs
+from swarmtui.swarm.models import ApiDict
+from swarmtui.swarm.state import KINDS, ClusterSnapshot
+from swarmtui.swarm.sync.view import LinkView
+
+#: "re-list every kind"
+ALL = "all"
+#: A clock: now, as an aware UTC datetime
+Clock = Callable[[], datetime]
+
+
+class StoreListener(Protocol):
+    """What a store tells its listener (from the store's threads: hand over thread-safely)."""
+
+    def on_snapshot(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
+        """A new snapshot; `kinds` were re-listed. Its health is already computed."""
+
+    def on_link(self, view: LinkView) -> None:
+        """The connection's state changed (connected, stale, reconnecting…)."""
+
+    def on_connect_failed(self, error: BaseException) -> None:
+        """The first connection failed; no snapshot will come."""
+
+
+class Store:
+    """The cluster as the app sees it: the current snapshot, the link's state, reads."""
+
+    #: the cluster's label (profile, target, "lab/node1")
+    label = ""
+    #: set when the connection itself is read-only
+    read_only = False
+
+    def __init__(self, *, label: str = "", read_only: bool = False,
+                 clock: Clock = fmt.now_utc) -> None:
+        self.label = label
+        self.read_only = read_only
+        self._clock = clock
+        self._listener: StoreListener | None = None
+        self._snapshot: ClusterSnapshot | None = None
+        self._view = LinkView("connecting", endpoint=label, cluster=label)
+        self._stopped = threading.Event()
+        self._streams: set[LogStream] = set()
+        self._streams_lock = threading.Lock()
+
+    # ------------------------------------------------------------- reading
+    @property
+    def snapshot(self) -> ClusterSnapshot | None:
+        """The current snapshot (None until the first list)."""
+        return self._snapshot
+
+    @property
+    def view(self) -> LinkView:
+        """The connection's state, for the status bar."""
+        return self._view
+
+    @property
+    def live(self) -> bool:
+        """False for a recorded state (no engine to ask)."""
+        return True
+
+    def now(self) -> datetime:
+        """The store's clock (ages, problem texts); fixed for a recorded state."""
+        return self._clock()
+
+    # ------------------------------------------------------------- control
+    def start(self, listener: StoreListener) -> None:
+        """Begin: the listener hears the link's state and every snapshot from now on."""
+        self._listener = listener
+        listener.on_link(self._view)
+
+    async def stop(self) -> None:
+        """Stop every thread and close every stream; the listener hears nothing more."""
+        self._stopped.set()
+        with self._streams_lock:
+            streams = list(self._streams)
+        for stream in streams:
+            stream.close()
+
+    def request(self, *kinds: str) -> None:
+        """Ask for a re-list of these kinds (or "all") as soon as possible."""
+
+    # ------------------------------------------------ calls on the engine
+    def api(self) -> fetch.DockerAPI:
+        """The current blocking docker APIClient (threads only); raises FetchError when
+        there is no connection. For the one runner of changes, and the store's own reads."""
+        raise fetch.FetchError("there is no connection to a Docker engine")
+
+    def inspect(self, kind: str, object_id: str) -> ApiDict:
+        """`docker KIND inspect ID` (blocking: call from a thread). Raises FetchError."""
+        return fetch.inspect_object(self.api(), kind, object_id)
+
+    def service_logs(self, service_id: str, tty: bool = False, tail: int = TAIL) -> LogStream:
+        """Follow a service's logs (blocking open: call from a thread). The stream is
+        closed when the store stops. Raises FetchError."""
+        try:
+            raw = open_service_logs(self.api(), service_id, tty, tail)
+        except fetch.FetchError:
+            raise
+        except Exception as exc:  # docker-py raises many types
+            raise fetch.FetchError(fetch.describe_error(exc)) from exc
+        stream = LogStream(raw, on_close=self._forget_stream)
+        with self._streams_lock:
+            self._streams.add(stream)
+        if self._stopped.is_set():
+            stream.close()
+        return stream
+
+    def _forget_stream(self, stream: LogStream) -> None:
+        with self._streams_lock:
+            self._streams.discard(stream)
+
+    # ---------------------------------------------------------- publishing
+    def _publish(self, snap: ClusterSnapshot, kinds: frozenset[str]) -> None:
+        """Health once, here (the store's thread), then the snapshot becomes current."""
+        health.assessed(snap, self.now())
+        if self._stopped.is_set():
+            return
+        self._snapshot = snap
+        if self._listener is not None:
+            self._listener.on_snapshot(snap, kinds)
+
+    def _set_view(self, view: LinkView) -> None:
+        self._view = view
+        if self._listener is not None and not self._stopped.is_set():
+            self._listener.on_link(view)
+
+
+class StaticStore(Store):
+    """A fixed snapshot and a fixed now, no I/O: for pictures of the panes."""
+
+    def __init__(self, snapshot: ClusterSnapshot, label: str = "recorded",
+                 read_only: bool = False, now: datetime | None = None) -> None:
+        fixed = now or snapshot.taken_at
+        super().__init__(label=label, read_only=read_only, clock=lambda: fixed)
+        self._recorded = snapshot
+        self._view = LinkView("static", endpoint="recording", cluster=label,
+                              detail=f"recorded state of {label}")
+        health.assessed(snapshot, fixed)
+
+    @property
+    def live(self) -> bool:
+        return False
+
+    def start(self, listener: StoreListener) -> None:
+        super().start(listener)
+        self._publish(self._recorded, frozenset(KINDS))
+
