@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from swarmtui.bootstrap.firewall import SWARM_PORTS, FirewallFacts, _port_key, parse_firewall
+from swarmtui.bootstrap.firewall import SWARM_PORTS, FirewallFacts, parse_firewall, port_key
 from swarmtui.bootstrap.hostparse import (
     DockerFacts,
     OsInfo,
@@ -105,7 +105,7 @@ def assess(probe: Probe, cluster: ClusterContext) -> HostFacts:
     member = bool(docker.node_id) and docker.node_id in cluster.hostnames
     offset, uncertainty = parse_clock(probe, cluster)
     firewall = parse_firewall(probe.out("firewall")) if "firewall" in probe.results else \
-        FirewallFacts("unknown", {_port_key(p, pr): "unknown" for p, pr in SWARM_PORTS},
+        FirewallFacts("unknown", {port_key(p, pr): "unknown" for p, pr in SWARM_PORTS},
                       detail="not probed")
     reach = tuple(parse_reach(a, probe.results.get(f"reach:{a}")) for a in cluster.manager_addrs)
     route_src = ""

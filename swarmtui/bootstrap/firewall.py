@@ -42,7 +42,7 @@ def _sections(text: str, marker: str) -> dict[str, str]:
     return {k: "\n".join(v).strip() for k, v in out.items()}
 
 
-def _port_key(port: int, proto: str) -> str:
+def port_key(port: int, proto: str) -> str:
     return f"{port}/{proto}"
 
 
@@ -82,7 +82,7 @@ def ufw_ports(status: str) -> tuple[bool, dict[str, PortState]]:
                 continue
             state = "open" if action in ("ALLOW", "LIMIT") else "closed"
             break
-        result[_port_key(port, proto)] = state
+        result[port_key(port, proto)] = state
     return True, result
 
 
@@ -99,11 +99,11 @@ def firewalld_ports(section: str) -> tuple[bool, str, dict[str, PortState]]:
         spec, _, proto = item.partition("/")
         for port, p in SWARM_PORTS:
             if p == proto and _in_portspec(spec, port):
-                opened.add(_port_key(port, p))
+                opened.add(port_key(port, p))
     for svc in parts.get("services", "").split():
         opened |= FIREWALLD_SERVICES.get(svc, set())
     return True, parts.get("zone", "").strip(), {
-        _port_key(p, proto): ("open" if _port_key(p, proto) in opened else "closed")
+        port_key(p, proto): ("open" if port_key(p, proto) in opened else "closed")
         for p, proto in SWARM_PORTS}
 
 
@@ -232,21 +232,21 @@ def parse_firewall(text: str) -> FirewallFacts:
         if policy != "accept" or re.search(r"\b(drop|reject)\b", body):
             if not nft_names_ok(family, table, chain):
                 return FirewallFacts(
-                    "unknown", {_port_key(p, pr): "unknown" for p, pr in SWARM_PORTS},
+                    "unknown", {port_key(p, pr): "unknown" for p, pr in SWARM_PORTS},
                     detail=f"an nftables input chain has a name swarmtui does not put in a "
                            f"command ({family!r} {table!r} {chain!r}): open the ports by hand")
-            states = {_port_key(p, pr): nft_port_state(policy, body, p, pr)
+            states = {port_key(p, pr): nft_port_state(policy, body, p, pr)
                       for p, pr in SWARM_PORTS}
             return FirewallFacts("nftables", states, nft_chain=(family, table, chain),
                                  detail=f"chain {family} {table} {chain}, policy {policy}")
     rules = parts.get("iptables", "")
     if iptables_filters(rules):
-        return FirewallFacts("iptables", {_port_key(p, pr): iptables_port_state(rules, p, pr)
+        return FirewallFacts("iptables", {port_key(p, pr): iptables_port_state(rules, p, pr)
                                           for p, pr in SWARM_PORTS})
     if "iptables" not in parts and "nft" not in parts:
-        return FirewallFacts("unknown", {_port_key(p, pr): "unknown" for p, pr in SWARM_PORTS},
+        return FirewallFacts("unknown", {port_key(p, pr): "unknown" for p, pr in SWARM_PORTS},
                              detail="the firewall could not be read")
     if rules and ("Permission denied" in rules or "you must be root" in rules):
-        return FirewallFacts("unknown", {_port_key(p, pr): "unknown" for p, pr in SWARM_PORTS},
+        return FirewallFacts("unknown", {port_key(p, pr): "unknown" for p, pr in SWARM_PORTS},
                              detail="reading the firewall needs root")
-    return FirewallFacts("none", {_port_key(p, pr): "open" for p, pr in SWARM_PORTS})
+    return FirewallFacts("none", {port_key(p, pr): "open" for p, pr in SWARM_PORTS})

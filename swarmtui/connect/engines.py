@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import shlex
 import time
@@ -30,9 +29,6 @@ from swarmtui.connect.errors import (
 from swarmtui.connect.options import ConnectOptions
 from swarmtui.connect.sockdir import remove_private_dir
 from swarmtui.connect.sshconf import SshTarget
-
-log = logging.getLogger(__name__)
-
 
 # --- ping over a local unix socket --------------------------------------------------------
 
@@ -62,7 +58,7 @@ async def unix_ping(path: str, timeout: float) -> PingResult:
                                       "without a reply)", "is dockerd running on the host?") \
             from exc
     except (OSError, asyncio.LimitOverrunError) as exc:
-        raise EngineNotAnsweringError(f"the Docker Engine is not answering ({_short(exc)})",
+        raise EngineNotAnsweringError(f"the Docker Engine is not answering ({short_error(exc)})",
                                       "is dockerd running on the host?") from exc
     finally:
         if writer is not None:
@@ -80,7 +76,7 @@ async def unix_ping(path: str, timeout: float) -> PingResult:
     return PingResult(elapsed, headers.get("api-version"), headers.get("swarm"))
 
 
-def _short(exc: BaseException) -> str:
+def short_error(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text if len(text) < 200 else text[:200] + "…"
 
@@ -171,8 +167,9 @@ class TcpEngine(EngineConnection):
             raise EngineNotAnsweringError(f"{self.endpoint.label} did not answer /_ping in "
                                           f"{timeout:g} s") from exc
         except Exception as exc:
-            raise EngineNotAnsweringError(f"{self.endpoint.label} is not answering ({_short(exc)})",
-                                          "is dockerd running and listening on TCP?") from exc
+            raise EngineNotAnsweringError(
+                f"{self.endpoint.label} is not answering ({short_error(exc)})",
+                "is dockerd running and listening on TCP?") from exc
         return (time.perf_counter() - start) * 1000
 
     async def close(self) -> None:
@@ -288,7 +285,7 @@ class SshEngine(EngineConnection):
             proc = await self.conn.create_process(self._dial_command(), encoding=None)
         except (asyncssh.Error, OSError) as exc:
             raise ConnectError(f"`docker system dial-stdio` could not be started "
-                               f"({_short(exc)})") from exc
+                               f"({short_error(exc)})") from exc
         try:
             proc.stdin.write(b"GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n")
             async with asyncio.timeout(10):
@@ -297,7 +294,7 @@ class SshEngine(EngineConnection):
                 if not out:
                     err = await proc.stderr.read(4096)
         except (TimeoutError, asyncssh.Error, OSError) as exc:
-            raise ConnectError(f"`docker system dial-stdio` did not answer ({_short(exc)})") \
+            raise ConnectError(f"`docker system dial-stdio` did not answer ({short_error(exc)})") \
                 from exc
         finally:
             proc.close()

@@ -6,13 +6,10 @@ the status bar shows (`LinkStatus`).
 from __future__ import annotations
 
 import enum
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
-
-log = logging.getLogger(__name__)
 
 
 class LinkState(enum.StrEnum):

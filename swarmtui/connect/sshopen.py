@@ -6,14 +6,13 @@ what to do.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
 import asyncssh
 
 from swarmtui.connect.endpoint import Endpoint
-from swarmtui.connect.engines import SshEngine, _short
+from swarmtui.connect.engines import SshEngine, short_error
 from swarmtui.connect.errors import (
     AuthFailedError,
     ConnectError,
@@ -33,8 +32,6 @@ from swarmtui.connect.hostkeys import (
 from swarmtui.connect.options import ConnectOptions, LostCallback
 from swarmtui.connect.sockdir import make_private_dir
 from swarmtui.connect.sshconf import SshTarget, jump_chain, resolve_ssh
-
-log = logging.getLogger(__name__)
 
 DEFAULT_KEY_FILES = ("~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa",
                      "~/.ssh/id_ed25519_sk", "~/.ssh/id_ecdsa_sk")
@@ -200,7 +197,7 @@ async def _ssh_connect(target: SshTarget, options: ConnectOptions,
                                        "is the host up and reachable from here?") from exc
         except (OSError, asyncssh.Error) as exc:
             raise HostUnreachableError(f"cannot reach {target.alias} ({target.hostname} port "
-                                       f"{target.port}): {_short(exc)}",
+                                       f"{target.port}): {short_error(exc)}",
                                        "check the host name, that sshd runs there and the network "
                                        "path") from exc
         return conn
@@ -226,7 +223,7 @@ async def open_ssh(endpoint: Endpoint, options: ConnectOptions,
     return conns
 
 
-async def _open_ssh(endpoint: Endpoint, options: ConnectOptions,
+async def open_ssh_engine(endpoint: Endpoint, options: ConnectOptions,
                     on_lost: LostCallback | None) -> SshEngine:
     target = resolve_ssh(endpoint, options.ssh_config)
     conns = await open_ssh(endpoint, options, on_lost)

@@ -34,7 +34,7 @@ from swarmtui.connect.engines import (
     LocalEngine,
     TcpEngine,
     _pick_version,
-    _short,
+    short_error,
     unix_api_client,
     unix_ping,
 )
@@ -45,7 +45,7 @@ from swarmtui.connect.errors import (
     SocketPermissionDeniedError,
 )
 from swarmtui.connect.options import ConnectOptions, LostCallback
-from swarmtui.connect.sshopen import _open_ssh
+from swarmtui.connect.sshopen import open_ssh_engine
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ async def open_engine(endpoint: Endpoint, options: ConnectOptions,
     except Exception as exc:  # anything unforeseen still reaches the user as a sentence
         log.exception("unexpected error connecting to %s", endpoint.label)
         raise ConnectError(f"{endpoint.label}: unexpected error while connecting: "
-                           f"{_short(exc)}") from exc
+                           f"{short_error(exc)}") from exc
 
 
 async def _open_engine(endpoint: Endpoint, options: ConnectOptions,
@@ -68,7 +68,7 @@ async def _open_engine(endpoint: Endpoint, options: ConnectOptions,
     start = time.perf_counter()
     engine: EngineConnection
     if endpoint.kind == "ssh":
-        engine = await _open_ssh(endpoint, options, on_lost)
+        engine = await open_ssh_engine(endpoint, options, on_lost)
     elif endpoint.kind == "unix":
         try:
             ping = await unix_ping(endpoint.path, options.connect_timeout)
@@ -121,7 +121,7 @@ async def _open_tcp(endpoint: Endpoint, options: ConnectOptions) -> TcpEngine:
         raise HostUnreachableError(f"no answer from {url} within {options.connect_timeout:g} s",
                                    "is the host up and dockerd listening on TCP?") from exc
     except docker.errors.DockerException as exc:
-        raise HostUnreachableError(f"cannot reach the Docker Engine at {url}: {_short(exc)}",
+        raise HostUnreachableError(f"cannot reach the Docker Engine at {url}: {short_error(exc)}",
                                    "check the address, the port, TLS settings "
                                    "(DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)") from exc
     ping_api = docker.APIClient(base_url=url, version=str(api.api_version), tls=tls,

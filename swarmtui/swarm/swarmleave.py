@@ -5,6 +5,7 @@ on a blocking `docker.APIClient`, with their CLI lines and what they cost.
 from __future__ import annotations
 
 import shlex
+from typing import Any
 
 import docker
 import docker.errors
@@ -12,6 +13,17 @@ import docker.errors
 from swarmtui.swarm.swarmspec import docker_errors
 
 # ----------------------------------------------------------------------------- leave
+
+
+def node_facts(api: docker.APIClient) -> dict[str, Any]:
+    """Name, swarm state and manager counts of the engine behind `api` (blocking)."""
+    info = api.info()
+    sw = info.get("Swarm") or {}
+    return {"name": str(info.get("Name") or ""), "state": str(sw.get("LocalNodeState") or ""),
+            "manager": bool(sw.get("ControlAvailable")),
+            "managers": int(sw.get("Managers") or 0),
+            "node_addr": str(sw.get("NodeAddr") or "")}
+
 
 
 def leave_cli(force: bool) -> str:

@@ -102,6 +102,12 @@ EXPLANATIONS: dict[str, tuple[str, str]] = {
                           "for a while: a manager that missed the change still needs it."),
     "unlock": ("The restarted manager decrypts its Raft keys with the unlock key",
                "and rejoins the managers' quorum."),
+    "rotate ca": ("A new root CA is made (or the one given is used); each node gets a",
+                  "certificate signed by it at its next renewal, then the old root is dropped."),
+    "start engine": ("The node's dockerd is started over SSH (systemd, OpenRC, sysvinit or",
+                     "the lab's script); it rejoins the swarm and the managers see it Ready."),
+    "prune": ("Stopped containers, dangling images and build cache are deleted on that",
+              "node only (volumes only when asked); swarm tasks and services are untouched."),
     "swarm settings": ("The cluster-wide spec changes (certificate expiry, heartbeat,",
                        "task history); managers apply it at once, nodes at their next renewal."),
 }

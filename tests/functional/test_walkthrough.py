@@ -8,6 +8,7 @@ from pathlib import Path
 
 from swarmtui.swarm import create as create_pkg
 from swarmtui.swarm import ops as ops_pkg
+from swarmtui.swarm import reach as reach_pkg
 from swarmtui.swarm.ops import Operation
 from swarmtui.swarm.ops.nodes import _AVAIL_NAMES
 from swarmtui.ui.walkthrough import EXPLANATIONS, UNKNOWN, explain, record_action
@@ -15,7 +16,7 @@ from tests.functional.conftest import static_app
 
 
 def _operation_names() -> set[str]:
-    for pkg in (ops_pkg, create_pkg):
+    for pkg in (ops_pkg, create_pkg, reach_pkg):
         for mod in pkgutil.iter_modules(pkg.__path__):
             importlib.import_module(f"{pkg.__name__}.{mod.name}")
     importlib.import_module("swarmtui.swarm.swarmspec")

@@ -18,7 +18,8 @@ import pytest
 from swarmtui import audit
 from swarmtui.bootstrap import SshRunner
 from swarmtui.ui.actions import ACTIONS, open_action
-from swarmtui.ui.screens.wizards.common import ConfirmScreen, SecretLine
+from swarmtui.ui.flow import ConfirmScreen
+from swarmtui.ui.screens.wizards.common import SecretLine
 from swarmtui.ui.screens.wizards.init_swarm import InitSwarmScreen
 from swarmtui.ui.screens.wizards.leave import ForceNewClusterScreen, LeaveScreen
 from swarmtui.ui.screens.wizards.settings import SettingsScreen
@@ -70,10 +71,10 @@ async def confirm(pilot: Any, app: Any, typed: str | None = None) -> str:
     """Go ahead in the confirmation; returns the CLI it showed."""
     await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen), 10)
     await pilot.pause()
-    cli = text(app.screen.query_one("#confirm-cli"))
+    cli = text(app.screen.query_one("#ops-cli"))
     if typed is not None:
         await pilot.press(*typed)
-    await pilot.click("#confirm-go")
+    await pilot.click("#ops-go")
     return cli
 
 
@@ -262,10 +263,11 @@ async def test_leave_wants_the_node_name_typed(make_lab, lab_app) -> None:
         await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen))
         dialog = app.screen
         await pilot.press(*"node1")
-        await pilot.click("#confirm-go")
-        assert "type the name exactly" in text(dialog.query_one("#confirm-error"))
+        assert dialog.query_one("#ops-go").disabled  # the wrong name cannot go ahead
+        await pilot.press("enter")
+        assert "type the name exactly" in text(dialog.query_one("#ops-typed-error"))
         assert app.screen is dialog
-        assert dialog.query_one("#confirm-typed").value == ""  # cleared, focused again
+        assert dialog.query_one("#ops-typed").value == ""  # cleared, focused again
         await pilot.press(*"node2", "enter")
         status = screen.query_one("#status")
         await async_wait_for("the leave", lambda: "left the swarm" in text(status), 30)
@@ -361,3 +363,39 @@ async def test_bootstrap_asks_about_an_unknown_host_key_and_probes_a_stopped_doc
         join = screen.plan.step("join")
         assert join is not None and join.blocked and "not running" in join.blocked
         assert "✘ blocked" in plan
+
+
+def in_view(screen: Any, widget: Any) -> bool:
+    """The widget's top line is inside its scroll container's visible window."""
+    from textual.containers import VerticalScroll
+
+    scroll = screen.query_one(VerticalScroll)
+    top = widget.virtual_region.y
+    return scroll.scroll_y <= top < scroll.scroll_y + scroll.size.height
+
+
+async def test_init_at_80x24_shows_the_result_where_the_eye_is(make_lab, lab_app) -> None:
+    """Issue 16 item 2: after Initialise, "Swarm initialised…" and the join commands are
+    in view at 80×24 (they were below the fold), the progress view closed by itself."""
+    lab = make_lab(nodes=1, swarm=False)
+    app = lab_app(lab)
+    async with await node_conn(lab, "node1") as conn, app.run_test(size=(80, 24)) as pilot:
+        await loaded(app)
+        app.push_screen(InitSwarmScreen(runner=SshRunner(conn)))
+        await pilot.pause()
+        screen = app.screen
+        adv = screen.query_one("#advertise")
+        await async_wait_for("the host's address", lambda: adv.value, 20)
+        status = screen.query_one("#status")
+        assert not in_view(screen, screen.query_one("#join-worker"))  # below the fold
+        await pilot.press("ctrl+s")
+        await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.pause()
+        assert app.focused is app.screen.query_one("#ops-go")  # reversible: Enter goes
+        await pilot.press("enter")
+        await async_wait_for("the swarm", lambda: "initialised" in text(status), 30)
+        await async_wait_for("the progress view to close", lambda: app.screen is screen, 10)
+        await pilot.pause()
+        assert in_view(screen, status), (screen.query_one("VerticalScroll").scroll_y,
+                                         status.virtual_region)
+        assert in_view(screen, screen.query_one("#join-worker"))

@@ -43,7 +43,7 @@ async def test_broken_service_is_in_the_header_at_launch(lab, lab_app) -> None: 
 
             def says_it() -> str | None:
                 text = str(header.query_one("#problems").render())
-                return text if name in text and "non-zero exit (3)" in text else None
+                return text if name in text and "exiting with code 3" in text else None
 
             text = await async_wait_for("the broken service and its error in the header",
                                         says_it, 20)

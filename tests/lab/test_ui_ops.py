@@ -212,6 +212,33 @@ async def test_read_only_sends_no_mutating_request(lab, ssh_forward, journal,
     assert lines[8]["cli"] == f"docker service scale {name}=N"
 
 
+def test_read_only_store_walls_the_transport_too(lab, ssh_forward, tmp_path: Path) -> None:
+    """Below the runner: a read-only store's client refuses a write that skipped the runner
+    (here: called directly), before anything reaches the engine."""
+    from swarmtui.connect.readonly import ReadOnlyTransportError
+
+    fwd = ssh_forward(lab, "node1")
+    proxy = CountingProxy(str(fwd.sock), tmp_path / "proxy.sock")
+    api = docker.APIClient(base_url=proxy.base_url, version="1.41", timeout=20)
+    try:
+        store = ApiStore(api, label="ro", via="ssh", read_only=True)
+        walled = store.api()
+        node2 = next(n for n in walled.nodes() if n["Description"]["Hostname"] == "node2")
+        with pytest.raises(ReadOnlyTransportError):
+            walled.update_node(node2["ID"], node2["Version"]["Index"],
+                               {**node2["Spec"], "Availability": "drain"})
+        with pytest.raises(ReadOnlyTransportError):
+            walled.create_service({"ContainerSpec": {"Image": "busybox:latest"}}, name="nope")
+        assert proxy.requests and proxy.mutating() == [], proxy.requests
+    finally:
+        api.close()
+        proxy.close()
+    assert lab.ssh("node1", "docker node inspect node2 --format '{{.Spec.Availability}}'") \
+        == "active"
+    names = lab.ssh("node1", "docker service ls --format '{{.Name}}'").split()
+    assert "nope" not in names
+
+
 async def test_update_image_rollback_and_restart(make_lab, ops_app, journal) -> None:
     lab = make_lab(nodes=2, managers=1)
     for host in ("node1", "node2"):

@@ -18,8 +18,8 @@ from swarmtui import audit
 from swarmtui.swarm.sync.live import ApiStore
 from swarmtui.ui.actions import open_action
 from swarmtui.ui.app import SwarmApp
+from swarmtui.ui.flow import ConfirmScreen
 from swarmtui.ui.screens.wizards.bootstrap import BootstrapScreen
-from swarmtui.ui.screens.wizards.common import ConfirmScreen
 from tests.waiting import async_wait_for
 
 SECRETS = ("SWMTKN", "SWMKEY")
@@ -134,8 +134,8 @@ async def test_bootstrap_wizard_joins_node4_end_to_end(four, leak_check: Path) -
         await pilot.press("f5")
         await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.pause()
-        assert "docker swarm join" in text(app.screen.query_one("#confirm-cli"))
-        await pilot.click("#confirm-go")
+        assert "docker swarm join" in text(app.screen.query_one("#ops-cli"))
+        await pilot.click("#ops-go")
         result = screen.query_one("#result")
         await async_wait_for("the join", lambda: "Ready" in text(result) or
                              "failed" in text(result) or "stopped" in text(result), 120)
@@ -194,9 +194,9 @@ async def test_bootstrap_several_hosts_at_once(make_lab, ssh_forward, leak_check
             await async_wait_for("the confirmation",
                                  lambda: isinstance(app.screen, ConfirmScreen))
             await pilot.pause()
-            shown = text(app.screen.query_one("#confirm-cli"))
+            shown = text(app.screen.query_one("#ops-cli"))
             assert "# node3" in shown and "# node4" in shown
-            await pilot.click("#confirm-go")
+            await pilot.click("#ops-go")
             result = screen.query_one("#result")
             await async_wait_for("both joins", lambda: text(result).count("\n") >= 1 and
                                  "applying" not in text(result), 120)

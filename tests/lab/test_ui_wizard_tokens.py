@@ -19,7 +19,8 @@ from swarmtui import audit
 from swarmtui.swarm.sync.live import ApiStore
 from swarmtui.ui.actions import open_action
 from swarmtui.ui.app import SwarmApp
-from swarmtui.ui.screens.wizards.common import ConfirmScreen, SecretLine
+from swarmtui.ui.flow import ConfirmScreen
+from swarmtui.ui.screens.wizards.common import SecretLine
 from swarmtui.ui.screens.wizards.tokens import TokensScreen, UnlockScreen
 from tests.waiting import async_wait_for, wait_for
 
@@ -59,7 +60,7 @@ def cli_value(lab: Any, fmt: str, host: str = "node1") -> str:
 async def go_ahead(pilot: Any, app: Any) -> None:
     await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen))
     await pilot.pause()
-    await pilot.click("#confirm-go")
+    await pilot.click("#ops-go")
 
 
 async def test_autolock_rotate_and_unlock_a_restarted_manager(make_lab, ssh_forward,

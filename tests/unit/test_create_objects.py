@@ -66,7 +66,7 @@ def test_object_validation(tmp_path: Path) -> None:
     empty.write_text("")
     assert msgs(ObjectForm("config", "c", file=str(empty))) == [f"file: {empty} is empty"]
     assert msgs(ObjectForm("secret", "s", Hidden("x"), labels=["=1"])) == [
-        "labels[0]: '=1' must look like key=value"]
+        "labels[0]: '=1' must look like key=value (key without spaces)"]
 
 
 def test_rows_never_carry_data_and_name_their_users() -> None:

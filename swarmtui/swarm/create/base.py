@@ -13,7 +13,8 @@ snapshot does not list). Read-only mode is refused first, before any I/O.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ from swarmtui.swarm.state import ClusterSnapshot
 
 __all__ = [
     "READ_ONLY_BLOCK", "CreateOperation", "GuardResult", "OperationError", "Progress",
-    "api_error_text", "guard_result", "is_out_of_sequence",
+    "api_error_text", "engine_errors", "fresh_inventory", "guard_result", "is_out_of_sequence",
 ]
 
 
@@ -53,15 +54,36 @@ def api_error_text(exc: BaseException) -> str:
     return describe_error(exc)
 
 
+@contextmanager
+def engine_errors(what: str, scrub: Callable[[str], str] = str) -> Iterator[None]:
+    """Any engine/transport error inside → OperationError("WHAT failed: <the engine's
+    words>"), with `scrub` applied (a secret's value), and no chained cause."""
+    try:
+        yield
+    except OperationError:
+        raise
+    except Exception as exc:
+        raise OperationError(f"{what} failed: {scrub(api_error_text(exc))}") from None
+
+
+def fresh_inventory(api: Any) -> Inventory:
+    """The cluster as it is now, with secrets and configs (their IDs go into specs)."""
+    with engine_errors("reading the cluster"):
+        return Inventory.read(api, tasks=False)
+
+
 class CreateOperation(Operation):
-    """Base of the operations in swarmtui.swarm.create."""
+    """Base of the operations in swarmtui.swarm.create: one target, by name."""
+
+    #: removals want the target's name typed to confirm
+    typed_to_confirm = False
 
     def __init__(self, label: str) -> None:
         super().__init__((), (label,))
 
     @property
-    def target(self) -> str:
-        return ", ".join(self.target_labels)
+    def confirm_text(self) -> str | None:
+        return self.target if self.typed_to_confirm else None
 
     def guard(
         self,

@@ -26,11 +26,11 @@ from typing import Any
 
 import yaml
 
-from swarmtui.swarm.create.compose_objects import _networks, _objects
+from swarmtui.swarm.create.compose_objects import plan_networks, plan_objects
 from swarmtui.swarm.create.compose_plan import ComposeContext, StackPlan
-from swarmtui.swarm.create.compose_service import _service
+from swarmtui.swarm.create.compose_service import plan_service
 from swarmtui.swarm.create.compose_shape import MAX_DEPTH, ShapeError, check_size, check_types
-from swarmtui.swarm.create.compose_values import _read_env_file
+from swarmtui.swarm.create.compose_values import read_env_file
 from swarmtui.swarm.create.service_form import (
     SERVICE_NAME_RE,
 )
@@ -134,7 +134,7 @@ def parse_compose(text: str, stack: str, *, base_dir: Path | None = None,
         plan.errors.append(f"'{stack}' is not a valid stack name: letters, digits, '-' and '_'")
     env = dict(os.environ if env is None else env)
     if base_dir is not None and (base_dir / ".env").is_file():
-        for k, v in _read_env_file(base_dir / ".env").items():
+        for k, v in read_env_file(base_dir / ".env").items():
             env.setdefault(k, v)
     doc = interpolate(doc, env, plan.errors)
     services = doc.get("services")
@@ -158,10 +158,10 @@ def parse_compose(text: str, stack: str, *, base_dir: Path | None = None,
             plan.errors.append(f"service {short}: must be a mapping")
             continue
         if f"services.{short}" not in misshapen:
-            _guarded(plan, f"service {short}", _service, ctx, str(short), svc)
-    _guarded(plan, "networks", _networks, ctx)
-    _guarded(plan, "secrets", _objects, ctx, "secret")
-    _guarded(plan, "configs", _objects, ctx, "config")
+            _guarded(plan, f"service {short}", plan_service, ctx, str(short), svc)
+    _guarded(plan, "networks", plan_networks, ctx)
+    _guarded(plan, "secrets", plan_objects, ctx, "secret")
+    _guarded(plan, "configs", plan_objects, ctx, "config")
     return plan
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from swarmtui.swarm.create.compose_plan import ApiDict
-from swarmtui.swarm.create.compose_values import _as_int, _duration
+from swarmtui.swarm.create.compose_values import as_int, duration_ns
 from swarmtui.swarm.create.service_form import (
     CONSTRAINT_RE,
     constraint_problem,
@@ -20,15 +20,15 @@ from swarmtui.swarm.create.units import (
 )
 
 
-def _count(value: Any, where: str, errors: list[str]) -> int:
-    v = _as_int(value)
+def count_value(value: Any, where: str, errors: list[str]) -> int:
+    v = as_int(value)
     if not isinstance(v, int) or isinstance(v, bool) or v < 0 or v > MAX_INT64:
         errors.append(f"{where} must be a whole number ≥ 0, not {value!r}"[:300])
         return 0
     return v
 
 
-def _resources(value: Any, where: str, errors: list[str]) -> ApiDict:
+def resources_spec(value: Any, where: str, errors: list[str]) -> ApiDict:
     out: ApiDict = {}
     if not isinstance(value, dict):
         return out
@@ -50,7 +50,7 @@ def _resources(value: Any, where: str, errors: list[str]) -> ApiDict:
     return out
 
 
-def _restart(value: Any, restart: Any, where: str, errors: list[str], warnings: list[str]
+def restart_spec(value: Any, restart: Any, where: str, errors: list[str], warnings: list[str]
              ) -> ApiDict:
     if isinstance(value, dict):
         cond = str(value.get("condition") or "any")
@@ -59,12 +59,12 @@ def _restart(value: Any, restart: Any, where: str, errors: list[str], warnings: 
                           f"or any, not '{cond}'")
         out: ApiDict = {"Condition": cond}
         for key, api_key in (("delay", "Delay"), ("window", "Window")):
-            d = _duration(value.get(key), f"{where}: deploy.restart_policy.{key}", errors)
+            d = duration_ns(value.get(key), f"{where}: deploy.restart_policy.{key}", errors)
             if d is not None:
                 out[api_key] = d
         if value.get("max_attempts") is not None:
-            out["MaxAttempts"] = _count(value["max_attempts"],
-                                        f"{where}: deploy.restart_policy.max_attempts", errors)
+            out["MaxAttempts"] = count_value(value["max_attempts"],
+                                             f"{where}: deploy.restart_policy.max_attempts", errors)
         return out
     if restart is not None:
         text = "no" if restart is False else str(restart)
@@ -72,7 +72,8 @@ def _restart(value: Any, restart: Any, where: str, errors: list[str], warnings: 
         if text.startswith("on-failure"):
             out = {"Condition": "on-failure"}
             if ":" in text:
-                out["MaxAttempts"] = _count(text.split(":", 1)[1], f"{where}: restart", errors)
+                out["MaxAttempts"] = count_value(text.split(":", 1)[1], f"{where}: restart",
+                                                 errors)
         elif text in cond_map:
             out = {"Condition": cond_map[text]}
         else:
@@ -85,7 +86,7 @@ def _restart(value: Any, restart: Any, where: str, errors: list[str], warnings: 
     return {}
 
 
-def _placement(value: Any, where: str, errors: list[str]) -> ApiDict:
+def placement_spec(value: Any, where: str, errors: list[str]) -> ApiDict:
     if not isinstance(value, dict):
         return {}
     out: ApiDict = {}
@@ -108,18 +109,18 @@ def _placement(value: Any, where: str, errors: list[str]) -> ApiDict:
     if prefs:
         out["Preferences"] = prefs
     if value.get("max_replicas_per_node") is not None:
-        out["MaxReplicas"] = _count(value["max_replicas_per_node"],
-                                    f"{where}: deploy.placement.max_replicas_per_node", errors)
+        out["MaxReplicas"] = count_value(value["max_replicas_per_node"],
+                                         f"{where}: deploy.placement.max_replicas_per_node", errors)
     return out
 
 
-def _update_config(value: Any, where: str, errors: list[str]) -> ApiDict:
+def update_config_spec(value: Any, where: str, errors: list[str]) -> ApiDict:
     if not isinstance(value, dict):
         return {}
-    out: ApiDict = {"Parallelism": _count(value.get("parallelism", 1), f"{where}.parallelism",
-                                          errors)}
+    out: ApiDict = {"Parallelism": count_value(value.get("parallelism", 1),
+                                               f"{where}.parallelism", errors)}
     for key, api_key in (("delay", "Delay"), ("monitor", "Monitor")):
-        d = _duration(value.get(key), f"{where}.{key}", errors)
+        d = duration_ns(value.get(key), f"{where}.{key}", errors)
         if d is not None:
             out[api_key] = d
     action = value.get("failure_action")

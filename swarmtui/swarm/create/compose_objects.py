@@ -12,13 +12,13 @@ from swarmtui.swarm.create.compose_plan import (
     PlannedNetwork,
     PlannedObject,
 )
-from swarmtui.swarm.create.compose_values import _labels
+from swarmtui.swarm.create.compose_values import label_map
 from swarmtui.swarm.create.inventory import STACK_LABEL
 
 # --------------------------------------------------------------------- top level
 
 
-def _networks(ctx: ComposeContext) -> None:
+def plan_networks(ctx: ComposeContext) -> None:
     for short in sorted(ctx.used_networks | set(ctx.networks_decl)):
         decl = ctx.networks_decl.get(short) or {}
         if not isinstance(decl, dict):
@@ -34,7 +34,7 @@ def _networks(ctx: ComposeContext) -> None:
                                      "overlay networks; deploying it will likely fail")
         kwargs: dict[str, Any] = {
             "name": name, "driver": driver, "scope": "swarm",
-            "labels": {**_labels(decl.get("labels")), STACK_LABEL: ctx.stack},
+            "labels": {**label_map(decl.get("labels")), STACK_LABEL: ctx.stack},
             "attachable": bool(decl.get("attachable")),
             "internal": bool(decl.get("internal")),
         }
@@ -55,7 +55,7 @@ def _networks(ctx: ComposeContext) -> None:
         ctx.plan.networks.append(PlannedNetwork(short, name, False, kwargs))
 
 
-def _objects(ctx: ComposeContext, kind: str) -> None:
+def plan_objects(ctx: ComposeContext, kind: str) -> None:
     decls = ctx.secrets_decl if kind == "secret" else ctx.configs_decl
     target = ctx.plan.secrets if kind == "secret" else ctx.plan.configs
     for short, decl in sorted(decls.items()):
@@ -63,7 +63,7 @@ def _objects(ctx: ComposeContext, kind: str) -> None:
             ctx.plan.errors.append(f"{kind} {short}: must be a mapping")
             continue
         name = ctx.object_name(kind, short)
-        labels = {**_labels(decl.get("labels")), STACK_LABEL: ctx.stack}
+        labels = {**label_map(decl.get("labels")), STACK_LABEL: ctx.stack}
         if decl.get("external"):
             target.append(PlannedObject(kind, short, name, True, "external"))
             continue

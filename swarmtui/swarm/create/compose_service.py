@@ -7,21 +7,21 @@ from __future__ import annotations
 from typing import Any
 
 from swarmtui.swarm.create.compose_deploy import (
-    _count,
-    _placement,
-    _resources,
-    _restart,
-    _update_config,
+    count_value,
+    placement_spec,
+    resources_spec,
+    restart_spec,
+    update_config_spec,
 )
 from swarmtui.swarm.create.compose_plan import IMAGE_LABEL, ApiDict, ComposeContext, PlannedService
 from swarmtui.swarm.create.compose_values import (
-    _as_int,
-    _duration,
-    _env_list,
-    _labels,
-    _read_env_file,
-    _words,
+    as_int,
+    duration_ns,
+    env_list,
+    label_map,
     parse_ports,
+    read_env_file,
+    word_list,
 )
 from swarmtui.swarm.create.inventory import STACK_LABEL
 from swarmtui.swarm.create.service_form import (
@@ -75,7 +75,7 @@ SUPPORTED_DEPLOY_KEYS = {"mode", "replicas", "labels", "update_config", "rollbac
 # --------------------------------------------------------------------- services
 
 
-def _service(ctx: ComposeContext, short: str, svc: dict[str, Any]) -> None:
+def plan_service(ctx: ComposeContext, short: str, svc: dict[str, Any]) -> None:
     plan, errors, warnings = ctx.plan, ctx.plan.errors, ctx.plan.warnings
     where = f"service {short}"
     name = ctx.scoped(short)
@@ -94,20 +94,21 @@ def _service(ctx: ComposeContext, short: str, svc: dict[str, Any]) -> None:
     elif not IMAGE_RE.match(str(image)):
         errors.append(f"{where}: '{image}' is not a valid image reference")
     image = str(image)
-    cs: ApiDict = {"Image": image, "Labels": {**_labels(svc.get("labels")), STACK_LABEL: ctx.stack}}
+    cs: ApiDict = {"Image": image,
+                   "Labels": {**label_map(svc.get("labels")), STACK_LABEL: ctx.stack}}
     if svc.get("command") is not None:
-        cs["Args"] = _words(svc["command"])
+        cs["Args"] = word_list(svc["command"])
     if svc.get("entrypoint") is not None:
-        cs["Command"] = _words(svc["entrypoint"])
+        cs["Command"] = word_list(svc["entrypoint"])
     env: dict[str, str] = {}
     env_files = svc.get("env_file")
     for f in ([env_files] if isinstance(env_files, str) else env_files or []):
         p = (ctx.base / str(f)).expanduser()
         if p.is_file():
-            env.update(_read_env_file(p))
+            env.update(read_env_file(p))
         else:
             errors.append(f"{where}: env_file {p} does not exist")
-    for line in _env_list(svc.get("environment")):
+    for line in env_list(svc.get("environment")):
         k, sep, v = line.partition("=")
         if not sep:
             if k in ctx.env:
@@ -125,7 +126,7 @@ def _service(ctx: ComposeContext, short: str, svc: dict[str, Any]) -> None:
         if svc.get(key) is not None:
             cs[api_key] = bool(svc[key])
     if svc.get("stop_grace_period") is not None:
-        d = _duration(svc["stop_grace_period"], f"{where}: stop_grace_period", errors)
+        d = duration_ns(svc["stop_grace_period"], f"{where}: stop_grace_period", errors)
         if d is not None:
             cs["StopGracePeriod"] = d
     if svc.get("extra_hosts"):
@@ -159,13 +160,14 @@ def _service(ctx: ComposeContext, short: str, svc: dict[str, Any]) -> None:
     if "network_mode" in svc and str(svc["network_mode"]) == "host":
         warnings.append(f"{where}: network_mode: host — use a network named 'host' under "
                         "networks: (external) to run on the host network")
-    resources = _resources(deploy.get("resources"), where, errors)
+    resources = resources_spec(deploy.get("resources"), where, errors)
     if resources:
         tt["Resources"] = resources
-    restart = _restart(deploy.get("restart_policy"), svc.get("restart"), where, errors, warnings)
+    restart = restart_spec(deploy.get("restart_policy"), svc.get("restart"), where, errors,
+                           warnings)
     if restart:
         tt["RestartPolicy"] = restart
-    placement = _placement(deploy.get("placement"), where, errors)
+    placement = placement_spec(deploy.get("placement"), where, errors)
     if placement:
         tt["Placement"] = placement
     logging = svc.get("logging")
@@ -176,7 +178,7 @@ def _service(ctx: ComposeContext, short: str, svc: dict[str, Any]) -> None:
 
     spec: ApiDict = {
         "Name": name,
-        "Labels": {**_labels(deploy.get("labels")), STACK_LABEL: ctx.stack, IMAGE_LABEL: image},
+        "Labels": {**label_map(deploy.get("labels")), STACK_LABEL: ctx.stack, IMAGE_LABEL: image},
         "TaskTemplate": tt,
     }
     mode = str(deploy.get("mode") or "replicated")
@@ -185,7 +187,7 @@ def _service(ctx: ComposeContext, short: str, svc: dict[str, Any]) -> None:
             warnings.append(f"{where}: deploy.replicas is ignored for a global service")
         spec["Mode"] = {"Global": {}}
     elif mode == "replicated":
-        replicas = _as_int(deploy.get("replicas", 1))
+        replicas = as_int(deploy.get("replicas", 1))
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             errors.append(f"{where}: deploy.replicas must be a whole number ≥ 0, not {replicas!r}")
             replicas = 1
@@ -197,7 +199,7 @@ def _service(ctx: ComposeContext, short: str, svc: dict[str, Any]) -> None:
     else:
         errors.append(f"{where}: deploy.mode must be replicated or global, not '{mode}'")
     for key, api_key in (("update_config", "UpdateConfig"), ("rollback_config", "RollbackConfig")):
-        conf = _update_config(deploy.get(key), f"{where}: deploy.{key}", errors)
+        conf = update_config_spec(deploy.get(key), f"{where}: deploy.{key}", errors)
         if conf:
             spec[api_key] = conf
     endpoint: ApiDict = {"Mode": str(deploy.get("endpoint_mode") or "vip")}
@@ -297,11 +299,11 @@ def _healthcheck(value: Any, where: str, errors: list[str]) -> ApiDict:
         h["Test"] = [str(t) for t in test]
     for key, api_key in (("interval", "Interval"), ("timeout", "Timeout"),
                          ("start_period", "StartPeriod")):
-        d = _duration(value.get(key), f"{where}: healthcheck.{key}", errors)
+        d = duration_ns(value.get(key), f"{where}: healthcheck.{key}", errors)
         if d is not None:
             h[api_key] = d
     if value.get("retries") is not None:
-        h["Retries"] = _count(value["retries"], f"{where}: healthcheck.retries", errors)
+        h["Retries"] = count_value(value["retries"], f"{where}: healthcheck.retries", errors)
     return h
 
 

@@ -16,7 +16,7 @@ from swarmtui.swarm.create.units import (
 )
 
 
-def _read_env_file(path: Path) -> dict[str, str]:
+def read_env_file(path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     for line in path.read_text().splitlines():
         line = line.strip()
@@ -30,20 +30,20 @@ def _read_env_file(path: Path) -> dict[str, str]:
     return out
 
 
-def _as_int(value: Any) -> Any:
+def as_int(value: Any) -> Any:
     """Numbers may arrive as strings after ${VAR} interpolation: "3" → 3 (else unchanged)."""
     if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,30}\s*", value):
         return int(value)
     return value
 
 
-def _words(value: Any) -> list[str]:
+def word_list(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value]
     return shlex.split(str(value))
 
 
-def _duration(value: Any, where: str, errors: list[str]) -> int | None:
+def duration_ns(value: Any, where: str, errors: list[str]) -> int | None:
     if value is None:
         return None
     try:
@@ -53,7 +53,7 @@ def _duration(value: Any, where: str, errors: list[str]) -> int | None:
         return None
 
 
-def _env_list(value: Any) -> list[str]:
+def env_list(value: Any) -> list[str]:
     if isinstance(value, dict):
         return [f"{k}={'' if v is None else v}" for k, v in value.items()]
     if isinstance(value, list):
@@ -61,7 +61,7 @@ def _env_list(value: Any) -> list[str]:
     return []
 
 
-def _labels(value: Any) -> dict[str, str]:
+def label_map(value: Any) -> dict[str, str]:
     if isinstance(value, dict):
         return {str(k): "" if v is None else str(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -95,7 +95,7 @@ def parse_ports(value: Any, where: str, errors: list[str], warnings: list[str]) 
         return out
     for item in value:
         if isinstance(item, dict):
-            target = _as_int(item.get("target"))
+            target = as_int(item.get("target"))
             if not isinstance(target, int) or not 1 <= target <= 65535:
                 errors.append(f"{where}: port target {target!r} must be a number 1-65535")
                 continue

@@ -11,13 +11,12 @@ from typing import Any
 from swarmtui.swarm.create.base import (
     CreateOperation,
     GuardResult,
-    OperationError,
     Progress,
-    api_error_text,
+    engine_errors,
     guard_result,
 )
 from swarmtui.swarm.create.inventory import Inventory
-from swarmtui.swarm.create.service_form import FieldError, split_pair
+from swarmtui.swarm.create.service_form import FieldError, label_errors, split_pair
 
 NETWORK_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 PREDEFINED = ("bridge", "host", "none", "docker_gwbridge")
@@ -115,15 +114,7 @@ def validate_network(form: NetworkForm, inv: Inventory | None = None) -> list[Fi
                         subnet.version == 4 and addr == subnet.broadcast_address):
                     errors.append(FieldError("gateway", f"{addr} is the network or broadcast "
                                                         f"address of {subnet}"))
-    seen: set[str] = set()
-    for i, line in enumerate(form.labels):
-        key, _ = split_pair(line)
-        if not key or any(c.isspace() for c in key):
-            errors.append(FieldError(f"labels[{i}]", f"'{line}' must look like key=value"))
-        elif key in seen:
-            errors.append(FieldError(f"labels[{i}]", f"label {key} is set twice"))
-        seen.add(key)
-    return errors
+    return errors + label_errors(form.labels)
 
 
 def network_create_argv(form: NetworkForm) -> list[str]:
@@ -173,10 +164,6 @@ class CreateNetwork(CreateOperation):
         self.form = form
 
     @property
-    def target(self) -> str:
-        return self.form.name.strip()
-
-    @property
     def cli(self) -> str:
         return shlex.join(network_create_argv(self.form))
 
@@ -198,11 +185,8 @@ class CreateNetwork(CreateOperation):
         return guard_result(warnings=warnings, preview=[", ".join(bits)])
 
     def apply(self, api: Any) -> str:
-        try:
+        with engine_errors(f"creating network {self.target}"):
             result = api.create_network(**network_create_kwargs(self.form))
-        except Exception as exc:
-            raise OperationError(
-                f"creating network {self.target} failed: {api_error_text(exc)}") from None
         self.applied["network_id"] = str(result.get("Id"))
         return f"network {self.target} created"
 
@@ -219,22 +203,15 @@ class RemoveNetwork(CreateOperation):
     name = "remove network"
 
     kind = "network"
+    typed_to_confirm = True
 
     def __init__(self, network: str) -> None:
         super().__init__(network)
         self.network = network
 
     @property
-    def target(self) -> str:
-        return self.network
-
-    @property
     def cli(self) -> str:
         return shlex.join(["docker", "network", "rm", self.network])
-
-    @property
-    def confirm_text(self) -> str | None:
-        return self.network
 
     def check(self, inv: Inventory) -> GuardResult:
         net = inv.network(self.network)
@@ -253,11 +230,8 @@ class RemoveNetwork(CreateOperation):
         return guard_result(preview=[f"remove {net.scope} network {net.name} ({net.driver})"])
 
     def apply(self, api: Any) -> str:
-        try:
+        with engine_errors(f"removing network {self.network}"):
             api.remove_network(self.network)
-        except Exception as exc:
-            raise OperationError(
-                f"removing network {self.network} failed: {api_error_text(exc)}") from None
         return f"network {self.network} removed"
 
     def progress(self, snapshot: Any) -> Progress:

@@ -20,11 +20,11 @@ from swarmtui.swarm.create.base import (
     GuardResult,
     OperationError,
     Progress,
-    api_error_text,
+    engine_errors,
     guard_result,
 )
 from swarmtui.swarm.create.inventory import Inventory, StoredObject
-from swarmtui.swarm.create.service_form import FieldError, split_pair
+from swarmtui.swarm.create.service_form import FieldError, label_errors, split_pair
 from swarmtui.swarm.ops.validate import InputError, user_path
 
 #: swarmkit: 1–64 chars, alphanumerics with "-", "_", "." inside
@@ -140,15 +140,7 @@ def validate_object(form: ObjectForm, inv: Inventory | None = None) -> list[Fiel
     elif len(form.text) > MAX_SIZE[kind]:
         errors.append(FieldError("text", f"the value is {len(form.text)} bytes; a {kind} holds "
                                          f"at most {MAX_SIZE[kind] // 1024} KiB"))
-    seen: set[str] = set()
-    for i, line in enumerate(form.labels):
-        key, _ = split_pair(line)
-        if not key or any(c.isspace() for c in key):
-            errors.append(FieldError(f"labels[{i}]", f"'{line}' must look like key=value"))
-        elif key in seen:
-            errors.append(FieldError(f"labels[{i}]", f"label {key} is set twice"))
-        seen.add(key)
-    return errors
+    return errors + label_errors(form.labels)
 
 
 def _file_path(raw: str) -> Path | str:
@@ -181,10 +173,6 @@ class CreateObject(CreateOperation):
         self.kind = form.kind
 
     @property
-    def target(self) -> str:
-        return self.form.name.strip()
-
-    @property
     def cli(self) -> str:
         return object_create_cli(self.form)
 
@@ -211,15 +199,9 @@ class CreateObject(CreateOperation):
             raise OperationError("; ".join(str(e) for e in errors))
         data = self._data()
         labels = {split_pair(x)[0]: split_pair(x)[1] for x in self.form.labels}
-        try:
-            if self.form.kind == "secret":
-                result = api.create_secret(self.target, data.reveal(), labels=labels)
-            else:
-                result = api.create_config(self.target, data.reveal(), labels=labels)
-        except Exception as exc:
-            text = data.scrub(api_error_text(exc))
-            raise OperationError(
-                f"creating {self.form.kind} {self.target} failed: {text}") from None
+        create = api.create_secret if self.form.kind == "secret" else api.create_config
+        with engine_errors(f"creating {self.form.kind} {self.target}", data.scrub):
+            result = create(self.target, data.reveal(), labels=labels)
         self.applied["id"] = str(result.get("ID"))
         return f"{self.form.kind} {self.target} created"
 
@@ -231,6 +213,8 @@ class CreateObject(CreateOperation):
 class RemoveObject(CreateOperation):
     """`docker secret rm NAME` / `docker config rm NAME` — refused while in use."""
 
+    typed_to_confirm = True
+
     def __init__(self, kind: str, object_name: str) -> None:
         super().__init__(object_name)
         self.kind = kind
@@ -238,16 +222,8 @@ class RemoveObject(CreateOperation):
         self.name = f"remove {kind}"
 
     @property
-    def target(self) -> str:
-        return self.object_name
-
-    @property
     def cli(self) -> str:
         return shlex.join(["docker", self.kind, "rm", self.object_name])
-
-    @property
-    def confirm_text(self) -> str | None:
-        return self.object_name
 
     def check(self, inv: Inventory) -> GuardResult:
         obj: StoredObject | None = inv.stored(self.kind, self.object_name)
@@ -263,13 +239,7 @@ class RemoveObject(CreateOperation):
         return guard_result(preview=[f"remove {self.kind} {obj.name}"])
 
     def apply(self, api: Any) -> str:
-        try:
-            if self.kind == "secret":
-                api.remove_secret(self.object_name)
-            else:
-                api.remove_config(self.object_name)
-        except Exception as exc:
-            raise OperationError(
-                f"removing {self.kind} {self.object_name} failed: {api_error_text(exc)}"
-            ) from None
+        remove = api.remove_secret if self.kind == "secret" else api.remove_config
+        with engine_errors(f"removing {self.kind} {self.object_name}"):
+            remove(self.object_name)
         return f"{self.kind} {self.object_name} removed"

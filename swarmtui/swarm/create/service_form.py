@@ -162,6 +162,21 @@ def split_pair(line: str) -> tuple[str, str]:
     return key.strip(), value
 
 
+def label_errors(labels: list[str]) -> list[FieldError]:
+    """`labels[i]` messages: each line key=value (key without spaces), each key once."""
+    errors: list[FieldError] = []
+    seen: set[str] = set()
+    for i, line in enumerate(labels):
+        key, _ = split_pair(line)
+        if not key or any(c.isspace() for c in key):
+            errors.append(FieldError(f"labels[{i}]", f"'{line}' must look like key=value "
+                                                     "(key without spaces)"))
+        elif key in seen:
+            errors.append(FieldError(f"labels[{i}]", f"label {key} is set twice"))
+        seen.add(key)
+    return errors
+
+
 def _port_number(text: str, what: str) -> int:
     return parse_int(text, what, minimum=1, maximum=65535)
 
@@ -398,14 +413,8 @@ def validate(
         err("no_healthcheck", "health check disabled but health settings given: clear one")
 
     # -- labels
-    seen_labels: set[str] = set()
-    for i, line in enumerate(form.labels):
-        key, _ = split_pair(line)
-        if not key or any(c.isspace() for c in key):
-            err(f"labels[{i}]", f"'{line}' must look like key=value (key without spaces)")
-        elif key in seen_labels:
-            err(f"labels[{i}]", f"label {key} is set twice")
-        seen_labels.add(key)
+    for e in label_errors(form.labels):
+        err(e.field, e.message)
 
     # -- secrets and configs
     for kind, refs in (("secret", form.secrets), ("config", form.configs)):

@@ -22,7 +22,8 @@ from swarmtui.swarm.create.base import (
     GuardResult,
     OperationError,
     Progress,
-    api_error_text,
+    engine_errors,
+    fresh_inventory,
     guard_result,
 )
 from swarmtui.swarm.create.diff import SpecChange, spec_diff
@@ -222,10 +223,6 @@ class CreateService(CreateOperation):
         self.form = form
 
     @property
-    def target(self) -> str:
-        return self.form.name.strip()
-
-    @property
     def cli(self) -> str:
         return create_cli(self.form)
 
@@ -241,19 +238,12 @@ class CreateService(CreateOperation):
         return build_spec(self.form, inv)
 
     def apply(self, api: Any) -> str:
-        try:
-            # fresh, and with secrets/configs (their IDs go into the spec)
-            inv = Inventory.read(api, tasks=False)
-        except Exception as exc:
-            raise OperationError(f"reading the cluster failed: {api_error_text(exc)}") from None
+        inv = fresh_inventory(api)
         errors = validate(self.form, inv)
         if errors:
             raise OperationError("; ".join(str(e) for e in errors))
-        try:
+        with engine_errors(f"creating service {self.target}"):
             result = api.create_service(**create_kwargs(build_spec(self.form, inv)))
-        except Exception as exc:
-            raise OperationError(
-                f"creating service {self.target} failed: {api_error_text(exc)}") from None
         self.applied["service_id"] = str(result.get("ID"))
         warnings = [str(w) for w in (result.get("Warnings") or [])]
         return f"service {self.target} created" + (f" ({'; '.join(warnings)})" if warnings else "")
@@ -288,10 +278,6 @@ class EditService(CreateOperation):
         self.original = original
         self._since: datetime | None = None
         self._task_change = True
-
-    @property
-    def target(self) -> str:
-        return self.service_name
 
     @property
     def cli(self) -> str:
@@ -333,10 +319,7 @@ class EditService(CreateOperation):
                             preview=[str(c) for c in changes])
 
     def apply(self, api: Any) -> str:
-        try:
-            inv = Inventory.read(api, tasks=False)
-        except Exception as exc:
-            raise OperationError(f"reading the cluster failed: {api_error_text(exc)}") from None
+        inv = fresh_inventory(api)
         changes: list[SpecChange] = []
         base = self.original
 
@@ -375,10 +358,6 @@ class _NetworkChange(CreateOperation):
         self.service_name = service_name
         self.network = network
         self._since: datetime | None = None
-
-    @property
-    def target(self) -> str:
-        return self.service_name
 
     @property
     def cli(self) -> str:
@@ -420,10 +399,7 @@ class _NetworkChange(CreateOperation):
             + [str(c) for c in spec_diff(svc.spec, new, names=_names(inv))])
 
     def apply(self, api: Any) -> str:
-        try:
-            inv = Inventory.read(api, tasks=False)
-        except Exception as exc:
-            raise OperationError(f"reading the cluster failed: {api_error_text(exc)}") from None
+        inv = fresh_inventory(api)
 
         def mutate(spec: ApiDict) -> None:
             svc = Service.from_api({"Spec": copy.deepcopy(spec)})

@@ -326,6 +326,7 @@ class RemoveStack(CreateOperation):
 
     name = "remove stack"
     kind = "stack"
+    typed_to_confirm = True
 
     def __init__(self, stack: str, *, timeout: float = 60) -> None:
         super().__init__(stack)
@@ -334,16 +335,8 @@ class RemoveStack(CreateOperation):
         self.release_timeout = timeout
 
     @property
-    def target(self) -> str:
-        return self.stack
-
-    @property
     def cli(self) -> str:
         return shlex.join(["docker", "stack", "rm", self.stack])
-
-    @property
-    def confirm_text(self) -> str | None:
-        return self.stack
 
     def members(self, inv: Inventory) -> dict[str, list[str]]:
         return {

@@ -113,7 +113,7 @@ def format_duration(ns: int) -> str:
 def parse_cpus(text: str) -> int:
     """ "0.5" → 500_000_000 NanoCPUs (as `--limit-cpu 0.5`)."""
     t = text.strip()
-    if not re.fullmatch(r"[0-9]{0,30}(?:\.[0-9]{0,30})?", t) or t in ("", "."):
+    if not re.fullmatch(r"-?[0-9]{0,30}(?:\.[0-9]{0,30})?", t) or t in ("", ".", "-", "-."):
         raise UnitError(f"'{_clip(text)}' is not a number of CPUs: write one like 0.5 or 2")
     value = Decimal(t)
     if value <= 0:

@@ -55,29 +55,47 @@ class NodeOperation(Operation):
 # --------------------------------------------------------------------- roles
 
 
-class PromoteNodes(NodeOperation):
-    """`docker node promote NODE…`: make workers managers."""
+class _ChangeRole(NodeOperation):
+    """Promote or demote: every target gets `role` (full spec, with its version)."""
 
-    name = "promote"
+    #: the role the targets get
+    role = ""
 
     @property
     def cli(self) -> str:
-        return fmt.cli_join("docker", "node", "promote", *self.target_labels)
+        return fmt.cli_join("docker", "node", self.name, *self.target_labels)
 
     def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
         live, blocks = self._live(snapshot)
-        todo = [n for n in live if not n.is_manager]
-        warnings = [f"{n.name} is already a manager" for n in live if n.is_manager]
+        to_manager = self.role == "manager"
+        todo = [n for n in live if n.is_manager != to_manager]
+        warnings = [f"{n.name} is already a {self.role}" for n in live
+                    if n.is_manager == to_manager]
         if live and not todo:
-            blocks.append("nothing to do: every selected node is already a manager")
-        q = quorum_preview(snapshot, promote=todo)
-        preview = [f"{n.name}: worker → manager" for n in todo] + list(q.lines)
+            blocks.append(f"nothing to do: every selected node is already a {self.role}")
+        q = quorum_preview(snapshot, promote=todo) if to_manager else \
+            quorum_preview(snapshot, demote=todo)
+        warnings += self._risks(snapshot, todo, connected_node_id)
+        was = "worker" if to_manager else "manager"
+        preview = [f"{n.name}: {was} → {self.role}" for n in todo] + list(q.lines)
         return GuardResult(tuple(blocks) + q.blocks, tuple(warnings) + q.warnings, tuple(preview))
+
+    def _risks(self, snapshot: ClusterSnapshot, todo: list[Node],
+               connected_node_id: str | None) -> list[str]:
+        """Warnings of this direction (none for promote)."""
+        return []
 
     def apply(self, api: DockerAPI) -> str:
         for nid in self.target_ids:
-            update_node_spec(api, nid, _set_role("manager"), before_write=self.before_write)
-        return f"promoted {self.target}"
+            update_node_spec(api, nid, _set_role(self.role), before_write=self.before_write)
+        return f"{self.name}d {self.target}"
+
+
+class PromoteNodes(_ChangeRole):
+    """`docker node promote NODE…`: make workers managers."""
+
+    name = "promote"
+    role = "manager"
 
     def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
         waiting = []
@@ -92,22 +110,15 @@ class PromoteNodes(NodeOperation):
         return True, f"{self.target}: manager, Reachable"
 
 
-class DemoteNodes(NodeOperation):
+class DemoteNodes(_ChangeRole):
     """`docker node demote NODE…`: make managers workers."""
 
     name = "demote"
+    role = "worker"
 
-    @property
-    def cli(self) -> str:
-        return fmt.cli_join("docker", "node", "demote", *self.target_labels)
-
-    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
-        live, blocks = self._live(snapshot)
-        todo = [n for n in live if n.is_manager]
-        warnings = [f"{n.name} is already a worker" for n in live if not n.is_manager]
-        if live and not todo:
-            blocks.append("nothing to do: every selected node is already a worker")
-        q = quorum_preview(snapshot, demote=todo)
+    def _risks(self, snapshot: ClusterSnapshot, todo: list[Node],
+               connected_node_id: str | None) -> list[str]:
+        warnings = []
         if connected_node_id and any(n.id == connected_node_id for n in todo):
             warnings.append(
                 f"{snapshot.node_hostname(connected_node_id)} is the manager swarmtui is "
@@ -116,13 +127,7 @@ class DemoteNodes(NodeOperation):
             )
         if any(n.is_leader for n in todo):
             warnings.append("the leader is demoted: a new leader is elected (a few seconds)")
-        preview = [f"{n.name}: manager → worker" for n in todo] + list(q.lines)
-        return GuardResult(tuple(blocks) + q.blocks, tuple(warnings) + q.warnings, tuple(preview))
-
-    def apply(self, api: DockerAPI) -> str:
-        for nid in self.target_ids:
-            update_node_spec(api, nid, _set_role("worker"), before_write=self.before_write)
-        return f"demoted {self.target}"
+        return warnings
 
     def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
         waiting = []

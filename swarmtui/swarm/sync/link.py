@@ -63,9 +63,10 @@ class LinkStore(ApiStore):
 
     def api(self) -> fetch.DockerAPI:
         try:
-            return self.link.api
+            api = self.link.api
         except Exception as exc:
             raise fetch.FetchError(str(exc)) from exc
+        return self._walled(api)
 
     def start(self, listener: StoreListener) -> None:
         """On the UI's loop: listen to the link, connect, then start listing."""

@@ -60,7 +60,7 @@ class ApiStore(Store):
     def api(self) -> fetch.DockerAPI:
         if self._api is None:
             raise fetch.FetchError("there is no connection to a Docker engine")
-        return self._api
+        return self._walled(self._api)
 
     def start(self, listener: StoreListener) -> None:
         super().start(listener)

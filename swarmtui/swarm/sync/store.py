@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from swarmtui.connect.readonly import refuse_writes
 from swarmtui.swarm import fetch, health
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.logs import TAIL, LogStream, open_service_logs
@@ -105,6 +106,11 @@ class Store:
         """The current blocking docker APIClient (threads only); raises FetchError when
         there is no connection. For the one runner of changes, and the store's own reads."""
         raise fetch.FetchError("there is no connection to a Docker engine")
+
+    def _walled(self, api: fetch.DockerAPI) -> fetch.DockerAPI:
+        """In read-only mode the client itself refuses writes (connect/readonly.py): a
+        second wall below the runner's refusal."""
+        return refuse_writes(api) if self.read_only else api
 
     def inspect(self, kind: str, object_id: str) -> ApiDict:
         """`docker KIND inspect ID` (blocking: call from a thread). Raises FetchError."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -63,13 +64,20 @@ class ProgressScreen(ModalScreen[str]):
 
     def __init__(self, op: Operation, typed: str | None, *, read_only: bool = False,
                  timeout: float | None = None, source: EngineSource | None = None,
-                 cluster: tuple[str, str] = ("", "")) -> None:
+                 cluster: tuple[str, str] = ("", ""),
+                 on_sent: Callable[[Sent], None] | None = None,
+                 close_when_done: bool = False) -> None:
         """`source`: where the Docker client comes from (None: the app's connection);
-        `cluster`: (cluster, endpoint) for the audit journal."""
+        `cluster`: (cluster, endpoint) for the audit journal; `on_sent(sent)` runs on
+        the UI thread as soon as the runner answered (a wizard shows its result there);
+        `close_when_done`: a change that went through closes this view by itself, so
+        the result shown under it is where the eye is (a failure stays open)."""
         super().__init__()
         self.op = op
         self.source = source
         self.cluster = cluster
+        self.on_sent = on_sent
+        self.close_when_done = close_when_done
         self.typed = typed
         self.read_only = read_only
         self.timeout = op.timeout if timeout is None else timeout
@@ -115,6 +123,8 @@ class ProgressScreen(ModalScreen[str]):
         out = sent.outcome
         if out.status != "refused":  # something was sent: the walkthrough shows it
             record_action(swarm_app(self), redact(self.op.cli), self.op.name, out.ok)
+        if self.on_sent is not None:
+            self.on_sent(sent)
         notes: list[str] = []
         if out.journal_error:
             notes.append(out.journal_error)
@@ -221,6 +231,8 @@ class ProgressScreen(ModalScreen[str]):
         severity: Any = {"converged": "information", "timeout": "warning"}.get(phase, "error")
         self.app.notify(redact(text), title=display_title(self.op), severity=severity,
                     timeout=6 if phase == "converged" else 12)
+        if phase == "converged" and self.close_when_done and self.app.screen is self:
+            self.dismiss(phase)
 
     def _say(self, selector: str, text: str) -> None:
         if self.is_attached:

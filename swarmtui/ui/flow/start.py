@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from textual.screen import Screen
 
 from swarmtui.swarm.ops import GuardResult, Operation
-from swarmtui.swarm.ops.runner import EngineSource
+from swarmtui.swarm.ops.runner import EngineSource, Sent
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.flow.confirm import NO_STATE_YET, ConfirmScreen, OpForm, fixed
 from swarmtui.ui.flow.progress import ProgressScreen
@@ -39,12 +39,15 @@ def confirm_and_send(app: SwarmApp, form: OpForm, *, read_only: bool | None = No
                      on_closed: Callable[[ProgressScreen], None] | None = None,
                      on_confirmed: Callable[[Operation], None] | None = None,
                      source: EngineSource | None = None,
-                     snapshot: ClusterSnapshot | None = None) -> ConfirmScreen:
+                     snapshot: ClusterSnapshot | None = None,
+                     on_sent: Callable[[Sent], None] | None = None,
+                     close_when_done: bool = False) -> ConfirmScreen:
     """The confirmation for `form`, against `snapshot` (default: the app's current one).
 
     Confirming runs `on_confirmed(op)`, then opens the progress view; `on_closed(progress)`
     runs when that is closed. `source`: the engine to act on (default: the app's
-    connection). Push the returned screen; cancelling sends nothing and calls nothing.
+    connection). `on_sent` and `close_when_done`: see `ProgressScreen`. Push the
+    returned screen; cancelling sends nothing and calls nothing.
     """
     ro = app.read_only if read_only is None else read_only
     snap = snapshot if snapshot is not None else app.snapshot
@@ -56,7 +59,8 @@ def confirm_and_send(app: SwarmApp, form: OpForm, *, read_only: bool | None = No
         if on_confirmed is not None:
             on_confirmed(op)
         progress = ProgressScreen(op, typed, read_only=ro, source=source,
-                                  cluster=audit_labels(app))
+                                  cluster=audit_labels(app), on_sent=on_sent,
+                                  close_when_done=close_when_done)
         app.push_screen(progress, callback=(lambda _phase: on_closed(progress))
                         if on_closed is not None else None)
 

@@ -12,13 +12,14 @@ import re
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.markup import escape
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Input, Label, Static, TextArea
+from textual.widgets import Button, Input, Label, Static, TextArea
 
 from swarmtui.secrets import redact
 from swarmtui.swarm.create import Inventory
@@ -124,6 +125,16 @@ class FormScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.action_close()
+
+    def refused_invalid(self, valid: bool) -> bool:
+        """Submitting a form with fields marked in red: say so, send nothing."""
+        if not valid:
+            self.notify("fix the fields marked in red first", severity="warning")
+        return not valid
 
     @property
     def composed(self) -> bool:

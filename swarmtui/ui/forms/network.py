@@ -106,15 +106,10 @@ class NetworkFormScreen(FormScreen):
     def _changed(self) -> None:
         self.refresh_form()
 
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_close()
-
     @on(Button.Pressed, "#submit")
     def action_submit(self) -> None:
         self.refresh_form()
-        if not self.valid:
-            self.notify("fix the fields marked in red first", severity="warning")
+        if self.refused_invalid(self.valid):
             return
         self.submit(CreateNetwork(self.read_form()))
 
@@ -185,10 +180,6 @@ class ServiceNetworksScreen(FormScreen):
     @on(Select.Changed)
     def _changed(self) -> None:
         self.refresh_form()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_close()
 
     @on(Button.Pressed, "#submit")
     def action_submit(self) -> None:

@@ -209,15 +209,10 @@ class NewObjectScreen(FormScreen):
             return  # nothing of the value is looked at until it is stored
         self.refresh_form()
 
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_close()
-
     @on(Button.Pressed, "#submit")
     def action_submit(self) -> None:
         self.take_value()
-        if not self.valid:
-            self.notify("fix the fields marked in red first", severity="warning")
+        if self.refused_invalid(self.valid):
             return
         self.request_refresh(f"{self.kind}s")
         self.submit(CreateObject(self.read_form()))

@@ -340,15 +340,10 @@ class ServiceFormScreen(FormScreen):
         await event.row.remove()
         self.refresh_form()
 
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_close()
-
     @on(Button.Pressed, "#submit")
     def action_submit(self) -> None:
         self.refresh_form()
-        if self.state is None or not self.state.valid:
-            self.notify("fix the fields marked in red first", severity="warning")
+        if self.refused_invalid(self.state is not None and self.state.valid):
             return
         form = self.read_form()
         if self.editing:

@@ -156,10 +156,6 @@ class StackDeployScreen(FormScreen):
         else:
             self.set_status(f"{len(guard.blocks)} problem(s) stop the deploy", error=True)
 
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_close()
-
     @on(Button.Pressed, "#submit")
     def action_submit(self) -> None:
         if self.op is None:

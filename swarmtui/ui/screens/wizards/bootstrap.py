@@ -20,12 +20,14 @@ from textual.widgets import Button, Checkbox, Input, Log, Select, Static
 
 from swarmtui.bootstrap import ApplyEvent, ApplyResult, HostBootstrap, Plan, PlanOptions
 from swarmtui.bootstrap.export import write_script
+from swarmtui.bootstrap.operation import ApplyPlans
 from swarmtui.bootstrap.plan import hostname_problem
 from swarmtui.bootstrap.remote import SudoPassword
 from swarmtui.secrets import redact
+from swarmtui.swarm.ops.runner import Sent
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.screens.wizards import bootstrap_view as view
-from swarmtui.ui.screens.wizards.common import ConfirmScreen, WizardScreen, markup_escape
+from swarmtui.ui.screens.wizards.common import WizardScreen, markup_escape
 
 
 class BootstrapScreen(WizardScreen):
@@ -213,10 +215,6 @@ class BootstrapScreen(WizardScreen):
     # -------------------------------------------------------------------- apply
     @on(Button.Pressed, "#apply")
     def action_apply(self) -> None:
-        if self.read_only:
-            from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
-            self.say("result", READ_ONLY_BLOCK, error=True)
-            return
         if self.boot is None or self.plan is None or self.applying:
             self.say("result", "Probe the host first (F2)." if not self.applying else
                      "A run is in progress.", error=True)
@@ -225,29 +223,24 @@ class BootstrapScreen(WizardScreen):
         if plan.nothing_to_do:
             self.say("result", "Nothing to do: the host is already as planned.")
             return
-        commands = [c for s in plan.pending for c in s.commands]
-        warnings = [f"stops before “{s.title}”: {s.blocked}" for s in plan.blocked]
+        warnings = []
         if plan.options.role == "manager" and plan.will_join:
             warnings += view.quorum_lines(swarm_app(self).snapshot, plan.host)
+        boot, loop = self.boot, asyncio.get_running_loop()
 
-        def go(ok: bool | None) -> None:
-            if ok:
-                self.run_apply()
+        def run() -> dict[str, ApplyResult]:  # in the runner's thread: wait for the loop
+            return asyncio.run_coroutine_threadsafe(self._apply(boot), loop).result()
 
-        self.app.push_screen(ConfirmScreen(
-            f"Apply {len(plan.pending)} step(s) on {plan.host} (as root)",
-            "\n".join(commands), warnings=warnings,
-            preview=[s.title for s in plan.pending], go_label="Apply"), go)
+        op = ApplyPlans({boot.host: plan}, run, warnings)
+        self.change(op, lambda sent: self._applied(op, sent))
 
-    @work(exclusive=True, group="bootstrap-apply", exit_on_error=False)
-    async def run_apply(self) -> None:
-        assert self.boot is not None and self.plan is not None
-        boot, plan = self.boot, self.plan
+    async def _apply(self, boot: HostBootstrap) -> dict[str, ApplyResult]:
+        """The run itself, on the UI's loop (the SSH connection lives there): the host's
+        output streams into the log as it comes."""
         out = self.query_one("#output", Log)
         out.clear()
         self.applying = True
         self.say("result", f"applying on {boot.host}…")
-
         at_line_start = [True]
 
         def on_event(e: ApplyEvent) -> None:
@@ -262,33 +255,38 @@ class BootstrapScreen(WizardScreen):
                 out.write(("" if at_line_start[0] else "\n") + line + "\n")
                 at_line_start[0] = True
 
-        cli = "; ".join(redact(c) for s in plan.pending for c in s.commands)
         try:
-            result = await boot.apply(on_event)
-        except Exception as exc:  # noqa: BLE001 - transport trouble mid-run
+            return {boot.host: await boot.apply(on_event)}
+        finally:
             self.applying = False
-            text = redact(str(exc))
-            self.journal("bootstrap host", boot.host, cli, "error", text)
-            self.say("result", f"The run stopped: {text}. Probe again (F2) to continue.",
-                     error=True)
+
+    def _applied(self, op: ApplyPlans, sent: Sent) -> None:
+        out = sent.outcome
+        result = op.applied.get("results", {}).get(op.target_labels[0])
+        problem = f" ({out.journal_error})" if out.journal_error else ""
+        if result is None:  # refused, or the run stopped (transport trouble mid-run)
+            self.show_result("result", f"The run stopped: {out.message}. Probe again (F2) "
+                             "to continue." + problem, error=True)
             return
-        self.applying = False
         self.result = result
-        problem = self.journal("bootstrap host", boot.host, cli,
-                               "ok" if result.ok else "error",
-                               None if result.ok else result.message)
-        self.say("result", _result_text(result, boot.host) + (f" ({problem})" if problem
-                                                              else ""), error=not result.ok)
+        self.show_result("result", _result_text(result, op.target_labels[0]) + problem,
+                         error=not result.ok)
         self.refresh_cluster()
         if result.complete:
-            # look again (read-only) so the checklist and plan show where the host is now
-            try:
-                facts = await boot.probe()
-            except Exception as exc:  # noqa: BLE001
-                self.say("status", f"Probing again failed: {exc}", error=True)
-                return
-            self.query_one("#checks", Static).update(view.checklist(facts.checks))
-            self.replan()
+            self.probe_again()
+
+    @work(exclusive=True, group="bootstrap-reprobe", exit_on_error=False)
+    async def probe_again(self) -> None:
+        """Look again (read-only) so the checklist and plan show where the host is now."""
+        if self.boot is None:
+            return
+        try:
+            facts = await self.boot.probe()
+        except Exception as exc:  # noqa: BLE001
+            self.say("status", f"Probing again failed: {exc}", error=True)
+            return
+        self.query_one("#checks", Static).update(view.checklist(facts.checks))
+        self.replan()
 
     # ------------------------------------------------------------------- labels
     @on(Button.Pressed, "#labels-go")

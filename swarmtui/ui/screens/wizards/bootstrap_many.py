@@ -15,10 +15,12 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Input, Log, Select, Static
 
 from swarmtui.bootstrap import ApplyEvent, ApplyResult, HostBootstrap, PlanOptions, apply_many
+from swarmtui.bootstrap.operation import ApplyPlans
 from swarmtui.bootstrap.remote import SudoPassword
 from swarmtui.secrets import redact
+from swarmtui.swarm.ops.runner import Sent
 from swarmtui.ui.screens.wizards import bootstrap_view as view
-from swarmtui.ui.screens.wizards.common import ConfirmScreen, WizardScreen, markup_escape
+from swarmtui.ui.screens.wizards.common import WizardScreen, markup_escape
 
 
 def split_hosts(text: str) -> list[str]:
@@ -152,10 +154,6 @@ class BootstrapManyScreen(WizardScreen):
 
     @on(Button.Pressed, "#apply")
     def action_apply(self) -> None:
-        if self.read_only:
-            from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
-            self.say("result", READ_ONLY_BLOCK, error=True)
-            return
         todo = {h: b for h, b in self.boots.items()
                 if b.current_plan is not None and not b.current_plan.nothing_to_do}
         if self.applying or not todo:
@@ -163,28 +161,24 @@ class BootstrapManyScreen(WizardScreen):
                      "Nothing to apply: probe the hosts first (F2), or all are done.",
                      error=True)
             return
-        commands = []
-        for host, b in todo.items():
-            assert b.current_plan is not None
-            commands += [f"# {host}"] + [c for s in b.current_plan.pending for c in s.commands]
+        plans = {h: b.current_plan for h, b in todo.items() if b.current_plan is not None}
         warnings = []
         if self.role() == "manager":
             warnings.append(f"{len(todo)} new manager(s): they join one at a time")
+        boots, loop = list(todo.values()), asyncio.get_running_loop()
 
-        def go(ok: bool | None) -> None:
-            if ok:
-                self.run_apply(list(todo))
+        def run() -> dict[str, ApplyResult]:  # in the runner's thread: wait for the loop
+            return asyncio.run_coroutine_threadsafe(self._apply(boots), loop).result()
 
-        self.app.push_screen(ConfirmScreen(f"Apply the plans on {len(todo)} host(s) (as root)",
-                                           "\n".join(commands), warnings=warnings,
-                                           go_label="Apply all"), go)
+        op = ApplyPlans(plans, run, warnings)
+        self.change(op, lambda sent: self._applied(op, sent))
 
-    @work(exclusive=True, group="bootstrap-many-apply", exit_on_error=False)
-    async def run_apply(self, hosts: list[str]) -> None:
+    async def _apply(self, boots: list[HostBootstrap]) -> dict[str, ApplyResult]:
+        """The runs, on the UI's loop (the SSH connections live there)."""
         out = self.query_one("#output", Log)
         out.clear()
         self.applying = True
-        self.say("result", f"applying on {len(hosts)} host(s)…")
+        self.say("result", f"applying on {len(boots)} host(s)…")
 
         def on_event(host: str, e: ApplyEvent) -> None:
             if e.kind == "output":
@@ -196,27 +190,26 @@ class BootstrapManyScreen(WizardScreen):
             if line is not None:
                 out.write_line(line)
 
-        boots = [self.boots[h] for h in hosts]
         try:
-            results = await apply_many(boots, on_event)
-        except Exception as exc:  # noqa: BLE001
+            return await apply_many(boots, on_event)
+        finally:
             self.applying = False
-            self.say("result", f"The run stopped: {redact(str(exc))}", error=True)
+
+    def _applied(self, op: ApplyPlans, sent: Sent) -> None:
+        out = sent.outcome
+        results: dict[str, ApplyResult] = op.applied.get("results", {})
+        if not results:  # refused, or the run stopped
+            self.show_result("result", f"The run stopped: {out.message}", error=True)
             return
-        self.applying = False
         self.results = results
-        lines, journal_problems = [], set()
+        lines = []
         for host, res in results.items():
-            plan = self.boots[host].current_plan
-            cli = "; ".join(redact(c) for s in (plan.pending if plan else []) for c in s.commands)
-            problem = self.journal("bootstrap host", host, cli, "ok" if res.ok else "error",
-                                   None if res.ok else res.message)
-            if problem:
-                journal_problems.add(problem)
             ready = f" — node {res.node_id[:12]} Ready" if res.node_ready else ""
             lines.append(f"{host}: {res.message}{ready}")
             if res.failed is not None and res.output:
                 lines.append(f"  its output: {res.output[-600:]}")
-        lines += sorted(journal_problems)
-        self.say("result", "\n".join(lines), error=not all(r.ok for r in results.values()))
+        if out.journal_error:
+            lines.append(out.journal_error)
+        self.show_result("result", "\n".join(lines),
+                         error=not all(r.ok for r in results.values()))
         self.refresh_cluster()

@@ -1,5 +1,6 @@
-"""Pieces every wizard shares: the base screen, masked secrets, the CLI preview, the
-confirmation modal, and the audit journal for changes that are not `Operation`s.
+"""Pieces every wizard shares: the base screen, masked secrets, and the one way a
+wizard changes the cluster: `WizardScreen.change(op, …)`, the one confirmation and
+progress of `swarmtui.ui.flow` (the one runner below: read-only, journal, redaction).
 
 Secrets (join tokens, unlock keys) live in `Secret` objects on the screen; a widget
 renders them masked until the user reveals them. Nothing here puts a secret in a
@@ -9,28 +10,25 @@ notification, a log line, the journal or an exception message.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.reactive import reactive
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Input, Static
+from textual.screen import Screen
+from textual.widgets import Static
 
-from swarmtui import audit
 from swarmtui.secrets import redact
 from swarmtui.ui.context import swarm_app
-from swarmtui.ui.flow.confirm import dialog_css, mark_line, see_through, typed_mismatch
 from swarmtui.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from swarmtui.secrets import Secret
     from swarmtui.swarm.ops.base import Operation
-    from swarmtui.swarm.ops.runner import Outcome
+    from swarmtui.swarm.ops.runner import EngineSource, Outcome, Sent
 
 log = logging.getLogger("swarmtui.ui.wizards")
 
@@ -89,11 +87,6 @@ class SecretLine(Static):
         self.update(f"{self.label}: {text}" if text else f"{self.label}: —")
 
 
-#: journal operation names → the walkthrough's explanation kinds
-WALKTHROUGH_KINDS = {"swarm init": "init", "swarm leave": "leave", "bootstrap host": "join",
-                     "force-new-cluster": "force-new-cluster", "unlock": "unlock"}
-
-
 class WizardScreen(Screen[None]):
     """Base of the wizards: Escape closes; helpers to reach the engine and journal."""
 
@@ -132,51 +125,57 @@ class WizardScreen(Screen[None]):
             raise RuntimeError("there is no connection to a Docker engine")
         return store.api()
 
-    def cluster_label(self) -> tuple[str, str]:
-        store = swarm_app(self).store
-        if store is None:
-            return "", ""
-        return store.label, store.view.endpoint or store.label
-
     def refresh_cluster(self) -> None:
         store = swarm_app(self).store
         if store is not None:
             store.request("all")
 
-    def run_op(self, op: Operation, typed: str | None = None) -> Outcome:
-        """guard → apply → journal with `swarm.ops.run_operation` (thread workers only)."""
-        from swarmtui.swarm.ops.runner import run_operation
+    def change(self, op: Operation, on_sent: Callable[[Sent], None], *,
+               source: EngineSource | None = None) -> None:
+        """Confirm `op` (CLI line, guard verdict, typed name if dangerous), then send it
+        through the one runner. `on_sent(sent)` shows the result on the wizard as soon
+        as the runner answers; a change that went through closes its progress view, so
+        the result (scrolled into view by `show_result`) is where the eye is."""
+        from swarmtui.ui.flow import confirm_and_send, fixed
 
-        cluster, endpoint = self.cluster_label()
-        outcome = run_operation(self.engine_api(), op, read_only=self.read_only,
-                                typed_confirmation=typed, cluster=cluster, endpoint=endpoint)
-        if outcome.status != "refused":
-            self._walkthrough(op.cli, op.name, outcome.status == "ok")
-        return outcome
+        self.app.push_screen(confirm_and_send(
+            swarm_app(self), fixed(op, destructive=op.confirm_text is not None), on_sent=on_sent,
+            source=source, close_when_done=True))
 
-    def journal(self, operation: str, target: str, cli: str, result: str,
-                error: str | None = None) -> str | None:
-        """Journal a change that is not an Operation; returns a problem to show, if any."""
-        cluster, endpoint = self.cluster_label()
-        try:
-            audit.record(audit.AuditEntry(operation=operation, target=target, cli=cli,
-                                          result=result, error=redact(error) if error else None,
-                                          cluster=cluster, endpoint=endpoint))
-        except OSError as exc:
-            return f"the audit journal could not be written: {exc.strerror or exc}"
-        finally:
-            self._walkthrough(cli, WALKTHROUGH_KINDS.get(operation, operation),
-                              result == "ok" and error is None)
-        return None
-
-    def _walkthrough(self, cli: str, kind: str, ok: bool) -> None:
-        """Show the change in the walkthrough panel (called from thread workers)."""
+    def run_op(self, op: Operation) -> Outcome:
+        """Send `op` through the one runner from a thread worker, with no dialog (for a
+        step the wizard already asked about, e.g. labels typed for the new node)."""
+        from swarmtui.swarm.ops.runner import send_operation
+        from swarmtui.ui.flow import audit_labels
         from swarmtui.ui.walkthrough import record_action
 
-        try:
-            self.app.call_from_thread(record_action, self.app, redact(cli), kind, ok)
-        except RuntimeError:  # already on the app's thread
-            record_action(swarm_app(self), redact(cli), kind, ok)
+        cluster, endpoint = audit_labels(swarm_app(self))
+        sent = send_operation(swarm_app(self).store, op, read_only=self.read_only,
+                              cluster=cluster, endpoint=endpoint)
+        if sent.outcome.status != "refused":
+            self.app.call_from_thread(record_action, self.app, redact(op.cli), op.name,
+                                      sent.outcome.ok)
+        return sent.outcome
+
+    def said(self, sent: Sent) -> None:
+        """The usual answer to a change: its sentence in #status, in view; re-list."""
+        out = sent.outcome
+        extra = f" ({out.journal_error})" if out.journal_error else ""
+        self.show_result("status", f"{out.message}.{extra}" if out.ok else out.message + extra,
+                         error=not out.ok)
+        if out.ok:
+            self.refresh_cluster()
+
+    def show_result(self, widget_id: str, text: str, *, error: bool = False) -> None:
+        """`say`, then scroll the wizard so that the sentence is at the top of the view,
+        with what follows it (join commands, output) under it: in view at 80×24."""
+        self.say(widget_id, text, error=error)
+        widget = self.query_one(f"#{widget_id}", Static)
+        for scroll in self.query(VerticalScroll):
+            if widget in scroll.walk_children():
+                self.call_after_refresh(scroll.scroll_to_widget, widget, animate=False,
+                                        top=True)
+                break
 
     def say(self, widget_id: str, text: str, *, error: bool = False) -> None:
         """Show a (redacted) sentence in a status Static; safe from any thread via call."""
@@ -190,78 +189,6 @@ class WizardScreen(Screen[None]):
 
     def ssh_config_extra(self) -> list[str]:
         return swarm_app(self).ssh_config_files()
-
-
-class ConfirmScreen(ModalScreen[bool]):
-    """Show the docker CLI equivalent (and warnings) before a change; optionally make the
-    user type a name. Dismisses with True to go ahead.
-
-    For the swarm-level steps that are not `Operation`s (init, join, leave, force-new-
-    cluster, unlock) and for the wizards' own Operations, whose results (new tokens, the
-    old and new unlock key) belong on the wizard rather than in a progress dialog. It
-    looks and answers like `ops.OpConfirmScreen`: the same dialog CSS, marks and
-    typed-name message (`swarmtui.ui.ops.confirm`)."""
-
-    DEFAULT_CSS = dialog_css("ConfirmScreen", "#confirm-dialog") + """
-    ConfirmScreen #confirm-title { text-style: bold; margin-bottom: 1; }
-    ConfirmScreen Input { margin-bottom: 1; }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
-    ]
-
-    def __init__(self, title: str, cli: str, *, warnings: Sequence[str] = (),
-                 preview: Sequence[str] = (), typed: str | None = None,
-                 go_label: str = "Go ahead") -> None:
-        super().__init__()
-        self.title_text = title
-        self.cli = cli
-        self.warnings = list(warnings)
-        self.preview = list(preview)
-        self.typed = typed
-        self.go_label = go_label
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-dialog"):
-            yield Static(self.title_text, id="confirm-title", markup=False)
-            yield Static("Equivalent docker CLI:", classes="ops-label")
-            yield Static(redact(self.cli), classes="ops-cli cli", id="confirm-cli",
-                         markup=False)
-            for line in self.preview:
-                yield Static(mark_line("•", line))
-            for line in self.warnings:
-                yield Static(mark_line("⚠", line), classes="ops-warn warn")
-            if self.typed is not None:
-                yield Static(f"Type {self.typed} to confirm:", markup=False)
-                yield Input(placeholder=self.typed, id="confirm-typed")
-                yield Static("", id="confirm-error", classes="ops-error errors", markup=False)
-            with Horizontal():
-                yield Button(self.go_label, id="confirm-go", variant="warning")
-                yield Button("Cancel [Esc]", id="confirm-cancel")
-
-    def on_mount(self) -> None:
-        see_through(self)
-        if self.typed is not None:
-            self.query_one("#confirm-typed", Input).focus()
-        else:
-            self.query_one("#confirm-cancel", Button).focus()
-
-    @on(Button.Pressed, "#confirm-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-    @on(Input.Submitted, "#confirm-typed")
-    @on(Button.Pressed, "#confirm-go")
-    def _go(self) -> None:
-        if self.typed is not None:
-            field = self.query_one("#confirm-typed", Input)
-            got = field.value.strip()
-            if got != self.typed:
-                field.value = ""
-                field.focus()
-                self.query_one("#confirm-error", Static).update(typed_mismatch(self.typed))
-                return
-        self.dismiss(True)
 
 
 def copy_secret(screen: Screen[Any], text: str, what: str) -> None:

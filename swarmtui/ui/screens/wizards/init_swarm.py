@@ -13,9 +13,10 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from swarmtui.secrets import Secret
+from swarmtui.swarm.ops.runner import Sent
+from swarmtui.swarm.ops.swarm import InitSwarm
 from swarmtui.swarm.swarminit import AddressCandidate, InitOptions, InitResult
 from swarmtui.ui.screens.wizards.common import (
-    ConfirmScreen,
     SecretLine,
     WizardScreen,
     copy_secret,
@@ -157,44 +158,31 @@ class InitSwarmScreen(WizardScreen):
         warnings = []
         if len(self.candidates) > 1 and not opts.advertise_addr:
             warnings.append("several addresses and none chosen: Docker will refuse")
-        if opts.autolock:
-            from swarmtui.swarm.swarmkeys import AUTOLOCK_CONSEQUENCES
-            warnings.append(AUTOLOCK_CONSEQUENCES)
+        op = InitSwarm(opts, warnings)
+        self.change(op, lambda sent: self._sent(op, sent))
 
-        def go(ok: bool | None) -> None:
-            if ok:
-                self.say("status", "initialising…")
-                self.run_init(opts)
-
-        self.app.push_screen(ConfirmScreen("Initialise a swarm on this engine", opts.cli(),
-                                           warnings=warnings), go)
-
-    @work(thread=True, exclusive=True, group="init-run", exit_on_error=False)
-    def run_init(self, opts: InitOptions) -> None:
-        from swarmtui.swarm.swarminit import init_swarm
-
-        try:
-            result = init_swarm(self.engine_api(), opts)
-        except Exception as exc:  # noqa: BLE001 - SwarmSpecError (redacted) or transport
-            problem = self.journal("swarm init", "swarm", opts.cli(), "error", str(exc))
-            self.app.call_from_thread(self.say, "status", f"{exc}" +
-                                      (f" ({problem})" if problem else ""), error=True)
+    def _sent(self, op: InitSwarm, sent: Sent) -> None:
+        out = sent.outcome
+        result = op.applied.get("result")
+        if not out.ok or not isinstance(result, InitResult):
+            problem = f" ({out.journal_error})" if out.journal_error else ""
+            self.show_result("status", f"{out.message}{problem}", error=True)
             return
-        problem = self.journal("swarm init", "swarm", opts.cli(), "ok")
-        self.app.call_from_thread(self._done, result, problem)
+        self._done(result, out.journal_error)
 
     def _done(self, result: InitResult, problem: str | None) -> None:
         self.result = result
         text = f"Swarm initialised: this engine is node {result.node_id[:12]}, the manager."
         if problem:
             text += f" Warning: {problem}"
-        self.say("status", text + " The join commands are masked: F6 reveals them.")
         for role in ("worker", "manager"):
             self.query_one(f"#join-{role}", SecretLine).set_secret(
                 result.tokens.join_command(role), result.tokens.join_command(role, reveal=True))
         key: Secret | None = result.unlock_key
         if key is not None:
             self.query_one("#unlock-key", SecretLine).set_secret(key.masked, key.reveal())
+        # the result and the join commands below it, in view at 80×24
+        self.show_result("status", text + " The join commands are masked: F6 reveals them.")
         self.refresh_cluster()
 
     def action_toggle_reveal(self) -> None:

@@ -12,18 +12,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
+from swarmtui.swarm.ops.runner import FixedEngine
+from swarmtui.swarm.ops.swarm import ForceNewCluster, LeaveSwarm
+from swarmtui.swarm.swarmleave import node_facts
 from swarmtui.ui.context import swarm_app
-from swarmtui.ui.screens.wizards.common import ConfirmScreen, WizardScreen, markup_escape
-
-
-def node_facts(api: Any) -> dict[str, Any]:
-    """Name, swarm state and manager counts of the engine behind `api` (blocking)."""
-    info = api.info()
-    sw = info.get("Swarm") or {}
-    return {"name": str(info.get("Name") or ""), "state": str(sw.get("LocalNodeState") or ""),
-            "manager": bool(sw.get("ControlAvailable")),
-            "managers": int(sw.get("Managers") or 0),
-            "node_addr": str(sw.get("NodeAddr") or "")}
+from swarmtui.ui.screens.wizards.common import WizardScreen, markup_escape
 
 
 class LeaveScreen(WizardScreen):
@@ -81,7 +74,7 @@ class LeaveScreen(WizardScreen):
 
     @on(Button.Pressed, "#leave-go")
     def action_leave(self) -> None:
-        from swarmtui.swarm.swarmleave import leave_cli, leave_consequences
+        from swarmtui.swarm.swarmleave import leave_consequences
 
         facts = self.facts
         if facts is None or facts["state"] in ("", "inactive"):
@@ -89,35 +82,9 @@ class LeaveScreen(WizardScreen):
             return
         force = facts["manager"]
         managers, reachable = self._reachable(facts)
+        self.change(LeaveSwarm(facts["name"], force,
+                               leave_consequences(force, managers, reachable)), self.said)
 
-        def go(ok: bool | None) -> None:
-            if ok:
-                self.say("status", "leaving…")
-                self.run_leave(force, facts["name"])
-
-        self.app.push_screen(ConfirmScreen(
-            f"{facts['name']} leaves the swarm", leave_cli(force),
-            warnings=(leave_consequences(force, managers, reachable),),
-            typed=facts["name"], go_label="Leave"), go)
-
-    @work(thread=True, exclusive=True, group="leave-run", exit_on_error=False)
-    def run_leave(self, force: bool, name: str) -> None:
-        from swarmtui.swarm.swarmleave import leave_cli, leave_swarm
-
-        if self.read_only:
-            from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
-            self.app.call_from_thread(self.say, "status", READ_ONLY_BLOCK, error=True)
-            return
-        try:
-            leave_swarm(self.engine_api(), force)
-        except Exception as exc:  # noqa: BLE001 - redacted SwarmSpecError
-            self.journal("swarm leave", name, leave_cli(force), "error", str(exc))
-            self.app.call_from_thread(self.say, "status", str(exc), error=True)
-            return
-        problem = self.journal("swarm leave", name, leave_cli(force), "ok")
-        self.app.call_from_thread(self.say, "status", f"{name} left the swarm."
-                                  + (f" ({problem})" if problem else ""))
-        self.app.call_from_thread(self.refresh_cluster)
 
 
 class ForceNewClusterScreen(WizardScreen):
@@ -203,8 +170,6 @@ class ForceNewClusterScreen(WizardScreen):
 
     @on(Button.Pressed, "#fnc-go")
     def action_force(self) -> None:
-        from swarmtui.swarm.swarmleave import FORCE_NEW_CLUSTER_CONSEQUENCES, force_new_cluster_cli
-
         facts = self.facts
         if facts is None:
             self.say("status", "Check the node first (F2).", error=True)
@@ -213,36 +178,6 @@ class ForceNewClusterScreen(WizardScreen):
             self.say("status", "That engine is not in a swarm.", error=True)
             return
         adv = self.query_one("#fnc-advertise", Input).value.strip() or None
+        self.change(ForceNewCluster(facts["name"], adv), self.said,
+                    source=FixedEngine(facts["api"]))
 
-        def go(ok: bool | None) -> None:
-            if ok:
-                self.say("status", "forcing a new cluster…")
-                self.run_force(facts, adv)
-
-        self.app.push_screen(ConfirmScreen(
-            f"Force a new cluster on {facts['name']}", force_new_cluster_cli(adv),
-            warnings=(FORCE_NEW_CLUSTER_CONSEQUENCES,), typed=facts["name"],
-            go_label="Force new cluster"), go)
-
-    @work(thread=True, exclusive=True, group="fnc-run", exit_on_error=False)
-    def run_force(self, facts: dict[str, Any], adv: str | None) -> None:
-        from swarmtui.swarm.swarmleave import force_new_cluster, force_new_cluster_cli
-
-        cli = force_new_cluster_cli(adv)
-        if self.read_only:
-            from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
-            self.app.call_from_thread(self.say, "status", READ_ONLY_BLOCK, error=True)
-            return
-        try:
-            node_id = force_new_cluster(facts["api"], advertise_addr=adv)
-        except Exception as exc:  # noqa: BLE001 - redacted SwarmSpecError
-            self.journal("force-new-cluster", facts["name"], cli, "error", str(exc))
-            self.app.call_from_thread(self.say, "status", str(exc), error=True)
-            return
-        problem = self.journal("force-new-cluster", facts["name"], cli, "ok")
-        self.app.call_from_thread(
-            self.say, "status",
-            f"{facts['name']} (node {node_id[:12]}) is now the single manager of a new "
-            "cluster. Join or promote managers to get back to 3 or 5."
-            + (f" ({problem})" if problem else ""))
-        self.app.call_from_thread(self.refresh_cluster)

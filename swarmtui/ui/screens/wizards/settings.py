@@ -13,8 +13,9 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
 from swarmtui.swarm.create.units import parse_duration
+from swarmtui.swarm.ops.runner import Sent
 from swarmtui.swarm.swarmsettings import CAInfo, SwarmSettings, go_duration
-from swarmtui.ui.screens.wizards.common import ConfirmScreen, WizardScreen, markup_escape
+from swarmtui.ui.screens.wizards.common import WizardScreen, markup_escape
 
 
 def parse_settings(cert: str, heartbeat: str, history: str
@@ -140,21 +141,12 @@ class SettingsScreen(WizardScreen):
         if settings == self.current:
             self.say("status", "Nothing to change.", error=True)
             return
-        op = UpdateSwarmSettings(settings, self.current)
+        self.change(UpdateSwarmSettings(settings, self.current), self._sent)
 
-        def go(ok: bool | None) -> None:
-            if ok:
-                self.say("status", "updating…")
-                self.run_update(op)
-
-        self.app.push_screen(ConfirmScreen("Update the swarm settings", op.cli), go)
-
-    @work(thread=True, exclusive=True, group="settings-apply", exit_on_error=False)
-    def run_update(self, op: Any) -> None:
-        outcome = self.run_op(op)
-        extra = f" ({outcome.journal_error})" if outcome.journal_error else ""
-        self.app.call_from_thread(self.say, "status",
-                                  ("Done: " if outcome.ok else "Not applied: ")
-                                  + outcome.message + extra, error=not outcome.ok)
-        if outcome.ok:
-            self.app.call_from_thread(self.load)
+    def _sent(self, sent: Sent) -> None:
+        out = sent.outcome
+        extra = f" ({out.journal_error})" if out.journal_error else ""
+        self.show_result("status", ("Done: " if out.ok else "Not applied: ") + out.message
+                         + extra, error=not out.ok)
+        if out.ok:
+            self.load()

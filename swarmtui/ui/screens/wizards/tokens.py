@@ -4,7 +4,7 @@ copied with OSC 52), token rotation with its warning, autolock on/off, the unloc
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,9 +14,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from swarmtui.secrets import Secret
-from swarmtui.swarm.swarmkeys import JoinTokens
+from swarmtui.swarm.ops.base import Operation
+from swarmtui.swarm.ops.runner import Sent
+from swarmtui.swarm.ops.swarm import RotateJoinToken, RotateUnlockKey, SetAutolock, UnlockManager
+from swarmtui.swarm.swarmkeys import JoinTokens, UnlockKeyRotation
 from swarmtui.ui.screens.wizards.common import (
-    ConfirmScreen,
     SecretLine,
     WizardScreen,
     copy_secret,
@@ -115,74 +117,42 @@ class TokensScreen(WizardScreen):
         copy_secret(self, line.secret_text, what)
 
     # ------------------------------------------------------------------ changes
-    def _confirm_then(self, op: Any, warnings: tuple[str, ...], preview: tuple[str, ...],
-                      after: Any) -> None:
-        if self.read_only:
-            from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
-            self.say("status", READ_ONLY_BLOCK, error=True)
-            return
+    def _change(self, op: Operation) -> None:
+        def sent(result: Sent) -> None:
+            out = result.outcome
+            text = out.message + (f" ({out.journal_error})" if out.journal_error else "")
+            if not out.ok:
+                self.show_result("status", f"{op.title}: {text}", error=True)
+                return
+            rotation = op.applied.get("rotation")
+            if isinstance(rotation, UnlockKeyRotation):
+                self.old_unlock_key = rotation.old
+                self._advice(rotation.advice)
+            self.show_result("status", f"Done: {text}.")
+            self.refresh_cluster()
+            self.load()
 
-        def go(ok: bool | None) -> None:
-            if ok:
-                self.say("status", f"{op.title}…")
-                self.run_change(op, after)
-
-        self.app.push_screen(ConfirmScreen(op.title.capitalize(), op.cli, warnings=warnings,
-                                           preview=preview), go)
+        self.change(op, sent)
 
     def action_rotate(self, role: str) -> None:
-        from swarmtui.swarm.ops.swarm import RotateJoinToken
-        from swarmtui.swarm.swarmkeys import ROTATE_TOKEN_WARNING
-
-        op = RotateJoinToken(role)  # type: ignore[arg-type]
-        self._confirm_then(op, (ROTATE_TOKEN_WARNING.format(role=role),),
-                           ("autolock and the other swarm settings are kept",), "tokens")
+        self._change(RotateJoinToken(role))  # type: ignore[arg-type]
 
     def action_autolock(self) -> None:
-        from swarmtui.swarm.ops.swarm import SetAutolock
-        from swarmtui.swarm.swarmkeys import AUTOLOCK_CONSEQUENCES
-
         if self.autolock is None:
             self.say("status", "The swarm's state is not loaded yet (r reloads).", error=True)
             return
-        enable = not self.autolock
-        warnings = (AUTOLOCK_CONSEQUENCES,) if enable else ()
-        self._confirm_then(SetAutolock(enable), warnings, (), "autolock")
+        self._change(SetAutolock(not self.autolock))
 
     def action_rotate_key(self) -> None:
-        from swarmtui.swarm.ops.swarm import RotateUnlockKey
-        from swarmtui.swarm.swarmkeys import UnlockKeyRotation
-
         if not self.autolock:
             self.say("status", "Autolock is off: there is no unlock key to rotate.", error=True)
             return
-        self._confirm_then(RotateUnlockKey(), (UnlockKeyRotation(None, None).advice,), (),
-                           "rotation")
-
-    @work(thread=True, exclusive=True, group="tokens-change", exit_on_error=False)
-    def run_change(self, op: Any, after: str) -> None:
-        outcome = self.run_op(op)
-        text = outcome.message + (f" ({outcome.journal_error})" if outcome.journal_error else "")
-        if not outcome.ok:
-            self.app.call_from_thread(self.say, "status", f"{op.title}: {text}", error=True)
-            return
-        if after == "rotation":
-            rotation = op.applied.get("rotation")
-            if rotation is not None:
-                self.old_unlock_key = rotation.old
-                self.app.call_from_thread(self._advice, rotation.advice)
-        self.app.call_from_thread(self.say, "status", f"Done: {text}.")
-        self.app.call_from_thread(self.refresh_cluster)
-        self.app.call_from_thread(self.load)
+        self._change(RotateUnlockKey())
 
     def _advice(self, text: str) -> None:
         self.query_one("#key-advice", Static).update(markup_escape(text))
 
     def action_unlock(self) -> None:
-        if self.read_only:
-            from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
-            self.say("status", READ_ONLY_BLOCK, error=True)
-            return
         self.app.push_screen(UnlockScreen())
 
 
@@ -250,9 +220,9 @@ class UnlockScreen(ModalScreen[None]):
 
     @work(exclusive=True, group="unlock", exit_on_error=False)
     async def unlock(self, node: str, key: Secret) -> None:
-        import asyncio
-
-        from swarmtui.swarm.swarmkeys import unlock_cli, unlock_manager
+        from swarmtui.swarm.ops.runner import FixedEngine
+        from swarmtui.ui.context import swarm_app
+        from swarmtui.ui.flow import ProgressScreen, audit_labels
         from swarmtui.ui.screens.wizards.sshhost import describe, open_engine_at
 
         owner = self._owner()
@@ -263,19 +233,22 @@ class UnlockScreen(ModalScreen[None]):
         except Exception as exc:  # noqa: BLE001 - ConnectError says what to do
             self._say(describe(exc), True)
             return
-        try:
-            await asyncio.to_thread(unlock_manager, engine.api, key)
-        except Exception as exc:  # noqa: BLE001 - SwarmSpecError is redacted
-            if owner:
-                owner.journal("swarm unlock", node, unlock_cli(), "error", str(exc))
-            self._say(str(exc), True)
-            return
+        op = UnlockManager(node, key)
+        said: list[Sent] = []
+        try:  # the key typed here was the confirmation: the one runner sends it
+            await self.app.push_screen_wait(ProgressScreen(
+                op, None, read_only=swarm_app(self).read_only,
+                source=FixedEngine(engine.api), cluster=audit_labels(swarm_app(self)),
+                on_sent=said.append, close_when_done=True))
         finally:
             await engine.close()
-        problem = owner.journal("swarm unlock", node, unlock_cli(), "ok") if owner else None
-        self._say(f"{node} is unlocked: it rejoins the managers within seconds."
-                  + (f" ({problem})" if problem else ""))
-        if owner:
+        out = said[0].outcome if said else None
+        if out is None:
+            self._say("closed before the answer came: check the node (docker info)", True)
+            return
+        self._say(out.message + (f" ({out.journal_error})" if out.journal_error else ""),
+                  not out.ok)
+        if out.ok and owner:
             owner.refresh_cluster()
 
     def _owner(self) -> WizardScreen | None:
