@@ -170,13 +170,7 @@ class ApiStore(Store):
                                             first_view=self._first_view if old is None else None)
                 changed = frozenset(KINDS)
             else:
-                snap = old
-                wanted = sorted(kinds & set(KINDS))
-                lists = self._pool.map(lambda k: fetch.list_kind(api, k), wanted)
-                at = fmt.now_utc()
-                for kind, items in zip(wanted, lists, strict=True):
-                    snap = snap.with_kind(kind, merge_kind(kind, getattr(snap, kind), items), at)
-                changed = frozenset(wanted)
+                snap, changed = self._relist(api, old, sorted(kinds & set(KINDS)))
             self._fresh(time.monotonic() - t0, snap)
         except fetch.NotAManagerError:
             self.request(ALL)
@@ -189,6 +183,18 @@ class ApiStore(Store):
         self._publish(snap, changed)
         return True
 
+    def _relist(self, api: fetch.DockerAPI, old: ClusterSnapshot,
+                wanted: list[str]) -> tuple[ClusterSnapshot, frozenset[str]]:
+        """Re-list some kinds; when the quorum was lost meanwhile, a snapshot that says so."""
+        try:
+            lists = list(self._pool.map(lambda k: fetch.list_kind(api, k), wanted))
+        except fetch.NoLeaderError:
+            return fetch.fetch_snapshot(api, old), frozenset(KINDS)
+        snap, at = old, fmt.now_utc()
+        for kind, items in zip(wanted, lists, strict=True):
+            snap = snap.with_kind(kind, merge_kind(kind, getattr(snap, kind), items), at)
+        return snap, frozenset(wanted)
+
     def _first_view(self, snap: ClusterSnapshot) -> None:
         """Everything but the tasks (issue 17): the header and the panes need not wait."""
         self._fresh(time.monotonic() - self._list_started, snap)
@@ -197,7 +203,7 @@ class ApiStore(Store):
     # ------------------------------------------------------------ staleness
     def _fresh(self, seconds: float, snap: ClusterSnapshot) -> None:
         self._failures = 0
-        role = snap.message
+        role = snap.message.split("\n")[0] if snap.message else None  # the headline
         if self._view.state != "connected" or self._view.role_message != role:
             self._set_view(LinkView("connected", endpoint=self.label, via=self.via,
                                     cluster=self.label, latency_ms=seconds * 1000,
