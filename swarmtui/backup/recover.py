@@ -1,9 +1,9 @@
 """A swarm that lost its quorum: recognise it, and find the manager to recover from.
 
-`quorum_lost(text)` reads the Engine's error ("The swarm does not have a leader", "rpc
-error … context deadline exceeded", "raft: no elected cluster leader"). `probe_managers`
-then looks at each manager's raft directory over SSH (the engine may be down; only the
-file names and times are read, never the encrypted content): the newest snapshot's
+`swarm.noleader.quorum_lost(text)` reads the Engine's error ("The swarm does not have a
+leader", "rpc error … context deadline exceeded", "raft: no elected cluster leader").
+`probe_managers` then looks at each manager's raft directory over SSH (the engine may be
+down; only the file names and times are read, never the encrypted content): the newest snapshot's
 term and index and the newest WAL segment's first index come from the file names
 (`%016x-%016x.snap`, `%016x-%016x.wal`), and the last write's age from the host's own
 clock (so clock skew between hosts does not matter). `rank_managers` orders them,
@@ -21,22 +21,6 @@ from swarmtui.backup.remote import HostSession
 from swarmtui.connect.endpoint import Endpoint
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.options import ConnectOptions
-
-#: what a manager's API answers when the managers have no majority
-QUORUM_LOST_PATTERNS = (
-    re.compile(r"does not have a leader", re.I),
-    re.compile(r"no elected cluster leader", re.I),
-    # a manager's read that raft cannot serve: code Unknown or DeadlineExceeded, by version
-    re.compile(r"rpc error: code = \w+ desc = "
-               r"(context deadline exceeded|grpc: the connection is unavailable)", re.I),
-    re.compile(r"more than half of the managers", re.I),
-)
-
-
-def quorum_lost(text: str) -> bool:
-    """True when an Engine error says the managers have no leader (no majority)."""
-    return any(p.search(text) for p in QUORUM_LOST_PATTERNS)
-
 
 #: one command, run as root (the raft directory is 0700): the host's clock, then each file
 PROBE = (

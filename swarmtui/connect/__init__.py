@@ -8,38 +8,84 @@ Never imports textual. Public API (see each module's docstring):
   `EngineConnection` — engines.py; `open_ssh` — sshopen.py
 * `ClusterLink`, `LinkStatus`, `LinkState`, `SwarmRole` — link.py (what the UI holds)
 * `ConnectError` and its family — errors.py
+
+The package loads each module on first use of one of its names (PEP 562), so importing
+one name does not import them all (start-up time: issue 17).
 """
 
-from swarmtui.connect.endpoint import (
-    DEFAULT_SOCKET,
-    Endpoint,
-    Target,
-    TlsFiles,
-    default_endpoint,
-    parse_endpoint,
-    resolve_target,
-)
-from swarmtui.connect.engines import EngineConnection
-from swarmtui.connect.errors import (
-    AllEndpointsFailedError,
-    AuthFailedError,
-    ConnectError,
-    EndpointError,
-    EngineNotAnsweringError,
-    ForwardingRefusedError,
-    HostKeyChangedError,
-    HostKeyNotTrustedError,
-    HostKeyRevokedError,
-    HostUnreachableError,
-    NotConnectedError,
-    SocketPermissionDeniedError,
-)
-from swarmtui.connect.hostkeys import HostKeyQuestion, TrustCallback, TrustDecision, fixed_trust
-from swarmtui.connect.link import ClusterLink
-from swarmtui.connect.linkstatus import LinkState, LinkStatus, SwarmRole, role_from_info
-from swarmtui.connect.options import ConnectOptions, PassphraseCallback
-from swarmtui.connect.sshconf import ssh_config_files
-from swarmtui.connect.tunnel import open_engine
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from swarmtui.connect.endpoint import (
+        DEFAULT_SOCKET,
+        Endpoint,
+        Target,
+        TlsFiles,
+        default_endpoint,
+        parse_endpoint,
+        resolve_target,
+    )
+    from swarmtui.connect.engines import EngineConnection
+    from swarmtui.connect.errors import (
+        AllEndpointsFailedError,
+        AuthFailedError,
+        ConnectError,
+        EndpointError,
+        EngineNotAnsweringError,
+        ForwardingRefusedError,
+        HostKeyChangedError,
+        HostKeyNotTrustedError,
+        HostKeyRevokedError,
+        HostUnreachableError,
+        NotConnectedError,
+        SocketPermissionDeniedError,
+    )
+    from swarmtui.connect.hostkeys import HostKeyQuestion, TrustCallback, TrustDecision, fixed_trust
+    from swarmtui.connect.link import ClusterLink
+    from swarmtui.connect.linkstatus import LinkState, LinkStatus, SwarmRole, role_from_info
+    from swarmtui.connect.options import ConnectOptions, PassphraseCallback
+    from swarmtui.connect.sshconf import ssh_config_files
+    from swarmtui.connect.tunnel import open_engine
+
+#: each public name → the module defining it
+_WHERE = {
+    "DEFAULT_SOCKET": "endpoint",
+    "AllEndpointsFailedError": "errors",
+    "AuthFailedError": "errors",
+    "ClusterLink": "link",
+    "ConnectError": "errors",
+    "ConnectOptions": "options",
+    "Endpoint": "endpoint",
+    "EndpointError": "errors",
+    "EngineConnection": "engines",
+    "EngineNotAnsweringError": "errors",
+    "ForwardingRefusedError": "errors",
+    "HostKeyChangedError": "errors",
+    "HostKeyNotTrustedError": "errors",
+    "HostKeyQuestion": "hostkeys",
+    "HostKeyRevokedError": "errors",
+    "HostUnreachableError": "errors",
+    "LinkState": "linkstatus",
+    "LinkStatus": "linkstatus",
+    "NotConnectedError": "errors",
+    "PassphraseCallback": "options",
+    "SocketPermissionDeniedError": "errors",
+    "SwarmRole": "linkstatus",
+    "Target": "endpoint",
+    "TlsFiles": "endpoint",
+    "TrustCallback": "hostkeys",
+    "TrustDecision": "hostkeys",
+    "default_endpoint": "endpoint",
+    "fixed_trust": "hostkeys",
+    "open_engine": "tunnel",
+    "parse_endpoint": "endpoint",
+    "resolve_target": "endpoint",
+    "role_from_info": "linkstatus",
+    "ssh_config_files": "sshconf",
+}
 
 __all__ = [
     "DEFAULT_SOCKET", "AllEndpointsFailedError", "AuthFailedError", "ClusterLink", "ConnectError",
@@ -51,3 +97,12 @@ __all__ = [
     "TrustDecision", "default_endpoint", "fixed_trust", "open_engine", "parse_endpoint",
     "resolve_target", "role_from_info", "ssh_config_files",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -21,6 +21,7 @@ from typing import Any
 
 from swarmtui.secrets import redact, redact_obj
 from swarmtui.swarm import format as fmt
+from swarmtui.swarm import noleader
 from swarmtui.swarm.state import KINDS, ClusterSnapshot
 from swarmtui.swarm.sync.merge import merge_kind
 
@@ -50,15 +51,7 @@ def describe_error(exc: BaseException) -> str:
 
 
 def _is_no_leader(exc: BaseException) -> bool:
-    text = str(getattr(exc, "explanation", "") or exc).lower()
-    return "does not have a leader" in text or "no leader" in text
-
-
-NO_LEADER_MESSAGE = (
-    "the swarm has no leader: too few managers are reachable (quorum lost) — bring "
-    "managers back online; as a last resort `docker swarm init --force-new-cluster` "
-    "on a surviving manager"
-)
+    return noleader.quorum_lost(str(getattr(exc, "explanation", "") or exc))
 
 
 class NoLeaderError(FetchError):
@@ -77,7 +70,7 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         if _is_not_manager(exc):
             raise NotAManagerError(describe_error(exc)) from exc
         if _is_no_leader(exc):
-            raise NoLeaderError(NO_LEADER_MESSAGE) from exc
+            raise NoLeaderError(noleader.HEADLINE) from exc
         raise FetchError(describe_error(exc)) from exc
 
 
@@ -146,8 +139,11 @@ def fetch_snapshot(api: DockerAPI, previous: ClusterSnapshot | None = None, *,
                 early = {name: f.result() for name, f in futures.items() if name != "tasks"}
                 first_view(_assemble(info, early, previous))
             results = {name: f.result() for name, f in futures.items()}
-    except (NotAManagerError, NoLeaderError) as exc:
+    except NotAManagerError as exc:
         return ClusterSnapshot.from_api(info=info, message=str(exc))
+    except NoLeaderError:
+        # the managers' last known states come from the last snapshot that listed them
+        return ClusterSnapshot.from_api(info=info, message=noleader.message(previous))
     return _assemble(info, results, previous)
 
 
@@ -200,7 +196,7 @@ def fetch_kind(api: DockerAPI, kind: str, snapshot: ClusterSnapshot) -> ClusterS
     try:
         items = list_kind(api, kind)
     except (NotAManagerError, NoLeaderError):
-        return fetch_snapshot(api)
+        return fetch_snapshot(api, snapshot)
     return snapshot.with_kind(kind, merge_kind(kind, getattr(snapshot, kind), items),
                               fmt.now_utc())
 

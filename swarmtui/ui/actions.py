@@ -70,6 +70,13 @@ def _placement_map(ctx: ActionContext) -> None:
     ctx.app.push_screen(PlacementScreen())
 
 
+def _events(ctx: ActionContext) -> None:
+    from swarmtui.ui.screens.events import EventsScreen
+
+    ctx.snapshot  # noqa: B018  (refuses before the first snapshot)
+    ctx.app.push_screen(EventsScreen())
+
+
 def _rotate_ca_op(ctx: ActionContext) -> Operation:
     from swarmtui.swarm.ops.ca import RotateCA
 
@@ -111,6 +118,9 @@ GENERAL: tuple[Action, ...] = (
            preview=_rotate_ca_op),
     Action("main.placement", "Placement map", "M", "services × nodes: the running/wanted "
            "tasks of each service on each node", run=_placement_map, palette=True),
+    Action("main.events", "Events", "E", "docker events (scope swarm) in words, with the "
+           "task state changes seen between polls; newest first, / filters",
+           run=_events, palette=True, requires=("connection",)),
     _wizard("init", "I", "Initialise a swarm",
             "docker swarm init on an engine that is not in a swarm", wizards.init,
             ("not-in-swarm",)),

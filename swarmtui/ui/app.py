@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import BindingType
 
@@ -54,6 +54,7 @@ from swarmtui.ui.store_adapter import (
     StoreAdapter,
 )
 from swarmtui.ui.tour import Tour, TourPanel
+from swarmtui.ui.typeahead import KeysAhead
 from swarmtui.ui.walkthrough import (
     Walkthrough,
     WalkthroughPanel,
@@ -89,6 +90,8 @@ class SwarmApp(CrashGuard, App[int]):
         super().__init__()
         #: the session's actions, for the walkthrough panel and the script export
         self.walkthrough = Walkthrough()
+        #: keys the main screen passed on, for the screen they open (ui/typeahead.py)
+        self.keys_ahead = KeysAhead()
         #: where `W` writes the session's script (None: the current directory)
         self.export_dir: Path | None = None
         #: the newcomer's tour (`--tour`), checked on every snapshot
@@ -108,6 +111,10 @@ class SwarmApp(CrashGuard, App[int]):
         self.theme_dirs = list(theme_dirs)
         self.theme_errors: list[themes.ThemeError] = []
         self._load_themes()
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed ahead of a screen go to it, not to its bindings (ui/typeahead.py)."""
+        self.keys_ahead.forward(event, self.screen)
 
     # -------------------------------------------------------------- set-up
     def _load_themes(self) -> None:

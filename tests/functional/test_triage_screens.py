@@ -64,3 +64,47 @@ async def test_rotate_ca_from_the_palette_shows_the_cli_or_is_refused() -> None:
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         assert app.screen.form.build("", False).cli == "docker swarm ca --rotate"
+
+
+async def test_events_screen_newest_first_filters_and_opens() -> None:
+    from datetime import UTC, datetime
+
+    from swarmtui.swarm.eventlog import EventLine
+    from swarmtui.ui.screens.events import EventsScreen
+
+    snap, _ = recorded_state()
+    web = snap.service_by_name("web")
+    assert web is not None
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        main = app.screen
+        await pilot.press("E")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, EventsScreen)
+        table = screen.query_one("#detail-table", KeyedTable)
+        assert table.order == []
+        at = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+        assert app.store is not None
+        app.store._log_events([
+            EventLine(at, "service", "create", web.id, "web", ""),
+            EventLine(at, "service", "update", web.id, "web", "replicas 1 → 3"),
+            EventLine(at, "network", "remove", "n0", "old-net", ""),
+        ])
+        revision = table.revision
+        await pilot.pause(0.7)  # the screen's 0.5 s look at the log
+        assert table.revision > revision
+        assert [table.rows[k].cells[2:4] for k in table.order] == [
+            ("old-net", "remove"), ("web", "update"), ("web", "create")]
+        await pilot.press("slash", *"replicas", "enter")
+        await pilot.pause()
+        assert [table.rows[k].cells[4] for k in table.order] == ["replicas 1 → 3"]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ServiceScreen) and app.screen.object_id == web.id
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert app.screen is main

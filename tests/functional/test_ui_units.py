@@ -189,3 +189,37 @@ async def test_screens_read_the_stores_health_and_never_compute_it(monkeypatch) 
         await pilot.press("escape")
         assert app.screen.query_one("HealthHeader").summary is not None
     assert calls == [id(app.snapshot)]
+
+
+async def test_filter_typed_on_and_erased_matches_a_full_search() -> None:
+    """Typing narrows only the last matches, erasing searches again; toggles mix in."""
+    from textual.app import App, ComposeResult
+
+    cols = [Column("name", "NAME", 0), Column("state", "STATE", 0)]
+    rows = [Row(f"k{i}", (f"svc{i % 37}.{i}", "Failed" if i % 5 == 0 else "Running"),
+                problem=i % 5 == 0, history=i % 7 == 0) for i in range(500)]
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield KeyedTable(cols)
+
+    async with One().run_test() as pilot:
+        table = pilot.app.query_one(KeyedTable)
+        table.apply(rows)
+        await pilot.pause()
+
+        def expected() -> list[str]:
+            needle = table.filter_text.lower().strip()
+            return [r.key for r in table._sorted(rows)
+                    if needle in r.haystack() and (r.problem or not table.problems_only)
+                    and not (table.hide_history and r.history)]
+
+        for text in ("s", "sv", "svc1", "svc1.", "svc1", "", "2", "21", "failed", "ailed"):
+            table.filter_text = text
+            assert table.order == expected(), text
+            table.problems_only = text == "svc1"
+            assert table.order == expected(), (text, "problems")
+            table.hide_history = text in ("2", "21")
+            assert table.order == expected(), (text, "history")
+        table.apply(rows[:100])  # new data: the search starts over
+        assert table.order == [k for k in expected() if int(k[1:]) < 100]

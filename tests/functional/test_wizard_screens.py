@@ -210,7 +210,9 @@ async def test_init_swarm_validates_previews_and_initialises(make_lab, lab_app) 
         adv = screen.query_one("#advertise")
         await async_wait_for("the host's address", lambda: adv.value == address, 20)
         cli, errors = screen.query_one("#cli"), screen.query_one("#form-errors")
-        assert text(cli) == f"docker swarm init --advertise-addr {address}"
+        # the CLI line follows the field's Changed message: wait for it, not one frame
+        await async_wait_for("the CLI line with the address", lambda: text(cli)
+                             == f"docker swarm init --advertise-addr {address}", 10)
 
         screen.query_one("#data-port").value = "80"
         screen.query_one("#pool").value = "10.20.0.0/33"

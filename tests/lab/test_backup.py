@@ -30,13 +30,14 @@ import pytest
 from swarmtui import audit
 from swarmtui.backup.create import CreateRequest, create_backup
 from swarmtui.backup.manifest import list_backups
-from swarmtui.backup.recover import probe_managers, quorum_lost
+from swarmtui.backup.recover import probe_managers
 from swarmtui.backup.steps import Step
 from swarmtui.connect.endpoint import parse_endpoint
 from swarmtui.connect.hostkeys import fixed_trust
 from swarmtui.connect.options import ConnectOptions
 from swarmtui.connect.sshconf import ssh_config_files
 from swarmtui.lab import Lab
+from swarmtui.swarm.noleader import quorum_lost
 from tests.lab.test_bootstrap_lab import authorize
 from tests.waiting import wait_for
 

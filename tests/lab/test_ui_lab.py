@@ -239,3 +239,49 @@ async def test_failover_is_said_on_screen_and_data_comes_back(make_lab) -> None:
                 for n in app.snapshot.nodes.values())), 45)
         problems = str(main.query_one(HealthHeader).query_one("#problems").render())
         assert "node1" in problems
+
+
+async def test_events_view_shows_cli_changes_in_words(lab, lab_app) -> None:  # noqa: F811
+    from swarmtui.ui.screens.events import EventsScreen
+    from swarmtui.ui.widgets.table import KeyedTable
+
+    name, bad = _name("evt"), _name("evf")
+    try:
+        app = lab_app(lab)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _main(app)
+            await pilot.press("E")
+            await async_wait_for("the events view", lambda: isinstance(app.screen,
+                                                                       EventsScreen), 5)
+            table = app.screen.query_one("#detail-table", KeyedTable)
+
+            def line(*cells: str) -> tuple[str, ...] | None:
+                for key in table.order:
+                    row = table.rows[key].cells
+                    if all(c in row[2:] or c in row[4] for c in cells):
+                        return row
+                return None
+
+            lab.ssh("node1", f"docker service create -d --no-resolve-image --name {name} "
+                             "--replicas 1 busybox:latest sleep 1d")
+            await async_wait_for("the create in words", lambda: line(name, "create"), 20)
+            lab.ssh("node1", f"docker service scale -d {name}=2")
+            row = await async_wait_for("the scale in words",
+                                       lambda: line(name, "update", "replicas 1 → 2"), 20)
+            assert row[1] == "service"
+            lab.ssh("node1", f"docker service create -d --no-resolve-image --name {bad} "
+                             "--restart-max-attempts 1 busybox:latest sh -c 'exit 3'")
+            cli = await async_wait_for("the CLI's failed task", lambda: [
+                r for r in lab.ssh("node1", f"docker service ps {bad} --no-trunc --format "
+                                   "'{{.Name}}\t{{.CurrentState}}\t{{.Error}}'").splitlines()
+                if "\tFailed" in r], 60)
+            task_name, _, error = cli[0].split("\t")
+            error = error.strip('"')  # the CLI quotes it
+            row = await async_wait_for("the task failure as a task change",
+                                       lambda: line(task_name, "failed", error), 20)
+            assert row[1] == "task" and "→ failed on node" in row[4], row
+            # newest first: the failure is above the scale
+            keys = [k for k in table.order if table.rows[k].cells[2] in (name, task_name)]
+            assert table.rows[keys[0]].cells[2] == task_name
+    finally:
+        lab.ssh("node1", f"docker service rm {name} {bad}", check=False)

@@ -197,10 +197,12 @@ async def test_bench_at_scale(make_lab) -> None:
     # only apply_prepared runs on the UI thread — compare with doing it all there.
     from datetime import timedelta
 
+    from swarmtui.swarm import health
     from swarmtui.ui import panes
 
-    snap, probs = screen.snapshot, screen.problems
-    assert snap is not None and probs is not None
+    snap = screen.shown
+    assert snap is not None
+    probs = health.of(snap)
     for shift, label in ((60, "apply_prepared (UI thread)"), (120, "whole apply on the UI thread")):
         rows = panes.BY_KIND["tasks"].rows(snap, probs, app.clock() + timedelta(seconds=shift))
         t0 = time.perf_counter()

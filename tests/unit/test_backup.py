@@ -36,7 +36,6 @@ from swarmtui.backup.recover import (
     RaftState,
     RecoveryAdvice,
     parse_probe,
-    quorum_lost,
     rank_managers,
 )
 from swarmtui.bootstrap.engine import (
@@ -46,6 +45,7 @@ from swarmtui.bootstrap.engine import (
 )
 from swarmtui.bootstrap.remote import CommandResult
 from swarmtui.swarm.health import majority
+from swarmtui.swarm.noleader import quorum_lost
 
 
 def mgr(name: str, reachable: bool = True, leader: bool = False) -> Manager:

@@ -39,3 +39,24 @@ def test_task_changes_between_polls_and_a_bounded_filterable_log() -> None:
     log.add(changes)
     assert len(log) == 3
     assert [e.name for e in log.lines("FAILED")] == ["api.1"]
+
+
+def test_the_store_logs_task_changes_between_consecutive_task_lists() -> None:
+    from swarmtui.swarm.sync.store import Store
+
+    nodes = [node("n1", "node1")]
+    services = [service("s1", "api", replicas=1)]
+    first = snap(nodes=nodes, services=services, tasks=[task("a", "s1", state="starting")])
+    later = snap(nodes=nodes, services=services,
+                 tasks=[task("a", "s1", state="failed", err="task: non-zero exit (3)")])
+    store = Store()
+    store._publish(first, frozenset({"nodes", "services"}))  # a first view: no tasks yet
+    store._publish(first, frozenset({"tasks"}))  # the first task list is no change
+    assert store.events() == (0, [])
+    store._publish(later, frozenset({"nodes"}))  # tasks not re-listed: not compared
+    assert store.events_added == 0
+    store._publish(later, frozenset({"tasks"}))
+    added, lines = store.events()
+    assert added == 1
+    assert [ln.text for ln in lines] == [
+        "task api.1 failed: starting → failed on node1: task: non-zero exit (3)"]

@@ -3,64 +3,128 @@
 Pure logic (forms, validation, specs, CLI equivalents, compose parsing, spec
 diffs) plus operations that follow the domain's Operation shape: ``cli``,
 ``guard(snapshot, read_only=…)``, ``apply(api)``, ``converged(snapshot)``.
+
+The package loads each module on first use of one of its names (PEP 562), so importing
+one name does not import them all (start-up time: issue 17).
 """
 
-from swarmtui.swarm.create.base import (
-    CreateOperation,
-    GuardResult,
-    OperationError,
-    Progress,
-)
-from swarmtui.swarm.create.compose import ComposeError, load_compose, parse_compose
-from swarmtui.swarm.create.compose_plan import StackPlan
-from swarmtui.swarm.create.diff import SpecChange, spec_diff
-from swarmtui.swarm.create.inventory import Inventory, StoredObject
-from swarmtui.swarm.create.network import (
-    CreateNetwork,
-    NetworkForm,
-    RemoveNetwork,
-    network_create_argv,
-    validate_network,
-)
-from swarmtui.swarm.create.objects import (
-    CreateObject,
-    Hidden,
-    ObjectForm,
-    ObjectRow,
-    RemoveObject,
-    object_create_cli,
-    object_rows,
-    validate_object,
-)
-from swarmtui.swarm.create.service_cli import create_cli, update_cli
-from swarmtui.swarm.create.service_form import (
-    FieldError,
-    FormInvalidError,
-    MountField,
-    ObjectRef,
-    PortField,
-    ServiceForm,
-    errors_by_field,
-    field_errors,
-    validate,
-)
-from swarmtui.swarm.create.service_ops import (
-    AttachNetwork,
-    CreateService,
-    DetachNetwork,
-    EditService,
-    FormState,
-    form_state,
-    service_progress,
-)
-from swarmtui.swarm.create.service_spec import build_spec, form_from_spec, merge_form
-from swarmtui.swarm.create.stack import (
-    DeployStack,
-    RemoveStack,
-    StackAction,
-    StackRow,
-    stack_rows,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from swarmtui.swarm.create.base import (
+        CreateOperation,
+        GuardResult,
+        OperationError,
+        Progress,
+    )
+    from swarmtui.swarm.create.compose import ComposeError, load_compose, parse_compose
+    from swarmtui.swarm.create.compose_plan import StackPlan
+    from swarmtui.swarm.create.diff import SpecChange, spec_diff
+    from swarmtui.swarm.create.inventory import Inventory, StoredObject
+    from swarmtui.swarm.create.network import (
+        CreateNetwork,
+        NetworkForm,
+        RemoveNetwork,
+        network_create_argv,
+        validate_network,
+    )
+    from swarmtui.swarm.create.objects import (
+        CreateObject,
+        Hidden,
+        ObjectForm,
+        ObjectRow,
+        RemoveObject,
+        object_create_cli,
+        object_rows,
+        validate_object,
+    )
+    from swarmtui.swarm.create.service_cli import create_cli, update_cli
+    from swarmtui.swarm.create.service_form import (
+        FieldError,
+        FormInvalidError,
+        MountField,
+        ObjectRef,
+        PortField,
+        ServiceForm,
+        errors_by_field,
+        field_errors,
+        validate,
+    )
+    from swarmtui.swarm.create.service_ops import (
+        AttachNetwork,
+        CreateService,
+        DetachNetwork,
+        EditService,
+        FormState,
+        form_state,
+        service_progress,
+    )
+    from swarmtui.swarm.create.service_spec import build_spec, form_from_spec, merge_form
+    from swarmtui.swarm.create.stack import (
+        DeployStack,
+        RemoveStack,
+        StackAction,
+        StackRow,
+        stack_rows,
+    )
+
+#: each public name → the module defining it
+_WHERE = {
+    "AttachNetwork": "service_ops",
+    "ComposeError": "compose",
+    "CreateNetwork": "network",
+    "CreateObject": "objects",
+    "CreateOperation": "base",
+    "CreateService": "service_ops",
+    "DeployStack": "stack",
+    "DetachNetwork": "service_ops",
+    "EditService": "service_ops",
+    "FieldError": "service_form",
+    "FormInvalidError": "service_form",
+    "FormState": "service_ops",
+    "GuardResult": "base",
+    "Hidden": "objects",
+    "Inventory": "inventory",
+    "MountField": "service_form",
+    "NetworkForm": "network",
+    "ObjectForm": "objects",
+    "ObjectRef": "service_form",
+    "ObjectRow": "objects",
+    "OperationError": "base",
+    "PortField": "service_form",
+    "Progress": "base",
+    "RemoveNetwork": "network",
+    "RemoveObject": "objects",
+    "RemoveStack": "stack",
+    "ServiceForm": "service_form",
+    "SpecChange": "diff",
+    "StackAction": "stack",
+    "StackPlan": "compose_plan",
+    "StackRow": "stack",
+    "StoredObject": "inventory",
+    "build_spec": "service_spec",
+    "create_cli": "service_cli",
+    "errors_by_field": "service_form",
+    "field_errors": "service_form",
+    "form_from_spec": "service_spec",
+    "form_state": "service_ops",
+    "load_compose": "compose",
+    "merge_form": "service_spec",
+    "network_create_argv": "network",
+    "object_create_cli": "objects",
+    "object_rows": "objects",
+    "parse_compose": "compose",
+    "service_progress": "service_ops",
+    "spec_diff": "diff",
+    "stack_rows": "stack",
+    "update_cli": "service_cli",
+    "validate": "service_form",
+    "validate_network": "network",
+    "validate_object": "objects",
+}
 
 __all__ = [
     "AttachNetwork",
@@ -115,3 +179,12 @@ __all__ = [
     "validate_network",
     "validate_object",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

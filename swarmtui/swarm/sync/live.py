@@ -1,10 +1,11 @@
-"""ApiStore: a store on a docker APIClient — list calls, events as hints, polls, staleness.
+"""ApiStore: a store on a docker APIClient — list calls, events, polls, staleness.
 
 One refresher thread does every list: event hints (debounced) and the poll
 timer both feed it, so lists never overlap and the UI never waits on the
 network. The task/service poll is re-armed after each poll finishes (a slow
 list on a huge cluster polls less often); a full safety re-list runs now and
-then in case an event was missed.
+then in case an event was missed. Each event is also a line of the store's
+event log (the events pane), as are the task changes between polls.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from swarmtui.swarm import fetch
 from swarmtui.swarm import format as fmt
+from swarmtui.swarm.eventlog import from_event
 from swarmtui.swarm.events import EventWatcher
 from swarmtui.swarm.state import KINDS, ClusterSnapshot
 from swarmtui.swarm.sync.merge import merge_kind
@@ -90,7 +93,7 @@ class ApiStore(Store):
         self._close_watcher()
         self._watcher_api = api
         self._watcher = EventWatcher(api, on_event=self._on_event, on_end=self._on_events_end,
-                                     types=EVENT_TYPES)
+                                     types=EVENT_TYPES, on_raw=self._on_raw_event)
         self._watcher.start()
 
     def _close_watcher(self) -> None:
@@ -101,6 +104,11 @@ class ApiStore(Store):
     def _on_event(self, kind: str) -> None:
         if kind in KINDS:
             self.request(kind)
+
+    def _on_raw_event(self, event: dict[str, Any]) -> None:
+        line = from_event(event)
+        if line is not None:
+            self._log_events([line])
 
     def _on_events_end(self, error: BaseException | None) -> None:
         # the stream ended: the tunnel or the engine went away; re-list all once back
@@ -162,13 +170,7 @@ class ApiStore(Store):
                                             first_view=self._first_view if old is None else None)
                 changed = frozenset(KINDS)
             else:
-                snap = old
-                wanted = sorted(kinds & set(KINDS))
-                lists = self._pool.map(lambda k: fetch.list_kind(api, k), wanted)
-                at = fmt.now_utc()
-                for kind, items in zip(wanted, lists, strict=True):
-                    snap = snap.with_kind(kind, merge_kind(kind, getattr(snap, kind), items), at)
-                changed = frozenset(wanted)
+                snap, changed = self._relist(api, old, sorted(kinds & set(KINDS)))
             self._fresh(time.monotonic() - t0, snap)
         except fetch.NotAManagerError:
             self.request(ALL)
@@ -181,6 +183,18 @@ class ApiStore(Store):
         self._publish(snap, changed)
         return True
 
+    def _relist(self, api: fetch.DockerAPI, old: ClusterSnapshot,
+                wanted: list[str]) -> tuple[ClusterSnapshot, frozenset[str]]:
+        """Re-list some kinds; when the quorum was lost meanwhile, a snapshot that says so."""
+        try:
+            lists = list(self._pool.map(lambda k: fetch.list_kind(api, k), wanted))
+        except fetch.NoLeaderError:
+            return fetch.fetch_snapshot(api, old), frozenset(KINDS)
+        snap, at = old, fmt.now_utc()
+        for kind, items in zip(wanted, lists, strict=True):
+            snap = snap.with_kind(kind, merge_kind(kind, getattr(snap, kind), items), at)
+        return snap, frozenset(wanted)
+
     def _first_view(self, snap: ClusterSnapshot) -> None:
         """Everything but the tasks (issue 17): the header and the panes need not wait."""
         self._fresh(time.monotonic() - self._list_started, snap)
@@ -189,7 +203,7 @@ class ApiStore(Store):
     # ------------------------------------------------------------ staleness
     def _fresh(self, seconds: float, snap: ClusterSnapshot) -> None:
         self._failures = 0
-        role = snap.message
+        role = snap.message.split("\n")[0] if snap.message else None  # the headline
         if self._view.state != "connected" or self._view.role_message != role:
             self._set_view(LinkView("connected", endpoint=self.label, via=self.via,
                                     cluster=self.label, latency_ms=seconds * 1000,

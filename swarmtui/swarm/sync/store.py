@@ -21,6 +21,7 @@ from typing import Protocol
 from swarmtui.connect.readonly import refuse_writes
 from swarmtui.swarm import fetch, health
 from swarmtui.swarm import format as fmt
+from swarmtui.swarm.eventlog import EventLine, EventLog, task_changes
 from swarmtui.swarm.logs import TAIL, LogStream, open_service_logs
 from swarmtui.swarm.models import ApiDict
 from swarmtui.swarm.reach.watch import NodeReach
@@ -67,6 +68,12 @@ class Store:
         self._streams_lock = threading.Lock()
         #: the node pool and doctor (causes of Down nodes), when nodes can be reached
         self.reach: NodeReach | None = None
+        # the events pane's log: swarm events and task changes between snapshots
+        self._events = EventLog()
+        self._events_lock = threading.Lock()
+        self._events_added = 0
+        #: the snapshot of the last task list (task changes are found against it)
+        self._last_tasks: ClusterSnapshot | None = None
 
     # ------------------------------------------------------------- reading
     @property
@@ -87,6 +94,26 @@ class Store:
     def now(self) -> datetime:
         """The store's clock (ages, problem texts); fixed for a recorded state."""
         return self._clock()
+
+    @property
+    def events_added(self) -> int:
+        """How many lines the event log has taken so far (grows by one per line)."""
+        return self._events_added
+
+    def events(self) -> tuple[int, list[EventLine]]:
+        """The event log (bounded): how many lines it has taken so far, and the lines it
+        keeps, newest first (a copy; any thread). The newest line is number `added`."""
+        with self._events_lock:
+            added, lines = self._events_added, self._events.lines()
+        lines.reverse()
+        return added, lines
+
+    def _log_events(self, lines: list[EventLine]) -> None:
+        if not lines:
+            return
+        with self._events_lock:
+            self._events.add(lines)
+            self._events_added += len(lines)
 
     # ------------------------------------------------------------- control
     def attach_reach(self, reach: NodeReach) -> None:
@@ -161,6 +188,11 @@ class Store:
         health.assessed(snap, self.now())
         if self._stopped.is_set():
             return
+        if "tasks" in kinds:
+            # task changes between consecutive task lists (the first list is no change)
+            if self._last_tasks is not None:
+                self._log_events(task_changes(self._last_tasks, snap))
+            self._last_tasks = snap
         self._snapshot = snap
         if self.reach is not None:
             self.reach.update(snap)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -25,6 +25,7 @@ from swarmtui.secrets import redact
 from swarmtui.swarm.create import Inventory
 from swarmtui.swarm.ops.base import Operation
 from swarmtui.ui.context import swarm_app
+from swarmtui.ui.typeahead import take_key
 
 FORM_CSS = """
     FormScreen { background: $background; }
@@ -38,6 +39,7 @@ FORM_CSS = """
     FormScreen Input { height: 1; }
     FormScreen TextArea { height: 3; }
     FormScreen .row { height: 1; }
+    FormScreen #ports, FormScreen #mounts { height: auto; }
     FormScreen .row Input { width: 1fr; }
     FormScreen .row Select { width: 14; }
     FormScreen .row Checkbox { width: 8; }
@@ -125,6 +127,9 @@ class FormScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def on_key(self, event: events.Key) -> None:
+        take_key(self, event)
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:

@@ -15,7 +15,7 @@ from swarmtui.ui.widgets.table import Column, Row
 #: priority: 0 always shown; higher numbers give way first at 80 columns
 COLUMNS = [
     Column("name", "NAME", 0, 16, 45),
-    Column("node", "NODE", 1, 6, 25),
+    Column("node", "NODE", 0, 6, 25),  # where the tasks went: the tour watches it
     Column("desired", "DESIRED", 3, 8, 9),
     Column("current", "CURRENT STATE", 0, 24, 34),
     Column("error", "ERROR", 2, 10, 200, grow=True),

@@ -47,7 +47,7 @@ class InspectScreen(Screen[None]):
         return cast("SwarmApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static(f"{self.kind[:-1]} {self.object_id} — inspect", id="title")
+        yield Static(f"{self.kind[:-1]} {self.object_name(self.raw)} — inspect", id="title")
         with VerticalScroll(id="json-box"):
             yield Static("loading…", id="json")
         yield KeysFooter()
@@ -64,8 +64,16 @@ class InspectScreen(Screen[None]):
         self.query_one("#json", Static).update(Syntax(text, "json", theme=theme,
                                                       word_wrap=True, line_numbers=False))
         self.query_one("#title", Static).update(
-            f"{self.kind[:-1]} {self.object_id[:12]} — docker {self.kind[:-1]} inspect "
-            f"({source}) · Esc back")
+            f"{self.kind[:-1]} {self.object_name(data)} — docker {self.kind[:-1]} inspect "
+            f"· {source}")
+
+    def object_name(self, data: dict[str, Any] | None) -> str:
+        """The object by its name (a node by its hostname), with its short id."""
+        short = self.object_id[:12]
+        data = data or {}
+        name = (data.get("Description") or {}).get("Hostname") if self.kind == "nodes" \
+            else (data.get("Spec") or {}).get("Name") or data.get("Name")
+        return f"{name} ({short})" if name and name != short else short
 
     @work(thread=True, exit_on_error=False, group="inspect")
     def _load(self) -> None:

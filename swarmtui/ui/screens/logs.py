@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 MAX_LINES = 20_000
 
 
+def count(n: int, noun: str) -> str:
+    """The count with its noun: 1 line, 2 lines."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 class LogScreen(Screen[None]):
     DEFAULT_CSS = """
     LogScreen #log-title { background: $panel; padding: 0 1; }
@@ -94,12 +99,13 @@ class LogScreen(Screen[None]):
             state = "stream ended"
         if self.error:
             state = f"[$error]{self.error}[/]"
-        held = f" · {self.held} new lines held" if self.held else ""
+        held = f" · {count(self.held, 'new line')} held" if self.held else ""
         shown = len(self.query_one(Log).lines)
-        match = f" · search {self.needle!r}: {shown} lines" if self.needle else ""
+        match = f" · search {self.needle!r}: {count(shown, 'line')}" if self.needle else ""
+        total = count(len(self.lines), "line") if self.lines or self.error else \
+            "the service has written nothing yet"
         self.query_one("#log-title", Static).update(
-            f"[b]logs of {self._service_name()}[/b] · {state}{held}{match} · "
-            f"{len(self.lines)} lines")
+            f"[b]logs of {self._service_name()}[/b] · {state}{held}{match} · {total}")
 
     @work(thread=True, exit_on_error=False, group="logs")
     def _follow(self) -> None:

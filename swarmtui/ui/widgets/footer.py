@@ -10,11 +10,15 @@ from rich.cells import cell_len
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 #: rank of a binding the registry does not know (the screen's own, a widget's)
 _UNRANKED = 100
+
+#: a FooterKey's arguments: key, display, description, action, disabled, tooltip, classes
+_Key = tuple[str, str, str, str, bool, str, str]
 
 
 def key_width(key_display: str, description: str, compact: bool) -> int:
@@ -45,9 +49,14 @@ class KeysFooter(Footer):
         rank = footer_rank(binding.id)
         return rank if rank is not None else _UNRANKED + position
 
-    def compose(self) -> ComposeResult:
+    #: what the last compose showed: a recompose that would show the same is skipped
+    _shown: tuple[_Key, ...] | None = None
+
+    def _keys(self) -> tuple[_Key, ...]:
+        """The keys to show, as FooterKey arguments: (key, display, description, action,
+        disabled, tooltip, classes)."""
         if not self._bindings_ready:
-            return
+            return ()
         active = self.screen.active_bindings
         shown: dict[str, tuple[Binding, bool, str]] = {}
         for _node, binding, enabled, tooltip in active.values():
@@ -65,18 +74,36 @@ class KeysFooter(Footer):
         displays = [self.app.get_key_display(b) for b, _e, _t in items]
         kept = fit([(self._rank(b, n), key_width(displays[n], b.description, self.compact))
                     for n, (b, _e, _t) in enumerate(items)], width)
-        for n, (binding, enabled, tooltip) in enumerate(items):
-            if n in kept:
-                yield FooterKey(binding.key, displays[n], binding.description, binding.action,
-                                disabled=not enabled, tooltip=tooltip
-                                ).data_bind(compact=Footer.compact)
+        keys: list[_Key] = [
+            (binding.key, displays[n], binding.description, binding.action, not enabled,
+             tooltip, "") for n, (binding, enabled, tooltip) in enumerate(items) if n in kept]
         if palette is not None:
             _node, binding, enabled, _tooltip = palette
-            yield FooterKey(binding.key, self.app.get_key_display(binding),
-                            binding.description, binding.action,
-                            classes="-command-palette", disabled=not enabled,
-                            tooltip=binding.tooltip or binding.description)
+            keys.append((binding.key, self.app.get_key_display(binding), binding.description,
+                         binding.action, not enabled, binding.tooltip or binding.description,
+                         "-command-palette"))
+        return tuple(keys)
+
+    def compose(self) -> ComposeResult:
+        self._shown = keys = self._keys()
+        for key, display, description, action, disabled, tooltip, classes in keys:
+            footer_key = FooterKey(key, display, description, action, disabled=disabled,
+                                   tooltip=tooltip, classes=classes)
+            yield footer_key if classes else footer_key.data_bind(compact=Footer.compact)
+
+    async def _recompose_if_changed(self) -> None:
+        # Textual recomposes on every bindings signal (each focus move, each screen
+        # refresh): dozens at start-up, each remounting every key and restyling it
+        if self.is_attached and self._keys() != self._shown:
+            await self.recompose()
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._recompose_if_changed)
 
     def on_resize(self, event: events.Resize) -> None:
-        if self._bindings_ready:  # a new width: which keys fit changed
-            self.call_after_refresh(self.recompose)
+        if self._bindings_ready:  # a new width: which keys fit may have changed
+            self.call_after_refresh(self._recompose_if_changed)

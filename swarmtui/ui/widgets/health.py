@@ -94,13 +94,17 @@ class HealthHeader(Vertical):
         probs = self.query_one("#problems", Static)
         s = self.summary
         if s.message:
-            summary.update(f"[$error b]{escape(s.message)}[/]")
+            # the headline, then (quorum lost) the last known managers and what to do
+            headline, *details = s.message.split("\n")
+            summary.update(f"[$error b]{escape(headline)}[/]")
             snap = self._snap
             if snap is not None and snap.in_swarm and not snap.is_manager and \
                     snap.remote_managers:
-                probs.update("press [b]m[/b] to connect to one of its managers")
+                details.append("press [b]m[/b] to connect to one of its managers")
             else:
-                probs.update("")
+                details = [escape(line) for line in details]
+            probs.set_class(False, "ok")
+            probs.update("\n".join(details))
             return
         summary.update(summary_markup(s, self._failing, self.read_only, self.view_state))
         if not self.problems:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -23,6 +24,7 @@ from textual.widgets import Static
 
 from swarmtui.secrets import redact
 from swarmtui.ui.context import swarm_app
+from swarmtui.ui.typeahead import take_key
 from swarmtui.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
@@ -91,6 +93,8 @@ class WizardScreen(Screen[None]):
     """Base of the wizards: Escape closes; helpers to reach the engine and journal."""
 
     DEFAULT_CSS = WIZARD_CSS
+    #: typing goes to the first field, not to the scrolling body around it
+    AUTO_FOCUS = "Input, Select, TextArea, Checkbox, Button"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="wizard.close"),
     ]
@@ -112,6 +116,9 @@ class WizardScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def on_key(self, event: events.Key) -> None:
+        take_key(self, event)
 
     # ----------------------------------------------------------- the engine
     @property

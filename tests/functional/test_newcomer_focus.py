@@ -1,0 +1,60 @@
+"""Issue 16 item 4 at 80×24: focus is where typing goes. The bootstrap wizard opens
+with its first field focused; keys typed right after `n` land in the service form's
+Name; no run of blank rows under "Published ports" hides where focus is."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.widgets import Input
+
+from swarmtui.ui.forms.service import ServiceFormScreen
+from swarmtui.ui.screens.wizards.bootstrap import BootstrapScreen
+from tests.functional.conftest import static_app
+from tests.functional.test_newcomer_80 import screen_lines
+from tests.waiting import async_wait_for
+
+
+async def test_the_bootstrap_wizard_opens_with_the_host_field_focused() -> None:
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("B")
+        await async_wait_for("the wizard", lambda: isinstance(app.screen, BootstrapScreen))
+        await pilot.press(*"node2")
+        await pilot.pause()
+        host = app.screen.query_one("#host", Input)
+        assert host.has_focus and host.value == "node2"
+
+
+async def test_keys_typed_right_after_n_land_in_the_service_name() -> None:
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("2")  # the Services pane
+        await pilot.pause()
+        for key in "nweb":  # a fast typist: all in the queue before the form is built
+            app.post_message(events.Key(key, key))
+        await async_wait_for("the service form",
+                             lambda: isinstance(app.screen, ServiceFormScreen))
+        await pilot.pause()
+        screen = app.screen
+        assert screen.query_one("#name", Input).value == "web"
+        assert screen.query_one("#name", Input).has_focus
+        assert screen.query_one("#image", Input).value == ""  # nothing in the wrong field
+
+
+async def test_no_run_of_blank_rows_under_published_ports() -> None:
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("2", "n")
+        await async_wait_for("the service form",
+                             lambda: isinstance(app.screen, ServiceFormScreen))
+        await pilot.pause()
+        lines = screen_lines(app)
+        at = next(i for i, line in enumerate(lines) if "Published ports" in line)
+        run = longest = 0
+        for line in lines[at:app.size.height - 1]:
+            run = run + 1 if not line.strip() else 0
+            longest = max(longest, run)
+        assert longest <= 1, "\n".join(lines)
