@@ -23,6 +23,7 @@ from swarmtui.swarm.ops import (
     SetAvailability,
 )
 from swarmtui.swarm.reach.ops import StartEngine, UnlockManager
+from swarmtui.swarm.reach.probe import Cause
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.flow import OpForm, fixed, start_operation
 from swarmtui.ui.panes.base import (
@@ -38,7 +39,7 @@ from swarmtui.ui.widgets.table import Column, Row
 #: priority: 0 always shown; higher numbers give way first at 80 columns
 COLUMNS = [
     Column("hostname", "HOSTNAME", 0, 10, 30),
-    Column("status", "STATUS", 0, 6, 60),
+    Column("status", "STATUS", 0, 6, 32),
     Column("availability", "AVAILABILITY", 1, 6, 12),
     Column("manager", "MANAGER STATUS", 1, 11, 14),
     Column("tasks", "TASKS", 2, 5, 7, right=True),
@@ -69,10 +70,26 @@ def node_row(snap: ClusterSnapshot, n: Node, probs: Health) -> Row:
     )
 
 
+#: the doctor's causes (swarm/reach/probe.py Cause) in a few words, for the STATUS cell
+#: at 80 columns; the problem line and the node's detail carry the whole sentence
+SHORT_CAUSE = {
+    Cause.HOST_UNREACHABLE: "host unreachable", Cause.SSH_REFUSED: "SSH refused",
+    Cause.AUTH_FAILED: "SSH login refused", Cause.HOST_KEY: "host key refused",
+    Cause.DOCKERD_DOWN: "dockerd not running", Cause.LOCKED: "locked",
+    Cause.LEFT_SWARM: "left the swarm", Cause.CLOCK_SKEW: "clock skew",
+    Cause.NOT_HEARD: "not heard by managers", Cause.UNKNOWN: "cause unknown",
+}
+
+
 def _status(snap: ClusterSnapshot, n: Node) -> str:
-    """`Down`, and why when the node doctor found it over SSH ("Down: SSH answers but…")."""
+    """`Down`, and why in a few words when the node doctor found it over SSH
+    ("Down: dockerd not running")."""
     cause = snap.causes.get(n.id)
-    return f"{n.status_text}: {cause}" if cause else n.status_text
+    if not cause:
+        return n.status_text
+    short = next((words for c, words in SHORT_CAUSE.items() if cause.startswith(str(c))),
+                 cause.partition(": ")[0])
+    return f"{n.status_text}: {short}"
 
 
 def rows(snap: ClusterSnapshot, probs: Health, now: datetime) -> list[Row]:
