@@ -227,7 +227,9 @@ class ProgressScreen(ModalScreen[str]):
         self._say("#ops-phase", text)
         self._say("#ops-elapsed", f"{time.monotonic() - self._started:.1f} s")
         if self.is_attached:
-            self.query_one("#ops-close", Button).label = "Close [Esc / Enter]"
+            close = self.query_one("#ops-close", Button)
+            close.label = "Close [Esc / Enter]"
+            close.styles.width = len("Close [Esc / Enter]") + 4  # re-measured: never cut
         severity: Any = {"converged": "information", "timeout": "warning"}.get(phase, "error")
         self.app.notify(redact(text), title=display_title(self.op), severity=severity,
                     timeout=6 if phase == "converged" else 12)
