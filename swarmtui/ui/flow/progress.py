@@ -197,6 +197,9 @@ class ProgressScreen(ModalScreen[str]):
         elapsed = time.monotonic() - self._started
         if self.phase == "sending":
             self._say("#ops-elapsed", f"{elapsed:.0f} s")
+            steps = getattr(self.op, "lines", None)  # a host procedure's steps so far
+            if isinstance(steps, list) and steps:
+                self._say("#ops-detail", "\n".join(steps[-6:]))
             return
         waited = time.monotonic() - self._waiting_since
         self._say("#ops-elapsed", f"{waited:.0f} s of {self.timeout:.0f} s")
