@@ -105,8 +105,9 @@ GENERAL: tuple[Action, ...] = (
     Action("main.inspect", "Inspect", "i", "the raw inspect JSON (docker … inspect)",
            panes=("nodes", "services", "tasks", "networks"), needs_selection=True,
            run=_main("action_inspect")),
-    Action("main.logs", "Logs", "l", "docker service logs -f of the service (or the task's)",
-           panes=("services", "tasks"), needs_selection=True, footer=31,
+    Action("main.logs", "Logs", "l", "docker service logs -f of the service (or the task's);"
+           " of the marked services or the stack's, merged",
+           panes=("services", "tasks", "stacks"), needs_selection=True, footer=31,
            run=_main("action_logs")),
     Action("main.refresh", "Refresh", "ctrl+r", "re-list everything",
            run=_main("action_refresh")),
