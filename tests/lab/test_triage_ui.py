@@ -12,6 +12,7 @@ import pytest
 from swarmtui.ui.screens.logs import LogScreen
 from swarmtui.ui.screens.main import MainScreen
 from tests.functional.conftest import lab_app  # noqa: F401  (the fixture)
+from tests.functional.test_ops_helpers import journal_fixture, ops_app_fixture  # noqa: F401
 from tests.waiting import async_wait_for, wait_for
 
 pytestmark = pytest.mark.lab
@@ -102,3 +103,110 @@ async def test_merged_logs_of_a_stack_and_of_marked_services(lab, lab_app) -> No
             await check_merged(logs, lab, services)
     finally:
         lab.ssh("node1", f"docker service rm {' '.join(names)}", check=False)
+
+
+# ------------------------------------------------------------------ spec history
+async def test_spec_history_restores_the_first_change_and_refuses_stale_and_read_only(
+        lab, ops_app, journal) -> None:  # noqa: F811
+    from swarmtui.ui.screens.history import HistoryScreen
+    from tests.functional.test_ops_helpers import (
+        cli_text,
+        confirm_screen,
+        progress_done,
+        read_journal,
+        select_row,
+    )
+
+    name = f"hist{uuid.uuid4().hex[:5]}"
+    for host in ("node1", "node2", "node3"):
+        lab.ssh(host, "docker tag busybox:latest busybox:v2")
+    lab.ssh("node1", f"{NEW} --update-monitor 1s --name {name} --replicas 1 "
+            f"--env DB_PASSWORD=hunter2 busybox:latest sleep 1d")
+    fmt_ = ("'{{.Spec.TaskTemplate.ContainerSpec.Image}} {{.Spec.Mode.Replicated.Replicas}} "
+            "{{json .Spec.TaskTemplate.ContainerSpec.Env}} {{json .Spec.Labels}}'")
+
+    def inspect() -> str:
+        return str(lab.ssh("node1", f"docker service inspect {name} --format {fmt_}")).strip()
+
+    try:
+        wait_for(f"{name} 1/1", lambda: "1/1" in str(lab.ssh(
+            "node1", f"docker service ls --filter name={name} --format '{{{{.Replicas}}}}'")),
+            60, 0.5)
+        app = ops_app(lab)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 30)
+            main = app.screen
+            svc = await async_wait_for(name, lambda: app.snapshot.service_by_name(name), 30)
+            await select_row(main, "services", svc.id)
+            # two changes through swarmtui (A: 2 replicas, B: image v2), then C: 3 replicas
+            for key, value, want in (("ctrl+s", "2", "busybox:latest 2"),
+                                     ("u", "busybox:v2", "busybox:v2 2"),
+                                     ("ctrl+s", "3", "busybox:v2 3")):
+                await pilot.press(key)
+                await confirm_screen(app)
+                await pilot.press(*value, "enter")  # typing replaces the pre-filled value
+                done = await progress_done(app, 120)
+                assert done.phase == "converged", done.last_text
+                assert inspect().startswith(want)
+                await pilot.press("escape")
+            await pilot.press("H")
+            hist = app.screen
+            assert isinstance(hist, HistoryScreen)
+            table = hist.query_one("#detail-table")
+            await async_wait_for("current, previous and the first change", lambda: [
+                v.source for v in hist.versions] == ["current", "previous", "journal"], 20)
+            assert "docker service scale" in hist.versions[2].how
+            first = hist.versions[2]
+            await async_wait_for("the first change's row", lambda: table.select_key(first.key),
+                                 10)
+            summary = await async_wait_for("what changed since it", lambda: (
+                text := str(hist.query_one("#summary").render())) and "changed since the" in text
+                and text, 10)
+            assert "busybox:latest → busybox:v2" in summary and "2 → 3" in summary, summary
+            # r: the confirmation; the service changes meanwhile: refused, nothing sent
+            await pilot.press("r")
+            dialog = await confirm_screen(app)
+            assert "Replicas: 3 → 2" in " ".join(dialog.verdict.preview), dialog.verdict
+            lab.ssh("node1", f"docker service update -d --label-add moved=1 {name}")
+            await async_wait_for("the stale-version refusal", lambda: any(
+                "changed since you chose" in b for b in dialog.verdict.blocks), 20)
+            await pilot.press("escape")
+            assert app.screen is hist
+            await async_wait_for("the newer previous spec listed", lambda: len(
+                hist.versions) == 4, 10)
+            assert hist._chosen() == first  # the cursor stayed on the first change
+            await pilot.press("r")  # chosen again from the version shown now
+            dialog = await confirm_screen(app)
+            assert dialog.verdict.allowed, dialog.verdict
+            assert cli_text(dialog).startswith("docker service update")
+            await pilot.press("ctrl+y")
+            done = await progress_done(app, 120)
+            assert done.phase == "converged", done.last_text
+        image, replicas, env, labels = inspect().split(" ", 3)
+        assert (image, replicas) == ("busybox:latest", "2")
+        assert "DB_PASSWORD=hunter2" in env  # the redacted value came from the current spec
+        assert "moved" not in labels  # the first change's spec, whole
+        lines = read_journal(journal)
+        assert [e["operation"] for e in lines] == ["scale", "update-image", "scale",
+                                                   "restore-spec"]
+        assert "hunter2" not in journal.read_text()
+        assert "DB_PASSWORD=<redacted>" in journal.read_text()
+        # read-only: refused before anything is sent, journaled
+        ro = ops_app(lab, read_only=True)
+        async with ro.run_test(size=(120, 40)) as pilot:
+            await async_wait_for("the first snapshot", lambda: ro.snapshot is not None, 30)
+            await select_row(ro.screen, "services", svc.id)
+            await pilot.press("H")
+            hist = ro.screen
+            assert isinstance(hist, HistoryScreen)
+            await async_wait_for("an earlier spec", lambda: len(hist.versions) > 1 and
+                                 hist.query_one("#detail-table").select_key("previous"), 20)
+            await pilot.press("r")
+            assert ro.screen is hist
+        last = read_journal(journal)[-1]
+        assert (last["operation"], last["result"]) == ("restore-spec", "refused")
+        assert inspect().split(" ", 2)[:2] == ["busybox:latest", "2"]
+    finally:
+        lab.ssh("node1", f"docker service rm {name}", check=False)
+        for host in ("node1", "node2", "node3"):
+            lab.ssh(host, "docker rmi busybox:v2", check=False)

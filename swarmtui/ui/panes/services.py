@@ -135,6 +135,12 @@ def stack_logs(ctx: ActionContext) -> None:
     ctx.app.open_logs(*(s.id for s in stack), what=f"stack {svc.stack}")
 
 
+def spec_history(ctx: ActionContext) -> None:
+    from swarmtui.ui.screens.history import HistoryScreen
+
+    ctx.app.push_screen(HistoryScreen(selected_service(ctx).id))
+
+
 def remove(ctx: ActionContext) -> None:
     start_operation(ctx.screen, fixed(RemoveService(selected_service(ctx)), destructive=True))
 
@@ -163,6 +169,10 @@ ACTIONS = (
            "service's stack, merged (docker service logs of each), prefixed service.slot@node",
            panes=("services",), needs_selection=True, run=stack_logs,
            requires=("connection",)),
+    Action("services.history", "Spec history", "H", "the service's specs (PreviousSpec, "
+           "the ones swarmtui applied) as diffs to the current one; restore any of them",
+           panes=("services",), needs_selection=True, run=spec_history,
+           requires=("snapshot",)),
     _op("ops.scale", "ctrl+s", "Scale", "docker service scale SERVICE=N", scale,
         lambda ctx: ScaleService(selected_service(ctx), "N"), footer=21),
     _op("ops.restart", "r", "Restart", "docker service update --force SERVICE", restart,

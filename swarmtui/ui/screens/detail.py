@@ -142,6 +142,7 @@ class ServiceScreen(ObjectScreen):
     kind = "service"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("l", "logs", "Logs", id="service.logs"),
+        Binding("H", "history", "Spec history", id="service.history"),
     ]
 
     def summary(self, snap: ClusterSnapshot, now: object) -> str | None:
@@ -154,6 +155,11 @@ class ServiceScreen(ObjectScreen):
 
     def action_logs(self) -> None:
         self.swarm_app.open_logs(self.object_id)
+
+    def action_history(self) -> None:
+        from swarmtui.ui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.object_id))
 
 
 class TaskScreen(ObjectScreen):
