@@ -26,6 +26,8 @@ from swarmtui.swarm.state import ClusterSnapshot
 
 #: lines of history a follow starts with (None: all of them, for `since`)
 TAIL = 500
+#: the last lines of a task that keeps exiting, in its service's detail
+LAST_LINES = 5
 
 
 def stamp_key(ts: str) -> str:
@@ -149,6 +151,17 @@ def open_service_logs(api: Any, service_id: str, tty: bool = False, tail: int | 
     url = api._url("/services/{0}/logs", service_id)
     res = api._get(url, params=params, stream=True)
     return CancellableStream(api._get_result_tty(True, res, tty), res)
+
+
+def task_log_tail(api: Any, task_id: str, tail: int = LAST_LINES, tty: bool = False) -> list[str]:
+    """The last `tail` lines a task wrote (`GET /tasks/{id}/logs`, no follow: through the
+    manager, while the task's container is kept), redacted."""
+    params = {"stdout": True, "stderr": True, "tail": str(tail), "timestamps": False,
+              "details": False}
+    res = api._get(api._url("/tasks/{0}/logs", task_id), params=params, stream=False)
+    data = api._get_result_tty(False, res, tty)
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else str(data)
+    return [redact(line) for line in text.splitlines()[-tail:]]
 
 
 #: open a follow stream: (service id, tty, tail, since) → LogStream; raises on failure

@@ -22,7 +22,14 @@ from swarmtui.connect.readonly import refuse_writes
 from swarmtui.swarm import fetch, health
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.eventlog import EventLine, EventLog, task_changes
-from swarmtui.swarm.logs import TAIL, LogStream, MergedLogs, open_service_logs
+from swarmtui.swarm.logs import (
+    LAST_LINES,
+    TAIL,
+    LogStream,
+    MergedLogs,
+    open_service_logs,
+    task_log_tail,
+)
 from swarmtui.swarm.models import ApiDict
 from swarmtui.swarm.reach.watch import NodeReach
 from swarmtui.swarm.state import KINDS, ClusterSnapshot
@@ -174,6 +181,15 @@ class Store:
         if self._stopped.is_set():
             stream.close()
         return stream
+
+    def task_logs(self, task_id: str, tail: int = LAST_LINES) -> list[str]:
+        """The last lines a task wrote (blocking: call from a thread). Raises FetchError."""
+        try:
+            return task_log_tail(self.api(), task_id, tail)
+        except fetch.FetchError:
+            raise
+        except Exception as exc:  # docker-py raises many types
+            raise fetch.FetchError(fetch.describe_error(exc)) from exc
 
     def merged_logs(self, service_ids: list[str], tail: int | None = TAIL,
                     since: datetime | None = None) -> MergedLogs:
