@@ -95,7 +95,8 @@ class LogScreen(Screen[None]):
 
     @property
     def ended(self) -> bool:
-        return self._logs is None or self._logs.done
+        """Every stream opened has ended."""
+        return self._logs is not None and self._logs.done
 
     def compose(self) -> ComposeResult:
         yield Static("", id="log-title")
