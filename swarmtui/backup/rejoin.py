@@ -58,7 +58,7 @@ async def probe_one(pool: NodePool, host: Host) -> RaftState:
         runner = await _runner(pool, host)
         res = await runner.run(PROBE, sudo=True, timeout=30)
     except ConnectError as exc:
-        return RaftState(host.hostname, error=str(exc))
+        return RaftState(host.hostname, error=str(exc).removeprefix(f"{host.hostname}: "))
     if not res.ok:
         return RaftState(host.hostname, error=f"the probe failed: {res.output or res.exit_status}")
     return parse_probe(host.hostname, res.stdout)
@@ -178,14 +178,16 @@ async def rejoin_manager(pool: NodePool, leader: Host, leader_addr: str, node: H
     await steps.run("check root access", "sudo -n true", _root(nrun))
     listed = await _sh(lrun, "docker node ls --format '{{.ID}} {{.Hostname}} {{.Self}}'",
                        "listing the nodes")
-    stale = [p[0] for p in (ln.split() for ln in listed.stdout.splitlines())
-             if len(p) == 3 and p[1] == node.hostname and p[2] != "true"]
-    for node_id in stale:
+    # the node's old entries; and the leader's, when it was restored from another node's
+    # backup (it took that node's identity: its own old entry is left behind)
+    stale = [(p[0], p[1]) for p in (ln.split() for ln in listed.stdout.splitlines())
+             if len(p) == 3 and p[1] in (node.hostname, leader.hostname) and p[2] != "true"]
+    for node_id, hostname in stale:
         # after a forced new cluster the old managers are no raft members: rm --force
         # takes them; a manager still in raft must be demoted first
         drop = (f"docker node rm --force {node_id} || {{ docker node demote {node_id} && "
                 f"docker node rm --force {node_id}; }}")
-        await steps.run(f"drop {node.hostname}'s old entry on {leader.hostname}",
+        await steps.run(f"drop {hostname}'s old entry on {leader.hostname}",
                         f"ssh {lname} '{drop}'", _sh(lrun, drop, "removing the old entry"))
     root_res = await nrun.run("timeout 5 docker info --format '{{.DockerRootDir}}' "
                               "2>/dev/null", sudo=True, timeout=20)

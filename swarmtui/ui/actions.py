@@ -142,9 +142,9 @@ GENERAL: tuple[Action, ...] = (
     _wizard("force-new-cluster", None, "Recover quorum (force-new-cluster)",
             "docker swarm init --force-new-cluster on a surviving manager",
             wizards.force_new_cluster, ()),
-    Action("wizard.backup", "Backup & restore", "K", "swarmtui backup create|list|restore: "
-           "a manager's raft state to this machine (quorum-guarded), and back",
-           run=opens(wizards.backup), palette=True, requires=("connection",)),
+    _wizard("backup", "K", "Backup & restore", "swarmtui backup create|list|restore: a "
+            "manager's raft state to this machine (quorum-guarded), and back",
+            wizards.backup, ()),
     _wizard("recover", "Q", "Recover a lost quorum", "probe the managers over SSH, "
             "force a new cluster on the freshest, re-join the others", wizards.recover, ()),
     _palette_form("secrets", "Secrets", "list secrets (never their data), who uses them; "

@@ -1,7 +1,7 @@
 """The Backup screen and the quorum recovery wizard at 80×24 (Pilot, recorded states).
 
 Layout (nothing cut at 80 columns), the quorum guard's refusal and naming of the safe
-manager, the read-only refusal (journaled, nothing sent), the backups listed from their
+manager, the read-only refusal (nothing opens), the backups listed from their
 manifests, and the recovery wizard's probe of unreachable managers (a node map to a
 closed port: every manager's error said, nothing forced). The lab tests
 (tests/lab/test_ui_backup.py) do the real thing.
@@ -178,24 +178,16 @@ async def test_three_managers_the_guard_picks_a_follower_and_refuses_when_one_is
         assert "bring node3 back first" in verdict
 
 
-async def test_read_only_refuses_create_and_restore_and_journals_it(
-        tmp_path: Path, journal: Path) -> None:
-    fake_backup(tmp_path)
+async def test_read_only_refuses_the_backup_screen_before_it_opens(journal: Path) -> None:
     app = app_with_pool(three_managers(), read_only=True)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_backup(app, pilot, tmp_path)  # the list is for reading
-        await pilot.press("ctrl+s")
+        await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 10)
+        await pilot.press("K")
         await pilot.pause()
-        assert not isinstance(app.screen, ConfirmScreen)
-        assert text(screen, "#status").startswith("READ-ONLY: back up node2 refused")
-        await async_wait_for("the host filled", lambda: screen.query_one(
-            "#rs-host", Input).value == "node2", 5)
-        await pilot.press("ctrl+o")
-        await pilot.pause()
-        assert text(screen, "#status").startswith("READ-ONLY: restore swarm-node2-")
-    lines = audit.read_journal(journal)
-    assert [(e["operation"], e["result"]) for e in lines] == [
-        ("backup create", "refused"), ("backup restore", "refused")]
+        assert not isinstance(app.screen, BackupScreen)
+        assert any("READ-ONLY: Backup & restore changes the cluster" in n.message
+                   for n in app._notifications)
+    assert journal_text(journal) == ""
 
 
 async def test_an_autolocked_backup_without_its_key_is_refused_with_what_to_do(
@@ -231,7 +223,7 @@ async def test_recovery_wizard_probes_every_manager_and_forces_nothing_it_cannot
     app = app_with_pool(quorum_lost(), node_map=closed)
     async with app.run_test(size=SIZE) as pilot:
         await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 10)
-        assert "Q opens the recovery wizard" in (app.snapshot.message or "")
+        assert "What to do (Q: the recovery wizard)" in (app.snapshot.message or "")
         await pilot.press("Q")
         await async_wait_for("the wizard", lambda: isinstance(app.screen, RecoveryScreen), 10)
         screen = app.screen

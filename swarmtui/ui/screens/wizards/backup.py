@@ -6,7 +6,8 @@ archives on this machine with their manifests. Restore: the highlighted archive 
 host (typed name; an autolocked one needs its unlock key), then the recovery wizard
 re-joins the other managers. The cron line takes the same backup every night.
 Each change is an Operation (backup/ops.py) through the one runner and ui/flow,
-run on the host over the store's node pool; read-only refuses them before anything.
+run on the host over the store's node pool; read-only refuses the screen (the registry)
+and every change (the runner).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from swarmtui.backup.ops import BackupCreate, BackupRestore, HostsOnly, verdict_
 from swarmtui.backup.rejoin import Host
 from swarmtui.connect.nodes import NodePool
 from swarmtui.swarm.ops.base import Operation
-from swarmtui.swarm.ops.runner import Sent, refuse_read_only
+from swarmtui.swarm.ops.runner import Sent
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.screens.wizards.common import WizardScreen, markup_escape
 
@@ -38,7 +39,6 @@ class BackupScreen(WizardScreen):
     HELP_TEXT = ("Docker's procedure over SSH: stop a manager's engine, copy "
                  "/var/lib/docker/swarm here, start it again. Restore forces a new "
                  "cluster from an archive.")
-    MUTATING = False  # the list is for reading; create and restore are refused read-only
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "create", "Back up…", id="backup.create"),
         Binding("ctrl+o", "restore", "Restore…", id="backup.restore"),
@@ -218,11 +218,6 @@ class BackupScreen(WizardScreen):
     def _send(self, op: Operation | None, missing: str, *, hosts_only: bool) -> None:
         if op is None:
             self.say("status", missing, error=True)
-            return
-        if self.read_only:
-            out = refuse_read_only(op)
-            self.show_result("status", f"READ-ONLY: {op.title} refused — nothing was sent "
-                             f"({out.message}). The change would be: {op.cli}", error=True)
             return
         self.say("status", f"{op.title}: confirm, then follow its steps…")
         self.change(op, lambda sent: self._done(op, sent),

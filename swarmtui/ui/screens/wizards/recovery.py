@@ -24,7 +24,7 @@ from swarmtui.backup.ops import ForceNewClusterOn, HostsOnly, RejoinManager
 from swarmtui.backup.recover import RecoveryAdvice
 from swarmtui.backup.rejoin import Host, probe_pool
 from swarmtui.connect.nodes import NodePool
-from swarmtui.swarm.ops.runner import Sent, refuse_read_only
+from swarmtui.swarm.ops.runner import Sent
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.screens.wizards.common import WizardScreen, markup_escape
 
@@ -56,7 +56,7 @@ class RecoveryScreen(WizardScreen):
             yield Static("Managers", classes="field-label")
             yield Input(placeholder="hostnames or ssh aliases, comma-separated",
                         id="rc-hosts")
-        yield Button("Probe [F2]", id="rc-probe")
+        yield Button("Probe (F2)", id="rc-probe")
         yield Static("", id="rc-states")
         yield Static("", id="rc-advice")
         yield Static("2. Force a new cluster", classes="section")
@@ -168,11 +168,6 @@ class RecoveryScreen(WizardScreen):
     def _go(self, op: ForceNewClusterOn | RejoinManager | None, missing: str) -> None:
         if op is None:
             self.say("status", missing, error=True)
-            return
-        if self.read_only:
-            out = refuse_read_only(op)
-            self.show_result("status", f"READ-ONLY: {op.title} refused — nothing was sent "
-                             f"({out.message}). The change would be: {op.cli}", error=True)
             return
         self.change(op, lambda sent: self._done(op, sent), source=HostsOnly())
 
