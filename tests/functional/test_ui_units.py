@@ -50,7 +50,7 @@ def test_task_rows_follow_the_cli_order_and_flag_failures() -> None:
     assert any(r.problem for r in broken)  # the newest crash of each slot
     assert not any(r.problem for r in rows.values() if r.cells[3].startswith("Running"))
     assert any(r.cells[0].startswith(" \\_ ") for r in broken)  # history rows
-    assert any("non-zero exit (3)" in r.cells[4] for r in broken)
+    assert any("non-zero exit (3)" in r.cells[6] for r in broken)  # ERROR
     ordered = sorted(rows.values(), key=lambda r: r.rank)
     names = [r.cells[0].removeprefix(" \\_ ") for r in ordered]
     assert names == sorted(names)  # by service, then slot / node ID (all slots < 10 here)

@@ -160,7 +160,7 @@ class TaskScreen(ObjectScreen):
     kind = "task"
     table_kind = None
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("l", "logs", "Service logs", id="task.logs"),
+        Binding("l", "logs", "Logs", id="task.logs"),
     ]
 
     def summary(self, snap: ClusterSnapshot, now: object) -> str | None:
@@ -168,9 +168,7 @@ class TaskScreen(ObjectScreen):
         return summaries.task_summary(snap, task, now) if task else None  # type: ignore[arg-type]
 
     def action_logs(self) -> None:
-        snap = self.swarm_app.snapshot
-        if snap is not None and self.object_id in snap.tasks:
-            self.swarm_app.open_logs(snap.tasks[self.object_id].service_id)
+        self.swarm_app.open_task_logs(self.object_id)
 
 
 class NetworkScreen(ObjectScreen):

@@ -313,7 +313,7 @@ class MainScreen(Screen[None]):
         if kind == "services":
             self.swarm_app.open_logs(key)
         elif kind == "tasks" and key in snap.tasks:
-            self.swarm_app.open_logs(snap.tasks[key].service_id)
+            self.swarm_app.open_task_logs(key)
         else:
             self.notify("logs: pick a service (2) or a task (3)", timeout=2)
 
