@@ -105,6 +105,18 @@ async def test_stats_columns_at_80_columns_and_the_order_they_give_way() -> None
         assert shown.index("current") < shown.index("cpu") < shown.index("mem")
 
 
+async def test_no_stats_no_columns() -> None:
+    """Stats off (or not in yet): CPU, MEM and DISK take no room."""
+    snap, _ = recorded_state()
+    app = app_for(snap)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        nodes = app.screen.table("nodes")  # type: ignore[attr-defined]
+        await async_wait_for("the node rows", lambda: len(nodes.rows) == 3, 10)
+        shown = [c.key for _, c, _ in nodes.layout_for(160)]
+        assert "address" in shown and not {"cpu", "mem", "disk"} & set(shown)
+
+
 async def test_stats_pause_key_is_refused_without_a_sampler() -> None:
     snap, _ = with_stats()
     app = app_for(snap)
@@ -160,6 +172,11 @@ async def test_node_host_view_at_80x24() -> None:
         assert "Back" in lines[-1]
         await pilot.press("escape")
         assert not isinstance(app.screen, NodeHostScreen)
+        # also from the node's drill-down (enter on its row)
+        await pilot.press("enter")
+        await pilot.press("v")
+        await async_wait_for("the host view from the node's screen",
+                             lambda: isinstance(app.screen, NodeHostScreen), 10)
 
 
 async def test_an_ended_tasks_container_logs_at_80x24() -> None:

@@ -54,9 +54,9 @@ COLUMNS = [
     Column("tasks", "TASKS", 2, 5, 7, right=True),
     # live stats over SSH (swarm/reach/stats.py): at 80 columns MEM gives way, then CPU,
     # after ADDRESS and DISK
-    Column("cpu", "CPU", 2, 4, 5, right=True),
-    Column("mem", "MEM", 2, 9, 11, right=True),
-    Column("disk", "DISK", 3, 4, 5, right=True),
+    Column("cpu", "CPU", 2, 4, 5, right=True, hide_empty=True),
+    Column("mem", "MEM", 2, 9, 11, right=True, hide_empty=True),
+    Column("disk", "DISK", 3, 4, 5, right=True, hide_empty=True),
     Column("address", "ADDRESS", 3, 13, 39),
     Column("engine", "ENGINE VERSION", 4, 10, 20),
     Column("platform", "OS/ARCH", 5, 12, 20),
@@ -335,7 +335,7 @@ ACTIONS = (
         lambda ctx: _fix_op(ctx, "SWMKEY-1-KEY")),
     Action("nodes.host", "Host", "v", "the node's host over SSH: its containers (swarm and "
            "not), docker system df, images, kernel and engine, CPU/MEM/DISK history",
-           panes=("nodes",), needs_selection=True, footer=23, run=host_view,
+           panes=("nodes",), needs_selection=True, run=host_view,
            requires=("snapshot",)),
     _op("ops.prune", "P", "Prune", "ssh NODE docker container rm … / image rm … / builder "
         "prune: stopped containers, dangling images, build cache (volumes when asked), "

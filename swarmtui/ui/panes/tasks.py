@@ -21,8 +21,8 @@ COLUMNS = [
     Column("desired", "DESIRED", 3, 8, 9),
     Column("current", "CURRENT STATE", 0, 24, 34),
     # live stats of a running task's container, from its node (swarm/reach/stats.py)
-    Column("cpu", "CPU", 3, 4, 6, right=True),
-    Column("mem", "MEM", 3, 4, 5, right=True),
+    Column("cpu", "CPU", 3, 4, 6, right=True, hide_empty=True),
+    Column("mem", "MEM", 3, 4, 5, right=True, hide_empty=True),
     Column("error", "ERROR", 2, 10, 200, grow=True),
     Column("exit", "EXIT", 4, 4, 5, right=True),
     Column("image", "IMAGE", 5, 12, 40),

@@ -128,6 +128,18 @@ class ObjectScreen(Screen[None]):
 class NodeScreen(ObjectScreen):
     kind = "node"
     table_title = "tasks on this node (history included)"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("v", "host", "Host", id="node.host"),
+    ]
+
+    def action_host(self) -> None:
+        """v: the node's host view (containers, disk, versions, stats history)."""
+        from swarmtui.ui.screens.nodehost import NodeHostScreen
+
+        snap = self.swarm_app.snapshot
+        node = snap.nodes.get(self.object_id) if snap is not None else None
+        if node is not None:
+            self.app.push_screen(NodeHostScreen(node.id, node.hostname, node.address))
 
     def summary(self, snap: ClusterSnapshot, now: object) -> str | None:
         node = snap.nodes.get(self.object_id)
