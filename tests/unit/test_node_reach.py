@@ -367,3 +367,36 @@ def test_new_stats_keep_what_the_snapshot_derived_and_read_as_cells() -> None:
     assert node_cells(None) == ("", "", "")
     assert task_cells(TaskStats("c", 0.04, 13 * 1024**2 + 1, 0)) == ("0.0%", "13M")
     assert task_cells(TaskStats("c", 150.0, 900 * 1024, 0)) == ("150.0%", "900K")
+
+
+def test_a_reconnect_to_another_manager_points_the_node_pool_at_it() -> None:
+    """The store's link (re)connected — after a failover, to another manager: the node
+    pool is told the endpoint the link now uses (it rebuilds the routes made from the
+    old one's settings, tests above)."""
+    from swarmtui.connect.linkstatus import LinkState, LinkStatus
+    from swarmtui.swarm.sync.link import LinkStore
+
+    class Link:  # the few things LinkStore reads of a ClusterLink before it starts
+        cluster = "prod"
+        endpoint = parse_endpoint("ssh://alice@manager2")
+
+    class Reach:
+        def __init__(self) -> None:
+            self.followed: list[object] = []
+
+        def follow_manager(self, manager: object) -> None:
+            self.followed.append(manager)
+
+    store = LinkStore(Link())  # type: ignore[arg-type]
+    reach = Reach()
+    store.reach = reach  # type: ignore[assignment]
+
+    def status(generation: int) -> LinkStatus:
+        return LinkStatus(LinkState.CONNECTED, "manager2", "ssh", 1.0, None, generation)
+
+    store._on_link(status(1))
+    store._on_link(status(1))  # the same connection: nothing to follow
+    Link.endpoint = parse_endpoint("ssh://alice@manager3")
+    store._on_link(status(2))
+    assert reach.followed == [parse_endpoint("ssh://alice@manager2"),
+                              parse_endpoint("ssh://alice@manager3")]
