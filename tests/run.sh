@@ -4,9 +4,7 @@
 # installs the Debian packages the suite needs (the lab's dockerd, sshd, ...),
 # the Python package with its test extras in .venv, then runs everything:
 # lint, types, layer contracts, unit, functional and lab tests.
-# Extra arguments go to pytest (e.g. `bash tests/run.sh tests/unit -x`). Tests run on
-# SWARMTUI_TEST_WORKERS pytest-xdist workers (default 3: lab tests mostly wait on the
-# engine, so they overlap even on 2 cores); `-n 0` after it runs them in this process.
+# Extra arguments go to pytest (e.g. `bash tests/run.sh tests/unit -x`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,4 +41,4 @@ echo "== mypy"
 echo "== import contracts"
 .venv/bin/lint-imports
 echo "== pytest"
-exec .venv/bin/python -m pytest -n "${SWARMTUI_TEST_WORKERS:-3}" --dist loadgroup "$@"
+exec .venv/bin/python -m pytest "$@"
