@@ -25,6 +25,7 @@ from swarmtui.bootstrap import (
 )
 from swarmtui.lab import Lab
 from swarmtui.swarm.ops.runner import FixedEngine
+from tests.conftest import machine_lock
 from tests.waiting import wait_for
 
 SECRET_PREFIXES = ("SWMTKN", "SWMKEY")
@@ -215,15 +216,16 @@ def sudo_users() -> dict[str, str]:
 
     if shutil.which("sudo") is None:
         pytest.skip("sudo is not installed (apt-get install sudo)")
-    for user in SUDO_USERS:
-        if subprocess.run(["id", user], capture_output=True).returncode != 0:
-            subprocess.run(["useradd", "-m", "-s", "/bin/sh", user], check=True)
-    # sshd (UsePAM no) refuses accounts with a locked password: both have one
-    subprocess.run(["chpasswd"], input=f"swtpw:{SUDO_PASSWORD}\nswtnopw:never-asked-0\n"
-                   .encode(), check=True)
-    rules = Path("/etc/sudoers.d/swarmtui-lab-test")
-    rules.write_text("".join(f"{u} {r}\n" for u, r in SUDO_USERS.items()))
-    rules.chmod(0o440)
+    with machine_lock("users"):
+        for user in SUDO_USERS:
+            if subprocess.run(["id", user], capture_output=True).returncode != 0:
+                subprocess.run(["useradd", "-m", "-s", "/bin/sh", user], check=True)
+        # sshd (UsePAM no) refuses accounts with a locked password: both have one
+        subprocess.run(["chpasswd"], input=f"swtpw:{SUDO_PASSWORD}\nswtnopw:never-asked-0\n"
+                       .encode(), check=True)
+        rules = Path("/etc/sudoers.d/swarmtui-lab-test")
+        rules.write_text("".join(f"{u} {r}\n" for u, r in SUDO_USERS.items()))
+        rules.chmod(0o440)
     return SUDO_USERS
 
 

@@ -25,7 +25,7 @@ from swarmtui.swarm.fetch import fetch_snapshot
 from swarmtui.swarm.logs import LAST_LINES, task_log_tail
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui import summaries
-from tests.conftest import PREFIX, SshForward, _lab_or_skip
+from tests.conftest import SshForward, _lab_or_skip, lab_name
 from tests.waiting import wait_for
 
 NEW = "docker service create -d --no-resolve-image --stop-grace-period 1s"
@@ -34,7 +34,7 @@ NEW = "docker service create -d --no-resolve-image --stop-grace-period 1s"
 @pytest.fixture(scope="module")
 def xlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     _lab_or_skip()
-    lab = Lab(f"{PREFIX}ex", root=tmp_path_factory.mktemp("xlabs"))
+    lab = Lab(lab_name("ex"), root=tmp_path_factory.mktemp("xlabs"))
     lab.up(nodes=3, managers=1)
     try:
         yield lab
@@ -419,7 +419,7 @@ def test_lab_up_prints_what_the_kernel_gives(tmp_path_factory: pytest.TempPathFa
 
     _lab_or_skip()
     env = {**os.environ, "SWARMTUI_LAB_DIR": str(tmp_path_factory.mktemp("cli-labs"))}
-    name = f"{PREFIX}kc"
+    name = lab_name("kc")
     run = [sys.executable, "-m", "swarmtui", "lab"]
     try:
         up = subprocess.run([*run, "up", "--name", name, "--nodes", "1"], capture_output=True,
