@@ -49,6 +49,8 @@ EXPLANATIONS: dict[str, tuple[str, str]] = {
                  "tasks already placed by it stay, new ones no longer match it."),
     "node-rm": ("The node is deleted from the cluster's list (it must be Down, or use --force);",
                 "its tasks are rescheduled elsewhere. To come back it must join again."),
+    "node-leave-rm": ("The node leaves the swarm itself (over SSH) and its tasks move to the",
+                      "others; once the managers see it Down it is deleted from the list."),
     # ------------------------------------------------------------- services (swarm.ops)
     "scale": ("The desired replica count changes; the orchestrator creates tasks or stops",
               "the highest slots until the running count matches (replicated services only)."),

@@ -22,7 +22,7 @@ from swarmtui.swarm.ops import (
     RemoveNodeLabel,
     SetAvailability,
 )
-from swarmtui.swarm.reach.ops import StartEngine, UnlockManager
+from swarmtui.swarm.reach.ops import LeaveAndRemoveNode, StartEngine, UnlockManager
 from swarmtui.swarm.reach.probe import Cause
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.flow import OpForm, fixed, start_operation
@@ -164,11 +164,22 @@ def remove_label(ctx: ActionContext) -> None:
                                        initial=choices[0][1], choices=choices))
 
 
+def _remove_op(ctx: ActionContext, node: Node | None = None, force: bool = False
+               ) -> RemoveNode:
+    """`docker node rm`; a Ready node, when the node pool can reach it, leaves first."""
+    node = node or _one(ctx, "remove")
+    store = ctx.app.store
+    reach = store.reach if store is not None else None
+    if node.state == "ready" and reach is not None:
+        return LeaveAndRemoveNode(reach.pool, node)
+    return RemoveNode(node, force=force and RemoveNode.force_offered(node))
+
+
 def remove_node(ctx: ActionContext) -> None:
     node = _one(ctx, "remove")
     offered = RemoveNode.force_offered(node)
     start_operation(ctx.screen, OpForm(
-        build=lambda _v, force: RemoveNode(node, force=force and offered),
+        build=lambda _v, force: _remove_op(ctx, node, force),
         force_offered=offered, destructive=True,
         force_help=f"({node.name} is {node.status_text}: remove it even though the engine "
                    "cannot confirm it left)"))
@@ -235,8 +246,9 @@ ACTIONS = (
     _op("ops.node_fix", "F", "Fix", "ssh NODE: start its engine (dockerd is not running) or "
         "docker swarm unlock (manager locked), as the node doctor found", fix_node,
         lambda ctx: _fix_op(ctx, "SWMKEY-1-KEY")),
-    _op("ops.node_rm", "ctrl+d", "Remove", "docker node rm NODE (type its name to confirm)",
-        remove_node, lambda ctx: RemoveNode(_one(ctx, "remove"))),
+    _op("ops.node_rm", "ctrl+d", "Remove", "docker node rm NODE (type its name to confirm; a "
+        "Ready node leaves first: ssh NODE docker swarm leave)",
+        remove_node, _remove_op),
 )
 
 PANE = Pane("nodes", "Nodes", "node", COLUMNS, frozenset({"nodes", "tasks"}),
