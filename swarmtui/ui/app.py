@@ -20,6 +20,7 @@ from textual.binding import BindingType
 
 from swarmtui.config import Profile, Settings
 from swarmtui.connect.link import ClusterLink
+from swarmtui.secrets import Secret
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.swarm.sync.link import LinkStore
@@ -94,6 +95,9 @@ class SwarmApp(CrashGuard, App[int]):
         self.keys_ahead = KeysAhead()
         #: where `W` writes the session's script (None: the current directory)
         self.export_dir: Path | None = None
+        #: the swarm's unlock key when this session saw it (init, the tokens screen), kept
+        #: in memory only: the unlock fields are prefilled with it (masked)
+        self.unlock_key: Secret | None = None
         #: the newcomer's tour (`--tour`), checked on every snapshot
         self.tour: Tour | None = Tour() if tour else None
         self.keymap_problems: list[KeymapProblem] = []

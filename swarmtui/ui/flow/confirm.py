@@ -86,6 +86,8 @@ class OpForm:
     force_help: str = ""
     #: destructive operations get a red button (they also ask for a typed name)
     destructive: bool = False
+    #: the value is a secret (an unlock key): the Input masks it
+    password: bool = False
 
 
 def see_through(screen: ModalScreen[Any]) -> None:
@@ -181,7 +183,7 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
             if self.form.prompt is not None:
                 yield Static(self.form.prompt, classes="ops-label", markup=False)
                 yield Input(self.form.initial, placeholder=self.form.placeholder,
-                            id="ops-value")
+                            password=self.form.password, id="ops-value")
             if self.form.choices:
                 yield Static("Pick one:", classes="ops-label")
                 yield OptionList(*[Option(label, id=value) for label, value in

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from swarmtui.swarm import format as fmt
+from swarmtui.swarm import health
 from swarmtui.swarm.health import Health
 from swarmtui.swarm.models import Node
 from swarmtui.swarm.ops import (
@@ -60,7 +61,8 @@ def node_row(snap: ClusterSnapshot, n: Node, probs: Health) -> Row:
     avail_tag = "draining" if n.availability in ("drain", "pause") else None
     return Row(
         n.id,
-        (n.hostname, _status(snap, n), n.availability_text, n.manager_status_text, str(running),
+        (n.hostname, _status(snap, n), n.availability_text,
+         "Locked" if health.is_locked(snap, n.id) else n.manager_status_text, str(running),
          n.address, n.engine_version, n.platform_text, fmt.labels_text(n.labels),
          fmt.short_id(n.id)),
         (None, STATE_TAG.get(n.state), avail_tag, mgr_tag, None, None, None, None, None,
@@ -205,9 +207,14 @@ def fix_node(ctx: ActionContext) -> None:
     """F: start the engine of a node whose dockerd is down, or unlock a locked manager."""
     op = _fix_op(ctx, "SWMKEY-1-")
     if isinstance(op, UnlockManager):
+        held = ctx.app.unlock_key  # the key this session saw (init, tokens screen)
         start_operation(ctx.screen, OpForm(
-            build=lambda v, _f: _fix_op(ctx, v), prompt="The swarm's unlock key (docker "
-            "swarm unlock-key on another manager):", placeholder="SWMKEY-1-…"))
+            build=lambda v, _f: _fix_op(ctx, v),
+            prompt="The swarm's unlock key (" + ("the one this session holds, masked"
+                                                 if held else "docker swarm unlock-key on "
+                                                 "another manager") + "):",
+            initial=held.reveal() if held else "", placeholder="e.g. SWMKEY-1-…",
+            password=True))
         return
     start_operation(ctx.screen, fixed(op))
 

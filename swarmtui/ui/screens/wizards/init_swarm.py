@@ -16,6 +16,7 @@ from swarmtui.secrets import Secret
 from swarmtui.swarm.ops.runner import Sent
 from swarmtui.swarm.ops.swarm import InitSwarm
 from swarmtui.swarm.swarminit import AddressCandidate, InitOptions, InitResult
+from swarmtui.ui.context import swarm_app
 from swarmtui.ui.screens.wizards.common import (
     SecretLine,
     WizardScreen,
@@ -181,6 +182,7 @@ class InitSwarmScreen(WizardScreen):
         key: Secret | None = result.unlock_key
         if key is not None:
             self.query_one("#unlock-key", SecretLine).set_secret(key.masked, key.reveal())
+            swarm_app(self).unlock_key = key  # held for the session's unlock fields
         # the result and the join commands below it, in view at 80×24
         self.show_result("status", text + " The join commands are masked: F6 reveals them.")
         self.refresh_cluster()
