@@ -59,7 +59,6 @@ from swarmtui.ui.typeahead import KeysAhead
 from swarmtui.ui.walkthrough import (
     Walkthrough,
     WalkthroughPanel,
-    export_script,
 )
 from swarmtui.ui.widgets.table import KeyedTable
 
@@ -93,7 +92,7 @@ class SwarmApp(CrashGuard, App[int]):
         self.walkthrough = Walkthrough()
         #: keys the main screen passed on, for the screen they open (ui/typeahead.py)
         self.keys_ahead = KeysAhead()
-        #: where `W` writes the session's script (None: the current directory)
+        #: where `W` offers to write the session's script (None: the state dir's exports/)
         self.export_dir: Path | None = None
         #: the swarm's unlock key when this session saw it (init, the tokens screen), kept
         #: in memory only: the unlock fields are prefilled with it (masked)
@@ -437,13 +436,9 @@ class SwarmApp(CrashGuard, App[int]):
         if not self.walkthrough.actions:
             self.notify("no action taken yet: nothing to export", timeout=3)
             return
-        try:
-            path = export_script(self, self.export_dir)
-        except OSError as exc:
-            self.notify(f"could not write the script: {exc}", severity="error")
-            return
-        self.notify(f"{len(self.walkthrough.actions)} command(s) written to {path}",
-                    title="session exported", timeout=10)
+        from swarmtui.ui.screens.export import ExportScreen
+
+        self.push_screen(ExportScreen())
 
     def start_tour(self) -> None:
         if self.tour is not None and not self.tour.done:

@@ -76,6 +76,7 @@ class Operation(ABC):
             working manager: init, join, leave, unlock, force-new-cluster.
         follows_cluster: False when the apply's answer is the whole result (nothing for
             the progress view to wait for in the cluster's lists).
+        hosts: where the CLI ran over SSH, when not on the connected manager.
     """
 
     name: str = ""
@@ -84,6 +85,9 @@ class Operation(ABC):
     timeout: float = 60.0
     needs_manager: bool = True
     follows_cluster: bool = True
+    #: the host(s) the CLI runs on over SSH when it is not the connected manager's docker
+    #: CLI (the bootstrap's "root@node2"): the journal and the script name them
+    hosts: tuple[str, ...] = ()
 
     def __init__(self, target_ids: tuple[str, ...], target_labels: tuple[str, ...]) -> None:
         self.target_ids = target_ids

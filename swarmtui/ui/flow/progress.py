@@ -122,7 +122,8 @@ class ProgressScreen(ModalScreen[str]):
         self.sent = sent
         out = sent.outcome
         if out.status != "refused":  # something was sent: the walkthrough shows it
-            record_action(swarm_app(self), redact(self.op.cli), self.op.name, out.ok)
+            record_action(swarm_app(self), redact(self.op.cli), self.op.name, out.ok,
+                          self.op.hosts)
         if self.on_sent is not None:
             self.on_sent(sent)
         notes: list[str] = []
