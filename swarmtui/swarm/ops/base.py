@@ -34,6 +34,15 @@ UPDATE_ATTEMPTS = 5
 READ_ONLY_BLOCK = "read-only mode: changes are disabled (started with --read-only or the profile)"
 
 
+@dataclass(frozen=True)
+class Progress:
+    """One look at convergence. ``failed``: it ended but not as asked (paused, rolled back)."""
+
+    done: bool
+    text: str
+    failed: bool = False
+
+
 class OperationError(Exception):
     """Applying an operation failed; the message is safe to show and to journal."""
 
@@ -88,6 +97,9 @@ class Operation(ABC):
     #: the host(s) the CLI runs on over SSH when it is not the connected manager's docker
     #: CLI (the bootstrap's "root@node2"): the journal and the script name them
     hosts: tuple[str, ...] = ()
+    #: True when `check_io` has facts to look up for the confirmation (an image on the
+    #: nodes, its registry): the confirm screen runs it in a thread, debounced
+    checks_io: bool = False
 
     def __init__(self, target_ids: tuple[str, ...], target_labels: tuple[str, ...]) -> None:
         self.target_ids = target_ids
@@ -148,6 +160,11 @@ class Operation(ABC):
     @abstractmethod
     def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
         """Operation-specific checks (read-only and manager checks are already done)."""
+
+    def check_io(self, api: DockerAPI, snapshot: ClusterSnapshot) -> GuardResult:
+        """Facts that need I/O (see `checks_io`), as warnings and preview lines only: the
+        guard decides what is blocked. Blocking; from a worker thread."""
+        return GuardResult()
 
     # ------------------------------------------------------------------- apply
 

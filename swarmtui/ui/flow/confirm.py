@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.color import Color
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -171,6 +172,10 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
         #: screens with an `op` as sent operations for its walkthrough)
         self.operation: Operation = form.build(self.value, self.force)
         self.verdict = GuardResult()
+        #: what `check_io` found, by the CLI line it was asked for (an image on the nodes)
+        self._io: dict[str, GuardResult] = {}
+        self._io_timer: Timer | None = None
+        self._io_pending: str | None = None
         if form.destructive:
             self.add_class("destructive")
 
@@ -248,6 +253,8 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
                                         connected_node_id=snap.local_node_id or None)
         except Exception as exc:  # a guard must never take the screen down
             self.verdict = GuardResult(blocks=(f"cannot check this change: {exc}",))
+        if op.checks_io and self.verdict.allowed:
+            self.verdict = self.verdict + self._io_found(op)
         v = self.verdict
         self.query_one("#ops-title", Static).update(display_title(op))
         self.query_one("#ops-cli", Static).update(redact(op.cli))
@@ -262,6 +269,37 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
             self.query_one("#ops-typed-label", Static).update(
                 f"This cannot be undone. Type {op.confirm_text} to confirm:")
         self._update_button()
+
+    def _io_found(self, op: Operation) -> GuardResult:
+        """What check_io found for this CLI line; else ask it (debounced while typing)."""
+        found = self._io.get(op.cli)
+        if found is not None:
+            return found
+        if self._io_pending != op.cli:  # a new value: ask once typing pauses
+            if self._io_timer is not None:
+                self._io_timer.stop()
+            self._io_pending = op.cli
+            self._io_timer = self.set_timer(0.5, lambda: self._io_check(op))
+        return GuardResult(preview=("checking the nodes and the registry…",))
+
+    @work(thread=True, group="ops-io", exit_on_error=False)
+    def _io_check(self, op: Operation) -> None:
+        from swarmtui.ui.context import swarm_app
+
+        store = swarm_app(self).store
+        snap = self.snapshot
+        try:
+            if store is None or snap is None:
+                raise RuntimeError("no connection")
+            found = op.check_io(store.api(), snap)
+        except Exception as exc:  # noqa: BLE001 - a lookup never takes the screen down
+            found = GuardResult(warnings=(f"could not be checked: {redact(str(exc))}",))
+        self.app.call_from_thread(self._io_done, op.cli, found)
+
+    def _io_done(self, cli: str, found: GuardResult) -> None:
+        self._io[cli] = found
+        if self.is_mounted and self.operation.cli == cli:
+            self._recheck()
 
     def _show_preview(self, preview: tuple[str, ...]) -> None:
         """One Static per line (a spec diff can be long: the box scrolls)."""
