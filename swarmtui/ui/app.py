@@ -74,6 +74,9 @@ class SwarmApp(CrashGuard, App[int]):
     CSS = """
     Screen { background: $background; }
     Footer { background: $panel; }
+    /* a placeholder is an example, never a value already filled in: dim and italic */
+    Input > .input--placeholder, TextArea > .text-area--placeholder {
+        color: $text-disabled; text-style: italic; }
     /* toasts never cover a button or the tour: on the main screen bottom-left above the
        status bar (the tour and walkthrough panels are on the right); on dialogs, forms
        and wizards at the top right (their buttons are at the bottom); narrow, no blank
