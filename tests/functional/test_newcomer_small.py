@@ -108,3 +108,27 @@ async def test_toasts_never_cover_a_button_or_the_tour_text() -> None:
         for t in toasts():
             for b in buttons:
                 assert not t.region.overlaps(b), (t.region, b)
+
+
+async def test_a_long_cli_line_never_pushes_the_confirm_buttons_off_80x24() -> None:
+    """A bootstrap's join step is ~20 lines of shell at 80 columns: the dialog's body
+    scrolls, its title and buttons stay on screen."""
+    from textual.widgets import Button
+
+    from swarmtui.bootstrap.operation import ApplyPlans
+    from swarmtui.ui.flow import ConfirmScreen, confirm_and_send, fixed
+    from tests.unit.test_bootstrap import CLUSTER, assess, make_plan, make_probe
+
+    app = static_app()
+    op = ApplyPlans({"root@node2": make_plan(assess(make_probe(), CLUSTER))}, dict)
+    assert len(op.cli) > 1000
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(confirm_and_send(app, fixed(op)))
+        await async_wait_for("the dialog", lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        assert "Apply " in shown and "Cancel [Esc]" in shown, shown
+        assert "╰" in screen_lines(app)[app.screen.query_one("#ops-dialog").region.bottom - 1]
+        for b in app.screen.query(Button):
+            assert 0 < b.region.bottom <= 24 and b.region.area, b.region

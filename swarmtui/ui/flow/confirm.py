@@ -59,7 +59,7 @@ def dialog_css(screen: str, dialog: str, *, border: str = "round $warning") -> s
     {screen} .ops-warn {{ color: $warning; }}
     {screen} .ops-error {{ color: $error; }}
     {screen} Horizontal {{ height: auto; margin-top: 1; }}
-    {screen} Button {{ margin-right: 2; }}
+    {screen} Button {{ margin-right: 2; width: auto; min-width: 16; }}
     """
 
 
@@ -143,6 +143,9 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
     ConfirmScreen.destructive > #ops-dialog { border: round $error; }
     ConfirmScreen #ops-title { text-style: bold; margin-bottom: 1; }
     ConfirmScreen #ops-preview { height: auto; max-height: 12; margin-bottom: 1; }
+    /* everything but the title and the buttons scrolls: a long CLI line (a bootstrap's
+       steps) never pushes the buttons out of an 80×24 screen */
+    ConfirmScreen #ops-body { height: auto; max-height: 55vh; }
     ConfirmScreen #ops-blocks { text-style: bold; }
     ConfirmScreen #ops-warnings.empty, ConfirmScreen #ops-blocks.empty,
     ConfirmScreen #ops-typed-error.empty { display: none; }
@@ -183,30 +186,31 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="ops-dialog"):
             yield Static("", id="ops-title", markup=False)
-            yield Static("Equivalent docker CLI:", classes="ops-label")
-            yield Static("", id="ops-cli", classes="ops-cli", markup=False)
-            if self.form.prompt is not None:
-                yield Static(self.form.prompt, classes="ops-label", markup=False)
-                yield Input(self.form.initial, placeholder=self.form.placeholder,
-                            password=self.form.password, id="ops-value")
-            if self.form.choices:
-                yield Static("Pick one:", classes="ops-label")
-                yield OptionList(*[Option(label, id=value) for label, value in
-                                   self.form.choices], id="ops-choices")
-            if self.form.force_offered:
-                yield Checkbox(f"--force  {self.form.force_help}".rstrip(), id="ops-force")
-            yield Static("What will happen:", classes="ops-label")
-            yield VerticalScroll(id="ops-preview")
-            yield Static("", id="ops-warnings", classes="ops-warn")
-            yield Static("", id="ops-blocks", classes="ops-error")
-            if self.operation.confirm_text is not None:
-                yield Static("", id="ops-typed-label", markup=False)
-                yield Input(placeholder=self.operation.confirm_text, id="ops-typed")
-                yield Static("", id="ops-typed-error", classes="ops-error empty", markup=False)
+            with VerticalScroll(id="ops-body", can_focus=False):
+                yield Static("Equivalent docker CLI:", classes="ops-label")
+                yield Static("", id="ops-cli", classes="ops-cli", markup=False)
+                if self.form.prompt is not None:
+                    yield Static(self.form.prompt, classes="ops-label", markup=False)
+                    yield Input(self.form.initial, placeholder=self.form.placeholder,
+                                password=self.form.password, id="ops-value")
+                if self.form.choices:
+                    yield Static("Pick one:", classes="ops-label")
+                    yield OptionList(*[Option(label, id=value) for label, value in
+                                       self.form.choices], id="ops-choices")
+                if self.form.force_offered:
+                    yield Checkbox(f"--force  {self.form.force_help}".rstrip(), id="ops-force")
+                yield Static("What will happen:", classes="ops-label")
+                yield VerticalScroll(id="ops-preview")
+                yield Static("", id="ops-warnings", classes="ops-warn")
+                yield Static("", id="ops-blocks", classes="ops-error")
+                if self.operation.confirm_text is not None:
+                    yield Static("", id="ops-typed-label", markup=False)
+                    yield Input(placeholder=self.operation.confirm_text, id="ops-typed")
+                    yield Static("", id="ops-typed-error", classes="ops-error empty", markup=False)
             with Horizontal():
                 yield Button("Confirm", id="ops-go",
                              variant="error" if self.form.destructive else "warning")
-                yield Button("Cancel [Esc]", id="ops-cancel")
+                yield Button("Cancel \\[Esc]", id="ops-cancel")
 
     def on_mount(self) -> None:
         see_through(self)

@@ -98,7 +98,7 @@ class ProgressScreen(ModalScreen[str]):
             yield Static("", id="ops-elapsed", markup=False)
             yield Static("", id="ops-notes", markup=False)
             with Horizontal():
-                yield Button("Close [Esc]", id="ops-close")
+                yield Button("Close \\[Esc]", id="ops-close")
 
     def on_mount(self) -> None:
         see_through(self)
@@ -229,7 +229,7 @@ class ProgressScreen(ModalScreen[str]):
         self._say("#ops-elapsed", f"{time.monotonic() - self._started:.1f} s")
         if self.is_attached:
             close = self.query_one("#ops-close", Button)
-            close.label = "Close [Esc / Enter]"
+            close.label = "Close \\[Esc / Enter]"
             close.styles.width = len("Close [Esc / Enter]") + 4  # re-measured: never cut
         severity: Any = {"converged": "information", "timeout": "warning"}.get(phase, "error")
         self.app.notify(redact(text), title=display_title(self.op), severity=severity,

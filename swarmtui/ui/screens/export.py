@@ -46,7 +46,7 @@ class ExportScreen(ModalScreen[None]):
             yield Static("", id="export-error", classes="ops-error empty", markup=False)
             with Horizontal():
                 yield Button("Write", id="export-go", variant="primary")
-                yield Button("Cancel [Esc]", id="export-cancel")
+                yield Button("Cancel \\[Esc]", id="export-cancel")
 
     def on_mount(self) -> None:
         see_through(self)

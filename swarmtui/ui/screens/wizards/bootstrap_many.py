@@ -66,11 +66,11 @@ class BootstrapManyScreen(WizardScreen):
             yield Static("Join as", classes="field-label")
             yield Select[str]([("worker", "worker"), ("manager", "manager")], value="worker",
                               allow_blank=False, id="role")
-        yield Button("Connect & probe all [F2]", id="probe", variant="primary")
+        yield Button("Connect & probe all \\[F2]", id="probe", variant="primary")
         yield Static("", id="status", classes="status")
         yield Static("Hosts and plans", classes="section")
         yield Static("(not probed yet)", id="summary")
-        yield Button("Apply all [F5]", id="apply", variant="warning")
+        yield Button("Apply all \\[F5]", id="apply", variant="warning")
         yield Log(id="output", auto_scroll=True)
         yield Static("", id="result", classes="status")
 

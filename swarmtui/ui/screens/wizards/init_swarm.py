@@ -89,7 +89,7 @@ class InitSwarmScreen(WizardScreen):
                        id="autolock")
         yield Static("", id="cli", classes="cli")
         yield Static("", id="form-errors", classes="errors")
-        yield Button("Initialise [ctrl+s]", id="init-go", variant="primary")
+        yield Button("Initialise \\[ctrl+s]", id="init-go", variant="primary")
         yield Static("", id="status", classes="status")
         yield Static("Join commands", classes="section")
         yield SecretLine("worker", id="join-worker")

@@ -189,7 +189,7 @@ class UnlockScreen(ModalScreen[None]):
             yield Static("", id="unlock-status")
             with Horizontal():
                 yield Button("Unlock", id="unlock-go", variant="primary")
-                yield Button("Close [Esc]", id="unlock-close")
+                yield Button("Close \\[Esc]", id="unlock-close")
 
     def on_mount(self) -> None:
         held = swarm_app(self).unlock_key
