@@ -132,3 +132,27 @@ async def test_a_long_cli_line_never_pushes_the_confirm_buttons_off_80x24() -> N
         assert "╰" in screen_lines(app)[app.screen.query_one("#ops-dialog").region.bottom - 1]
         for b in app.screen.query(Button):
             assert 0 < b.region.bottom <= 24 and b.region.area, b.region
+
+
+async def test_image_update_dialog_shows_its_warning_and_whole_button_at_80x24() -> None:
+    """u → a new image: the lookup's words (here: it could not be checked, the recorded
+    store has no engine) scroll into view; the Confirm button's label is never cut."""
+    from swarmtui.ui.flow import ConfirmScreen
+
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        svc = app.snapshot.service_by_name("web")
+        await pilot.press("2")
+        await async_wait_for("web's row", lambda: app.screen.table("services")
+                             .select_key(svc.id))
+        await pilot.press("u")
+        dialog = await async_wait_for("the dialog", lambda: app.screen if isinstance(
+            app.screen, ConfirmScreen) else None)
+        await pilot.press(*"nosuchimage:2")
+        warned = await async_wait_for("the lookup's warning", lambda: next(
+            (w for w in dialog.verdict.warnings if "could not be checked" in w), None), 10)
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        assert "could not be checked" in shown, (warned, shown)
+        assert "Confirm: update-image" in shown, shown

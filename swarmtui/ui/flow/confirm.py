@@ -169,6 +169,7 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
         self.read_only = read_only
         self.on_confirmed = on_confirmed
         self._shown_preview: tuple[str, ...] | None = None
+        self._shown_alerts: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
         self.value = form.initial
         self.force = False
         #: the operation as built from the current input (not named `op`: the app treats
@@ -269,6 +270,12 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
         blocks = self.query_one("#ops-blocks", Static)
         blocks.update(mark_lines("✖ Blocked:", v.blocks, "bold"))
         blocks.set_class(not v.blocks, "empty")
+        alerts = (v.warnings, v.blocks)
+        if (v.warnings or v.blocks) and alerts != self._shown_alerts:  # new: in view
+            target = blocks if v.blocks else warn
+            self.call_after_refresh(lambda: self.query_one("#ops-body").scroll_to_widget(
+                target, animate=False, top=False))
+        self._shown_alerts = alerts
         if op.confirm_text is not None:
             self.query_one("#ops-typed-label", Static).update(
                 f"This cannot be undone. Type {op.confirm_text} to confirm:")
@@ -319,11 +326,14 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
         go = self.query_one("#ops-go", Button)
         go.disabled = not self.can_confirm
         if not self.verdict.allowed:
-            go.label = "Blocked"
+            label = "Blocked"
         elif not self.operation.confirmation_ok(self.typed):
-            go.label = "Type the name to confirm"
+            label = "Type the name to confirm"
         else:
-            go.label = f"Confirm: {self.operation.name}"
+            label = f"Confirm: {self.operation.name}"
+        if str(go.label) != label:
+            go.label = label
+            go.styles.width = max(16, len(label) + 4)  # re-measured: never "Confirm:" cut
 
     def show_snapshot(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
         """The app hands the top screen every new snapshot: re-guard on live data."""
