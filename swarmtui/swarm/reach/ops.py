@@ -188,6 +188,10 @@ class LeaveAndRemoveNode(RemoveNode):
         self.address = node.address
 
     @property
+    def title(self) -> str:
+        return f"remove node {self.target} (it leaves the swarm first)"
+
+    @property
     def cli(self) -> str:
         leave = ssh_line(self.pool, self.hostname, self.address, "docker swarm leave")
         rm = fmt.cli_join("docker", "node", "rm", *self.target_labels)
@@ -202,9 +206,14 @@ class LeaveAndRemoveNode(RemoveNode):
         node = snapshot.nodes.get(self.target_ids[0])
         if node is None or node.state != "ready":
             return result
-        return result + GuardResult(preview=(
-            f"{self.hostname} leaves the swarm itself (docker swarm leave over SSH): its "
-            "tasks stop there and are rescheduled on the other nodes",
+        removed = f"{node.name} ({node.status_text}) is removed from the node list"
+        running = snapshot.running_count(node.id)
+        tasks = f"its {running} running task(s)" if running else "its tasks"
+        warnings = tuple(w for w in result.warnings if "running task(s)" not in w)
+        return GuardResult(result.blocks, warnings, tuple(
+            p for p in result.preview if p != removed) + (
+            f"{self.hostname} leaves the swarm itself (docker swarm leave over SSH): "
+            f"{tasks} stop there and are rescheduled on the other nodes",
             f"then, once the managers see it Down, {self.hostname} is removed"))
 
     def apply(self, api: DockerAPI) -> str:

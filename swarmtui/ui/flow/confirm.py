@@ -141,11 +141,11 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
 
     DEFAULT_CSS = dialog_css("ConfirmScreen", "#ops-dialog") + """
     ConfirmScreen.destructive > #ops-dialog { border: round $error; }
-    ConfirmScreen #ops-title { text-style: bold; margin-bottom: 1; }
+    ConfirmScreen #ops-title { text-style: bold; }
     ConfirmScreen #ops-preview { height: auto; max-height: 12; margin-bottom: 1; }
     /* everything but the title and the buttons scrolls: a long CLI line (a bootstrap's
        steps) never pushes the buttons out of an 80×24 screen */
-    ConfirmScreen #ops-body { height: auto; max-height: 55vh; }
+    ConfirmScreen #ops-body { height: auto; max-height: 60vh; }
     ConfirmScreen #ops-blocks { text-style: bold; }
     ConfirmScreen #ops-warnings.empty, ConfirmScreen #ops-blocks.empty,
     ConfirmScreen #ops-typed-error.empty { display: none; }
@@ -206,7 +206,8 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
                 yield Static("", id="ops-blocks", classes="ops-error")
                 if self.operation.confirm_text is not None:
                     yield Static("", id="ops-typed-label", markup=False)
-                    yield Input(placeholder=self.operation.confirm_text, id="ops-typed")
+                    yield Input(placeholder=f"type {self.operation.confirm_text} here",
+                                id="ops-typed")
                     yield Static("", id="ops-typed-error", classes="ops-error empty", markup=False)
             with Horizontal():
                 yield Button("Confirm", id="ops-go",
