@@ -77,14 +77,6 @@ class SwarmApp(CrashGuard, App[int]):
     /* a placeholder is an example, never a value already filled in: dim and italic */
     Input > .input--placeholder, TextArea > .text-area--placeholder {
         color: $text-disabled; text-style: italic; }
-    /* toasts never cover a button or the tour: on the main screen bottom-left above the
-       status bar (the tour and walkthrough panels are on the right); on dialogs, forms
-       and wizards at the top right (their buttons are at the bottom); narrow, no blank
-       rows */
-    ToastRack { dock: top; align: right top; margin-bottom: 0; }
-    Toast { width: 46; max-width: 58%; padding: 0 1; margin-top: 0; }
-    MainScreen ToastRack { dock: bottom; align: left bottom; margin-bottom: 2; }
-    MainScreen ToastHolder { align-horizontal: left; }
     """
     #: the app's keys (every screen), generated from the action registry (ui/actions.py)
     BINDINGS: ClassVar[list[BindingType]] = list(actions.bindings("app"))

@@ -76,43 +76,6 @@ async def test_the_side_panels_leave_the_tasks_node_column_during_the_tour() -> 
         assert "NODE" in header, header
 
 
-async def test_toasts_never_cover_a_button_or_the_tour_text() -> None:
-    """At 80×24: on the main screen toasts sit bottom-left (the tour and walkthrough are on
-    the right); over a dialog at the top right (its buttons are at its bottom)."""
-    from textual.widgets import Button
-    from textual.widgets._toast import Toast
-
-    from swarmtui.ui.flow import ConfirmScreen
-    from swarmtui.ui.tour import TourPanel
-
-    snap, now = recorded_state()
-    app = SwarmApp(StaticStore(snap, label="recorded lab", now=now), tour=True)
-    long = "5 command(s) written to /root/.local/state/swarmtui/exports/swarmtui-session.sh"
-
-    def toasts() -> list[Toast]:
-        return [t for t in app.screen.query(Toast) if t.region.area]
-
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await pilot.pause()
-        app.notify(long, title="session exported", timeout=30)
-        await async_wait_for("a toast", toasts)
-        tour = app.screen.query_one(TourPanel).region
-        assert tour.area
-        for t in toasts():
-            assert not t.region.overlaps(tour), (t.region, tour)
-        await pilot.press("1", "d")  # a confirmation over the main screen
-        await async_wait_for("the dialog", lambda: isinstance(app.screen, ConfirmScreen))
-        app.notify("drain node1: Done: node1 drained, 2 tasks moved", title="drain",
-                   timeout=30)
-        await async_wait_for("a toast over the dialog", toasts)
-        await pilot.pause()
-        buttons = [b.region for b in app.screen.query(Button) if b.region.area]
-        assert buttons
-        for t in toasts():
-            for b in buttons:
-                assert not t.region.overlaps(b), (t.region, b)
-
-
 async def test_a_long_cli_line_never_pushes_the_confirm_buttons_off_80x24() -> None:
     """A bootstrap's join step is ~20 lines of shell at 80 columns: the dialog's body
     scrolls, its title and buttons stay on screen."""
