@@ -44,6 +44,29 @@ async def test_map_cells_filter_and_drill_down() -> None:
         assert app.screen is main
 
 
+async def test_map_filter_by_node_name_keeps_its_column_and_its_services() -> None:
+    snap, _ = recorded_state()
+    m = placement_map(snap)
+    node2 = snap.node_by_hostname("node2")
+    assert node2 is not None
+    there = [s for s in m.services if m.cell(s, node2.id) is not None]
+    assert 0 < len(there) < len(m.services)
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("M", "slash", *"node2")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PlacementScreen)
+        table = screen.query_one("#detail-table", KeyedTable)
+        assert table.shown_columns() == ["service", "pending", node2.id]
+        assert table.order == there
+        await pilot.press("escape")  # clears the filter: every service, every node again
+        await pilot.pause()
+        table = screen.query_one("#detail-table", KeyedTable)
+        assert table.order == list(m.services) and len(table.shown_columns()) == 5
+
+
 async def test_rotate_ca_from_the_palette_shows_the_cli_or_is_refused() -> None:
     from swarmtui.ui import actions
 

@@ -179,6 +179,16 @@ class KeyedTable(ScrollView, can_focus=True):
             self._rebuild()
         return True
 
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        """Other columns (the placement map's nodes when filtered): the rows, built for
+        the old ones, go; `apply` the new rows next. The cursor's key is kept."""
+        key = self.cursor_key
+        self.columns = list(columns)
+        self.rows = {}
+        self._hays = self._matched = None
+        self._rebuild()
+        self.cursor_key = key  # found again among the rows applied next
+
     def add_row(self, row: Row) -> None:
         self.rows[row.key] = row
         self._schedule()
