@@ -40,7 +40,7 @@ from swarmtui.swarm.reach.watch import NodeReach
 from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
 from swarmtui.ui.flow.progress import FINAL
 from swarmtui.ui.widgets.health import HealthHeader
-from tests.conftest import PREFIX, _lab_or_skip
+from tests.conftest import _lab_or_skip, lab_name
 from tests.functional import conftest as functional
 from tests.waiting import async_wait_for, wait_for
 
@@ -53,7 +53,7 @@ lab_app = functional.lab_app
 @pytest.fixture(scope="module")
 def rlab(lab_root: Path) -> Iterator[Lab]:
     _lab_or_skip()
-    lab = Lab(f"{PREFIX}r", root=lab_root)
+    lab = Lab(lab_name("r"), root=lab_root)
     lab.up(nodes=3, managers=1)
     try:
         yield lab

@@ -16,10 +16,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from swarmtui.connect.readonly import refuse_writes
-from swarmtui.swarm import fetch, health
+from swarmtui.secrets import Secret
+from swarmtui.swarm import fetch, health, swarmkeys, swarmleave, swarmspec
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.eventlog import EventLine, EventLog, task_changes
 from swarmtui.swarm.logs import (
@@ -163,6 +164,22 @@ class Store:
     def inspect(self, kind: str, object_id: str) -> ApiDict:
         """`docker KIND inspect ID` (blocking: call from a thread). Raises FetchError."""
         return fetch.inspect_object(self.api(), kind, object_id)
+
+    def swarm_inspect(self) -> swarmspec.SwarmInspect:
+        """`docker swarm inspect` (blocking: call from a thread)."""
+        return swarmspec.inspect(self.api())
+
+    def join_tokens(self) -> swarmkeys.JoinTokens:
+        """The join tokens and a manager's address (blocking: call from a thread)."""
+        return swarmkeys.join_tokens(self.api())
+
+    def unlock_key(self) -> Secret | None:
+        """`docker swarm unlock-key` (blocking: call from a thread)."""
+        return swarmkeys.get_unlock_key(self.api())
+
+    def engine_facts(self) -> dict[str, Any]:
+        """Name, swarm state and manager counts of the engine the store reads (blocking)."""
+        return swarmleave.node_facts(self.api())
 
     def service_logs(self, service_id: str, tty: bool = False, tail: int | None = TAIL,
                      since: datetime | None = None) -> LogStream:

@@ -11,24 +11,18 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Input
 
 from swarmtui.swarm.placement_map import PlacementMap, placement_map
 from swarmtui.swarm.state import ClusterSnapshot
-from swarmtui.ui.screens.detail import ObjectScreen
+from swarmtui.ui.screens.filtered import FilteredTableScreen
 from swarmtui.ui.widgets.table import Column, KeyedTable, Row
 
 CELL_TAG = {"running": "task-running", "starting": "task-pending", "failing": "task-failed",
             "stopping": "task-shutdown"}
 
 
-class PlacementScreen(ObjectScreen):
-    DEFAULT_CSS = """
-    PlacementScreen #map-filter { display: none; height: 1; border: none; padding: 0 1; }
-    PlacementScreen #map-filter.shown { display: block; }
-    """
+class PlacementScreen(FilteredTableScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="map.filter"),
         Binding("escape,backspace", "back", "Back", id="detail.back"),
@@ -37,16 +31,13 @@ class PlacementScreen(ObjectScreen):
     table_kind = "map"
     table_title = ("running/wanted tasks of each service on each node "
                    "(green running, yellow starting, red failing)")
+    filter_placeholder = "filter by service or node name"
 
     def __init__(self, object_id: str = "") -> None:
         super().__init__(object_id)
         self._node_ids: tuple[str, ...] = ()
         #: the filter: services (or nodes: their columns) whose name holds it
         self.needle = ""
-
-    def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter by service or node name", id="map-filter")
-        yield from super().compose()
 
     def shown_map(self, snap: ClusterSnapshot) -> PlacementMap:
         """The map of the snapshot, filtered by name (a node's name keeps its column and
@@ -91,34 +82,17 @@ class PlacementScreen(ObjectScreen):
             ))
         return out
 
-    def action_filter(self) -> None:
-        box = self.query_one("#map-filter", Input)
-        box.add_class("shown")
-        box.focus()
-
-    @on(Input.Changed, "#map-filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.needle = event.value.strip()
+    def filter_changed(self, value: str) -> None:
+        """The map is filtered by name, not by cell text: the rows (and the node columns)
+        are rebuilt; the summary (the whole map) stays."""
+        self.needle = value.strip()
         snap = self.swarm_app.snapshot
         if snap is None:
             return
         table = self.query_one("#detail-table", KeyedTable)
         if self.shown_map(snap).nodes != self._node_ids:
             table.set_columns(self.columns())
-        table.apply(self.rows(snap, None))  # the summary (the whole map) stays
-
-    @on(Input.Submitted, "#map-filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        self.query_one("#detail-table", KeyedTable).focus()
-
-    def action_back(self) -> None:
-        box = self.query_one("#map-filter", Input)
-        if box.has_focus:
-            box.value = ""
-            box.remove_class("shown")
-            self.query_one("#detail-table", KeyedTable).focus()
-            return
-        super().action_back()
+        table.apply(self.rows(snap, None))
 
     @on(KeyedTable.Selected)
     def _selected(self, event: KeyedTable.Selected) -> None:
