@@ -23,13 +23,15 @@ from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
-from swarmtui.swarm.create import Inventory, RemoveNetwork, RemoveStack
-
 if TYPE_CHECKING:
     from swarmtui.ui.app import SwarmApp
 
 
+# swarm.create's modules are imported on first use: none is needed for the first screen
+
 def _service_name(app: SwarmApp, selected: str | None) -> str:
+    from swarmtui.swarm.create.inventory import Inventory
+
     snap = app.snapshot
     svc = Inventory.of(snap).service(selected or "") if snap is not None else None
     if svc is None:
@@ -38,6 +40,8 @@ def _service_name(app: SwarmApp, selected: str | None) -> str:
 
 
 def _network_name(app: SwarmApp, selected: str | None) -> str:
+    from swarmtui.swarm.create.inventory import Inventory
+
     snap = app.snapshot
     net = Inventory.of(snap).network(selected or "") if snap is not None else None
     if net is None:
@@ -74,6 +78,7 @@ def new_network(app: SwarmApp, selected: str | None) -> Screen[Any]:
 
 
 def remove_network(app: SwarmApp, selected: str | None) -> Screen[Any]:
+    from swarmtui.swarm.create.network import RemoveNetwork
     from swarmtui.ui.flow import confirmation
 
     return confirmation(app, RemoveNetwork(_network_name(app, selected)))
@@ -86,6 +91,7 @@ def deploy_stack(app: SwarmApp, selected: str | None) -> Screen[Any]:
 
 
 def remove_stack(app: SwarmApp, selected: str | None) -> Screen[Any]:
+    from swarmtui.swarm.create.stack import RemoveStack
     from swarmtui.ui.flow import confirmation
 
     if not selected:
