@@ -125,6 +125,11 @@ def strip_digest(image: str) -> str:
     return image.split("@", 1)[0]
 
 
+def count(n: int, noun: str) -> str:
+    """The count with its noun: 1 line, 2 lines."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def short_id(object_id: str) -> str:
     """The 12-character ID the CLI prints in its ID columns."""
     return object_id[:12]

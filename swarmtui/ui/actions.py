@@ -105,8 +105,9 @@ GENERAL: tuple[Action, ...] = (
     Action("main.inspect", "Inspect", "i", "the raw inspect JSON (docker … inspect)",
            panes=("nodes", "services", "tasks", "networks"), needs_selection=True,
            run=_main("action_inspect")),
-    Action("main.logs", "Logs", "l", "docker service logs -f of the service (or the task's)",
-           panes=("services", "tasks"), needs_selection=True, footer=31,
+    Action("main.logs", "Logs", "l", "docker service logs -f of the service (or the task's);"
+           " of the marked services or the stack's, merged",
+           panes=("services", "tasks", "stacks"), needs_selection=True, footer=31,
            run=_main("action_logs")),
     Action("main.refresh", "Refresh", "ctrl+r", "re-list everything",
            run=_main("action_refresh")),
@@ -250,13 +251,18 @@ def refuse(ctx: ActionContext) -> None:
     """Read-only: say what would have been sent, journal the refusal; nothing opens."""
     a = ctx.action
     assert a.preview is not None
-    op = a.preview(ctx)
-    cluster, endpoint = audit_labels(ctx.app)
+    refuse_op(ctx.app, a.preview(ctx))
+
+
+def refuse_op(app: SwarmApp, op: Operation) -> None:
+    """Read-only refuses `op` (a key of a screen other than the main one): the notice
+    with its CLI line, a 'refused' journal line; nothing is sent, nothing opens."""
+    cluster, endpoint = audit_labels(app)
     outcome = refuse_read_only(op, cluster=cluster, endpoint=endpoint)
     text = READ_ONLY_NOTICE.format(title=display_title(op).lower(), cli=op.cli)
     if outcome.journal_error:
         text += f"\n({outcome.journal_error})"
-    ctx.app.notify(text, title="READ-ONLY", severity="warning", timeout=8)
+    app.notify(text, title="READ-ONLY", severity="warning", timeout=8)
 
 
 _CURSOR = object()

@@ -398,13 +398,14 @@ class SwarmApp(CrashGuard, App[int]):
             raw = getattr(obj, "raw", None)
         self.push_screen(InspectScreen(kind, object_id, raw))
 
-    def open_logs(self, service_id: str) -> None:
+    def open_logs(self, *service_ids: str, what: str = "") -> None:
+        """The logs of a service, or of several merged (`what` names them: "stack app")."""
         if self.store is None or not self.store.live:
             self.notify("logs need a live connection", severity="warning")
             return
         from swarmtui.ui.screens.logs import LogScreen
 
-        self.push_screen(LogScreen(service_id))
+        self.push_screen(LogScreen(service_ids, what))
 
     def action_help(self) -> None:
         """`?`: the keys of the current screen (again: close)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from textual.markup import escape
 from swarmtui.swarm import certs
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.explain import changed_since_previous, explain_service, rollout, short_change
+from swarmtui.swarm.logs import LAST_LINES
 from swarmtui.swarm.models import Network, Node, Service, Task
 from swarmtui.swarm.state import ClusterSnapshot
 
@@ -63,7 +65,10 @@ def update_config_text(cfg: dict[str, Any]) -> str:
             f"order {cfg.get('Order', 'stop-first')}")
 
 
-def service_summary(snap: ClusterSnapshot, s: Service, now: datetime) -> str:
+def service_summary(snap: ClusterSnapshot, s: Service, now: datetime,
+                    last_lines: Sequence[str] | str | None = None) -> str:
+    """The service's detail; `last_lines`: what the task behind its cause wrote last (a
+    task that keeps exiting), or why that could not be read."""
     tt = _d(s.spec.get("TaskTemplate"))
     cs = _d(tt.get("ContainerSpec"))
     cmd = " ".join([*(cs.get("Command") or []), *(cs.get("Args") or [])])
@@ -96,6 +101,16 @@ def service_summary(snap: ClusterSnapshot, s: Service, now: datetime) -> str:
     if cause is not None:
         lines.append(_line("why", cause.text))
         lines.extend(_line("", detail) for detail in cause.details)
+        if cause.task_id and last_lines is not None:
+            task = snap.tasks.get(cause.task_id)
+            name = snap.task_name(task) if task is not None else cause.task_id[:12]
+            if isinstance(last_lines, str):  # why they could not be read
+                lines.append(_line("last lines", f"{name}: {last_lines}"))
+            else:
+                lines.append(_line("last lines", (
+                    f"of {name} (docker service logs --tail {LAST_LINES} "
+                    f"{cause.task_id[:12]})") if last_lines else f"{name} wrote nothing"))
+                lines.extend(_line("", line) for line in last_lines)
     if s.stack:
         lines.append(_line("stack", s.stack))
     lines.append(_line("created", _ts(s.created_at, now)))

@@ -58,6 +58,8 @@ EXPLANATIONS: dict[str, tuple[str, str]] = {
                      "(update config), and a failing batch pauses or rolls back the update."),
     "rollback": ("The service returns to its previous spec (PreviousSpec);",
                  "tasks are replaced following the rollback config."),
+    "restore-spec": ("A spec from the service's history becomes current again, sent whole;",
+                     "a changed task template replaces the tasks batch by batch (update config)."),
     "service-rm": ("The service and all its tasks are removed; their containers are stopped",
                    "on every node. Volumes and networks it used are left in place."),
     # ----------------------------------------------------------------- swarm.create

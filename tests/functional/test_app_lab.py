@@ -148,7 +148,8 @@ async def test_logs_follow_search_and_pause(lab, lab_app, ticker) -> None:
         assert not logs.paused and logs.held == 0
         await pilot.press("escape")
         assert app.screen is main
-        assert logs._stream is None  # the stream was closed on leaving
+        # the stream was closed on leaving (the store holds no open one)
+        assert logs._logs is None and not app.store._streams
 
 
 async def test_a_worker_says_so_with_the_managers_it_knows(lab, lab_app) -> None:

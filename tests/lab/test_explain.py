@@ -15,13 +15,16 @@ from typing import Any
 
 import docker
 import pytest
+from textual.content import Content
 
 from swarmtui.lab import Lab
 from swarmtui.swarm import health
 from swarmtui.swarm.explain import Explanation, explain_all, rollout
 from swarmtui.swarm.explain.scheduling import gib
 from swarmtui.swarm.fetch import fetch_snapshot
+from swarmtui.swarm.logs import LAST_LINES, task_log_tail
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.ui import summaries
 from tests.conftest import PREFIX, SshForward, _lab_or_skip
 from tests.waiting import wait_for
 
@@ -174,6 +177,30 @@ def test_exit_loop_with_restart_policy(xlab: Lab, api: Any) -> None:
     assert e.kind == "exit"
     assert e.text == ("task xexit.1 keeps exiting with code 3: 3 failures, no restarts left: "
                       "the slot stays down (on-failure, max 2, every 1s)")
+
+
+def test_exit_loop_detail_has_the_last_log_lines(xlab: Lab, api: Any) -> None:
+    cli(xlab, f"{NEW} --name xloop --restart-condition any --restart-max-attempts 5 "
+              "--restart-delay 1s busybox sh -c "
+              "'for i in 1 2 3 4 5 6 7; do echo step $i; done; echo no db >&2; exit 4'")
+    wait_for("2 failed tasks", lambda: len(
+        [r for r in ps(xlab, "xloop") if "non-zero exit (4)" in r["Error"]]) >= 2, 60, 0.5)
+    e, snap = explained(api, "xloop")
+    assert e.kind == "exit" and e.task_id in snap.tasks
+    assert "keeps exiting with code 4" in e.text and "restarts left (any, max 5" in e.text
+    first = first_screen_line(snap, "xloop")
+    assert len(first) <= 120 and "step" not in first  # the first screen stays short
+    # the oracle: the CLI's last lines of that task
+    want = cli(xlab, f"docker service logs --raw --tail {LAST_LINES} {e.task_id} 2>&1")
+    got = task_log_tail(api, e.task_id)
+    # (stdout and stderr are two streams: the engine may order their lines either way)
+    assert got == want.splitlines() and len(got) == LAST_LINES and "no db" in got
+    detail = summaries.service_summary(snap, snap.services[e.service_id], datetime.now(UTC),
+                                       got)
+    plain = Content.from_markup(detail).plain
+    assert e.text in plain and "restart policy: any, max 5, every 1s" in plain
+    assert f"docker service logs --tail {LAST_LINES} {e.task_id[:12]}" in plain
+    assert all(line in plain for line in got)
 
 
 def test_paused_update_says_why_and_what_changed(xlab: Lab, api: Any) -> None:

@@ -150,3 +150,74 @@ def test_bench_explain_real_lab_20k_pending(make_lab) -> None:  # type: ignore[n
     api.close()
     kinds = _measure("real lab, 20,000 Pending tasks", snap, datetime.now(UTC))
     assert kinds.get("constraint", 0) == 2000
+
+
+# ------------------------------------------------------------- the map on screen
+def _fresh(snap: ClusterSnapshot) -> ClusterSnapshot:
+    """The same lists as a new snapshot (nothing memoized): as each poll brings."""
+    return ClusterSnapshot(nodes=snap.nodes, services=snap.services, tasks=snap.tasks,
+                           networks=snap.networks, secrets=snap.secrets, configs=snap.configs,
+                           info=snap.info, swarm=snap.swarm, taken_at=snap.taken_at)
+
+
+async def _map_figures(label: str, snap: ClusterSnapshot, now: datetime) -> dict[str, float]:
+    """The placement map (M) on a 160×48 screen: time to open it, to repaint it for a new
+    snapshot (the store's thread has already computed health and the explanations), to
+    page down, to filter."""
+    from swarmtui.swarm.sync.store import StaticStore
+    from swarmtui.ui.app import SwarmApp
+    from swarmtui.ui.screens.placement import PlacementScreen
+    from swarmtui.ui.widgets.table import KeyedTable
+
+    app = SwarmApp(StaticStore(snap, now=now))
+    out: dict[str, float] = {}
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        t0 = time.perf_counter()
+        await pilot.press("M")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PlacementScreen)
+        out["open"] = (time.perf_counter() - t0) * 1000
+        repaint, store = [], []
+        for _ in range(5):
+            new = _fresh(snap)
+            c0 = time.perf_counter()
+            health.assessed(new, now)  # the store thread's share (explain included)
+            explain_all(new, now)
+            store.append((time.perf_counter() - c0) * 1000)
+            t0 = time.perf_counter()
+            screen.show_snapshot(new, frozenset({"tasks"}))
+            await pilot.pause()
+            repaint.append((time.perf_counter() - t0) * 1000)
+        out["store"] = statistics.median(store)
+        out["repaint"] = statistics.median(repaint)
+        keys = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            await pilot.press("pagedown")
+            await pilot.pause()
+            keys.append((time.perf_counter() - t0) * 1000)
+        out["pagedown"] = statistics.median(keys)
+        t0 = time.perf_counter()
+        await pilot.press("slash", *"0042")
+        await pilot.pause()
+        out["filter"] = (time.perf_counter() - t0) * 1000
+        table = screen.query_one("#detail-table", KeyedTable)
+        assert 0 < len(table.order) < len(snap.services)
+    report(f"map: open (M), {label}", out["open"], "ms")
+    report("… store thread per snapshot (health + explain)", out["store"], "ms", TARGET_MS)
+    report("… repaint for a new snapshot (median of 5)", out["repaint"], "ms", TARGET_MS)
+    report("… page down (median of 5)", out["pagedown"], "ms", 100)
+    report("… filter, 4 keys typed", out["filter"], "ms", 400)
+    print(f"BENCH … load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    return out
+
+
+async def test_bench_map_repaint_at_scale() -> None:
+    snap, now = recorded_at_scale(2000, 20)
+    assert len(snap.tasks) >= 15000
+    await _map_figures("2,000 services / 20,000 tasks on 20 nodes", snap, now)
+    snap, now = recorded_at_scale(500, 100)
+    assert len(snap.nodes) == 100
+    await _map_figures("500 services × 100 nodes", snap, now)

@@ -49,6 +49,9 @@ class Explanation:
     text: str
     #: the detail: one line per node or per fact behind the cause
     details: tuple[str, ...] = ()
+    #: the task behind the cause (a task that keeps exiting: its last log lines go in
+    #: the detail), "" when none
+    task_id: str = ""
 
 
 def _d(value: Any) -> dict[str, Any]:
@@ -299,7 +302,7 @@ def _exit_cause(snap: ClusterSnapshot, svc: Service) -> Explanation | None:
     details = (f"last failure on {snap.node_hostname(task.node_id) or '?'}: "
                f"{task.error or task.message}",
                f"restart policy: {policy.text}")
-    return Explanation(svc.id, "exit", text, details)
+    return Explanation(svc.id, "exit", text, details, task.id)
 
 
 # ------------------------------------------------------------------- update

@@ -13,11 +13,13 @@ constraints, …) is lost.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import random
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -252,6 +254,35 @@ def update_node_spec(
     return retry_out_of_sequence(step, what="the node", attempts=attempts)
 
 
+#: the service specs written while the runner applies an operation (see recording_specs)
+_WRITTEN: ContextVar[list[dict[str, Any]] | None] = ContextVar("swarmtui_specs_written",
+                                                               default=None)
+
+
+@contextlib.contextmanager
+def recording_specs() -> Iterator[list[dict[str, Any]]]:
+    """Collect every service spec `update_service_spec` writes inside the block (the
+    runner journals them: the spec history of a service). Each item: service_id, name,
+    version (the one written over) and spec (the spec now in effect)."""
+    written: list[dict[str, Any]] = []
+    token = _WRITTEN.set(written)
+    try:
+        yield written
+    finally:
+        _WRITTEN.reset(token)
+
+
+class StaleVersionError(OperationError):
+    """The service changed since the version the user chose from: nothing was sent."""
+
+
+def stale_message(name: str, seen: int, now: int | None) -> str:
+    moved = f"version {seen} then, {now} now" if now is not None else \
+        f"version {seen} then, changed while sending"
+    return (f"{name} changed since you chose from its history ({moved}): nothing was sent; "
+            "reopen its history to see what changed")
+
+
 def update_service_spec(
     api: DockerAPI,
     service_id: str,
@@ -260,12 +291,14 @@ def update_service_spec(
     rollback: bool = False,
     attempts: int = UPDATE_ATTEMPTS,
     before_write: Callable[[int], None] | None = None,
+    expect_version: int | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """Like update_node_spec for a service; `rollback=True` asks for the previous spec.
 
     Sends the full current spec (POST /services/{id}/update?version=N[&rollback=previous]).
     `mutate` runs on the spec as read on each attempt. Returns (attempts used, the
-    service as read before the successful write).
+    service as read before the successful write). With `expect_version`, a service at
+    another version is not written (StaleVersionError), and neither is it retried.
     """
 
     def step(attempt: int) -> tuple[int, dict[str, Any]]:
@@ -273,6 +306,10 @@ def update_service_spec(
             current = api.inspect_service(service_id)
         except Exception as exc:
             raise _api_error("reading the service", exc) from exc
+        version = int(current["Version"]["Index"])
+        name = str((current.get("Spec") or {}).get("Name") or service_id)
+        if expect_version is not None and version != expect_version:
+            raise StaleVersionError(stale_message(name, expect_version, version))
         spec = copy.deepcopy(current.get("Spec") or {})
         if mutate is not None:
             mutate(spec)
@@ -288,9 +325,16 @@ def update_service_spec(
             resp = api._post_json(url, data=spec, params=params)
             api._result(resp, json=True)
         except Exception as exc:
+            if is_out_of_sequence(exc) and expect_version is not None:
+                raise StaleVersionError(stale_message(name, expect_version, None)) from None
             if is_out_of_sequence(exc):
                 raise
             raise _api_error("updating the service", exc) from exc
+        written = _WRITTEN.get()
+        if written is not None:
+            in_effect = current.get("PreviousSpec") if rollback else spec
+            written.append({"service_id": str(current.get("ID") or service_id), "name": name,
+                            "version": version, "spec": copy.deepcopy(in_effect or {})})
         return attempt, current
 
     return retry_out_of_sequence(step, what="the service", attempts=attempts)

@@ -33,7 +33,9 @@ from swarmtui.swarm.ops.base import (
     GuardResult,
     Operation,
     is_out_of_sequence,
+    recording_specs,
 )
+from swarmtui.swarm.spec_history import journal_specs
 from swarmtui.swarm.state import ClusterSnapshot
 
 
@@ -176,12 +178,16 @@ def _run(
         log("refused", text)
         return Outcome("refused", text, guard)
     try:
-        message = op.apply(api)
+        with recording_specs() as written:
+            message = op.apply(api)
     except Exception as exc:  # OperationError, or anything unexpected from docker-py
         text = redact(str(exc) or type(exc).__name__)
         log("error", text)
         return Outcome("error", text, guard)
-    log("ok", None, {"result": message})
+    detail: dict[str, object] = {"result": message}
+    if written:  # the service specs it wrote: their history (swarm/spec_history.py)
+        detail["specs"] = journal_specs(written)
+    log("ok", None, detail)
     return Outcome("ok", message, guard)
 
 

@@ -22,7 +22,14 @@ from swarmtui.connect.readonly import refuse_writes
 from swarmtui.swarm import fetch, health
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.eventlog import EventLine, EventLog, task_changes
-from swarmtui.swarm.logs import TAIL, LogStream, open_service_logs
+from swarmtui.swarm.logs import (
+    LAST_LINES,
+    TAIL,
+    LogStream,
+    MergedLogs,
+    open_service_logs,
+    task_log_tail,
+)
 from swarmtui.swarm.models import ApiDict
 from swarmtui.swarm.reach.watch import NodeReach
 from swarmtui.swarm.state import KINDS, ClusterSnapshot
@@ -157,11 +164,13 @@ class Store:
         """`docker KIND inspect ID` (blocking: call from a thread). Raises FetchError."""
         return fetch.inspect_object(self.api(), kind, object_id)
 
-    def service_logs(self, service_id: str, tty: bool = False, tail: int = TAIL) -> LogStream:
-        """Follow a service's logs (blocking open: call from a thread). The stream is
-        closed when the store stops. Raises FetchError."""
+    def service_logs(self, service_id: str, tty: bool = False, tail: int | None = TAIL,
+                     since: datetime | None = None) -> LogStream:
+        """Follow a service's logs (blocking open: call from a thread) from `since` (or
+        its last `tail` lines; None: all). The stream is closed when the store stops.
+        Raises FetchError."""
         try:
-            raw = open_service_logs(self.api(), service_id, tty, tail)
+            raw = open_service_logs(self.api(), service_id, tty, tail, since)
         except fetch.FetchError:
             raise
         except Exception as exc:  # docker-py raises many types
@@ -172,6 +181,27 @@ class Store:
         if self._stopped.is_set():
             stream.close()
         return stream
+
+    def task_logs(self, task_id: str, tail: int = LAST_LINES) -> list[str]:
+        """The last lines a task wrote (blocking: call from a thread). Raises FetchError."""
+        try:
+            return task_log_tail(self.api(), task_id, tail)
+        except fetch.FetchError:
+            raise
+        except Exception as exc:  # docker-py raises many types
+            raise fetch.FetchError(fetch.describe_error(exc)) from exc
+
+    def merged_logs(self, service_ids: list[str], tail: int | None = TAIL,
+                    since: datetime | None = None) -> MergedLogs:
+        """The follow streams of these services, merged (not started: `.start()`)."""
+        snap = self._snapshot
+        services = []
+        for sid in service_ids:
+            svc = snap.services.get(sid) if snap is not None else None
+            tty = bool(((svc.spec.get("TaskTemplate") or {}).get("ContainerSpec") or {}
+                        ).get("TTY")) if svc is not None else False
+            services.append((sid, tty))
+        return MergedLogs(self.service_logs, services, tail, since)
 
     def _forget_stream(self, stream: LogStream) -> None:
         with self._streams_lock:

@@ -111,6 +111,36 @@ def rollback(ctx: ActionContext) -> None:
     start_operation(ctx.screen, fixed(RollbackService(selected_service(ctx))))
 
 
+def mark(ctx: ActionContext) -> None:
+    """space: mark/unmark the service under the cursor (l then shows the marked services'
+    logs merged), then move down."""
+    main = ctx.screen
+    svc = selected_service(ctx)
+    marks = main.ops_marked
+    if svc.id in marks:
+        marks.remove(svc.id)
+    else:
+        marks.append(svc.id)
+    main.show_marks()
+    main.table("services").action_cursor_down()
+
+
+def stack_logs(ctx: ActionContext) -> None:
+    """L: the logs of every service of the service's stack (just it when in none), merged."""
+    svc = selected_service(ctx)
+    stack = ctx.snapshot.stacks.get(svc.stack or "") if svc.stack else None
+    if not stack:
+        raise RefusedError(f"{svc.name} is in no stack (no com.docker.stack.namespace "
+                           "label): l shows its own logs")
+    ctx.app.open_logs(*(s.id for s in stack), what=f"stack {svc.stack}")
+
+
+def spec_history(ctx: ActionContext) -> None:
+    from swarmtui.ui.screens.history import HistoryScreen
+
+    ctx.app.push_screen(HistoryScreen(selected_service(ctx).id))
+
+
 def remove(ctx: ActionContext) -> None:
     start_operation(ctx.screen, fixed(RemoveService(selected_service(ctx)), destructive=True))
 
@@ -132,6 +162,17 @@ def _form(id: str, key: str, title: str, help: str, factory: Factory,
 ACTIONS = (
     Action("pane.services", "Services", "2", "the Services pane (docker service ls)",
            run=lambda ctx: ctx.screen.action_pane("services")),
+    Action("services.mark", "Mark", "space", "mark/unmark the service: l then shows the "
+           "marked services' logs merged", panes=("services",), needs_selection=True,
+           run=mark),
+    Action("services.stack_logs", "Stack logs", "L", "the logs of every service of the "
+           "service's stack, merged (docker service logs of each), prefixed service.slot@node",
+           panes=("services",), needs_selection=True, run=stack_logs,
+           requires=("connection",)),
+    Action("services.history", "Spec history", "H", "the service's specs (PreviousSpec, "
+           "the ones swarmtui applied) as diffs to the current one; restore any of them",
+           panes=("services",), needs_selection=True, run=spec_history,
+           requires=("snapshot",)),
     _op("ops.scale", "ctrl+s", "Scale", "docker service scale SERVICE=N", scale,
         lambda ctx: ScaleService(selected_service(ctx), "N"), footer=21),
     _op("ops.restart", "r", "Restart", "docker service update --force SERVICE", restart,

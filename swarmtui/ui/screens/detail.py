@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -12,6 +12,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from swarmtui.swarm import health
+from swarmtui.swarm.explain import explain_all
+from swarmtui.swarm.fetch import FetchError
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.swarm.sync.view import LinkView
 from swarmtui.ui import panes, summaries
@@ -142,11 +144,41 @@ class ServiceScreen(ObjectScreen):
     kind = "service"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("l", "logs", "Logs", id="service.logs"),
+        Binding("H", "history", "Spec history", id="service.history"),
     ]
+
+    def __init__(self, object_id: str) -> None:
+        super().__init__(object_id)
+        #: task ID → the last lines it wrote (or why they could not be read): the task
+        #: behind a "keeps exiting" cause, read once per task
+        self.last_lines: dict[str, list[str] | str] = {}
 
     def summary(self, snap: ClusterSnapshot, now: object) -> str | None:
         svc = snap.services.get(self.object_id)
-        return summaries.service_summary(snap, svc, now) if svc else None  # type: ignore[arg-type]
+        if svc is None:
+            return None
+        cause = explain_all(snap, now).get(svc.id)  # type: ignore[arg-type]
+        task_id = cause.task_id if cause is not None else ""
+        if task_id and task_id not in self.last_lines:
+            self.last_lines[task_id] = "reading…"
+            self._read_last_lines(task_id)
+        return summaries.service_summary(snap, svc, now,  # type: ignore[arg-type]
+                                         self.last_lines.get(task_id))
+
+    @work(thread=True, exit_on_error=False, group="last-lines")
+    def _read_last_lines(self, task_id: str) -> None:
+        store = self.swarm_app.store
+        try:
+            if store is None:
+                raise FetchError("not connected")
+            lines: list[str] | str = store.task_logs(task_id)
+        except FetchError as exc:
+            lines = f"its logs could not be read: {exc}"
+        self.app.call_from_thread(self._got_last_lines, task_id, lines)
+
+    def _got_last_lines(self, task_id: str, lines: list[str] | str) -> None:
+        self.last_lines[task_id] = lines
+        self.refresh_from(self.swarm_app)
 
     def rows(self, snap: ClusterSnapshot, now: object) -> list[Row]:
         return task_rows(snap, health.of(snap), now,  # type: ignore[arg-type]
@@ -154,6 +186,11 @@ class ServiceScreen(ObjectScreen):
 
     def action_logs(self) -> None:
         self.swarm_app.open_logs(self.object_id)
+
+    def action_history(self) -> None:
+        from swarmtui.ui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.object_id))
 
 
 class TaskScreen(ObjectScreen):

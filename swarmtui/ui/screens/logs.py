@@ -1,161 +1,199 @@
-"""Service logs: follow with timestamps and task@node prefixes, search within, pause.
+"""Logs of one service or several merged (a stack, marked services): follow, every line
+prefixed `service.slot@node` and coloured per task, search within, pause, timestamps,
+since; bounded scrollback.
 
-The stream is the store's (`Store.service_logs`, through the SSH tunnel), read
-in a thread worker into a queue; a UI timer drains the queue. Leaving the screen
-closes the stream; stopping the store closes every stream it opened.
+The streams are the store's (`Store.merged_logs`: one per service, through the SSH
+tunnel, each read in its own thread); a UI timer takes what arrived and merges it by
+timestamp (swarm/logs.merge_into). Leaving the screen closes the streams; stopping the
+store closes every stream it opened.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import deque
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from rich.highlighter import Highlighter
+from rich.markup import escape
+from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Input, Log, Static
 
-from swarmtui.swarm.fetch import FetchError, describe_error
-from swarmtui.swarm.logs import LogLine, LogStream, parse_log_line
+from swarmtui.swarm import format as fmt
+from swarmtui.swarm.logs import LogLine, MergedLogs, merge_into, parse_log_line, since_time
 from swarmtui.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from swarmtui.ui.app import SwarmApp
 
 MAX_LINES = 20_000
+#: one colour per task prefix, in the order the tasks first write
+COLOURS = ("cyan", "magenta", "green", "yellow", "bright_blue", "bright_red",
+           "bright_cyan", "bright_magenta", "bright_green", "bright_yellow")
 
 
-def count(n: int, noun: str) -> str:
-    """The count with its noun: 1 line, 2 lines."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+class PrefixColours(Highlighter):
+    """Colours the `service.slot@node` prefix of a rendered line, one colour per task."""
+
+    def __init__(self) -> None:
+        self.colour: dict[str, str] = {}
+
+    def highlight(self, text: Text) -> None:
+        plain = text.plain
+        end = plain.find(" | ")
+        if end <= 0:
+            return
+        source = plain[:end].rsplit(" ", 1)[-1]
+        colour = self.colour.get(source)
+        if colour is None:
+            colour = self.colour[source] = COLOURS[len(self.colour) % len(COLOURS)]
+        text.stylize(colour, end - len(source), end)
 
 
 class LogScreen(Screen[None]):
     DEFAULT_CSS = """
     LogScreen #log-title { background: $panel; padding: 0 1; }
     LogScreen Log { height: 1fr; background: $surface; }
-    LogScreen #log-search { display: none; height: 1; border: none; padding: 0 1;
-                            background: $boost; }
-    LogScreen #log-search.shown { display: block; }
+    LogScreen Input { display: none; height: 1; border: none; padding: 0 1;
+                      background: $boost; }
+    LogScreen Input.shown { display: block; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="logs.back"),
         Binding("slash", "search", "Search", id="logs.search"),
         Binding("space,p", "pause", "Pause/follow", id="logs.pause"),
         Binding("t", "timestamps", "Timestamps", id="logs.timestamps"),
+        Binding("S", "since", "Since", id="logs.since"),
         Binding("G,end", "follow_end", "End", show=False, id="logs.end"),
     ]
 
-    def __init__(self, service_id: str) -> None:
+    def __init__(self, service_ids: str | Sequence[str], what: str = "") -> None:
+        """The logs of one service, or of several merged; `what` names them in the title
+        ("stack app"); by default their names."""
         super().__init__()
-        self.service_id = service_id
+        self.service_ids = [service_ids] if isinstance(service_ids, str) else list(service_ids)
+        self.what = what
         self.lines: deque[LogLine] = deque(maxlen=MAX_LINES)
-        self._queue: deque[str] = deque()
-        self._stream: LogStream | None = None
-        self._stop = threading.Event()
+        self._logs: MergedLogs | None = None
         self.paused = False
         self.held = 0  # lines that arrived while paused
         self.needle = ""
         self.timestamps = True
+        self.since: datetime | None = None
+        self.since_text = ""
         self.error = ""
-        self.ended = False
 
     @property
     def swarm_app(self) -> SwarmApp:
         return self.app  # type: ignore[return-value]
 
+    @property
+    def ended(self) -> bool:
+        """Every stream opened has ended."""
+        return self._logs is not None and self._logs.done
+
     def compose(self) -> ComposeResult:
         yield Static("", id="log-title")
-        yield Log(id="log", max_lines=MAX_LINES, auto_scroll=True)
+        log = Log(id="log", max_lines=MAX_LINES, auto_scroll=True, highlight=True)
+        log.highlighter = PrefixColours()
+        yield log
         yield Input(placeholder="search: show only lines containing… (Esc clears)",
                     id="log-search")
+        yield Input(placeholder="since: 30s, 10m, 1h30m, 2d or a UTC time 2026-12-01T10:00 "
+                    "(empty: the last lines)", id="log-since")
         yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(Log).focus()
-        self._title()
         self.set_interval(0.1, self._drain)
-        self._follow()
+        self._open()
+        self._title()
 
     def on_unmount(self) -> None:
         self.close_stream()
 
     def close_stream(self) -> None:
-        self._stop.set()
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            stream.close()
+        logs, self._logs = self._logs, None
+        if logs is not None:
+            logs.close()
 
-    def _service_name(self) -> str:
+    def _open(self) -> None:
+        """(Re)open the streams: the last lines of each, or everything since `since`."""
+        self.close_stream()
+        store = self.swarm_app.store
+        if store is None:
+            self.error = "cannot read logs: not connected"
+            return
+        self._logs = store.merged_logs(self.service_ids, since=self.since,
+                                       **({"tail": None} if self.since else {}))
+        self._logs.start()
+
+    def _names(self) -> str:
         snap = self.swarm_app.snapshot
-        svc = snap.services.get(self.service_id) if snap else None
-        return svc.name if svc else self.service_id[:12]
+        names = []
+        for sid in self.service_ids:
+            svc = snap.services.get(sid) if snap else None
+            names.append(svc.name if svc else sid[:12])
+        return self.what or ", ".join(names)
+
+    def _errors(self) -> str:
+        if self.error:
+            return self.error
+        errors = self._logs.errors if self._logs is not None else {}
+        if not errors:
+            return ""
+        snap = self.swarm_app.snapshot
+        said = []
+        for sid, why in errors.items():
+            svc = snap.services.get(sid) if snap else None
+            said.append(f"{svc.name if svc else sid[:12]}: {why}" if len(self.service_ids) > 1
+                        else why)
+        return "cannot read logs: " + "; ".join(said)
 
     def _title(self) -> None:
         state = "PAUSED" if self.paused else "following"
         if self.ended:
             state = "stream ended"
-        if self.error:
-            state = f"[$error]{self.error}[/]"
-        held = f" · {count(self.held, 'new line')} held" if self.held else ""
+        errors = self._errors()
+        if errors:
+            state = f"[$error]{escape(errors)}[/]"
+        since = f" · since {self.since_text}" if self.since_text else ""
+        held = f" · {fmt.count(self.held, 'new line')} held" if self.held else ""
         shown = len(self.query_one(Log).lines)
-        match = f" · search {self.needle!r}: {count(shown, 'line')}" if self.needle else ""
-        total = count(len(self.lines), "line") if self.lines or self.error else \
-            "the service has written nothing yet"
+        match = f" · search {self.needle!r}: {fmt.count(shown, 'line')}" if self.needle else ""
+        silent = ("the service has written nothing yet" if len(self.service_ids) == 1
+                  else "they have written nothing yet")
+        total = fmt.count(len(self.lines), "line") if self.lines or errors else silent
         self.query_one("#log-title", Static).update(
-            f"[b]logs of {self._service_name()}[/b] · {state}{held}{match} · {total}")
-
-    @work(thread=True, exit_on_error=False, group="logs")
-    def _follow(self) -> None:
-        app = self.swarm_app
-        snap = app.snapshot
-        svc = snap.services.get(self.service_id) if snap else None
-        tty = bool(((svc.spec.get("TaskTemplate") or {}).get("ContainerSpec") or {}).get("TTY")
-                   ) if svc else False
-        if app.store is None:
-            self.error = "cannot read logs: not connected"
-            return
-        try:
-            stream = app.store.service_logs(self.service_id, tty)
-        except FetchError as exc:
-            self.error = f"cannot read logs: {exc}"
-            return
-        self._stream = stream
-        if self._stop.is_set():
-            stream.close()
-            return
-        pending = ""
-        try:
-            for chunk in stream:
-                if self._stop.is_set():
-                    break
-                pending += chunk.decode("utf-8", errors="replace")
-                *complete, pending = pending.split("\n")
-                self._queue.extend(complete)
-        except Exception as exc:
-            if not self._stop.is_set():
-                self.error = f"log stream broke: {describe_error(exc)}"
-        if pending:
-            self._queue.append(pending)
-        self.ended = True
+            f"[b]logs of {self._names()}[/b] · {state}{since}{held}{match} · {total}")
 
     def _drain(self) -> None:
-        if not self._queue:
-            if self.error or self.ended:
+        logs = self._logs
+        raw = logs.take() if logs is not None else []
+        if not raw:
+            if self.error or self.ended or (logs is not None and logs.errors):
                 self._title()
             return
         snap = self.swarm_app.snapshot
-        new: list[LogLine] = []
-        while self._queue:
-            new.append(parse_log_line(self._queue.popleft(), snap))
-        self.lines.extend(new)
+        new = [parse_log_line(text, snap, sid) for sid, text in raw]
+        in_order = merge_into(self.lines, new)
         if self.paused:
             self.held += len(new)
+        elif in_order:
+            self._write(sorted(new, key=lambda ln: ln.stamp or "~"))
         else:
-            self._write(new)
+            self._rewrite()
         self._title()
+
+    def shown_lines(self) -> list[str]:
+        """What the view shows now (tests compare it with `docker service logs`)."""
+        return list(self.query_one(Log).lines)
 
     def _write(self, lines: list[LogLine]) -> None:
         needle = self.needle.lower()
@@ -173,14 +211,15 @@ class LogScreen(Screen[None]):
 
     # ------------------------------------------------------------- actions
     def action_back(self) -> None:
-        search = self.query_one("#log-search", Input)
-        if search.has_focus or self.needle:
-            search.value = ""
-            search.remove_class("shown")
-            self.needle = ""
-            self._rewrite()
-            self.query_one(Log).focus()
-            return
+        for box in self.query(Input):
+            if box.has_focus or (box.id == "log-search" and self.needle):
+                box.value = ""
+                box.remove_class("shown")
+                if box.id == "log-search":
+                    self.needle = ""
+                    self._rewrite()
+                self.query_one(Log).focus()
+                return
         self.close_stream()
         self.app.pop_screen()
 
@@ -197,6 +236,29 @@ class LogScreen(Screen[None]):
     @on(Input.Submitted, "#log-search")
     def _search_done(self) -> None:
         self.query_one(Log).focus()
+
+    def action_since(self) -> None:
+        box = self.query_one("#log-since", Input)
+        box.value = self.since_text
+        box.add_class("shown")
+        box.focus()
+
+    @on(Input.Submitted, "#log-since")
+    def _since_done(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        try:
+            since = since_time(value, fmt.now_utc()) if value else None
+        except ValueError as exc:
+            self.notify(str(exc), severity="warning")
+            return  # the box stays open with what was typed
+        event.input.remove_class("shown")
+        self.query_one(Log).focus()
+        self.since, self.since_text = since, value
+        self.lines.clear()
+        self.held = 0
+        self.query_one(Log).clear()
+        self._open()
+        self._title()
 
     def action_pause(self) -> None:
         self.paused = not self.paused

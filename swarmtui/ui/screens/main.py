@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, TabbedContent, TabPane
 
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm import health
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.swarm.sync.view import LinkView
@@ -334,17 +335,23 @@ class MainScreen(Screen[None]):
             self.swarm_app.open_inspect(self.active_kind, key)
 
     def action_logs(self) -> None:
+        """l: the service's logs (or the task's service's); on Services, the marked
+        services' merged; on Stacks, the stack's services merged."""
         key = self.active_table.cursor_key
         kind = self.active_kind
         snap = self.shown
         if not key or snap is None:
             return
+        app = self.swarm_app
         if kind == "services":
-            self.swarm_app.open_logs(key)
+            marked = [i for i in self.ops_marked if i in snap.services]
+            app.open_logs(*(marked or [key]))
         elif kind == "tasks" and key in snap.tasks:
-            self.swarm_app.open_logs(snap.tasks[key].service_id)
+            app.open_logs(snap.tasks[key].service_id)
+        elif kind == "stacks" and key in snap.stacks:
+            app.open_logs(*(s.id for s in snap.stacks[key]), what=f"stack {key}")
         else:
-            self.notify("logs: pick a service (2) or a task (3)", timeout=2)
+            self.notify("logs: pick a service (2), a task (3) or a stack (5)", timeout=2)
 
     # ------------------------------------------------------- the registry
     def action_act(self, action_id: str) -> None:
@@ -359,13 +366,23 @@ class MainScreen(Screen[None]):
     # ---------------------------------------------------------------- marks
     def show_marks(self) -> None:
         snap = self.swarm_app.snapshot
-        if snap is not None:  # forget nodes that left the swarm
-            self.ops_marked[:] = [i for i in self.ops_marked if i in snap.nodes]
-        names = sorted(snap.nodes[i].name for i in self.ops_marked) if snap else []
+        if snap is not None:  # forget nodes that left the swarm, services removed
+            self.ops_marked[:] = [i for i in self.ops_marked
+                                  if i in snap.nodes or i in snap.services]
+        nodes = sorted(snap.nodes[i].name for i in self.ops_marked if i in snap.nodes
+                       ) if snap else []
+        services = sorted(snap.services[i].name for i in self.ops_marked
+                          if i in snap.services) if snap else []
+        said = []
+        if nodes:
+            said.append(f"{len(nodes)} marked: {', '.join(nodes)} — node keys act on all of "
+                        "them")
+        if services:
+            said.append(f"{fmt.count(len(services), 'service')} marked: {', '.join(services)} — "
+                        "l shows their logs merged")
         for bar in self.query(MarksBar):
-            bar.update(f"{len(names)} marked: {', '.join(names)} — node keys act on all of "
-                       "them · space unmarks" if names else "")
-            bar.set_class(bool(names), "shown")
+            bar.update(" · ".join(said) + " · space unmarks" if said else "")
+            bar.set_class(bool(said), "shown")
 
     def clear_marks(self) -> None:
         self.ops_marked.clear()
