@@ -76,8 +76,6 @@ class MainScreen(Screen[None]):
         #: the store's snapshot the panes were last built from (the store owns the current one)
         self.shown: ClusterSnapshot | None = None
         self._dirty: set[str] = set()
-        #: panes whose table holds rows of some snapshot (a switch to them shows those at once)
-        self._built: set[str] = set()
         #: kinds that changed while another screen was on top
         self.stale_kinds: set[str] = set()
         self._offered_init = False
@@ -150,21 +148,8 @@ class MainScreen(Screen[None]):
             if pane.depends & kinds:
                 self._dirty.add(pane.kind)
         self._update_pane(self.active_kind)
-        self._prebuild(snap)
         self._update_tab_labels()
         self._offer_init(snap)
-
-    def _prebuild(self, snap: ClusterSnapshot) -> None:
-        """At scale, the hidden panes never built yet are built in the background: the
-        first switch to Tasks then shows its 20,000 rows at once instead of after ~0.7 s
-        of building. Once built, a pane is rebuilt only when shown (its last rows show at
-        once meanwhile), so a poll costs no more than before."""
-        if len(snap.tasks) + len(snap.services) <= BIG:
-            return
-        todo = [p.kind for p in PANES if p.kind in self._dirty and p.kind not in self._built
-                and p.kind != self.active_kind and (p.kind != "tasks" or snap.listed("tasks"))]
-        if todo:
-            self._build_hidden(todo, snap, health.of(snap), self.swarm_app.clock())
 
     def _offer_init(self, snap: ClusterSnapshot) -> None:
         """An engine not in a swarm: say so once, and how to create one."""
@@ -211,19 +196,6 @@ class MainScreen(Screen[None]):
         prepared = self.table(kind).prepare(rows)
         self.app.call_from_thread(self._apply_rows, kind, snap, prepared)
 
-    @work(thread=True, exclusive=True, group="prebuild", exit_on_error=False,
-          description="build hidden panes' rows")
-    def _build_hidden(self, kinds: list[str], snap: ClusterSnapshot, probs: health.Health,
-                      now: datetime) -> None:
-        for kind in kinds:
-            prepared = self.table(kind).prepare(panes.BY_KIND[kind].rows(snap, probs, now))
-            self.app.call_from_thread(self._apply_hidden, kind, snap, prepared)
-
-    def _apply_hidden(self, kind: str, snap: ClusterSnapshot, prepared: Prepared) -> None:
-        if snap is self.shown and kind in self._dirty and kind != self.active_kind:
-            self._dirty.discard(kind)
-            self._apply_rows(kind, snap, prepared)
-
     def _apply_rows(self, kind: str, snap: ClusterSnapshot, rows: list[Row] | Prepared) -> None:
         if snap is not self.shown:
             # built from an older snapshot (thread workers finish in any order): rebuild
@@ -240,7 +212,6 @@ class MainScreen(Screen[None]):
                 table.apply_prepared(rows)
             else:
                 table.apply(rows)
-        self._built.add(kind)
 
     def _update_tab_labels(self) -> None:
         snap = self.shown
