@@ -160,7 +160,7 @@ class ApiStore(Store):
     def _refresh(self, kinds: set[str]) -> bool:
         old = self._snapshot
         big = old is None or len(old.tasks) + len(old.services) >= gcpause.BIG
-        with gcpause.paused(big, first=old is None):
+        with gcpause.paused(big):
             return self._refresh_now(kinds, old)
 
     def _refresh_now(self, kinds: set[str], old: ClusterSnapshot | None) -> bool:
