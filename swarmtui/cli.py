@@ -177,7 +177,7 @@ def run_lab(args: argparse.Namespace) -> int:
         cmd = args.lab_cmd
         if cmd is None:
             # `swarmtui lab`: the newcomer's way to a real cluster — up (if needed) and open it
-            from swarmtui.ui.app import run_lab_app
+            from swarmtui.ui.launch import run_lab_app
 
             return run_lab_app(args.name, theme=args.theme, tour=args.tour)
         if cmd == "up":
@@ -274,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from swarmtui.startup import begin
 
     early = begin(args)  # connect and list while the UI is imported (issue 17)
-    from swarmtui.ui.app import run_app
+    from swarmtui.ui.launch import run_app
 
     return run_app(args, early)
 

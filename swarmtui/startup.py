@@ -58,6 +58,13 @@ def poll_interval_of(settings: Settings | None) -> float:
     return (settings.task_poll_interval if settings else 0.0) or 2.0
 
 
+def stats_interval_of(settings: Settings | None, prof: Profile | None) -> float:
+    """The profile's `stats_interval`, else the config's (seconds between live stats)."""
+    if prof is not None and prof.stats_interval is not None:
+        return prof.stats_interval
+    return settings.stats_interval if settings else 5.0
+
+
 @dataclass
 class Early:
     """A store already connecting on `loop` (run by a thread until `handover`)."""
@@ -122,7 +129,8 @@ def begin(args: argparse.Namespace) -> Early | None:
                        ssh_config=ssh_config_files(args.ssh_config or [], settings, prof))
     store = LinkStore(link, poll_interval=poll_interval_of(settings),
                       read_only=read_only_of(args.read_only, settings, prof),
-                      node_map=dict(prof.nodes) if prof else {})
+                      node_map=dict(prof.nodes) if prof else {},
+                      stats_interval=stats_interval_of(settings, prof))
     sockdir.prepare()  # signal handlers: only the main thread can set them
 
     def run() -> None:

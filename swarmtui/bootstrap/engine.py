@@ -84,10 +84,7 @@ async def engine_stopped(runner: CommandRunner) -> bool:
 async def stop_engine(runner: CommandRunner, control: EngineControl,
                       deadline_s: float = 90) -> CommandResult:
     """Run the stop command, then wait until no dockerd is left. Raises EngineControlError."""
-    res = await runner.run(control.stop, sudo=True, timeout=deadline_s)
-    if not res.ok:
-        raise EngineControlError(f"`{control.stop}` failed (exit {res.exit_status}): "
-                                 f"{res.output or 'no output'}")
+    res = await _control(runner, control.stop, deadline_s)
     end = time.monotonic() + deadline_s
     while not await engine_stopped(runner):
         if time.monotonic() > end:
@@ -100,8 +97,13 @@ async def stop_engine(runner: CommandRunner, control: EngineControl,
 async def start_engine(runner: CommandRunner, control: EngineControl,
                        deadline_s: float = 90) -> CommandResult:
     """Run the start command. Raises EngineControlError if it fails."""
-    res = await runner.run(control.start, sudo=True, timeout=deadline_s)
+    return await _control(runner, control.start, deadline_s)
+
+
+async def _control(runner: CommandRunner, command: str, deadline_s: float) -> CommandResult:
+    """Run one engine control command as root. Raises EngineControlError if it fails."""
+    res = await runner.run(command, sudo=True, timeout=deadline_s)
     if not res.ok:
-        raise EngineControlError(f"`{control.start}` failed (exit {res.exit_status}): "
+        raise EngineControlError(f"`{command}` failed (exit {res.exit_status}): "
                                  f"{res.output or 'no output'}")
     return res

@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from swarmtui.bootstrap.facts import HostFacts, assess
 from swarmtui.bootstrap.plan import (
@@ -31,6 +31,7 @@ from swarmtui.bootstrap.plan import (
 from swarmtui.bootstrap.probe import PREFIX, ClusterContext, Probe, probe_host, read_cluster
 from swarmtui.bootstrap.remote import CommandRunner, Stream
 from swarmtui.secrets import Secret, redact
+from swarmtui.swarm.ops.runner import EngineSource
 from swarmtui.swarm.swarmkeys import fetch_join_token
 from swarmtui.swarm.swarmspec import SwarmSpecError
 
@@ -85,11 +86,11 @@ class ApplyResult:
         return f"Done: {len(self.done)} step(s) applied."
 
 
-def api_token_source(api: Any, role: Role) -> TokenSource:
+def api_token_source(engine: EngineSource, role: Role) -> TokenSource:
     """Fetch the current join token from a manager (blocking API in a thread)."""
 
     async def source() -> Secret:
-        return await asyncio.to_thread(fetch_join_token, api, role)
+        return await asyncio.to_thread(lambda: fetch_join_token(engine.api(), role))
 
     return source
 
@@ -177,14 +178,15 @@ class HostBootstrap:
     """One host being brought into the swarm.
 
     runner: commands on the new host (e.g. `SshRunner(conn, sudo_password=…)`);
-    api: a blocking docker.APIClient on a manager of the swarm;
+    engine: where the blocking docker client on a manager of the swarm comes from
+    (anything with ``api()``: the app's store, or a ``FixedEngine``);
     host: how the user named the host (for titles and the exported script).
 
     All methods are async; the blocking API calls go to threads.
     """
 
     runner: CommandRunner
-    api: Any
+    engine: EngineSource
     host: str = ""
     options: PlanOptions = field(default_factory=PlanOptions)
     cluster: ClusterContext | None = None
@@ -196,7 +198,7 @@ class HostBootstrap:
         """Read the cluster, probe the host (read-only) and assess: the checklist is
         `facts.checks`."""
         try:
-            self.cluster = await asyncio.to_thread(read_cluster, self.api)
+            self.cluster = await asyncio.to_thread(lambda: read_cluster(self.engine.api()))
         except Exception as exc:  # the docker client raises many kinds
             raise SwarmSpecError(f"Reading the swarm from the manager failed: {exc}") from None
         self.raw = await probe_host(self.runner, self.cluster)
@@ -214,7 +216,8 @@ class HostBootstrap:
     async def export(self, reveal_token: bool = False) -> str:
         plan = self.current_plan or self.plan()
         if reveal_token:
-            token = await asyncio.to_thread(fetch_join_token, self.api, self.options.role)
+            token = await asyncio.to_thread(
+                lambda: fetch_join_token(self.engine.api(), self.options.role))
             plan = plan.with_join_token(token)
         return export_script(plan, reveal_token=reveal_token)
 
@@ -226,7 +229,7 @@ class HostBootstrap:
             await self.probe()
         plan = self.plan()
         result = await apply_plan(plan, self.runner,
-                                  join_token=api_token_source(self.api, self.options.role),
+                                  join_token=api_token_source(self.engine, self.options.role),
                                   on_event=on_event)
         if result.ok and "join" in result.done:
             result = await self._wait_ready(result, on_event, ready_timeout)
@@ -248,7 +251,7 @@ class HostBootstrap:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                node = await asyncio.to_thread(self.api.inspect_node, node_id)
+                node = await asyncio.to_thread(lambda: self.engine.api().inspect_node(node_id))
                 if (node.get("Status") or {}).get("State") == "ready":
                     return replace(result, node_id=node_id, node_ready=True)
             except Exception:  # noqa: BLE001 - the node may not be known yet

@@ -27,6 +27,12 @@ from swarmtui.lab.preflight import LabError, find_binary
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
+def new_ssh_key(path: Path, comment: str) -> None:
+    """An ed25519 key pair without a passphrase at `path` (and `path`.pub)."""
+    run([find_binary("ssh-keygen") or "ssh-keygen", "-q", "-t", "ed25519", "-N", "",
+         "-C", comment, "-f", str(path)])
+
+
 def run(
     argv: Sequence[str], *, check: bool = True, input_: bytes | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[bytes]:
@@ -337,20 +343,7 @@ class HostSpec:
     def generate_host_key(self) -> None:
         for suffix in ("", ".pub"):
             Path(f"{self.host_key}{suffix}").unlink(missing_ok=True)
-        run(
-            [
-                find_binary("ssh-keygen") or "ssh-keygen",
-                "-q",
-                "-t",
-                "ed25519",
-                "-N",
-                "",
-                "-C",
-                f"{self.name}-host",
-                "-f",
-                str(self.host_key),
-            ]
-        )
+        new_ssh_key(self.host_key, f"{self.name}-host")
 
     def start_sshd(self) -> None:
         argv = [

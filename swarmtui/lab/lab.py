@@ -20,7 +20,7 @@ from pathlib import Path
 
 from swarmtui.lab import kernel, preflight
 from swarmtui.lab.formswarm import form_swarm
-from swarmtui.lab.host import HostSpec, pid_alive, run
+from swarmtui.lab.host import HostSpec, new_ssh_key, pid_alive, run
 from swarmtui.lab.image import IMAGE, IMPORT_CHANGES, build_rootfs_tar
 from swarmtui.lab.kernel import KernelFact
 from swarmtui.lab.network import free_slot, make_network, network
@@ -176,22 +176,8 @@ class Lab:
     def _start_hosts(self) -> None:
         assert self.state is not None
         hosts = self.state.hosts
-        ssh_keygen = find_binary("ssh-keygen") or "ssh-keygen"
         if not self.client_key.exists():
-            run(
-                [
-                    ssh_keygen,
-                    "-q",
-                    "-t",
-                    "ed25519",
-                    "-N",
-                    "",
-                    "-C",
-                    f"swarmtui-lab-{self.name}",
-                    "-f",
-                    str(self.client_key),
-                ]
-            )
+            new_ssh_key(self.client_key, f"swarmtui-lab-{self.name}")
         image_tar = build_rootfs_tar(self.dir / "image.tar")
         for h in hosts:
             h.path.mkdir(parents=True, exist_ok=True)

@@ -1,18 +1,16 @@
 """The Textual app. It takes its store as an argument (harlequin's adapter pattern):
-tests hand it an `ApiStore` on a lab socket or a `StaticStore`; `run_app` builds
+tests hand it an `ApiStore` on a lab socket or a `StaticStore`; `ui/launch.py` builds
 the real `LinkStore` (ClusterLink over SSH) from the command line. The store owns
 the current snapshot; one adapter (ui/store_adapter.py) turns its calls into messages."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
-import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
 from textual.app import App
@@ -28,7 +26,7 @@ from swarmtui.swarm.sync.store import Store
 from swarmtui.ui import actions, themes
 from swarmtui.ui.actions import ActionCommands
 from swarmtui.ui.crash import CrashGuard
-from swarmtui.ui.keymap import KeymapProblem, validate_keymap
+from swarmtui.ui.keymap import KeymapProblem, keymap_scopes, validate_keymap
 from swarmtui.ui.palette import (
     JumpTo,
     ProfileCommands,
@@ -42,9 +40,10 @@ from swarmtui.ui.screens.first_contact import (
     FirstContact,
     FirstContactScreen,
     ProfilePickerScreen,
+    default_attempts,
 )
 from swarmtui.ui.screens.help import HelpScreen
-from swarmtui.ui.screens.main import MainScreen, PaneFilter
+from swarmtui.ui.screens.main import MainScreen
 from swarmtui.ui.screens.trust import RefusedScreen, TrustScreen
 from swarmtui.ui.store_adapter import (
     ConnectFailed,
@@ -59,7 +58,6 @@ from swarmtui.ui.walkthrough import (
     WalkthroughPanel,
     export_script,
 )
-from swarmtui.ui.widgets.table import KeyedTable
 
 if TYPE_CHECKING:
     from swarmtui.connect.endpoint import Endpoint, Target
@@ -205,7 +203,7 @@ class SwarmApp(CrashGuard, App[int]):
 
     def apply_keymap(self, keymap: dict[str, str]) -> None:
         """Check `[keymap]` (unknown ids, clashing keys) and apply what is good."""
-        good, self.keymap_problems = validate_keymap(keymap, keymap_scopes())
+        good, self.keymap_problems = validate_keymap(keymap, keymap_scopes(type(self)))
         if self.keymap_problems:
             self.notify("\n".join(str(p) for p in self.keymap_problems),
                         title="keymap problems (those entries are ignored)",
@@ -235,7 +233,9 @@ class SwarmApp(CrashGuard, App[int]):
         prof = self._profile()
         self.use_store(LinkStore(link, poll_interval=startup.poll_interval_of(self.settings),
                                  read_only=self.read_only,
-                                 node_map=dict(prof.nodes) if prof else {}),
+                                 node_map=dict(prof.nodes) if prof else {},
+                                 stats_interval=startup.stats_interval_of(self.settings,
+                                                                          prof)),
                        tried=[ep.label for ep in target.endpoints],
                        default_target=default_target)
 
@@ -407,6 +407,22 @@ class SwarmApp(CrashGuard, App[int]):
 
         self.push_screen(LogScreen(service_ids, what))
 
+    def open_task_logs(self, task_id: str) -> None:
+        """`l` on a task: a task that ended shows its container's logs from its node (its
+        service's may be empty); a live one follows its service's logs."""
+        from swarmtui.ui.screens.deadlogs import ended_task_screen
+
+        snap = self.snapshot
+        if snap is None or task_id not in snap.tasks:
+            return
+        screen = ended_task_screen(snap, task_id)
+        if screen is None:
+            self.open_logs(snap.tasks[task_id].service_id)
+        elif self.store is None or not self.store.live:
+            self.notify("logs need a live connection", severity="warning")
+        else:
+            self.push_screen(screen)
+
     def action_help(self) -> None:
         """`?`: the keys of the current screen (again: close)."""
         if isinstance(self.screen, HelpScreen):
@@ -475,99 +491,3 @@ class SwarmApp(CrashGuard, App[int]):
 
     async def on_unmount(self) -> None:
         await self.shutdown_store()
-
-
-def keymap_scopes() -> dict[str, list[type[Any]]]:
-    """Screens and the classes whose bindings are live on each together (for [keymap]):
-    the main screen with its table and filter, and every other screen of swarmtui.ui."""
-    import importlib
-    import pkgutil
-
-    from textual.screen import Screen
-
-    import swarmtui.ui as ui_pkg
-
-    for mod in pkgutil.walk_packages(ui_pkg.__path__, "swarmtui.ui."):
-        try:  # the wizards' and forms' screens are imported lazily by their entry points
-            importlib.import_module(mod.name)
-        except Exception:  # a module that cannot be imported has no screen to remap
-            continue
-    scopes: dict[str, list[type[Any]]] = {
-        "main screen": [SwarmApp, MainScreen, KeyedTable],
-        "main screen's filter": [SwarmApp, MainScreen, PaneFilter],
-    }
-    todo: list[type[Any]] = list(Screen.__subclasses__())
-    while todo:
-        cls = todo.pop()
-        todo += cls.__subclasses__()
-        if cls.__module__.startswith("swarmtui.ui.") and not issubclass(cls, MainScreen):
-            name = f"{cls.__name__} screen"
-            if name in scopes:  # two screens of one name (ops/ and forms/ confirmations)
-                name = f"{cls.__name__} screen of {cls.__module__}"
-            scopes[name] = [SwarmApp, cls]
-    for kind, screen_cls in SCREENS.items():
-        scopes[f"{kind} detail screen"] = [SwarmApp, screen_cls]
-    return scopes
-
-
-def default_attempts(error: str, env: dict[str, str] | None = None) -> list[Attempt]:
-    """What "no argument" tried: $DOCKER_HOST, the docker context, the local socket."""
-    from swarmtui.connect.endpoint import DEFAULT_SOCKET, current_context_name
-
-    env = dict(os.environ) if env is None else env
-    out = []
-    host = env.get("DOCKER_HOST")
-    out.append(Attempt("$DOCKER_HOST", f"{host}: {error}" if host else "not set"))
-    try:
-        ctx = current_context_name(env)
-    except Exception:
-        ctx = None
-    if host:
-        out.append(Attempt("docker context", "not tried ($DOCKER_HOST wins)"))
-    elif ctx and ctx != "default":
-        out.append(Attempt(f"docker context {ctx!r}", error))
-    else:
-        out.append(Attempt("docker context", "none chosen (docker context use NAME)"))
-    if not host and (not ctx or ctx == "default"):
-        sock = Path(DEFAULT_SOCKET)
-        result = error if sock.exists() else "no socket there: is dockerd running on this machine?"
-        out.append(Attempt(f"local socket {DEFAULT_SOCKET}", result))
-    return out
-
-
-def run_app(args: argparse.Namespace, early: startup.Early | None = None) -> int:
-    """`swarmtui [TARGET]`: load the config, build the app, run it; return the exit code.
-    With `early` (swarmtui/startup.py), on the loop where its store is already connecting."""
-    from swarmtui.config import load_settings
-
-    settings = early.settings if early else load_settings(getattr(args, "config", None))
-    app = SwarmApp(settings=settings, theme=args.theme, read_only=args.read_only,
-                   ssh_config=list(args.ssh_config or []), trust_mode=args.trust_host_key,
-                   target=args.target, profile=args.profile,
-                   tour=bool(getattr(args, "tour", False)), early=early)
-    if early is None:
-        return int(app.run() or 0)
-    loop = early.handover()
-    try:
-        rc = app.run(loop=loop)
-    finally:
-        startup.finish(loop)
-    return int(rc or 0)
-
-
-def run_lab_app(name: str = LAB_NAME, theme: str | None = None, tour: bool = False) -> int:
-    """`swarmtui lab` with no subcommand: bring the sandbox lab up (if it is not) and open it."""
-    from swarmtui.lab import Lab, LabError
-
-    try:
-        lab = Lab(name)
-        if not lab.is_up():
-            print(f"starting the sandbox lab {name!r}: 3 hosts, a swarm of 1 manager "
-                  "and 2 workers…", flush=True)
-            lab.up(nodes=3, managers=1)
-            lab.seed_sample()
-    except (LabError, OSError) as exc:
-        print(f"swarmtui lab: {exc}", file=sys.stderr)
-        return 1
-    app = SwarmApp(theme=theme, ssh_config=[str(lab.ssh_config)], target="node1", tour=tour)
-    return int(app.run() or 0)

@@ -17,10 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from textual.app import App
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.keys import _normalize_key_list
+from textual.screen import Screen
+
+from swarmtui.ui.screens.detail import SCREENS
+from swarmtui.ui.screens.main import MainScreen, PaneFilter
+from swarmtui.ui.widgets.table import KeyedTable
 
 
 @dataclass(frozen=True)
@@ -99,3 +106,35 @@ def validate_keymap(
         good.pop(binding_id, None)
         problems.append(KeymapProblem(binding_id, message))
     return good, problems
+
+
+def keymap_scopes(app_cls: type[App[Any]]) -> dict[str, list[type[Any]]]:
+    """Screens and the classes whose bindings are live on each together (for [keymap]):
+    the main screen with its table and filter, and every other screen of swarmtui.ui,
+    each with the app (`app_cls`) whose bindings are live everywhere."""
+    import importlib
+    import pkgutil
+
+    import swarmtui.ui as ui_pkg
+
+    for mod in pkgutil.walk_packages(ui_pkg.__path__, "swarmtui.ui."):
+        try:  # the wizards' and forms' screens are imported lazily by their entry points
+            importlib.import_module(mod.name)
+        except Exception:  # a module that cannot be imported has no screen to remap
+            continue
+    scopes: dict[str, list[type[Any]]] = {
+        "main screen": [app_cls, MainScreen, KeyedTable],
+        "main screen's filter": [app_cls, MainScreen, PaneFilter],
+    }
+    todo: list[type[Any]] = list(Screen.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if cls.__module__.startswith("swarmtui.ui.") and not issubclass(cls, MainScreen):
+            name = f"{cls.__name__} screen"
+            if name in scopes:  # two screens of one name (ops/ and forms/ confirmations)
+                name = f"{cls.__name__} screen of {cls.__module__}"
+            scopes[name] = [app_cls, cls]
+    for kind, screen_cls in SCREENS.items():
+        scopes[f"{kind} detail screen"] = [app_cls, screen_cls]
+    return scopes

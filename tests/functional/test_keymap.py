@@ -6,8 +6,8 @@ from pathlib import Path
 
 from swarmtui.config import Settings
 from swarmtui.swarm.sync.store import StaticStore
-from swarmtui.ui.app import SwarmApp, keymap_scopes
-from swarmtui.ui.keymap import validate_keymap
+from swarmtui.ui.app import SwarmApp
+from swarmtui.ui.keymap import keymap_scopes, validate_keymap
 from swarmtui.ui.screens.main import PaneFilter
 from tests.functional.conftest import recorded_state
 
@@ -58,7 +58,7 @@ async def test_clashing_and_unknown_entries_are_refused_with_a_message(tmp_path:
 
 
 def test_default_shared_keys_are_not_clashes_but_remaps_onto_them_are() -> None:
-    scopes = keymap_scopes()
+    scopes = keymap_scopes(SwarmApp)
     good, problems = validate_keymap({}, scopes)
     assert problems == []  # ctrl+d (node rm / service rm) share a key on purpose
     good, problems = validate_keymap({"ops.drain": "ctrl+d"}, scopes)

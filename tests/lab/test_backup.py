@@ -38,6 +38,7 @@ from swarmtui.connect.options import ConnectOptions
 from swarmtui.connect.sshconf import ssh_config_files
 from swarmtui.lab import Lab
 from swarmtui.swarm.noleader import quorum_lost
+from tests.conftest import machine_lock
 from tests.lab.test_bootstrap_lab import authorize
 from tests.waiting import wait_for
 
@@ -266,15 +267,17 @@ def docker_users() -> dict[str, str]:
     tests' sudo users."""
     if shutil.which("sudo") is None:
         pytest.skip("sudo is not installed (apt-get install sudo)")
-    subprocess.run(["groupadd", "-f", "docker"], check=True)
-    for user in DOCKER_USERS:
-        if subprocess.run(["id", user], capture_output=True).returncode != 0:
-            subprocess.run(["useradd", "-m", "-s", "/bin/sh", "-G", "docker", user], check=True)
-    subprocess.run(["chpasswd"], input="".join(f"{u}:locked-not-0{i}\n" for i, u in
-                                               enumerate(DOCKER_USERS)).encode(), check=True)
-    rules = Path("/etc/sudoers.d/swarmtui-backup-test")
-    rules.write_text("".join(f"{u} {r}\n" for u, r in DOCKER_USERS.items()))
-    rules.chmod(0o440)
+    with machine_lock("users"):
+        subprocess.run(["groupadd", "-f", "docker"], check=True)
+        for user in DOCKER_USERS:
+            if subprocess.run(["id", user], capture_output=True).returncode != 0:
+                subprocess.run(["useradd", "-m", "-s", "/bin/sh", "-G", "docker", user],
+                               check=True)
+        subprocess.run(["chpasswd"], input="".join(f"{u}:locked-not-0{i}\n" for i, u in
+                                                   enumerate(DOCKER_USERS)).encode(), check=True)
+        rules = Path("/etc/sudoers.d/swarmtui-backup-test")
+        rules.write_text("".join(f"{u} {r}\n" for u, r in DOCKER_USERS.items()))
+        rules.chmod(0o440)
     return DOCKER_USERS
 
 

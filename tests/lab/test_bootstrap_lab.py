@@ -24,6 +24,8 @@ from swarmtui.bootstrap import (
     export_script,
 )
 from swarmtui.lab import Lab
+from swarmtui.swarm.ops.runner import FixedEngine
+from tests.conftest import machine_lock
 from tests.waiting import wait_for
 
 SECRET_PREFIXES = ("SWMTKN", "SWMKEY")
@@ -77,7 +79,7 @@ async def test_bootstrap_node4_joins_and_a_second_run_finds_nothing_to_do(
         four: tuple[Lab, docker.APIClient], log_file: Path) -> None:
     lab, api = four
     async with await connect(lab, "node4") as conn:
-        boot = HostBootstrap(SshRunner(conn), api, host="node4")
+        boot = HostBootstrap(SshRunner(conn), FixedEngine(api), host="node4")
         facts = await boot.probe()
         status = {c.name: c for c in facts.checks}
         assert status["docker-installed"].status == "pass"
@@ -128,7 +130,7 @@ async def test_probes_see_a_stopped_daemon_and_an_unreachable_manager(
     lab, api = four
     lab.stop_dockerd("node4")
     async with await connect(lab, "node4") as conn:
-        boot = HostBootstrap(SshRunner(conn), api, host="node4")
+        boot = HostBootstrap(SshRunner(conn), FixedEngine(api), host="node4")
         facts = await boot.probe()
         daemon = facts.check("docker-daemon")
         assert daemon is not None and daemon.status == "fail"
@@ -144,7 +146,7 @@ async def test_probes_see_a_stopped_daemon_and_an_unreachable_manager(
     lab.host("node4").exec(["iptables", "-A", "OUTPUT", "-p", "tcp", "--dport", "2377",
                             "-j", "DROP"])
     async with await connect(lab, "node4") as conn:
-        boot = HostBootstrap(SshRunner(conn), api, host="node4")
+        boot = HostBootstrap(SshRunner(conn), FixedEngine(api), host="node4")
         facts = await boot.probe()
         assert facts.check("docker-daemon").status == "pass"  # type: ignore[union-attr]
         reach = facts.check("manager-reachable")
@@ -185,8 +187,8 @@ async def test_two_hosts_at_once_one_worker_one_manager(make_lab, ssh_forward,  
     api = docker.APIClient(base_url=ssh_forward(lab, "node1").base_url, version="auto")
     seen: dict[str, list[str]] = {"node4": [], "node5": []}
     async with await connect(lab, "node4") as c4, await connect(lab, "node5") as c5:
-        boots = [HostBootstrap(SshRunner(c4), api, host="node4"),
-                 HostBootstrap(SshRunner(c5), api, host="node5",
+        boots = [HostBootstrap(SshRunner(c4), FixedEngine(api), host="node4"),
+                 HostBootstrap(SshRunner(c5), FixedEngine(api), host="node5",
                                options=PlanOptions(role="manager"))]
         results = await apply_many(boots, lambda host, e: seen[host].append(e.kind))
     assert all(r.ok and r.complete and r.node_ready for r in results.values()), results
@@ -214,15 +216,16 @@ def sudo_users() -> dict[str, str]:
 
     if shutil.which("sudo") is None:
         pytest.skip("sudo is not installed (apt-get install sudo)")
-    for user in SUDO_USERS:
-        if subprocess.run(["id", user], capture_output=True).returncode != 0:
-            subprocess.run(["useradd", "-m", "-s", "/bin/sh", user], check=True)
-    # sshd (UsePAM no) refuses accounts with a locked password: both have one
-    subprocess.run(["chpasswd"], input=f"swtpw:{SUDO_PASSWORD}\nswtnopw:never-asked-0\n"
-                   .encode(), check=True)
-    rules = Path("/etc/sudoers.d/swarmtui-lab-test")
-    rules.write_text("".join(f"{u} {r}\n" for u, r in SUDO_USERS.items()))
-    rules.chmod(0o440)
+    with machine_lock("users"):
+        for user in SUDO_USERS:
+            if subprocess.run(["id", user], capture_output=True).returncode != 0:
+                subprocess.run(["useradd", "-m", "-s", "/bin/sh", user], check=True)
+        # sshd (UsePAM no) refuses accounts with a locked password: both have one
+        subprocess.run(["chpasswd"], input=f"swtpw:{SUDO_PASSWORD}\nswtnopw:never-asked-0\n"
+                       .encode(), check=True)
+        rules = Path("/etc/sudoers.d/swarmtui-lab-test")
+        rules.write_text("".join(f"{u} {r}\n" for u, r in SUDO_USERS.items()))
+        rules.chmod(0o440)
     return SUDO_USERS
 
 
@@ -288,7 +291,7 @@ async def test_a_sudo_user_joins_and_no_argv_on_the_host_shows_the_token(
         runner = SshRunner(conn, sudo_password=SUDO_PASSWORD)
         res = await runner.run("id -u; cat", sudo=True, input=b"only this\n")
         assert res.ok and res.stdout.split() == ["0", "only", "this"], res
-        boot = HostBootstrap(runner, api, host="node4")
+        boot = HostBootstrap(runner, FixedEngine(api), host="node4")
         facts = await boot.probe()
         assert facts.user == user and facts.sudo_ok
         events: list[ApplyEvent] = []

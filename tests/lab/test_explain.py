@@ -25,7 +25,7 @@ from swarmtui.swarm.fetch import fetch_snapshot
 from swarmtui.swarm.logs import LAST_LINES, task_log_tail
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui import summaries
-from tests.conftest import PREFIX, SshForward, _lab_or_skip
+from tests.conftest import SshForward, _lab_or_skip, lab_name
 from tests.waiting import wait_for
 
 NEW = "docker service create -d --no-resolve-image --stop-grace-period 1s"
@@ -34,7 +34,7 @@ NEW = "docker service create -d --no-resolve-image --stop-grace-period 1s"
 @pytest.fixture(scope="module")
 def xlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     _lab_or_skip()
-    lab = Lab(f"{PREFIX}ex", root=tmp_path_factory.mktemp("xlabs"))
+    lab = Lab(lab_name("ex"), root=tmp_path_factory.mktemp("xlabs"))
     lab.up(nodes=3, managers=1)
     try:
         yield lab
@@ -56,10 +56,10 @@ def clean(xlab: Lab) -> Iterator[None]:
     yield
     cli(xlab, "docker service rm $(docker service ls -q) 2>/dev/null; true")
 
-    def no_containers() -> bool:
-        return all(not cli(xlab, "docker ps -q", h.name) for h in xlab.hosts)
+    def no_containers() -> bool:  # each host's docker CLI on its own socket: no SSH per probe
+        return all(not h.docker("ps", "-q") for h in xlab.hosts)
 
-    wait_for("the services' containers to go", no_containers, 60, interval=0.5)
+    wait_for("the services' containers to go", no_containers, 60, interval=0.2)
 
 
 def cli(lab: Lab, cmd: str, host: str = "node1") -> str:
@@ -419,7 +419,7 @@ def test_lab_up_prints_what_the_kernel_gives(tmp_path_factory: pytest.TempPathFa
 
     _lab_or_skip()
     env = {**os.environ, "SWARMTUI_LAB_DIR": str(tmp_path_factory.mktemp("cli-labs"))}
-    name = f"{PREFIX}kc"
+    name = lab_name("kc")
     run = [sys.executable, "-m", "swarmtui", "lab"]
     try:
         up = subprocess.run([*run, "up", "--name", name, "--nodes", "1"], capture_output=True,

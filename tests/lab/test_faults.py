@@ -26,7 +26,7 @@ from swarmtui.connect import ClusterLink, LinkState, LinkStatus, fixed_trust, pa
 from swarmtui.connect.errors import NotConnectedError
 from swarmtui.lab import Lab
 from swarmtui.lab.host import cgroup_pids
-from tests.conftest import PREFIX, _lab_or_skip
+from tests.conftest import _lab_or_skip, lab_name
 from tests.delayproxy import DelayProxy
 from tests.waiting import async_wait_for
 
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def faultlab(lab_root: Path) -> Iterator[Lab]:
     _lab_or_skip()
-    lab = Lab(f"{PREFIX}f", root=lab_root)
+    lab = Lab(lab_name("f"), root=lab_root)
     lab.up(nodes=3, managers=3)
     try:
         yield lab

@@ -23,6 +23,7 @@ from swarmtui.lab import Lab
 from swarmtui.secrets import Secret, redact
 from swarmtui.swarm.ops import run_operation
 from swarmtui.swarm.ops import swarm as swops
+from swarmtui.swarm.ops.runner import FixedEngine
 from swarmtui.swarm.swarminit import InitOptions, candidate_advertise_addresses, init_swarm
 from swarmtui.swarm.swarmkeys import (
     get_unlock_key,
@@ -269,7 +270,7 @@ async def test_init_with_options_then_settings_then_bootstrap_a_manager(
 
     # bring node2 in as a manager with the bootstrap wizard's engine
     async with await connect(lab, "node2") as conn:
-        boot = HostBootstrap(SshRunner(conn), api1, host="node2",
+        boot = HostBootstrap(SshRunner(conn), FixedEngine(api1), host="node2",
                              options=PlanOptions(role="manager"))
         await boot.probe()
         plan = boot.plan()

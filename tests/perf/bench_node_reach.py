@@ -27,7 +27,7 @@ from swarmtui.lab import Lab
 from swarmtui.lab.host import cgroup_pids
 from swarmtui.swarm.reach.probe import Cause, probe
 from swarmtui.swarm.reach.stats import Sampler
-from tests.conftest import PREFIX, _lab_or_skip
+from tests.conftest import _lab_or_skip, lab_name
 
 pytestmark = [pytest.mark.perf, pytest.mark.lab]
 TICK = os.sysconf("SC_CLK_TCK")
@@ -78,7 +78,7 @@ def measure(lab: Lab, hosts: list[str], seconds: float | None,
 @pytest.fixture(scope="module")
 def lab5(lab_root: Path):  # type: ignore[no-untyped-def]
     _lab_or_skip()
-    lab = Lab(f"{PREFIX}p", root=lab_root)
+    lab = Lab(lab_name("p"), root=lab_root)
     lab.up(nodes=5, managers=1)
     try:
         yield lab

@@ -4,14 +4,14 @@ Pure logic (forms, validation, specs, CLI equivalents, compose parsing, spec
 diffs) plus operations that follow the domain's Operation shape: ``cli``,
 ``guard(snapshot, read_only=…)``, ``apply(api)``, ``converged(snapshot)``.
 
-The package loads each module on first use of one of its names (PEP 562), so importing
-one name does not import them all (start-up time: issue 17).
+Each name loads its module on first use (swarmtui/lazy.py).
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from swarmtui.lazy import lazy_names
 
 if TYPE_CHECKING:
     from swarmtui.swarm.create.base import (
@@ -180,11 +180,4 @@ __all__ = [
     "validate_object",
 ]
 
-
-def __getattr__(name: str) -> object:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE)

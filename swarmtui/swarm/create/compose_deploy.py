@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from swarmtui.swarm.create.compose_plan import ApiDict
 from swarmtui.swarm.create.compose_values import as_int, duration_ns
 from swarmtui.swarm.create.service_form import (
     CONSTRAINT_RE,
@@ -18,6 +17,7 @@ from swarmtui.swarm.create.units import (
     parse_cpus,
     parse_size,
 )
+from swarmtui.swarm.models import ApiDict
 
 
 def count_value(value: Any, where: str, errors: list[str]) -> int:

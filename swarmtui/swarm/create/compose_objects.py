@@ -6,14 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from swarmtui.swarm.create.compose_plan import (
-    ApiDict,
-    ComposeContext,
-    PlannedNetwork,
-    PlannedObject,
-)
+from swarmtui.swarm.create.compose_plan import ComposeContext, PlannedNetwork, PlannedObject
 from swarmtui.swarm.create.compose_values import label_map
 from swarmtui.swarm.create.inventory import STACK_LABEL
+from swarmtui.swarm.models import ApiDict
 
 # --------------------------------------------------------------------- top level
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ApiDict = dict[str, Any]
+from swarmtui.swarm.models import ApiDict
+
 IMAGE_LABEL = "com.docker.stack.image"
 
 
@@ -87,20 +88,9 @@ class ComposeContext:
     def scoped(self, short: str) -> str:
         return f"{self.stack}_{short}"
 
-    def network_name(self, short: str) -> str:
-        decl = self.networks_decl.get(short) or {}
-        if isinstance(decl, dict):
-            if decl.get("name"):
-                return str(decl["name"])
-            ext = decl.get("external")
-            if isinstance(ext, dict) and ext.get("name"):
-                return str(ext["name"])
-            if ext:
-                return short
-        return self.scoped(short)
-
-    def object_name(self, kind: str, short: str) -> str:
-        decls = self.secrets_decl if kind == "secret" else self.configs_decl
+    def declared_name(self, decls: dict[str, Any], short: str) -> str:
+        """The engine's name of a top-level network/secret/config `short`: its `name:`,
+        an external one's own name, else scoped to the stack (`STACK_short`)."""
         decl = decls.get(short) or {}
         if isinstance(decl, dict):
             if decl.get("name"):
@@ -111,3 +101,10 @@ class ComposeContext:
             if ext:
                 return short
         return self.scoped(short)
+
+    def network_name(self, short: str) -> str:
+        return self.declared_name(self.networks_decl, short)
+
+    def object_name(self, kind: str, short: str) -> str:
+        return self.declared_name(self.secrets_decl if kind == "secret" else self.configs_decl,
+                                  short)

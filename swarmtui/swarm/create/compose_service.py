@@ -13,7 +13,7 @@ from swarmtui.swarm.create.compose_deploy import (
     restart_spec,
     update_config_spec,
 )
-from swarmtui.swarm.create.compose_plan import IMAGE_LABEL, ApiDict, ComposeContext, PlannedService
+from swarmtui.swarm.create.compose_plan import IMAGE_LABEL, ComposeContext, PlannedService
 from swarmtui.swarm.create.compose_values import (
     as_int,
     duration_ns,
@@ -28,6 +28,7 @@ from swarmtui.swarm.create.service_form import (
     IMAGE_RE,
     SERVICE_NAME_RE,
 )
+from swarmtui.swarm.models import ApiDict
 from swarmtui.swarm.ops.validate import MAX_REPLICAS
 
 #: service keys Swarm ignores or rejects, with what to do instead

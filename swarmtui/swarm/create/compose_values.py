@@ -9,11 +9,11 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from swarmtui.swarm.create.compose_plan import ApiDict
 from swarmtui.swarm.create.units import (
     UnitError,
     parse_duration,
 )
+from swarmtui.swarm.models import ApiDict
 
 
 def read_env_file(path: Path) -> dict[str, str]:

@@ -43,11 +43,8 @@ from swarmtui.swarm.create.service_spec import (
     form_from_spec,
     merge_form,
 )
-from swarmtui.swarm.models import Node, Service
+from swarmtui.swarm.models import ApiDict, Node, Service
 from swarmtui.swarm.ops.base import update_service_spec
-
-ApiDict = dict[str, Any]
-
 
 # ----------------------------------------------------------------- live form state
 

@@ -33,8 +33,7 @@ from swarmtui.swarm.create.units import (
     parse_size,
     whole_number,
 )
-
-ApiDict = dict[str, Any]
+from swarmtui.swarm.models import ApiDict
 
 #: swarmkit's defaults for a service created without an UpdateConfig (docker CLI's too)
 UPDATE_DEFAULTS: ApiDict = {"Parallelism": 1, "FailureAction": "pause", "Order": "stop-first"}

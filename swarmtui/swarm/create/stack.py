@@ -30,10 +30,8 @@ from swarmtui.swarm.create.inventory import STACK_LABEL, Inventory
 from swarmtui.swarm.create.objects import Hidden
 from swarmtui.swarm.create.service_ops import service_progress
 from swarmtui.swarm.create.service_spec import create_kwargs
-from swarmtui.swarm.models import Service
+from swarmtui.swarm.models import ApiDict, Service
 from swarmtui.swarm.ops.base import update_service_spec
-
-ApiDict = dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
 """Operations on the swarm: plan → guard → apply → converge (see base.Operation).
 
-The package loads each module on first use of one of its names (PEP 562), so importing
-one name does not import them all (start-up time: issue 17).
+Each name loads its module on first use (swarmtui/lazy.py).
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from swarmtui.lazy import lazy_names
 
 if TYPE_CHECKING:
     from swarmtui.swarm.ops.base import (
@@ -119,11 +119,4 @@ __all__ = [
     "wait_converged",
 ]
 
-
-def __getattr__(name: str) -> object:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE)

@@ -252,14 +252,40 @@ def pending_reason(snapshot: ClusterSnapshot, service_id: str) -> str:
 # -------------------------------------------------------------------- labels
 
 
-class AddNodeLabel(NodeOperation):
-    """`docker node update --label-add KEY=VALUE NODE` (other labels are kept)."""
-
-    name = "label-add"
+class _LabelOperation(NodeOperation):
+    """A change of one label on the selected nodes (`raw`: as typed); other labels are
+    kept."""
 
     def __init__(self, nodes: Sequence[Node], raw: str) -> None:
         super().__init__(nodes)
         self.raw = raw
+
+    @staticmethod
+    def placed_by(snapshot: ClusterSnapshot, key: str) -> str:
+        """The services whose constraints name node.labels.KEY, comma-separated ("": none)."""
+        return ", ".join(sorted(
+            s.name for s in snapshot.services.values()
+            if any(c.replace(" ", "").startswith(f"node.labels.{key}") for c in s.constraints)))
+
+    def relabel(self, api: DockerAPI, key: str, value: str | None) -> None:
+        """Set label KEY to `value` (None: remove it) in every target node's spec."""
+
+        def mutate(spec: Spec) -> None:
+            labels = dict(spec.get("Labels") or {})
+            if value is None:
+                labels.pop(key, None)
+            else:
+                labels[key] = value
+            spec["Labels"] = labels
+
+        for nid in self.target_ids:
+            update_node_spec(api, nid, mutate, before_write=self.before_write)
+
+
+class AddNodeLabel(_LabelOperation):
+    """`docker node update --label-add KEY=VALUE NODE` (other labels are kept)."""
+
+    name = "label-add"
 
     @property
     def cli(self) -> str:
@@ -282,16 +308,10 @@ class AddNodeLabel(NodeOperation):
                 preview.append(f"{n.name}: label {key}: {old!r} → {value!r}")
         if live and not preview:
             blocks.append("nothing to do: the label is already set")
-        constrained = [
-            s.name
-            for s in snapshot.services.values()
-            if any(c.replace(" ", "").startswith(f"node.labels.{key}") for c in s.constraints)
-        ]
+        constrained = self.placed_by(snapshot, key)
         if constrained:
-            warnings.append(
-                f"services placed by node.labels.{key}: {', '.join(sorted(constrained))} "
-                "— their tasks may move"
-            )
+            warnings.append(f"services placed by node.labels.{key}: {constrained} "
+                            "— their tasks may move")
         return GuardResult(tuple(blocks), tuple(warnings), tuple(preview))
 
     def apply(self, api: DockerAPI) -> str:
@@ -299,14 +319,7 @@ class AddNodeLabel(NodeOperation):
             key, value = parse_label(self.raw)
         except InputError as exc:
             raise OperationError(str(exc)) from exc
-
-        def mutate(spec: Spec) -> None:
-            labels = dict(spec.get("Labels") or {})
-            labels[key] = value
-            spec["Labels"] = labels
-
-        for nid in self.target_ids:
-            update_node_spec(api, nid, mutate, before_write=self.before_write)
+        self.relabel(api, key, value)
         return f"label {key}={value} set on {self.target}"
 
     def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
@@ -321,14 +334,10 @@ class AddNodeLabel(NodeOperation):
         return True, f"{self.target}: {key}={value}"
 
 
-class RemoveNodeLabel(NodeOperation):
+class RemoveNodeLabel(_LabelOperation):
     """`docker node update --label-rm KEY NODE` (other labels are kept)."""
 
     name = "label-rm"
-
-    def __init__(self, nodes: Sequence[Node], raw_key: str) -> None:
-        super().__init__(nodes)
-        self.raw = raw_key
 
     @property
     def cli(self) -> str:
@@ -345,16 +354,10 @@ class RemoveNodeLabel(NodeOperation):
         warnings = [f"{n.name} has no label {key}" for n in live if key not in n.labels]
         if live and not has:
             blocks.append(f"nothing to do: no selected node has a label {key}")
-        constrained = [
-            s.name
-            for s in snapshot.services.values()
-            if any(c.replace(" ", "").startswith(f"node.labels.{key}") for c in s.constraints)
-        ]
+        constrained = self.placed_by(snapshot, key)
         if constrained:
-            warnings.append(
-                f"services placed by node.labels.{key}: {', '.join(sorted(constrained))} "
-                "— their tasks on these nodes may stop or go Pending"
-            )
+            warnings.append(f"services placed by node.labels.{key}: {constrained} "
+                            "— their tasks on these nodes may stop or go Pending")
         preview = [f"{n.name}: remove label {key}={n.labels[key]}" for n in has]
         return GuardResult(tuple(blocks), tuple(warnings), tuple(preview))
 
@@ -363,14 +366,7 @@ class RemoveNodeLabel(NodeOperation):
             key = parse_label_key(self.raw)
         except InputError as exc:
             raise OperationError(str(exc)) from exc
-
-        def mutate(spec: Spec) -> None:
-            labels = dict(spec.get("Labels") or {})
-            labels.pop(key, None)
-            spec["Labels"] = labels
-
-        for nid in self.target_ids:
-            update_node_spec(api, nid, mutate, before_write=self.before_write)
+        self.relabel(api, key, None)
         return f"label {key} removed from {self.target}"
 
     def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:

@@ -22,7 +22,7 @@ from swarmtui.swarm.events import EventWatcher
 from swarmtui.swarm.state import KINDS, ClusterSnapshot
 from swarmtui.swarm.sync import gcpause
 from swarmtui.swarm.sync.merge import merge_kind
-from swarmtui.swarm.sync.store import ALL, Clock, Store, StoreListener
+from swarmtui.swarm.sync.store import ALL, STATS, Clock, Store, StoreListener
 from swarmtui.swarm.sync.view import LinkView
 
 #: kinds the poll re-lists: tasks have no events, and services' running counts
@@ -159,6 +159,9 @@ class ApiStore(Store):
 
     def _refresh(self, kinds: set[str]) -> bool:
         old = self._snapshot
+        if old is not None and kinds <= {STATS}:
+            self._publish(old, frozenset(kinds))  # new live stats only: nothing to list
+            return True
         big = old is None or len(old.tasks) + len(old.services) >= gcpause.BIG
         with gcpause.paused(big):
             return self._refresh_now(kinds, old)

@@ -16,10 +16,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from swarmtui.connect.readonly import refuse_writes
-from swarmtui.swarm import fetch, health
+from swarmtui.secrets import Secret
+from swarmtui.swarm import fetch, health, swarmkeys, swarmleave, swarmspec
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.eventlog import EventLine, EventLog, task_changes
 from swarmtui.swarm.logs import (
@@ -37,6 +38,8 @@ from swarmtui.swarm.sync.view import LinkView
 
 #: "re-list every kind"
 ALL = "all"
+#: not a kind to list: the node pool has new live stats (fold them into the snapshot)
+STATS = "stats"
 #: A clock: now, as an aware UTC datetime
 Clock = Callable[[], datetime]
 
@@ -128,6 +131,7 @@ class Store:
         the next snapshot (a new cause asks for a node re-list)."""
         self.reach = reach
         reach.on_change = lambda: self.request("nodes")
+        reach.on_stats = lambda: self.request(STATS)
         if self._snapshot is not None:
             reach.update(self._snapshot)
 
@@ -163,6 +167,22 @@ class Store:
     def inspect(self, kind: str, object_id: str) -> ApiDict:
         """`docker KIND inspect ID` (blocking: call from a thread). Raises FetchError."""
         return fetch.inspect_object(self.api(), kind, object_id)
+
+    def swarm_inspect(self) -> swarmspec.SwarmInspect:
+        """`docker swarm inspect` (blocking: call from a thread)."""
+        return swarmspec.inspect(self.api())
+
+    def join_tokens(self) -> swarmkeys.JoinTokens:
+        """The join tokens and a manager's address (blocking: call from a thread)."""
+        return swarmkeys.join_tokens(self.api())
+
+    def unlock_key(self) -> Secret | None:
+        """`docker swarm unlock-key` (blocking: call from a thread)."""
+        return swarmkeys.get_unlock_key(self.api())
+
+    def engine_facts(self) -> dict[str, Any]:
+        """Name, swarm state and manager counts of the engine the store reads (blocking)."""
+        return swarmleave.node_facts(self.api())
 
     def service_logs(self, service_id: str, tty: bool = False, tail: int | None = TAIL,
                      since: datetime | None = None) -> LogStream:
@@ -215,6 +235,9 @@ class Store:
             causes = self.reach.causes()
             if causes != snap.causes:
                 snap = replace(snap, causes=causes)
+            stats = self.reach.stats()
+            if stats is not snap.stats:
+                snap = snap.with_stats(stats)
         health.assessed(snap, self.now())
         if self._stopped.is_set():
             return
@@ -224,7 +247,7 @@ class Store:
                 self._log_events(task_changes(self._last_tasks, snap))
             self._last_tasks = snap
         self._snapshot = snap
-        if self.reach is not None:
+        if self.reach is not None and kinds != {STATS}:  # new stats change no node or task
             self.reach.update(snap)
         if self._listener is not None:
             self._listener.on_snapshot(snap, kinds)

@@ -19,7 +19,7 @@ I/O runs in thread workers.
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from textual.screen import Screen
 
@@ -27,26 +27,20 @@ if TYPE_CHECKING:
     from swarmtui.ui.app import SwarmApp
 
 
-# swarm.create's modules are imported on first use: none is needed for the first screen
-
-def _service_name(app: SwarmApp, selected: str | None) -> str:
+def _selected_name(app: SwarmApp, kind: Literal["service", "network"],
+                   selected: str | None) -> str:
+    """The name of the selected service/network in the app's snapshot; LookupError if
+    it is not there (any more). swarm.create's modules load on first use: the first
+    screen needs none of them."""
     from swarmtui.swarm.create.inventory import Inventory
 
     snap = app.snapshot
-    svc = Inventory.of(snap).service(selected or "") if snap is not None else None
-    if svc is None:
-        raise LookupError(f"no service {selected!r} in the current view")
-    return svc.name
-
-
-def _network_name(app: SwarmApp, selected: str | None) -> str:
-    from swarmtui.swarm.create.inventory import Inventory
-
-    snap = app.snapshot
-    net = Inventory.of(snap).network(selected or "") if snap is not None else None
-    if net is None:
-        raise LookupError(f"no network {selected!r} in the current view")
-    return net.name
+    inv = Inventory.of(snap) if snap is not None else None
+    found = None if inv is None else (
+        inv.service(selected or "") if kind == "service" else inv.network(selected or ""))
+    if found is None:
+        raise LookupError(f"no {kind} {selected!r} in the current view")
+    return found.name
 
 
 def new_service(app: SwarmApp, selected: str | None) -> Screen[Any]:
@@ -58,13 +52,13 @@ def new_service(app: SwarmApp, selected: str | None) -> Screen[Any]:
 def edit_service(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.forms.service import ServiceFormScreen
 
-    return ServiceFormScreen.for_service(app, _service_name(app, selected))
+    return ServiceFormScreen.for_service(app, _selected_name(app, "service", selected))
 
 
 def _networks_of(attach: bool, app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.forms.network import ServiceNetworksScreen
 
-    return ServiceNetworksScreen(_service_name(app, selected), attach=attach)
+    return ServiceNetworksScreen(_selected_name(app, "service", selected), attach=attach)
 
 
 attach_network = partial(_networks_of, True)
@@ -81,7 +75,7 @@ def remove_network(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.swarm.create.network import RemoveNetwork
     from swarmtui.ui.flow import confirmation
 
-    return confirmation(app, RemoveNetwork(_network_name(app, selected)))
+    return confirmation(app, RemoveNetwork(_selected_name(app, "network", selected)))
 
 
 def deploy_stack(app: SwarmApp, selected: str | None) -> Screen[Any]:

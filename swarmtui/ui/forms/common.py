@@ -193,6 +193,34 @@ class FormScreen(Screen[None]):
         self.app.push_screen(confirmation(swarm_app(self), op, origin=self))
 
 
+class FieldsFormScreen(FormScreen):
+    """A form of named fields (`fields`: path → Field), one CLI line (`#form-cli`) and a
+    submit button (`#submit`): each repaint shows the verdict on all three."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, Field] = {}
+        self.valid = False
+
+    def _field(self, path: str, label: str, widget: Widget, hint: str = "") -> Field:
+        f = Field(label, widget, path=path, hint=hint)
+        self.fields[path] = f
+        return f
+
+    def show_verdict(self, errors: dict[str, str], cli: str, *, lists: Iterable[str] = (),
+                     unchanged: bool = False) -> None:
+        """Each field's message (`lists`: fields of one item per line), the CLI line, and
+        submit enabled only for a valid form that changes something."""
+        self.show_errors(self.fields.values(), errors, lists)
+        self.query_one("#form-cli", Static).update(markup(cli))
+        self.valid = not errors
+        self.query_one("#submit", Button).disabled = not self.valid or unchanged
+        if self.valid:
+            self.set_status("nothing to change" if unchanged else "ready: ctrl+s to review")
+        else:
+            self.set_status(f"fix the {len(errors)} field(s) marked in red", error=True)
+
+
 def text_of(widget: Widget) -> str:
     if isinstance(widget, Input):
         return widget.value

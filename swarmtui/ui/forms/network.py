@@ -4,7 +4,7 @@ detach a service to / from a network."""
 from __future__ import annotations
 
 import shlex
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -21,7 +21,7 @@ from swarmtui.swarm.create import (
     network_create_argv,
     validate_network,
 )
-from swarmtui.ui.forms.common import Field, FormScreen, error_for_list, lines_of, markup
+from swarmtui.ui.forms.common import Field, FieldsFormScreen, FormScreen, lines_of, markup
 from swarmtui.ui.widgets.footer import KeysFooter
 
 
@@ -35,23 +35,13 @@ def _bottom(submit_label: str) -> ComposeResult:
             yield Button("Cancel (Esc)", id="cancel", compact=True)
 
 
-class NetworkFormScreen(FormScreen):
+class NetworkFormScreen(FieldsFormScreen):
     """`docker network create -d overlay …`: name, subnet/gateway, attachable, encrypted,
     labels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "Create", id="forms.network.submit"),
     ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.fields: dict[str, Field] = {}
-        self.valid = False
-
-    def _field(self, path: str, label: str, widget: Any, hint: str = "") -> Field:
-        f = Field(label, widget, path=path, hint=hint)
-        self.fields[path] = f
-        return f
 
     def compose(self) -> ComposeResult:
         yield Static("New overlay network", id="form-title")
@@ -90,15 +80,7 @@ class NetworkFormScreen(FormScreen):
             return
         form = self.read_form()
         errors = errors_by_field(validate_network(form, self.inventory()))
-        for path, f in self.fields.items():
-            f.show_error(error_for_list(errors, path) if path == "labels" else errors.get(path))
-        self.query_one("#form-cli", Static).update(markup(shlex.join(network_create_argv(form))))
-        self.valid = not errors
-        self.query_one("#submit", Button).disabled = not self.valid
-        if self.valid:
-            self.set_status("ready: ctrl+s to review")
-        else:
-            self.set_status(f"fix the {len(errors)} field(s) marked in red", error=True)
+        self.show_verdict(errors, shlex.join(network_create_argv(form)), lists=("labels",))
 
     @on(Input.Changed)
     @on(TextArea.Changed)

@@ -29,7 +29,7 @@ from swarmtui.swarm.create import (
 )
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.flow import confirmation
-from swarmtui.ui.forms.common import Field, FormScreen, error_for_list, lines_of, markup
+from swarmtui.ui.forms.common import FieldsFormScreen, FormScreen, lines_of, markup
 from swarmtui.ui.widgets.footer import KeysFooter
 
 COLUMNS = ("NAME", "ID", "CREATED", "STACK", "USED BY")
@@ -113,7 +113,7 @@ class ObjectsScreen(FormScreen):
         self.request_refresh(f"{self.kind}s", "services")
 
 
-class NewObjectScreen(FormScreen):
+class NewObjectScreen(FieldsFormScreen):
     """`docker secret create` / `docker config create` from typed text or a local file."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -124,13 +124,6 @@ class NewObjectScreen(FormScreen):
         super().__init__()
         self.kind = kind
         self.value: Hidden | None = None
-        self.fields: dict[str, Field] = {}
-        self.valid = False
-
-    def _field(self, path: str, label: str, widget: Any, hint: str = "") -> Field:
-        f = Field(label, widget, path=path, hint=hint)
-        self.fields[path] = f
-        return f
 
     def compose(self) -> ComposeResult:
         yield Static(markup(f"New {self.kind}"), id="form-title")
@@ -194,13 +187,7 @@ class NewObjectScreen(FormScreen):
         errors = errors_by_field(validate_object(form, self.inventory()))
         if self.query_one("#text", Input).value:
             errors.pop("text", None)  # typed, not stored yet (Enter/Tab/Create stores it)
-        for path, f in self.fields.items():
-            f.show_error(error_for_list(errors, path) if path == "labels" else errors.get(path))
-        self.query_one("#form-cli", Static).update(markup(object_create_cli(form)))
-        self.valid = not errors
-        self.query_one("#submit", Button).disabled = not self.valid
-        self.set_status("ready: ctrl+s to review" if self.valid else
-                        f"fix the {len(errors)} field(s) marked in red", error=not self.valid)
+        self.show_verdict(errors, object_create_cli(form), lists=("labels",))
 
     @on(Input.Changed)
     @on(TextArea.Changed)

@@ -16,7 +16,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Collapsible, Input, Select, Static, TextArea
 
 from swarmtui.swarm.create import (
@@ -34,8 +33,7 @@ from swarmtui.swarm.create.service_form import (
 )
 from swarmtui.ui.forms.common import (
     Field,
-    FormScreen,
-    error_for_list,
+    FieldsFormScreen,
     items_of,
     lines_of,
     markup,
@@ -108,7 +106,7 @@ def _refs_text(refs: list[ObjectRef]) -> str:
     return ", ".join(f"{r.source}:{r.target}" if r.target else r.source for r in refs)
 
 
-class ServiceFormScreen(FormScreen):
+class ServiceFormScreen(FieldsFormScreen):
     """Create a service, or (with `editing`) change one, from the same form."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -123,7 +121,6 @@ class ServiceFormScreen(FormScreen):
         self.editing = editing
         self.original = original
         self.initial = original or ServiceForm()
-        self.fields: dict[str, Field] = {}
         self.state: Any = None
 
     @classmethod
@@ -139,11 +136,6 @@ class ServiceFormScreen(FormScreen):
         return cls(editing=svc.name, original=form_from_spec(svc.spec, inv))
 
     # ------------------------------------------------------------- layout
-    def _field(self, path: str, label: str, widget: Widget, hint: str = "") -> Field:
-        f = Field(label, widget, path=path, hint=hint)
-        self.fields[path] = f
-        return f
-
     def _text(self, path: str, label: str, placeholder: str) -> Field:
         value = str(getattr(self.initial, path))
         disabled = path == "name" and self.editing is not None
@@ -286,24 +278,14 @@ class ServiceFormScreen(FormScreen):
         state = form_state(form, self.snapshot, original=self.original, editing=self.editing)
         self.state = state
         errors = state.errors
-        for path, f in self.fields.items():
-            if path in LINE_FIELDS or path in ITEM_FIELDS:
-                f.show_error(error_for_list(errors, path))
-            else:
-                f.show_error(errors.get(path))
         for i, row in enumerate(self.query(PortRow)):
             row.show_errors(row_messages(errors, "ports", i))
         for i, mrow in enumerate(self.query(MountRow)):
             mrow.show_errors(row_messages(errors, "mounts", i))
         self.query_one("#replicas", Input).disabled = form.mode == "global"
         cli = state.cli or ("nothing changed yet" if self.editing else "")
-        self.query_one("#form-cli", Static).update(markup(cli))
-        unchanged = self.editing is not None and not state.cli
-        self.query_one("#submit", Button).disabled = not state.valid or unchanged
-        if state.valid:
-            self.set_status("nothing to change" if unchanged else "ready: ctrl+s to review")
-        else:
-            self.set_status(f"fix the {len(errors)} field(s) marked in red", error=True)
+        self.show_verdict(errors, cli, lists=(*LINE_FIELDS, *ITEM_FIELDS),
+                          unchanged=self.editing is not None and not state.cli)
 
     @on(Input.Changed)
     @on(TextArea.Changed)

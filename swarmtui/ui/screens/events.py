@@ -11,14 +11,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Input
 
 from swarmtui.swarm.eventlog import EventLine
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.panes.tasks import STATE_TAG
-from swarmtui.ui.screens.detail import ObjectScreen
+from swarmtui.ui.screens.filtered import FilteredTableScreen
 from swarmtui.ui.widgets.table import Column, KeyedTable, Row
 
 COLUMNS = [
@@ -41,11 +39,7 @@ def event_row(number: int, line: EventLine) -> Row:
                problem=tag == "task-failed", rank=-number)
 
 
-class EventsScreen(ObjectScreen):
-    DEFAULT_CSS = """
-    EventsScreen #events-filter { display: none; height: 1; border: none; padding: 0 1; }
-    EventsScreen #events-filter.shown { display: block; }
-    """
+class EventsScreen(FilteredTableScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="events.filter"),
         Binding("escape,backspace", "back", "Back", id="detail.back"),
@@ -54,16 +48,12 @@ class EventsScreen(ObjectScreen):
     table_kind = "events"
     table_title = ("swarm events and task changes, newest first "
                    "(nodes, services, networks, secrets, configs; tasks between polls)")
+    filter_placeholder = "filter events: lines holding the text (Esc clears)"
 
     def __init__(self, object_id: str = "") -> None:
         super().__init__(object_id)
         self._seen = -1
         self._lines: dict[str, EventLine] = {}
-
-    def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter events: lines holding the text (Esc clears)",
-                    id="events-filter")
-        yield from super().compose()
 
     def columns(self) -> list[Column]:
         return COLUMNS
@@ -91,28 +81,6 @@ class EventsScreen(ObjectScreen):
         self._seen = added
         self._lines = {str(added - i): line for i, line in enumerate(lines)}
         return [event_row(int(key), line) for key, line in self._lines.items()]
-
-    def action_filter(self) -> None:
-        box = self.query_one("#events-filter", Input)
-        box.add_class("shown")
-        box.focus()
-
-    @on(Input.Changed, "#events-filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.query_one("#detail-table", KeyedTable).filter_text = event.value
-
-    @on(Input.Submitted, "#events-filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        self.query_one("#detail-table", KeyedTable).focus()
-
-    def action_back(self) -> None:
-        box = self.query_one("#events-filter", Input)
-        if box.has_focus or box.value:
-            box.value = ""
-            box.remove_class("shown")
-            self.query_one("#detail-table", KeyedTable).focus()
-            return
-        super().action_back()
 
     def action_inspect(self) -> None:
         line = self._lines.get(self.query_one("#detail-table", KeyedTable).cursor_key or "")

@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -187,3 +188,28 @@ class ProfilePickerScreen(Screen[None]):
             app.connect_target(None, profile=None, use_default=True)
         else:
             app.connect_target(None, profile=choice)
+
+
+def default_attempts(error: str, env: dict[str, str] | None = None) -> list[Attempt]:
+    """What "no argument" tried: $DOCKER_HOST, the docker context, the local socket."""
+    from swarmtui.connect.endpoint import DEFAULT_SOCKET, current_context_name
+
+    env = dict(os.environ) if env is None else env
+    out = []
+    host = env.get("DOCKER_HOST")
+    out.append(Attempt("$DOCKER_HOST", f"{host}: {error}" if host else "not set"))
+    try:
+        ctx = current_context_name(env)
+    except Exception:
+        ctx = None
+    if host:
+        out.append(Attempt("docker context", "not tried ($DOCKER_HOST wins)"))
+    elif ctx and ctx != "default":
+        out.append(Attempt(f"docker context {ctx!r}", error))
+    else:
+        out.append(Attempt("docker context", "none chosen (docker context use NAME)"))
+    if not host and (not ctx or ctx == "default"):
+        sock = Path(DEFAULT_SOCKET)
+        result = error if sock.exists() else "no socket there: is dockerd running on this machine?"
+        out.append(Attempt(f"local socket {DEFAULT_SOCKET}", result))
+    return out

@@ -10,24 +10,18 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Input
 
 from swarmtui.swarm.placement_map import placement_map
 from swarmtui.swarm.state import ClusterSnapshot
-from swarmtui.ui.screens.detail import ObjectScreen
+from swarmtui.ui.screens.filtered import FilteredTableScreen
 from swarmtui.ui.widgets.table import Column, KeyedTable, Row
 
 CELL_TAG = {"running": "task-running", "starting": "task-pending", "failing": "task-failed",
             "stopping": "task-shutdown"}
 
 
-class PlacementScreen(ObjectScreen):
-    DEFAULT_CSS = """
-    PlacementScreen #map-filter { display: none; height: 1; border: none; padding: 0 1; }
-    PlacementScreen #map-filter.shown { display: block; }
-    """
+class PlacementScreen(FilteredTableScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="map.filter"),
         Binding("escape,backspace", "back", "Back", id="detail.back"),
@@ -36,14 +30,11 @@ class PlacementScreen(ObjectScreen):
     table_kind = "map"
     table_title = ("running/wanted tasks of each service on each node "
                    "(green running, yellow starting, red failing)")
+    filter_placeholder = "filter services by name"
 
     def __init__(self, object_id: str = "") -> None:
         super().__init__(object_id)
         self._node_ids: tuple[str, ...] = ()
-
-    def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter services by name", id="map-filter")
-        yield from super().compose()
 
     def columns(self) -> list[Column]:
         snap = self.swarm_app.snapshot
@@ -86,28 +77,6 @@ class PlacementScreen(ObjectScreen):
                                              for c in cells),
             ))
         return out
-
-    def action_filter(self) -> None:
-        box = self.query_one("#map-filter", Input)
-        box.add_class("shown")
-        box.focus()
-
-    @on(Input.Changed, "#map-filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.query_one("#detail-table", KeyedTable).filter_text = event.value
-
-    @on(Input.Submitted, "#map-filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        self.query_one("#detail-table", KeyedTable).focus()
-
-    def action_back(self) -> None:
-        box = self.query_one("#map-filter", Input)
-        if box.has_focus:
-            box.value = ""
-            box.remove_class("shown")
-            self.query_one("#detail-table", KeyedTable).focus()
-            return
-        super().action_back()
 
     @on(KeyedTable.Selected)
     def _selected(self, event: KeyedTable.Selected) -> None:

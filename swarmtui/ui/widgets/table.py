@@ -286,14 +286,19 @@ class KeyedTable(ScrollView, can_focus=True):
         self._natural = self._natural_for(self.rows.values())
 
     def _natural_for(self, rows: Iterable[Row]) -> dict[str, int]:
+        """Each column's width for its header and longest cell (0: a `hide_empty` column
+        with no cell to show)."""
         natural = {c.key: cell_len(c.label) for c in self.columns}
+        filled = {c.key: not c.hide_empty for c in self.columns}
         for row in rows:
             for c, text in zip(self.columns, row.cells, strict=False):
                 n = len(text)
+                if n:
+                    filled[c.key] = True
                 if n > natural[c.key]:
                     natural[c.key] = n
-        return {c.key: min(max(natural[c.key], c.min_width), c.max_width)
-                for c in self.columns}
+        return {c.key: min(max(natural[c.key], c.min_width), c.max_width) if filled[c.key]
+                else 0 for c in self.columns}
 
     # ---------------------------------------------------------------- layout
     def layout_for(self, width: int) -> list[tuple[int, Column, int]]:

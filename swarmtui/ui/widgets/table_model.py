@@ -22,6 +22,8 @@ class Column:
     #: takes the spare width (one per table, usually the last text column)
     grow: bool = False
     right: bool = False
+    #: not shown while no row has a value in it (live stats that are off or not in yet)
+    hide_empty: bool = False
 
 
 @dataclass(slots=True)
@@ -60,9 +62,10 @@ def fit_columns(columns: Sequence[Column], natural: dict[str, int],
     images) makes do with less, down to its min_width, and takes the spare width.
     Columns that do not fit give way in the order their priority sets (highest number
     first, the rightmost first on a tie). If even the priority-0 columns do not fit,
-    the widest are cut.
+    the widest are cut. A `hide_empty` column with nothing in it (natural width 0) is not
+    shown at all.
     """
-    shown = list(enumerate(columns))
+    shown = [(i, c) for i, c in enumerate(columns) if natural[c.key] or not c.hide_empty]
 
     def need(c: Column) -> int:
         if c.grow:

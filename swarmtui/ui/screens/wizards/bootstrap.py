@@ -27,17 +27,16 @@ from swarmtui.secrets import redact
 from swarmtui.swarm.ops.runner import Sent
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.screens.wizards import bootstrap_view as view
-from swarmtui.ui.screens.wizards.common import WizardScreen, markup_escape
+from swarmtui.ui.screens.wizards.common import labelled, markup_escape
 
 
-class BootstrapScreen(WizardScreen):
+class BootstrapScreen(view.HostsWizard):
     TITLE_TEXT = "Bootstrap a new host"
     HELP_TEXT = ("Reach the host over SSH, look before touching, then run the plan (or "
                  "export it as a script). Every step is idempotent: running the wizard "
                  "again continues from where the host is.")
-    DEFAULT_CSS = WizardScreen.DEFAULT_CSS + """
+    DEFAULT_CSS = view.HostsWizard.DEFAULT_CSS + """
     BootstrapScreen Log { height: 14; border: round $panel; }
-    BootstrapScreen #role { width: 20; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "probe", "Connect & probe", id="bootstrap.probe"),
@@ -54,18 +53,10 @@ class BootstrapScreen(WizardScreen):
         self.applying = False
 
     def compose_body(self) -> ComposeResult:
-        with Horizontal():
-            yield Static("Host", classes="field-label")
-            yield Input(placeholder="ssh alias or user@host[:port]", id="host")
-        with Horizontal():
-            yield Static("sudo password", classes="field-label")
-            yield Input(password=True, placeholder="only if sudo asks one (kept in memory)",
-                        id="sudo")
-        with Horizontal():
-            yield Static("Join as", classes="field-label")
-            yield Select[str]([("worker", "worker"), ("manager", "manager")], value="worker",
-                              allow_blank=False, id="role")
-            yield Input(placeholder="optional: a new hostname", id="hostname")
+        yield labelled("Host", Input(placeholder="ssh alias or user@host[:port]", id="host"))
+        yield self.sudo_field()
+        yield labelled("Join as", self.role_select(),
+                       Input(placeholder="optional: a new hostname", id="hostname"))
         yield Button("Connect & probe [F2]", id="probe", variant="primary")
         yield Static("", id="status", classes="status")
         yield Static("Facts", classes="section")
@@ -112,7 +103,7 @@ class BootstrapScreen(WizardScreen):
                      error=True)
             return
         self.say("status", f"connecting to {target}…")
-        self.probe_host(target, SudoPassword(self.query_one("#sudo", Input).value))
+        self.probe_host(target, self.sudo_password())
 
     @work(exclusive=True, group="bootstrap-probe", exit_on_error=False)
     async def probe_host(self, target: str, sudo_password: SudoPassword) -> None:
@@ -122,14 +113,14 @@ class BootstrapScreen(WizardScreen):
         self.boot = self.plan = self.result = None
         await self._close_host()
         try:
-            api = await asyncio.to_thread(self.engine_api)
+            store = self.cluster_store()
             self.host = await open_host(target, trust=self.ask_trust_callback(),
                                         ssh_config_extra=self.ssh_config_extra())
         except Exception as exc:  # noqa: BLE001 - ConnectError says what to do
             self.say("status", describe(exc), error=True)
             return
         runner = SshRunner(self.host.conn, sudo_password=sudo_password)
-        self.boot = HostBootstrap(runner, api, host=self.host.label)
+        self.boot = HostBootstrap(runner, store, host=self.host.label)
         self.say("status", f"connected to {self.host.user}@{self.host.label}; probing "
                  "(read-only)…")
         try:
@@ -146,11 +137,9 @@ class BootstrapScreen(WizardScreen):
 
     # --------------------------------------------------------------------- plan
     def options(self) -> tuple[PlanOptions, str | None]:
-        role = self.query_one("#role", Select).value
         hostname = self.query_one("#hostname", Input).value.strip() or None
         problem = hostname_problem(hostname) if hostname else None
-        return PlanOptions(role="manager" if role == "manager" else "worker",
-                           hostname=hostname, join=True), problem
+        return PlanOptions(role=self.role(), hostname=hostname, join=True), problem
 
     @on(Select.Changed, "#role")
     @on(Input.Changed, "#hostname")
@@ -306,17 +295,12 @@ class BootstrapScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="bootstrap-labels", exit_on_error=False)
     def run_labels(self, node_id: str, labels: list[str]) -> None:
-        from swarmtui.swarm.fetch import fetch_snapshot
         from swarmtui.swarm.ops import AddNodeLabel
 
         lines = []
-        try:
-            snap = fetch_snapshot(self.engine_api())
-        except Exception as exc:  # noqa: BLE001
-            lines.append(f"reading the cluster failed: {exc}")
-            snap = None
+        snap = swarm_app(self).snapshot
         node = snap.nodes.get(node_id) if snap is not None else None
-        if snap is not None and node is None:
+        if node is None:
             lines.append("the new node is not in the node list yet; try again")
         if node is not None:
             for raw in labels:

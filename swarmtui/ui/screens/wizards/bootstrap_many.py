@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.widgets import Button, Input, Log, Select, Static
 
 from swarmtui.bootstrap import ApplyEvent, ApplyResult, HostBootstrap, PlanOptions, apply_many
@@ -20,7 +19,7 @@ from swarmtui.bootstrap.remote import SudoPassword
 from swarmtui.secrets import redact
 from swarmtui.swarm.ops.runner import Sent
 from swarmtui.ui.screens.wizards import bootstrap_view as view
-from swarmtui.ui.screens.wizards.common import WizardScreen, markup_escape
+from swarmtui.ui.screens.wizards.common import labelled, markup_escape
 
 
 def split_hosts(text: str) -> list[str]:
@@ -32,14 +31,13 @@ def split_hosts(text: str) -> list[str]:
     return out
 
 
-class BootstrapManyScreen(WizardScreen):
+class BootstrapManyScreen(view.HostsWizard):
     TITLE_TEXT = "Bootstrap several hosts"
     HELP_TEXT = ("Hosts separated by spaces or commas (ssh aliases or user@host[:port]); "
                  "all join with the same role. For a new hostname, use the single-host "
                  "wizard.")
-    DEFAULT_CSS = WizardScreen.DEFAULT_CSS + """
+    DEFAULT_CSS = view.HostsWizard.DEFAULT_CSS + """
     BootstrapManyScreen Log { height: 16; border: round $panel; }
-    BootstrapManyScreen #role { width: 20; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "probe", "Connect & probe all", id="bootstrap_many.probe"),
@@ -55,17 +53,10 @@ class BootstrapManyScreen(WizardScreen):
         self.applying = False
 
     def compose_body(self) -> ComposeResult:
-        with Horizontal():
-            yield Static("Hosts", classes="field-label")
-            yield Input(placeholder="e.g. node3 node4 admin@10.0.0.5", id="hosts")
-        with Horizontal():
-            yield Static("sudo password", classes="field-label")
-            yield Input(password=True, placeholder="only if sudo asks one (kept in memory)",
-                        id="sudo")
-        with Horizontal():
-            yield Static("Join as", classes="field-label")
-            yield Select[str]([("worker", "worker"), ("manager", "manager")], value="worker",
-                              allow_blank=False, id="role")
+        yield labelled("Hosts", Input(placeholder="e.g. node3 node4 admin@10.0.0.5",
+                                      id="hosts"))
+        yield self.sudo_field()
+        yield labelled("Join as", self.role_select())
         yield Button("Connect & probe all [F2]", id="probe", variant="primary")
         yield Static("", id="status", classes="status")
         yield Static("Hosts and plans", classes="section")
@@ -82,9 +73,6 @@ class BootstrapManyScreen(WizardScreen):
         for c in conns.values():
             await c.close()
 
-    def role(self) -> str:
-        return "manager" if self.query_one("#role", Select).value == "manager" else "worker"
-
     @on(Button.Pressed, "#probe")
     @on(Input.Submitted, "#hosts")
     def action_probe(self) -> None:
@@ -96,7 +84,7 @@ class BootstrapManyScreen(WizardScreen):
             self.say("status", "Type the hosts to bootstrap, separated by spaces.", error=True)
             return
         self.say("status", f"connecting to {len(hosts)} host(s)…")
-        self.probe_all(hosts, SudoPassword(self.query_one("#sudo", Input).value))
+        self.probe_all(hosts, self.sudo_password())
 
     @work(exclusive=True, group="bootstrap-many-probe", exit_on_error=False)
     async def probe_all(self, hosts: list[str], sudo_password: SudoPassword) -> None:
@@ -107,7 +95,7 @@ class BootstrapManyScreen(WizardScreen):
         self.boots, self.results = {}, {}
         problems: dict[str, str] = {}
         try:
-            api = await asyncio.to_thread(self.engine_api)
+            store = self.cluster_store()
         except Exception as exc:  # noqa: BLE001
             self.say("status", describe(exc), error=True)
             return
@@ -120,8 +108,8 @@ class BootstrapManyScreen(WizardScreen):
                 continue
             self.conns[host] = conn
             self.boots[host] = HostBootstrap(
-                SshRunner(conn.conn, sudo_password=sudo_password), api, host=host,
-                options=PlanOptions(role=self.role()))  # type: ignore[arg-type]
+                SshRunner(conn.conn, sudo_password=sudo_password), store, host=host,
+                options=PlanOptions(role=self.role()))
         self.say("status", f"probing {len(self.boots)} host(s) (read-only)…")
         outcomes = await asyncio.gather(*(b.probe() for b in self.boots.values()),
                                         return_exceptions=True)
@@ -141,7 +129,7 @@ class BootstrapManyScreen(WizardScreen):
         for host, boot in self.boots.items():
             if boot.facts is None:
                 continue
-            plan = boot.plan(PlanOptions(role=self.role()))  # type: ignore[arg-type]
+            plan = boot.plan(PlanOptions(role=self.role()))
             fails = [c for c in boot.facts.checks if c.status == "fail"]
             head = f"[b]{markup_escape(host)}[/b]: {len(boot.facts.checks)} facts, " \
                    f"{len(fails)} failing"

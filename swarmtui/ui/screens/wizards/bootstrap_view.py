@@ -1,14 +1,46 @@
-"""Text for the bootstrap wizard: the checklist, the plan, apply events, the quorum preview
-(content markup, everything user- or host-supplied escaped; secrets already redacted)."""
+"""What the two bootstrap wizards (one host, several hosts) share: the fields they both ask
+(sudo password, the role to join as), and their text: the checklist, the plan, apply
+events, the quorum preview (content markup, everything user- or host-supplied escaped;
+secrets already redacted)."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 from typing import Any
 
+from textual.containers import Horizontal
+from textual.widgets import Input, Select
+
 from swarmtui.bootstrap import ApplyEvent, Check, Plan, Step
+from swarmtui.bootstrap.plan import Role
+from swarmtui.bootstrap.remote import SudoPassword
 from swarmtui.secrets import redact
-from swarmtui.ui.screens.wizards.common import markup_escape
+from swarmtui.ui.screens.wizards.common import WizardScreen, labelled, markup_escape
+
+
+class HostsWizard(WizardScreen):
+    """Base of the bootstrap wizards: the sudo password (kept in memory only) and the
+    role the hosts join as (`#sudo`, `#role`)."""
+
+    DEFAULT_CSS = WizardScreen.DEFAULT_CSS + """
+    HostsWizard #role { width: 20; }
+    """
+
+    def sudo_field(self) -> Horizontal:
+        return labelled("sudo password", Input(
+            password=True, placeholder="only if sudo asks one (kept in memory)", id="sudo"))
+
+    def role_select(self) -> Select[str]:
+        """The "Join as" choice; the caller puts it in its row with its label."""
+        return Select[str]([("worker", "worker"), ("manager", "manager")], value="worker",
+                           allow_blank=False, id="role")
+
+    def role(self) -> Role:
+        return "manager" if self.query_one("#role", Select).value == "manager" else "worker"
+
+    def sudo_password(self) -> SudoPassword:
+        return SudoPassword(self.query_one("#sudo", Input).value)
+
 
 MARKS = {"pass": "[$success]✔ pass[/]", "warn": "[$warning]! warn[/]",
          "fail": "[$error]✘ fail[/]"}

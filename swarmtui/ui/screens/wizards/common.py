@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.markup import escape
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from swarmtui.secrets import redact
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from swarmtui.secrets import Secret
     from swarmtui.swarm.ops.base import Operation
     from swarmtui.swarm.ops.runner import EngineSource, Outcome, Sent
+    from swarmtui.swarm.sync.store import Store
 
 log = logging.getLogger("swarmtui.ui.wizards")
 
@@ -54,6 +56,11 @@ WIZARD_CSS = """
 
 def markup_escape(text: object) -> str:
     return escape(str(text))
+
+
+def labelled(label: str, *widgets: Widget) -> Horizontal:
+    """A form row: the field's label in the label column, then its widget(s)."""
+    return Horizontal(Static(label, classes="field-label"), *widgets)
 
 
 class SecretLine(Static):
@@ -125,12 +132,12 @@ class WizardScreen(Screen[None]):
     def read_only(self) -> bool:
         return swarm_app(self).read_only
 
-    def engine_api(self) -> Any:
-        """The app's blocking docker APIClient — call from thread workers only."""
+    def cluster_store(self) -> Store:
+        """The app's store, for its reads of the engine (blocking: thread workers only)."""
         store = swarm_app(self).store
         if store is None:
             raise RuntimeError("there is no connection to a Docker engine")
-        return store.api()
+        return store
 
     def refresh_cluster(self) -> None:
         store = swarm_app(self).store

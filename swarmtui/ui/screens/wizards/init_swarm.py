@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from swarmtui.secrets import Secret
@@ -20,6 +19,7 @@ from swarmtui.ui.screens.wizards.common import (
     SecretLine,
     WizardScreen,
     copy_secret,
+    labelled,
     markup_escape,
 )
 
@@ -66,24 +66,19 @@ class InitSwarmScreen(WizardScreen):
         self.result: InitResult | None = None
 
     def compose_body(self) -> ComposeResult:
-        with Horizontal():
-            yield Static("Advertise address", classes="field-label")
-            yield Select[str]([], prompt="interfaces of the host…", id="advertise-choice",
-                              allow_blank=True)
-            yield Input(placeholder="address or interface (empty: Docker picks)",
-                        id="advertise")
+        yield labelled("Advertise address",
+                       Select[str]([], prompt="interfaces of the host…", id="advertise-choice",
+                                   allow_blank=True),
+                       Input(placeholder="address or interface (empty: Docker picks)",
+                             id="advertise"))
         yield Static("", id="advertise-note", classes="warn")
-        with Horizontal():
-            yield Static("Listen address", classes="field-label")
-            yield Input("0.0.0.0:2377", id="listen")
-        with Horizontal():
-            yield Static("Data path port", classes="field-label")
-            yield Input(placeholder="e.g. 4789 (the default)", id="data-port")
-        with Horizontal():
-            yield Static("Default address pool", classes="field-label")
-            yield Input(placeholder="e.g. 10.20.0.0/16, 10.30.0.0/16 (empty: 10.0.0.0/8)",
-                        id="pool")
-            yield Input(placeholder="e.g. 24 (the default)", id="subnet")
+        yield labelled("Listen address", Input("0.0.0.0:2377", id="listen"))
+        yield labelled("Data path port",
+                       Input(placeholder="e.g. 4789 (the default)", id="data-port"))
+        yield labelled("Default address pool",
+                       Input(placeholder="e.g. 10.20.0.0/16, 10.30.0.0/16 (empty: 10.0.0.0/8)",
+                             id="pool"),
+                       Input(placeholder="e.g. 24 (the default)", id="subnet"))
         yield Checkbox("Autolock managers (an unlock key is needed after each restart)",
                        id="autolock")
         yield Static("", id="cli", classes="cli")

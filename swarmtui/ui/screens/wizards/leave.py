@@ -9,14 +9,13 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
 from swarmtui.swarm.ops.runner import FixedEngine
 from swarmtui.swarm.ops.swarm import ForceNewCluster, LeaveSwarm
 from swarmtui.swarm.swarmleave import node_facts
 from swarmtui.ui.context import swarm_app
-from swarmtui.ui.screens.wizards.common import WizardScreen, markup_escape
+from swarmtui.ui.screens.wizards.common import WizardScreen, labelled, markup_escape
 
 
 class LeaveScreen(WizardScreen):
@@ -43,7 +42,7 @@ class LeaveScreen(WizardScreen):
     @work(thread=True, exclusive=True, group="leave-load", exit_on_error=False)
     def load(self) -> None:
         try:
-            facts = node_facts(self.engine_api())
+            facts = self.cluster_store().engine_facts()
         except Exception as exc:  # noqa: BLE001
             self.app.call_from_thread(self.say, "status", f"Reading the engine failed: {exc}",
                                       error=True)
@@ -104,12 +103,10 @@ class ForceNewClusterScreen(WizardScreen):
     def compose_body(self) -> ComposeResult:
         from swarmtui.swarm.swarmleave import FORCE_NEW_CLUSTER_CONSEQUENCES
 
-        with Horizontal():
-            yield Static("Manager", classes="field-label")
-            yield Input(placeholder="e.g. node2 (empty: this engine)", id="fnc-node")
-        with Horizontal():
-            yield Static("Advertise address", classes="field-label")
-            yield Input(placeholder="optional, e.g. 10.0.0.2", id="fnc-advertise")
+        yield labelled("Manager",
+                       Input(placeholder="e.g. node2 (empty: this engine)", id="fnc-node"))
+        yield labelled("Advertise address",
+                       Input(placeholder="optional, e.g. 10.0.0.2", id="fnc-advertise"))
         yield Button("Check node [F2]", id="fnc-check")
         yield Static("", id="node")
         yield Static(markup_escape(FORCE_NEW_CLUSTER_CONSEQUENCES), classes="warn")
@@ -150,14 +147,14 @@ class ForceNewClusterScreen(WizardScreen):
             if node:
                 self.engine = await open_engine_at(node, trust=self.ask_trust_callback(),
                                                    ssh_config_extra=self.ssh_config_extra())
-                api = self.engine.api
-            else:
-                api = await asyncio.to_thread(self.engine_api)
-            facts = await asyncio.to_thread(node_facts, api)
+                facts = await asyncio.to_thread(node_facts, self.engine.api)
+                facts["source"] = FixedEngine(self.engine.api)
+            else:  # the engine the app is connected to
+                facts = await asyncio.to_thread(self.cluster_store().engine_facts)
+                facts["source"] = None
         except Exception as exc:  # noqa: BLE001
             self.say("status", describe(exc), error=True)
             return
-        facts["api"] = api
         self.facts = facts
         self.query_one("#node", Static).update(markup_escape(
             f"{facts['name']}: swarm state {facts['state'] or 'unknown'}"
@@ -179,5 +176,5 @@ class ForceNewClusterScreen(WizardScreen):
             return
         adv = self.query_one("#fnc-advertise", Input).value.strip() or None
         self.change(ForceNewCluster(facts["name"], adv), self.said,
-                    source=FixedEngine(facts["api"]))
+                    source=facts["source"])
 

@@ -9,13 +9,12 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
 from swarmtui.swarm.create.units import parse_duration
 from swarmtui.swarm.ops.runner import Sent
 from swarmtui.swarm.swarmsettings import CAInfo, SwarmSettings, go_duration
-from swarmtui.ui.screens.wizards.common import WizardScreen, markup_escape
+from swarmtui.ui.screens.wizards.common import WizardScreen, labelled, markup_escape
 
 
 def parse_settings(cert: str, heartbeat: str, history: str
@@ -73,9 +72,7 @@ class SettingsScreen(WizardScreen):
         for wid, label in (("cert-expiry", "Certificate expiry"),
                            ("heartbeat", "Dispatcher heartbeat"),
                            ("history", "Task history limit")):
-            with Horizontal():
-                yield Static(label, classes="field-label")
-                yield Input(id=wid, disabled=True)
+            yield labelled(label, Input(id=wid, disabled=True))
         yield Static("", id="cli", classes="cli")
         yield Static("", id="form-errors", classes="errors")
         yield Button("Apply [ctrl+s]", id="settings-go", variant="primary")
@@ -89,10 +86,9 @@ class SettingsScreen(WizardScreen):
     @work(thread=True, exclusive=True, group="settings-load", exit_on_error=False)
     def load(self) -> None:
         from swarmtui.swarm.swarmsettings import ca_info_from
-        from swarmtui.swarm.swarmspec import inspect
 
         try:
-            swarm = inspect(self.engine_api())
+            swarm = self.cluster_store().swarm_inspect()
         except Exception as exc:  # noqa: BLE001 - redacted SwarmSpecError
             self.app.call_from_thread(self.say, "status", f"Reading the swarm failed: {exc}",
                                       error=True)

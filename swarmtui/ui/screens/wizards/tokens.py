@@ -69,14 +69,11 @@ class TokensScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="tokens-load", exit_on_error=False)
     def load(self) -> None:
-        from swarmtui.swarm.swarmkeys import get_unlock_key, join_tokens
-        from swarmtui.swarm.swarmspec import inspect
-
         try:
-            api = self.engine_api()
-            tokens = join_tokens(api)
-            autolock = inspect(api).autolock
-            key = get_unlock_key(api) if autolock else None
+            store = self.cluster_store()
+            tokens = store.join_tokens()
+            autolock = store.swarm_inspect().autolock
+            key = store.unlock_key() if autolock else None
         except Exception as exc:  # noqa: BLE001 - SwarmSpecError is already redacted
             self.app.call_from_thread(self.say, "status", f"Reading the tokens failed: {exc}",
                                       error=True)
