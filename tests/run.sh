@@ -5,6 +5,8 @@
 # the Python package with its test extras in .venv, then runs everything:
 # lint, types, layer contracts, unit, functional and lab tests.
 # Extra arguments go to pytest (e.g. `bash tests/run.sh tests/unit -x`).
+# SWARMTUI_TEST_WORKERS=N runs the tests on N pytest-xdist workers (lab tests mostly wait
+# on the engine, so 3 overlap even on 2 cores); unset or 0: one process, as before.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,4 +43,4 @@ echo "== mypy"
 echo "== import contracts"
 .venv/bin/lint-imports
 echo "== pytest"
-exec .venv/bin/python -m pytest "$@"
+exec .venv/bin/python -m pytest -n "${SWARMTUI_TEST_WORKERS:-0}" --dist loadgroup "$@"

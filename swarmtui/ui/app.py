@@ -237,9 +237,13 @@ class SwarmApp(CrashGuard, App[int]):
     def _link_store(self, target: Target, default_target: bool = False) -> None:
         link = ClusterLink(target, trust=self.trust_callback(), ssh_config=self.ssh_config_files())
         prof = self._profile()
+        stats = self.settings.stats_interval if self.settings else 5.0
+        if prof is not None and prof.stats_interval is not None:
+            stats = prof.stats_interval
         self.use_store(LinkStore(link, poll_interval=self._poll_interval(),
                                  read_only=self.read_only,
-                                 node_map=dict(prof.nodes) if prof else {}),
+                                 node_map=dict(prof.nodes) if prof else {},
+                                 stats_interval=stats),
                        tried=[ep.label for ep in target.endpoints],
                        default_target=default_target)
 
@@ -406,6 +410,22 @@ class SwarmApp(CrashGuard, App[int]):
             self.notify("logs need a live connection", severity="warning")
             return
         self.push_screen(LogScreen(service_ids, what))
+
+    def open_task_logs(self, task_id: str) -> None:
+        """`l` on a task: a task that ended shows its container's logs from its node (its
+        service's may be empty); a live one follows its service's logs."""
+        from swarmtui.ui.screens.deadlogs import ended_task_screen
+
+        snap = self.snapshot
+        if snap is None or task_id not in snap.tasks:
+            return
+        screen = ended_task_screen(snap, task_id)
+        if screen is None:
+            self.open_logs(snap.tasks[task_id].service_id)
+        elif self.store is None or not self.store.live:
+            self.notify("logs need a live connection", severity="warning")
+        else:
+            self.push_screen(screen)
 
     def action_help(self) -> None:
         """`?`: the keys of the current screen (again: close)."""

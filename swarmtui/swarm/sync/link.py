@@ -58,7 +58,8 @@ class LinkStore(ApiStore):
 
     def __init__(self, link: ClusterLink, *, poll_interval: float = 2.0,
                  read_only: bool = False, clock: Clock = fmt.now_utc,
-                 node_map: Mapping[str, str] | None = None) -> None:
+                 node_map: Mapping[str, str] | None = None,
+                 stats_interval: float = 0.0) -> None:
         super().__init__(None, label=link.cluster, via="", poll_interval=poll_interval,
                          read_only=read_only, clock=clock)
         self.link = link
@@ -66,6 +67,7 @@ class LinkStore(ApiStore):
         self._remove_listener: Callable[[], None] | None = None
         self._connecting: asyncio.Task[None] | None = None
         self.node_map = dict(node_map or {})
+        self.stats_interval = stats_interval
 
     def api(self) -> fetch.DockerAPI:
         try:
@@ -90,7 +92,8 @@ class LinkStore(ApiStore):
             return
         if self.link.options is not None and self.reach is None and not self._stopped.is_set():
             self.attach_reach(NodeReach(NodePool(self.link.options, manager=self.link.endpoint,
-                                                 node_map=self.node_map)))
+                                                 node_map=self.node_map),
+                                        stats_interval=self.stats_interval))
         self._start_refresher()
 
     async def stop(self) -> None:
@@ -108,6 +111,8 @@ class LinkStore(ApiStore):
         self._set_view(link_view(status))
         if status.state == LinkState.CONNECTED and status.generation != self._generation:
             self._generation = status.generation
+            if self.reach is not None:  # after a failover, nodes are reached the new way
+                self.reach.follow_manager(self.link.endpoint)
             self._close_watcher()
             self.request(ALL)
 

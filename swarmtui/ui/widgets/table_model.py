@@ -23,6 +23,8 @@ class Column:
     #: takes the spare width (one per table, usually the last text column)
     grow: bool = False
     right: bool = False
+    #: not shown while no row has a value in it (live stats that are off or not in yet)
+    hide_empty: bool = False
 
 
 @dataclass(slots=True)
@@ -61,9 +63,10 @@ def fit_columns(columns: Sequence[Column], natural: dict[str, int],
     images) makes do with less, down to its min_width, and takes the spare width.
     Columns that do not fit give way in the order their priority sets (highest number
     first, the rightmost first on a tie). If even the priority-0 columns do not fit,
-    the widest are cut.
+    the widest are cut. A `hide_empty` column with nothing in it (natural width 0) is not
+    shown at all.
     """
-    shown = list(enumerate(columns))
+    shown = [(i, c) for i, c in enumerate(columns) if natural[c.key] or not c.hide_empty]
 
     def need(c: Column) -> int:
         if c.grow:
@@ -97,14 +100,19 @@ def fit_columns(columns: Sequence[Column], natural: dict[str, int],
 
 
 def natural_widths(columns: Sequence[Column], rows: Iterable[Row]) -> dict[str, int]:
-    """Each column's header or longest cell, within its min and max width."""
+    """Each column's width for its header and longest cell, within its min and max width
+    (0: a `hide_empty` column with no cell to show)."""
     natural = {c.key: cell_len(c.label) for c in columns}
+    filled = {c.key: not c.hide_empty for c in columns}
     for row in rows:
         for c, text in zip(columns, row.cells, strict=False):
             n = len(text)
+            if n:
+                filled[c.key] = True
             if n > natural[c.key]:
                 natural[c.key] = n
-    return {c.key: min(max(natural[c.key], c.min_width), c.max_width) for c in columns}
+    return {c.key: min(max(natural[c.key], c.min_width), c.max_width) if filled[c.key]
+            else 0 for c in columns}
 
 
 #: (column key, reversed) or None: the default order
