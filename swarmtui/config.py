@@ -60,6 +60,9 @@ class Profile:
     #: ssh_config alias, "user@host[:port]" or "ssh://…"); nodes not listed are reached by
     #: an ssh_config Host matching their hostname, else by their swarm address
     nodes: dict[str, str] = field(default_factory=dict)
+    #: seconds between live stats samples of each node for this cluster; 0 turns them
+    #: off (None: the global `stats_interval`)
+    stats_interval: float | None = None
 
 
 @dataclass
@@ -72,6 +75,8 @@ class Settings:
     theme: str | None = None
     #: seconds between task polls (tasks have no events); 0.2 … 3600
     task_poll_interval: float = 2.0
+    #: seconds between live stats samples of each node over SSH (CPU, MEM, DISK); 0 = off
+    stats_interval: float = 5.0
     #: start read-only: every change is refused before it is sent
     read_only: bool = False
     #: which changes ask for confirmation: "always" (every change) or "destructive"
@@ -207,9 +212,20 @@ def load_settings(path: str | os.PathLike[str] | None = None,
     return settings
 
 
-_TOP_KEYS = ("default_profile", "theme", "task_poll_interval", "read_only", "confirmations",
-             "keymap", "ssh_config", "profiles")
-_PROFILE_KEYS = ("managers", "read_only", "theme", "ssh_config", "nodes")
+_TOP_KEYS = ("default_profile", "theme", "task_poll_interval", "stats_interval", "read_only",
+             "confirmations", "keymap", "ssh_config", "profiles")
+_PROFILE_KEYS = ("managers", "read_only", "theme", "ssh_config", "nodes", "stats_interval")
+
+
+def _stats_interval(table: Mapping[str, Any], r: _Reader, key: str) -> float | None:
+    """`stats_interval`: 0 (off) or 1 to 3600 seconds; None when absent or bad."""
+    if "stats_interval" not in table:
+        return None
+    v = table["stats_interval"]
+    if isinstance(v, int | float) and not isinstance(v, bool) and (v == 0 or 1 <= v <= 3600):
+        return float(v)
+    r.bad(key, f"must be 0 (off) or a number of seconds from 1 to 3600, not {v!r}")
+    return None
 
 
 def _apply(s: Settings, data: dict[str, Any], r: _Reader) -> None:
@@ -225,6 +241,9 @@ def _apply(s: Settings, data: dict[str, Any], r: _Reader) -> None:
         else:
             r.bad("task_poll_interval",
                   f"must be a number of seconds from 0.2 to 3600, not {v!r}; using 2.0")
+    stats = _stats_interval(data, r, "stats_interval")
+    if stats is not None:
+        s.stats_interval = stats
     ro = r.read_only(data)
     if ro is not None:
         s.read_only = ro
@@ -295,7 +314,8 @@ def _profile(name: str, table: Any, r: _Reader) -> Profile | None:
     return Profile(name=name, managers=good, read_only=r.read_only(table, prefix),
                    theme=r.opt_str(table, "theme", prefix),
                    ssh_config=r.str_list(table, "ssh_config", prefix),
-                   nodes=_node_map(table, r, prefix))
+                   nodes=_node_map(table, r, prefix),
+                   stats_interval=_stats_interval(table, r, prefix + "stats_interval"))
 
 
 def _node_map(table: Mapping[str, Any], r: _Reader, prefix: str) -> dict[str, str]:
@@ -458,6 +478,10 @@ EXAMPLE_CONFIG = """\
 # Seconds between task polls (Swarm sends no events for tasks): 0.2 to 3600.
 task_poll_interval = 2.0
 
+# Seconds between live stats samples of each node over SSH (the Nodes pane's CPU, MEM
+# and DISK, the Tasks pane's CPU and MEM, the node detail's history): 0 turns them off.
+stats_interval = 5.0
+
 # Start read-only: every change is refused before anything is sent.
 read_only = false
 
@@ -482,6 +506,7 @@ ssh_config = []
 # read_only = true                              # this cluster only
 # theme = "swarm-prod"                          # this cluster only
 # ssh_config = ["~/.ssh/prod_config"]           # this cluster only
+# stats_interval = 0                            # no live stats on this cluster
 # How swarmtui reaches each node over SSH (exec, stats, daemon health, prune): this
 # table first, else an ssh_config Host matching the node's hostname, else the node's
 # swarm address with the first manager's User, IdentityFile and ProxyJump.

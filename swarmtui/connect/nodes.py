@@ -154,6 +154,28 @@ class NodePool:
         held = self._held.get(hostname)
         return held is not None and not held.conn.is_closed()
 
+    async def follow_manager(self, manager: Endpoint | None) -> list[str]:
+        """The store failed over to `manager`: routes that came from the old manager's
+        settings are made again from the new one's (a connection on an old route is
+        closed, its failure and backoff forgotten). The hostnames whose route changed."""
+        if manager == self.manager:
+            return []
+        self.manager = manager
+        changed = []
+        for hostname in set(self._held) | set(self._facts):
+            held = self._held.get(hostname)
+            old = held.route if held is not None else None
+            try:
+                new: NodeRoute | None = self.route(hostname)
+            except ConnectError:
+                new = None
+            if held is None or new != old:
+                changed.append(hostname)
+                self.forget(hostname)
+                if held is not None:
+                    await self._drop(hostname)
+        return sorted(changed)
+
     def forget(self, hostname: str) -> None:
         """Drop a node's failure (and its backoff): the next use tries at once."""
         self._facts.pop(hostname, None)

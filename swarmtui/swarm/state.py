@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from functools import cached_property
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from swarmtui.secrets import redact_obj
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.models import STACK_LABEL, ApiDict, Network, Node, Service, Task
+
+if TYPE_CHECKING:
+    from swarmtui.swarm.reach.stats import NodeStats
 
 KINDS = ("nodes", "services", "tasks", "networks", "secrets", "configs")
 T = TypeVar("T")
@@ -90,6 +93,8 @@ class ClusterSnapshot:
     message: str | None = None
     #: node ID → why it is not up, as the node doctor found it over SSH (swarm/reach/watch.py)
     causes: Mapping[str, str] = field(default_factory=dict)
+    #: hostname → the node's latest live stats sample over SSH (swarm/reach/stats.py)
+    stats: Mapping[str, NodeStats] = field(default_factory=dict, compare=False)
 
     # ----------------------------------------------------------- construction
 
@@ -135,6 +140,16 @@ class ClusterSnapshot:
         stamps[kind] = at
         changes: dict[str, Any] = {kind: objects, "kind_taken_at": stamps, "taken_at": at}
         return replace(self, **changes)
+
+    def with_stats(self, stats: Mapping[str, NodeStats]) -> ClusterSnapshot:
+        """The same snapshot with newer live stats. What was derived from the rest (its
+        health, its indexes) still holds, so it is kept rather than computed again."""
+        new = replace(self, stats=stats)
+        names = {f.name for f in fields(self)}
+        for key, value in self.__dict__.items():
+            if key not in names:
+                new.__dict__[key] = dict(value) if key == "_memo" else value
+        return new
 
     def listed(self, kind: str) -> bool:
         """This kind has been listed (a first view comes before the tasks do)."""
@@ -364,8 +379,7 @@ def _dict(v: Any) -> ApiDict:
 
 def newest_first(t: Task) -> tuple[float, int]:
     """Sort key of tasks: newest first (creation time, then version index)."""
-    ts = t.created_at.timestamp() if t.created_at else 0.0
-    return (-ts, -t.version)
+    return t.newest_key
 
 
 _BUILDERS: dict[str, Any] = {

@@ -89,6 +89,18 @@ def _rotate_ca(ctx: ActionContext) -> None:
     start_operation(ctx.screen, fixed(_rotate_ca_op(ctx)))
 
 
+def _pause_stats(ctx: ActionContext) -> None:
+    store = ctx.app.store
+    reach = store.reach if store is not None else None
+    if reach is None or reach.sampler is None:
+        raise RefusedError("no live stats: they need SSH to the nodes, and stats_interval "
+                           "above 0 in the config")
+    paused = not reach.stats_paused
+    reach.pause_stats(paused)
+    ctx.app.notify("live stats paused: the figures shown are the last ones (z resumes)"
+                   if paused else "live stats resumed", timeout=3)
+
+
 #: the actions that belong to no pane
 GENERAL: tuple[Action, ...] = (
     Action("main.filter", "Filter", "slash", "filter the pane: rows holding the text in any "
@@ -106,11 +118,15 @@ GENERAL: tuple[Action, ...] = (
            panes=("nodes", "services", "tasks", "networks"), needs_selection=True,
            run=_main("action_inspect")),
     Action("main.logs", "Logs", "l", "docker service logs -f of the service (or the task's);"
-           " of the marked services or the stack's, merged",
+           " of the marked services or the stack's, merged; a task that ended: its "
+           "container's logs, exit code and OOMKilled from its node",
            panes=("services", "tasks", "stacks"), needs_selection=True, footer=31,
            run=_main("action_logs")),
     Action("main.refresh", "Refresh", "ctrl+r", "re-list everything",
            run=_main("action_refresh")),
+    Action("main.stats_pause", "Pause stats", "z", "pause (again: resume) the live CPU, MEM "
+           "and DISK samples of every node over SSH", panes=("nodes", "tasks"),
+           run=_pause_stats, requires=("connection",)),
     Action("main.managers", "Managers", "m", "on a worker: the managers it knows, to "
            "connect to one", run=_main("action_managers")),
     Action("ops.rotate_ca", "Rotate the root CA", None, "docker swarm ca --rotate: a new "

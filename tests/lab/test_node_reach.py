@@ -34,7 +34,13 @@ from swarmtui.swarm.reach.detail import node_detail
 from swarmtui.swarm.reach.doctor import Doctor
 from swarmtui.swarm.reach.ops import StartEngine, UnlockManager
 from swarmtui.swarm.reach.probe import Cause, probe
-from swarmtui.swarm.reach.prune import PruneNode, PrunePlan, plan_all_nodes, plan_node_prune
+from swarmtui.swarm.reach.prune import (
+    PruneNodes,
+    PrunePlan,
+    PruneTarget,
+    plan_all_nodes,
+    plan_node_prune,
+)
 from swarmtui.swarm.reach.stats import Sampler
 from swarmtui.swarm.reach.watch import NodeReach
 from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
@@ -368,12 +374,12 @@ async def test_prune_removes_what_it_previewed_and_nothing_else(
     assert {i.id for i in plan.of("container")} == stopped
     assert {i.id for i in plan.of("image")} == dangling and dangling
     assert plan.of("volume") == []  # only when asked
-    op = PruneNode(pool, plan, "", node_id(rlab, h))
-    assert op.cli.startswith("ssh node2 docker container rm ")
+    op = PruneNodes(pool, [PruneTarget(plan, "", node_id(rlab, h))])
+    assert op.cli.startswith("ssh node2 'docker container rm ")
     outcome = await asyncio.to_thread(run_operation, manager_api(rlab, ssh_forward), op,
                                       journal_path=tmp_path / "audit.jsonl")
     assert outcome.ok, outcome.message
-    assert op.report is not None and not op.report.failed
+    assert not op.reports["node2"].failed
     after_c, after_i = _ids(rlab, h)
     assert after_c == before_c - stopped
     assert after_i == before_i - dangling
@@ -558,3 +564,201 @@ def test_tui_x_on_a_task_row_opens_a_shell_on_its_node_and_comes_back(
     assert (entry["operation"], entry["target"], entry["error"]) == \
         ("exec", "a-shell.1", "exit status 5")
     assert entry["cli"].startswith("ssh node2 docker exec -it ")
+
+
+# --- the TUI: stats columns, prune, dead-task logs ------------------------------------------
+
+
+def _reach(lab: Lab, **kw: float) -> NodeReach:
+    opts = ConnectOptions(trust=fixed_trust("never"), ssh_config=ssh_config_files([lab.ssh_config]))
+    return NodeReach(NodePool(opts, manager=parse_endpoint("node1"), connect_timeout=3.0), **kw)
+
+
+_UNIT = {"B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def _cell_bytes(text: str) -> float:
+    """'812M' → bytes (a cell's figure has 2-3 significant digits)."""
+    m = re.fullmatch(r"([\d.]+)([BKMGT])", text)
+    assert m, text
+    return float(m[1]) * _UNIT[m[2]]
+
+
+async def test_tui_stats_columns_agree_with_docker_stats_and_pause(
+        rlab: Lab, lab_app) -> None:  # type: ignore[no-untyped-def]
+    """The Nodes pane's CPU/MEM/DISK and the Tasks pane's CPU/MEM of a task holding 24 MiB,
+    against `free`, `df` and `docker stats --no-stream` on node2. TOLERANCES (as the domain
+    test, plus the cell's rounding to 2-3 digits, <= 5 % of the figure): host memory used
+    within 5 % of the total, disk free within 1 % of the size, task memory within 5 % or
+    2 MiB, task CPU within 10 points."""
+    service(rlab, "rs-ui", "--constraint", "node.hostname==node2", "busybox", "sh", "-c",
+            "head -c 25165824 /dev/zero > /dev/shm/fill; sleep 3600")
+    wait_for("rs-ui running", lambda: running_on(rlab, "rs-ui"), 60)
+    cid = wait_for("rs-ui container", lambda: rlab.ssh(
+        "node2", "docker ps -q --no-trunc --filter name=rs-ui.").split(), 30)[0]
+    await async_wait_for("rs-ui's memory settled", lambda: _docker_stats(rlab, "node2")
+                         [cid[:12]][1] > 20 * 1024**2, 30, interval=0.5)
+    app = lab_app(rlab)
+    assert app.store is not None
+    reach = _reach(rlab, stats_interval=1.0)
+    app.store.attach_reach(reach)
+    nid = node_id(rlab, "node2")
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = app.screen
+        nodes = main.table("nodes")  # type: ignore[attr-defined]
+        await async_wait_for("node2's CPU figure (two samples)", lambda: nid in nodes.rows and
+                             nodes.visible_cells(nid)["cpu"].endswith("%"), 60)
+        shown = {c.key for _, c, _ in nodes.layout_for(80)}
+        assert {"cpu", "mem", "disk"} <= shown  # at 80 columns, lab hostnames
+        cells = nodes.visible_cells(nid)
+        free = rlab.ssh("node2", "free -b | awk '/^Mem:/ {print $2, $7}'").split()
+        df = rlab.ssh("node2", "df -P -B1 /var/lib/docker | tail -n1").split()
+        total, available = int(free[0]), int(free[1])
+        used_cell, total_cell = cells["mem"].split("/")
+        assert abs(_cell_bytes(total_cell) - total) <= 0.05 * total, cells
+        used = total - available
+        assert abs(_cell_bytes(used_cell) - used) <= 0.05 * total + 0.05 * used, cells
+        size, avail = int(df[1]), int(df[3])
+        assert abs(_cell_bytes(cells["disk"]) - avail) <= 0.01 * size + 0.05 * avail, cells
+        assert 0 <= float(cells["cpu"].rstrip("%")) <= 100
+        # the task's own figures in the Tasks pane
+        await pilot.press("3")
+        tasks = main.table("tasks")  # type: ignore[attr-defined]
+        task_id = next(t.id for t in app.snapshot.tasks.values()  # type: ignore[union-attr]
+                       if t.container_id == cid)
+        await async_wait_for("rs-ui's CPU and MEM", lambda: task_id in tasks.rows and
+                             tasks.visible_cells(task_id)["cpu"].endswith("%"), 30)
+        row = tasks.visible_cells(task_id)
+        cpu_o, mem_o = _docker_stats(rlab, "node2")[cid[:12]]
+        mem = _cell_bytes(row["mem"])
+        assert abs(mem - mem_o) <= max(0.05 * mem_o, 2 * 1024**2) + 0.05 * mem_o, (row, mem_o)
+        assert abs(float(row["cpu"].rstrip("%")) - cpu_o) <= 10, (row, cpu_o)
+        # z pauses the sampler (the figures stay), z again resumes it
+        assert reach.sampler is not None
+        await pilot.press("z")
+        await async_wait_for("paused", lambda: reach.stats_paused, 5)
+        await async_wait_for("samples in flight to land", lambda: reach.sampler is not None
+                             and reach.sampler.in_flight == 0, 20)
+        before = reach.stats()
+        await asyncio.sleep(2.5)  # over two intervals: a running sampler would replace it
+        assert reach.stats() is before
+        assert tasks.visible_cells(task_id)["mem"] == row["mem"] or \
+            tasks.visible_cells(task_id)["mem"].endswith(("M", "K"))
+        await pilot.press("z")
+        await async_wait_for("sampling again", lambda: reach.stats() is not before, 10)
+    rlab.ssh("node1", "docker service rm rs-ui")
+
+
+async def test_tui_prune_removes_what_it_previewed_and_nothing_else(
+        rlab: Lab, lab_app, tmp_path: Path,  # type: ignore[no-untyped-def]
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """P on node3's row: the preview names exactly the stopped containers and dangling
+    images the node's CLI lists (an unused volume stays: volumes only when asked), the
+    confirmation shows the `ssh node3 …` line, and after it only those are gone."""
+    monkeypatch.setenv(audit.ENV_STATE_DIR, str(tmp_path / "state"))
+    h = "node3"
+    rlab.ssh(h, "docker run --name pu-exited busybox sh -c 'echo x > /junk'")
+    rlab.ssh(h, "docker create --name pu-created busybox true")
+    rlab.ssh(h, "docker run -d --name pu-keep busybox sleep 3600")
+    rlab.ssh(h, "docker commit pu-exited >/dev/null && docker volume create pu-vol")
+    stopped = set(rlab.ssh(h, "docker ps -aq --no-trunc --filter status=exited "
+                              "--filter status=created --filter status=dead").split())
+    dangling = set(rlab.ssh(h, "docker images -q --no-trunc --filter dangling=true").split())
+    assert {"pu-exited", "pu-created"} <= set(rlab.ssh(
+        h, "docker ps -a --format '{{.Names}}' --filter status=exited "
+           "--filter status=created").split())
+    before_c, before_i = _ids(rlab, h)
+    app = lab_app(rlab)
+    assert app.store is not None
+    app.store.attach_reach(_reach(rlab))
+    nid = node_id(rlab, h)
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = app.screen
+        table = main.table("nodes")  # type: ignore[attr-defined]
+        await async_wait_for("node3's row", lambda: nid in table.rows, 30)
+        await async_wait_for("the cursor on node3", lambda: table.select_key(nid), 10)
+        await pilot.press("P")
+        await async_wait_for("the prune preview", lambda: isinstance(app.screen,
+                                                                     ConfirmScreen), 60)
+        await pilot.pause()
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        said = confirm.describe()
+        op = confirm.operation
+        assert isinstance(op, PruneNodes)
+        planned = {i.id for i in op.plans[0].items}
+        assert {i.id for i in op.plans[0].of("container")} == stopped
+        assert {i.id for i in op.plans[0].of("image")} == dangling
+        assert not op.plans[0].of("volume")  # not asked for
+        assert said["cli"].startswith("ssh node3 'docker container rm ")
+        preview = "\n".join(said["preview"])
+        assert "pu-exited" in preview and "pu-created" in preview and "pu-keep" not in preview
+        assert "frees about" in preview and "volumes kept" in preview
+        confirm.query_one("#ops-go").press()
+        await async_wait_for("the progress view", lambda: isinstance(app.screen,
+                                                                     ProgressScreen), 10)
+        progress = app.screen
+        assert isinstance(progress, ProgressScreen)
+        await async_wait_for("the prune to finish", lambda: progress.phase in FINAL, 120)
+        assert progress.phase == "converged", progress.lines
+    after_c, after_i = _ids(rlab, h)
+    # what was there before: exactly the previewed ones are gone (a swarm task may end
+    # meanwhile and add a stopped container: not ours to count)
+    assert before_c & after_c == before_c - stopped
+    assert before_i & after_i == before_i - dangling
+    assert not planned & (after_c | after_i)
+    assert rlab.ssh(h, "docker ps -q --filter name=pu-keep") != ""
+    assert rlab.ssh(h, "docker volume ls -q --filter name=pu-vol") == "pu-vol"
+    entry = json.loads((tmp_path / "state" / "audit.jsonl").read_text().splitlines()[-1])
+    assert (entry["operation"], entry["result"]) == ("prune", "ok")
+    rlab.ssh(h, "docker rm -f pu-keep && docker volume rm pu-vol")
+
+
+async def test_tui_l_on_a_failed_task_shows_its_container_logs_from_its_node(
+        rlab: Lab, lab_app) -> None:  # type: ignore[no-untyped-def]
+    """A task whose command printed and exited 5: `l` on its row shows its output, exit
+    code and OOMKilled from node3; once the container is removed, ctrl+r says it is gone."""
+    from swarmtui.ui.screens.deadlogs import DeadTaskScreen
+
+    service(rlab, "rd-ui", "--restart-condition", "none", "--constraint",
+            "node.hostname==node3", "busybox", "sh", "-c",
+            "echo last-words-ui; echo err-ui >&2; exit 5")
+    app = lab_app(rlab)
+    assert app.store is not None
+    app.store.attach_reach(_reach(rlab))
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = app.screen
+
+        def failed() -> str | None:
+            snap = app.snapshot
+            return next((t.id for t in snap.tasks.values() if snap.service_name(t) == "rd-ui"
+                         and t.state == "failed"), None) if snap else None
+
+        task_id = await async_wait_for("rd-ui's task failed", failed, 60)
+        await pilot.press("3")
+        tasks = main.table("tasks")  # type: ignore[attr-defined]
+        await async_wait_for("the cursor on the failed task",
+                             lambda: tasks.select_key(task_id), 20)
+        await pilot.press("l")
+        await async_wait_for("the ended task's screen",
+                             lambda: isinstance(app.screen, DeadTaskScreen), 10)
+        screen = app.screen
+        assert isinstance(screen, DeadTaskScreen)
+        await async_wait_for("its container read", lambda: screen.result is not None
+                             or screen.error != "", 30)
+        assert screen.result is not None, screen.error
+        cid = screen.result.container_id
+        assert rlab.ssh("node3", f"docker inspect --format '{{{{.State.ExitCode}}}} "
+                                 f"{{{{.State.OOMKilled}}}}' {cid}") == "5 false"
+        what = str(screen.query_one("#dead-what").content)
+        assert "exited with code 5" in what and "OOMKilled" not in what
+        log = "\n".join(screen.query_one("#dead-log").lines)  # type: ignore[attr-defined]
+        assert "last-words-ui" in log and "err-ui" in log
+        assert f"ssh node3 docker logs --tail 200 {cid[:12]}" in \
+            str(screen.query_one("#dead-cli").content)
+        rlab.ssh("node3", f"docker rm {cid}")
+        await pilot.press("ctrl+r")
+        await async_wait_for("gone, said plainly", lambda: screen.result is not None
+                             and screen.result.gone, 30)
+        assert "is gone from node3" in str(screen.query_one("#dead-what").content)
+    rlab.ssh("node1", "docker service rm rd-ui")

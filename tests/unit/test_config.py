@@ -45,6 +45,7 @@ def test_good_file(tmp_path: Path) -> None:
 default_profile = "prod"
 theme = "nord"
 task_poll_interval = 5
+stats_interval = 10
 read_only = true
 confirmations = "destructive"
 ssh_config = ["~/lab/ssh_config"]
@@ -56,6 +57,7 @@ managers = ["ssh://ops@m1", "m2"]
 read_only = true
 theme = "red"
 ssh_config = ["/etc/prod_ssh"]
+stats_interval = 0
 [profiles.lab]
 managers = ["node1"]
 """))
@@ -68,12 +70,16 @@ managers = ["node1"]
     assert prod.managers == ["ssh://ops@m1", "m2"] and prod.read_only and prod.theme == "red"
     assert prod.ssh_config == ["/etc/prod_ssh"]
     assert s.profiles["lab"].read_only is None
+    # live stats: every 10 s, off for prod, the global value for lab
+    assert (s.stats_interval, prod.stats_interval, s.profiles["lab"].stats_interval) == \
+        (10.0, 0.0, None)
 
 
 def test_bad_values_become_problems_and_defaults(tmp_path: Path) -> None:
     p = write(tmp_path, """
 default_profile = "missing"
 task_poll_interval = -1
+stats_interval = 0.5
 read_only = "yes"
 confirmations = "never"
 colour = "blue"
@@ -97,6 +103,8 @@ managers = []
     assert (s.task_poll_interval, s.read_only, s.confirmations, s.default_profile) == \
         (2.0, True, "always", None)
     assert s.profiles["prod"].managers == ["good-host"]
+    stats = next(pr for pr in s.problems if pr.key == "stats_interval")
+    assert "0 (off)" in stats.message and s.stats_interval == 5.0
 
 
 def test_broken_toml_is_one_problem_not_an_exception(tmp_path: Path) -> None:

@@ -116,6 +116,27 @@ async def test_pool_backs_off_and_answers_the_fact_at_once(tmp_path: Path) -> No
     await pool.close()
 
 
+async def test_pool_follows_the_new_manager_after_a_failover() -> None:
+    """A node reached by its swarm address borrows the manager's SSH settings: after a
+    failover its route is made from the new manager's, and old failures are forgotten
+    (even a final one: it is tried again the new way). No network: the failure is one of
+    no route."""
+    old = parse_endpoint("ssh://bob@manager1")
+    pool = NodePool(ConnectOptions(trust=fixed_trust("never"), ssh_config=[]), manager=old)
+    assert pool.route("w1", "10.0.0.9").endpoint.user == "bob"
+    with pytest.raises(NodeUnreachableError):
+        await pool.connection("ghost", "0.0.0.0")
+    assert pool.unreachable("ghost") is not None
+    new = parse_endpoint("ssh://alice@manager2:2200")
+    assert await pool.follow_manager(new) == ["ghost"]
+    assert pool.unreachable("ghost") is None and pool.manager == new
+    route = pool.route("w1")
+    assert route.source == "address" and route.endpoint.host == "10.0.0.9"
+    assert (route.endpoint.user, route.endpoint.port) == ("alice", 2200)
+    assert await pool.follow_manager(new) == []  # the same manager: nothing to redo
+    await pool.close()
+
+
 def test_pool_call_needs_its_loop() -> None:
     pool = NodePool(ConnectOptions(trust=fixed_trust("never")))
 
@@ -324,3 +345,58 @@ def test_a_found_cause_is_on_the_node_row_and_in_its_problem_line() -> None:
     assert len(texts) == 1 and texts[0].startswith("wrk1 is Down") \
         and texts[0].endswith(f" — {cause}")
     assert not any(cause in p.text for p in health.of(base).problems)
+
+
+def test_new_stats_keep_what_the_snapshot_derived_and_read_as_cells() -> None:
+    from datetime import UTC, datetime
+
+    from swarmtui.swarm import health
+    from swarmtui.swarm.reach.stats import NodeStats, TaskStats, node_cells, task_cells
+    from swarmtui.swarm.state import ClusterSnapshot
+
+    snap = ClusterSnapshot()
+    assessed = health.assessed(snap, datetime(2026, 1, 1, tzinfo=UTC))
+    sample = NodeStats("n1", 0.0, 7.4, 812 * 1024**2, 3900 * 1024**2, 12 * 1024**3, 40 * 1024**3)
+    newer = snap.with_stats({"n1": sample})
+    assert health.of(newer) is assessed and snap.stats == {} and newer.stats["n1"] is sample
+    newer.memo("only-newer", lambda: 1)
+    assert "only-newer" not in snap.__dict__["_memo"]  # the memo is copied, not shared
+    assert node_cells(sample) == ("7%", "812M/3.8G", "12G")
+    assert node_cells(NodeStats("n1", 0.0)) == ("…", "", "")  # a first sample: no CPU yet
+    assert node_cells(NodeStats("n1", 0.0, unreachable="SSH refused")) == ("—", "—", "—")
+    assert node_cells(None) == ("", "", "")
+    assert task_cells(TaskStats("c", 0.04, 13 * 1024**2 + 1, 0)) == ("0.0%", "13M")
+    assert task_cells(TaskStats("c", 150.0, 900 * 1024, 0)) == ("150.0%", "900K")
+
+
+def test_a_reconnect_to_another_manager_points_the_node_pool_at_it() -> None:
+    """The store's link (re)connected — after a failover, to another manager: the node
+    pool is told the endpoint the link now uses (it rebuilds the routes made from the
+    old one's settings, tests above)."""
+    from swarmtui.connect.linkstatus import LinkState, LinkStatus
+    from swarmtui.swarm.sync.link import LinkStore
+
+    class Link:  # the few things LinkStore reads of a ClusterLink before it starts
+        cluster = "prod"
+        endpoint = parse_endpoint("ssh://alice@manager2")
+
+    class Reach:
+        def __init__(self) -> None:
+            self.followed: list[object] = []
+
+        def follow_manager(self, manager: object) -> None:
+            self.followed.append(manager)
+
+    store = LinkStore(Link())  # type: ignore[arg-type]
+    reach = Reach()
+    store.reach = reach  # type: ignore[assignment]
+
+    def status(generation: int) -> LinkStatus:
+        return LinkStatus(LinkState.CONNECTED, "manager2", "ssh", 1.0, None, generation)
+
+    store._on_link(status(1))
+    store._on_link(status(1))  # the same connection: nothing to follow
+    Link.endpoint = parse_endpoint("ssh://alice@manager3")
+    store._on_link(status(2))
+    assert reach.followed == [parse_endpoint("ssh://alice@manager2"),
+                              parse_endpoint("ssh://alice@manager3")]

@@ -56,6 +56,10 @@ class Doctor:
             self.diagnoses.pop(gone, None)
         return started
 
+    def probe_again(self) -> None:
+        """Probe every node that is not up again at the next snapshot (its route changed)."""
+        self._last.clear()
+
     async def _probe(self, node_id: str, hostname: str, address: str, state: str) -> None:
         try:
             found = await probe(self.pool, hostname, address, node_id, state)

@@ -10,6 +10,7 @@ reports what was removed and freed, and what could not be.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,14 @@ class PrunePlan:
 
     def of(self, kind: str) -> list[PruneItem]:
         return [i for i in self.items if i.kind == kind]
+
+    def asked(self, volumes: bool) -> PrunePlan:
+        """This plan with its volumes only when asked for (a plan made without them stays
+        without them)."""
+        if volumes or not self.volumes:
+            return self
+        return PrunePlan(self.hostname, tuple(i for i in self.items if i.kind != "volume"),
+                         False)
 
 
 @dataclass
@@ -155,48 +164,112 @@ async def plan_all_nodes(pool: NodePool, nodes: list[tuple[str, str]], *,
     return {h: g for (h, _), g in zip(nodes, got, strict=True)}
 
 
-class PruneNode(NodeOperation):
-    """Remove a preview's items from one node."""
+@dataclass(frozen=True)
+class PruneTarget:
+    """One node to prune: its plan (made with volumes, so asking for them needs no new
+    read) and how the pool reaches it."""
+
+    plan: PrunePlan
+    address: str
+    node_id: str
+
+
+class PruneNodes(NodeOperation):
+    """Remove exactly the previewed items from one node or several (containers, dangling
+    images, build cache; volumes only when asked)."""
 
     name = "prune"
     timeout = 5.0
+    follows_cluster = False
 
-    def __init__(self, pool: NodePool, plan: PrunePlan, address: str, node_id: str) -> None:
-        super().__init__(pool, plan.hostname, address, node_id)
-        self.plan = plan
-        self.report: PruneReport | None = None
+    def __init__(self, pool: NodePool, targets: Sequence[PruneTarget], *,
+                 volumes: bool = False) -> None:
+        first = targets[0]
+        super().__init__(pool, first.plan.hostname, first.address, first.node_id)
+        self.target_ids = tuple(t.node_id for t in targets)
+        self.target_labels = tuple(t.plan.hostname for t in targets)
+        self.volumes = volumes
+        self.targets = [PruneTarget(t.plan.asked(volumes), t.address, t.node_id)
+                        for t in targets]
+        #: hostname → what was removed there (set by apply)
+        self.reports: dict[str, PruneReport] = {}
 
     @property
-    def cli(self) -> str:
-        parts = []
+    def plans(self) -> list[PrunePlan]:
+        return [t.plan for t in self.targets]
+
+    def _node_cli(self, target: PruneTarget) -> str:
+        plan, parts = target.plan, []
         short = {"container": 12, "image": 19}
         for kind, verb in (("container", "docker container rm"), ("image", "docker image rm"),
                            ("volume", "docker volume rm")):
-            ids = [i.id.removeprefix("sha256:")[:short.get(kind, 64)] for i in self.plan.of(kind)]
+            ids = [i.id.removeprefix("sha256:")[:short.get(kind, 64)] for i in plan.of(kind)]
             if ids:
                 parts.append(f"{verb} {' '.join(ids)}")
-        cache = self.plan.of("build cache")
+        cache = plan.of("build cache")
         if cache:
             parts.append("docker builder prune -f " +
                          " ".join(f"--filter id={i.id}" for i in cache))
-        return self.ssh_line(" && ".join(parts) or "true  # nothing to prune")
+        if not parts:
+            return ""
+        return self._ssh(target, parts)
+
+    def _ssh(self, target: PruneTarget, parts: list[str]) -> str:
+        try:
+            name = self.pool.route(target.plan.hostname, target.address).ssh_name
+        except ConnectError:
+            name = target.plan.hostname
+        return f"ssh {name} '{' && '.join(parts)}'" if len(parts) > 1 else \
+            f"ssh {name} {parts[0]}"
+
+    @property
+    def cli(self) -> str:
+        lines = [line for line in map(self._node_cli, self.targets) if line]
+        if not lines:  # not read yet (the read-only notice), or nothing to remove
+            lines = [self._ssh(t, ["docker container rm ID…", "docker image rm ID…",
+                                   "docker builder prune -f --filter id=ID…"])
+                     for t in self.targets]
+        return "\n".join(lines)
 
     def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
-        blocks = () if self.plan.items else (f"nothing to prune on {self.hostname}",)
-        return self._node_known(snapshot) + GuardResult(blocks=blocks,
-                                                        preview=preview_lines(self.plan))
+        result = GuardResult()
+        for target in self.targets:
+            if target.node_id and target.node_id not in snapshot.nodes:
+                result += GuardResult(blocks=(f"{target.plan.hostname} is no longer a node "
+                                              "of the swarm",))
+        if not any(p.items for p in self.plans):
+            where = ", ".join(self.target_labels)
+            return result + GuardResult(blocks=(f"nothing to prune on {where}",))
+        preview: list[str] = []
+        for plan in self.plans:
+            preview += preview_lines(plan)
+        if len(self.plans) > 1:
+            preview.append(f"in all, about {human_bytes(sum(p.bytes for p in self.plans))} "
+                           f"on {len(self.plans)} nodes")
+        return result + GuardResult(preview=tuple(preview))
 
     def apply(self, api: DockerAPI) -> str:
-        try:
-            node_api = self.pool.call(self.pool.engine_api(self.hostname, self.address), 60)
-        except ConnectError as exc:
-            raise OperationError(str(exc)) from exc
-        self.report = report = apply_prune(node_api, self.plan)
-        text = (f"removed {len(report.removed)} of {len(self.plan.items)} item(s) on "
-                f"{self.hostname}, about {human_bytes(report.reclaimed)} freed")
-        if report.failed:
-            text += "; not removed: " + ", ".join(f"{i.name} ({why})" for i, why in report.failed)
-        return text
+        said = []
+        for target in self.targets:
+            plan = target.plan
+            if not plan.items:
+                continue
+            try:
+                node_api = self.pool.call(self.pool.engine_api(plan.hostname, target.address),
+                                          60)
+            except ConnectError as exc:
+                said.append(f"{plan.hostname}: not reached ({exc})")
+                continue
+            self.reports[plan.hostname] = report = apply_prune(node_api, plan)
+            text = (f"removed {len(report.removed)} of {len(plan.items)} item(s) on "
+                    f"{plan.hostname}, about {human_bytes(report.reclaimed)} freed")
+            if report.failed:
+                text += "; not removed: " + ", ".join(f"{i.name} ({why})"
+                                                      for i, why in report.failed)
+            said.append(text)
+        if not self.reports:
+            raise OperationError("; ".join(said) or "nothing was pruned")
+        return "; ".join(said)
 
     def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
         return True, "done"

@@ -181,6 +181,8 @@ class Sampler:
         self._wake = asyncio.Event()
 
     def history(self, hostname: str) -> list[NodeStats]:
+        """Oldest first. Safe from another thread: copying a deque of plain objects runs
+        without releasing the GIL, so no append lands mid-copy."""
         state = self._state.get(hostname)
         return list(state.history) if state else []
 
@@ -303,3 +305,43 @@ class Sampler:
         if self._threads is not None:
             self._threads.shutdown(wait=False, cancel_futures=True)
             self._threads = None
+
+
+# --- how a sample reads in a cell ------------------------------------------------------
+
+#: a cell of a node that could not be sampled (the reason is in the node's detail)
+NO_SAMPLE = "—"
+
+
+def short_bytes(n: int | None) -> str:
+    """Binary units in at most 4 characters, as top shows them: 812M, 1.2G, 15G."""
+    if n is None:
+        return ""
+    value = float(n)
+    for unit in ("B", "K", "M", "G", "T"):
+        if value < 1000 or unit == "T":
+            if unit == "B":
+                return f"{value:.0f}B"
+            return f"{value:.1f}{unit}" if value < 10 else f"{value:.0f}{unit}"
+        value /= 1024
+    return f"{n}B"
+
+
+def node_cells(stats: NodeStats | None) -> tuple[str, str, str]:
+    """CPU, MEM (used/total) and DISK (free for /var/lib/docker) of a node's sample."""
+    if stats is None:
+        return "", "", ""
+    if stats.unreachable is not None:
+        return NO_SAMPLE, NO_SAMPLE, NO_SAMPLE
+    cpu = "…" if stats.cpu_percent is None else f"{stats.cpu_percent:.0f}%"
+    mem = (f"{short_bytes(stats.mem_used)}/{short_bytes(stats.mem_total)}"
+           if stats.mem_used is not None and stats.mem_total else "")
+    return cpu, mem, short_bytes(stats.disk_free)
+
+
+def task_cells(stats: TaskStats | None) -> tuple[str, str]:
+    """CPU (100 % = one core, as docker stats) and memory used of a task's container."""
+    if stats is None:
+        return "", ""
+    cpu = "…" if stats.cpu_percent is None else f"{stats.cpu_percent:.1f}%"
+    return cpu, short_bytes(stats.mem_used)

@@ -20,8 +20,9 @@ from swarmtui.swarm import format as fmt
 from swarmtui.swarm.eventlog import from_event
 from swarmtui.swarm.events import EventWatcher
 from swarmtui.swarm.state import KINDS, ClusterSnapshot
+from swarmtui.swarm.sync import gcpause
 from swarmtui.swarm.sync.merge import merge_kind
-from swarmtui.swarm.sync.store import ALL, Clock, Store, StoreListener
+from swarmtui.swarm.sync.store import ALL, STATS, Clock, Store, StoreListener
 from swarmtui.swarm.sync.view import LinkView
 
 #: kinds the poll re-lists: tasks have no events, and services' running counts
@@ -157,12 +158,20 @@ class ApiStore(Store):
                 next_poll = done + min(self.poll_interval * 2 ** min(self._failures, 3), 10.0)
 
     def _refresh(self, kinds: set[str]) -> bool:
+        old = self._snapshot
+        if old is not None and kinds <= {STATS}:
+            self._publish(old, frozenset(kinds))  # new live stats only: nothing to list
+            return True
+        big = old is None or len(old.tasks) + len(old.services) >= gcpause.BIG
+        with gcpause.paused(big):
+            return self._refresh_now(kinds, old)
+
+    def _refresh_now(self, kinds: set[str], old: ClusterSnapshot | None) -> bool:
         try:
             api = self.api()
         except Exception as exc:
             self._failed(exc)
             return False
-        old = self._snapshot
         try:
             t0 = self._list_started = time.monotonic()
             if ALL in kinds or old is None:

@@ -38,6 +38,8 @@ from swarmtui.swarm.sync.view import LinkView
 
 #: "re-list every kind"
 ALL = "all"
+#: not a kind to list: the node pool has new live stats (fold them into the snapshot)
+STATS = "stats"
 #: A clock: now, as an aware UTC datetime
 Clock = Callable[[], datetime]
 
@@ -129,6 +131,7 @@ class Store:
         the next snapshot (a new cause asks for a node re-list)."""
         self.reach = reach
         reach.on_change = lambda: self.request("nodes")
+        reach.on_stats = lambda: self.request(STATS)
         if self._snapshot is not None:
             reach.update(self._snapshot)
 
@@ -232,6 +235,9 @@ class Store:
             causes = self.reach.causes()
             if causes != snap.causes:
                 snap = replace(snap, causes=causes)
+            stats = self.reach.stats()
+            if stats is not snap.stats:
+                snap = snap.with_stats(stats)
         health.assessed(snap, self.now())
         if self._stopped.is_set():
             return
@@ -241,7 +247,7 @@ class Store:
                 self._log_events(task_changes(self._last_tasks, snap))
             self._last_tasks = snap
         self._snapshot = snap
-        if self.reach is not None:
+        if self.reach is not None and kinds != {STATS}:  # new stats change no node or task
             self.reach.update(snap)
         if self._listener is not None:
             self._listener.on_snapshot(snap, kinds)

@@ -73,8 +73,9 @@ class OpForm:
     """How the confirm screen builds the operation from what the user enters.
 
     ``build(value, force)`` makes the operation; ``prompt`` asks for a value in an
-    Input (``initial`` pre-filled); ``choices`` (label, value) are picked from a list
-    instead; ``force_offered`` shows a ``--force`` checkbox with ``force_help``.
+    Input (``initial`` pre-filled; masked when ``secret``, with a checkbox that shows
+    it); ``choices`` (label, value) are picked from a list instead; ``force_offered``
+    shows a ``--force`` checkbox with ``force_help``.
     """
 
     build: Callable[[str, bool], Operation]
@@ -84,6 +85,10 @@ class OpForm:
     choices: Sequence[tuple[str, str]] = ()
     force_offered: bool = False
     force_help: str = ""
+    #: the checkbox's own words (a prune asks "also volumes", not "--force")
+    force_label: str = "--force"
+    #: the value is a secret (an unlock key): masked while typed, shown only when asked
+    secret: bool = False
     #: destructive operations get a red button (they also ask for a typed name)
     destructive: bool = False
 
@@ -181,13 +186,16 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
             if self.form.prompt is not None:
                 yield Static(self.form.prompt, classes="ops-label", markup=False)
                 yield Input(self.form.initial, placeholder=self.form.placeholder,
-                            id="ops-value")
+                            password=self.form.secret, id="ops-value")
+                if self.form.secret:
+                    yield Checkbox("show what I type", id="ops-reveal")
             if self.form.choices:
                 yield Static("Pick one:", classes="ops-label")
                 yield OptionList(*[Option(label, id=value) for label, value in
                                    self.form.choices], id="ops-choices")
             if self.form.force_offered:
-                yield Checkbox(f"--force  {self.form.force_help}".rstrip(), id="ops-force")
+                yield Checkbox(f"{self.form.force_label}  {self.form.force_help}".rstrip(),
+                               id="ops-force")
             yield Static("What will happen:", classes="ops-label")
             yield VerticalScroll(id="ops-preview")
             yield Static("", id="ops-warnings", classes="ops-warn")
@@ -314,6 +322,10 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
             self.query_one("#ops-typed", Input).focus()
         elif self.can_confirm:
             self.query_one("#ops-go", Button).focus()
+
+    @on(Checkbox.Changed, "#ops-reveal")
+    def _reveal_changed(self, event: Checkbox.Changed) -> None:
+        self.query_one("#ops-value", Input).password = not event.value
 
     @on(Checkbox.Changed, "#ops-force")
     def _force_changed(self, event: Checkbox.Changed) -> None:

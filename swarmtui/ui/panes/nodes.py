@@ -7,8 +7,10 @@ progress flow (`ui/flow/start.py`). Read-only was refused by the registry before
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.health import Health
@@ -24,7 +26,10 @@ from swarmtui.swarm.ops import (
 )
 from swarmtui.swarm.reach.ops import StartEngine, UnlockManager
 from swarmtui.swarm.reach.probe import Cause
+from swarmtui.swarm.reach.prune import PruneNodes, PrunePlan, PruneTarget, plan_all_nodes
+from swarmtui.swarm.reach.stats import NodeStats, node_cells
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.sync.store import STATS
 from swarmtui.ui.flow import OpForm, fixed, start_operation
 from swarmtui.ui.panes.base import (
     Action,
@@ -36,6 +41,10 @@ from swarmtui.ui.panes.base import (
 )
 from swarmtui.ui.widgets.table import Column, Row
 
+if TYPE_CHECKING:
+    from swarmtui.swarm.reach.watch import NodeReach
+    from swarmtui.ui.screens.main import MainScreen
+
 #: priority: 0 always shown; higher numbers give way first at 80 columns
 COLUMNS = [
     Column("hostname", "HOSTNAME", 0, 10, 30),
@@ -43,6 +52,11 @@ COLUMNS = [
     Column("availability", "AVAILABILITY", 1, 6, 12),
     Column("manager", "MANAGER STATUS", 1, 11, 14),
     Column("tasks", "TASKS", 2, 5, 7, right=True),
+    # live stats over SSH (swarm/reach/stats.py): at 80 columns MEM gives way, then CPU,
+    # after ADDRESS and DISK
+    Column("cpu", "CPU", 2, 4, 5, right=True, hide_empty=True),
+    Column("mem", "MEM", 2, 9, 11, right=True, hide_empty=True),
+    Column("disk", "DISK", 3, 4, 5, right=True, hide_empty=True),
     Column("address", "ADDRESS", 3, 13, 39),
     Column("engine", "ENGINE VERSION", 4, 10, 20),
     Column("platform", "OS/ARCH", 5, 12, 20),
@@ -58,16 +72,26 @@ def node_row(snap: ClusterSnapshot, n: Node, probs: Health) -> Row:
     mgr_tag = ("manager-leader" if n.is_leader else
                "manager-unreachable" if n.is_manager and not n.is_reachable_manager else None)
     avail_tag = "draining" if n.availability in ("drain", "pause") else None
+    live = snap.stats.get(n.hostname)
+    cpu, mem, disk = node_cells(live)
     return Row(
         n.id,
         (n.hostname, _status(snap, n), n.availability_text, n.manager_status_text, str(running),
-         n.address, n.engine_version, n.platform_text, fmt.labels_text(n.labels),
-         fmt.short_id(n.id)),
-        (None, STATE_TAG.get(n.state), avail_tag, mgr_tag, None, None, None, None, None,
-         None),
+         cpu, mem, disk, n.address, n.engine_version, n.platform_text,
+         fmt.labels_text(n.labels), fmt.short_id(n.id)),
+        (None, STATE_TAG.get(n.state), avail_tag, mgr_tag, None, None, None, None, None, None,
+         None, None, None),
         problem=n.id in probs.ids or n.state != "ready" or mgr_tag == "manager-unreachable",
-        sort=(None, None, None, None, running),
+        sort=(None, None, None, None, running, *_stats_sort(live)),
     )
+
+
+def _stats_sort(live: NodeStats | None) -> tuple[float, int, int]:
+    """CPU, MEM and DISK sort by value (no sample first)."""
+    if live is None or live.unreachable is not None:
+        return -1.0, -1, -1
+    return (live.cpu_percent if live.cpu_percent is not None else -1.0,
+            live.mem_used or 0, live.disk_free or 0)
 
 
 #: the doctor's causes (swarm/reach/probe.py Cause) in a few words, for the STATUS cell
@@ -196,9 +220,83 @@ def fix_node(ctx: ActionContext) -> None:
     if isinstance(op, UnlockManager):
         start_operation(ctx.screen, OpForm(
             build=lambda v, _f: _fix_op(ctx, v), prompt="The swarm's unlock key (docker "
-            "swarm unlock-key on another manager):", placeholder="SWMKEY-1-…"))
+            "swarm unlock-key on another manager):", placeholder="SWMKEY-1-…",
+            secret=True))
         return
     start_operation(ctx.screen, fixed(op))
+
+
+def host_view(ctx: ActionContext) -> None:
+    """v: the node's host — its containers, disk, images, versions and stats history."""
+    from swarmtui.ui.screens.nodehost import NodeHostScreen
+
+    node = _one(ctx, "look at")
+    ctx.app.push_screen(NodeHostScreen(node.id, node.hostname, node.address))
+
+
+def _reach(ctx: ActionContext, what: str) -> NodeReach:
+    store = ctx.app.store
+    if store is None or store.reach is None:
+        raise RefusedError(f"{what} needs a live connection with SSH to the nodes")
+    return store.reach
+
+
+def _prune_nodes(ctx: ActionContext, every: bool) -> list[Node]:
+    if not every:
+        return selected_nodes(ctx)
+    nodes = [n for n in ctx.snapshot.nodes.values() if n.state == "ready"]
+    if not nodes:
+        raise RefusedError("no node is Ready: nothing can be pruned")
+    return sorted(nodes, key=lambda n: n.name)
+
+
+def _prune(every: bool) -> Handler:
+    """P (marked nodes or the one under the cursor) / the palette's "every node": read
+    each node's engine for the exact items, then the usual confirmation with them."""
+    def run(ctx: ActionContext) -> None:
+        reach = _reach(ctx, "prune")
+        nodes = _prune_nodes(ctx, every)
+        main = ctx.screen
+        names = ", ".join(n.hostname for n in nodes)
+        main.notify(f"reading what a prune would remove on {names}…", timeout=3)
+        main.run_worker(_plan_then_confirm(main, reach, nodes), group="prune-plan",
+                        exclusive=True, exit_on_error=False)
+
+    return run
+
+
+async def _plan_then_confirm(main: MainScreen, reach: NodeReach, nodes: list[Node]) -> None:
+    future = reach.submit(plan_all_nodes(reach.pool, [(n.hostname, n.address) for n in nodes],
+                                         volumes=True))
+    try:
+        plans = await asyncio.wait_for(asyncio.wrap_future(future), 60)
+    except TimeoutError:
+        main.notify("the nodes did not say what to prune within 60 s", severity="error")
+        return
+    targets = [PruneTarget(p, n.address, n.id) for n in nodes
+               if isinstance(p := plans.get(n.hostname), PrunePlan)]
+    failed = [f"{h}: {e}" for h, e in plans.items() if not isinstance(e, PrunePlan)]
+    if failed:
+        main.notify("\n".join(failed), title="not reached (left out of the prune)",
+                    severity="warning", timeout=10)
+    if not targets:
+        return
+    volumes = sum(len(t.plan.of("volume")) for t in targets)
+    start_operation(main, OpForm(
+        build=lambda _v, also: PruneNodes(reach.pool, targets, volumes=also),
+        force_offered=volumes > 0, force_label="also volumes",
+        force_help=f"({volumes} volume(s) no container uses: their data is lost)"))
+
+
+def _prune_preview(every: bool) -> Preview:
+    """What the read-only refusal journals (no node is read for it)."""
+    def preview(ctx: ActionContext) -> Operation:
+        reach = _reach(ctx, "prune")
+        return PruneNodes(reach.pool, [PruneTarget(PrunePlan(n.hostname, (), False),
+                                                   n.address, n.id)
+                                       for n in _prune_nodes(ctx, every)])
+
+    return preview
 
 
 _promote = _fixed(PromoteNodes)
@@ -235,9 +333,20 @@ ACTIONS = (
     _op("ops.node_fix", "F", "Fix", "ssh NODE: start its engine (dockerd is not running) or "
         "docker swarm unlock (manager locked), as the node doctor found", fix_node,
         lambda ctx: _fix_op(ctx, "SWMKEY-1-KEY")),
+    Action("nodes.host", "Host", "v", "the node's host over SSH: its containers (swarm and "
+           "not), docker system df, images, kernel and engine, CPU/MEM/DISK history",
+           panes=("nodes",), needs_selection=True, run=host_view,
+           requires=("snapshot",)),
+    _op("ops.prune", "P", "Prune", "ssh NODE docker container rm … / image rm … / builder "
+        "prune: stopped containers, dangling images, build cache (volumes when asked), "
+        "exactly as previewed", _prune(False), _prune_preview(False)),
+    Action("ops.prune_all", "Prune every node", None, "the same prune on every Ready node, "
+           "one preview for all", mutating=True, run=_prune(True), palette=True,
+           requires=("snapshot",),
+           preview=_prune_preview(True)),
     _op("ops.node_rm", "ctrl+d", "Remove", "docker node rm NODE (type its name to confirm)",
         remove_node, lambda ctx: RemoveNode(_one(ctx, "remove"))),
 )
 
-PANE = Pane("nodes", "Nodes", "node", COLUMNS, frozenset({"nodes", "tasks"}),
+PANE = Pane("nodes", "Nodes", "node", COLUMNS, frozenset({"nodes", "tasks", STATS}),
             "no nodes (yet)", rows, lambda snap: len(snap.nodes), ACTIONS)

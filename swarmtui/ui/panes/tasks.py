@@ -8,7 +8,9 @@ from datetime import datetime
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.health import Health
 from swarmtui.swarm.models import Task
+from swarmtui.swarm.reach.stats import NO_SAMPLE, TaskStats, task_cells
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.sync.store import STATS
 from swarmtui.ui.panes.base import Action, ActionContext, Pane
 from swarmtui.ui.widgets.table import Column, Row
 
@@ -18,6 +20,9 @@ COLUMNS = [
     Column("node", "NODE", 0, 6, 25),  # where the tasks went: the tour watches it
     Column("desired", "DESIRED", 3, 8, 9),
     Column("current", "CURRENT STATE", 0, 24, 34),
+    # live stats of a running task's container, from its node (swarm/reach/stats.py)
+    Column("cpu", "CPU", 3, 4, 6, right=True, hide_empty=True),
+    Column("mem", "MEM", 3, 4, 5, right=True, hide_empty=True),
     Column("error", "ERROR", 2, 10, 200, grow=True),
     Column("exit", "EXIT", 4, 4, 5, right=True),
     Column("image", "IMAGE", 5, 12, 40),
@@ -34,6 +39,7 @@ STATE_TAG = {
 
 def task_row(snap: ClusterSnapshot, t: Task, probs: Health, now: datetime,
              service_names: dict[str, str], node_names: dict[str, str]) -> Row:
+    """A task's row; CPU and MEM from its node's latest sample while it runs."""
     svc = service_names.get(t.service_id) or t.service_id[:12]
     name = fmt.task_name(svc, t.slot, t.node_id)
     current = snap.is_current(t)
@@ -45,23 +51,42 @@ def task_row(snap: ClusterSnapshot, t: Task, probs: Health, now: datetime,
         else str(t.exit_code)
     failing = t.id in probs.failing
     ts = t.timestamp.timestamp() if t.timestamp else 0.0
+    live = _task_stats(snap, t, node)
+    cpu, mem = NO_SAMPLE_CELLS if isinstance(live, str) else task_cells(live)
     return Row(
         t.id,
-        (name, node, t.desired_text, t.current_state_text(now), t.error, exit_code, t.image,
-         fmt.short_id(t.id)),
+        (name, node, t.desired_text, t.current_state_text(now), cpu, mem, t.error, exit_code,
+         t.image, fmt.short_id(t.id)),
         # history that is not a current problem is muted; what matters stays loud
         (None, None, None,
-         STATE_TAG.get(t.state) if current or failing else "task-shutdown",
+         STATE_TAG.get(t.state) if current or failing else "task-shutdown", None, None,
          ("task-failed" if failing or (current and t.error) else "muted") if t.error else None,
          None, None, None),
         problem=failing,
-        sort=(None, None, None, (t.state, -ts), None, t.exit_code if t.exit_code is not None
-              else -1),
+        sort=(None, None, None, (t.state, -ts),
+              live.cpu_percent or 0.0 if isinstance(live, TaskStats) else -1.0,
+              live.mem_used if isinstance(live, TaskStats) else -1, None,
+              t.exit_code if t.exit_code is not None else -1),
         # the CLI's order: service, slot (global tasks: node ID), newest first
         rank=(svc, t.slot or 0, "" if t.slot else (t.node_id or ""), 0 if current else 1,
               -created),
         history=not current,
     )
+
+
+NO_SAMPLE_CELLS = (NO_SAMPLE, NO_SAMPLE)
+
+
+def _task_stats(snap: ClusterSnapshot, t: Task, hostname: str) -> TaskStats | str | None:
+    """The task's container sample; NO_SAMPLE when its node could not be sampled."""
+    if not t.is_running or not t.container_id:
+        return None
+    node = snap.stats.get(hostname)
+    if node is None:
+        return None
+    if node.unreachable is not None:
+        return NO_SAMPLE
+    return node.tasks.get(t.container_id)
 
 
 def task_rows(snap: ClusterSnapshot, probs: Health, now: datetime,
@@ -91,7 +116,8 @@ ACTIONS = (
            panes=("tasks",), mutating=True, needs_selection=True, footer=20, run=_shell),
 )
 
-PANE = Pane("tasks", "Tasks", "task", COLUMNS, frozenset({"tasks", "services", "nodes"}),
+PANE = Pane("tasks", "Tasks", "task", COLUMNS,
+            frozenset({"tasks", "services", "nodes", STATS}),
             "no tasks", rows,
             lambda snap: len(snap.live_tasks),
             ACTIONS)

@@ -130,6 +130,18 @@ class ObjectScreen(Screen[None]):
 class NodeScreen(ObjectScreen):
     kind = "node"
     table_title = "tasks on this node (history included)"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("v", "host", "Host", id="node.host"),
+    ]
+
+    def action_host(self) -> None:
+        """v: the node's host view (containers, disk, versions, stats history)."""
+        from swarmtui.ui.screens.nodehost import NodeHostScreen
+
+        snap = self.swarm_app.snapshot
+        node = snap.nodes.get(self.object_id) if snap is not None else None
+        if node is not None:
+            self.app.push_screen(NodeHostScreen(node.id, node.hostname, node.address))
 
     def summary(self, snap: ClusterSnapshot, now: object) -> str | None:
         node = snap.nodes.get(self.object_id)
@@ -197,7 +209,7 @@ class TaskScreen(ObjectScreen):
     kind = "task"
     table_kind = None
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("l", "logs", "Service logs", id="task.logs"),
+        Binding("l", "logs", "Logs", id="task.logs"),
     ]
 
     def summary(self, snap: ClusterSnapshot, now: object) -> str | None:
@@ -205,9 +217,7 @@ class TaskScreen(ObjectScreen):
         return summaries.task_summary(snap, task, now) if task else None  # type: ignore[arg-type]
 
     def action_logs(self) -> None:
-        snap = self.swarm_app.snapshot
-        if snap is not None and self.object_id in snap.tasks:
-            self.swarm_app.open_logs(snap.tasks[self.object_id].service_id)
+        self.swarm_app.open_task_logs(self.object_id)
 
 
 class NetworkScreen(ObjectScreen):

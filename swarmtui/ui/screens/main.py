@@ -318,7 +318,7 @@ class MainScreen(Screen[None]):
             marked = [i for i in self.ops_marked if i in snap.services]
             app.open_logs(*(marked or [key]))
         elif kind == "tasks" and key in snap.tasks:
-            app.open_logs(snap.tasks[key].service_id)
+            app.open_task_logs(key)
         elif kind == "stacks" and key in snap.stacks:
             app.open_logs(*(s.id for s in snap.stacks[key]), what=f"stack {key}")
         else:
