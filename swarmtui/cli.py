@@ -271,9 +271,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from swarmtui.audit import print_journal
 
         return print_journal()
+    from swarmtui.startup import begin
+
+    early = begin(args)  # connect and list while the UI is imported (issue 17)
     from swarmtui.ui.launch import run_app
 
-    return run_app(args)
+    return run_app(args, early)
 
 
 if __name__ == "__main__":

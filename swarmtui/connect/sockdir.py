@@ -58,7 +58,7 @@ def _bases() -> list[str]:
 def make_private_dir() -> str:
     """A fresh 0700 directory for a local socket, short enough for a UNIX socket path (108
     bytes, which a long $TMPDIR on macOS can break), recorded as ours."""
-    _prepare()
+    prepare()
     path = tempfile.mkdtemp(prefix=PREFIX)  # mkdtemp makes it 0700
     if len(path) > 90:
         os.rmdir(path)
@@ -89,7 +89,10 @@ def _remove_all() -> None:
 # --- signals ------------------------------------------------------------------------------
 
 
-def _prepare() -> None:
+def prepare() -> None:
+    """Clean-up on exit and on SIGTERM/SIGHUP, once (the first private dir does it). Call
+    it on the main thread when a connection will be made from another one (signal
+    handlers can only be set there)."""
     global _prepared
     with _lock:
         if _prepared:

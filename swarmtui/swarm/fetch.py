@@ -22,6 +22,7 @@ from typing import Any
 from swarmtui.secrets import redact, redact_obj
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm import noleader
+from swarmtui.swarm.jsonlist import loads_list
 from swarmtui.swarm.state import KINDS, ClusterSnapshot
 from swarmtui.swarm.sync.merge import merge_kind
 
@@ -168,14 +169,23 @@ def _assemble(info: dict[str, Any], results: dict[str, Any],
         taken_at=at, kind_taken_at=stamps)
 
 
+def _big_list(api: DockerAPI, path: str, params: dict[str, Any]) -> Any:
+    """What docker-py's `api.tasks()` / `api.services(status=True)` return (the same
+    request, the same errors), decoded in pieces (swarm/jsonlist.py): a 12 MB list must
+    not hold the GIL, and the keystrokes, for 0.3 s."""
+    response = api._get(api._url(path), params=params)
+    api._raise_for_status(response)
+    return loads_list(response.content)
+
+
 def list_kind(api: DockerAPI, kind: str) -> list[dict[str, Any]]:
     """The raw API list of one kind (exactly one request)."""
     if kind == "nodes":
         result = _call(api.nodes)
     elif kind == "services":
-        result = _call(api.services, status=True)
+        result = _call(_big_list, api, "/services", {"status": True})
     elif kind == "tasks":
-        result = _call(api.tasks)
+        result = _call(_big_list, api, "/tasks", {})
     elif kind == "networks":
         result = _call(api.networks)
     elif kind == "secrets":

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from swarmtui.swarm import format as fmt
@@ -420,10 +421,17 @@ class Task:
             raw=d,
         )
 
-    @property
+    @cached_property
     def slot_key(self) -> tuple[str, str]:
-        """(service id, slot or node id): tasks with the same key replace one another."""
+        """(service id, slot or node id): tasks with the same key replace one another.
+        Kept once computed: health, the tables and the placement map ask for it 3× a task."""
         return (self.service_id, str(self.slot) if self.slot else (self.node_id or ""))
+
+    @cached_property
+    def newest_key(self) -> tuple[float, int]:
+        """Sort key, newest first (creation time, then version index): state.newest_first."""
+        ts = self.created_at.timestamp() if self.created_at else 0.0
+        return (-ts, -self.version)
 
     @property
     def desired_text(self) -> str:

@@ -379,8 +379,7 @@ def _dict(v: Any) -> ApiDict:
 
 def newest_first(t: Task) -> tuple[float, int]:
     """Sort key of tasks: newest first (creation time, then version index)."""
-    ts = t.created_at.timestamp() if t.created_at else 0.0
-    return (-ts, -t.version)
+    return t.newest_key
 
 
 _BUILDERS: dict[str, Any] = {

@@ -16,8 +16,10 @@ from textual import events, work
 from textual.app import App
 from textual.binding import BindingType
 
+from swarmtui import startup
 from swarmtui.config import Profile, Settings
 from swarmtui.connect.link import ClusterLink
+from swarmtui.secrets import Secret
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.swarm.sync.link import LinkStore
@@ -42,8 +44,6 @@ from swarmtui.ui.screens.first_contact import (
     default_attempts,
 )
 from swarmtui.ui.screens.help import HelpScreen
-from swarmtui.ui.screens.inspect import InspectScreen
-from swarmtui.ui.screens.logs import LogScreen
 from swarmtui.ui.screens.main import MainScreen
 from swarmtui.ui.screens.trust import RefusedScreen, TrustScreen
 from swarmtui.ui.store_adapter import (
@@ -57,7 +57,6 @@ from swarmtui.ui.typeahead import KeysAhead
 from swarmtui.ui.walkthrough import (
     Walkthrough,
     WalkthroughPanel,
-    export_script,
 )
 
 if TYPE_CHECKING:
@@ -72,6 +71,9 @@ class SwarmApp(CrashGuard, App[int]):
     CSS = """
     Screen { background: $background; }
     Footer { background: $panel; }
+    /* a placeholder is an example, never a value already filled in: dim and italic */
+    Input > .input--placeholder, TextArea > .text-area--placeholder {
+        color: $text-disabled; text-style: italic; }
     """
     #: the app's keys (every screen), generated from the action registry (ui/actions.py)
     BINDINGS: ClassVar[list[BindingType]] = list(actions.bindings("app"))
@@ -84,14 +86,20 @@ class SwarmApp(CrashGuard, App[int]):
                  first_contact: FirstContact | None = None,
                  ssh_config: Sequence[str] = (), trust_mode: str = "ask",
                  target: str | None = None, profile: str | None = None,
-                 theme_dirs: Sequence[Path] = (), tour: bool = False) -> None:
+                 theme_dirs: Sequence[Path] = (), tour: bool = False,
+                 early: startup.Early | None = None) -> None:
         super().__init__()
+        #: a store that began connecting before the app was built (swarmtui/startup.py)
+        self.early = early
         #: the session's actions, for the walkthrough panel and the script export
         self.walkthrough = Walkthrough()
         #: keys the main screen passed on, for the screen they open (ui/typeahead.py)
         self.keys_ahead = KeysAhead()
-        #: where `W` writes the session's script (None: the current directory)
+        #: where `W` offers to write the session's script (None: the state dir's exports/)
         self.export_dir: Path | None = None
+        #: the swarm's unlock key when this session saw it (init, the tokens screen), kept
+        #: in memory only: the unlock fields are prefilled with it (masked)
+        self.unlock_key: Secret | None = None
         #: the newcomer's tour (`--tour`), checked on every snapshot
         self.tour: Tour | None = Tour() if tour else None
         self.keymap_problems: list[KeymapProblem] = []
@@ -153,9 +161,7 @@ class SwarmApp(CrashGuard, App[int]):
         self.connect_target(None, profile=name)
 
     def _profile(self) -> Profile | None:
-        if self.settings is None or not self.profile:
-            return None
-        return self.settings.profiles.get(self.profile)
+        return startup.profile_of(self.settings, self.profile)
 
     @property
     def snapshot(self) -> ClusterSnapshot | None:
@@ -166,21 +172,11 @@ class SwarmApp(CrashGuard, App[int]):
     def read_only(self) -> bool:
         if self.store is not None and self.store.read_only:
             return True
-        if self.read_only_arg:
-            return True
-        prof = self._profile()
-        if prof is not None and prof.read_only is not None:
-            return prof.read_only
-        return self.settings.read_only if self.settings is not None else False
+        return startup.read_only_of(self.read_only_arg, self.settings, self._profile())
 
     def ssh_config_files(self) -> list[str]:
         """--ssh-config files, then the config's, then the profile's."""
-        prof = self._profile()
-        return [*self.ssh_config, *(self.settings.ssh_config if self.settings else []),
-                *(prof.ssh_config if prof else [])]
-
-    def _poll_interval(self) -> float:
-        return (self.settings.task_poll_interval if self.settings else 0.0) or 2.0
+        return startup.ssh_config_files(self.ssh_config, self.settings, self._profile())
 
     def on_mount(self) -> None:
         if self.theme_errors:
@@ -193,7 +189,11 @@ class SwarmApp(CrashGuard, App[int]):
                         severity="warning", timeout=10)
         if settings is not None and settings.keymap:
             self.apply_keymap(settings.keymap)
-        if self.store is not None:
+        if self.early is not None:
+            self._theme_for_profile()
+            self.use_store(self.early.store, self.early.tried, self.early.default_target)
+            self.early.app_ready(self)
+        elif self.store is not None:
             self.use_store(self.store)
         elif self.first_contact is not None:
             self.push_screen(FirstContactScreen(self.first_contact))
@@ -237,13 +237,11 @@ class SwarmApp(CrashGuard, App[int]):
     def _link_store(self, target: Target, default_target: bool = False) -> None:
         link = ClusterLink(target, trust=self.trust_callback(), ssh_config=self.ssh_config_files())
         prof = self._profile()
-        stats = self.settings.stats_interval if self.settings else 5.0
-        if prof is not None and prof.stats_interval is not None:
-            stats = prof.stats_interval
-        self.use_store(LinkStore(link, poll_interval=self._poll_interval(),
+        self.use_store(LinkStore(link, poll_interval=startup.poll_interval_of(self.settings),
                                  read_only=self.read_only,
                                  node_map=dict(prof.nodes) if prof else {},
-                                 stats_interval=stats),
+                                 stats_interval=startup.stats_interval_of(self.settings,
+                                                                          prof)),
                        tried=[ep.label for ep in target.endpoints],
                        default_target=default_target)
 
@@ -398,6 +396,8 @@ class SwarmApp(CrashGuard, App[int]):
         self.open_object(kind, object_id)
 
     def open_inspect(self, kind: str, object_id: str) -> None:
+        from swarmtui.ui.screens.inspect import InspectScreen  # rich.syntax, pygments: later
+
         raw = None
         if self.snapshot is not None:
             obj = getattr(self.snapshot, kind, {}).get(object_id)
@@ -409,6 +409,8 @@ class SwarmApp(CrashGuard, App[int]):
         if self.store is None or not self.store.live:
             self.notify("logs need a live connection", severity="warning")
             return
+        from swarmtui.ui.screens.logs import LogScreen
+
         self.push_screen(LogScreen(service_ids, what))
 
     def open_task_logs(self, task_id: str) -> None:
@@ -452,13 +454,9 @@ class SwarmApp(CrashGuard, App[int]):
         if not self.walkthrough.actions:
             self.notify("no action taken yet: nothing to export", timeout=3)
             return
-        try:
-            path = export_script(self, self.export_dir)
-        except OSError as exc:
-            self.notify(f"could not write the script: {exc}", severity="error")
-            return
-        self.notify(f"{len(self.walkthrough.actions)} command(s) written to {path}",
-                    title="session exported", timeout=10)
+        from swarmtui.ui.screens.export import ExportScreen
+
+        self.push_screen(ExportScreen())
 
     def start_tour(self) -> None:
         if self.tour is not None and not self.tour.done:

@@ -5,19 +5,27 @@ from __future__ import annotations
 import argparse
 import sys
 
+from swarmtui import startup
 from swarmtui.ui.app import LAB_NAME, SwarmApp
 
 
-def run_app(args: argparse.Namespace) -> int:
-    """`swarmtui [TARGET]`: load the config, build the app, run it; return the exit code."""
+def run_app(args: argparse.Namespace, early: startup.Early | None = None) -> int:
+    """`swarmtui [TARGET]`: load the config, build the app, run it; return the exit code.
+    With `early` (swarmtui/startup.py), on the loop where its store is already connecting."""
     from swarmtui.config import load_settings
 
-    settings = load_settings(getattr(args, "config", None))
+    settings = early.settings if early else load_settings(getattr(args, "config", None))
     app = SwarmApp(settings=settings, theme=args.theme, read_only=args.read_only,
                    ssh_config=list(args.ssh_config or []), trust_mode=args.trust_host_key,
                    target=args.target, profile=args.profile,
-                   tour=bool(getattr(args, "tour", False)))
-    rc = app.run()
+                   tour=bool(getattr(args, "tour", False)), early=early)
+    if early is None:
+        return int(app.run() or 0)
+    loop = early.handover()
+    try:
+        rc = app.run(loop=loop)
+    finally:
+        startup.finish(loop)
     return int(rc or 0)
 
 

@@ -1,6 +1,7 @@
 """Triage screens: the placement map (M) — a row per service, a column per node, cells from the
 recorded lab state; `/` filters services, enter opens one, escape goes back; and CA rotation
-from the palette (refused in read-only, else its confirmation with the CLI line)."""
+from the palette (refused in read-only, else its confirmation with the CLI line); the logs'
+`since` (S); the last lines of a task that keeps exiting in its service's detail."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from swarmtui.ui.screens.detail import ServiceScreen
 from swarmtui.ui.screens.placement import PlacementScreen
 from swarmtui.ui.widgets.table import KeyedTable
 from tests.functional.conftest import recorded_state, static_app
+from tests.waiting import async_wait_for
 
 
 async def test_map_cells_filter_and_drill_down() -> None:
@@ -45,6 +47,29 @@ async def test_map_cells_filter_and_drill_down() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is main
+
+
+async def test_map_filter_by_node_name_keeps_its_column_and_its_services() -> None:
+    snap, _ = recorded_state()
+    m = placement_map(snap)
+    node2 = snap.node_by_hostname("node2")
+    assert node2 is not None
+    there = [s for s in m.services if m.cell(s, node2.id) is not None]
+    assert 0 < len(there) < len(m.services)
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("M", "slash", *"node2")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PlacementScreen)
+        table = screen.query_one("#detail-table", KeyedTable)
+        assert table.shown_columns() == ["service", "pending", node2.id]
+        assert table.order == there
+        await pilot.press("escape")  # clears the filter: every service, every node again
+        await pilot.pause()
+        table = screen.query_one("#detail-table", KeyedTable)
+        assert table.order == list(m.services) and len(table.shown_columns()) == 5
 
 
 async def test_rotate_ca_from_the_palette_shows_the_cli_or_is_refused() -> None:
@@ -111,3 +136,51 @@ async def test_events_screen_newest_first_filters_and_opens() -> None:
         await pilot.press("escape", "escape")
         await pilot.pause()
         assert app.screen is main
+
+
+async def test_logs_since_refuses_a_bad_value_and_reopens_from_a_good_one() -> None:
+    from textual.widgets import Input, Static
+
+    from swarmtui.ui.screens.logs import LogScreen
+
+    app = static_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        web = app.snapshot.service_by_name("web")
+        assert web is not None
+        app.push_screen(LogScreen([web.id], "stack demo"))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LogScreen)
+        await pilot.press("S", *"soon", "enter")
+        await pilot.pause()
+        assert any("since 'soon'" in n.message for n in app._notifications)
+        box = screen.query_one("#log-since", Input)
+        assert box.has_class("shown") and screen.since is None  # kept open, nothing lost
+        box.value = ""
+        await pilot.press(*"10m", "enter")
+        await pilot.pause()
+        assert screen.since_text == "10m" and screen.since is not None
+        assert not box.has_class("shown")
+        title = str(screen.query_one("#log-title", Static).render())
+        assert "logs of stack demo" in title and "since 10m" in title
+
+
+async def test_an_exiting_task_s_last_lines_are_read_for_the_service_detail() -> None:
+    app = static_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        broken = app.snapshot.service_by_name("broken")
+        assert broken is not None
+        app.open_object("services", broken.id)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ServiceScreen)
+
+        def said() -> str:
+            return str(screen.query_one("#summary").render())
+
+        # the recorded state has no engine: the read fails, and the detail says so
+        text = await async_wait_for("the last lines' line", lambda: "could not be read" in
+                                    said() and said(), 10)
+        assert "last lines" in text and "keeps exiting" in text

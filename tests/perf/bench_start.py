@@ -58,9 +58,19 @@ def row(name: str, value: str, target: str = "") -> None:
     print(f"BENCH {name:<58} {value:>12}  {target}", flush=True)  # as it goes, too
 
 
+LOAD: list[str] = []
+
+
+def load_now(when: str) -> None:
+    """The machine's load average (it is shared: figures depend on it)."""
+    one, five, _ = os.getloadavg()
+    LOAD.append(f"{when} {one:.1f}/{five:.1f}")
+
+
 def print_table() -> None:
     width = max((len(n) for n, _, _ in ROWS), default=40)
     print("\n" + "=" * (width + 32))
+    print(f"load average (1/5 min, {os.cpu_count()} cores): " + ", ".join(LOAD))
     print(f"{'figure (whole process unless said)':<{width}}  {'measured':>12}  target")
     print("-" * (width + 32))
     for name, value, target in ROWS:
@@ -363,7 +373,17 @@ def ui_thread_part(lab: Lab) -> None:
 
 
 def rshape_part(lab: Lab) -> None:
-    rec = rshape.record(lab.host("node1").docker_socket)
+    # the recording needs one replicated service with its tasks (a fresh lab has none)
+    lab.ssh("node1", "docker service create -d --no-resolve-image --name benchrs "
+                     "--replicas 2 busybox:latest sleep 1d")
+    try:
+        from tests.waiting import wait_for
+
+        wait_for("benchrs's tasks", lambda: len(lab.ssh(
+            "node1", "docker service ps -q benchrs").split()) >= 2, 60, interval=0.5)
+        rec = rshape.record(lab.host("node1").docker_socket)
+    finally:
+        lab.ssh("node1", "docker service rm benchrs", check=False)
     bodies = rshape.synthesize(rec, nodes=1000, services=5000, tasks_per_service=20)
     tmp = tempfile.mkdtemp(prefix="pfrs")  # under /tmp: the lab host's sshd sees it too
     os.chmod(tmp, 0o755)
@@ -401,6 +421,7 @@ def rshape_part(lab: Lab) -> None:
 @pytest.mark.timeout(1800)
 def test_bench_as_a_user_sees_it(make_lab: Callable[..., Lab]) -> None:
     print()
+    load_now("start")
     warm_bytecode()
     small = _reuse("SWARMTUI_BENCH_LAB") or (make_lab(nodes=3, managers=1)
                                              if PARTS & {"small", "rshape"} else None)
@@ -417,4 +438,5 @@ def test_bench_as_a_user_sees_it(make_lab: Callable[..., Lab]) -> None:
         if "rshape" in PARTS and small:
             rshape_part(small)
     finally:
+        load_now("end")
         print_table()

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-LAZY = ("swarmtui.connect", "swarmtui.swarm.create", "swarmtui.swarm.ops")
+LAZY = ("swarmtui.bootstrap", "swarmtui.connect", "swarmtui.swarm.create", "swarmtui.swarm.ops")
 
 
 @pytest.mark.parametrize("name", LAZY)
@@ -44,3 +44,13 @@ def test_one_name_does_not_load_the_rest() -> None:
     assert "asyncssh" not in loaded
     loaded = _modules_after("from swarmtui.swarm.create import RemoveStack")
     assert "yaml" not in loaded  # the compose parser loads when a stack is deployed
+
+
+def test_the_first_screen_does_not_load_forms_wizards_or_the_inspect_view() -> None:
+    loaded = _modules_after("import swarmtui.ui.app")
+    for later in ("swarmtui.bootstrap.facts", "swarmtui.bootstrap.runner",
+                  "swarmtui.bootstrap.plan", "swarmtui.swarm.create.service_form",
+                  "swarmtui.swarm.create.service_ops", "swarmtui.ui.screens.inspect",
+                  "swarmtui.ui.screens.logs", "pygments", "yaml"):
+        assert later not in loaded, later
+    assert "swarmtui.bootstrap.engine" in loaded  # the node doctor's engine control

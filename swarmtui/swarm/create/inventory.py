@@ -123,6 +123,12 @@ class Inventory:
         hits = [n for n in self.networks if len(name_or_id) >= 3 and n.id.startswith(name_or_id)]
         return hits[0] if len(hits) == 1 else None
 
+    def names_by_id(self) -> dict[str, str]:
+        """Network, secret and config names by ID (a spec diff names them, not their IDs)."""
+        out = {n.id: n.name for n in self.networks}
+        out.update({o.id: o.name for o in (*self.secrets, *self.configs)})
+        return out
+
     def network_name(self, ident: str) -> str:
         n = self.network(ident)
         return n.name if n else ident

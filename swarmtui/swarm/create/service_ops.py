@@ -252,12 +252,6 @@ class CreateService(CreateOperation):
 # ----------------------------------------------------------------- edit
 
 
-def _names(inv: Inventory) -> dict[str, str]:
-    out = {n.id: n.name for n in inv.networks}
-    out.update({o.id: o.name for o in (*inv.secrets, *inv.configs)})
-    return out
-
-
 class EditService(CreateOperation):
     """Change a service from the edit form: full-spec update with its version."""
 
@@ -289,7 +283,7 @@ class EditService(CreateOperation):
         if svc is None:
             return []
         new = merge_form(svc.spec, self.form, inv, base=self.original)
-        return spec_diff(svc.spec, new, names=_names(inv))
+        return spec_diff(svc.spec, new, names=inv.names_by_id())
 
     def check(self, inv: Inventory) -> GuardResult:
         svc = inv.service(self.service_name)
@@ -393,7 +387,7 @@ class _NetworkChange(CreateOperation):
         return guard_result(
             warnings=["the service's tasks are replaced (rolling update) to change networks"],
             preview=[f"service {svc.name} {verb} network {self.network}"]
-            + [str(c) for c in spec_diff(svc.spec, new, names=_names(inv))])
+            + [str(c) for c in spec_diff(svc.spec, new, names=inv.names_by_id())])
 
     def apply(self, api: Any) -> str:
         inv = fresh_inventory(api)

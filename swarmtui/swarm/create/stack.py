@@ -167,7 +167,7 @@ class DeployStack(CreateOperation):
             if acts_obj:
                 acts.append(acts_obj)
             blocks.extend(blk)
-        names = _id_names(inv)
+        names = inv.names_by_id()
         taken = inv.published_ports()
         for ps in self.plan.services:
             for p in (ps.spec.get("EndpointSpec") or {}).get("Ports") or []:
@@ -308,12 +308,6 @@ def _obj_ids(inv: Inventory) -> dict[tuple[str, str], str]:
     ids = {("secret", o.name): o.id for o in inv.secrets}
     ids.update({("config", o.name): o.id for o in inv.configs})
     return ids
-
-
-def _id_names(inv: Inventory) -> dict[str, str]:
-    out = {n.id: n.name for n in inv.networks}
-    out.update({o.id: o.name for o in (*inv.secrets, *inv.configs)})
-    return out
 
 
 # ------------------------------------------------------------------------- remove

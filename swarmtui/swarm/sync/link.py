@@ -17,10 +17,12 @@ from swarmtui.connect.nodes import NodePool
 from swarmtui.swarm import fetch
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.reach.watch import NodeReach
-from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.state import KINDS, ClusterSnapshot
 from swarmtui.swarm.sync.live import ApiStore
-from swarmtui.swarm.sync.store import ALL, Clock, StoreListener
+from swarmtui.swarm.sync.store import ALL, Clock, Store, StoreListener
 from swarmtui.swarm.sync.view import LinkView
+
+ALL_KINDS = frozenset(KINDS)
 
 
 def link_view(status: LinkStatus) -> LinkView:
@@ -66,6 +68,8 @@ class LinkStore(ApiStore):
         self._generation = 0
         self._remove_listener: Callable[[], None] | None = None
         self._connecting: asyncio.Task[None] | None = None
+        #: why the first connection failed (told to a listener that comes later, too)
+        self._connect_error: Exception | None = None
         self.node_map = dict(node_map or {})
         self.stats_interval = stats_interval
 
@@ -76,17 +80,30 @@ class LinkStore(ApiStore):
             raise fetch.FetchError(str(exc)) from exc
         return self._walled(api)
 
-    def start(self, listener: StoreListener) -> None:
-        """On the UI's loop: listen to the link, connect, then start listing."""
-        self._listener = listener
+    def begin(self) -> None:
+        """On the loop the UI will run on: listen to the link, connect, then start listing —
+        before anyone listens (swarmtui/startup.py starts it while the UI is imported)."""
+        if self._connecting is not None:
+            return
         self._remove_listener = self.link.add_listener(self._on_link)
         self._on_link(self.link.status)
         self._connecting = asyncio.get_running_loop().create_task(self._connect())
+
+    def start(self, listener: StoreListener) -> None:
+        """On the UI's loop: the listener hears the link's state, then what `begin` (called
+        here if it was not) has found so far, then every change."""
+        Store.start(self, listener)  # the link's state (ApiStore's refresher waits for a link)
+        self.begin()
+        if self._snapshot is not None:
+            listener.on_snapshot(self._snapshot, ALL_KINDS)
+        if self._connect_error is not None:
+            listener.on_connect_failed(self._connect_error)
 
     async def _connect(self) -> None:
         try:
             await self.link.connect()
         except Exception as exc:
+            self._connect_error = exc
             if self._listener is not None and not self._stopped.is_set():
                 self._listener.on_connect_failed(exc)
             return

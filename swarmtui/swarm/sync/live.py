@@ -20,6 +20,7 @@ from swarmtui.swarm import format as fmt
 from swarmtui.swarm.eventlog import from_event
 from swarmtui.swarm.events import EventWatcher
 from swarmtui.swarm.state import KINDS, ClusterSnapshot
+from swarmtui.swarm.sync import gcpause
 from swarmtui.swarm.sync.merge import merge_kind
 from swarmtui.swarm.sync.store import ALL, STATS, Clock, Store, StoreListener
 from swarmtui.swarm.sync.view import LinkView
@@ -161,6 +162,11 @@ class ApiStore(Store):
         if old is not None and kinds <= {STATS}:
             self._publish(old, frozenset(kinds))  # new live stats only: nothing to list
             return True
+        big = old is None or len(old.tasks) + len(old.services) >= gcpause.BIG
+        with gcpause.paused(big):
+            return self._refresh_now(kinds, old)
+
+    def _refresh_now(self, kinds: set[str], old: ClusterSnapshot | None) -> bool:
         try:
             api = self.api()
         except Exception as exc:

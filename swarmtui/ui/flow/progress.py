@@ -98,7 +98,7 @@ class ProgressScreen(ModalScreen[str]):
             yield Static("", id="ops-elapsed", markup=False)
             yield Static("", id="ops-notes", markup=False)
             with Horizontal():
-                yield Button("Close [Esc]", id="ops-close")
+                yield Button("Close \\[Esc]", id="ops-close")
 
     def on_mount(self) -> None:
         see_through(self)
@@ -122,7 +122,8 @@ class ProgressScreen(ModalScreen[str]):
         self.sent = sent
         out = sent.outcome
         if out.status != "refused":  # something was sent: the walkthrough shows it
-            record_action(swarm_app(self), redact(self.op.cli), self.op.name, out.ok)
+            record_action(swarm_app(self), redact(self.op.cli), self.op.name, out.ok,
+                          self.op.hosts)
         if self.on_sent is not None:
             self.on_sent(sent)
         notes: list[str] = []
@@ -231,7 +232,7 @@ class ProgressScreen(ModalScreen[str]):
         self._say("#ops-elapsed", f"{time.monotonic() - self._started:.1f} s")
         if self.is_attached:
             close = self.query_one("#ops-close", Button)
-            close.label = "Close [Esc / Enter]"
+            close.label = "Close \\[Esc / Enter]"
             close.styles.width = len("Close [Esc / Enter]") + 4  # re-measured: never cut
         severity: Any = {"converged": "information", "timeout": "warning"}.get(phase, "error")
         self.app.notify(redact(text), title=display_title(self.op), severity=severity,

@@ -23,8 +23,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from textual.screen import Screen
 
-from swarmtui.swarm.create import Inventory, RemoveNetwork, RemoveStack
-
 if TYPE_CHECKING:
     from swarmtui.ui.app import SwarmApp
 
@@ -32,7 +30,10 @@ if TYPE_CHECKING:
 def _selected_name(app: SwarmApp, kind: Literal["service", "network"],
                    selected: str | None) -> str:
     """The name of the selected service/network in the app's snapshot; LookupError if
-    it is not there (any more)."""
+    it is not there (any more). swarm.create's modules load on first use: the first
+    screen needs none of them."""
+    from swarmtui.swarm.create.inventory import Inventory
+
     snap = app.snapshot
     inv = Inventory.of(snap) if snap is not None else None
     found = None if inv is None else (
@@ -71,6 +72,7 @@ def new_network(app: SwarmApp, selected: str | None) -> Screen[Any]:
 
 
 def remove_network(app: SwarmApp, selected: str | None) -> Screen[Any]:
+    from swarmtui.swarm.create.network import RemoveNetwork
     from swarmtui.ui.flow import confirmation
 
     return confirmation(app, RemoveNetwork(_selected_name(app, "network", selected)))
@@ -83,6 +85,7 @@ def deploy_stack(app: SwarmApp, selected: str | None) -> Screen[Any]:
 
 
 def remove_stack(app: SwarmApp, selected: str | None) -> Screen[Any]:
+    from swarmtui.swarm.create.stack import RemoveStack
     from swarmtui.ui.flow import confirmation
 
     if not selected:

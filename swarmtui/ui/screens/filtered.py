@@ -31,7 +31,12 @@ class FilteredTableScreen(ObjectScreen):
 
     @on(Input.Changed, "#table-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.query_one("#detail-table", KeyedTable).filter_text = event.value
+        self.filter_changed(event.value)
+
+    def filter_changed(self, value: str) -> None:
+        """The table shows the rows holding `value` in any column (a screen may filter
+        otherwise: the placement map by name)."""
+        self.query_one("#detail-table", KeyedTable).filter_text = value
 
     @on(Input.Submitted, "#table-filter")
     def _filter_done(self, event: Input.Submitted) -> None:

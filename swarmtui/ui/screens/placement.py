@@ -1,7 +1,8 @@
 """The placement map: one row per service, one column per node, each cell running/wanted.
 
 The cells come from `swarm/placement_map.py` (once per snapshot). Nodes beyond the
-terminal's width give way (the last nodes first); `/` filters the services by name,
+terminal's width give way (the last nodes first); `/` filters by service name (or by
+node name: that node's column and the services with a task there),
 `enter` opens the service under the cursor. Escape goes back.
 """
 
@@ -12,7 +13,7 @@ from typing import ClassVar
 from textual import on
 from textual.binding import Binding, BindingType
 
-from swarmtui.swarm.placement_map import placement_map
+from swarmtui.swarm.placement_map import PlacementMap, placement_map
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.screens.filtered import FilteredTableScreen
 from swarmtui.ui.widgets.table import Column, KeyedTable, Row
@@ -30,15 +31,22 @@ class PlacementScreen(FilteredTableScreen):
     table_kind = "map"
     table_title = ("running/wanted tasks of each service on each node "
                    "(green running, yellow starting, red failing)")
-    filter_placeholder = "filter services by name"
+    filter_placeholder = "filter by service or node name"
 
     def __init__(self, object_id: str = "") -> None:
         super().__init__(object_id)
         self._node_ids: tuple[str, ...] = ()
+        #: the filter: services (or nodes: their columns) whose name holds it
+        self.needle = ""
+
+    def shown_map(self, snap: ClusterSnapshot) -> PlacementMap:
+        """The map of the snapshot, filtered by name (a node's name keeps its column and
+        the services with a task there)."""
+        return placement_map(snap).filtered(snap, self.needle)
 
     def columns(self) -> list[Column]:
         snap = self.swarm_app.snapshot
-        self._node_ids = placement_map(snap).nodes if snap is not None else ()
+        self._node_ids = self.shown_map(snap).nodes if snap is not None else ()
         cols = [Column("service", "SERVICE", 0, 10, 30), Column("pending", "PENDING", 1, 7, 7)]
         for i, nid in enumerate(self._node_ids):
             name = snap.nodes[nid].name if snap is not None else nid
@@ -46,12 +54,8 @@ class PlacementScreen(FilteredTableScreen):
         return cols
 
     def show_snapshot(self, snap: ClusterSnapshot, kinds: frozenset[str]) -> None:
-        if self.query("#detail-table") and placement_map(snap).nodes != self._node_ids:
-            old = self.query_one("#detail-table", KeyedTable)
-            new = KeyedTable(self.columns(), empty="none", id="detail-table")
-            new.filter_text = old.filter_text
-            old.remove()
-            self.mount(new, after=self.query_one("#table-title"))
+        if self.query("#detail-table") and self.shown_map(snap).nodes != self._node_ids:
+            self.query_one("#detail-table", KeyedTable).set_columns(self.columns())
         super().show_snapshot(snap, kinds)
 
     def summary(self, snap: ClusterSnapshot, now: object) -> str | None:
@@ -62,7 +66,7 @@ class PlacementScreen(FilteredTableScreen):
                 f"nodes; {failing} cells failing; {unplaced} tasks on no node (PENDING)")
 
     def rows(self, snap: ClusterSnapshot, now: object) -> list[Row]:
-        m = placement_map(snap)
+        m = self.shown_map(snap)
         out = []
         for sid in m.services:
             cells = [m.cell(sid, nid) for nid in m.nodes]
@@ -77,6 +81,18 @@ class PlacementScreen(FilteredTableScreen):
                                              for c in cells),
             ))
         return out
+
+    def filter_changed(self, value: str) -> None:
+        """The map is filtered by name, not by cell text: the rows (and the node columns)
+        are rebuilt; the summary (the whole map) stays."""
+        self.needle = value.strip()
+        snap = self.swarm_app.snapshot
+        if snap is None:
+            return
+        table = self.query_one("#detail-table", KeyedTable)
+        if self.shown_map(snap).nodes != self._node_ids:
+            table.set_columns(self.columns())
+        table.apply(self.rows(snap, None))
 
     @on(KeyedTable.Selected)
     def _selected(self, event: KeyedTable.Selected) -> None:

@@ -87,9 +87,12 @@ class HealthHeader(Vertical):
             self.max_lines = lines
             self._redraw()
 
+    def on_mount(self) -> None:
+        self._redraw()  # a snapshot shown before the header's lines were composed
+
     def _redraw(self) -> None:
-        if self.summary is None:
-            return
+        if self.summary is None or not self.query("#summary"):
+            return  # not composed yet: on_mount draws it
         summary = self.query_one("#summary", Static)
         probs = self.query_one("#problems", Static)
         s = self.summary

@@ -14,7 +14,6 @@ always show; higher numbers are dropped first.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -29,21 +28,22 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from swarmtui.ui.widgets.table_model import GAP, Column, Row, fit_columns
+from swarmtui.ui.widgets.table_model import (
+    GAP,
+    Column,
+    Prepared,
+    Row,
+    RowFilter,
+    column_index,
+    fit_columns,
+    natural_widths,
+    next_sort,
+    sort_after_click,
+    sort_rows,
+    wrap_words,
+)
 
-__all__ = ["GAP", "Column", "KeyedTable", "Row", "fit_columns"]
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """Rows diffed, sorted and measured off the UI thread (`KeyedTable.prepare`)."""
-
-    base: dict[str, Row]  # the table's rows the diff was made against
-    rows: dict[str, Row]
-    changed: bool
-    sort_state: tuple[Any, Any]
-    ordered: list[Row] | None
-    natural: dict[str, int] | None
+__all__ = ["GAP", "Column", "KeyedTable", "Prepared", "Row", "fit_columns"]
 
 
 class KeyedTable(ScrollView, can_focus=True):
@@ -136,8 +136,7 @@ class KeyedTable(ScrollView, can_focus=True):
         self._dirty = False
         self._all_sorted: list[Row] | None = None
         #: the sorted rows' haystacks, and the last filter's matches (see `_visible`)
-        self._hays: tuple[list[Row], list[str]] | None = None
-        self._matched: tuple[list[Row], str, tuple[bool, bool], list[int]] | None = None
+        self._filter = RowFilter()
         self.revision = 0  # bumps on every rebuild (tests and benchmarks wait on it)
 
     # ------------------------------------------------------------------ data
@@ -179,6 +178,16 @@ class KeyedTable(ScrollView, can_focus=True):
             self._rebuild()
         return True
 
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        """Other columns (the placement map's nodes when filtered): the rows, built for
+        the old ones, go; `apply` the new rows next. The cursor's key is kept."""
+        key = self.cursor_key
+        self.columns = list(columns)
+        self.rows = {}
+        self._hays = self._matched = None
+        self._rebuild()
+        self.cursor_key = key  # found again among the rows applied next
+
     def add_row(self, row: Row) -> None:
         self.rows[row.key] = row
         self._schedule()
@@ -202,31 +211,13 @@ class KeyedTable(ScrollView, can_focus=True):
             self.call_later(self._rebuild)
 
     def _column_index(self, key: str) -> int:
-        for i, c in enumerate(self.columns):
-            if c.key == key:
-                return i
-        raise KeyError(key)
+        return column_index(self.columns, key)
 
     def _sort_all(self) -> None:
         self._all_sorted = self._sorted(self.rows.values())
 
     def _sorted(self, rows_in: Iterable[Row]) -> list[Row]:
-        rows = list(rows_in)
-        if self.sort_by is not None:
-            col, reverse = self.sort_by
-            i = self._column_index(col)
-
-            def key(r: Row) -> Any:
-                if r.sort and i < len(r.sort) and r.sort[i] is not None:
-                    return (0, r.sort[i])
-                return (1, r.cells[i].lower())
-
-            rows.sort(key=key, reverse=reverse)
-        elif self.default_sort is not None:
-            rows.sort(key=self.default_sort)
-        else:
-            rows.sort(key=lambda r: r.rank if r.rank is not None else (r.cells[0].lower(),))
-        return rows
+        return sort_rows(rows_in, self.columns, self.sort_by, self.default_sort)
 
     def _rebuild(self, data: bool = True, order: bool = True) -> None:
         """Recompute the visible order. `data`: rows changed; `order`: the sort changed."""
@@ -259,46 +250,15 @@ class KeyedTable(ScrollView, can_focus=True):
             return None
 
     def _visible(self, rows: list[Row]) -> list[str]:
-        """The keys the filter, the problems and the history toggles let through, in order.
-
-        A keystroke that lengthens the filter text only searches the rows the shorter text
-        matched (a row holding "pend0" holds "pend"), and the rows' lower-cased text is
-        kept per sorted list: at 20,000 rows a keystroke then costs what its matches do."""
-        needle = self.filter_text.lower().strip()
-        flags = (self.problems_only, self.hide_history)
-        if not needle and flags == (False, False):
-            self._matched = None
-            return [r.key for r in rows]
-        scope: Iterable[int] = range(len(rows))
-        last = self._matched
-        if last is not None and last[0] is rows and last[2] == flags and last[1] in needle:
-            scope = last[3]
-        if self._hays is None or self._hays[0] is not rows:
-            self._hays = (rows, [r.haystack() for r in rows])
-        hays = self._hays[1]
-        problems, no_history = flags
-        hit = [i for i in scope if needle in hays[i]
-               and (not problems or rows[i].problem) and not (no_history and rows[i].history)]
-        self._matched = (rows, needle, flags, hit)
-        return [rows[i].key for i in hit]
+        """The keys the filter, the problems and the history toggles let through."""
+        return self._filter.keys(rows, self.filter_text.lower().strip(),
+                                 (self.problems_only, self.hide_history))
 
     def _measure(self) -> None:
         self._natural = self._natural_for(self.rows.values())
 
     def _natural_for(self, rows: Iterable[Row]) -> dict[str, int]:
-        """Each column's width for its header and longest cell (0: a `hide_empty` column
-        with no cell to show)."""
-        natural = {c.key: cell_len(c.label) for c in self.columns}
-        filled = {c.key: not c.hide_empty for c in self.columns}
-        for row in rows:
-            for c, text in zip(self.columns, row.cells, strict=False):
-                n = len(text)
-                if n:
-                    filled[c.key] = True
-                if n > natural[c.key]:
-                    natural[c.key] = n
-        return {c.key: min(max(natural[c.key], c.min_width), c.max_width) if filled[c.key]
-                else 0 for c in self.columns}
+        return natural_widths(self.columns, rows)
 
     # ---------------------------------------------------------------- layout
     def layout_for(self, width: int) -> list[tuple[int, Column, int]]:
@@ -425,19 +385,7 @@ class KeyedTable(ScrollView, can_focus=True):
 
     def empty_lines(self, width: int) -> list[str]:
         """The empty message wrapped at word boundaries (never cut mid-word)."""
-        words = self.empty_message().split()
-        lines: list[str] = []
-        line = ""
-        for word in words:
-            candidate = f"{line} {word}" if line else word
-            if line and cell_len(candidate) + 1 > width:
-                lines.append(f" {line}")
-                line = word
-            else:
-                line = candidate
-        if line:
-            lines.append(f" {line}")
-        return lines
+        return wrap_words(self.empty_message(), width)
 
     # --------------------------------------------------------------- cursor
     @property
@@ -516,12 +464,7 @@ class KeyedTable(ScrollView, can_focus=True):
 
     def sort_on(self, column: str) -> None:
         """Sort on a column; again → reversed; a third time → the default order."""
-        if self.sort_by is None or self.sort_by[0] != column:
-            self.sort_by = (column, False)
-        elif not self.sort_by[1]:
-            self.sort_by = (column, True)
-        else:
-            self.sort_by = None
+        self.sort_by = sort_after_click(self.sort_by, column)
         self._rebuild(data=False)
 
     def cycle_sort(self) -> str:
@@ -530,20 +473,11 @@ class KeyedTable(ScrollView, can_focus=True):
         keys = [c.key for _, c, _ in shown]
         if not keys:
             return ""
-        if self.sort_by is None:
-            nxt = keys[0]
-        elif self.sort_by[0] in keys:
-            i = keys.index(self.sort_by[0])
-            if i + 1 >= len(keys):
-                self.sort_by = None
-                self._rebuild(data=False)
-                return "default order"
-            nxt = keys[i + 1]
-        else:
-            nxt = keys[0]
-        self.sort_by = (nxt, False)
+        self.sort_by = next_sort(self.sort_by, keys)
         self._rebuild(data=False)
-        return next(c.label for _, c, _ in shown if c.key == nxt)
+        if self.sort_by is None:
+            return "default order"
+        return next(c.label for _, c, _ in shown if c.key == self.sort_by[0])
 
     def reverse_sort(self) -> None:
         if self.sort_by is not None:

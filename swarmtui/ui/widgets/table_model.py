@@ -1,8 +1,9 @@
-"""Columns, rows and the column-fitting rule of KeyedTable (no widgets here)."""
+"""Columns, rows and the rules of KeyedTable that need no widget: column fitting, natural
+widths, sort order, the empty message's wrapping."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,3 +97,128 @@ def fit_columns(columns: Sequence[Column], natural: dict[str, int],
             if spare >= 0:
                 break
     return [(i, c, widths[i]) for i, c in shown]
+
+
+def natural_widths(columns: Sequence[Column], rows: Iterable[Row]) -> dict[str, int]:
+    """Each column's width for its header and longest cell, within its min and max width
+    (0: a `hide_empty` column with no cell to show)."""
+    natural = {c.key: cell_len(c.label) for c in columns}
+    filled = {c.key: not c.hide_empty for c in columns}
+    for row in rows:
+        for c, text in zip(columns, row.cells, strict=False):
+            n = len(text)
+            if n:
+                filled[c.key] = True
+            if n > natural[c.key]:
+                natural[c.key] = n
+    return {c.key: min(max(natural[c.key], c.min_width), c.max_width) if filled[c.key]
+            else 0 for c in columns}
+
+
+#: (column key, reversed) or None: the default order
+SortBy = tuple[str, bool] | None
+
+
+def column_index(columns: Sequence[Column], key: str) -> int:
+    for i, c in enumerate(columns):
+        if c.key == key:
+            return i
+    raise KeyError(key)
+
+
+def sort_rows(rows_in: Iterable[Row], columns: Sequence[Column], sort_by: SortBy,
+              default_sort: Callable[[Row], Any] | None = None) -> list[Row]:
+    """The rows in the order shown: by a column (its sort keys where a row has them, else
+    its text), else by `default_sort`, else by rank (the docker CLI's order)."""
+    rows = list(rows_in)
+    if sort_by is not None:
+        col, reverse = sort_by
+        i = column_index(columns, col)
+
+        def key(r: Row) -> Any:
+            if r.sort and i < len(r.sort) and r.sort[i] is not None:
+                return (0, r.sort[i])
+            return (1, r.cells[i].lower())
+
+        rows.sort(key=key, reverse=reverse)
+    elif default_sort is not None:
+        rows.sort(key=default_sort)
+    else:
+        rows.sort(key=lambda r: r.rank if r.rank is not None else (r.cells[0].lower(),))
+    return rows
+
+
+def sort_after_click(sort_by: SortBy, column: str) -> SortBy:
+    """A column chosen: sort on it; again → reversed; a third time → the default order."""
+    if sort_by is None or sort_by[0] != column:
+        return (column, False)
+    if not sort_by[1]:
+        return (column, True)
+    return None
+
+
+def next_sort(sort_by: SortBy, keys: Sequence[str]) -> SortBy:
+    """The `s` key: the next shown column (`keys`), the default order after the last."""
+    if sort_by is None or sort_by[0] not in keys:
+        return (keys[0], False)
+    i = keys.index(sort_by[0])
+    return (keys[i + 1], False) if i + 1 < len(keys) else None
+
+
+def wrap_words(text: str, width: int) -> list[str]:
+    """`text` wrapped at word boundaries (never cut mid-word), each line after a space."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if line and cell_len(candidate) + 1 > width:
+            lines.append(f" {line}")
+            line = word
+        else:
+            line = candidate
+    if line:
+        lines.append(f" {line}")
+    return lines
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Rows diffed, sorted and measured off the UI thread (`KeyedTable.prepare`)."""
+
+    base: dict[str, Row]  # the table's rows the diff was made against
+    rows: dict[str, Row]
+    changed: bool
+    sort_state: tuple[Any, Any]
+    ordered: list[Row] | None
+    natural: dict[str, int] | None
+
+
+class RowFilter:
+    """The keys of the rows the filter text, the problems and the history toggles let
+    through, in order.
+
+    A keystroke that lengthens the filter text only searches the rows the shorter text
+    matched (a row holding "pend0" holds "pend"), and the rows' lower-cased text is
+    kept per sorted list: at 20,000 rows a keystroke then costs what its matches do."""
+
+    def __init__(self) -> None:
+        self._hays: tuple[list[Row], list[str]] | None = None
+        self._matched: tuple[list[Row], str, tuple[bool, bool], list[int]] | None = None
+
+    def keys(self, rows: list[Row], needle: str, flags: tuple[bool, bool]) -> list[str]:
+        """`needle`: the lower-cased filter text; `flags`: (problems only, hide history)."""
+        if not needle and flags == (False, False):
+            self._matched = None
+            return [r.key for r in rows]
+        scope: Iterable[int] = range(len(rows))
+        last = self._matched
+        if last is not None and last[0] is rows and last[2] == flags and last[1] in needle:
+            scope = last[3]
+        if self._hays is None or self._hays[0] is not rows:
+            self._hays = (rows, [r.haystack() for r in rows])
+        hays = self._hays[1]
+        problems, no_history = flags
+        hit = [i for i in scope if needle in hays[i]
+               and (not problems or rows[i].problem) and not (no_history and rows[i].history)]
+        self._matched = (rows, needle, flags, hit)
+        return [rows[i].key for i in hit]

@@ -1,0 +1,71 @@
+"""The Engine's big lists decoded in pieces (swarm/jsonlist.py): always what json.loads gives."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from swarmtui.swarm import jsonlist
+
+
+def _task(i: int, label: str = "x") -> dict[str, object]:
+    return {"ID": f"t{i:024d}", "Version": {"Index": i}, "Spec": {"Labels": {"l": label}},
+            "Status": {"State": "pending", "Err": "no suitable node"},
+            "NetworksAttachments": [{"Network": {"ID": "n1"}}, {"Network": {"ID": "n2"}}]}
+
+
+def _body(items: list[object]) -> bytes:
+    return json.dumps(items, separators=(",", ":")).encode()  # compact, as the Engine sends
+
+
+@pytest.fixture(autouse=True)
+def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonlist, "PIECE", 512)
+
+
+def test_a_big_list_is_decoded_in_pieces_to_the_same_values(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    body = _body([_task(i) for i in range(300)])
+    calls: list[int] = []
+    real = json.loads
+
+    def counting(b: bytes) -> object:
+        calls.append(len(b))
+        return real(b)
+
+    monkeypatch.setattr(jsonlist.json, "loads", counting)
+    assert jsonlist.loads_list(body) == real(body)
+    assert len(calls) > 10 and max(calls) < len(body) / 5
+
+
+def test_the_cut_text_inside_a_string_is_not_a_cut() -> None:
+    sly = '},{"ID":"'  # in a JSON string its quotes are escaped: not the byte sequence
+    items = [_task(i, label=sly * 40) for i in range(100)]
+    body = _body(items)
+    assert jsonlist.loads_list(body) == items
+
+
+def test_a_cut_inside_a_nested_list_falls_back_to_one_decode() -> None:
+    # objects whose first key is ID nested in a list: a cut there leaves a bracket open
+    items = [{"ID": f"s{i}", "Refs": [{"ID": f"r{i}.{k}"} for k in range(60)]}
+             for i in range(40)]
+    body = _body(items)
+    assert b'},{"ID":"r' in body
+    assert jsonlist.loads_list(body) == items
+
+
+@pytest.mark.parametrize("body", [b"", b"[]", b"{}", b"null", b" [1, 2] ",
+                                  b"[" + b"1," * 600 + b"1]"])
+def test_small_odd_or_non_list_bodies_decode_as_json_loads(body: bytes) -> None:
+    if not body:
+        with pytest.raises(ValueError):
+            jsonlist.loads_list(body)
+        return
+    assert jsonlist.loads_list(body) == json.loads(body)
+
+
+def test_a_broken_body_raises_like_json_loads() -> None:
+    body = _body([_task(i) for i in range(100)])[:-40]
+    with pytest.raises(ValueError):
+        jsonlist.loads_list(body)
