@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 import shlex
 import signal
 import socket
@@ -168,6 +169,7 @@ class HostSpec:
                 "mkdir -p /run/sshd /run/lock",
                 f"mount --bind {self.path / 'docker'} /var/lib/docker",
                 f"mount --bind {self.path / 'etc-docker'} /etc/docker",
+                *self._fresh_dotfiles(),
                 "ip link set lo up",
                 "exec sleep infinity",
             ]
@@ -185,6 +187,23 @@ class HostSpec:
             script,
         ]
         self.anchor_pid = self._spawn(argv, "anchor.log")
+
+    def _fresh_dotfiles(self) -> list[str]:
+        """Mounts that hide the jump box's root shell start-up files inside the host.
+
+        A lab host shares the jump box's filesystem, so `ssh node1 docker ps` would run
+        the jump box's ~/.bashrc (pyenv init, rehash under a lock that waits up to 60 s
+        when many shells start at once: seen as "did not finish within 60 s"). A fresh
+        host has no such files: each one found is covered by an empty file of the lab.
+        """
+        home = Path(pwd.getpwuid(0).pw_dir)
+        blank = self.path / "blank-dotfile"
+        blank.write_text("# a lab host: the jump box's shell start-up files are not run here\n")
+        return [
+            f"mount --bind {shlex.quote(str(blank))} {shlex.quote(str(home / name))}"
+            for name in (".bashrc", ".profile", ".bash_profile", ".bash_login")
+            if (home / name).is_file()
+        ]
 
     def wait_anchor(self, deadline_s: float = 10) -> None:
         def ready() -> bool:
