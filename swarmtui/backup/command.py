@@ -69,6 +69,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     restore.add_argument("archive", help="a backup's name, archive or manifest "
                          "(`swarmtui backup list`)")
     restore.add_argument("--dir", metavar="DIR", help="where named backups are looked up")
+    restore.add_argument("--unlock-key-file", metavar="FILE",
+                         help="an autolocked backup: the file holding the swarm's unlock key "
+                         "(default: the key stored beside the backup, if it was)")
     restore.add_argument("--advertise-addr", metavar="ADDR", default="",
                          help="the restored manager's address (default: the host's address "
                          "as reached over SSH)")
@@ -135,25 +138,37 @@ def _printer(out: TextIO) -> Any:
 
 
 def cron_line(args: argparse.Namespace, manager: str, output: Path) -> str:
+    return cron_entry(manager if args.manager else "", output, args.ssh_config,
+                      config=args.config or "", profile=args.profile or "", force=args.force)
+
+
+def cron_entry(manager: str, output: Path, ssh_config: Sequence[str], *, config: str = "",
+               profile: str = "", force: bool = False) -> str:
+    """The crontab line that takes this backup every night at 03:17."""
     exe = shutil.which("swarmtui")
     cmd = [exe] if exe else [sys.executable, "-m", "swarmtui"]
     cmd += ["backup", "create"]
-    for f in args.ssh_config:
+    for f in ssh_config:
         cmd += ["--ssh-config", str(Path(f).expanduser().resolve())]
     cmd += ["--trust-host-key", "never"]  # no one to ask at 03:17: the key must be known
-    if args.config:
-        cmd += ["--config", str(Path(args.config).expanduser().resolve())]
-    if args.profile:
-        cmd += ["--profile", args.profile]
-    if args.manager:
+    if config:
+        cmd += ["--config", str(Path(config).expanduser().resolve())]
+    if profile:
+        cmd += ["--profile", profile]
+    if manager:
         cmd.append(manager)
     cmd += ["--output", str(output.expanduser().resolve())]
-    if args.force:
+    if force:
         cmd.append("--force")
     from swarmtui.audit import state_dir
 
     log = state_dir() / "backup-cron.log"
     return f"17 3 * * * {shlex.join(cmd)} >> {shlex.quote(str(log))} 2>&1"
+
+
+def _read_key(path: str) -> str:
+    """The unlock key from a file (kept in memory only)."""
+    return Path(path).expanduser().read_text(encoding="utf-8").strip()
 
 
 def _dir(given: str | None) -> Path:
@@ -228,8 +243,9 @@ async def _restore(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     m = backup.manifest
     print(f"restoring {backup.archive_path.name} (swarm {m.swarm_id[:12]}, from {m.hostname}, "
           f"{m.created}) on {ep.label}", file=out, flush=True)
+    key = _read_key(args.unlock_key_file) if args.unlock_key_file else ""
     req = RestoreRequest(ep, _options(args, extra, out), backup, force=args.force,
-                         advertise_addr=args.advertise_addr)
+                         advertise_addr=args.advertise_addr, unlock_key=key)
     res = await restore_backup(req, _printer(out))
     if res.refused:
         print(f"swarmtui backup: refused: {res.refused}", file=err)

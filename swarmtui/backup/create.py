@@ -253,6 +253,6 @@ async def _create(req: CreateRequest, host: HostSession, steps: Steps,
             "autolock is on: the restarted manager was unlocked with the key read from the "
             "swarm (in memory only" + (f"; stored as {key_file}" if key_file else
                                        ", not stored: --store-unlock-key would") + "). "
-            "Docker cannot force a new cluster from a locked raft (moby/moby#36852), so "
-            "`swarmtui backup restore` refuses this backup: for one that restores after the "
-            "quorum is lost, back up with autolock off")
+            "Restoring it needs that key, and works only for a swarm of one manager: Docker "
+            "cannot force a new cluster from a locked raft (moby/moby#36852); for a backup "
+            "that restores after the quorum is lost, back up with autolock off")

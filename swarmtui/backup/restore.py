@@ -21,20 +21,43 @@ from typing import Any
 
 import docker
 
-from swarmtui.backup.manifest import Backup
+from swarmtui.backup.manifest import Backup, Manifest
 from swarmtui.backup.remote import SLOW, HostSession
 from swarmtui.backup.steps import Listener, Step, StepError, Steps
 from swarmtui.bootstrap.engine import detect_engine_control, start_engine, stop_engine
 from swarmtui.connect.endpoint import Endpoint
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.options import ConnectOptions
+from swarmtui.swarm.swarmkeys import set_autolock
 
-AUTOLOCK_REFUSAL = (
-    "this backup was taken with autolock on: Docker cannot force a new cluster from a "
-    "locked raft (`docker swarm unlock` waits for the old managers for ever, and `docker "
-    "swarm init --force-new-cluster` refuses a locked swarm: moby/moby#36852). Nothing was "
-    "changed. Restore a backup taken with autolock off (`docker swarm update "
-    "--autolock=false`, back up, then turn it on again)")
+AUTOLOCK_NEEDS_KEY = (
+    "this backup was taken with autolock on: its raft keys are encrypted with the swarm's "
+    "unlock key, and the key is not stored with it. Nothing was changed. Give the unlock "
+    "key (SWMKEY-1-…: `docker swarm unlock-key -q` on a manager of that swarm, or your "
+    "password manager) — `--unlock-key-file FILE` here, the unlock key field in the TUI")
+
+AUTOLOCK_MANY = (
+    "this backup was taken with autolock on, of a swarm of {managers} managers: once "
+    "unlocked, the restored manager waits for its old managers' quorum, and Docker cannot "
+    "force a new cluster from a locked raft (moby/moby#36852). Nothing was changed. What to "
+    "do: if a manager of the old swarm still runs, `docker swarm update --autolock=false` "
+    "there, back up again, then turn autolock on again; keep backups for disaster recovery "
+    "from a swarm with autolock off")
+
+
+def autolock_refusal(manifest: Manifest, unlock_key: str) -> str:
+    """Why an autolocked backup cannot be restored with this key ("" when it can: a
+    backup of a single-manager swarm, with the key)."""
+    if not manifest.autolock:
+        return ""
+    if not unlock_key:
+        return AUTOLOCK_NEEDS_KEY
+    if not unlock_key.startswith("SWMKEY-1-"):
+        return ("an unlock key starts with SWMKEY-1- (`docker swarm unlock-key -q` shows "
+                "it). Nothing was changed")
+    if manifest.managers > 1:
+        return AUTOLOCK_MANY.format(managers=manifest.managers)
+    return ""
 
 
 @dataclass(frozen=True)
@@ -45,6 +68,8 @@ class RestoreRequest:
     force: bool = False  # even over a host that is in a working swarm
     advertise_addr: str = ""  # default: the host's address we reached it at
     ready_timeout: float = 120.0
+    #: an autolocked backup's unlock key (memory only; default: the key stored beside it)
+    unlock_key: str = field(default="", repr=False)
 
 
 @dataclass
@@ -127,7 +152,15 @@ async def _readdress(host: HostSession, state_file: str, addr: str) -> str:
     port = str(data.get("ListenAddr") or ":2377").rsplit(":", 1)[-1] or "2377"
     aport = str(data.get("AdvertiseAddr") or f":{port}").rsplit(":", 1)[-1] or port
     before = data.get("AdvertiseAddr")
-    data.update(ListenAddr=f"0.0.0.0:{port}", AdvertiseAddr=f"{addr}:{aport}", LocalAddr="")
+    # LocalAddr: an address of this host (the SSH server's); left empty, the engine finds
+    # one by a route to RemoteAddr, and a swarm's first manager has none saved: it dials
+    # 8.8.8.8, which a host without a default route cannot ("could not find local IP")
+    try:
+        local = await _advertise_addr(host)
+    except StepError:
+        local = addr
+    data.update(ListenAddr=f"0.0.0.0:{port}", AdvertiseAddr=f"{addr}:{aport}",
+                LocalAddr=local)
     written = await host.runner.run(f"cat > {shlex.quote(state_file)}", sudo=True,
                                     input=json.dumps(data).encode(), timeout=15)
     if not written.ok:
@@ -177,10 +210,11 @@ async def restore_backup(req: RestoreRequest, listener: Listener | None = None
     steps = Steps("backup.restore", label, req.endpoint.label, listener)
     result = RestoreResult(steps=steps.done)
     backup = req.backup
-    if backup.manifest.autolock:
-        result.refused = AUTOLOCK_REFUSAL
-        steps.refuse("check the backup", "docker swarm init --force-new-cluster",
-                     AUTOLOCK_REFUSAL)
+    key = req.unlock_key.strip() or _stored_key(backup)
+    why = autolock_refusal(backup.manifest, key)
+    if why:
+        result.refused = why
+        steps.refuse("check the backup", "docker swarm unlock", why)
         return result
     await steps.run("check the archive against its manifest",
                     f"sha256sum {backup.archive_path}", asyncio.to_thread(_verify, backup),
@@ -188,14 +222,22 @@ async def restore_backup(req: RestoreRequest, listener: Listener | None = None
     host = await steps.run("connect over SSH", f"ssh {label}",
                            HostSession.open(req.endpoint, req.options))
     try:
-        await _restore(req, host, steps, result, label)
+        await _restore(req, host, steps, result, label, key)
     finally:
         await host.close()
     return result
 
 
+def _stored_key(backup: Backup) -> str:
+    """The unlock key stored beside the backup (--store-unlock-key), or ""."""
+    path = backup.unlock_key_path
+    if path is None or not path.is_file():
+        return ""
+    return path.read_text(encoding="utf-8").strip()
+
+
 async def _restore(req: RestoreRequest, host: HostSession, steps: Steps,
-                   result: RestoreResult, label: str) -> None:
+                   result: RestoreResult, label: str, key: str) -> None:
     m = req.backup.manifest
 
     async def look() -> tuple[dict[str, Any] | None, str]:
@@ -264,7 +306,19 @@ async def _restore(req: RestoreRequest, host: HostSession, steps: Steps,
         raise StepError(f"the restored swarm did not start on {label}: "
                         f"{info.get('Swarm', {}).get('Error') or 'no reason given'}")
     if info.get("Swarm", {}).get("LocalNodeState") == "locked":
-        raise StepError(f"the restored swarm is locked on {label}: {AUTOLOCK_REFUSAL}")
+        if not key:
+            raise StepError(f"the restored swarm is locked on {label}: {AUTOLOCK_NEEDS_KEY}")
+        # a single manager's raft: once unlocked it is its own quorum; autolock goes off so
+        # that a new cluster can be forced (moby/moby#36852: not from a locked raft)
+        await steps.run("unlock the engine", "docker swarm unlock   # the key at its prompt",
+                        host.call(lambda api: api.unlock_swarm(key), timeout=SLOW))
+        await steps.run("wait until it is the leader", "docker node ls",
+                        _leader_ready(host, req.ready_timeout), lambda s: s)
+        await steps.run("turn autolock off", "docker swarm update --autolock=false",
+                        host.call(lambda api: set_autolock(api, False)))
+        result.notes.append("autolock was turned off to force the new cluster: turn it on "
+                            "again with `docker swarm update --autolock=true` (a new unlock "
+                            "key is printed: keep it)")
     await steps.run(
         "force a new cluster on this manager",
         f"docker swarm init --force-new-cluster --advertise-addr {addr}",
@@ -282,6 +336,6 @@ async def _restore(req: RestoreRequest, host: HostSession, steps: Steps,
     if m.hostname and info.get("Name") and info.get("Name") != m.hostname:
         result.notes.append(f"the backup was of {m.hostname}; this node keeps that node's "
                             f"identity ({m.node_id[:12]}) under the hostname {info.get('Name')}")
-    result.notes.append("the other managers are still listed: `docker node demote` and "
-                        "`docker node rm` them, then join new managers with "
-                        "`docker swarm join-token manager`")
+    result.notes.append("the other managers are still listed: re-join them (the TUI's "
+                        "recovery wizard, Q, does it), or `docker node rm --force` them and "
+                        "join new managers with `docker swarm join-token manager`")

@@ -29,6 +29,7 @@ class ApplyPlans(Operation):
                  run: Callable[[], Mapping[str, ApplyResult]],
                  warnings: Sequence[str] = ()) -> None:
         super().__init__((), tuple(plans))
+        self.hosts = tuple(plans)  # the commands run there, not on the manager
         self.plans = dict(plans)
         self.run = run
         self.warnings = tuple(warnings)

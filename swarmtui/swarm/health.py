@@ -195,6 +195,15 @@ def _cause(snap: ClusterSnapshot, node_id: str) -> str:
     return f" — {cause}" if cause else ""
 
 
+#: how the node doctor's cause of a locked manager begins (swarm/reach/probe.py Cause.LOCKED)
+LOCKED_CAUSE = "manager locked"
+
+
+def is_locked(snap: ClusterSnapshot, node_id: str) -> bool:
+    """The node doctor found this manager locked (restarted with autolock on)."""
+    return snap.causes.get(node_id, "").startswith(LOCKED_CAUSE)
+
+
 def _problems(snap: ClusterSnapshot, now: datetime) -> list[Problem]:
     out: list[Problem] = []
     if snap.message:
@@ -223,6 +232,9 @@ def _problems(snap: ClusterSnapshot, now: datetime) -> list[Problem]:
         if m.is_reachable_manager:
             continue
         state = m.manager_status_text or "Unknown"
+        cause = _cause(snap, m.id)
+        if is_locked(snap, m.id):  # said as what it is: the key is what it waits for
+            state, cause = "LOCKED by autolock", " — F on its row unlocks it with the key"
         down = (
             f" (node {m.status_text}"
             + (f" since {fmt.short_age(m.updated_at, now)})" if m.updated_at else ")")
@@ -240,7 +252,7 @@ def _problems(snap: ClusterSnapshot, now: datetime) -> list[Problem]:
                 "critical" if spare <= 0 else "warning",
                 "manager",
                 m.id,
-                f"manager {m.name} is {state}{down} — {tail}{_cause(snap, m.id)}",
+                f"manager {m.name} is {state}{down} — {tail}{cause}",
             )
         )
 

@@ -27,10 +27,10 @@ QUORUM_LOST_PATTERNS = (
 HEADLINE = ("quorum lost: the swarm has no leader — too few managers are reachable "
             "for a majority")
 
-ADVICE = ("What to do: start the engines of the managers that are down (they keep their "
-          "raft state and the swarm heals); if a majority cannot come back, run "
-          "`docker swarm init --force-new-cluster` on the manager with the freshest raft "
-          "state, then re-join the others.")
+ADVICE = ("What to do (Q: the recovery wizard): start the engines of the managers that "
+          "are down (they keep their raft state and the swarm heals); if a majority cannot "
+          "come back, run `docker swarm init --force-new-cluster` on the manager with the "
+          "freshest raft state, then re-join the others — the wizard does it step by step.")
 
 
 def quorum_lost(text: str) -> bool:

@@ -158,6 +158,11 @@ GENERAL: tuple[Action, ...] = (
     _wizard("force-new-cluster", None, "Recover quorum (force-new-cluster)",
             "docker swarm init --force-new-cluster on a surviving manager",
             wizards.force_new_cluster, ()),
+    _wizard("backup", "K", "Backup & restore", "swarmtui backup create|list|restore: a "
+            "manager's raft state to this machine (quorum-guarded), and back",
+            wizards.backup, ()),
+    _wizard("recover", "Q", "Recover a lost quorum", "probe the managers over SSH, "
+            "force a new cluster on the freshest, re-join the others", wizards.recover, ()),
     _palette_form("secrets", "Secrets", "list secrets (never their data), who uses them; "
                   "create, remove", forms.secrets, mutating=False),
     _palette_form("configs", "Configs", "list configs, who uses them; create, remove",

@@ -19,6 +19,7 @@ from textual.binding import BindingType
 from swarmtui import startup
 from swarmtui.config import Profile, Settings
 from swarmtui.connect.link import ClusterLink
+from swarmtui.secrets import Secret
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.swarm.sync.link import LinkStore
@@ -56,7 +57,6 @@ from swarmtui.ui.typeahead import KeysAhead
 from swarmtui.ui.walkthrough import (
     Walkthrough,
     WalkthroughPanel,
-    export_script,
 )
 
 if TYPE_CHECKING:
@@ -71,6 +71,9 @@ class SwarmApp(CrashGuard, App[int]):
     CSS = """
     Screen { background: $background; }
     Footer { background: $panel; }
+    /* a placeholder is an example, never a value already filled in: dim and italic */
+    Input > .input--placeholder, TextArea > .text-area--placeholder {
+        color: $text-disabled; text-style: italic; }
     """
     #: the app's keys (every screen), generated from the action registry (ui/actions.py)
     BINDINGS: ClassVar[list[BindingType]] = list(actions.bindings("app"))
@@ -92,8 +95,11 @@ class SwarmApp(CrashGuard, App[int]):
         self.walkthrough = Walkthrough()
         #: keys the main screen passed on, for the screen they open (ui/typeahead.py)
         self.keys_ahead = KeysAhead()
-        #: where `W` writes the session's script (None: the current directory)
+        #: where `W` offers to write the session's script (None: the state dir's exports/)
         self.export_dir: Path | None = None
+        #: the swarm's unlock key when this session saw it (init, the tokens screen), kept
+        #: in memory only: the unlock fields are prefilled with it (masked)
+        self.unlock_key: Secret | None = None
         #: the newcomer's tour (`--tour`), checked on every snapshot
         self.tour: Tour | None = Tour() if tour else None
         self.keymap_problems: list[KeymapProblem] = []
@@ -448,13 +454,9 @@ class SwarmApp(CrashGuard, App[int]):
         if not self.walkthrough.actions:
             self.notify("no action taken yet: nothing to export", timeout=3)
             return
-        try:
-            path = export_script(self, self.export_dir)
-        except OSError as exc:
-            self.notify(f"could not write the script: {exc}", severity="error")
-            return
-        self.notify(f"{len(self.walkthrough.actions)} command(s) written to {path}",
-                    title="session exported", timeout=10)
+        from swarmtui.ui.screens.export import ExportScreen
+
+        self.push_screen(ExportScreen())
 
     def start_tour(self) -> None:
         if self.tour is not None and not self.tour.done:

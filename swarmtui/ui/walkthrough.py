@@ -3,7 +3,7 @@
 ONE entry point for every screen that applies a change:
 
     from swarmtui.ui.walkthrough import record_action
-    record_action(app, op.cli, op.name, ok)
+    record_action(app, op.cli, op.name, ok, op.hosts)
 
 `kind` is the operation's `name` ("drain", "scale", "create service", "rotate join
 token", …; see EXPLANATIONS). Every action is kept for the session (walkthrough panel
@@ -13,6 +13,7 @@ shown or not), so `export_script` can write them out as a shell script. The pane
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +24,8 @@ from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.widgets import Static
 
+from swarmtui import audit
+from swarmtui.bootstrap.export import user_path, write_script
 from swarmtui.secrets import redact
 from swarmtui.swarm import format as fmt
 from swarmtui.ui.context import swarm_app
@@ -49,6 +52,8 @@ EXPLANATIONS: dict[str, tuple[str, str]] = {
                  "tasks already placed by it stay, new ones no longer match it."),
     "node-rm": ("The node is deleted from the cluster's list (it must be Down, or use --force);",
                 "its tasks are rescheduled elsewhere. To come back it must join again."),
+    "node-leave-rm": ("The node leaves the swarm itself (over SSH) and its tasks move to the",
+                      "others; once the managers see it Down it is deleted from the list."),
     # ------------------------------------------------------------- services (swarm.ops)
     "scale": ("The desired replica count changes; the orchestrator creates tasks or stops",
               "the highest slots until the running count matches (replicated services only)."),
@@ -110,6 +115,14 @@ EXPLANATIONS: dict[str, tuple[str, str]] = {
                      "the lab's script); it rejoins the swarm and the managers see it Ready."),
     "prune": ("Stopped containers, dangling images and build cache are deleted on that",
               "node only (volumes only when asked); swarm tasks and services are untouched."),
+    "backup create": ("The manager's engine is stopped, /var/lib/docker/swarm (raft log, keys,",
+                      "certificates) is copied to this machine, and the engine started again."),
+    "backup restore": ("The host's swarm directory is replaced by the archive's (the old one is",
+                       "kept) and a new one-manager cluster is forced from that raft state."),
+    "recover: force-new-cluster": ("The freshest manager starts a new one-manager Raft group",
+                                   "with the swarm's state; the other managers are dropped."),
+    "recover: re-join manager": ("The old manager's entry is removed, its swarm state moved",
+                                 "aside, and it joins the new leader as a manager again."),
     "swarm settings": ("The cluster-wide spec changes (certificate expiry, heartbeat,",
                        "task history); managers apply it at once, nodes at their next renewal."),
 }
@@ -140,6 +153,35 @@ class Action:
     kind: str
     ok: bool
     at: datetime = field(default_factory=fmt.now_utc)
+    #: the host(s) the commands ran on over SSH, when not the connected manager's CLI
+    #: (the bootstrap's "root@node2"); several hosts' commands are under "# HOST" lines
+    hosts: tuple[str, ...] = ()
+
+    def script_lines(self) -> list[str]:
+        """The commands as a script runs them: another host's through `ssh HOST sh -s`;
+        a failed action's lines all commented out."""
+        lines = _on_hosts(self.cli, self.hosts) if self.hosts else self.cli.splitlines()
+        if self.ok:
+            return lines
+        return [f"# FAILED: {lines[0]}" if lines else "# FAILED"] + [f"#   {x}"
+                                                                    for x in lines[1:]]
+
+
+def _on_hosts(cli: str, hosts: tuple[str, ...]) -> list[str]:
+    """Each host's commands in an `ssh HOST sh -s <<'EOF'` block."""
+    sections: dict[str, list[str]] = {h: [] for h in hosts}
+    current = hosts[0]
+    for line in cli.splitlines():
+        if len(hosts) > 1 and line.startswith("# ") and line[2:] in sections:
+            current = line[2:]
+            continue
+        sections[current].append(line)
+    out: list[str] = []
+    for host, cmds in sections.items():
+        if cmds:
+            out += [f"ssh {shlex.quote(host)} sh -s <<'SWARMTUI_EOF'   # on {host}", *cmds,
+                    "SWARMTUI_EOF"]
+    return out
 
 
 class Walkthrough:
@@ -149,8 +191,8 @@ class Walkthrough:
         self.actions: list[Action] = []
         self.shown = False
 
-    def record(self, cli: str, kind: str, ok: bool) -> Action:
-        action = Action(redact(cli), kind, ok)
+    def record(self, cli: str, kind: str, ok: bool, hosts: tuple[str, ...] = ()) -> Action:
+        action = Action(redact(cli), kind, ok, hosts=hosts)
         self.actions.append(action)
         return action
 
@@ -161,32 +203,44 @@ class Walkthrough:
                  "set -e", ""]
         for a in self.actions:
             first, second = explain(a.kind)
-            lines.append(f"# {a.at:%Y-%m-%d %H:%M:%S}Z {a.kind}: {first} {second}")
-            lines.append(a.cli if a.ok else f"# FAILED: {a.cli}")
+            where = f" (on {', '.join(a.hosts)})" if a.hosts else ""
+            lines.append(f"# {a.at:%Y-%m-%d %H:%M:%S}Z {a.kind}{where}: {first} {second}")
+            lines.extend(a.script_lines())
         return "\n".join(lines) + "\n"
 
 
-def record_action(app: SwarmApp, cli: str, kind: str, ok: bool) -> None:
-    """Call after an operation was applied (ok) or failed. Safe from the UI thread only;
+def record_action(app: SwarmApp, cli: str, kind: str, ok: bool,
+                  hosts: tuple[str, ...] = ()) -> None:
+    """Call after an operation was applied (ok) or failed; `hosts`: where it ran over SSH
+    when not on the connected manager (Operation.hosts). Safe from the UI thread only;
     from a thread worker use `app.call_from_thread(record_action, app, …)`."""
-    action = app.walkthrough.record(cli, kind, ok)
+    action = app.walkthrough.record(cli, kind, ok, hosts)
     for screen in app.screen_stack:
         for panel in screen.query(WalkthroughPanel):
             panel.add(action)
 
 
-def export_script(app: SwarmApp, directory: Path | None = None) -> Path:
-    """Write the session's commands as a shell script; return its path."""
-    directory = directory or Path.cwd()
-    path = directory / f"swarmtui-session-{fmt.now_utc():%Y%m%d-%H%M%S}.sh"
-    path.write_text(app.walkthrough.script(), encoding="utf-8")
-    path.chmod(0o755)
-    return path
+def default_export_path(app: SwarmApp) -> Path:
+    """Where `W` offers to write the script: the state dir's exports/ (or export_dir)."""
+    directory = app.export_dir or audit.state_dir() / "exports"
+    return directory / f"swarmtui-session-{fmt.now_utc():%Y%m%d-%H%M%S}.sh"
+
+
+def export_script(app: SwarmApp, path: str | Path) -> Path:
+    """Write the session's commands as a shell script at `path` (new, mode 0700, never
+    through a symlink; the state dir's exports/ is made if missing); the path written.
+    Raises ExportError in words."""
+    target = user_path(path)
+    if target.parent == audit.state_dir() / "exports":
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return write_script(target, app.walkthrough.script())
 
 
 def _entry_markup(a: Action) -> str:
     first, second = explain(a.kind)
     mark = "[$success]✔[/]" if a.ok else "[$error]✖ failed[/]"
+    if a.hosts:
+        mark += f" on {escape(', '.join(a.hosts))}"
     return f"{mark} [b]$ {escape(a.cli)}[/b]\n[$text-muted]{escape(first)} {escape(second)}[/]"
 
 

@@ -190,7 +190,8 @@ async def test_every_wizard_key_of_the_readme_opens_its_wizard() -> None:
 
 
 @pytest.mark.parametrize("action_id", ["forms.new-network", "forms.deploy-stack",
-                                       "forms.new-secret", "wizard.bootstrap",
+                                       "forms.new-secret", "forms.new-config",
+                                       "forms.new-service", "wizard.bootstrap",
                                        "wizard.bootstrap-many"])
 async def test_placeholders_are_examples_and_not_cut_at_80_columns(action_id: str) -> None:
     """A placeholder with no space ("appnet", "10.20.0.1", "4789") reads as a value
@@ -208,6 +209,9 @@ async def test_placeholders_are_examples_and_not_cut_at_80_columns(action_id: st
         assert fields
         for f in fields:
             assert " " in f.placeholder, (action_id, f.id, f.placeholder)
+            # drawn dim and italic: never like a value already filled in
+            style = f.get_component_rich_style("input--placeholder")
+            assert style.italic and style.color != f.rich_style.color, (action_id, f.id)
             if f.region.width:  # shown (not in a collapsed section)
                 assert cell_len(f.placeholder) <= f.content_region.width, (
                     action_id, f.id, f.placeholder, f.content_region.width)

@@ -74,3 +74,51 @@ async def test_the_side_panels_leave_the_tasks_node_column_during_the_tour() -> 
         header = screen_lines(app)[table.region.y]
         assert app.tour.current is not None and app.tour.current.id == "move"
         assert "NODE" in header, header
+
+
+async def test_a_long_cli_line_never_pushes_the_confirm_buttons_off_80x24() -> None:
+    """A bootstrap's join step is ~20 lines of shell at 80 columns: the dialog's body
+    scrolls, its title and buttons stay on screen."""
+    from textual.widgets import Button
+
+    from swarmtui.bootstrap.operation import ApplyPlans
+    from swarmtui.ui.flow import ConfirmScreen, confirm_and_send, fixed
+    from tests.unit.test_bootstrap import CLUSTER, assess, make_plan, make_probe
+
+    app = static_app()
+    op = ApplyPlans({"root@node2": make_plan(assess(make_probe(), CLUSTER))}, dict)
+    assert len(op.cli) > 1000
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(confirm_and_send(app, fixed(op)))
+        await async_wait_for("the dialog", lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        assert "Apply " in shown and "Cancel [Esc]" in shown, shown
+        assert "╰" in screen_lines(app)[app.screen.query_one("#ops-dialog").region.bottom - 1]
+        for b in app.screen.query(Button):
+            assert 0 < b.region.bottom <= 24 and b.region.area, b.region
+
+
+async def test_image_update_dialog_shows_its_warning_and_whole_button_at_80x24() -> None:
+    """u → a new image: the lookup's words (here: it could not be checked, the recorded
+    store has no engine) scroll into view; the Confirm button's label is never cut."""
+    from swarmtui.ui.flow import ConfirmScreen
+
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        svc = app.snapshot.service_by_name("web")
+        await pilot.press("2")
+        await async_wait_for("web's row", lambda: app.screen.table("services")
+                             .select_key(svc.id))
+        await pilot.press("u")
+        dialog = await async_wait_for("the dialog", lambda: app.screen if isinstance(
+            app.screen, ConfirmScreen) else None)
+        await pilot.press(*"nosuchimage:2")
+        warned = await async_wait_for("the lookup's warning", lambda: next(
+            (w for w in dialog.verdict.warnings if "could not be checked" in w), None), 10)
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        assert "could not be checked" in shown, (warned, shown)
+        assert "Confirm: update-image" in shown, shown

@@ -88,7 +88,7 @@ async def progress_done(app: Any, timeout: float = 120) -> ProgressScreen:
     screen = app.screen
     assert isinstance(screen, ProgressScreen)
     await async_wait_for("a final phase", lambda: screen.phase in (
-        "converged", "timeout", "refused", "error"), timeout)
+        "converged", "timeout", "refused", "error", "failed"), timeout)
     return screen
 
 

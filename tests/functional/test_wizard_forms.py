@@ -50,7 +50,7 @@ def test_refusals_read_only_first_then_swarm_state() -> None:
                                   message="this engine is a worker")
     ro = SimpleNamespace(read_only=True, store=None, snapshot=None)
     wizards = [a for a in ACTIONS if a.id.startswith("wizard.")]
-    assert len(wizards) == 7
+    assert len(wizards) == 9
     for w in wizards:  # read-only refuses even before there is a connection
         assert refusal(ro, w) == READ_ONLY_REFUSAL.format(title=w.title)
     rw = SimpleNamespace(read_only=False, store=object(), snapshot=snap_worker)

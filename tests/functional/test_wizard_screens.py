@@ -84,7 +84,8 @@ WIZARDS = [a for a in ACTIONS if a.id.startswith("wizard.")]
 def test_entry_point_lists_every_wizard() -> None:
     ids = [w.id for w in WIZARDS]
     assert ids == ["wizard.init", "wizard.bootstrap", "wizard.bootstrap-many", "wizard.tokens",
-                   "wizard.settings", "wizard.leave", "wizard.force-new-cluster"]
+                   "wizard.settings", "wizard.leave", "wizard.force-new-cluster",
+                   "wizard.backup", "wizard.recover"]
     assert all(w.title and w.help and callable(w.run) and w.palette for w in WIZARDS)
 
 

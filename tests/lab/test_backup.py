@@ -307,3 +307,31 @@ def test_a_single_manager_needs_force_and_root_and_comes_back_the_leader(
         == "Ready Leader"
     (backup,), _ = list_backups(out)
     assert backup.manifest.hostname == "node1" and backup.manifest.managers == 1
+    # an autolocked single manager: restored with its unlock key (moby#36852 only bites a
+    # raft of several managers), autolock turned off so the new cluster can be forced
+    lab.ssh("node1", ["docker", "service", "create", *SVC, "--name", "kept", "busybox",
+                      "sleep", "3600"])
+    lab.ssh("node1", "docker swarm update --autolock=true")
+    key = lab.ssh("node1", "docker swarm unlock-key -q")
+    locked_out = tmp_path / "locked"
+    made = cli(lab, "create", "node1", "--force", "--output", str(locked_out), state=state_dir)
+    assert made.returncode == 0, made.stdout + made.stderr
+    (locked,), _ = list_backups(locked_out)
+    assert locked.manifest.autolock and locked.manifest.managers == 1
+    lab.ssh("node1", "docker service rm kept")
+    no_key = cli(lab, "restore", "node1", locked.manifest.archive, "--dir", str(locked_out),
+                 "--force", state=state_dir)
+    assert no_key.returncode == 1 and "Give the unlock key" in no_key.stderr, no_key.stderr
+    key_file = tmp_path / "key"
+    key_file.write_text(key + "\n")
+    restored = cli(lab, "restore", "node1", locked.manifest.archive, "--dir", str(locked_out),
+                   "--force", "--unlock-key-file", str(key_file), state=state_dir)
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    assert "autolock was turned off" in restored.stdout
+    assert lab.ssh("node1", "docker node ls --format '{{.Status}} {{.ManagerStatus}}'") \
+        == "Ready Leader"
+    assert "kept" in lab.ssh("node1", "docker service ls --format '{{.Name}}'").split()
+    assert lab.ssh("node1", "docker info --format '{{.Swarm.Cluster.Spec.EncryptionConfig."
+                   "AutoLockManagers}}'") == "false"
+    journal = (state_dir / "audit.jsonl").read_text()
+    assert key not in journal and "SWMKEY" not in journal

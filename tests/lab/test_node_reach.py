@@ -566,6 +566,54 @@ def test_tui_x_on_a_task_row_opens_a_shell_on_its_node_and_comes_back(
     assert entry["cli"].startswith("ssh node2 docker exec -it ")
 
 
+# --- the TUI: remove a Ready node from the manager's session --------------------------------
+
+
+async def test_tui_removes_a_ready_worker_it_leaves_over_ssh_then_node_rm(
+        rlab: Lab, lab_app, tmp_path: Path,  # type: ignore[no-untyped-def]
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """ctrl+d on Ready node3 at 80×24: one confirmation with both lines (`ssh node3 docker
+    swarm leave && docker node rm node3`), typed name, progress converged; the oracle: node3
+    is gone from `docker node ls` and its own engine is in no swarm. node3 joins again after."""
+    from tests.functional.test_ops_helpers import cli_text, confirm_screen, progress_done
+
+    monkeypatch.setenv(audit.ENV_STATE_DIR, str(tmp_path / "state"))
+    nid = node_id(rlab, "node3")
+    app = lab_app(rlab)
+    opts = ConnectOptions(trust=fixed_trust("never"),
+                          ssh_config=ssh_config_files([rlab.ssh_config]))
+    assert app.store is not None
+    app.store.attach_reach(NodeReach(NodePool(opts, manager=parse_endpoint("node1"),
+                                              connect_timeout=3.0), recheck=5.0))
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 30)
+            table = app.screen.table("nodes")  # type: ignore[attr-defined]
+            await async_wait_for("the cursor on node3", lambda: table.select_key(nid), 30)
+            await pilot.press("ctrl+d")
+            confirm = await confirm_screen(app)
+            assert cli_text(confirm) == ("ssh node3 docker swarm leave && "
+                                         "docker node rm node3"), cli_text(confirm)
+            assert not confirm.verdict.blocks, confirm.verdict.blocks
+            assert any("leaves the swarm itself" in p for p in confirm.verdict.preview)
+            await pilot.press(*"node3", "enter")
+            done = await progress_done(app, 120)
+            assert done.phase == "converged", done.lines
+        names = rlab.ssh("node1", "docker node ls --format '{{.Hostname}}'").split()
+        assert "node3" not in names, names
+        assert rlab.ssh("node3", "docker info --format '{{.Swarm.LocalNodeState}}'") \
+            == "inactive"
+        [entry] = [e for e in audit.read_journal() if e.get("operation") == "node-leave-rm"]
+        assert entry["result"] == "ok" and "docker swarm leave" in entry["cli"], entry
+    finally:
+        if "node3" not in rlab.ssh("node1", "docker node ls --format '{{.Hostname}}'"):
+            token = rlab.ssh("node1", "docker swarm join-token -q worker")
+            n1, n3 = rlab.host("node1").address, rlab.host("node3").address
+            rlab.ssh("node3", f"docker swarm join --token {token} --advertise-addr {n3} "
+                              f"--listen-addr {n3}:2377 {n1}:2377")
+        wait_for("node3 Ready again", lambda: node_status(rlab).get("node3") == "Ready", 90)
+
+
 # --- the TUI: stats columns, prune, dead-task logs ------------------------------------------
 
 

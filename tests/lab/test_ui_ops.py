@@ -17,6 +17,7 @@ import pytest
 from swarmtui.swarm.ops import ScaleService
 from swarmtui.swarm.sync.live import ApiStore
 from swarmtui.ui.app import SwarmApp
+from swarmtui.ui.flow import ProgressScreen
 from tests.functional.conftest import lab_app  # noqa: F401  (fixture used by ops_app)
 from tests.functional.test_ops_helpers import (
     cli_text,
@@ -404,3 +405,65 @@ async def test_half_applied_change_is_named(make_lab, ops_app, journal,
     lines = read_journal(journal)
     assert [(e["cli"], e["result"]) for e in lines] == [
         ("docker node promote node2 node3", "error")]
+
+
+async def test_image_no_node_has_is_warned_and_the_paused_update_says_why(
+        lab, ops_app, journal) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16 item 6 at 80×24 on the session lab: `r` shows tasks updated N of M and the
+    stop grace while it runs; `u` to an image no node has warns before (nodes asked over
+    SSH, the registry unreachable); the paused update says the failed task's error and that
+    R rolls back, in the words of `docker service inspect` UpdateStatus."""
+    from swarmtui.connect import ConnectOptions, fixed_trust, parse_endpoint
+    from swarmtui.connect.nodes import NodePool
+    from swarmtui.connect.sshconf import ssh_config_files
+    from swarmtui.swarm.reach.watch import NodeReach
+
+    name = f"upd{uuid.uuid4().hex[:6]}"
+    cli(lab, f"docker service create -d --no-resolve-image --stop-grace-period 4s "
+             f"--update-monitor 2s --name {name} --replicas 2 busybox:latest sleep 3600")
+    wait_for(f"{name} 2/2", lambda: replicas(lab, name) == "2/2", 60)
+    app = ops_app(lab)
+    opts = ConnectOptions(trust=fixed_trust("never"), ssh_config=ssh_config_files([lab.ssh_config]))
+    app.store.attach_reach(NodeReach(NodePool(opts, manager=parse_endpoint("node1"),
+                                              connect_timeout=10.0)))  # a loaded machine
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            main = await loaded(app)
+            svc = await async_wait_for(name, lambda: app.snapshot.service_by_name(name), 30)
+            await select_row(main, "services", svc.id)
+            # r: a restart whose tasks take their stop grace (sleep ignores SIGTERM)
+            await pilot.press("r")
+            await confirm_screen(app)
+            await pilot.press("enter")
+            progress = await async_wait_for("the progress view", lambda: app.screen if
+                                            isinstance(app.screen, ProgressScreen) else None)
+            paced = await async_wait_for("the pace of the restart", lambda: next(
+                (x for x in progress.lines if "each given up to 4 s to stop" in x), None), 60)
+            assert f"{name}: updating: " in paced and " of 2 updated — 1 task at a time" \
+                in paced, paced
+            done = await progress_done(app, 120)
+            assert done.phase == "converged", done.lines
+            await pilot.press("escape")
+            # u: an image that no node has, and no registry to get it from
+            await pilot.press("u")
+            dialog = await confirm_screen(app)
+            await pilot.press(*"nosuchimage:2")
+            warned = await async_wait_for("the warning before", lambda: next(
+                (w for w in dialog.verdict.warnings if "nosuchimage:2" in w), None), 30)
+            assert warned.startswith("nosuchimage:2 is on no node and its registry cannot be "
+                                     "reached"), warned
+            assert "R then rolls back" in warned
+            await pilot.press("enter")
+            done = await progress_done(app, 180)
+            assert done.phase == "failed", done.lines
+            said = done.last_text
+        state = cli(lab, f"docker service inspect {name} --format '{{{{.UpdateStatus.State}}}}'")
+        message = cli(lab, f"docker service inspect {name} "
+                           "--format '{{.UpdateStatus.Message}}'")
+        assert state == "paused"
+        assert message and message in said, (message, said)
+        errors = cli(lab, f"docker service ps {name} --no-trunc --format '{{{{.Error}}}}'")
+        assert "No such image: nosuchimage:2" in errors
+        assert "No such image: nosuchimage:2" in said and "R rolls back" in said, said
+    finally:
+        cli(lab, f"docker service rm {name}")

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from swarmtui.backup.command import cron_line
 from swarmtui.backup.manifest import (
     FORMAT,
+    Backup,
     Manifest,
     ManifestError,
     backup_name,
@@ -342,3 +343,46 @@ def test_the_freshest_manager_is_picked_whatever_the_clocks_say() -> None:
 @given(st.text())
 def test_any_probe_output_parses_to_a_state(text: str) -> None:
     assert isinstance(parse_probe("h", text), RaftState)
+
+
+# --- autolocked backups: restored with the key, for one manager only (moby#36852) -------
+
+
+def test_an_autolocked_backup_needs_its_key_and_a_single_manager() -> None:
+    from swarmtui.backup.restore import autolock_refusal
+
+    key = "SWMKEY-1-" + "A" * 43
+    assert autolock_refusal(manifest(autolock=False, managers=3), "") == ""
+    no_key = autolock_refusal(manifest(autolock=True, managers=1), "")
+    assert "autolock on" in no_key and "Give the unlock key" in no_key
+    assert "Nothing was changed" in no_key
+    assert "SWMKEY-1-" in autolock_refusal(manifest(autolock=True, managers=1), "hunter2")
+    many = autolock_refusal(manifest(autolock=True, managers=3), key)
+    assert "of 3 managers" in many and "moby/moby#36852" in many
+    assert "docker swarm update --autolock=false" in many and key not in many
+    assert autolock_refusal(manifest(autolock=True, managers=1), key) == ""
+
+
+def test_the_restore_operation_refuses_before_anything_with_what_to_do(tmp_path: Path) -> None:
+    from swarmtui.backup.ops import BackupRestore
+    from swarmtui.backup.rejoin import Host
+    from swarmtui.connect.hostkeys import fixed_trust
+    from swarmtui.connect.nodes import NodePool
+    from swarmtui.connect.options import ConnectOptions
+    from swarmtui.swarm.state import ClusterSnapshot
+
+    m = manifest(autolock=True, managers=1)
+    path = tmp_path / "b.json"
+    path.write_text(m.to_json())
+    (tmp_path / m.archive).write_bytes(b"x")
+    backup = Backup(m, path)
+    pool = NodePool(ConnectOptions(trust=fixed_trust("never")))
+    refused = BackupRestore(pool, Host("node3"), backup).guard(ClusterSnapshot())
+    assert not refused.allowed and "Give the unlock key" in refused.blocks[0]
+    op = BackupRestore(pool, Host("node3"), backup, unlock_key="SWMKEY-1-" + "B" * 43)
+    verdict = op.guard(ClusterSnapshot())
+    assert verdict.allowed and any("unlock it and turn autolock off" in p
+                                   for p in verdict.preview)
+    assert "SWMKEY" not in op.cli and op.confirm_text == "node3"
+    assert BackupRestore(pool, Host("node3"), backup).guard(
+        ClusterSnapshot(), read_only=True).blocks[0].startswith("read-only")

@@ -408,3 +408,32 @@ def test_service_guards() -> None:
     )
     gone = snap(nodes=cluster(1))
     assert "no longer exists" in ForceUpdateService(web).guard(gone).blocks[0]
+
+
+def test_leave_and_remove_a_ready_node_over_its_ssh() -> None:
+    """A Ready node: no 'run docker swarm leave' block, the leave is part of the change;
+    the guards of a removal stay (a manager demoted first, quorum, read-only, last node)."""
+    from swarmtui.connect import ConnectOptions, fixed_trust
+    from swarmtui.connect.nodes import NodePool
+    from swarmtui.swarm.reach.ops import LeaveAndRemoveNode
+
+    pool = NodePool(ConnectOptions(trust=fixed_trust("never"), ssh_config=[]))
+    s = snap(nodes=cluster(3, workers=2))
+    worker = LeaveAndRemoveNode(pool, s.nodes["w1"])
+    g = worker.guard(s)
+    assert not g.blocks, g.blocks
+    assert worker.cli.endswith(" docker swarm leave && docker node rm wrk1"), worker.cli
+    assert worker.cli.startswith("ssh ")
+    assert any("leaves the swarm itself" in p for p in g.preview), g.preview
+    assert worker.confirm_text == "wrk1"
+    assert worker.guard(s, read_only=True).blocks == (READ_ONLY_BLOCK,)
+    mgr = LeaveAndRemoveNode(pool, s.nodes["m2"])
+    assert mgr.cli.startswith("docker node demote mgr2 && ssh ") and "demoted first" in \
+        mgr.guard(s).preview[0]
+    assert any("3 → 2" in line for line in mgr.guard(s).preview)
+    # the last manager, the connected node and the last node stay blocked
+    s1 = snap(nodes=cluster(1, workers=1))
+    assert LeaveAndRemoveNode(pool, s1.nodes["m1"]).guard(s1).blocks
+    assert LeaveAndRemoveNode(pool, s.nodes["w1"]).guard(s, connected_node_id="w1").blocks
+    alone = snap(nodes=cluster(1, workers=0))
+    assert any("last node" in b for b in RemoveNode(alone.nodes["m1"]).guard(alone).blocks)

@@ -15,7 +15,6 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from swarmtui.swarm.create.inventory import Inventory
@@ -25,6 +24,7 @@ from swarmtui.swarm.ops.base import (
     GuardResult,
     Operation,
     OperationError,
+    Progress,
     is_out_of_sequence,
 )
 from swarmtui.swarm.state import ClusterSnapshot
@@ -38,15 +38,6 @@ __all__ = [
 def guard_result(blocks: Iterable[str] = (), warnings: Iterable[str] = (),
                  preview: Iterable[str] = ()) -> GuardResult:
     return GuardResult(tuple(blocks), tuple(warnings), tuple(preview))
-
-
-@dataclass(frozen=True)
-class Progress:
-    """One look at convergence. ``failed``: it ended but not as asked (paused, rolled back)."""
-
-    done: bool
-    text: str
-    failed: bool = False
 
 
 def api_error_text(exc: BaseException) -> str:

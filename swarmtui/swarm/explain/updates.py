@@ -140,3 +140,27 @@ def failed_update(snap: ClusterSnapshot, svc: Service) -> tuple[Task, list[SpecC
                                {"TaskTemplate": _clean(t.raw.get("Spec") or {})})
             return t, undone
     return None
+
+
+def paused_cause(snap: ClusterSnapshot, svc: Service) -> str:
+    """Why an update paused: the newest failed or rejected task on the new spec, with its
+    error ("task web.1 rejected: No such image: nosuchimage:2"), or ""."""
+    template = _clean(svc.spec.get("TaskTemplate") or {})
+    for t in snap.tasks_of_service(svc.id):  # newest first
+        if t.state in ("failed", "rejected") and task_is_current(template, t):
+            return f"task {snap.task_name(t)} {t.state}: {t.error or t.message or 'no error given'}"
+    return ""
+
+
+def pace(svc: Service) -> str:
+    """How long a rolling update takes per batch, from the spec: "1 task at a time, each
+    given up to 10 s to stop, 0 s between batches"."""
+    uc = svc.spec.get("UpdateConfig") or {}
+    cs = (svc.spec.get("TaskTemplate") or {}).get("ContainerSpec") or {}
+    grace_ns = cs.get("StopGracePeriod")
+    grace = int(grace_ns) / 1e9 if grace_ns is not None else 10.0  # the engine's default
+    par = int(uc.get("Parallelism", 1) or 0)
+    delay = int(uc.get("Delay") or 0) / 1e9
+    at_once = "all tasks at once" if par == 0 else f"{par} task{'s' if par != 1 else ''} " \
+                                                   "at a time"
+    return f"{at_once}, each given up to {grace:g} s to stop, {delay:g} s between batches"

@@ -36,6 +36,15 @@ UPDATE_ATTEMPTS = 5
 READ_ONLY_BLOCK = "read-only mode: changes are disabled (started with --read-only or the profile)"
 
 
+@dataclass(frozen=True)
+class Progress:
+    """One look at convergence. ``failed``: it ended but not as asked (paused, rolled back)."""
+
+    done: bool
+    text: str
+    failed: bool = False
+
+
 class OperationError(Exception):
     """Applying an operation failed; the message is safe to show and to journal."""
 
@@ -78,6 +87,7 @@ class Operation(ABC):
             working manager: init, join, leave, unlock, force-new-cluster.
         follows_cluster: False when the apply's answer is the whole result (nothing for
             the progress view to wait for in the cluster's lists).
+        hosts: where the CLI ran over SSH, when not on the connected manager.
     """
 
     name: str = ""
@@ -86,6 +96,12 @@ class Operation(ABC):
     timeout: float = 60.0
     needs_manager: bool = True
     follows_cluster: bool = True
+    #: the host(s) the CLI runs on over SSH when it is not the connected manager's docker
+    #: CLI (the bootstrap's "root@node2"): the journal and the script name them
+    hosts: tuple[str, ...] = ()
+    #: True when `check_io` has facts to look up for the confirmation (an image on the
+    #: nodes, its registry): the confirm screen runs it in a thread, debounced
+    checks_io: bool = False
 
     def __init__(self, target_ids: tuple[str, ...], target_labels: tuple[str, ...]) -> None:
         self.target_ids = target_ids
@@ -146,6 +162,11 @@ class Operation(ABC):
     @abstractmethod
     def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
         """Operation-specific checks (read-only and manager checks are already done)."""
+
+    def check_io(self, api: DockerAPI, snapshot: ClusterSnapshot) -> GuardResult:
+        """Facts that need I/O (see `checks_io`), as warnings and preview lines only: the
+        guard decides what is blocked. Blocking; from a worker thread."""
+        return GuardResult()
 
     # ------------------------------------------------------------------- apply
 

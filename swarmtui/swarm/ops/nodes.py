@@ -430,12 +430,11 @@ class RemoveNode(NodeOperation):
             blocks.extend(q.blocks)
             warnings.extend(q.warnings)
             preview.extend(q.lines)
+        if len(snapshot.nodes) == 1:
+            blocks.append(f"{n.name} is the last node of the swarm: leave the swarm instead "
+                          "(docker swarm leave --force on it)")
         if n.state == "ready":
-            blocks.append(
-                f"{n.name} is Ready (its engine is up): run `docker swarm leave` on {n.name} "
-                "first, or wait until it is Down"
-                + (" — --force is only offered for a node that is Down" if self.force else "")
-            )
+            blocks.extend(self._ready_blocks(n))
         elif n.state in ("unknown", "disconnected") and not self.force:
             warnings.append(f"{n.name} is {n.status_text}: the engine may need --force")
         running = snapshot.running_count(n.id)
@@ -445,7 +444,17 @@ class RemoveNode(NodeOperation):
             blocks.append(f"{n.name} is the node swarmtui is connected through")
         return GuardResult(tuple(blocks), tuple(warnings), tuple(preview))
 
+    def _ready_blocks(self, n: Node) -> tuple[str, ...]:
+        """Why a Ready node cannot be removed as it is (LeaveAndRemoveNode has it leave)."""
+        return (f"{n.name} is Ready (its engine is up): run `docker swarm leave` on {n.name} "
+                "first, or wait until it is Down"
+                + (" — --force is only offered for a node that is Down" if self.force else ""),)
+
     def apply(self, api: DockerAPI) -> str:
+        return self._rm(api, "demoted to worker" if self._demote(api) else "")
+
+    def _demote(self, api: DockerAPI) -> bool:
+        """Demote a manager and wait (bounded) until the engine says it is a worker."""
         nid = self.target_ids[0]
         demoted = False
         if self.demote_first:
@@ -460,14 +469,18 @@ class RemoveNode(NodeOperation):
                 if info.get("Spec", {}).get("Role") == "worker" and not info.get("ManagerStatus"):
                     break
                 time.sleep(0.5)
+        return demoted
+
+    def _rm(self, api: DockerAPI, done: str) -> str:
+        """`docker node rm`; `done` says what was already changed ("demoted to worker")."""
         try:
-            api.remove_node(nid, force=self.force)
+            api.remove_node(self.target_ids[0], force=self.force)
         except Exception as exc:
             what = f"removing {self.target} failed: {describe_error(exc)}"
-            if demoted:
-                what = f"HALF-APPLIED: {self.target} was demoted to worker, but {what}"
+            if done:
+                what = f"HALF-APPLIED: {self.target} was {done}, but {what}"
             raise OperationError(what) from exc
-        return f"{'demoted and ' if demoted else ''}removed node {self.target}"
+        return f"{done + ', then ' if done else ''}removed node {self.target}"
 
     def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
         if self.target_ids[0] in snapshot.nodes:

@@ -97,8 +97,9 @@ def journal(
             result=result,
             error=error,
             cluster=cluster,
-            endpoint=endpoint,
-            detail=dict(detail or {}),
+            # where it ran: a bootstrapped host, not the manager the session is on
+            endpoint=", ".join(op.hosts) or endpoint,
+            detail=dict(detail or {}) | ({"manager": endpoint} if op.hosts else {}),
         ),
         path,
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from swarmtui.swarm import format as fmt
+from swarmtui.swarm.explain import updates
 from swarmtui.swarm.fetch import describe_error
 from swarmtui.swarm.models import Service
 from swarmtui.swarm.ops.base import (
@@ -13,6 +14,7 @@ from swarmtui.swarm.ops.base import (
     GuardResult,
     Operation,
     OperationError,
+    Progress,
     Spec,
     update_service_spec,
 )
@@ -20,6 +22,9 @@ from swarmtui.swarm.ops.nodes import pending_reason
 from swarmtui.swarm.ops.placement import eligible_nodes
 from swarmtui.swarm.ops.validate import InputError, parse_replicas, validate_image
 from swarmtui.swarm.state import ClusterSnapshot
+
+if TYPE_CHECKING:
+    from swarmtui.connect.nodes import NodePool
 
 
 class ServiceOperation(Operation):
@@ -160,30 +165,44 @@ class _UpdateLike(ServiceOperation):
         self.applied["prev_version"] = int((before.get("Version") or {}).get("Index") or 0)
 
     def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
+        p = self.progress(snapshot)
+        return p.done, p.text
+
+    def progress(self, snapshot: ClusterSnapshot) -> Progress:
+        """Convergence; `failed` when the update paused or was rolled back."""
         svc = self._live(snapshot)
         if svc is None:
-            return True, f"{self.service_name} was removed"
+            return Progress(True, f"{self.service_name} was removed")
         prev: datetime | None = self.applied.get("prev_started")
         prev_version: int = self.applied.get("prev_version", 0)
         fresh = svc.update_started_at is not None and svc.update_started_at != prev
         state = svc.update_state
         msg = f": {svc.update_message}" if svc.update_message else ""
-        if fresh and state in ("paused", "rollback_paused"):
-            return True, f"{svc.name}: {svc.update_text}{msg}"
+        ro = updates.rollout(snapshot, svc)
+        if fresh and ro is not None and state in ("paused", "rollback_paused"):
+            cause = updates.paused_cause(snapshot, svc)
+            hint = " — R rolls back to the previous spec" if state == "paused" else ""
+            return Progress(True, f"{svc.name}: {ro.text}{' — ' + cause if cause else ''}{hint}",
+                            failed=True)
         if fresh and state == "rollback_completed" and self.done_state != state:
-            return True, f"{svc.name}: the update failed and was rolled back{msg}"
+            return Progress(True, f"{svc.name}: the update failed and was rolled back{msg}",
+                            failed=True)
         if fresh and state == self.done_state:
             if svc.converged:
-                return True, f"{svc.name}: {svc.update_text}, {svc.running}/{svc.desired} running"
-            return False, (
-                f"{svc.name}: {svc.update_text}, {svc.running}/{svc.desired} running"
-                f"{pending_reason(snapshot, svc.id)}"
-            )
+                return Progress(True, f"{svc.name}: {svc.update_text}, "
+                                      f"{svc.running}/{svc.desired} running")
+            return Progress(False, f"{svc.name}: {svc.update_text}, {svc.running}/{svc.desired} "
+                                   f"running{pending_reason(snapshot, svc.id)}")
         if state is None and svc.version > prev_version and svc.converged:
             # the engine found nothing to replace (no task change): done
-            return True, f"{svc.name}: nothing to replace, {svc.running}/{svc.desired} running"
-        progress = f"{svc.update_text or 'waiting'}{msg}" if fresh else "waiting for the update"
-        return False, f"{svc.name}: {progress}{pending_reason(snapshot, svc.id)}"
+            return Progress(True, f"{svc.name}: nothing to replace, "
+                                  f"{svc.running}/{svc.desired} running")
+        if fresh and ro is not None and ro.active:  # "updating: 1 of 3 updated — the pace"
+            progress = f"{ro.text} — {updates.pace(svc)}"
+        else:
+            progress = f"{svc.update_text or 'waiting'}{msg}" if fresh else \
+                "waiting for the update"
+        return Progress(False, f"{svc.name}: {progress}{pending_reason(snapshot, svc.id)}")
 
 
 class ForceUpdateService(_UpdateLike):
@@ -224,10 +243,23 @@ class UpdateServiceImage(_UpdateLike):
     """`docker service update --image IMAGE NAME`."""
 
     name = "update-image"
+    checks_io = True
 
-    def __init__(self, service: Service, raw_image: str) -> None:
+    def __init__(self, service: Service, raw_image: str, pool: NodePool | None = None) -> None:
         super().__init__(service)
         self.raw = raw_image
+        #: the node pool, to ask each node whether it has the image (None: not asked)
+        self.pool = pool
+
+    def check_io(self, api: DockerAPI, snapshot: ClusterSnapshot) -> GuardResult:
+        """Is the image on a node, can its registry be reached (swarm/reach/images.py)."""
+        from swarmtui.swarm.reach.images import check_image
+
+        try:
+            image = validate_image(self.raw)
+        except InputError:
+            return GuardResult()
+        return check_image(api, image, list(snapshot.nodes.values()), self.pool).verdict()
 
     @property
     def cli(self) -> str:

@@ -7,9 +7,13 @@ in a worker thread: it hands its coroutine to the pool's loop (`NodePool.call`).
 
 from __future__ import annotations
 
+import time
+
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.nodes import NodePool
 from swarmtui.secrets import redact
+from swarmtui.swarm import format as fmt
+from swarmtui.swarm.models import Node
 from swarmtui.swarm.ops.base import (
     READ_ONLY_BLOCK,
     DockerAPI,
@@ -17,6 +21,7 @@ from swarmtui.swarm.ops.base import (
     Operation,
     OperationError,
 )
+from swarmtui.swarm.ops.nodes import RemoveNode
 from swarmtui.swarm.reach.probe import Diagnosis, start_command
 from swarmtui.swarm.state import ClusterSnapshot
 
@@ -34,12 +39,7 @@ class NodeOperation(Operation):
         self.node_id = node_id
 
     def ssh_line(self, command: str) -> str:
-        """`ssh NODE COMMAND`, NODE written as the pool reaches it."""
-        try:
-            name = self.pool.route(self.hostname, self.address).ssh_name
-        except ConnectError:
-            name = self.hostname
-        return f"ssh {name} {command}"
+        return ssh_line(self.pool, self.hostname, self.address, command)
 
     def _node_known(self, snapshot: ClusterSnapshot) -> GuardResult:
         if self.node_id and self.node_id not in snapshot.nodes:
@@ -47,17 +47,31 @@ class NodeOperation(Operation):
         return GuardResult()
 
     def run_remote(self, command: str, *, input: str | None = None, timeout: float = 90) -> str:
-        """Run `command` on the node from a worker thread; its stdout, or OperationError."""
-        try:
-            result = self.pool.call(self.pool.run(self.hostname, command, address=self.address,
-                                                  input=input, timeout=timeout, force=True),
-                                    timeout + 15)
-        except ConnectError as exc:
-            raise OperationError(redact(str(exc))) from exc
-        if result.exit_status != 0:
-            err = (result.stderr or result.stdout).strip() or f"exit status {result.exit_status}"
-            raise OperationError(redact(f"{self.hostname}: {err[-500:]}"))
-        return result.stdout
+        return run_remote(self.pool, self.hostname, self.address, command, input=input,
+                          timeout=timeout)
+
+
+def ssh_line(pool: NodePool, hostname: str, address: str, command: str) -> str:
+    """`ssh NODE COMMAND`, NODE written as the pool reaches it."""
+    try:
+        name = pool.route(hostname, address).ssh_name
+    except ConnectError:
+        name = hostname
+    return f"ssh {name} {command}"
+
+
+def run_remote(pool: NodePool, hostname: str, address: str, command: str, *,
+               input: str | None = None, timeout: float = 90) -> str:
+    """Run `command` on the node from a worker thread; its stdout, or OperationError."""
+    try:
+        result = pool.call(pool.run(hostname, command, address=address, input=input,
+                                    timeout=timeout, force=True), timeout + 15)
+    except ConnectError as exc:
+        raise OperationError(redact(str(exc))) from exc
+    if result.exit_status != 0:
+        err = (result.stderr or result.stdout).strip() or f"exit status {result.exit_status}"
+        raise OperationError(redact(f"{hostname}: {err[-500:]}"))
+    return result.stdout
 
 
 class StartEngine(NodeOperation):
@@ -152,3 +166,73 @@ class UnlockManager(NodeOperation):
         if node.is_reachable_manager:
             return True, f"{self.hostname} is a reachable manager again"
         return False, f"{self.hostname}: manager {node.manager_status_text or 'unreachable'}"
+
+
+class LeaveAndRemoveNode(RemoveNode):
+    """Remove a Ready node from the manager's session: `docker swarm leave` on the node over
+    its SSH connection, then `docker node rm` once the managers see it Down.
+
+    A manager is demoted first, with RemoveNode's quorum preview and blocks (the last
+    manager, losing the majority, the node swarmtui is connected through, the last node).
+    """
+
+    name = "node-leave-rm"
+    timeout = 60.0
+    #: how long the managers may take to see the node Down after it left
+    down_wait = 45.0
+
+    def __init__(self, pool: NodePool, node: Node) -> None:
+        super().__init__(node)
+        self.pool = pool
+        self.hostname = node.hostname
+        self.address = node.address
+
+    @property
+    def title(self) -> str:
+        return f"remove node {self.target} (it leaves the swarm first)"
+
+    @property
+    def cli(self) -> str:
+        leave = ssh_line(self.pool, self.hostname, self.address, "docker swarm leave")
+        rm = fmt.cli_join("docker", "node", "rm", *self.target_labels)
+        demote = fmt.cli_join("docker", "node", "demote", *self.target_labels)
+        return f"{demote + ' && ' if self.demote_first else ''}{leave} && {rm}"
+
+    def _ready_blocks(self, n: Node) -> tuple[str, ...]:
+        return ()
+
+    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
+        result = super()._guard(snapshot, connected_node_id)
+        node = snapshot.nodes.get(self.target_ids[0])
+        if node is None or node.state != "ready":
+            return result
+        removed = f"{node.name} ({node.status_text}) is removed from the node list"
+        running = snapshot.running_count(node.id)
+        tasks = f"its {running} running task(s)" if running else "its tasks"
+        warnings = tuple(w for w in result.warnings if "running task(s)" not in w)
+        return GuardResult(result.blocks, warnings, tuple(
+            p for p in result.preview if p != removed) + (
+            f"{self.hostname} leaves the swarm itself (docker swarm leave over SSH): "
+            f"{tasks} stop there and are rescheduled on the other nodes",
+            f"then, once the managers see it Down, {self.hostname} is removed"))
+
+    def apply(self, api: DockerAPI) -> str:
+        done = "demoted to worker" if self._demote(api) else ""
+        try:
+            run_remote(self.pool, self.hostname, self.address, "docker swarm leave")
+        except OperationError as exc:
+            if done:
+                raise OperationError(f"HALF-APPLIED: {self.target} was {done}, but "
+                                     f"docker swarm leave failed: {exc}") from exc
+            raise
+        done = f"{done} and left the swarm" if done else "left the swarm"
+        deadline = time.monotonic() + self.down_wait
+        while time.monotonic() < deadline:
+            try:
+                info = api.inspect_node(self.target_ids[0])
+            except Exception:  # noqa: BLE001 - the removal below says what is wrong
+                break
+            if info.get("Status", {}).get("State") == "down":
+                break
+            time.sleep(0.5)
+        return self._rm(api, done)

@@ -84,12 +84,19 @@ class Store:
         self._events_added = 0
         #: the snapshot of the last task list (task changes are found against it)
         self._last_tasks: ClusterSnapshot | None = None
+        self._known_managers: tuple[tuple[str, str], ...] = ()
 
     # ------------------------------------------------------------- reading
     @property
     def snapshot(self) -> ClusterSnapshot | None:
         """The current snapshot (None until the first list)."""
         return self._snapshot
+
+    @property
+    def known_managers(self) -> tuple[tuple[str, str], ...]:
+        """(hostname, address) of the managers the last snapshot that listed any saw
+        (kept when the quorum is lost and the lists fail: the recovery probes them)."""
+        return self._known_managers
 
     @property
     def view(self) -> LinkView:
@@ -247,6 +254,9 @@ class Store:
                 self._log_events(task_changes(self._last_tasks, snap))
             self._last_tasks = snap
         self._snapshot = snap
+        if snap.managers:
+            self._known_managers = tuple((n.hostname, n.address) for n in
+                                         sorted(snap.managers, key=lambda n: n.hostname))
         if self.reach is not None and kinds != {STATS}:  # new stats change no node or task
             self.reach.update(snap)
         if self._listener is not None:

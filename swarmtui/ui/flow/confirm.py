@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.color import Color
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -58,7 +59,7 @@ def dialog_css(screen: str, dialog: str, *, border: str = "round $warning") -> s
     {screen} .ops-warn {{ color: $warning; }}
     {screen} .ops-error {{ color: $error; }}
     {screen} Horizontal {{ height: auto; margin-top: 1; }}
-    {screen} Button {{ margin-right: 2; }}
+    {screen} Button {{ margin-right: 2; width: auto; min-width: 16; }}
     """
 
 
@@ -143,8 +144,11 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
 
     DEFAULT_CSS = dialog_css("ConfirmScreen", "#ops-dialog") + """
     ConfirmScreen.destructive > #ops-dialog { border: round $error; }
-    ConfirmScreen #ops-title { text-style: bold; margin-bottom: 1; }
+    ConfirmScreen #ops-title { text-style: bold; }
     ConfirmScreen #ops-preview { height: auto; max-height: 12; margin-bottom: 1; }
+    /* everything but the title and the buttons scrolls: a long CLI line (a bootstrap's
+       steps) never pushes the buttons out of an 80×24 screen */
+    ConfirmScreen #ops-body { height: auto; max-height: 60vh; }
     ConfirmScreen #ops-blocks { text-style: bold; }
     ConfirmScreen #ops-warnings.empty, ConfirmScreen #ops-blocks.empty,
     ConfirmScreen #ops-typed-error.empty { display: none; }
@@ -168,12 +172,17 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
         self.read_only = read_only
         self.on_confirmed = on_confirmed
         self._shown_preview: tuple[str, ...] | None = None
+        self._shown_alerts: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
         self.value = form.initial
         self.force = False
         #: the operation as built from the current input (not named `op`: the app treats
         #: screens with an `op` as sent operations for its walkthrough)
         self.operation: Operation = form.build(self.value, self.force)
         self.verdict = GuardResult()
+        #: what `check_io` found, by the CLI line it was asked for (an image on the nodes)
+        self._io: dict[str, GuardResult] = {}
+        self._io_timer: Timer | None = None
+        self._io_pending: str | None = None
         if form.destructive:
             self.add_class("destructive")
 
@@ -181,33 +190,36 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="ops-dialog"):
             yield Static("", id="ops-title", markup=False)
-            yield Static("Equivalent docker CLI:", classes="ops-label")
-            yield Static("", id="ops-cli", classes="ops-cli", markup=False)
-            if self.form.prompt is not None:
-                yield Static(self.form.prompt, classes="ops-label", markup=False)
-                yield Input(self.form.initial, placeholder=self.form.placeholder,
-                            password=self.form.secret, id="ops-value")
-                if self.form.secret:
-                    yield Checkbox("show what I type", id="ops-reveal")
-            if self.form.choices:
-                yield Static("Pick one:", classes="ops-label")
-                yield OptionList(*[Option(label, id=value) for label, value in
-                                   self.form.choices], id="ops-choices")
-            if self.form.force_offered:
-                yield Checkbox(f"{self.form.force_label}  {self.form.force_help}".rstrip(),
-                               id="ops-force")
-            yield Static("What will happen:", classes="ops-label")
-            yield VerticalScroll(id="ops-preview")
-            yield Static("", id="ops-warnings", classes="ops-warn")
-            yield Static("", id="ops-blocks", classes="ops-error")
-            if self.operation.confirm_text is not None:
-                yield Static("", id="ops-typed-label", markup=False)
-                yield Input(placeholder=self.operation.confirm_text, id="ops-typed")
-                yield Static("", id="ops-typed-error", classes="ops-error empty", markup=False)
+            with VerticalScroll(id="ops-body", can_focus=False):
+                yield Static("Equivalent docker CLI:", classes="ops-label")
+                yield Static("", id="ops-cli", classes="ops-cli", markup=False)
+                if self.form.prompt is not None:
+                    yield Static(self.form.prompt, classes="ops-label", markup=False)
+                    yield Input(self.form.initial, placeholder=self.form.placeholder,
+                                password=self.form.secret, id="ops-value")
+                    if self.form.secret:
+                        yield Checkbox("show what I type", id="ops-reveal")
+                if self.form.choices:
+                    yield Static("Pick one:", classes="ops-label")
+                    yield OptionList(*[Option(label, id=value) for label, value in
+                                       self.form.choices], id="ops-choices")
+                if self.form.force_offered:
+                    yield Checkbox(f"{self.form.force_label}  {self.form.force_help}".rstrip(),
+                                   id="ops-force")
+                yield Static("What will happen:", classes="ops-label")
+                yield VerticalScroll(id="ops-preview")
+                yield Static("", id="ops-warnings", classes="ops-warn")
+                yield Static("", id="ops-blocks", classes="ops-error")
+                if self.operation.confirm_text is not None:
+                    yield Static("", id="ops-typed-label", markup=False)
+                    yield Input(placeholder=f"type {self.operation.confirm_text} here",
+                                id="ops-typed")
+                    yield Static("", id="ops-typed-error", classes="ops-error empty",
+                                 markup=False)
             with Horizontal():
                 yield Button("Confirm", id="ops-go",
                              variant="error" if self.form.destructive else "warning")
-                yield Button("Cancel [Esc]", id="ops-cancel")
+                yield Button("Cancel \\[Esc]", id="ops-cancel")
 
     def on_mount(self) -> None:
         see_through(self)
@@ -254,6 +266,8 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
                                         connected_node_id=snap.local_node_id or None)
         except Exception as exc:  # a guard must never take the screen down
             self.verdict = GuardResult(blocks=(f"cannot check this change: {exc}",))
+        if op.checks_io and self.verdict.allowed:
+            self.verdict = self.verdict + self._io_found(op)
         v = self.verdict
         self.query_one("#ops-title", Static).update(display_title(op))
         self.query_one("#ops-cli", Static).update(redact(op.cli))
@@ -264,10 +278,47 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
         blocks = self.query_one("#ops-blocks", Static)
         blocks.update(mark_lines("✖ Blocked:", v.blocks, "bold"))
         blocks.set_class(not v.blocks, "empty")
+        alerts = (v.warnings, v.blocks)
+        if (v.warnings or v.blocks) and alerts != self._shown_alerts:  # new: in view
+            target = blocks if v.blocks else warn
+            self.call_after_refresh(lambda: self.query_one("#ops-body").scroll_to_widget(
+                target, animate=False, top=False))
+        self._shown_alerts = alerts
         if op.confirm_text is not None:
             self.query_one("#ops-typed-label", Static).update(
                 f"This cannot be undone. Type {op.confirm_text} to confirm:")
         self._update_button()
+
+    def _io_found(self, op: Operation) -> GuardResult:
+        """What check_io found for this CLI line; else ask it (debounced while typing)."""
+        found = self._io.get(op.cli)
+        if found is not None:
+            return found
+        if self._io_pending != op.cli:  # a new value: ask once typing pauses
+            if self._io_timer is not None:
+                self._io_timer.stop()
+            self._io_pending = op.cli
+            self._io_timer = self.set_timer(0.5, lambda: self._io_check(op))
+        return GuardResult(preview=("checking the nodes and the registry…",))
+
+    @work(thread=True, group="ops-io", exit_on_error=False)
+    def _io_check(self, op: Operation) -> None:
+        from swarmtui.ui.context import swarm_app
+
+        store = swarm_app(self).store
+        snap = self.snapshot
+        try:
+            if store is None or snap is None:
+                raise RuntimeError("no connection")
+            found = op.check_io(store.api(), snap)
+        except Exception as exc:  # noqa: BLE001 - a lookup never takes the screen down
+            found = GuardResult(warnings=(f"could not be checked: {redact(str(exc))}",))
+        self.app.call_from_thread(self._io_done, op.cli, found)
+
+    def _io_done(self, cli: str, found: GuardResult) -> None:
+        self._io[cli] = found
+        if self.is_mounted and self.operation.cli == cli:
+            self._recheck()
 
     def _show_preview(self, preview: tuple[str, ...]) -> None:
         """One Static per line (a spec diff can be long: the box scrolls)."""
@@ -283,11 +334,14 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
         go = self.query_one("#ops-go", Button)
         go.disabled = not self.can_confirm
         if not self.verdict.allowed:
-            go.label = "Blocked"
+            label = "Blocked"
         elif not self.operation.confirmation_ok(self.typed):
-            go.label = "Type the name to confirm"
+            label = "Type the name to confirm"
         else:
-            go.label = f"Confirm: {self.operation.name}"
+            label = f"Confirm: {self.operation.name}"
+        if str(go.label) != label:
+            go.label = label
+            go.styles.width = max(16, len(label) + 4)  # re-measured: never "Confirm:" cut
 
     def show_snapshot(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
         """The app hands the top screen every new snapshot: re-guard on live data."""

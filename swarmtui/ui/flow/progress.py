@@ -98,7 +98,7 @@ class ProgressScreen(ModalScreen[str]):
             yield Static("", id="ops-elapsed", markup=False)
             yield Static("", id="ops-notes", markup=False)
             with Horizontal():
-                yield Button("Close [Esc]", id="ops-close")
+                yield Button("Close \\[Esc]", id="ops-close")
 
     def on_mount(self) -> None:
         see_through(self)
@@ -122,7 +122,8 @@ class ProgressScreen(ModalScreen[str]):
         self.sent = sent
         out = sent.outcome
         if out.status != "refused":  # something was sent: the walkthrough shows it
-            record_action(swarm_app(self), redact(self.op.cli), self.op.name, out.ok)
+            record_action(swarm_app(self), redact(self.op.cli), self.op.name, out.ok,
+                          self.op.hosts)
         if self.on_sent is not None:
             self.on_sent(sent)
         notes: list[str] = []
@@ -197,6 +198,9 @@ class ProgressScreen(ModalScreen[str]):
         elapsed = time.monotonic() - self._started
         if self.phase == "sending":
             self._say("#ops-elapsed", f"{elapsed:.0f} s")
+            steps = getattr(self.op, "lines", None)  # a host procedure's steps so far
+            if isinstance(steps, list) and steps:
+                self._say("#ops-detail", "\n".join(steps[-6:]))
             return
         waited = time.monotonic() - self._waiting_since
         self._say("#ops-elapsed", f"{waited:.0f} s of {self.timeout:.0f} s")
@@ -228,7 +232,7 @@ class ProgressScreen(ModalScreen[str]):
         self._say("#ops-elapsed", f"{time.monotonic() - self._started:.1f} s")
         if self.is_attached:
             close = self.query_one("#ops-close", Button)
-            close.label = "Close [Esc / Enter]"
+            close.label = "Close \\[Esc / Enter]"
             close.styles.width = len("Close [Esc / Enter]") + 4  # re-measured: never cut
         severity: Any = {"converged": "information", "timeout": "warning"}.get(phase, "error")
         self.app.notify(redact(text), title=display_title(self.op), severity=severity,

@@ -41,36 +41,37 @@ from swarmtui.ui.forms.common import (
 from swarmtui.ui.forms.rows import MountRow, PortRow, RemoveRow, row_messages
 from swarmtui.ui.widgets.footer import KeysFooter
 
-#: scalar text fields: (path, label, placeholder)
+#: scalar text fields: (path, label, placeholder); a placeholder is an example ("e.g. …",
+#: dim): it must never look like a value already filled in
 TEXT_FIELDS: dict[str, list[tuple[str, str, str]]] = {
     "basics": [
-        ("name", "Name", "web"),
-        ("image", "Image", "busybox:latest"),
-        ("command", "Command and arguments", "httpd -f -p 80"),
+        ("name", "Name", "e.g. web"),
+        ("image", "Image", "e.g. busybox:latest"),
+        ("command", "Command and arguments", "e.g. httpd -f -p 80"),
         ("entrypoint", "Entrypoint (optional)", ""),
-        ("replicas", "Replicas", "1"),
+        ("replicas", "Replicas", "e.g. 1"),
     ],
     "resources": [
-        ("limit_cpus", "CPU limit", "0.5"),
-        ("limit_memory", "Memory limit", "256M"),
-        ("reserve_cpus", "CPU reservation", "0.25"),
-        ("reserve_memory", "Memory reservation", "128M"),
+        ("limit_cpus", "CPU limit", "e.g. 0.5"),
+        ("limit_memory", "Memory limit", "e.g. 256M"),
+        ("reserve_cpus", "CPU reservation", "e.g. 0.25"),
+        ("reserve_memory", "Memory reservation", "e.g. 128M"),
     ],
     "restart": [
-        ("restart_delay", "Restart delay", "5s"),
-        ("restart_max_attempts", "Max attempts", "3"),
-        ("restart_window", "Window", "2m"),
+        ("restart_delay", "Restart delay", "e.g. 5s"),
+        ("restart_max_attempts", "Max attempts", "e.g. 3"),
+        ("restart_window", "Window", "e.g. 2m"),
     ],
     "update": [
-        ("update_parallelism", "Parallelism", "1"),
-        ("update_delay", "Delay between batches", "10s"),
+        ("update_parallelism", "Parallelism", "e.g. 1"),
+        ("update_delay", "Delay between batches", "e.g. 10s"),
     ],
     "health": [
-        ("health_cmd", "Health command (shell)", "wget -q -O- localhost/ || exit 1"),
-        ("health_interval", "Interval", "30s"),
-        ("health_timeout", "Timeout", "5s"),
-        ("health_retries", "Retries", "3"),
-        ("health_start_period", "Start period", "10s"),
+        ("health_cmd", "Health command (shell)", "e.g. wget -q -O- localhost/ || exit 1"),
+        ("health_interval", "Interval", "e.g. 30s"),
+        ("health_timeout", "Timeout", "e.g. 5s"),
+        ("health_retries", "Retries", "e.g. 3"),
+        ("health_start_period", "Start period", "e.g. 10s"),
     ],
 }
 #: choices: path → (label, options); "" is the engine's default
@@ -81,16 +82,16 @@ CHOICES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 #: list fields typed one per line
 LINE_FIELDS = {
-    "env": ("Environment (KEY=value, one per line)", "LOG_LEVEL=info"),
-    "constraints": ("Placement constraints (one per line)", "node.role==worker"),
-    "preferences": ("Placement preferences (one per line)", "spread=node.labels.zone"),
-    "labels": ("Service labels (key=value, one per line)", "team=web"),
+    "env": ("Environment (KEY=value, one per line)", "e.g. LOG_LEVEL=info"),
+    "constraints": ("Placement constraints (one per line)", "e.g. node.role==worker"),
+    "preferences": ("Placement preferences (one per line)", "e.g. spread=node.labels.zone"),
+    "labels": ("Service labels (key=value, one per line)", "e.g. team=web"),
 }
 #: list fields typed comma-separated on one line
 ITEM_FIELDS = {
-    "networks": ("Networks (overlay, comma-separated)", "appnet"),
-    "secrets": ("Secrets (name or name:file, comma-separated)", "db_password"),
-    "configs": ("Configs (name or name:/path, comma-separated)", "nginx_conf:/etc/nginx.conf"),
+    "networks": ("Networks (overlay, comma-separated)", "e.g. appnet"),
+    "secrets": ("Secrets (name or name:file, comma-separated)", "e.g. db_password"),
+    "configs": ("Configs (name or name:/path, comma-separated)", "e.g. nginx_conf:/etc/nginx.conf"),
 }
 
 

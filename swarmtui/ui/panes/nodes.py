@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from swarmtui.swarm import format as fmt
+from swarmtui.swarm import health
 from swarmtui.swarm.health import Health
 from swarmtui.swarm.models import Node
 from swarmtui.swarm.ops import (
@@ -24,7 +25,7 @@ from swarmtui.swarm.ops import (
     RemoveNodeLabel,
     SetAvailability,
 )
-from swarmtui.swarm.reach.ops import StartEngine, UnlockManager
+from swarmtui.swarm.reach.ops import LeaveAndRemoveNode, StartEngine, UnlockManager
 from swarmtui.swarm.reach.probe import Cause
 from swarmtui.swarm.reach.prune import PruneNodes, PrunePlan, PruneTarget, plan_all_nodes
 from swarmtui.swarm.reach.stats import NodeStats, node_cells
@@ -76,7 +77,8 @@ def node_row(snap: ClusterSnapshot, n: Node, probs: Health) -> Row:
     cpu, mem, disk = node_cells(live)
     return Row(
         n.id,
-        (n.hostname, _status(snap, n), n.availability_text, n.manager_status_text, str(running),
+        (n.hostname, _status(snap, n), n.availability_text,
+         "Locked" if health.is_locked(snap, n.id) else n.manager_status_text, str(running),
          cpu, mem, disk, n.address, n.engine_version, n.platform_text,
          fmt.labels_text(n.labels), fmt.short_id(n.id)),
         (None, STATE_TAG.get(n.state), avail_tag, mgr_tag, None, None, None, None, None, None,
@@ -188,11 +190,22 @@ def remove_label(ctx: ActionContext) -> None:
                                        initial=choices[0][1], choices=choices))
 
 
+def _remove_op(ctx: ActionContext, node: Node | None = None, force: bool = False
+               ) -> RemoveNode:
+    """`docker node rm`; a Ready node, when the node pool can reach it, leaves first."""
+    node = node or _one(ctx, "remove")
+    store = ctx.app.store
+    reach = store.reach if store is not None else None
+    if node.state == "ready" and reach is not None:
+        return LeaveAndRemoveNode(reach.pool, node)
+    return RemoveNode(node, force=force and RemoveNode.force_offered(node))
+
+
 def remove_node(ctx: ActionContext) -> None:
     node = _one(ctx, "remove")
     offered = RemoveNode.force_offered(node)
     start_operation(ctx.screen, OpForm(
-        build=lambda _v, force: RemoveNode(node, force=force and offered),
+        build=lambda _v, force: _remove_op(ctx, node, force),
         force_offered=offered, destructive=True,
         force_help=f"({node.name} is {node.status_text}: remove it even though the engine "
                    "cannot confirm it left)"))
@@ -218,9 +231,13 @@ def fix_node(ctx: ActionContext) -> None:
     """F: start the engine of a node whose dockerd is down, or unlock a locked manager."""
     op = _fix_op(ctx, "SWMKEY-1-")
     if isinstance(op, UnlockManager):
+        held = ctx.app.unlock_key  # the key this session saw (init, tokens screen)
         start_operation(ctx.screen, OpForm(
-            build=lambda v, _f: _fix_op(ctx, v), prompt="The swarm's unlock key (docker "
-            "swarm unlock-key on another manager):", placeholder="SWMKEY-1-…",
+            build=lambda v, _f: _fix_op(ctx, v),
+            prompt="The swarm's unlock key (" + ("the one this session holds, masked"
+                                                 if held else "docker swarm unlock-key on "
+                                                 "another manager") + "):",
+            initial=held.reveal() if held else "", placeholder="e.g. SWMKEY-1-…",
             secret=True))
         return
     start_operation(ctx.screen, fixed(op))
@@ -344,8 +361,9 @@ ACTIONS = (
            "one preview for all", mutating=True, run=_prune(True), palette=True,
            requires=("snapshot",),
            preview=_prune_preview(True)),
-    _op("ops.node_rm", "ctrl+d", "Remove", "docker node rm NODE (type its name to confirm)",
-        remove_node, lambda ctx: RemoveNode(_one(ctx, "remove"))),
+    _op("ops.node_rm", "ctrl+d", "Remove", "docker node rm NODE (type its name to confirm; a "
+        "Ready node leaves first: ssh NODE docker swarm leave)",
+        remove_node, _remove_op),
 )
 
 PANE = Pane("nodes", "Nodes", "node", COLUMNS, frozenset({"nodes", "tasks", STATS}),

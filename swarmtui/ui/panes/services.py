@@ -97,8 +97,10 @@ def scale(ctx: ActionContext) -> None:
 
 def update_image(ctx: ActionContext) -> None:
     svc = selected_service(ctx)
+    store = ctx.app.store
+    pool = store.reach.pool if store is not None and store.reach is not None else None
     start_operation(ctx.screen, OpForm(
-        build=lambda v, _f: UpdateServiceImage(svc, v), initial=svc.image,
+        build=lambda v, _f: UpdateServiceImage(svc, v, pool), initial=svc.image,
         prompt=f"New image for {svc.name} (now {svc.image}):",
         placeholder="e.g. busybox:latest"))
 

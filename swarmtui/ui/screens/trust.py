@@ -58,9 +58,9 @@ class TrustScreen(ModalScreen[Any]):
             yield Static(f"{escape(q.key_type)}{bits} key  {escape(q.fingerprint)}",
                          classes="fingerprint", id="fingerprint")
             with Horizontal():
-                yield Button("Trust once [o]", id="once", variant="primary")
-                yield Button("Trust and save [s]", id="save", variant="success")
-                yield Button("Cancel [Esc]", id="cancel", variant="error")
+                yield Button("Trust once \\[o]", id="once", variant="primary")
+                yield Button("Trust and save \\[s]", id="save", variant="success")
+                yield Button("Cancel \\[Esc]", id="cancel", variant="error")
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

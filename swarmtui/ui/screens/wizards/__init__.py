@@ -9,7 +9,8 @@ ids ``wizard.<name>``); open one with
 Screens (each a module): init_swarm.InitSwarmScreen, bootstrap.BootstrapScreen,
 bootstrap_many.BootstrapManyScreen,
 tokens.TokensScreen (+ UnlockScreen), settings.SettingsScreen,
-leave.LeaveScreen, leave.ForceNewClusterScreen. Escape closes each. All I/O runs in
+leave.LeaveScreen, leave.ForceNewClusterScreen, backup.BackupScreen,
+recovery.RecoveryScreen. Escape closes each. All I/O runs in
 workers (threads for docker-py, async for asyncssh); every change shows its docker CLI
 equivalent first and is written to the audit journal.
 """
@@ -65,3 +66,15 @@ def force_new_cluster(app: SwarmApp, selected: str | None) -> Screen[Any]:
     from swarmtui.ui.screens.wizards.leave import ForceNewClusterScreen
 
     return ForceNewClusterScreen()
+
+
+def backup(app: SwarmApp, selected: str | None) -> Screen[Any]:
+    from swarmtui.ui.screens.wizards.backup import BackupScreen
+
+    return BackupScreen()
+
+
+def recover(app: SwarmApp, selected: str | None) -> Screen[Any]:
+    from swarmtui.ui.screens.wizards.recovery import RecoveryScreen
+
+    return RecoveryScreen()

@@ -57,7 +57,7 @@ class BootstrapScreen(view.HostsWizard):
         yield self.sudo_field()
         yield labelled("Join as", self.role_select(),
                        Input(placeholder="optional: a new hostname", id="hostname"))
-        yield Button("Connect & probe [F2]", id="probe", variant="primary")
+        yield Button("Connect & probe \\[F2]", id="probe", variant="primary")
         yield Static("", id="status", classes="status")
         yield Static("Facts", classes="section")
         yield Static("(not probed yet)", id="checks")
@@ -70,10 +70,10 @@ class BootstrapScreen(view.HostsWizard):
                     id="export-path")
         with Horizontal():
             yield Checkbox("include the join token (a secret!)", id="export-token")
-            yield Button("Export [F3]", id="export")
+            yield Button("Export \\[F3]", id="export")
         yield Static("", id="export-status")
         yield Static("Apply", classes="section")
-        yield Button("Apply the plan [F5]", id="apply", variant="warning")
+        yield Button("Apply the plan \\[F5]", id="apply", variant="warning")
         yield Log(id="output", auto_scroll=True)
         yield Static("", id="result", classes="status")
         yield Static("Node labels (after the join)", classes="section")

@@ -57,11 +57,11 @@ class BootstrapManyScreen(view.HostsWizard):
                                       id="hosts"))
         yield self.sudo_field()
         yield labelled("Join as", self.role_select())
-        yield Button("Connect & probe all [F2]", id="probe", variant="primary")
+        yield Button("Connect & probe all \\[F2]", id="probe", variant="primary")
         yield Static("", id="status", classes="status")
         yield Static("Hosts and plans", classes="section")
         yield Static("(not probed yet)", id="summary")
-        yield Button("Apply all [F5]", id="apply", variant="warning")
+        yield Button("Apply all \\[F5]", id="apply", variant="warning")
         yield Log(id="output", auto_scroll=True)
         yield Static("", id="result", classes="status")
 

@@ -168,7 +168,7 @@ class WizardScreen(Screen[None]):
                               cluster=cluster, endpoint=endpoint)
         if sent.outcome.status != "refused":
             self.app.call_from_thread(record_action, self.app, redact(op.cli), op.name,
-                                      sent.outcome.ok)
+                                      sent.outcome.ok, op.hosts)
         return sent.outcome
 
     def said(self, sent: Sent) -> None:

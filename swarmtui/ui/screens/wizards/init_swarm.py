@@ -15,6 +15,7 @@ from swarmtui.secrets import Secret
 from swarmtui.swarm.ops.runner import Sent
 from swarmtui.swarm.ops.swarm import InitSwarm
 from swarmtui.swarm.swarminit import AddressCandidate, InitOptions, InitResult
+from swarmtui.ui.context import swarm_app
 from swarmtui.ui.screens.wizards.common import (
     SecretLine,
     WizardScreen,
@@ -83,7 +84,7 @@ class InitSwarmScreen(WizardScreen):
                        id="autolock")
         yield Static("", id="cli", classes="cli")
         yield Static("", id="form-errors", classes="errors")
-        yield Button("Initialise [ctrl+s]", id="init-go", variant="primary")
+        yield Button("Initialise \\[ctrl+s]", id="init-go", variant="primary")
         yield Static("", id="status", classes="status")
         yield Static("Join commands", classes="section")
         yield SecretLine("worker", id="join-worker")
@@ -176,6 +177,7 @@ class InitSwarmScreen(WizardScreen):
         key: Secret | None = result.unlock_key
         if key is not None:
             self.query_one("#unlock-key", SecretLine).set_secret(key.masked, key.reveal())
+            swarm_app(self).unlock_key = key  # held for the session's unlock fields
         # the result and the join commands below it, in view at 80×24
         self.show_result("status", text + " The join commands are masked: F6 reveals them.")
         self.refresh_cluster()

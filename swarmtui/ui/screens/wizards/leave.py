@@ -33,7 +33,7 @@ class LeaveScreen(WizardScreen):
         yield Static("", id="node")
         yield Static("", id="consequences", classes="warn")
         yield Static("", id="cli", classes="cli")
-        yield Button("Leave… [ctrl+s]", id="leave-go", variant="error")
+        yield Button("Leave… \\[ctrl+s]", id="leave-go", variant="error")
         yield Static("", id="status", classes="status")
 
     def on_mount(self) -> None:
@@ -107,11 +107,11 @@ class ForceNewClusterScreen(WizardScreen):
                        Input(placeholder="e.g. node2 (empty: this engine)", id="fnc-node"))
         yield labelled("Advertise address",
                        Input(placeholder="optional, e.g. 10.0.0.2", id="fnc-advertise"))
-        yield Button("Check node [F2]", id="fnc-check")
+        yield Button("Check node \\[F2]", id="fnc-check")
         yield Static("", id="node")
         yield Static(markup_escape(FORCE_NEW_CLUSTER_CONSEQUENCES), classes="warn")
         yield Static("", id="cli", classes="cli")
-        yield Button("Force new cluster… [ctrl+s]", id="fnc-go", variant="error")
+        yield Button("Force new cluster… \\[ctrl+s]", id="fnc-go", variant="error")
         yield Static("", id="status", classes="status")
 
     def on_mount(self) -> None:

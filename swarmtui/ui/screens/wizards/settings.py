@@ -75,7 +75,7 @@ class SettingsScreen(WizardScreen):
             yield labelled(label, Input(id=wid, disabled=True))
         yield Static("", id="cli", classes="cli")
         yield Static("", id="form-errors", classes="errors")
-        yield Button("Apply [ctrl+s]", id="settings-go", variant="primary")
+        yield Button("Apply \\[ctrl+s]", id="settings-go", variant="primary")
         yield Static("", id="status", classes="status")
         yield Static("Certificate authority", classes="section")
         yield Static("", id="ca")

@@ -18,6 +18,7 @@ from swarmtui.swarm.ops.base import Operation
 from swarmtui.swarm.ops.runner import Sent
 from swarmtui.swarm.ops.swarm import RotateJoinToken, RotateUnlockKey, SetAutolock, UnlockManager
 from swarmtui.swarm.swarmkeys import JoinTokens, UnlockKeyRotation
+from swarmtui.ui.context import swarm_app
 from swarmtui.ui.screens.wizards.common import (
     SecretLine,
     WizardScreen,
@@ -90,6 +91,8 @@ class TokensScreen(WizardScreen):
         if autolock is not None:
             self.autolock = autolock
             self.unlock_key = key
+            if key is not None:  # held for the session's unlock fields
+                swarm_app(self).unlock_key = key
             self.query_one("#autolock-state", Static).update(
                 "Autolock is ON: a restarted manager needs the unlock key." if autolock else
                 "Autolock is off (a restarted manager rejoins by itself). a turns it on.")
@@ -183,9 +186,12 @@ class UnlockScreen(ModalScreen[None]):
             yield Static("", id="unlock-status")
             with Horizontal():
                 yield Button("Unlock", id="unlock-go", variant="primary")
-                yield Button("Close [Esc]", id="unlock-close")
+                yield Button("Close \\[Esc]", id="unlock-close")
 
     def on_mount(self) -> None:
+        held = swarm_app(self).unlock_key
+        if held is not None:  # the key this session saw, masked like any typed one
+            self.query_one("#unlock-key-input", Input).value = held.reveal()
         self.query_one("#unlock-node", Input).focus()
 
     @on(Button.Pressed, "#unlock-close")
@@ -218,7 +224,6 @@ class UnlockScreen(ModalScreen[None]):
     @work(exclusive=True, group="unlock", exit_on_error=False)
     async def unlock(self, node: str, key: Secret) -> None:
         from swarmtui.swarm.ops.runner import FixedEngine
-        from swarmtui.ui.context import swarm_app
         from swarmtui.ui.flow import ProgressScreen, audit_labels
         from swarmtui.ui.screens.wizards.sshhost import describe, open_engine_at
 

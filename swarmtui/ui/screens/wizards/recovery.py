@@ -1,0 +1,215 @@
+"""The quorum recovery wizard (Q, the palette, or the "quorum lost" headline's advice).
+
+1. Probe every manager over SSH (the node pool; the engine may be down): each raft
+   directory's newest snapshot and WAL segment, and its last write (backup.recover).
+2. Pick the manager with the most recent raft state (the wizard says why), and force a
+   new cluster on it (its engine started first if it is down).
+3. Re-join the others, one by one, as managers of the new leader.
+After a restore (the Backup screen), it opens at step 3 with the restored host.
+Each step is an Operation (backup/ops.py) through the one runner and ui/flow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, Select, Static
+
+from swarmtui.backup.ops import ForceNewClusterOn, HostsOnly, RejoinManager
+from swarmtui.backup.recover import RecoveryAdvice
+from swarmtui.backup.rejoin import Host, probe_pool
+from swarmtui.connect.nodes import NodePool
+from swarmtui.swarm.ops.runner import Sent
+from swarmtui.ui.context import swarm_app
+from swarmtui.ui.screens.wizards.common import WizardScreen, markup_escape
+
+NO_POOL = ("no SSH reach to the nodes: recovery reads each manager's raft files and "
+           "restarts engines over SSH; connect to the swarm over SSH")
+
+
+class RecoveryScreen(WizardScreen):
+    TITLE_TEXT = "Recover a lost quorum"
+    HELP_TEXT = ("Probe the managers over SSH, force a new cluster on the one with the "
+                 "most recent raft state, then re-join the others.")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "probe", "Probe", id="recover.probe"),
+        Binding("ctrl+s", "force", "Force new cluster…", id="recover.force"),
+        Binding("ctrl+j", "rejoin", "Re-join next…", id="recover.rejoin"),
+    ]
+
+    def __init__(self, leader: Host | None = None, leader_addr: str = "") -> None:
+        super().__init__()
+        self.advice: RecoveryAdvice | None = None
+        self.leader = leader
+        self.leader_addr = leader_addr
+        self.rejoined: dict[str, str] = {}  # hostname → "ok" / "failed: …"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="rc-headline", classes="warn")
+        yield Static("1. Probe every manager", classes="section")
+        with Horizontal():
+            yield Static("Managers", classes="field-label")
+            yield Input(placeholder="hostnames or ssh aliases, comma-separated",
+                        id="rc-hosts")
+        yield Button("Probe (F2)", id="rc-probe")
+        yield Static("", id="rc-states")
+        yield Static("", id="rc-advice")
+        yield Static("2. Force a new cluster", classes="section")
+        with Horizontal():
+            yield Static("On", classes="field-label")
+            yield Select[str]([], id="rc-pick", prompt="probe first")
+        with Horizontal():
+            yield Static("Advertise address", classes="field-label")
+            yield Input(placeholder="default: its swarm address", id="rc-addr")
+        yield Static("", id="rc-cli", classes="cli")
+        yield Button("Force a new cluster… [ctrl+s]", id="rc-force", variant="error")
+        yield Static("3. Re-join the other managers", classes="section")
+        yield Static("", id="rc-others")
+        yield Button("Re-join next… [ctrl+j]", id="rc-rejoin", disabled=True)
+        yield Static("", id="status", classes="status")
+
+    def on_mount(self) -> None:
+        snap = swarm_app(self).snapshot
+        message = snap.message if snap is not None and snap.message else ""
+        self.query_one("#rc-headline", Static).update(markup_escape(
+            message.split("\n", 1)[0] if message else
+            "The managers answer (no quorum loss seen): recover only a swarm whose "
+            "managers have no majority."))
+        self.query_one("#rc-hosts", Input).value = ", ".join(h.hostname for h in
+                                                             self._known())
+        if self.pool is None:
+            self.say("status", NO_POOL, error=True)
+        elif self.leader is not None:
+            self._show_others()
+        else:
+            self.action_probe()
+
+    # ------------------------------------------------------------- facts
+    @property
+    def pool(self) -> NodePool | None:
+        store = swarm_app(self).store
+        reach = store.reach if store is not None else None
+        return reach.pool if reach is not None else None
+
+    def _known(self) -> list[Host]:
+        store = swarm_app(self).store
+        known = list(store.known_managers) if store is not None else []
+        snap = swarm_app(self).snapshot
+        if not known and snap is not None:
+            known = [(a.rsplit(":", 1)[0], a.rsplit(":", 1)[0]) for a in snap.remote_managers]
+        return [Host(h, a) for h, a in known]
+
+    def _hosts(self) -> list[Host]:
+        known = {h.hostname: h for h in self._known()}
+        names = [n.strip() for n in self.query_one("#rc-hosts", Input).value.split(",")]
+        return [known.get(n, Host(n)) for n in names if n]
+
+    def _picked(self) -> Host | None:
+        value = self.query_one("#rc-pick", Select).value
+        if not isinstance(value, str):
+            return None
+        return next((h for h in self._hosts() if h.hostname == value), Host(value))
+
+    def _others(self) -> list[Host]:
+        leader = self.leader.hostname if self.leader else ""
+        return [h for h in self._hosts() if h.hostname != leader]
+
+    # ------------------------------------------------------------- probe
+    @on(Button.Pressed, "#rc-probe")
+    def action_probe(self) -> None:
+        pool, hosts = self.pool, self._hosts()
+        if pool is None or not hosts:
+            self.say("status", NO_POOL if pool is None else "name the managers to probe",
+                     error=True)
+            return
+        self.say("status", f"probing {', '.join(h.hostname for h in hosts)} over SSH…")
+        self.probe(pool, hosts)
+
+    @work(exclusive=True, group="rc-probe", exit_on_error=False)
+    async def probe(self, pool: NodePool, hosts: list[Host]) -> None:
+        try:
+            advice = await asyncio.to_thread(pool.call, probe_pool(pool, hosts), 120)
+        except Exception as exc:  # noqa: BLE001  (the pool's loop, a timeout)
+            self.say("status", f"the probe failed: {exc}", error=True)
+            return
+        self.advice = advice
+        self.query_one("#rc-states", Static).update(markup_escape(
+            "\n".join(s.summary for s in advice.ranked)))
+        self.query_one("#rc-advice", Static).update(markup_escape(advice.text))
+        pick = self.query_one("#rc-pick", Select)
+        pick.set_options([(s.host + (" (most recent)" if s is advice.best else ""), s.host)
+                          for s in advice.ranked if s.readable])
+        if advice.best is not None:
+            pick.value = advice.best.host
+        self.say("status", "probed: check the choice, then force a new cluster (ctrl+s)"
+                 if advice.best else "no manager's raft state could be read",
+                 error=advice.best is None)
+        self._preview()
+
+    @on(Select.Changed, "#rc-pick")
+    @on(Input.Changed, "#rc-addr")
+    def _preview(self) -> None:
+        op = self._force_op()
+        self.query_one("#rc-cli", Static).update(markup_escape(op.cli if op else "—"))
+
+    def _force_op(self) -> ForceNewClusterOn | None:
+        pool, host = self.pool, self._picked()
+        if pool is None or host is None:
+            return None
+        addr = self.query_one("#rc-addr", Input).value.strip()
+        return ForceNewClusterOn(pool, host, self.advice, addr)
+
+    # ------------------------------------------------------------ changes
+    def _go(self, op: ForceNewClusterOn | RejoinManager | None, missing: str) -> None:
+        if op is None:
+            self.say("status", missing, error=True)
+            return
+        self.change(op, lambda sent: self._done(op, sent), source=HostsOnly())
+
+    @on(Button.Pressed, "#rc-force")
+    def action_force(self) -> None:
+        self._go(self._force_op(), NO_POOL if self.pool is None else
+                 "probe the managers and pick one first (F2)")
+
+    def _done(self, op: ForceNewClusterOn | RejoinManager, sent: Sent) -> None:
+        out = sent.outcome
+        steps = "\n".join(op.lines)
+        self.show_result("status", (out.message if out.ok else f"{out.status}: "
+                                    f"{out.message}") + (f"\n{steps}" if steps else ""),
+                         error=not out.ok)
+        if isinstance(op, ForceNewClusterOn) and out.ok:
+            self.leader, self.leader_addr = op.host, op.leader_addr
+        elif isinstance(op, RejoinManager) and out.status != "refused":
+            self.rejoined[op.host.hostname] = "re-joined" if out.ok else "failed"
+        self._show_others()
+        self.refresh_cluster()
+
+    def _show_others(self) -> None:
+        others = self._others()
+        if self.leader is None:
+            return
+        lines = [f"leader: {self.leader.hostname}"] + [
+            f"{h.hostname}: {self.rejoined.get(h.hostname, 'to re-join')}" for h in others]
+        self.query_one("#rc-others", Static).update(markup_escape("\n".join(lines)))
+        nxt = self._next()
+        button = self.query_one("#rc-rejoin", Button)
+        button.disabled = nxt is None
+        button.label = f"Re-join {nxt.hostname}… [ctrl+j]" if nxt else "Re-join next… [ctrl+j]"
+
+    def _next(self) -> Host | None:
+        return next((h for h in self._others() if self.rejoined.get(h.hostname) !=
+                     "re-joined"), None)
+
+    @on(Button.Pressed, "#rc-rejoin")
+    def action_rejoin(self) -> None:
+        pool, nxt = self.pool, self._next()
+        if self.leader is None or nxt is None or pool is None:
+            self.say("status", "force a new cluster first (or every manager is back)",
+                     error=True)
+            return
+        self._go(RejoinManager(pool, self.leader, self.leader_addr, nxt), "")
