@@ -184,7 +184,6 @@ class KeyedTable(ScrollView, can_focus=True):
         key = self.cursor_key
         self.columns = list(columns)
         self.rows = {}
-        self._hays = self._matched = None
         self._rebuild()
         self.cursor_key = key  # found again among the rows applied next
 
