@@ -316,10 +316,13 @@ def test_lost_quorum_gives_a_snapshot_that_says_so(
 
 
 def test_store_shows_a_first_view_before_the_tasks_then_everything(
-        lab: Lab, api: Any) -> None:
+        lab: Lab, api: Any, services: list[str]) -> None:
     """The store's first full list publishes nodes and services (with their running counts)
     before the task list, then the whole snapshot; the CLI is the oracle for the counts."""
     import asyncio
+
+    # services and tasks of its own: the session lab may hold none when this test runs
+    wait_for("the tasks of dglob", lambda: lab.ssh("node1", "docker service ps -q dglob"), 60)
 
     from swarmtui.swarm.sync.live import ApiStore
     from swarmtui.swarm.sync.view import LinkView
