@@ -175,7 +175,7 @@ class _UpdateLike(ServiceOperation):
 
     def _still_reading_the_cause(self) -> bool:
         """True for the first CAUSE_WAIT_S seconds after the pause was first seen."""
-        first = self.applied.setdefault("paused_seen", time.monotonic())
+        first: float = self.applied.setdefault("paused_seen", time.monotonic())
         return time.monotonic() - first < CAUSE_WAIT_S
 
     def progress(self, snapshot: ClusterSnapshot) -> Progress:
