@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.widgets import Checkbox, Input, Sparkline
+from textual.widgets import Checkbox, Input
 
 from swarmtui import audit
 from swarmtui.connect import ConnectOptions, fixed_trust
@@ -28,7 +28,7 @@ from swarmtui.swarm.sync.store import StaticStore
 from swarmtui.ui.app import SwarmApp
 from swarmtui.ui.flow import ConfirmScreen, OpForm, confirm_and_send
 from swarmtui.ui.screens.deadlogs import DeadTaskScreen, ended_task_screen
-from swarmtui.ui.screens.nodehost import NodeHostScreen
+from swarmtui.ui.screens.nodehost import BARS, Bars, NodeHostScreen, bars
 from tests.functional.conftest import recorded_state
 from tests.waiting import async_wait_for
 
@@ -163,7 +163,12 @@ async def test_node_host_view_at_80x24() -> None:
         assert len(lines) == 24 and all(len(line) <= 80 for line in lines)
         assert "kernel 6.1.0-13-amd64 · Docker 24.0.7" in text
         assert "CPU   39% (max 39%)" in text and "DISK 12G free of 40G" in text
-        assert [s.data for s in host.query(Sparkline)][0] == [10.0 + i for i in range(30)]
+        cpu, _mem, disk = host.query(Bars)
+        assert cpu.values == [10.0 + i for i in range(30)]
+        # a fixed scale: 29 MiB less free of 40 GiB draws flat, not as a cliff
+        drawn = bars(disk.values, disk.top, 30)
+        assert len(set(drawn)) == 1 and drawn[0] in BARS, drawn
+        assert bars(cpu.values, cpu.top, 30) != drawn
         for kind in ("Images", "Containers", "Local Volumes", "Build Cache"):
             assert kind in text
         assert "containers: 12 (3 not from the swarm)" in text
@@ -267,3 +272,10 @@ async def test_unlock_key_is_masked_while_typed_and_shown_on_request() -> None:
         confirm.query_one("#ops-reveal", Checkbox).value = False
         await pilot.pause()
         assert field.password and "abcdefghij" not in screen_text(app)
+
+
+def test_bars_draw_on_a_fixed_scale_newest_on_the_right() -> None:
+    assert bars([0, 50, 100], 100, 5) == "  ▁▅█"
+    assert bars([100] * 10, 100, 4) == "████"  # only the newest that fit
+    assert bars([5.0], 0, 3) == "   "  # no scale yet: nothing drawn
+    assert bars([1, 2], 100, 0) == ""

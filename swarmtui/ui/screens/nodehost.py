@@ -1,7 +1,7 @@
 """A node's host (`v` on a node row): what only the node itself knows, read over its SSH
 connection (swarm/reach/detail.py) — its containers (swarm tasks and its own), `docker
 system df`, images, kernel and engine versions — and its CPU, memory and disk over the
-last samples as sparklines (swarm/reach/stats.py, from the store's sampler).
+last samples as sparklines on a fixed scale (swarm/reach/stats.py, from the store's sampler).
 
 Nothing here waits on the node in the UI's thread: the read runs on the node pool's loop;
 an unreachable node says why. Escape goes back; ctrl+r reads the node again.
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Sparkline, Static
+from textual.widgets import Static
 
 from swarmtui.connect.errors import ConnectError
 from swarmtui.swarm.reach.detail import NodeDetail, node_detail
@@ -67,19 +67,54 @@ def container_rows(detail: NodeDetail) -> list[Row]:
             for c in detail.containers]
 
 
-def history_lines(samples: Sequence[NodeStats]) -> dict[str, tuple[str, list[float]]]:
-    """Per figure (cpu, mem, disk): its latest value in words and the values to draw."""
+def history_lines(samples: Sequence[NodeStats]) -> dict[str, tuple[str, list[float], float]]:
+    """Per figure (cpu, mem, disk): its latest value in words, the values to draw and the
+    top of their fixed scale (100 %, the memory total, the disk size)."""
     ok = [s for s in samples if s.unreachable is None]
     cpu = [s.cpu_percent for s in ok if s.cpu_percent is not None]
     mem = [(s.mem_used or 0, s.mem_total or 0) for s in ok if s.mem_used is not None]
     disk = [(s.disk_free or 0, s.disk_size or 0) for s in ok if s.disk_free is not None]
     return {
-        "cpu": (f"CPU  {cpu[-1]:3.0f}% (max {max(cpu):.0f}%)" if cpu else "CPU  —", cpu),
+        "cpu": (f"CPU  {cpu[-1]:3.0f}% (max {max(cpu):.0f}%)" if cpu else "CPU  —", cpu, 100.0),
         "mem": (f"MEM  {short_bytes(mem[-1][0])} of {short_bytes(mem[-1][1])}" if mem
-                else "MEM  —", [float(u) for u, _ in mem]),
+                else "MEM  —", [float(u) for u, _ in mem], float(mem[-1][1]) if mem else 0.0),
         "disk": (f"DISK {short_bytes(disk[-1][0])} free of {short_bytes(disk[-1][1])}" if disk
-                 else "DISK —", [float(f) for f, _ in disk]),
+                 else "DISK —", [float(f) for f, _ in disk],
+                 float(disk[-1][1]) if disk else 0.0),
     }
+
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def bars(values: Sequence[float], top: float, width: int) -> str:
+    """The last `width` values as bars on a fixed scale from 0 to `top`, newest on the
+    right: a change of a few MB on a 250 GB disk stays flat (an auto-scaled sparkline
+    draws it as a cliff)."""
+    if width <= 0:
+        return ""
+    tail = list(values)[-width:]
+    if top <= 0:
+        return " " * width
+    top_bar = len(BARS) - 1
+    cells = [BARS[min(top_bar, max(0, round(v / top * top_bar)))] for v in tail]
+    return " " * (width - len(cells)) + "".join(cells)
+
+
+class Bars(Static):
+    """A one-line history drawn by `bars` at the widget's width."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("", markup=False, **kwargs)
+        self.values: list[float] = []
+        self.top = 0.0
+
+    def show(self, values: Sequence[float], top: float) -> None:
+        self.values, self.top = list(values), top
+        self.refresh()
+
+    def render(self) -> str:
+        return bars(self.values, self.top, self.size.width)
 
 
 class NodeHostScreen(Screen[None]):
@@ -93,7 +128,7 @@ class NodeHostScreen(Screen[None]):
     NodeHostScreen #host-why.shown { display: block; }
     NodeHostScreen .spark-row { height: 1; padding: 0 1; }
     NodeHostScreen .spark-label { width: 30; }
-    NodeHostScreen Sparkline { width: 1fr; }
+    NodeHostScreen .spark { width: 1fr; color: $accent; }
     NodeHostScreen #host-df { height: 5; }
     NodeHostScreen .host-label { background: $boost; color: $text-muted; padding: 0 1; }
     NodeHostScreen #host-containers { height: 1fr; }
@@ -124,7 +159,7 @@ class NodeHostScreen(Screen[None]):
         for key in ("cpu", "mem", "disk"):
             with Horizontal(classes="spark-row"):
                 yield Static("", id=f"spark-{key}-label", classes="spark-label", markup=False)
-                yield Sparkline([], id=f"spark-{key}")
+                yield Bars(id=f"spark-{key}", classes="spark")
         yield Static("docker system df", classes="host-label")
         yield KeyedTable(DF_COLUMNS, empty="…", id="host-df")
         yield Static("containers", id="host-containers-label", classes="host-label",
@@ -201,9 +236,9 @@ class NodeHostScreen(Screen[None]):
     def show_history(self, samples: Sequence[NodeStats], unreachable: str | None = None,
                      off: bool = False) -> None:
         lines = history_lines(samples)
-        for key, (label, values) in lines.items():
+        for key, (label, values, top) in lines.items():
             self.query_one(f"#spark-{key}-label", Static).update(label)
-            self.query_one(f"#spark-{key}", Sparkline).data = values
+            self.query_one(f"#spark-{key}", Bars).show(values, top)
         why = ""
         if unreachable is not None:
             why = f"no stats from {self.hostname}: {unreachable}"
