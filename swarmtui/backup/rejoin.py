@@ -24,6 +24,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import docker.errors
+
 from swarmtui.backup.recover import PROBE, RaftState, RecoveryAdvice, parse_probe, rank_managers
 from swarmtui.backup.remote import SLOW
 from swarmtui.backup.steps import Listener, StepError, Steps
@@ -219,8 +221,14 @@ async def rejoin_manager(pool: NodePool, leader: Host, leader_addr: str, node: H
         token = str((swarm.get("JoinTokens") or {}).get("Manager", ""))
         addr = await _address(nrun, node.address)
         api = await pool.engine_api(node.hostname, node.address)
-        await asyncio.to_thread(api.join_swarm, remote_addrs=[target], join_token=token,
-                                listen_addr="0.0.0.0:2377", advertise_addr=addr)
+        try:
+            await asyncio.to_thread(api.join_swarm, remote_addrs=[target], join_token=token,
+                                    listen_addr="0.0.0.0:2377", advertise_addr=addr)
+        except docker.errors.APIError as exc:
+            if not joining_in_background(exc):
+                raise
+            # the engine goes on joining by itself: the next step waits for Ready, Reachable
+            return f"{addr} (the join goes on in the background)"
         return addr
 
     await steps.run(f"join {leader.hostname}'s swarm as a manager",
@@ -238,3 +246,10 @@ async def rejoin_manager(pool: NodePool, leader: Host, leader_addr: str, node: H
                     f"ssh {lname} docker node ls", _wait_for("the re-join", back, deadline_s),
                     lambda s: "Ready, Reachable")
     return f"{node.hostname} is a manager again (its old swarm state kept at {aside})"
+
+
+def joining_in_background(exc: docker.errors.APIError) -> bool:
+    """The engine's 503 "Timeout was reached before node joined. The attempt to join the
+    swarm will continue in the background" (moby's errSwarmJoinTimeoutReached): not a
+    failure, the node keeps joining (seen on a loaded machine)."""
+    return exc.status_code == 503 and "continue in the background" in str(exc)

@@ -386,3 +386,22 @@ def test_the_restore_operation_refuses_before_anything_with_what_to_do(tmp_path:
     assert "SWMKEY" not in op.cli and op.confirm_text == "node3"
     assert BackupRestore(pool, Host("node3"), backup).guard(
         ClusterSnapshot(), read_only=True).blocks[0].startswith("read-only")
+
+
+def test_a_join_that_goes_on_in_the_background_is_not_a_failure() -> None:
+    import docker.errors
+    import requests
+
+    from swarmtui.backup.rejoin import joining_in_background
+
+    def error(status: int, explanation: str) -> docker.errors.APIError:
+        response = requests.Response()
+        response.status_code = status
+        return docker.errors.APIError("join", response=response, explanation=explanation)
+
+    slow = ("Timeout was reached before node joined. The attempt to join the swarm will "
+            "continue in the background. Use the \"docker info\" command to see the current "
+            "swarm status of your node.")
+    assert joining_in_background(error(503, slow))
+    assert not joining_in_background(error(503, "rpc error: code = Unavailable"))
+    assert not joining_in_background(error(400, slow))
