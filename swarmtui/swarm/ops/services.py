@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -154,10 +153,6 @@ class ScaleService(ServiceOperation):
 # ------------------------------------------------------------------ updates
 
 
-# how long a paused update waits for the task list to show the failed task's error
-CAUSE_WAIT_S = 15.0
-
-
 class _UpdateLike(ServiceOperation):
     """Operations that start a rolling update and converge on UpdateStatus."""
 
@@ -173,11 +168,6 @@ class _UpdateLike(ServiceOperation):
         p = self.progress(snapshot)
         return p.done, p.text
 
-    def _still_reading_the_cause(self) -> bool:
-        """True for the first CAUSE_WAIT_S seconds after the pause was first seen."""
-        first: float = self.applied.setdefault("paused_seen", time.monotonic())
-        return time.monotonic() - first < CAUSE_WAIT_S
-
     def progress(self, snapshot: ClusterSnapshot) -> Progress:
         """Convergence; `failed` when the update paused or was rolled back."""
         svc = self._live(snapshot)
@@ -191,10 +181,6 @@ class _UpdateLike(ServiceOperation):
         ro = updates.rollout(snapshot, svc)
         if fresh and ro is not None and state in ("paused", "rollback_paused"):
             cause = updates.paused_cause(snapshot, svc)
-            if not cause and self._still_reading_the_cause():
-                # the service says paused before the task list has its failed task: wait a
-                # little for the error (what the admin needs), then say it without
-                return Progress(False, f"{svc.name}: {ro.text} — reading the failed task's error")
             hint = " — R rolls back to the previous spec" if state == "paused" else ""
             return Progress(True, f"{svc.name}: {ro.text}{' — ' + cause if cause else ''}{hint}",
                             failed=True)

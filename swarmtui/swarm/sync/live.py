@@ -105,6 +105,11 @@ class ApiStore(Store):
     def _on_event(self, kind: str) -> None:
         if kind in KINDS:
             self.request(kind)
+        if kind == "services":
+            # a service event (an update started, paused, rolled back) is about its tasks:
+            # re-list them in the same refresh, so the snapshot that says "paused" also
+            # holds the failed task that paused it (tasks have no events of their own)
+            self.request("tasks")
 
     def _on_raw_event(self, event: dict[str, Any]) -> None:
         line = from_event(event)

@@ -62,6 +62,18 @@ Preview = Callable[[ActionContext], Operation]
 Factory = Callable[["SwarmApp", "str | None"], "Screen[Any]"]
 
 
+def toggle_mark(ctx: ActionContext, key: str, pane: str) -> None:
+    """space on a pane that marks rows: mark or unmark `key`, then move the cursor down."""
+    main = ctx.screen
+    marks = main.ops_marked
+    if key in marks:
+        marks.remove(key)
+    else:
+        marks.append(key)
+    main.show_marks()
+    main.table(pane).action_cursor_down()
+
+
 def opens(factory: Factory) -> Handler:
     """The handler of an action that opens a screen (a form, a wizard)."""
     def run(ctx: ActionContext) -> None:

@@ -39,6 +39,7 @@ from swarmtui.ui.panes.base import (
     Pane,
     Preview,
     RefusedError,
+    toggle_mark,
 )
 from swarmtui.ui.widgets.table import Column, Row
 
@@ -145,16 +146,8 @@ def _one(ctx: ActionContext, what: str) -> Node:
 # ------------------------------------------------------------------ handlers
 def mark(ctx: ActionContext) -> None:
     """space: mark/unmark the node under the cursor, then move down."""
-    main = ctx.screen
-    if not ctx.selected:
-        return
-    marks = main.ops_marked
-    if ctx.selected in marks:
-        marks.remove(ctx.selected)
-    else:
-        marks.append(ctx.selected)
-    main.show_marks()
-    main.table("nodes").action_cursor_down()
+    if ctx.selected:
+        toggle_mark(ctx, ctx.selected, "nodes")
 
 
 def _fixed(make: Callable[[list[Node]], Operation]) -> tuple[Handler, Preview]:

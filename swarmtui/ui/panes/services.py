@@ -32,6 +32,7 @@ from swarmtui.ui.panes.base import (
     Preview,
     RefusedError,
     opens,
+    toggle_mark,
 )
 from swarmtui.ui.widgets.table import Column, Row
 
@@ -116,15 +117,7 @@ def rollback(ctx: ActionContext) -> None:
 def mark(ctx: ActionContext) -> None:
     """space: mark/unmark the service under the cursor (l then shows the marked services'
     logs merged), then move down."""
-    main = ctx.screen
-    svc = selected_service(ctx)
-    marks = main.ops_marked
-    if svc.id in marks:
-        marks.remove(svc.id)
-    else:
-        marks.append(svc.id)
-    main.show_marks()
-    main.table("services").action_cursor_down()
+    toggle_mark(ctx, selected_service(ctx).id, "services")
 
 
 def stack_logs(ctx: ActionContext) -> None:
