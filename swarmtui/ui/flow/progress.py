@@ -177,7 +177,8 @@ class ProgressScreen(ModalScreen[str]):
             done, text = False, f"cannot tell yet: {exc}"
         self.last_text = text
         self._log(text)
-        self._say("#ops-detail", text)
+        # the end is said once, on the phase line ("Done: node2: worker"), not twice
+        self._say("#ops-detail", "" if done else text)
         if done and failed:
             self._finish("failed", f"Failed: {text}", log=False)
         elif done:
