@@ -306,11 +306,10 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
         from swarmtui.ui.context import swarm_app
 
         store = swarm_app(self).store
-        snap = self.snapshot
         try:
-            if store is None or snap is None:
+            if store is None:
                 raise RuntimeError("no connection")
-            found = op.check_io(store.api(), snap)
+            found = store.check(op)
         except Exception as exc:  # noqa: BLE001 - a lookup never takes the screen down
             found = GuardResult(warnings=(f"could not be checked: {redact(str(exc))}",))
         self.app.call_from_thread(self._io_done, op.cli, found)
