@@ -27,7 +27,7 @@ from swarmtui.secrets import redact
 from swarmtui.swarm.ops.runner import Sent
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.screens.wizards import bootstrap_view as view
-from swarmtui.ui.screens.wizards.common import labelled, markup_escape
+from swarmtui.ui.screens.wizards.common import act, labelled, markup_escape
 
 
 class BootstrapScreen(view.HostsWizard):
@@ -57,8 +57,7 @@ class BootstrapScreen(view.HostsWizard):
         yield self.sudo_field()
         yield labelled("Join as", self.role_select(),
                        Input(placeholder="optional: a new hostname", id="hostname"))
-        yield Button("Connect & probe \\[F2]", id="probe", variant="primary")
-        yield Static("", id="status", classes="status")
+        yield from act("Connect & probe \\[F2]", "probe")
         yield Static("Facts", classes="section")
         yield Static("(not probed yet)", id="checks")
         yield Static("Plan", classes="section")

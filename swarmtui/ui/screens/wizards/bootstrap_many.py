@@ -19,7 +19,7 @@ from swarmtui.bootstrap.remote import SudoPassword
 from swarmtui.secrets import redact
 from swarmtui.swarm.ops.runner import Sent
 from swarmtui.ui.screens.wizards import bootstrap_view as view
-from swarmtui.ui.screens.wizards.common import labelled, markup_escape
+from swarmtui.ui.screens.wizards.common import act, labelled, markup_escape
 
 
 def split_hosts(text: str) -> list[str]:
@@ -57,8 +57,7 @@ class BootstrapManyScreen(view.HostsWizard):
                                       id="hosts"))
         yield self.sudo_field()
         yield labelled("Join as", self.role_select())
-        yield Button("Connect & probe all \\[F2]", id="probe", variant="primary")
-        yield Static("", id="status", classes="status")
+        yield from act("Connect & probe all \\[F2]", "probe")
         yield Static("Hosts and plans", classes="section")
         yield Static("(not probed yet)", id="summary")
         yield Button("Apply all \\[F5]", id="apply", variant="warning")
