@@ -35,8 +35,7 @@ from textual.widgets import Button, Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from swarmtui.secrets import redact
-from swarmtui.swarm.ops import GuardResult, Operation
-from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
+from swarmtui.swarm.ops.base import READ_ONLY_BLOCK, GuardResult, Operation
 from swarmtui.swarm.state import ClusterSnapshot
 
 #: what the confirm screen dismisses with: the operation and the typed confirmation
