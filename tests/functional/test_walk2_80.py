@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from textual.widgets import Checkbox, Input, OptionList, Static
 
-from swarmtui.connect import ConnectOptions, fixed_trust
+from swarmtui.connect.hostkeys import fixed_trust
 from swarmtui.connect.nodes import NodePool
-from swarmtui.swarm.ops import GuardResult, Operation, RemoveNodeLabel
+from swarmtui.connect.options import ConnectOptions
+from swarmtui.swarm.ops.base import GuardResult, Operation
+from swarmtui.swarm.ops.nodes import RemoveNodeLabel
 from swarmtui.swarm.ops.runner import Outcome, Sent
 from swarmtui.swarm.reach.watch import NodeReach
 from swarmtui.swarm.sync.store import StaticStore
