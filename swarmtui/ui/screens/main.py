@@ -15,6 +15,7 @@ from textual.widgets import Input, TabbedContent, TabPane
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm import health
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.sync import gcpause
 from swarmtui.swarm.sync.view import LinkView
 from swarmtui.ui import actions, panes
 from swarmtui.ui.panes import PANES
@@ -145,6 +146,8 @@ class MainScreen(Screen[None]):
         if not self.query(HealthHeader):
             # not composed yet: on_mount shows the app's latest snapshot
             return
+        if self.shown is None:  # the first view: the collector may run once it is painted
+            self.call_after_refresh(gcpause.started)
         self.shown = snap
         self.query_one(HealthHeader).show(snap, health.of(snap))
         for pane in PANES:
