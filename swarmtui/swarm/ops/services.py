@@ -177,10 +177,11 @@ class _UpdateLike(ServiceOperation):
         prev_version: int = self.applied.get("prev_version", 0)
         fresh = svc.update_started_at is not None and svc.update_started_at != prev
         state = svc.update_state
-        msg = f": {svc.update_message}" if svc.update_message else ""
+        named, task = updates.named_message(snapshot, svc)  # "task web.2", not its ID
+        msg = f": {named}" if named else ""
         ro = updates.rollout(snapshot, svc)
         if fresh and ro is not None and state in ("paused", "rollback_paused"):
-            cause = updates.paused_cause(snapshot, svc)
+            cause = updates.paused_cause(snapshot, svc, task)
             hint = " — R rolls back to the previous spec" if state == "paused" else ""
             return Progress(True, f"{svc.name}: {ro.text}{' — ' + cause if cause else ''}{hint}",
                             failed=True)

@@ -234,11 +234,14 @@ class ProgressScreen(ModalScreen[str]):
             close = self.query_one("#ops-close", Button)
             close.label = "Close \\[Esc / Enter]"
             close.styles.width = len("Close [Esc / Enter]") + 4  # re-measured: never cut
+        if phase == "converged" and self.close_when_done and self.app.screen is self:
+            # the screen under it (a wizard) shows the result where the eye is: a toast
+            # saying it again would only cover that screen
+            self.dismiss(phase)
+            return
         severity: Any = {"converged": "information", "timeout": "warning"}.get(phase, "error")
         self.app.notify(redact(text), title=display_title(self.op), severity=severity,
-                    timeout=6 if phase == "converged" else 12)
-        if phase == "converged" and self.close_when_done and self.app.screen is self:
-            self.dismiss(phase)
+                        timeout=6 if phase == "converged" else 12)
 
     def _say(self, selector: str, text: str) -> None:
         if self.is_attached:
