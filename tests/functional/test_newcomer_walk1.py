@@ -82,3 +82,50 @@ async def test_the_tokens_screen_says_how_to_rotate_at_80_columns() -> None:
         assert "W / M rotate the worker / manager token" in said, said
         footer = screen_lines(app)[-1]
         assert "Rotate" not in footer  # the reason the intro says it
+
+
+async def test_a_paused_update_says_its_cause_once_by_task_name_and_its_toast_spares_close(
+        ) -> None:
+    """At 80×24 the progress view of `u` to an image no node has: the end is said once
+    (it was said twice, filling the dialog), naming the task xupd.1 (not its 25-character
+    ID), with `R`; the toast saying it too leaves the Close button free."""
+    from datetime import timedelta
+
+    from textual.widgets import Button, Static
+
+    from swarmtui.swarm.ops.runner import Outcome, Sent
+    from swarmtui.swarm.ops.services import UpdateServiceImage
+    from swarmtui.ui.flow.progress import ProgressScreen
+    from tests.unit.test_explain import recorded
+
+    snap, at = recorded()
+    svc = snap.find_service("xupd")
+    assert svc is not None
+    task_id = svc.update_message.rsplit(" ", 1)[-1]
+    app = SwarmApp(StaticStore(snap, label="recorded lab", now=at))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        # read-only: refused before anything is sent (no engine here); then as if it had
+        # been sent and the store's next snapshot showed the update paused
+        screen = ProgressScreen(UpdateServiceImage(svc, "nosuchimage:2"), None, read_only=True)
+        app.push_screen(screen)
+        await async_wait_for("refused", lambda: screen.phase == "refused")
+        app.clear_notifications()
+        screen.phase = "waiting"
+        screen.sent = Sent(Outcome("ok", "xupd: image update started"), at - timedelta(hours=1))
+        screen.show_snapshot(snap, frozenset())
+        assert screen.phase == "failed"
+        await async_wait_for("the toast", lambda: [t for t in screen.query(Toast)
+                                                   if t.region.area])
+        await pilot.pause()
+        phase = str(screen.query_one("#ops-phase", Static).render())
+        assert phase == ("Failed: xupd: update paused at 0 of 1 updated: update paused due to "
+                         "failure or early termination of task xupd.1 — rejected: No such "
+                         "image: nosuchimage:2 — R rolls back to the previous spec")
+        assert str(screen.query_one("#ops-detail", Static).render()) == ""
+        shown = " ".join(screen_lines(app))
+        assert task_id not in shown, shown
+        close = screen.query_one("#ops-close", Button).region
+        assert close.area and "Close [Esc / Enter]" in screen_lines(app)[close.y + 1]
+        for t in screen.query(Toast):
+            assert not t.region.overlaps(close), (t.region, close)

@@ -88,6 +88,13 @@ def test_a_paused_update_names_its_task_as_service_ps_does_not_by_id() -> None:
                       "early termination of task xupd.1 — rejected: No such image: "
                       "nosuchimage:2 — R rolls back to the previous spec")
     assert task_id not in p.text
+    # a task the history limit dropped since: by its short ID, said as gone
+    gone = ClusterSnapshot.from_api(
+        services=[svc.raw], info=s.info,
+        tasks=[t.raw for t in s.tasks.values() if t.id != task_id])
+    r = rollout(gone, gone.services[svc.id])
+    assert r is not None and r.text.endswith(
+        f"early termination of task {task_id[:12]} (gone from the task history)"), r.text
 
 
 def test_first_screen_lines_carry_the_cause() -> None:

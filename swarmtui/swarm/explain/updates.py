@@ -112,13 +112,17 @@ _TASK_ID = re.compile(r"\btask ([a-z0-9]{25})\b")
 def named_message(snap: ClusterSnapshot, svc: Service) -> tuple[str, Task | None]:
     """The engine's UpdateStatus.Message with its task named as `docker service ps` names
     it ("… early termination of task web.2", not the task's ID), and that task (None
-    when the message names none the snapshot holds)."""
+    when the message names none the snapshot holds: a task the history limit dropped
+    since is said as such, by its short ID)."""
     msg = svc.update_message
     found = _TASK_ID.search(msg)
-    task = snap.tasks.get(found.group(1)) if found else None
-    if found is None or task is None:
+    if found is None:
         return msg, None
-    return msg.replace(found.group(1), snap.task_name(task)), task
+    task_id = found.group(1)
+    task = snap.tasks.get(task_id)
+    if task is None:
+        return msg.replace(task_id, f"{task_id[:12]} (gone from the task history)"), None
+    return msg.replace(task_id, snap.task_name(task)), task
 
 
 def changed_since_previous(snap: ClusterSnapshot, svc: Service) -> list[SpecChange]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.explain import updates
+from swarmtui.swarm.explain.scheduling import host_ports
 from swarmtui.swarm.fetch import describe_error
 from swarmtui.swarm.models import Service
 from swarmtui.swarm.ops.base import (
@@ -110,6 +111,13 @@ class ScaleService(ServiceOperation):
             warnings.append(
                 f"at most {svc.max_per_node} per node on {len(eligible)} eligible node(s): "
                 f"only {svc.max_per_node * len(eligible)} can run"
+            )
+        elif host_ports(svc) and n > len(eligible):
+            ports = ", ".join(f"{port}/{proto}" for port, proto in host_ports(svc))
+            warnings.append(
+                f"{svc.name} publishes {ports} in host mode: one task per node, and "
+                f"{len(eligible)} node(s) can run it — {n - len(eligible)} task(s) will stay "
+                "Pending (publish in ingress mode, or leave the published port empty)"
             )
         preview = (
             f"{svc.name}: replicas {before} → {n} (running now: {svc.running}/{svc.desired})",

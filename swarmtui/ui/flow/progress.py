@@ -177,7 +177,9 @@ class ProgressScreen(ModalScreen[str]):
             done, text = False, f"cannot tell yet: {exc}"
         self.last_text = text
         self._log(text)
-        self._say("#ops-detail", text)
+        # once it ends, the phase line says it ("Done: …"): not twice (at 80×24 a paused
+        # update's cause filled the dialog twice over)
+        self._say("#ops-detail", "" if done else text)
         if done and failed:
             self._finish("failed", f"Failed: {text}", log=False)
         elif done:

@@ -54,6 +54,7 @@ class BootstrapScreen(view.HostsWizard):
         #: a probe is under way (F2); F5 pressed meanwhile is kept for when its plan is made
         self.probing = False
         self.apply_when_planned = False
+        self._probe_run: object | None = None
 
     def compose_body(self) -> ComposeResult:
         yield labelled("Host", Input(placeholder="ssh alias or user@host[:port]", id="host"))
@@ -106,16 +107,18 @@ class BootstrapScreen(view.HostsWizard):
                      error=True)
             return
         self.say("status", f"connecting to {target}…")
-        self.probe_host(target, self.sudo_password())
+        self.boot = self.plan = self.result = None
+        self.probing = True  # from now: an F5 before the worker even starts is kept
+        self._probe_run = run = object()
+        self.probe_host(target, self.sudo_password(), run)
 
     @work(exclusive=True, group="bootstrap-probe", exit_on_error=False)
-    async def probe_host(self, target: str, sudo_password: SudoPassword) -> None:
-        self.boot = self.plan = self.result = None
-        self.probing = True
+    async def probe_host(self, target: str, sudo_password: SudoPassword, run: object) -> None:
         try:
             await self._probe(target, sudo_password)
         finally:
-            self.probing = False
+            if self._probe_run is run:  # not a probe that a newer F2 cancelled
+                self.probing = False
         if self.apply_when_planned:  # F5 was pressed while it probed
             self.apply_when_planned = False
             if self.plan is not None:
