@@ -152,6 +152,8 @@ def test_cli_equivalents() -> None:
         "docker node update --availability pause wrk3"
     )
     assert AddNodeLabel([w2], "zone=a").cli == "docker node update --label-add zone=a wrk2"
+    # nothing typed yet: what goes there, not an empty '' argument
+    assert AddNodeLabel([w2], "").cli == "docker node update --label-add KEY=VALUE wrk2"
     assert (
         AddNodeLabel([w2], "note=two words").cli
         == "docker node update --label-add 'note=two words' wrk2"
