@@ -108,10 +108,9 @@ class HealthHeader(Vertical):
             self._redraw()
 
     def on_resize(self) -> None:
-        lines = max(1, min(8, (self.app.size.height - 16) // 3))
-        if lines != self.max_lines:
-            self.max_lines = lines
-            self._redraw()
+        # a new height: how many problem lines; a new width: where they wrap
+        self.max_lines = max(1, min(8, (self.app.size.height - 16) // 3))
+        self._redraw()
 
     def on_mount(self) -> None:
         self._redraw()  # a snapshot shown before the header's lines were composed
@@ -144,7 +143,7 @@ class HealthHeader(Vertical):
         shown = self.problems[: self.max_lines]
         # each problem wrapped at words in the lines left over (at 80×24 a lone problem
         # was cut: "3 manage…"); the icon's two cells indent the lines after the first
-        width = (self.size.width or self.app.size.width) - 4
+        width = (probs.content_region.width or self.app.size.width - 2) - 2
         budget = line_budget([len(textwrap.wrap(p.text, max(width, 8))) for p in shown],
                              self.max_lines)
         lines = []
