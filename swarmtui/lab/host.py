@@ -19,7 +19,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -307,13 +307,19 @@ class HostSpec:
             return False
 
     def wait_dockerd(self, deadline_s: float = 30) -> None:
-        def ready() -> bool:
-            if not pid_alive(self.dockerd_pid):
-                tail = (self.path / "dockerd.log").read_text(errors="replace")[-800:]
-                raise LabError(f"{self.name}: dockerd exited during start-up: {tail.strip()}")
-            return self.docker_ping()
+        self._wait_started("dockerd", self.dockerd_pid, self.docker_ping, deadline_s)
 
-        wait_until(f"{self.name}'s dockerd", ready, deadline_s)
+    def _wait_started(self, daemon: str, pid: int, answers: Callable[[], bool],
+                      deadline_s: float) -> None:
+        """Wait until `daemon` (process `pid`, logging to DAEMON.log) answers; if it exits
+        first, the end of its log says why."""
+        def ready() -> bool:
+            if not pid_alive(pid):
+                tail = (self.path / f"{daemon}.log").read_text(errors="replace")[-800:]
+                raise LabError(f"{self.name}: {daemon} exited during start-up: {tail.strip()}")
+            return answers()
+
+        wait_until(f"{self.name}'s {daemon}", ready, deadline_s)
 
     def stop_dockerd(self, deadline_s: float = 20) -> None:
         """Stop dockerd gracefully (a real fault: node Down, manager unreachable)."""
@@ -383,13 +389,7 @@ class HostSpec:
             return False
 
     def wait_sshd(self, deadline_s: float = 15) -> None:
-        def ready() -> bool:
-            if not pid_alive(self.sshd_pid):
-                tail = (self.path / "sshd.log").read_text(errors="replace")[-800:]
-                raise LabError(f"{self.name}: sshd exited during start-up: {tail.strip()}")
-            return self.sshd_listening()
-
-        wait_until(f"{self.name}'s sshd", ready, deadline_s)
+        self._wait_started("sshd", self.sshd_pid, self.sshd_listening, deadline_s)
 
     def stop_sshd(self) -> None:
         if pid_alive(self.sshd_pid):

@@ -70,23 +70,13 @@ class SwarmSettings:
 
     def validate(self) -> list[str]:
         errors: list[str] = []
-        if self.cert_expiry < timedelta(hours=1):
-            errors.append(f"certificate expiry {go_duration(self.cert_expiry)} is too short: "
-                          "Swarm needs at least 1h (the default is 2160h, 90 days)")
-        if self.cert_expiry > timedelta(days=3650):
-            errors.append("certificate expiry above 10 years is refused: long-lived node "
-                          "certificates defeat rotation")
-        if self.dispatcher_heartbeat < timedelta(seconds=1):
-            errors.append(f"dispatcher heartbeat {go_duration(self.dispatcher_heartbeat)} is "
-                          "too short: use at least 1s (the default is 5s)")
-        if self.dispatcher_heartbeat > timedelta(minutes=10):
-            errors.append("dispatcher heartbeat above 10m would leave dead nodes marked Ready "
-                          "for a long time; use 5s-1m")
-        if self.task_history_limit < 0:
-            errors.append("task history limit cannot be negative (the default is 5)")
-        if self.task_history_limit > 10000:
-            errors.append("task history limit above 10000 bloats the raft store; the default "
-                          "is 5")
+        for setting in _SETTINGS:
+            value = getattr(self, setting.field)
+            for bad, words in ((value < setting.low, setting.too_low),
+                               (value > setting.high, setting.too_high)):
+                if bad:
+                    errors.append(f"{setting.words} "
+                                  + words.format(value=self._shown(setting.field)))
         return errors
 
     def apply_to(self, spec: dict[str, Any], base: SwarmSettings | None = None) -> None:
@@ -97,24 +87,22 @@ class SwarmSettings:
         another value raises SwarmSpecError (shown, never overwritten).
         """
         fresh = SwarmSettings.from_spec(spec)
-        changed = [f for f in _SETTING_FIELDS
-                   if base is None or getattr(base, f) != getattr(self, f)]
+        changed = [s for s in _SETTINGS
+                   if base is None or getattr(base, s.field) != getattr(self, s.field)]
         if base is not None:
-            clashes = [f"{_SETTING_WORDS[f]}: you {self._shown(f)}, now {fresh._shown(f)} "
-                       f"(was {base._shown(f)})" for f in changed
-                       if getattr(fresh, f) not in (getattr(base, f), getattr(self, f))]
+            clashes = [f"{s.words}: you {self._shown(s.field)}, now {fresh._shown(s.field)} "
+                       f"(was {base._shown(s.field)})" for s in changed
+                       if getattr(fresh, s.field) not in (getattr(base, s.field),
+                                                          getattr(self, s.field))]
             if clashes:
                 raise SwarmSpecError(
                     "The swarm settings were changed by someone else meanwhile, in "
                     f"field(s) you changed too: {'; '.join(clashes)}. Nothing was sent: "
                     "reload (r) and try again")
-        if "cert_expiry" in changed:
-            spec.setdefault("CAConfig", {})["NodeCertExpiry"] = _ns(self.cert_expiry)
-        if "dispatcher_heartbeat" in changed:
-            spec.setdefault("Dispatcher", {})["HeartbeatPeriod"] = _ns(self.dispatcher_heartbeat)
-        if "task_history_limit" in changed:
-            spec.setdefault("Orchestration", {})["TaskHistoryRetentionLimit"] = \
-                self.task_history_limit
+        for s in changed:
+            value = getattr(self, s.field)
+            spec.setdefault(s.section, {})[s.key] = \
+                _ns(value) if isinstance(value, timedelta) else value
 
     def _shown(self, name: str) -> str:
         value = getattr(self, name)
@@ -122,19 +110,45 @@ class SwarmSettings:
 
     def cli(self, current: SwarmSettings | None = None) -> str:
         args = ["docker", "swarm", "update"]
-        if current is None or current.cert_expiry != self.cert_expiry:
-            args += ["--cert-expiry", go_duration(self.cert_expiry)]
-        if current is None or current.dispatcher_heartbeat != self.dispatcher_heartbeat:
-            args += ["--dispatcher-heartbeat", go_duration(self.dispatcher_heartbeat)]
-        if current is None or current.task_history_limit != self.task_history_limit:
-            args += ["--task-history-limit", str(self.task_history_limit)]
+        for s in _SETTINGS:
+            if current is None or getattr(current, s.field) != getattr(self, s.field):
+                args += [s.flag, self._shown(s.field)]
         return shlex.join(args)
 
 
-_SETTING_FIELDS = ("cert_expiry", "dispatcher_heartbeat", "task_history_limit")
-_SETTING_WORDS = {"cert_expiry": "certificate expiry",
-                  "dispatcher_heartbeat": "dispatcher heartbeat",
-                  "task_history_limit": "task history limit"}
+@dataclass(frozen=True)
+class _Setting:
+    """One swarm setting: where it lives in the spec, its CLI flag, the values refused
+    (below `low` or above `high`) and why, in words after the setting's name."""
+
+    field: str
+    words: str
+    section: str
+    key: str
+    flag: str
+    low: timedelta | int
+    too_low: str
+    high: timedelta | int
+    too_high: str
+
+
+_SETTINGS = (
+    _Setting("cert_expiry", "certificate expiry", "CAConfig", "NodeCertExpiry",
+             "--cert-expiry",
+             timedelta(hours=1), "{value} is too short: Swarm needs at least 1h (the default "
+             "is 2160h, 90 days)",
+             timedelta(days=3650), "above 10 years is refused: long-lived node certificates "
+             "defeat rotation"),
+    _Setting("dispatcher_heartbeat", "dispatcher heartbeat", "Dispatcher", "HeartbeatPeriod",
+             "--dispatcher-heartbeat",
+             timedelta(seconds=1), "{value} is too short: use at least 1s (the default is 5s)",
+             timedelta(minutes=10), "above 10m would leave dead nodes marked Ready for a long "
+             "time; use 5s-1m"),
+    _Setting("task_history_limit", "task history limit", "Orchestration",
+             "TaskHistoryRetentionLimit", "--task-history-limit",
+             0, "cannot be negative (the default is 5)",
+             10000, "above 10000 bloats the raft store; the default is 5"),
+)
 
 
 def read_settings(api: docker.APIClient) -> SwarmSettings:

@@ -34,7 +34,7 @@ from swarmtui.ui.panes.base import Action, ActionContext, RefusedError, opens
 from swarmtui.ui.screens import wizards
 
 if TYPE_CHECKING:
-    from swarmtui.swarm.ops import Operation
+    from swarmtui.swarm.ops.base import Operation
     from swarmtui.ui.app import SwarmApp
     from swarmtui.ui.screens.main import MainScreen
 

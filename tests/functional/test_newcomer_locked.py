@@ -7,8 +7,9 @@ from dataclasses import replace
 
 from textual.widgets import Input
 
-from swarmtui.connect import ConnectOptions, fixed_trust
+from swarmtui.connect.hostkeys import fixed_trust
 from swarmtui.connect.nodes import NodePool
+from swarmtui.connect.options import ConnectOptions
 from swarmtui.secrets import Secret
 from swarmtui.swarm import health
 from swarmtui.swarm.reach.probe import Cause, Diagnosis

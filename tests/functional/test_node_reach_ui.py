@@ -16,8 +16,9 @@ import pytest
 from textual.widgets import Checkbox, Input
 
 from swarmtui import audit
-from swarmtui.connect import ConnectOptions, fixed_trust
+from swarmtui.connect.hostkeys import fixed_trust
 from swarmtui.connect.nodes import NodePool
+from swarmtui.connect.options import ConnectOptions
 from swarmtui.swarm.reach.deadlogs import DeadTaskLogs
 from swarmtui.swarm.reach.detail import DiskUse, NodeContainer, NodeDetail
 from swarmtui.swarm.reach.ops import UnlockManager

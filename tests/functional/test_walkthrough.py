@@ -13,7 +13,7 @@ from swarmtui import audit
 from swarmtui.swarm import create as create_pkg
 from swarmtui.swarm import ops as ops_pkg
 from swarmtui.swarm import reach as reach_pkg
-from swarmtui.swarm.ops import Operation
+from swarmtui.swarm.ops.base import Operation
 from swarmtui.swarm.ops.nodes import _AVAIL_NAMES
 from swarmtui.ui.screens.export import ExportScreen
 from swarmtui.ui.walkthrough import EXPLANATIONS, UNKNOWN, explain, record_action

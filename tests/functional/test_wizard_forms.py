@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from types import SimpleNamespace
 
-from swarmtui.bootstrap import Check
+from swarmtui.bootstrap.facts import Check
 from swarmtui.ui.actions import ACTIONS, READ_ONLY_REFUSAL, action, refusal
 from swarmtui.ui.screens.wizards.bootstrap_many import split_hosts
 from swarmtui.ui.screens.wizards.bootstrap_view import checklist

@@ -16,7 +16,7 @@ import asyncssh
 import pytest
 
 from swarmtui import audit
-from swarmtui.bootstrap import SshRunner
+from swarmtui.bootstrap.remote import SshRunner
 from swarmtui.ui.actions import ACTIONS, open_action
 from swarmtui.ui.flow import ConfirmScreen
 from swarmtui.ui.screens.wizards.common import SecretLine

@@ -15,14 +15,9 @@ import asyncssh
 import docker
 import pytest
 
-from swarmtui.bootstrap import (
-    ApplyEvent,
-    HostBootstrap,
-    PlanOptions,
-    SshRunner,
-    apply_many,
-    export_script,
-)
+from swarmtui.bootstrap.plan import PlanOptions, export_script
+from swarmtui.bootstrap.remote import SshRunner
+from swarmtui.bootstrap.runner import ApplyEvent, HostBootstrap, apply_many
 from swarmtui.lab import Lab
 from swarmtui.swarm.ops.runner import FixedEngine
 from tests.conftest import machine_lock

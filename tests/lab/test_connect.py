@@ -10,20 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from swarmtui.connect import (
+from swarmtui.connect.endpoint import parse_endpoint, resolve_target
+from swarmtui.connect.errors import (
     AllEndpointsFailedError,
-    ClusterLink,
     ForwardingRefusedError,
     HostKeyChangedError,
     HostKeyNotTrustedError,
-    HostKeyQuestion,
-    LinkState,
-    LinkStatus,
-    TrustDecision,
-    fixed_trust,
-    parse_endpoint,
-    resolve_target,
 )
+from swarmtui.connect.hostkeys import HostKeyQuestion, TrustDecision, fixed_trust
+from swarmtui.connect.link import ClusterLink
+from swarmtui.connect.linkstatus import LinkState, LinkStatus
 from swarmtui.lab import Lab
 from tests.waiting import async_wait_for, wait_for
 
@@ -280,7 +276,8 @@ def move_leadership_away_from_node1(lab: Lab) -> None:
 async def fail_over(lab: Lab, tmp_path: Path, fresh_within: float) -> float:
     """Connect to node1, stop its dockerd; the link must move to another manager and
     list fresh data. Returns seconds from the stop to fresh data."""
-    from swarmtui.config import load_settings, remember_managers
+    from swarmtui.config import load_settings
+    from swarmtui.config_write import remember_managers
 
     seen: list[LinkStatus] = []
     link = link_to(lab, "node1", on_change=seen.append, ping_interval=1.0, refresh_interval=2.0)

@@ -14,19 +14,18 @@ import docker
 import pytest
 
 from swarmtui.lab import Lab
-from swarmtui.swarm.create import (
+from swarmtui.swarm.create.base import OperationError
+from swarmtui.swarm.create.inventory import Inventory
+from swarmtui.swarm.create.objects import (
     CreateObject,
-    CreateService,
     Hidden,
-    Inventory,
     ObjectForm,
-    ObjectRef,
     RemoveObject,
-    ServiceForm,
     object_rows,
 )
-from swarmtui.swarm.create.base import OperationError
-from swarmtui.swarm.ops import run_operation
+from swarmtui.swarm.create.service_form import ObjectRef, ServiceForm
+from swarmtui.swarm.create.service_ops import CreateService
+from swarmtui.swarm.ops.runner import run_operation
 from tests.waiting import wait_for
 
 

@@ -14,20 +14,17 @@ import docker
 import pytest
 
 from swarmtui.lab import Lab
-from swarmtui.swarm.create import (
+from swarmtui.swarm.create.base import CreateOperation, OperationError
+from swarmtui.swarm.create.inventory import Inventory
+from swarmtui.swarm.create.network import CreateNetwork, NetworkForm
+from swarmtui.swarm.create.service_form import MountField, PortField, ServiceForm
+from swarmtui.swarm.create.service_ops import (
     AttachNetwork,
-    CreateNetwork,
     CreateService,
     DetachNetwork,
     EditService,
-    Inventory,
-    MountField,
-    NetworkForm,
-    PortField,
-    ServiceForm,
-    form_from_spec,
 )
-from swarmtui.swarm.create.base import CreateOperation, OperationError
+from swarmtui.swarm.create.service_spec import form_from_spec
 from tests.waiting import wait_for
 
 
@@ -162,7 +159,7 @@ def test_replicated_service_with_port_and_overlay_network(lab: Lab, api: Any) ->
         assert again == form
 
         # removing the network is refused while the service uses it
-        from swarmtui.swarm.create import RemoveNetwork
+        from swarmtui.swarm.create.network import RemoveNetwork
 
         g = RemoveNetwork("k-appnet").guard(inv)
         assert g.blocks == ("network k-appnet is used by service(s): k-web — detach or remove "

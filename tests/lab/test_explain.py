@@ -317,8 +317,8 @@ def test_ca_rotation_followed_until_every_node_holds_the_new_ca(
     xlab: Lab, api: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     from swarmtui.swarm import certs
-    from swarmtui.swarm.ops import run_operation
     from swarmtui.swarm.ops.ca import RotateCA
+    from swarmtui.swarm.ops.runner import run_operation
 
     def cli_root() -> str:
         return cli(xlab, "docker info --format '{{json .Swarm.Cluster.TLSInfo.TrustRoot}}'")

@@ -22,8 +22,11 @@ from pathlib import Path
 import docker.errors
 import pytest
 
-from swarmtui.connect import ClusterLink, LinkState, LinkStatus, fixed_trust, parse_endpoint
+from swarmtui.connect.endpoint import parse_endpoint
 from swarmtui.connect.errors import NotConnectedError
+from swarmtui.connect.hostkeys import fixed_trust
+from swarmtui.connect.link import ClusterLink
+from swarmtui.connect.linkstatus import LinkState, LinkStatus
 from swarmtui.lab import Lab
 from swarmtui.lab.host import cgroup_pids
 from tests.conftest import _lab_or_skip, lab_name

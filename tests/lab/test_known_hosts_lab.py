@@ -10,16 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from swarmtui.connect import (
-    ClusterLink,
-    HostKeyChangedError,
-    HostKeyQuestion,
-    TrustDecision,
-    fixed_trust,
-    parse_endpoint,
-)
-from swarmtui.connect.errors import SessionHostKeyChangedError
-from swarmtui.connect.hostkeys import SessionTrust
+from swarmtui.connect.endpoint import parse_endpoint
+from swarmtui.connect.errors import HostKeyChangedError, SessionHostKeyChangedError
+from swarmtui.connect.hostkeys import HostKeyQuestion, SessionTrust, TrustDecision, fixed_trust
+from swarmtui.connect.link import ClusterLink
 from swarmtui.connect.options import ConnectOptions
 from swarmtui.connect.sshconf import ssh_config_files
 from swarmtui.connect.tunnel import open_engine

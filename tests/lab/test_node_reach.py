@@ -22,9 +22,11 @@ import docker
 import pytest
 
 from swarmtui import audit
-from swarmtui.connect import ConnectOptions, fixed_trust, parse_endpoint
+from swarmtui.connect.endpoint import parse_endpoint
+from swarmtui.connect.hostkeys import fixed_trust
 from swarmtui.connect.noderoute import ReachFailure
 from swarmtui.connect.nodes import NodePool
+from swarmtui.connect.options import ConnectOptions
 from swarmtui.connect.sshconf import ssh_config_files
 from swarmtui.lab import Lab
 from swarmtui.swarm.fetch import fetch_snapshot

@@ -22,22 +22,23 @@ import pytest
 from swarmtui import audit
 from swarmtui.lab import Lab
 from swarmtui.swarm.fetch import fetch_snapshot
-from swarmtui.swarm.ops import (
+from swarmtui.swarm.ops.base import Operation
+from swarmtui.swarm.ops.nodes import (
     AddNodeLabel,
     DemoteNodes,
-    ForceUpdateService,
-    Operation,
     PromoteNodes,
     RemoveNode,
     RemoveNodeLabel,
+    SetAvailability,
+)
+from swarmtui.swarm.ops.runner import Outcome, run_operation
+from swarmtui.swarm.ops.services import (
+    ForceUpdateService,
     RemoveService,
     RollbackService,
     ScaleService,
-    SetAvailability,
     UpdateServiceImage,
-    run_operation,
 )
-from swarmtui.swarm.ops.runner import Outcome
 from swarmtui.swarm.state import ClusterSnapshot
 from tests.waiting import wait_for
 

@@ -12,9 +12,11 @@ import docker
 import pytest
 
 from swarmtui.lab import Lab
-from swarmtui.swarm.create import DeployStack, Inventory, RemoveStack, load_compose
+from swarmtui.swarm.create.compose import load_compose
+from swarmtui.swarm.create.inventory import Inventory
+from swarmtui.swarm.create.stack import DeployStack, RemoveStack
 from swarmtui.swarm.fetch import fetch_snapshot
-from swarmtui.swarm.ops import run_operation
+from swarmtui.swarm.ops.runner import run_operation
 from tests.waiting import wait_for
 
 COMPOSE = """

@@ -286,7 +286,7 @@ def test_on_end_is_called_when_the_tunnel_goes(
 def test_lost_quorum_gives_a_snapshot_that_says_so(
     make_lab: Callable[..., Lab], ssh_forward: Callable[[Lab, str], Any]
 ) -> None:
-    from swarmtui.swarm.ops import ScaleService
+    from swarmtui.swarm.ops.services import ScaleService
 
     lab = make_lab(nodes=3, managers=3)
     client = docker.APIClient(base_url=ssh_forward(lab, "node1").base_url, version="auto")

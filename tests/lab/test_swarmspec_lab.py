@@ -17,13 +17,13 @@ import docker
 import pytest
 
 from swarmtui.audit import read_journal
-from swarmtui.bootstrap import HostBootstrap, PlanOptions, SshRunner
-from swarmtui.bootstrap.remote import CommandResult
+from swarmtui.bootstrap.plan import PlanOptions
+from swarmtui.bootstrap.remote import CommandResult, SshRunner
+from swarmtui.bootstrap.runner import HostBootstrap
 from swarmtui.lab import Lab
 from swarmtui.secrets import Secret, redact
-from swarmtui.swarm.ops import run_operation
 from swarmtui.swarm.ops import swarm as swops
-from swarmtui.swarm.ops.runner import FixedEngine
+from swarmtui.swarm.ops.runner import FixedEngine, run_operation
 from swarmtui.swarm.swarminit import InitOptions, candidate_advertise_addresses, init_swarm
 from swarmtui.swarm.swarmkeys import (
     get_unlock_key,

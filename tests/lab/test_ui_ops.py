@@ -14,7 +14,7 @@ from typing import Any
 import docker
 import pytest
 
-from swarmtui.swarm.ops import ScaleService
+from swarmtui.swarm.ops.services import ScaleService
 from swarmtui.swarm.sync.live import ApiStore
 from swarmtui.ui.app import SwarmApp
 from swarmtui.ui.flow import ProgressScreen
@@ -413,8 +413,10 @@ async def test_image_no_node_has_is_warned_and_the_paused_update_says_why(
     stop grace while it runs; `u` to an image no node has warns before (nodes asked over
     SSH, the registry unreachable); the paused update says the failed task's error and that
     R rolls back, in the words of `docker service inspect` UpdateStatus."""
-    from swarmtui.connect import ConnectOptions, fixed_trust, parse_endpoint
+    from swarmtui.connect.endpoint import parse_endpoint
+    from swarmtui.connect.hostkeys import fixed_trust
     from swarmtui.connect.nodes import NodePool
+    from swarmtui.connect.options import ConnectOptions
     from swarmtui.connect.sshconf import ssh_config_files
     from swarmtui.swarm.reach.watch import NodeReach
 

@@ -20,8 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from swarmtui.connect import ConnectOptions, fixed_trust, parse_endpoint
+from swarmtui.connect.endpoint import parse_endpoint
+from swarmtui.connect.hostkeys import fixed_trust
 from swarmtui.connect.nodes import NodePool
+from swarmtui.connect.options import ConnectOptions
 from swarmtui.connect.sshconf import ssh_config_files
 from swarmtui.lab import Lab
 from swarmtui.lab.host import cgroup_pids

@@ -17,7 +17,9 @@ import uuid
 
 import docker.types
 
-from swarmtui.connect import ClusterLink, fixed_trust, parse_endpoint
+from swarmtui.connect.endpoint import parse_endpoint
+from swarmtui.connect.hostkeys import fixed_trust
+from swarmtui.connect.link import ClusterLink
 
 
 async def main(ssh_config: str, duration: float) -> dict[str, float]:

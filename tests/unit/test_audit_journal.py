@@ -10,7 +10,8 @@ import pytest
 
 from swarmtui import audit
 from swarmtui.secrets import contains_secret, redact, redact_obj
-from swarmtui.swarm.ops import RemoveService, run_operation
+from swarmtui.swarm.ops.runner import run_operation
+from swarmtui.swarm.ops.services import RemoveService
 from tests.unit.test_swarm_fixtures import service, snap
 
 TOKEN = "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx"

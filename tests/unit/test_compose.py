@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from swarmtui.swarm.create import ComposeError, StackPlan, load_compose, parse_compose
-from swarmtui.swarm.create.compose import interpolate
+from swarmtui.swarm.create.compose import ComposeError, interpolate, load_compose, parse_compose
+from swarmtui.swarm.create.compose_plan import StackPlan
 from swarmtui.swarm.create.compose_values import parse_ports
 
 NS = "com.docker.stack.namespace"

@@ -8,14 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from swarmtui.config import (
-    EXAMPLE_CONFIG,
-    ConfigWriteError,
-    Settings,
-    config_path,
-    load_settings,
-    remember_managers,
-)
+from swarmtui.config import EXAMPLE_CONFIG, Settings, config_path, load_settings
+from swarmtui.config_write import ConfigWriteError, remember_managers
 
 
 def write(tmp_path: Path, text: str) -> Path:

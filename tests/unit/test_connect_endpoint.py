@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from swarmtui.config import Profile, Settings
-from swarmtui.connect import (
+from swarmtui.connect.endpoint import (
     DEFAULT_SOCKET,
     Endpoint,
-    EndpointError,
     default_endpoint,
     parse_endpoint,
     resolve_target,
 )
+from swarmtui.connect.errors import EndpointError
 
 
 @pytest.mark.parametrize(

@@ -9,14 +9,15 @@ from pathlib import Path
 
 import asyncssh
 
-from swarmtui.connect import LinkState, LinkStatus, TrustDecision, fixed_trust, role_from_info
 from swarmtui.connect.hostkeys import (
+    TrustDecision,
     append_known_host,
     find_host_lines,
+    fixed_trust,
     known_hosts_line,
     question_for,
 )
-from swarmtui.connect.linkstatus import role_from_ping
+from swarmtui.connect.linkstatus import LinkState, LinkStatus, role_from_info, role_from_ping
 
 
 def key() -> asyncssh.SSHKey:

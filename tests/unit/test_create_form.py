@@ -7,18 +7,18 @@ from typing import Any
 
 import pytest
 
-from swarmtui.swarm.create import (
+from swarmtui.swarm.create.inventory import Inventory
+from swarmtui.swarm.create.service_form import (
     FieldError,
-    Inventory,
     MountField,
     ObjectRef,
     PortField,
     ServiceForm,
+    constraint_problem,
     errors_by_field,
     field_errors,
     validate,
 )
-from swarmtui.swarm.create.service_form import constraint_problem
 from tests.unit.test_create_fixtures import cluster
 
 
@@ -228,7 +228,7 @@ def test_constraint_syntax(text: str, ok: bool) -> None:
 
 
 def test_form_state_for_a_create_screen() -> None:
-    from swarmtui.swarm.create import form_state
+    from swarmtui.swarm.create.service_ops import form_state
 
     state = form_state(good(name="", ports=[PortField("80", "8080")]), cluster())
     assert not state.valid
@@ -242,7 +242,8 @@ def test_form_state_for_a_create_screen() -> None:
 
 
 def test_form_state_for_an_edit_screen() -> None:
-    from swarmtui.swarm.create import form_from_spec, form_state
+    from swarmtui.swarm.create.service_ops import form_state
+    from swarmtui.swarm.create.service_spec import form_from_spec
 
     inv = cluster()
     api = inv.service("api")

@@ -7,21 +7,23 @@ from pathlib import Path
 
 import pytest
 
-from swarmtui.swarm.create import (
-    AttachNetwork,
+from swarmtui.swarm.create.inventory import Inventory
+from swarmtui.swarm.create.network import (
     CreateNetwork,
+    NetworkForm,
+    RemoveNetwork,
+    network_create_kwargs,
+    validate_network,
+)
+from swarmtui.swarm.create.service_form import ServiceForm
+from swarmtui.swarm.create.service_ops import (
+    AttachNetwork,
     CreateService,
     DetachNetwork,
     EditService,
-    Inventory,
-    NetworkForm,
-    RemoveNetwork,
-    ServiceForm,
-    form_from_spec,
-    validate_network,
 )
-from swarmtui.swarm.create.network import network_create_kwargs
-from swarmtui.swarm.ops import READ_ONLY_BLOCK
+from swarmtui.swarm.create.service_spec import form_from_spec
+from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
 from tests.unit.test_create_fixtures import cluster
 
 
@@ -162,9 +164,10 @@ class NoIO:
 
 
 def test_read_only_run_operation_sends_nothing_and_journals_the_refusal(tmp_path: Path) -> None:
-    from swarmtui.swarm.create import CreateObject, DeployStack, Hidden, ObjectForm, RemoveStack
     from swarmtui.swarm.create.compose import parse_compose
-    from swarmtui.swarm.ops import run_operation
+    from swarmtui.swarm.create.objects import CreateObject, Hidden, ObjectForm
+    from swarmtui.swarm.create.stack import DeployStack, RemoveStack
+    from swarmtui.swarm.ops.runner import run_operation
 
     journal = tmp_path / "audit.jsonl"
     ops = [

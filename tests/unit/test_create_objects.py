@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from swarmtui.swarm.create import (
+from swarmtui.swarm.create.inventory import Inventory
+from swarmtui.swarm.create.objects import (
     CreateObject,
     Hidden,
     ObjectForm,
@@ -13,7 +14,6 @@ from swarmtui.swarm.create import (
     object_rows,
     validate_object,
 )
-from swarmtui.swarm.create.inventory import Inventory
 from tests.unit.test_create_fixtures import cluster
 
 VALUE = "correct horse battery staple"

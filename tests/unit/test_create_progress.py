@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from swarmtui.swarm.create import Inventory, service_progress
+from swarmtui.swarm.create.inventory import Inventory
+from swarmtui.swarm.create.service_ops import service_progress
 from tests.unit.test_create_fixtures import node, service
 
 

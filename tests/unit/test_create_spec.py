@@ -7,21 +7,16 @@ from typing import Any
 
 import pytest
 
-from swarmtui.swarm.create import (
+from swarmtui.swarm.create.diff import spec_diff
+from swarmtui.swarm.create.service_cli import create_argv, create_cli, update_cli
+from swarmtui.swarm.create.service_form import (
     FormInvalidError,
     MountField,
     ObjectRef,
     PortField,
     ServiceForm,
-    build_spec,
-    create_cli,
-    form_from_spec,
-    merge_form,
-    spec_diff,
-    update_cli,
 )
-from swarmtui.swarm.create.service_cli import create_argv
-from swarmtui.swarm.create.service_spec import create_kwargs
+from swarmtui.swarm.create.service_spec import build_spec, create_kwargs, form_from_spec, merge_form
 from tests.unit.test_create_fixtures import cluster
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from swarmtui.swarm.create import (
+from swarmtui.swarm.create.compose import parse_compose
+from swarmtui.swarm.create.compose_plan import StackPlan
+from swarmtui.swarm.create.inventory import Inventory
+from swarmtui.swarm.create.stack import (
     DeployStack,
-    Inventory,
     RemoveStack,
-    StackPlan,
-    parse_compose,
+    _comparable,
+    _fill_refs,
+    _net_targets,
     stack_rows,
 )
-from swarmtui.swarm.create.stack import _comparable, _fill_refs, _net_targets
 from tests.unit.test_create_fixtures import network, secret, service
 
 COMPOSE = """

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from swarmtui.bootstrap.export import ExportError, user_path
-from swarmtui.swarm.create import ComposeError, ObjectForm, load_compose, validate_object
-from swarmtui.swarm.create.objects import object_create_cli
+from swarmtui.swarm.create.compose import ComposeError, load_compose
+from swarmtui.swarm.create.objects import ObjectForm, object_create_cli, validate_object
 from swarmtui.swarm.create.service_cli import create_argv
 from swarmtui.swarm.create.service_form import ServiceForm, validate
 from swarmtui.swarm.create.units import UnitError, parse_cpus, parse_duration, parse_int, parse_size

@@ -44,3 +44,14 @@ def test_importing_every_domain_module_loads_no_textual() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"domain modules pulled in: {out.stdout.strip()}"
+
+
+def test_no_file_under_ui_touches_the_docker_api() -> None:
+    """Screens get data from the store and send changes through the runner."""
+    import pathlib
+    import re
+
+    ui = pathlib.Path(swarmtui.__file__).parent / "ui"
+    calls = re.compile(r"^\s*(import docker|from docker\b)|\.api\(\)", re.M)
+    bad = [str(p.relative_to(ui)) for p in sorted(ui.rglob("*.py")) if calls.search(p.read_text())]
+    assert bad == []

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from swarmtui.connect import ConnectOptions, fixed_trust, parse_endpoint
+from swarmtui.connect.endpoint import parse_endpoint
 from swarmtui.connect.errors import (
     AuthFailedError,
     EndpointError,
@@ -18,8 +18,10 @@ from swarmtui.connect.errors import (
     HostKeyNotTrustedError,
     HostUnreachableError,
 )
+from swarmtui.connect.hostkeys import fixed_trust
 from swarmtui.connect.noderoute import ReachFailure, classify, resolve_route, ssh_config_has_host
 from swarmtui.connect.nodes import NodePool, NodeUnreachableError
+from swarmtui.connect.options import ConnectOptions
 from swarmtui.swarm.reach.exec import exec_command
 from swarmtui.swarm.reach.probe import (
     Cause,

@@ -6,27 +6,25 @@ from __future__ import annotations
 import pytest
 
 from swarmtui.swarm import health
-from swarmtui.swarm.ops import (
-    READ_ONLY_BLOCK,
+from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
+from swarmtui.swarm.ops.nodes import (
     AddNodeLabel,
     DemoteNodes,
-    ForceUpdateService,
-    InputError,
     PromoteNodes,
     RemoveNode,
     RemoveNodeLabel,
+    SetAvailability,
+)
+from swarmtui.swarm.ops.placement import constraint_ok, drain_preview
+from swarmtui.swarm.ops.quorum import quorum_preview
+from swarmtui.swarm.ops.services import (
+    ForceUpdateService,
     RemoveService,
     RollbackService,
     ScaleService,
-    SetAvailability,
     UpdateServiceImage,
-    constraint_ok,
-    drain_preview,
-    parse_label,
-    parse_replicas,
-    quorum_preview,
-    validate_image,
 )
+from swarmtui.swarm.ops.validate import InputError, parse_label, parse_replicas, validate_image
 from swarmtui.swarm.state import ClusterSnapshot
 from tests.unit.test_swarm_fixtures import cluster, node, service, snap, task
 
@@ -413,8 +411,9 @@ def test_service_guards() -> None:
 def test_leave_and_remove_a_ready_node_over_its_ssh() -> None:
     """A Ready node: no 'run docker swarm leave' block, the leave is part of the change;
     the guards of a removal stay (a manager demoted first, quorum, read-only, last node)."""
-    from swarmtui.connect import ConnectOptions, fixed_trust
+    from swarmtui.connect.hostkeys import fixed_trust
     from swarmtui.connect.nodes import NodePool
+    from swarmtui.connect.options import ConnectOptions
     from swarmtui.swarm.reach.ops import LeaveAndRemoveNode
 
     pool = NodePool(ConnectOptions(trust=fixed_trust("never"), ssh_config=[]))

@@ -109,3 +109,29 @@ def test_no_store_no_api() -> None:
         store.inspect("nodes", "x")
 
 
+
+
+def test_check_asks_the_operation_with_the_engine_and_the_current_snapshot() -> None:
+    """The confirm screen's I/O lookup (an image on the nodes) is a store call: ui/ never
+    holds the API client."""
+    from swarmtui.swarm.fetch import FetchError
+    from swarmtui.swarm.ops.base import GuardResult
+    from swarmtui.swarm.sync.live import ApiStore
+
+    asked: list[tuple[object, object]] = []
+
+    class Lookup:
+        def check_io(self, api: object, snapshot: ClusterSnapshot) -> GuardResult:
+            asked.append((api, snapshot))
+            return GuardResult(warnings=("found",))
+
+    engine = object()
+    store = ApiStore(engine)
+    with pytest.raises(FetchError):  # no snapshot yet: nothing to check against
+        store.check(Lookup())
+    recorded = snap()
+    store._snapshot = recorded
+    assert store.check(Lookup()).warnings == ("found",)
+    assert asked == [(engine, recorded)]
+    with pytest.raises(FetchError):  # a recorded state has no engine to ask
+        StaticStore(recorded).check(Lookup())

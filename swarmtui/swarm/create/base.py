@@ -13,7 +13,7 @@ snapshot does not list). Read-only mode is refused first, before any I/O.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -38,6 +38,16 @@ __all__ = [
 def guard_result(blocks: Iterable[str] = (), warnings: Iterable[str] = (),
                  preview: Iterable[str] = ()) -> GuardResult:
     return GuardResult(tuple(blocks), tuple(warnings), tuple(preview))
+
+
+def removal_guard(what: str, users: Sequence[str], free_them: str,
+                  preview: str) -> GuardResult:
+    """Removing `what` is refused while services use it (`free_them`: what to do first);
+    else the preview of the removal."""
+    if users:
+        return guard_result(blocks=[f"{what} is used by service(s): {', '.join(users)} — "
+                                    f"{free_them}"])
+    return guard_result(preview=[preview])
 
 
 def api_error_text(exc: BaseException) -> str:

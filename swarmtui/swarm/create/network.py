@@ -14,6 +14,7 @@ from swarmtui.swarm.create.base import (
     Progress,
     engine_errors,
     guard_result,
+    removal_guard,
 )
 from swarmtui.swarm.create.inventory import Inventory
 from swarmtui.swarm.create.service_form import FieldError, label_errors, split_pair
@@ -223,11 +224,9 @@ class RemoveNetwork(CreateOperation):
         if net.ingress:
             return guard_result(blocks=["the ingress network carries every published port; "
                                        "swarmtui does not remove it"])
-        users = inv.services_on_network(net)
-        if users:
-            return guard_result(blocks=[f"network {net.name} is used by service(s): "
-                                       f"{', '.join(users)} — detach or remove them first"])
-        return guard_result(preview=[f"remove {net.scope} network {net.name} ({net.driver})"])
+        return removal_guard(f"network {net.name}", inv.services_on_network(net),
+                             "detach or remove them first",
+                             f"remove {net.scope} network {net.name} ({net.driver})")
 
     def apply(self, api: Any) -> str:
         with engine_errors(f"removing network {self.network}"):

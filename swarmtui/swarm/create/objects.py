@@ -22,6 +22,7 @@ from swarmtui.swarm.create.base import (
     Progress,
     engine_errors,
     guard_result,
+    removal_guard,
 )
 from swarmtui.swarm.create.inventory import Inventory, StoredObject
 from swarmtui.swarm.create.service_form import FieldError, label_errors, split_pair
@@ -232,11 +233,8 @@ class RemoveObject(CreateOperation):
             obj = StoredObject(self.kind, "", self.object_name, {}, 0, "")
         if obj is None:
             return guard_result(blocks=[f"there is no {self.kind} '{self.object_name}'"])
-        users = inv.services_using(obj)
-        if users:
-            return guard_result(blocks=[f"{self.kind} {obj.name} is used by service(s): "
-                                       f"{', '.join(users)} — remove it from them first"])
-        return guard_result(preview=[f"remove {self.kind} {obj.name}"])
+        return removal_guard(f"{self.kind} {obj.name}", inv.services_using(obj),
+                             "remove it from them first", f"remove {self.kind} {obj.name}")
 
     def apply(self, api: Any) -> str:
         remove = api.remove_secret if self.kind == "secret" else api.remove_config

@@ -15,7 +15,6 @@ from swarmtui.swarm.ops.base import (
     OperationError,
     Spec,
     stale_message,
-    update_service_spec,
 )
 from swarmtui.swarm.ops.nodes import pending_reason
 from swarmtui.swarm.ops.services import _UpdateLike
@@ -104,10 +103,8 @@ class RestoreServiceSpec(_UpdateLike):
             spec.clear()
             spec.update(target)
 
-        _n, before = update_service_spec(
-            api, self.service_id, None if previous else mutate, rollback=previous,
-            before_write=self.before_write, expect_version=self.seen_version)
-        self._remember(before)
+        before = self._start(api, None if previous else mutate, rollback=previous,
+                             expect_version=self.seen_version)
         self.applied["task_change"] = any(
             c.path.startswith("TaskTemplate") for c in self.changes(before.get("Spec") or {}))
         return f"{self.service_name}: back to its {self.version.label}"

@@ -24,6 +24,8 @@ from swarmtui.swarm.ops.validate import InputError, parse_replicas, validate_ima
 from swarmtui.swarm.state import ClusterSnapshot
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from swarmtui.connect.nodes import NodePool
 
 
@@ -159,10 +161,19 @@ class _UpdateLike(ServiceOperation):
     timeout = 120.0
     done_state = "completed"
 
-    def _remember(self, before: dict[str, Any]) -> None:
+    def _start(self, api: DockerAPI, mutate: Callable[[Spec], None] | None,
+               rollback: bool = False, expect_version: int | None = None) -> dict[str, Any]:
+        """Send the spec change (or the rollback) and remember where the update started
+        from: converged() waits for an update newer than that one. Returns the service as
+        it was before."""
+        _n, before = update_service_spec(
+            api, self.service_id, mutate, rollback=rollback, before_write=self.before_write,
+            expect_version=expect_version,
+        )
         us = before.get("UpdateStatus") or {}
         self.applied["prev_started"] = fmt.parse_ts(us.get("StartedAt"))
         self.applied["prev_version"] = int((before.get("Version") or {}).get("Index") or 0)
+        return before
 
     def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
         p = self.progress(snapshot)
@@ -232,10 +243,7 @@ class ForceUpdateService(_UpdateLike):
             tt = spec.setdefault("TaskTemplate", {})
             tt["ForceUpdate"] = int(tt.get("ForceUpdate") or 0) + 1
 
-        _n, before = update_service_spec(
-            api, self.service_id, mutate, before_write=self.before_write
-        )
-        self._remember(before)
+        self._start(api, mutate)
         return f"{self.service_name}: forced update started"
 
 
@@ -294,10 +302,7 @@ class UpdateServiceImage(_UpdateLike):
             cs = spec.setdefault("TaskTemplate", {}).setdefault("ContainerSpec", {})
             cs["Image"] = image
 
-        _n, before = update_service_spec(
-            api, self.service_id, mutate, before_write=self.before_write
-        )
-        self._remember(before)
+        self._start(api, mutate)
         return f"{self.service_name}: updating to {image}"
 
 
@@ -335,10 +340,7 @@ class RollbackService(_UpdateLike):
         return GuardResult((), (), tuple(preview))
 
     def apply(self, api: DockerAPI) -> str:
-        _n, before = update_service_spec(
-            api, self.service_id, None, rollback=True, before_write=self.before_write
-        )
-        self._remember(before)
+        self._start(api, None, rollback=True)
         return f"{self.service_name}: rollback started"
 
 

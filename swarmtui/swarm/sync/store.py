@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from swarmtui.connect.readonly import refuse_writes
 from swarmtui.secrets import Secret
@@ -35,6 +35,9 @@ from swarmtui.swarm.models import ApiDict
 from swarmtui.swarm.reach.watch import NodeReach
 from swarmtui.swarm.state import KINDS, ClusterSnapshot
 from swarmtui.swarm.sync.view import LinkView
+
+if TYPE_CHECKING:
+    from swarmtui.swarm.ops.base import GuardResult, Operation
 
 #: "re-list every kind"
 ALL = "all"
@@ -170,6 +173,15 @@ class Store:
         """In read-only mode the client itself refuses writes (connect/readonly.py): a
         second wall below the runner's refusal."""
         return refuse_writes(api) if self.read_only else api
+
+    def check(self, op: Operation) -> GuardResult:
+        """What `op.check_io` finds against the engine and the current snapshot (an image
+        on the nodes, its registry) for the confirmation (blocking: call from a thread).
+        Raises FetchError when there is no connection or no snapshot yet."""
+        snapshot = self._snapshot
+        if snapshot is None:
+            raise fetch.FetchError("no snapshot of the cluster yet")
+        return op.check_io(self.api(), snapshot)
 
     def inspect(self, kind: str, object_id: str) -> ApiDict:
         """`docker KIND inspect ID` (blocking: call from a thread). Raises FetchError."""

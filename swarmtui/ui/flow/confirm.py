@@ -35,8 +35,7 @@ from textual.widgets import Button, Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from swarmtui.secrets import redact
-from swarmtui.swarm.ops import GuardResult, Operation
-from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
+from swarmtui.swarm.ops.base import READ_ONLY_BLOCK, GuardResult, Operation
 from swarmtui.swarm.state import ClusterSnapshot
 
 #: what the confirm screen dismisses with: the operation and the typed confirmation
@@ -306,11 +305,10 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
         from swarmtui.ui.context import swarm_app
 
         store = swarm_app(self).store
-        snap = self.snapshot
         try:
-            if store is None or snap is None:
+            if store is None:
                 raise RuntimeError("no connection")
-            found = op.check_io(store.api(), snap)
+            found = store.check(op)
         except Exception as exc:  # noqa: BLE001 - a lookup never takes the screen down
             found = GuardResult(warnings=(f"could not be checked: {redact(str(exc))}",))
         self.app.call_from_thread(self._io_done, op.cli, found)

@@ -31,7 +31,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from swarmtui.secrets import redact
-from swarmtui.swarm.ops import Operation
+from swarmtui.swarm.ops.base import Operation
 from swarmtui.swarm.ops.runner import EngineSource, Sent, send_operation
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.context import swarm_app

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
-from swarmtui.swarm.ops import GuardResult, Operation
+from swarmtui.swarm.ops.base import GuardResult, Operation
 from swarmtui.swarm.ops.runner import EngineSource, Sent
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.flow.confirm import NO_STATE_YET, ConfirmScreen, OpForm, fixed

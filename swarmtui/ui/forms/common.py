@@ -22,7 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static, TextArea
 
 from swarmtui.secrets import redact
-from swarmtui.swarm.create import Inventory
+from swarmtui.swarm.create.inventory import Inventory
 from swarmtui.swarm.ops.base import Operation
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.typeahead import take_key

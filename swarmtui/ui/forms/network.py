@@ -12,15 +12,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
-from swarmtui.swarm.create import (
-    AttachNetwork,
+from swarmtui.swarm.create.network import (
     CreateNetwork,
-    DetachNetwork,
     NetworkForm,
-    errors_by_field,
     network_create_argv,
     validate_network,
 )
+from swarmtui.swarm.create.service_form import errors_by_field
+from swarmtui.swarm.create.service_ops import AttachNetwork, DetachNetwork
 from swarmtui.ui.forms.common import Field, FieldsFormScreen, FormScreen, lines_of, markup
 from swarmtui.ui.widgets.footer import KeysFooter
 

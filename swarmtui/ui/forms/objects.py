@@ -17,16 +17,16 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Static, TextArea
 
-from swarmtui.swarm.create import (
+from swarmtui.swarm.create.objects import (
     CreateObject,
     Hidden,
     ObjectForm,
     RemoveObject,
-    errors_by_field,
     object_create_cli,
     object_rows,
     validate_object,
 )
+from swarmtui.swarm.create.service_form import errors_by_field
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.flow import confirmation
 from swarmtui.ui.forms.common import FieldsFormScreen, FormScreen, lines_of, markup

@@ -10,8 +10,13 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
-from swarmtui.swarm.create import MountField, PortField
-from swarmtui.swarm.create.service_form import MOUNT_TYPES, PROTOCOLS, PUBLISH_MODES
+from swarmtui.swarm.create.service_form import (
+    MOUNT_TYPES,
+    PROTOCOLS,
+    PUBLISH_MODES,
+    MountField,
+    PortField,
+)
 from swarmtui.ui.forms.common import markup
 
 _serial = itertools.count(1)

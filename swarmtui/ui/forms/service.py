@@ -18,19 +18,15 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Collapsible, Input, Select, Static, TextArea
 
-from swarmtui.swarm.create import (
-    CreateService,
-    EditService,
-    ObjectRef,
-    ServiceForm,
-    form_from_spec,
-    form_state,
-)
 from swarmtui.swarm.create.service_form import (
     FAILURE_ACTIONS,
     RESTART_CONDITIONS,
     UPDATE_ORDERS,
+    ObjectRef,
+    ServiceForm,
 )
+from swarmtui.swarm.create.service_ops import CreateService, EditService, form_state
+from swarmtui.swarm.create.service_spec import form_from_spec
 from swarmtui.ui.forms.common import (
     Field,
     FieldsFormScreen,
@@ -127,7 +123,7 @@ class ServiceFormScreen(FieldsFormScreen):
     @classmethod
     def for_service(cls, app: Any, service_ref: str) -> ServiceFormScreen:
         """The edit form of a service of the app's snapshot, filled from its spec."""
-        from swarmtui.swarm.create import Inventory
+        from swarmtui.swarm.create.inventory import Inventory
 
         snap = app.snapshot
         inv = Inventory.of(snap)

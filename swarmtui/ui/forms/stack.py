@@ -17,7 +17,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
-from swarmtui.swarm.create import ComposeError, DeployStack, StackPlan, load_compose
+from swarmtui.swarm.create.compose import ComposeError, load_compose
+from swarmtui.swarm.create.compose_plan import StackPlan
+from swarmtui.swarm.create.stack import DeployStack
 from swarmtui.swarm.ops.validate import InputError, user_path
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.flow import guard_now

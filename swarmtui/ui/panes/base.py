@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from swarmtui.swarm.health import Health
-from swarmtui.swarm.ops import Operation
+from swarmtui.swarm.ops.base import Operation
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.widgets.table import Column, Row
 

@@ -16,10 +16,10 @@ from swarmtui.swarm import format as fmt
 from swarmtui.swarm import health
 from swarmtui.swarm.health import Health
 from swarmtui.swarm.models import Node
-from swarmtui.swarm.ops import (
+from swarmtui.swarm.ops.base import Operation
+from swarmtui.swarm.ops.nodes import (
     AddNodeLabel,
     DemoteNodes,
-    Operation,
     PromoteNodes,
     RemoveNode,
     RemoveNodeLabel,

@@ -13,7 +13,7 @@ from swarmtui.swarm import format as fmt
 from swarmtui.swarm.explain import rollout
 from swarmtui.swarm.health import Health
 from swarmtui.swarm.models import Service
-from swarmtui.swarm.ops import (
+from swarmtui.swarm.ops.services import (
     ForceUpdateService,
     RemoveService,
     RollbackService,

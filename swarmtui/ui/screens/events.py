@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 
 from swarmtui.swarm.eventlog import EventLine
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.panes.tasks import STATE_TAG
-from swarmtui.ui.screens.filtered import FilteredTableScreen
+from swarmtui.ui.screens.filtered import FilteredTableScreen, filter_bindings
 from swarmtui.ui.widgets.table import Column, KeyedTable, Row
 
 COLUMNS = [
@@ -40,10 +40,7 @@ def event_row(number: int, line: EventLine) -> Row:
 
 
 class EventsScreen(FilteredTableScreen):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter", id="events.filter"),
-        Binding("escape,backspace", "back", "Back", id="detail.back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = filter_bindings("events.filter")
     kind = "events"
     table_kind = "events"
     table_title = ("swarm events and task changes, newest first "

@@ -6,10 +6,19 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.widgets import Input
 
 from swarmtui.ui.screens.detail import ObjectScreen
 from swarmtui.ui.widgets.table import KeyedTable
+
+
+def filter_bindings(filter_id: str) -> list[BindingType]:
+    """A filtered screen's keys: `/` (keymap id `filter_id`) and Escape (clears, then back)."""
+    return [
+        Binding("slash", "filter", "Filter", id=filter_id),
+        Binding("escape,backspace", "back", "Back", id="detail.back"),
+    ]
 
 
 class FilteredTableScreen(ObjectScreen):

@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 
 from swarmtui.swarm.placement_map import PlacementMap, placement_map
 from swarmtui.swarm.state import ClusterSnapshot
-from swarmtui.ui.screens.filtered import FilteredTableScreen
+from swarmtui.ui.screens.filtered import FilteredTableScreen, filter_bindings
 from swarmtui.ui.widgets.table import Column, KeyedTable, Row
 
 CELL_TAG = {"running": "task-running", "starting": "task-pending", "failing": "task-failed",
@@ -23,10 +23,7 @@ CELL_TAG = {"running": "task-running", "starting": "task-pending", "failing": "t
 
 
 class PlacementScreen(FilteredTableScreen):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter", id="map.filter"),
-        Binding("escape,backspace", "back", "Back", id="detail.back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = filter_bindings("map.filter")
     kind = "placement"
     table_kind = "map"
     table_title = ("running/wanted tasks of each service on each node "

@@ -14,7 +14,7 @@ always show; higher numbers are dropped first.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -44,6 +44,23 @@ from swarmtui.ui.widgets.table_model import (
 )
 
 __all__ = ["GAP", "Column", "KeyedTable", "Prepared", "Row", "fit_columns"]
+
+
+#: a row's key in a message: always one (Selected), or None when there is no row
+K = TypeVar("K", bound=str | None)
+
+
+class RowMessage(Message, Generic[K]):
+    """A message about one row of a KeyedTable (its key), the table being the control."""
+
+    def __init__(self, table: KeyedTable, key: K) -> None:
+        super().__init__()
+        self.table = table
+        self.key = key
+
+    @property
+    def control(self) -> KeyedTable:
+        return self.table
 
 
 class KeyedTable(ScrollView, can_focus=True):
@@ -87,27 +104,11 @@ class KeyedTable(ScrollView, can_focus=True):
         Binding("enter", "select", "Open", id="table.open"),
     ]
 
-    class Selected(Message):
+    class Selected(RowMessage[str]):
         """Enter (or a click on the cursor row) on a row."""
 
-        def __init__(self, table: KeyedTable, key: str) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> KeyedTable:
-            return self.table
-
-    class Highlighted(Message):
-        def __init__(self, table: KeyedTable, key: str | None) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> KeyedTable:
-            return self.table
+    class Highlighted(RowMessage[str | None]):
+        """The cursor moved (None: no row under it)."""
 
     filter_text: reactive[str] = reactive("", init=False)
     problems_only: reactive[bool] = reactive(False, init=False)

@@ -18,16 +18,16 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Input, Log, Select, Static
 
-from swarmtui.bootstrap import ApplyEvent, ApplyResult, HostBootstrap, Plan, PlanOptions
 from swarmtui.bootstrap.export import write_script
 from swarmtui.bootstrap.operation import ApplyPlans
-from swarmtui.bootstrap.plan import hostname_problem
+from swarmtui.bootstrap.plan import Plan, PlanOptions, hostname_problem
 from swarmtui.bootstrap.remote import SudoPassword
+from swarmtui.bootstrap.runner import ApplyEvent, ApplyResult, HostBootstrap
 from swarmtui.secrets import redact
 from swarmtui.swarm.ops.runner import Sent
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.screens.wizards import bootstrap_view as view
-from swarmtui.ui.screens.wizards.common import labelled, markup_escape
+from swarmtui.ui.screens.wizards.common import act, labelled, markup_escape
 
 
 class BootstrapScreen(view.HostsWizard):
@@ -57,8 +57,7 @@ class BootstrapScreen(view.HostsWizard):
         yield self.sudo_field()
         yield labelled("Join as", self.role_select(),
                        Input(placeholder="optional: a new hostname", id="hostname"))
-        yield Button("Connect & probe \\[F2]", id="probe", variant="primary")
-        yield Static("", id="status", classes="status")
+        yield from act("Connect & probe \\[F2]", "probe")
         yield Static("Facts", classes="section")
         yield Static("(not probed yet)", id="checks")
         yield Static("Plan", classes="section")
@@ -107,7 +106,7 @@ class BootstrapScreen(view.HostsWizard):
 
     @work(exclusive=True, group="bootstrap-probe", exit_on_error=False)
     async def probe_host(self, target: str, sudo_password: SudoPassword) -> None:
-        from swarmtui.bootstrap import SshRunner
+        from swarmtui.bootstrap.remote import SshRunner
         from swarmtui.ui.screens.wizards.sshhost import describe, open_host
 
         self.boot = self.plan = self.result = None
@@ -295,7 +294,7 @@ class BootstrapScreen(view.HostsWizard):
 
     @work(thread=True, exclusive=True, group="bootstrap-labels", exit_on_error=False)
     def run_labels(self, node_id: str, labels: list[str]) -> None:
-        from swarmtui.swarm.ops import AddNodeLabel
+        from swarmtui.swarm.ops.nodes import AddNodeLabel
 
         lines = []
         snap = swarm_app(self).snapshot

@@ -13,13 +13,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Button, Input, Log, Select, Static
 
-from swarmtui.bootstrap import ApplyEvent, ApplyResult, HostBootstrap, PlanOptions, apply_many
 from swarmtui.bootstrap.operation import ApplyPlans
+from swarmtui.bootstrap.plan import PlanOptions
 from swarmtui.bootstrap.remote import SudoPassword
+from swarmtui.bootstrap.runner import ApplyEvent, ApplyResult, HostBootstrap, apply_many
 from swarmtui.secrets import redact
 from swarmtui.swarm.ops.runner import Sent
 from swarmtui.ui.screens.wizards import bootstrap_view as view
-from swarmtui.ui.screens.wizards.common import labelled, markup_escape
+from swarmtui.ui.screens.wizards.common import act, labelled, markup_escape
 
 
 def split_hosts(text: str) -> list[str]:
@@ -57,8 +58,7 @@ class BootstrapManyScreen(view.HostsWizard):
                                       id="hosts"))
         yield self.sudo_field()
         yield labelled("Join as", self.role_select())
-        yield Button("Connect & probe all \\[F2]", id="probe", variant="primary")
-        yield Static("", id="status", classes="status")
+        yield from act("Connect & probe all \\[F2]", "probe")
         yield Static("Hosts and plans", classes="section")
         yield Static("(not probed yet)", id="summary")
         yield Button("Apply all \\[F5]", id="apply", variant="warning")
@@ -88,7 +88,7 @@ class BootstrapManyScreen(view.HostsWizard):
 
     @work(exclusive=True, group="bootstrap-many-probe", exit_on_error=False)
     async def probe_all(self, hosts: list[str], sudo_password: SudoPassword) -> None:
-        from swarmtui.bootstrap import SshRunner
+        from swarmtui.bootstrap.remote import SshRunner
         from swarmtui.ui.screens.wizards.sshhost import describe, open_host
 
         await self._close_all()

@@ -11,9 +11,10 @@ from typing import Any
 from textual.containers import Horizontal
 from textual.widgets import Input, Select
 
-from swarmtui.bootstrap import ApplyEvent, Check, Plan, Step
-from swarmtui.bootstrap.plan import Role
+from swarmtui.bootstrap.facts import Check
+from swarmtui.bootstrap.plan import Plan, Role, Step
 from swarmtui.bootstrap.remote import SudoPassword
+from swarmtui.bootstrap.runner import ApplyEvent
 from swarmtui.secrets import redact
 from swarmtui.ui.screens.wizards.common import WizardScreen, labelled, markup_escape
 

@@ -10,7 +10,7 @@ notification, a log line, the journal or an exception message.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
@@ -21,7 +21,8 @@ from textual.markup import escape
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Button, Static
+from textual.widgets.button import ButtonVariant
 
 from swarmtui.secrets import redact
 from swarmtui.ui.context import swarm_app
@@ -61,6 +62,18 @@ def markup_escape(text: object) -> str:
 def labelled(label: str, *widgets: Widget) -> Horizontal:
     """A form row: the field's label in the label column, then its widget(s)."""
     return Horizontal(Static(label, classes="field-label"), *widgets)
+
+
+def act(label: str, button_id: str, variant: ButtonVariant = "primary", *,
+        cli: bool = False, errors: bool = False) -> Iterator[Widget]:
+    """A form's action: what it will send (the CLI line `#cli`, the form's errors
+    `#form-errors`), its button, and the status line `say("status", …)` writes to."""
+    if cli:
+        yield Static("", id="cli", classes="cli")
+    if errors:
+        yield Static("", id="form-errors", classes="errors")
+    yield Button(label, id=button_id, variant=variant)
+    yield Static("", id="status", classes="status")
 
 
 class SecretLine(Static):

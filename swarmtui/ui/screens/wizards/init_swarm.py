@@ -19,6 +19,7 @@ from swarmtui.ui.context import swarm_app
 from swarmtui.ui.screens.wizards.common import (
     SecretLine,
     WizardScreen,
+    act,
     copy_secret,
     labelled,
     markup_escape,
@@ -82,10 +83,7 @@ class InitSwarmScreen(WizardScreen):
                        Input(placeholder="e.g. 24 (the default)", id="subnet"))
         yield Checkbox("Autolock managers (an unlock key is needed after each restart)",
                        id="autolock")
-        yield Static("", id="cli", classes="cli")
-        yield Static("", id="form-errors", classes="errors")
-        yield Button("Initialise \\[ctrl+s]", id="init-go", variant="primary")
-        yield Static("", id="status", classes="status")
+        yield from act("Initialise \\[ctrl+s]", "init-go", cli=True, errors=True)
         yield Static("Join commands", classes="section")
         yield SecretLine("worker", id="join-worker")
         yield SecretLine("manager", id="join-manager")

@@ -15,7 +15,7 @@ from swarmtui.swarm.ops.runner import FixedEngine
 from swarmtui.swarm.ops.swarm import ForceNewCluster, LeaveSwarm
 from swarmtui.swarm.swarmleave import node_facts
 from swarmtui.ui.context import swarm_app
-from swarmtui.ui.screens.wizards.common import WizardScreen, labelled, markup_escape
+from swarmtui.ui.screens.wizards.common import WizardScreen, act, labelled, markup_escape
 
 
 class LeaveScreen(WizardScreen):
@@ -32,9 +32,7 @@ class LeaveScreen(WizardScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="node")
         yield Static("", id="consequences", classes="warn")
-        yield Static("", id="cli", classes="cli")
-        yield Button("Leave… \\[ctrl+s]", id="leave-go", variant="error")
-        yield Static("", id="status", classes="status")
+        yield from act("Leave… \\[ctrl+s]", "leave-go", "error", cli=True)
 
     def on_mount(self) -> None:
         self.load()
@@ -110,9 +108,7 @@ class ForceNewClusterScreen(WizardScreen):
         yield Button("Check node \\[F2]", id="fnc-check")
         yield Static("", id="node")
         yield Static(markup_escape(FORCE_NEW_CLUSTER_CONSEQUENCES), classes="warn")
-        yield Static("", id="cli", classes="cli")
-        yield Button("Force new cluster… \\[ctrl+s]", id="fnc-go", variant="error")
-        yield Static("", id="status", classes="status")
+        yield from act("Force new cluster… \\[ctrl+s]", "fnc-go", "error", cli=True)
 
     def on_mount(self) -> None:
         self._preview()

@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Static
 from swarmtui.swarm.create.units import parse_duration
 from swarmtui.swarm.ops.runner import Sent
 from swarmtui.swarm.swarmsettings import CAInfo, SwarmSettings, go_duration
-from swarmtui.ui.screens.wizards.common import WizardScreen, labelled, markup_escape
+from swarmtui.ui.screens.wizards.common import WizardScreen, act, labelled, markup_escape
 
 
 def parse_settings(cert: str, heartbeat: str, history: str
@@ -73,10 +73,7 @@ class SettingsScreen(WizardScreen):
                            ("heartbeat", "Dispatcher heartbeat"),
                            ("history", "Task history limit")):
             yield labelled(label, Input(id=wid, disabled=True))
-        yield Static("", id="cli", classes="cli")
-        yield Static("", id="form-errors", classes="errors")
-        yield Button("Apply \\[ctrl+s]", id="settings-go", variant="primary")
-        yield Static("", id="status", classes="status")
+        yield from act("Apply \\[ctrl+s]", "settings-go", cli=True, errors=True)
         yield Static("Certificate authority", classes="section")
         yield Static("", id="ca")
 
