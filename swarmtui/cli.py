@@ -271,12 +271,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from swarmtui.audit import print_journal
 
         return print_journal()
-    from swarmtui.startup import begin
+    from swarmtui.swarm.sync import gcpause
 
-    early = begin(args)  # connect and list while the UI is imported (issue 17)
-    from swarmtui.ui.launch import run_app
+    gcpause.hold_start()  # no collector pass while ~800 modules load (released on screen)
+    try:
+        from swarmtui.startup import begin
 
-    return run_app(args, early)
+        early = begin(args)  # connect and list while the UI is imported (issue 17)
+        from swarmtui.ui.launch import run_app
+
+        return run_app(args, early)
+    finally:
+        gcpause.started()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from swarmtui.secrets import Secret
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.models import Task
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.sync import gcpause
 from swarmtui.swarm.sync.link import LinkStore
 from swarmtui.swarm.sync.store import Store
 from swarmtui.ui import actions, themes
@@ -65,6 +66,8 @@ if TYPE_CHECKING:
     from swarmtui.connect.hostkeys import HostKeyQuestion, TrustCallback, TrustDecision
 
 LAB_NAME = "lab"
+#: seconds after the app is mounted when the collector runs again at the latest
+STARTED_AFTER_S = 2.0
 
 
 class SwarmApp(CrashGuard, App[int]):
@@ -180,6 +183,9 @@ class SwarmApp(CrashGuard, App[int]):
         return startup.ssh_config_files(self.ssh_config, self.settings, self._profile())
 
     def on_mount(self) -> None:
+        # the start paused the collector until the first view is painted (MainScreen);
+        # a start that shows no cluster (a question, a failure) lets it run soon too
+        self.set_timer(STARTED_AFTER_S, gcpause.started)
         if self.theme_errors:
             self.notify("\n".join(str(e) for e in self.theme_errors),
                         title="theme problems (using the default)", severity="warning",

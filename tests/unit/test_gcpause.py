@@ -51,3 +51,27 @@ def test_the_collector_stays_off_when_it_was_off() -> None:
     with gcpause.paused(True):
         pass
     assert not gc.isenabled()
+
+
+def test_holds_nest_and_the_last_release_freezes_and_enables() -> None:
+    gcpause.hold()
+    with gcpause.paused(True):  # the first re-list inside the start's hold
+        assert not gc.isenabled()
+    assert not gc.isenabled()  # the start still holds it
+    assert gc.get_freeze_count() == 0
+    gcpause.release()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > 0
+
+
+def test_the_start_is_released_once_however_often_it_is_said() -> None:
+    gcpause.hold_start()
+    gcpause.hold_start()
+    assert not gc.isenabled()
+    gcpause.started()
+    assert gc.isenabled()
+    gcpause.hold()  # another holder is not released by a second `started`
+    gcpause.started()
+    assert not gc.isenabled()
+    gcpause.release()
+    assert gc.isenabled()

@@ -135,8 +135,9 @@ class ApiStore(Store):
             timeout = max(0.0, next_poll - time.monotonic())
             if self._wake.wait(timeout):
                 self._wake.clear()
-                # debounce a burst of events into one re-list
-                self._stopped.wait(self.debounce)
+                if self._snapshot is not None:  # the first list waits for no burst
+                    # debounce a burst of events into one re-list
+                    self._stopped.wait(self.debounce)
             if self._stopped.is_set():
                 break
             kinds = self._take_dirty()

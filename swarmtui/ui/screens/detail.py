@@ -22,6 +22,7 @@ from swarmtui.ui.panes.tasks import STATE_TAG, task_rows
 from swarmtui.ui.widgets.footer import KeysFooter
 from swarmtui.ui.widgets.status import StatusBar
 from swarmtui.ui.widgets.table import Column, KeyedTable, Row
+from swarmtui.ui.widgets.text import show_text
 
 if TYPE_CHECKING:
     from swarmtui.ui.app import SwarmApp
@@ -99,7 +100,7 @@ class ObjectScreen(Screen[None]):
         if summary is None:
             summary = (f"[$error b]this {self.kind} no longer exists[/] "
                        f"(ID {self.object_id[:12]}): it was removed. Press Escape.")
-        self.query_one("#summary", Static).update(summary)
+        show_text(self.query_one("#summary", Static), summary)
         if self.table_kind is not None:
             with self.app.batch_update():
                 self.query_one(KeyedTable).apply(self.rows(snap, now))

@@ -15,6 +15,7 @@ from textual.widgets import Input, TabbedContent, TabPane
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm import health
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.sync import gcpause
 from swarmtui.swarm.sync.view import LinkView
 from swarmtui.ui import actions, panes
 from swarmtui.ui.panes import PANES
@@ -25,6 +26,7 @@ from swarmtui.ui.widgets.health import HealthHeader
 from swarmtui.ui.widgets.marks import MarksBar
 from swarmtui.ui.widgets.status import StatusBar
 from swarmtui.ui.widgets.table import KeyedTable, Prepared, Row
+from swarmtui.ui.widgets.text import show_text
 
 if TYPE_CHECKING:
     from swarmtui.ui.app import SwarmApp
@@ -81,6 +83,8 @@ class MainScreen(Screen[None]):
         self._offered_init = False
         #: node IDs marked with space, in marking order (node keys act on all of them)
         self.ops_marked: list[str] = []
+        #: the tab labels as last set (markup)
+        self._tab_labels: dict[str, str] = {}
 
     @property
     def swarm_app(self) -> SwarmApp:
@@ -142,6 +146,8 @@ class MainScreen(Screen[None]):
         if not self.query(HealthHeader):
             # not composed yet: on_mount shows the app's latest snapshot
             return
+        if self.shown is None:  # the first view: the collector may run once it is painted
+            self.call_after_refresh(gcpause.started)
         self.shown = snap
         self.query_one(HealthHeader).show(snap, health.of(snap))
         for pane in PANES:
@@ -221,7 +227,10 @@ class MainScreen(Screen[None]):
         for n, pane in enumerate(PANES, 1):
             tab = tabs.get_tab(pane.kind)
             count = pane.count(snap) if snap.listed("tasks") or pane.kind != "tasks" else "…"
-            tab.label = f"{n} {pane.label} [$text-muted]{count}[/]"
+            label = f"{n} {pane.label} [$text-muted]{count}[/]"
+            if self._tab_labels.get(pane.kind) != label:  # a label set lays out the screen
+                self._tab_labels[pane.kind] = label
+                tab.label = label
 
     def show_link(self, view: LinkView) -> None:
         for bar in self.query(StatusBar):
@@ -352,7 +361,7 @@ class MainScreen(Screen[None]):
             said.append(f"{fmt.count(len(services), 'service')} marked: {', '.join(services)} — "
                         "l shows their logs merged")
         for bar in self.query(MarksBar):
-            bar.update(" · ".join(said) + " · space unmarks" if said else "")
+            show_text(bar, " · ".join(said) + " · space unmarks" if said else "")
             bar.set_class(bool(said), "shown")
 
     def clear_marks(self) -> None:

@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from swarmtui.swarm import health
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.ui.widgets.text import show_text
 
 OPEN_KIND = {"service": "services", "update": "services", "node": "nodes", "manager": "nodes",
              "task": "tasks"}
@@ -99,7 +100,7 @@ class HealthHeader(Vertical):
         if s.message:
             # the headline, then (quorum lost) the last known managers and what to do
             headline, *details = s.message.split("\n")
-            summary.update(f"[$error b]{escape(headline)}[/]")
+            show_text(summary, f"[$error b]{escape(headline)}[/]")
             snap = self._snap
             if snap is not None and snap.in_swarm and not snap.is_manager and \
                     snap.remote_managers:
@@ -107,12 +108,12 @@ class HealthHeader(Vertical):
             else:
                 details = [escape(line) for line in details]
             probs.set_class(False, "ok")
-            probs.update("\n".join(details))
+            show_text(probs, "\n".join(details))
             return
-        summary.update(summary_markup(s, self._failing, self.read_only, self.view_state))
+        show_text(summary, summary_markup(s, self._failing, self.read_only, self.view_state))
         if not self.problems:
             probs.set_class(True, "ok")
-            probs.update("✔ nothing is wrong: every node is ready and every service converged")
+            show_text(probs, "✔ nothing is wrong: every node is ready and every service converged")
             return
         probs.set_class(False, "ok")
         shown = self.problems[: self.max_lines]
@@ -130,4 +131,4 @@ class HealthHeader(Vertical):
             lines[-1] += ""
             lines.append(f"[$text-muted]  … and {more} more — press p to show only rows "
                          "with a problem[/]")
-        probs.update("\n".join(lines))
+        show_text(probs, "\n".join(lines))

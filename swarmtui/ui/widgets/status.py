@@ -8,6 +8,7 @@ from textual.markup import escape
 from textual.widgets import Static
 
 from swarmtui.swarm.sync.view import LinkView
+from swarmtui.ui.widgets.text import show_text
 
 STATE_COLOUR = {
     "connected": "$success", "stale": "$warning", "connecting": "$primary",
@@ -48,8 +49,8 @@ class StatusBar(Static):
 
     def show(self, view: LinkView) -> None:
         self.view = view
-        self.update(status_markup(view))
+        show_text(self, status_markup(view), layout=False)  # height 1, full width
 
     def _tick(self) -> None:
         if self.view.state in ("stale", "failed", "connecting"):
-            self.update(status_markup(self.view, time.time()))
+            show_text(self, status_markup(self.view, time.time()), layout=False)

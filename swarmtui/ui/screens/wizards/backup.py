@@ -28,7 +28,7 @@ from swarmtui.connect.nodes import NodePool
 from swarmtui.swarm.ops.base import Operation
 from swarmtui.swarm.ops.runner import Sent
 from swarmtui.ui.context import swarm_app
-from swarmtui.ui.screens.wizards.common import WizardScreen, markup_escape
+from swarmtui.ui.screens.wizards.common import WizardScreen, labelled, markup_escape
 
 NO_POOL = ("no SSH reach to the nodes: a backup stops a manager's engine and copies its "
            "files over SSH; connect to the swarm over SSH (ssh://… or an ssh_config alias)")
@@ -52,12 +52,8 @@ class BackupScreen(WizardScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("Back up a manager", classes="section")
-        with Horizontal():
-            yield Static("Manager", classes="field-label")
-            yield Select[str]([], id="bk-manager", prompt="no manager listed")
-        with Horizontal():
-            yield Static("Into", classes="field-label")
-            yield Input(str(default_dir()), id="bk-output")
+        yield labelled("Manager", Select[str]([], id="bk-manager", prompt="no manager listed"))
+        yield labelled("Into", Input(str(default_dir()), id="bk-output"))
         with Horizontal():
             yield Checkbox("force (typed name)", id="bk-force")
             yield Checkbox("store the unlock key", id="bk-store-key")
@@ -70,13 +66,9 @@ class BackupScreen(WizardScreen):
         yield DataTable(id="bk-list", cursor_type="row", zebra_stripes=True)
         yield Static("", id="bk-problems", classes="warn")
         yield Static("Restore the highlighted backup", classes="section")
-        with Horizontal():
-            yield Static("On host", classes="field-label")
-            yield Input(placeholder="node hostname or ssh alias", id="rs-host")
-        with Horizontal():
-            yield Static("Unlock key", classes="field-label")
-            yield Input(placeholder="only for an autolocked backup (SWMKEY-1-…)",
-                        password=True, id="rs-key")
+        yield labelled("On host", Input(placeholder="node hostname or ssh alias", id="rs-host"))
+        yield labelled("Unlock key", Input(
+            placeholder="only for an autolocked backup (SWMKEY-1-…)", password=True, id="rs-key"))
         yield Checkbox("force (over a host in a working swarm)", id="rs-force")
         yield Static("", id="rs-cli", classes="cli")
         with Horizontal():

@@ -17,7 +17,6 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.widgets import Button, Input, Select, Static
 
 from swarmtui.backup.ops import ForceNewClusterOn, HostsOnly, RejoinManager
@@ -26,7 +25,7 @@ from swarmtui.backup.rejoin import Host, probe_pool
 from swarmtui.connect.nodes import NodePool
 from swarmtui.swarm.ops.runner import Sent
 from swarmtui.ui.context import swarm_app
-from swarmtui.ui.screens.wizards.common import WizardScreen, markup_escape
+from swarmtui.ui.screens.wizards.common import WizardScreen, labelled, markup_escape
 
 NO_POOL = ("no SSH reach to the nodes: recovery reads each manager's raft files and "
            "restarts engines over SSH; connect to the swarm over SSH")
@@ -52,20 +51,15 @@ class RecoveryScreen(WizardScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="rc-headline", classes="warn")
         yield Static("1. Probe every manager", classes="section")
-        with Horizontal():
-            yield Static("Managers", classes="field-label")
-            yield Input(placeholder="hostnames or ssh aliases, comma-separated",
-                        id="rc-hosts")
+        yield labelled("Managers", Input(
+            placeholder="hostnames or ssh aliases, comma-separated", id="rc-hosts"))
         yield Button("Probe (F2)", id="rc-probe")
         yield Static("", id="rc-states")
         yield Static("", id="rc-advice")
         yield Static("2. Force a new cluster", classes="section")
-        with Horizontal():
-            yield Static("On", classes="field-label")
-            yield Select[str]([], id="rc-pick", prompt="probe first")
-        with Horizontal():
-            yield Static("Advertise address", classes="field-label")
-            yield Input(placeholder="default: its swarm address", id="rc-addr")
+        yield labelled("On", Select[str]([], id="rc-pick", prompt="probe first"))
+        yield labelled("Advertise address",
+                       Input(placeholder="default: its swarm address", id="rc-addr"))
         yield Static("", id="rc-cli", classes="cli")
         yield Button("Force a new cluster… [ctrl+s]", id="rc-force", variant="error")
         yield Static("3. Re-join the other managers", classes="section")

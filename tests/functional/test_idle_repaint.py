@@ -1,0 +1,44 @@
+"""Idle means quiet (issue 17): a poll or a ping that changed nothing sets no text and
+rebuilds no row — Textual lays the whole screen out again on every `Static.update`, so a
+status bar or a header re-set every 2 s cost a reflow and a repaint each for nothing."""
+
+from __future__ import annotations
+
+from swarmtui.swarm.sync.view import LinkView
+from swarmtui.ui.screens.main import MainScreen
+from swarmtui.ui.store_adapter import ConnectionChanged, SnapshotChanged
+from swarmtui.ui.widgets.status import StatusBar
+from tests.functional.conftest import static_app
+
+
+async def test_an_unchanged_poll_and_ping_change_nothing_on_screen() -> None:
+    app = static_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        assert app.snapshot is not None and app.store is not None
+        header = [screen.query_one(f"#health #{part}") for part in ("summary", "problems")]
+        bar = screen.query_one(StatusBar)
+        tabs = [screen.query_one(f"#--content-tab-{kind}") for kind in ("nodes", "tasks")]
+        table = screen.table("nodes")
+        shown = ([w.visual for w in (*header, bar)], [t.label for t in tabs], table.revision)
+        assert "nodes" in str(header[0].render())  # the header is drawn
+
+        # what an unchanged poll and a ping with the same figures post
+        app.post_message(SnapshotChanged(app.snapshot, frozenset({"tasks", "services"})))
+        app.post_message(ConnectionChanged(app.store.view))
+        await pilot.pause()
+        assert ([w.visual for w in (*header, bar)], [t.label for t in tabs],
+                table.revision) == shown
+        assert all(a is b for a, b in zip([w.visual for w in (*header, bar)], shown[0],
+                                          strict=True))
+
+        # a change still shows: the status bar with a new latency
+        app.post_message(ConnectionChanged(LinkView("connected", endpoint="node1", via="ssh",
+                                                    cluster="recorded lab", latency_ms=7)))
+        await pilot.pause()
+        assert bar.visual is not shown[0][2]
+        assert "7 ms" in str(bar.render())
+        assert all(a is b for a, b in zip([w.visual for w in header], shown[0][:2],
+                                          strict=True))
