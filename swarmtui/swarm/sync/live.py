@@ -202,7 +202,7 @@ class ApiStore(Store):
                 wanted: list[str]) -> tuple[ClusterSnapshot, frozenset[str]]:
         """Re-list some kinds; when the quorum was lost meanwhile, a snapshot that says so."""
         try:
-            lists = list(self._pool.map(lambda k: fetch.list_kind(api, k), wanted))
+            lists = list(self._pool.map(lambda k: fetch.iter_kind(api, k), wanted))
         except fetch.NoLeaderError:
             return fetch.fetch_snapshot(api, old), frozenset(KINDS)
         snap, at = old, fmt.now_utc()
