@@ -21,6 +21,7 @@ from swarmtui.config import Profile, Settings
 from swarmtui.connect.link import ClusterLink
 from swarmtui.secrets import Secret
 from swarmtui.swarm import format as fmt
+from swarmtui.swarm.models import Task
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.swarm.sync import gcpause
 from swarmtui.swarm.sync.link import LinkStore
@@ -416,7 +417,8 @@ class SwarmApp(CrashGuard, App[int]):
         raw = None
         if self.snapshot is not None:
             obj = getattr(self.snapshot, kind, {}).get(object_id)
-            raw = getattr(obj, "raw", None)
+            # a task keeps only what the app reads: that, until the engine's whole object
+            raw = obj.as_api() if isinstance(obj, Task) else getattr(obj, "raw", None)
         self.push_screen(InspectScreen(kind, object_id, raw))
 
     def open_logs(self, *service_ids: str, what: str = "") -> None:
