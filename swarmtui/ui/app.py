@@ -133,9 +133,7 @@ class SwarmApp(CrashGuard, App[int]):
         loaded, self.theme_errors = themes.load_themes(dirs)
         for theme in loaded:
             self.register_theme(theme)
-        prof = self._profile()
-        wanted = self.requested_theme or (prof.theme if prof else None) or \
-            (self.settings.theme if self.settings else None) or themes.DEFAULT_THEME
+        wanted = self.requested_theme or themes.wanted_theme(self._profile(), self.settings)
         if wanted not in self.available_themes:
             known = ", ".join(sorted(self.available_themes))
             self.theme_errors.append(themes.ThemeError(
@@ -150,9 +148,7 @@ class SwarmApp(CrashGuard, App[int]):
         without one gets the config's theme (or the default) back."""
         if self.requested_theme:
             return
-        prof = self._profile()
-        wanted = (prof.theme if prof else None) or \
-            (self.settings.theme if self.settings else None) or themes.DEFAULT_THEME
+        wanted = themes.wanted_theme(self._profile(), self.settings)
         if wanted in self.available_themes:
             self.theme = wanted
         else:
