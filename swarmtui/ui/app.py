@@ -77,6 +77,15 @@ class SwarmApp(CrashGuard, App[int]):
     /* a placeholder is an example, never a value already filled in: dim and italic */
     Input > .input--placeholder, TextArea > .text-area--placeholder {
         color: $text-disabled; text-style: italic; }
+    /* toasts never cover a button or the tour (issue 16): on the main screen bottom-left
+       above the status bar (the tour and walkthrough panels are on the right); on
+       dialogs, forms and wizards at the top right (their buttons are at the bottom or
+       left); no blank rows. Textual's width (60, at most half the screen) is kept: a
+       narrower toast wraps a short result ("… ended (exit status 5)") mid-phrase. */
+    ToastRack { dock: top; align: right top; margin-bottom: 0; }
+    Toast { padding: 0 1; margin-top: 0; }
+    MainScreen ToastRack { dock: bottom; align: left bottom; margin-bottom: 2; }
+    MainScreen ToastHolder { align-horizontal: left; }
     """
     #: the app's keys (every screen), generated from the action registry (ui/actions.py)
     BINDINGS: ClassVar[list[BindingType]] = list(actions.bindings("app"))

@@ -122,3 +122,62 @@ async def test_image_update_dialog_shows_its_warning_and_whole_button_at_80x24()
         shown = "\n".join(screen_lines(app))
         assert "could not be checked" in shown, (warned, shown)
         assert "Confirm: update-image" in shown, shown
+
+
+async def test_toasts_never_cover_a_button_or_the_tour_text() -> None:
+    """At 80×24: on the main screen toasts sit bottom-left above the status bar (the tour
+    and walkthrough are on the right); over a dialog, a form or a wizard at the top right
+    (their buttons are at the bottom or on the left). Fails with Textual's placement."""
+    from textual.widgets import Button
+    from textual.widgets._toast import Toast
+
+    from swarmtui.ui.flow import ConfirmScreen
+    from swarmtui.ui.forms.service import ServiceFormScreen
+    from swarmtui.ui.screens.wizards.bootstrap import BootstrapScreen
+    from swarmtui.ui.screens.wizards.init_swarm import InitSwarmScreen
+    from swarmtui.ui.tour import TourPanel
+    from swarmtui.ui.widgets.status import StatusBar
+
+    snap, now = recorded_state()
+    app = SwarmApp(StaticStore(snap, label="recorded lab", now=now), tour=True)
+    long = "5 command(s) written to /root/.local/state/swarmtui/exports/swarmtui-session.sh"
+
+    def toasts() -> list[Toast]:
+        return [t for t in app.screen.query(Toast) if t.region.area]
+
+    async def covers_nothing(what: str) -> None:
+        app.clear_notifications()
+        app.notify(long, title=f"over {what}", timeout=30)
+        await async_wait_for(f"a toast over {what}", toasts)
+        await pilot.pause()
+        buttons = [b.region for b in app.screen.query(Button) if b.region.area]
+        assert buttons or what == "the main screen", what
+        for t in toasts():
+            for b in buttons:
+                assert not t.region.overlaps(b), (what, t.region, b)
+
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("w")  # the walkthrough too: both side panels on the right
+        await covers_nothing("the main screen")
+        tour = app.screen.query_one(TourPanel).region
+        status = app.screen.query_one(StatusBar).region
+        assert tour.area and status.area
+        for t in toasts():
+            assert not t.region.overlaps(tour), (t.region, tour)
+            assert not t.region.overlaps(status), (t.region, status)
+        await pilot.press("1", "d")  # a confirmation over the main screen
+        await async_wait_for("the dialog", lambda: isinstance(app.screen, ConfirmScreen))
+        await covers_nothing("a confirmation")
+        await pilot.press("escape")
+        await pilot.press("2", "n")
+        await async_wait_for("the service form",
+                             lambda: isinstance(app.screen, ServiceFormScreen))
+        await covers_nothing("the service form")
+        await pilot.press("escape")
+        for wizard in (InitSwarmScreen(), BootstrapScreen()):
+            app.push_screen(wizard)
+            await async_wait_for("the wizard", lambda: app.screen is wizard)  # noqa: B023
+            await covers_nothing(type(wizard).__name__)
+            wizard.dismiss()
+            await pilot.pause()

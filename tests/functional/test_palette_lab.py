@@ -18,12 +18,13 @@ async def test_not_in_a_swarm_offers_the_init_wizard(make_lab, lab_app) -> None:
         await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 30)
         assert not app.snapshot.in_swarm
 
-        def offer() -> list[str]:
-            return [n.message for n in app._notifications if n.title == "not in a swarm"]
-
-        notes = await async_wait_for("the offer", offer, 10)
-        assert len(notes) == 1 and "press I" in notes[0]
         main = app.screen
+        # the offer is in the empty Nodes pane, where the eye is (not a toast)
+        table = main.table("nodes")
+        offer = await async_wait_for("the offer", lambda: "press I" in table.empty_message()
+                                     and table.empty_message(), 10)
+        assert offer.startswith("node1 is not in a swarm: press I or open the palette")
+        assert not [n for n in app._notifications if "not in a swarm" in n.message]
         await pilot.press("colon", *"initialise")
 
         def hit() -> str | None:

@@ -262,9 +262,13 @@ def test_failed_update_is_reported_with_the_reason(lab: Lab, api: Any) -> None:
 
         p = wait_for("the update to pause", probe, 90)
         assert p.failed and p.text.startswith("update paused"), p.text
-        assert "task" in p.text  # UpdateStatus.Message names the failing task
+        assert "task k-bad." in p.text  # UpdateStatus.Message names the failing task
         msg = cli(lab, "docker service inspect k-bad --format '{{.UpdateStatus.Message}}'")
-        assert msg and msg in p.text
+        msg = msg.strip()
+        task_id = msg.rsplit(" ", 1)[-1]  # said as `docker service ps` names it
+        task = cli(lab, f"docker service ps k-bad --no-trunc --filter id={task_id} "
+                        "--format '{{.Name}}'").strip()
+        assert task.startswith("k-bad.") and msg.replace(task_id, task) in p.text, p.text
     finally:
         cleanup(lab, ("k-bad",))
 

@@ -470,7 +470,11 @@ async def test_global_service_then_a_failed_update_is_reported_with_its_reason(
             assert progress.phase == "failed", progress.lines
             assert progress.lines[-1].startswith("update paused"), progress.lines
             msg = cli(lab, "docker service inspect fglob --format '{{.UpdateStatus.Message}}'")
-            assert msg.strip() and msg.strip() in progress.lines[-1]
+            task_id = msg.strip().rsplit(" ", 1)[-1]  # said as `docker service ps` names it
+            task = cli(lab, f"docker service ps fglob --no-trunc --filter id={task_id} "
+                            "--format '{{.Name}}'").strip()
+            assert task.startswith("fglob.") and \
+                msg.strip().replace(task_id, task) in progress.lines[-1], progress.lines
             assert progress.has_class("bad")
     finally:
         cleanup(lab, services=("fglob",))

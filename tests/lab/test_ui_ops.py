@@ -463,7 +463,12 @@ async def test_image_no_node_has_is_warned_and_the_paused_update_says_why(
         message = cli(lab, f"docker service inspect {name} "
                            "--format '{{.UpdateStatus.Message}}'")
         assert state == "paused"
-        assert message and message in said, (message, said)
+        # the engine's words, with its task named as `docker service ps` names it
+        task_id = message.rsplit(" ", 1)[-1]
+        task = cli(lab, f"docker service ps {name} --no-trunc --filter id={task_id} "
+                        "--format '{{.Name}}'")
+        assert task.startswith(f"{name}.") and task_id not in said, (task, said)
+        assert message.replace(task_id, task) in said, (message, said)
         errors = cli(lab, f"docker service ps {name} --no-trunc --format '{{{{.Error}}}}'")
         assert "No such image: nosuchimage:2" in errors
         assert "No such image: nosuchimage:2" in said and "R rolls back" in said, said

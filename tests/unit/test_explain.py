@@ -69,6 +69,34 @@ def test_recorded_lab_every_cause_in_words() -> None:
     assert r is not None and r.paused and (r.updated, r.total) == (0, 1)
 
 
+def test_a_paused_update_names_its_task_as_service_ps_does_not_by_id() -> None:
+    """The engine's UpdateStatus.Message names the task by ID: said as xupd.1 (issue 16)."""
+    from swarmtui.swarm.ops.services import UpdateServiceImage
+
+    s, _ = recorded()
+    svc = s.find_service("xupd")
+    assert svc is not None
+    task_id = svc.update_message.rsplit(" ", 1)[-1]
+    assert task_id in s.tasks
+    r = rollout(s, svc)
+    assert r is not None
+    assert r.text == ("update paused at 0 of 1 updated: update paused due to failure or "
+                      "early termination of task xupd.1")
+    p = UpdateServiceImage(svc, "nosuchimage:2").progress(s)
+    assert p.done and p.failed
+    assert p.text == ("xupd: update paused at 0 of 1 updated: update paused due to failure or "
+                      "early termination of task xupd.1 — rejected: No such image: "
+                      "nosuchimage:2 — R rolls back to the previous spec")
+    assert task_id not in p.text
+    # a task the history limit dropped since: by its short ID, said as gone
+    gone = ClusterSnapshot.from_api(
+        services=[svc.raw], info=s.info,
+        tasks=[t.raw for t in s.tasks.values() if t.id != task_id])
+    r = rollout(gone, gone.services[svc.id])
+    assert r is not None and r.text.endswith(
+        f"early termination of task {task_id[:12]} (gone from the task history)"), r.text
+
+
 def test_first_screen_lines_carry_the_cause() -> None:
     s, at = recorded()
     texts = {p.text for p in health.problems(s, at)}

@@ -241,6 +241,50 @@ def test_drain_preview_on_crafted_state() -> None:
     assert SetAvailability([s.nodes["n4"]], "drain").guard(s).blocks
 
 
+def test_drain_preview_knows_a_host_mode_port_allows_one_task_per_node() -> None:
+    """Seen walking the tutorial: web publishes 8080 in host mode with a task on every
+    node; draining node2 said "web.2 move to node1, node3, node4", and it stayed Pending
+    (the port is taken on each of them)."""
+    port = {"Protocol": "tcp", "TargetPort": 80, "PublishedPort": 8080, "PublishMode": "host"}
+    nodes = [node("n1", "node1", role="manager", leader=True), node("n2", "node2"),
+             node("n3", "node3"), node("n4", "node4")]
+    tasks = [task(f"w{i}", "sw", slot=i, node_id=f"n{i}") for i in range(1, 5)]
+    full = snap(nodes=nodes, services=[service("sw", "web", replicas=4, ports=[port])],
+                tasks=tasks)
+    dp = drain_preview(full, ["n2"])
+    assert dp.moves[0].can_go_to == ()
+    assert dp.lines == ("web: web.2 — no other node can take them (stay Pending)",)
+    assert ("no other node can take web's tasks: its host-mode port 8080/tcp is already in "
+            "use on node1, node3, node4; they will stay Pending") in dp.warnings
+    # with a node free of the port, the task moves there and only there
+    three = snap(nodes=nodes, services=[service("sw", "web", replicas=3, ports=[port])],
+                 tasks=tasks[:3])
+    dp = drain_preview(three, ["n2"])
+    assert dp.lines == ("web: web.2 move to node4",) and not dp.warnings
+    # an ingress port does not bind the node: any node can take it
+    ingress = dict(port, PublishMode="ingress")
+    mesh = snap(nodes=nodes, services=[service("sw", "web", replicas=4, ports=[ingress])],
+                tasks=tasks)
+    assert drain_preview(mesh, ["n2"]).lines == ("web: web.2 move to node1, node3, node4",)
+
+
+def test_scale_past_the_nodes_of_a_host_mode_port_is_warned_before() -> None:
+    """Seen walking the tutorial: scaling a host-mode 8080 service to 5 on 4 nodes was
+    said only afterwards ("pending: no suitable node")."""
+    port = {"Protocol": "tcp", "TargetPort": 80, "PublishedPort": 8080, "PublishMode": "host"}
+    nodes = [node("n1", "node1", role="manager", leader=True), node("n2", "node2"),
+             node("n3", "node3"), node("n4", "node4", availability="drain")]
+    s = snap(nodes=nodes, services=[service("sw", "web", replicas=3, ports=[port])],
+             tasks=[task(f"w{i}", "sw", slot=i, node_id=f"n{i}") for i in range(1, 4)])
+    svc = s.services["sw"]
+    g = ScaleService(svc, "5").guard(s)
+    assert not g.blocks
+    assert ("web publishes 8080/tcp in host mode: one task per node, and 3 node(s) can run "
+            "it — 2 task(s) will stay Pending (publish in ingress mode, or leave the "
+            "published port empty)") in g.warnings
+    assert not ScaleService(svc, "2").guard(s).warnings
+
+
 def test_drain_convergence_text_on_crafted_states() -> None:
     s = _drain_state()
     op = SetAvailability([s.nodes["n2"]], "drain")

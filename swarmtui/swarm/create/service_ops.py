@@ -43,6 +43,7 @@ from swarmtui.swarm.create.service_spec import (
     form_from_spec,
     merge_form,
 )
+from swarmtui.swarm.explain import updates
 from swarmtui.swarm.models import ApiDict, Node, Service
 from swarmtui.swarm.ops.base import update_service_spec
 
@@ -159,7 +160,8 @@ def service_progress(inv: Inventory, service_name: str, *,
         if svc.update_state is None or svc.update_started_at == since_update:
             return Progress(False, "waiting for the rolling update to start")
         state = svc.update_state
-        msg = f": {svc.update_message}" if svc.update_message else ""
+        named = updates.named_message(inv.snapshot, svc)[0]  # "task web.2", not its ID
+        msg = f": {named}" if named else ""
         if state == "paused":
             return Progress(True, f"update paused{msg}", failed=True)
         if state == "rollback_completed":

@@ -18,7 +18,12 @@ from typing import Any
 
 from swarmtui.swarm.explain import scheduling as sched
 from swarmtui.swarm.explain.constraints import Preference, parse_all
-from swarmtui.swarm.explain.updates import changed_since_previous, failed_update, short_change
+from swarmtui.swarm.explain.updates import (
+    changed_since_previous,
+    failed_update,
+    named_message,
+    short_change,
+)
 from swarmtui.swarm.models import UNSCHEDULED_STATES, Service, Task
 from swarmtui.swarm.state import ClusterSnapshot
 
@@ -315,14 +320,10 @@ def _update_cause(snap: ClusterSnapshot, svc: Service) -> Explanation | None:
     words = {"paused": "update paused", "rollback_paused": "rollback paused",
              "rollback_completed": "update rolled back",
              "rollback_started": "update failed, rolling back"}[state]
-    msg = svc.update_message
+    msg, t = named_message(snap, svc)  # "task web.2", not its ID
     text = msg if msg.startswith(words) else words + (f": {msg}" if msg else "")
-    m = re.search(r"task ([a-z0-9]{25})", msg)
-    if m and m.group(1) in snap.tasks:
-        t = snap.tasks[m.group(1)]
-        text = text.replace(f"task {m.group(1)}", f"task {snap.task_name(t)}")
-        if t.error:
-            text += f" — {t.state}: {t.error}"
+    if t is not None and t.error:
+        text += f" — {t.state}: {t.error}"
     changes = changed_since_previous(snap, svc)
     details = tuple(f"changed: {short_change(c)}" for c in changes)
     if not changes and state.startswith("rollback"):

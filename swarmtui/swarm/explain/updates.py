@@ -8,6 +8,7 @@ count says how many tasks are back.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -100,8 +101,28 @@ def rollout(snap: ClusterSnapshot, svc: Service) -> Rollout | None:
     current = [t for t in snap.current_tasks(svc.id) if t.desired_state == "running"]
     updated = sum(1 for t in current if t.is_running and task_is_current(template, t))
     total = svc.desired if svc.desired is not None else len(current)
-    return Rollout(svc.id, svc.update_state, updated, total, svc.update_message,
+    return Rollout(svc.id, svc.update_state, updated, total, named_message(snap, svc)[0],
                    svc.update_started_at, svc.update_completed_at)
+
+
+#: the task an UpdateStatus.Message names ("… early termination of task <25-char ID>")
+_TASK_ID = re.compile(r"\btask ([a-z0-9]{25})\b")
+
+
+def named_message(snap: ClusterSnapshot, svc: Service) -> tuple[str, Task | None]:
+    """The engine's UpdateStatus.Message with its task named as `docker service ps` names
+    it ("… early termination of task web.2", not the task's ID), and that task (None
+    when the message names none the snapshot holds: a task the history limit dropped
+    since is said as such, by its short ID)."""
+    msg = svc.update_message
+    found = _TASK_ID.search(msg)
+    if found is None:
+        return msg, None
+    task_id = found.group(1)
+    task = snap.tasks.get(task_id)
+    if task is None:
+        return msg.replace(task_id, f"{task_id[:12]} (gone from the task history)"), None
+    return msg.replace(task_id, snap.task_name(task)), task
 
 
 def changed_since_previous(snap: ClusterSnapshot, svc: Service) -> list[SpecChange]:
@@ -142,13 +163,17 @@ def failed_update(snap: ClusterSnapshot, svc: Service) -> tuple[Task, list[SpecC
     return None
 
 
-def paused_cause(snap: ClusterSnapshot, svc: Service) -> str:
+def paused_cause(snap: ClusterSnapshot, svc: Service, named: Task | None = None) -> str:
     """Why an update paused: the newest failed or rejected task on the new spec, with its
-    error ("task web.1 rejected: No such image: nosuchimage:2"), or ""."""
+    error ("task web.1 rejected: No such image: nosuchimage:2"; "rejected: …" alone when
+    it is of the slot of `named`, the task the engine's message already names), or ""."""
     template = _clean(svc.spec.get("TaskTemplate") or {})
+    said = snap.task_name(named) if named is not None else None
     for t in snap.tasks_of_service(svc.id):  # newest first
         if t.state in ("failed", "rejected") and task_is_current(template, t):
-            return f"task {snap.task_name(t)} {t.state}: {t.error or t.message or 'no error given'}"
+            name = snap.task_name(t)
+            who = "" if name == said else f"task {name} "
+            return f"{who}{t.state}: {t.error or t.message or 'no error given'}"
     return ""
 
 

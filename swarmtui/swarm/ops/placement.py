@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from swarmtui.swarm.explain.constraints import Constraint, ConstraintError
+from swarmtui.swarm.explain.scheduling import host_ports, ports_taken
 from swarmtui.swarm.models import Node, Service
 from swarmtui.swarm.state import ClusterSnapshot
 
@@ -88,6 +89,18 @@ class DrainPreview:
         return tuple(out)
 
 
+def _host_ports_busy(snapshot: ClusterSnapshot, service: Service,
+                     nodes: Iterable[Node]) -> set[str]:
+    """Hostnames among `nodes` where a host-mode port of `service` is already held (by
+    any service's task there, its own included): the scheduler puts no task there."""
+    ports = host_ports(service)
+    if not ports:
+        return set()
+    taken = ports_taken(snapshot)
+    return {n.hostname for n in nodes
+            if any((n.id, port, proto) in taken for port, proto in ports)}
+
+
 def _service_name(snapshot: ClusterSnapshot, service_id: str) -> str:
     svc = snapshot.services.get(service_id)
     return svc.name if svc else service_id
@@ -114,7 +127,9 @@ def drain_preview(
             for t in snapshot.tasks_of_service(sid)
             if t.is_running and t.wants_running and t.node_id not in ids
         )
-        targets = tuple(n.hostname for n in eligible_nodes(snapshot, svc, excluding=ids))
+        fit = eligible_nodes(snapshot, svc, excluding=ids)
+        busy = _host_ports_busy(snapshot, svc, fit)  # host-mode: one task per node and port
+        targets = tuple(n.hostname for n in fit if n.hostname not in busy)
         move = ServiceMove(
             service=svc.name,
             mode=svc.mode,
@@ -131,7 +146,13 @@ def drain_preview(
                 f"{svc.name} drops to zero running tasks until they restart elsewhere "
                 "(a short outage)"
             )
-        if not targets:
+        if not targets and busy:
+            ports = ", ".join(f"{port}/{proto}" for port, proto in host_ports(svc))
+            warnings.append(
+                f"no other node can take {svc.name}'s tasks: its host-mode port {ports} is "
+                f"already in use on {', '.join(sorted(busy))}; they will stay Pending"
+            )
+        elif not targets:
             warnings.append(
                 f"no other Active node can run {svc.name} (constraints: "
                 f"{', '.join(svc.constraints) or 'none'}): its tasks will stay Pending"

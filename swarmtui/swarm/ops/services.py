@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.explain import updates
+from swarmtui.swarm.explain.scheduling import host_ports
 from swarmtui.swarm.fetch import describe_error
 from swarmtui.swarm.models import Service
 from swarmtui.swarm.ops.base import (
@@ -113,6 +114,13 @@ class ScaleService(ServiceOperation):
                 f"at most {svc.max_per_node} per node on {len(eligible)} eligible node(s): "
                 f"only {svc.max_per_node * len(eligible)} can run"
             )
+        elif host_ports(svc) and n > len(eligible):
+            ports = ", ".join(f"{port}/{proto}" for port, proto in host_ports(svc))
+            warnings.append(
+                f"{svc.name} publishes {ports} in host mode: one task per node, and "
+                f"{len(eligible)} node(s) can run it — {n - len(eligible)} task(s) will stay "
+                "Pending (publish in ingress mode, or leave the published port empty)"
+            )
         preview = (
             f"{svc.name}: replicas {before} → {n} (running now: {svc.running}/{svc.desired})",
         )
@@ -188,10 +196,11 @@ class _UpdateLike(ServiceOperation):
         prev_version: int = self.applied.get("prev_version", 0)
         fresh = svc.update_started_at is not None and svc.update_started_at != prev
         state = svc.update_state
-        msg = f": {svc.update_message}" if svc.update_message else ""
+        named, task = updates.named_message(snapshot, svc)  # "task web.2", not its ID
+        msg = f": {named}" if named else ""
         ro = updates.rollout(snapshot, svc)
         if fresh and ro is not None and state in ("paused", "rollback_paused"):
-            cause = updates.paused_cause(snapshot, svc)
+            cause = updates.paused_cause(snapshot, svc, task)
             hint = " — R rolls back to the previous spec" if state == "paused" else ""
             return Progress(True, f"{svc.name}: {ro.text}{' — ' + cause if cause else ''}{hint}",
                             failed=True)

@@ -177,7 +177,9 @@ class ProgressScreen(ModalScreen[str]):
             done, text = False, f"cannot tell yet: {exc}"
         self.last_text = text
         self._log(text)
-        self._say("#ops-detail", text)
+        # once it ends, the phase line says it ("Done: …"): not twice (at 80×24 a paused
+        # update's cause filled the dialog twice over)
+        self._say("#ops-detail", "" if done else text)
         if done and failed:
             self._finish("failed", f"Failed: {text}", log=False)
         elif done:
@@ -234,11 +236,14 @@ class ProgressScreen(ModalScreen[str]):
             close = self.query_one("#ops-close", Button)
             close.label = "Close \\[Esc / Enter]"
             close.styles.width = len("Close [Esc / Enter]") + 4  # re-measured: never cut
+        if phase == "converged" and self.close_when_done and self.app.screen is self:
+            # the screen under it (a wizard) shows the result where the eye is: a toast
+            # saying it again would only cover that screen
+            self.dismiss(phase)
+            return
         severity: Any = {"converged": "information", "timeout": "warning"}.get(phase, "error")
         self.app.notify(redact(text), title=display_title(self.op), severity=severity,
-                    timeout=6 if phase == "converged" else 12)
-        if phase == "converged" and self.close_when_done and self.app.screen is self:
-            self.dismiss(phase)
+                        timeout=6 if phase == "converged" else 12)
 
     def _say(self, selector: str, text: str) -> None:
         if self.is_attached:

@@ -80,7 +80,6 @@ class MainScreen(Screen[None]):
         self._dirty: set[str] = set()
         #: kinds that changed while another screen was on top
         self.stale_kinds: set[str] = set()
-        self._offered_init = False
         #: node IDs marked with space, in marking order (node keys act on all of them)
         self.ops_marked: list[str] = []
         #: the tab labels as last set (markup)
@@ -155,18 +154,21 @@ class MainScreen(Screen[None]):
                 self._dirty.add(pane.kind)
         self._update_pane(self.active_kind)
         self._update_tab_labels()
-        self._offer_init(snap)
 
-    def _offer_init(self, snap: ClusterSnapshot) -> None:
-        """An engine not in a swarm: say so once, and how to create one."""
-        if snap.in_swarm or self._offered_init or snap.local_state not in ("inactive", ""):
-            return
-        self._offered_init = True
-        key = actions.action("wizard.init").key
-        how = f"press {key} or " if key else ""
-        self.notify(f"{snap.engine_name or 'This engine'} is not in a swarm: {how}open the "
-                    "palette (:) → Initialise a swarm to create one, or join it to an "
-                    "existing swarm.", title="not in a swarm", timeout=12)
+    @staticmethod
+    def empty_text(kind: str, snap: ClusterSnapshot) -> str:
+        """What an empty pane says. An engine not in a swarm: how to create one, in the
+        pane where the eye is (a toast there covered the status bar, then the wizard it
+        offered)."""
+        if kind == "tasks" and not snap.listed("tasks"):
+            return "listing tasks…"  # the first view comes before the (larger) task list
+        if snap.info and snap.local_state == "inactive":  # /info listed, says no swarm
+            key = actions.action("wizard.init").key
+            how = f"press {key} or open" if key else "open"
+            return (f"{snap.engine_name or 'This engine'} is not in a swarm: {how} the "
+                    "palette (:) → Initialise a swarm to create one (docker swarm init), "
+                    "or join it to an existing swarm.")
+        return panes.BY_KIND[kind].empty
 
     def show_tour(self, tour: Tour) -> None:
         for old in self.query(TourPanel):
@@ -211,9 +213,7 @@ class MainScreen(Screen[None]):
             return
         with self.app.batch_update():
             table = self.table(kind)
-            # the first view comes before the (much larger) task list
-            table.empty_text = panes.BY_KIND[kind].empty if snap.listed("tasks") or \
-                kind != "tasks" else "listing tasks…"
+            table.empty_text = self.empty_text(kind, snap)
             if isinstance(rows, Prepared):
                 table.apply_prepared(rows)
             else:

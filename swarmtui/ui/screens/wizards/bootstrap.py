@@ -51,6 +51,10 @@ class BootstrapScreen(view.HostsWizard):
         self.plan: Plan | None = None
         self.result: ApplyResult | None = None
         self.applying = False
+        #: a probe is under way (F2); F5 pressed meanwhile is kept for when its plan is made
+        self.probing = False
+        self.apply_when_planned = False
+        self._probe_run: object | None = None
 
     def compose_body(self) -> ComposeResult:
         yield labelled("Host", Input(placeholder="ssh alias or user@host[:port]", id="host"))
@@ -102,14 +106,27 @@ class BootstrapScreen(view.HostsWizard):
                      error=True)
             return
         self.say("status", f"connecting to {target}…")
-        self.probe_host(target, self.sudo_password())
+        self.boot = self.plan = self.result = None
+        self.probing = True  # from now: an F5 before the worker even starts is kept
+        self._probe_run = run = object()
+        self.probe_host(target, self.sudo_password(), run)
 
     @work(exclusive=True, group="bootstrap-probe", exit_on_error=False)
-    async def probe_host(self, target: str, sudo_password: SudoPassword) -> None:
+    async def probe_host(self, target: str, sudo_password: SudoPassword, run: object) -> None:
+        try:
+            await self._probe(target, sudo_password)
+        finally:
+            if self._probe_run is run:  # not a probe that a newer F2 cancelled
+                self.probing = False
+        if self.apply_when_planned:  # F5 was pressed while it probed
+            self.apply_when_planned = False
+            if self.plan is not None:
+                self.action_apply()
+
+    async def _probe(self, target: str, sudo_password: SudoPassword) -> None:
         from swarmtui.bootstrap.remote import SshRunner
         from swarmtui.ui.screens.wizards.sshhost import describe, open_host
 
-        self.boot = self.plan = self.result = None
         await self._close_host()
         try:
             store = self.cluster_store()
@@ -120,8 +137,8 @@ class BootstrapScreen(view.HostsWizard):
             return
         runner = SshRunner(self.host.conn, sudo_password=sudo_password)
         self.boot = HostBootstrap(runner, store, host=self.host.label)
-        self.say("status", f"connected to {self.host.user}@{self.host.label}; probing "
-                 "(read-only)…")
+        self._probe_said(f"connected to {self.host.user}@{self.host.label}; probing "
+                         "(read-only)…")
         try:
             facts = await self.boot.probe()
         except Exception as exc:  # noqa: BLE001 - SwarmSpecError is redacted
@@ -133,6 +150,12 @@ class BootstrapScreen(view.HostsWizard):
         self.say("status", f"{self.host.label}: {len(facts.checks)} facts, {fails} failing, "
                  f"{warns} warning(s).")
         self.replan()
+
+    def _probe_said(self, text: str) -> None:
+        """A probe's progress line, keeping the word that F5 is waiting for the plan."""
+        if self.apply_when_planned:
+            text += " F5 pressed: the plan opens for confirmation once it is ready."
+        self.say("status", text)
 
     # --------------------------------------------------------------------- plan
     def options(self) -> tuple[PlanOptions, str | None]:
@@ -203,13 +226,19 @@ class BootstrapScreen(view.HostsWizard):
     # -------------------------------------------------------------------- apply
     @on(Button.Pressed, "#apply")
     def action_apply(self) -> None:
+        if self.probing:
+            # said beside the probe's own line, where the eye is (the apply section is
+            # below the fold at 80×24); the confirmation opens once the plan is made
+            self.apply_when_planned = True
+            self._probe_said("Still probing the host (read-only).")
+            return
         if self.boot is None or self.plan is None or self.applying:
-            self.say("result", "Probe the host first (F2)." if not self.applying else
-                     "A run is in progress.", error=True)
+            self.say("status", "Probe the host first (F2): the plan is made from what it "
+                     "finds." if not self.applying else "A run is in progress.", error=True)
             return
         plan = self.plan
         if plan.nothing_to_do:
-            self.say("result", "Nothing to do: the host is already as planned.")
+            self.say("status", "Nothing to do: the host is already as planned.")
             return
         warnings = []
         if plan.options.role == "manager" and plan.will_join:

@@ -1,0 +1,131 @@
+"""Issue 16, the first half of the tutorial walked at 80×24 (init, tokens, bootstrap,
+network, service, scale, restart, update and rollback, drain): what a newcomer met."""
+
+from __future__ import annotations
+
+from textual.widgets._toast import Toast
+
+from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.sync.store import StaticStore
+from swarmtui.ui.app import SwarmApp
+from swarmtui.ui.screens.wizards.init_swarm import InitSwarmScreen
+from tests.functional.test_newcomer_80 import screen_lines
+from tests.waiting import async_wait_for
+
+
+def not_in_a_swarm() -> ClusterSnapshot:
+    """What the store makes of an engine outside any swarm (GET /info only)."""
+    return ClusterSnapshot.from_api(
+        info={"Name": "node1", "Swarm": {"LocalNodeState": "inactive", "NodeID": ""}},
+        message="node1 is not part of a swarm (docker swarm init or join first)")
+
+
+async def test_not_in_a_swarm_says_how_in_the_pane_and_no_toast_follows_into_the_wizard(
+        ) -> None:
+    """The offer to initialise is where the eye is (the empty Nodes pane), whole at 80
+    columns; no toast covers the status bar, nor the init wizard's intro after `I`."""
+    app = SwarmApp(StaticStore(not_in_a_swarm(), label="node1"))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 10)
+        await pilot.pause()
+        text = " ".join(" ".join(screen_lines(app)).split())
+        assert ("node1 is not in a swarm: press I or open the palette (:) → Initialise a "
+                "swarm to create one (docker swarm init), or join it to an existing swarm."
+                in text), text
+        assert not list(app._notifications)
+        await pilot.press("I")
+        await async_wait_for("the init wizard", lambda: isinstance(app.screen, InitSwarmScreen))
+        await pilot.pause()
+        assert not [t for t in app.screen.query(Toast) if t.region.area]
+        assert "This engine is not in a swarm." in screen_lines(app)[2]
+
+
+async def test_f5_while_the_bootstrap_probe_runs_is_said_in_view_and_kept() -> None:
+    """At 80×24 the apply section is below the fold: F5 pressed during a slow probe is
+    answered beside the probe's own line (the lab test sees the confirmation open by
+    itself once the plan is made)."""
+    from swarmtui.ui.screens.wizards.bootstrap import BootstrapScreen
+    from tests.functional.conftest import static_app
+
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = BootstrapScreen()
+        app.push_screen(screen)
+        await async_wait_for("the wizard", lambda: app.screen is screen)
+        await pilot.press("f5")  # nothing probed yet
+        await pilot.pause()
+        said = " ".join(" ".join(screen_lines(app)).split())
+        assert "Probe the host first (F2): the plan is made from what it finds." in said, said
+        screen.probing = True  # as while probe_host awaits the host over SSH
+        await pilot.press("f5")
+        await pilot.pause()
+        assert screen.apply_when_planned
+        said = " ".join(" ".join(screen_lines(app)).split())
+        assert ("Still probing the host (read-only). F5 pressed: the plan opens for "
+                "confirmation once it is ready.") in said, said
+
+
+async def test_the_tokens_screen_says_how_to_rotate_at_80_columns() -> None:
+    """Its footer has room for reveal and copy only: the intro names the rotate keys."""
+    from swarmtui.ui.screens.wizards.tokens import TokensScreen
+    from tests.functional.conftest import static_app
+
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = TokensScreen()
+        app.push_screen(screen)
+        await async_wait_for("the tokens screen", lambda: app.screen is screen)
+        await pilot.pause()
+        said = " ".join(" ".join(screen_lines(app)[:6]).split())
+        assert "W / M rotate the worker / manager token" in said, said
+        footer = screen_lines(app)[-1]
+        assert "Rotate" not in footer  # the reason the intro says it
+
+
+async def test_a_paused_update_says_its_cause_once_by_task_name_and_its_toast_spares_close(
+        ) -> None:
+    """At 80×24 the progress view of `u` to an image no node has: the end is said once
+    (it was said twice, filling the dialog), naming the task xupd.1 (not its 25-character
+    ID), with `R`; the toast saying it too leaves the Close button free."""
+    from datetime import timedelta
+
+    from textual.widgets import Button, Static
+
+    from swarmtui.swarm.ops.runner import Outcome, Sent
+    from swarmtui.swarm.ops.services import UpdateServiceImage
+    from swarmtui.ui.flow.progress import ProgressScreen
+    from tests.unit.test_explain import recorded
+
+    snap, at = recorded()
+    svc = snap.find_service("xupd")
+    assert svc is not None
+    task_id = svc.update_message.rsplit(" ", 1)[-1]
+    app = SwarmApp(StaticStore(snap, label="recorded lab", now=at))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        # read-only: refused before anything is sent (no engine here); then as if it had
+        # been sent and the store's next snapshot showed the update paused
+        screen = ProgressScreen(UpdateServiceImage(svc, "nosuchimage:2"), None, read_only=True)
+        app.push_screen(screen)
+        await async_wait_for("refused", lambda: screen.phase == "refused")
+        app.clear_notifications()
+        screen.phase = "waiting"
+        screen.sent = Sent(Outcome("ok", "xupd: image update started"), at - timedelta(hours=1))
+        screen.show_snapshot(snap, frozenset())
+        assert screen.phase == "failed"
+        await async_wait_for("the toast", lambda: [t for t in screen.query(Toast)
+                                                   if t.region.area])
+        await pilot.pause()
+        phase = str(screen.query_one("#ops-phase", Static).render())
+        assert phase == ("Failed: xupd: update paused at 0 of 1 updated: update paused due to "
+                         "failure or early termination of task xupd.1 — rejected: No such "
+                         "image: nosuchimage:2 — R rolls back to the previous spec")
+        assert str(screen.query_one("#ops-detail", Static).render()) == ""
+        shown = " ".join(screen_lines(app))
+        assert task_id not in shown, shown
+        close = screen.query_one("#ops-close", Button).region
+        assert close.area and "Close [Esc / Enter]" in screen_lines(app)[close.y + 1]
+        for t in screen.query(Toast):
+            assert not t.region.overlaps(close), (t.region, close)
