@@ -14,7 +14,7 @@ raise :class:`FetchError` with a readable, secret-free message.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from functools import partial
 from typing import Any
@@ -22,7 +22,7 @@ from typing import Any
 from swarmtui.secrets import redact, redact_obj
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm import noleader
-from swarmtui.swarm.jsonlist import loads_list
+from swarmtui.swarm.jsonlist import iter_list, loads_list
 from swarmtui.swarm.state import KINDS, ClusterSnapshot
 from swarmtui.swarm.sync.merge import merge_kind
 
@@ -125,7 +125,7 @@ def fetch_snapshot(api: DockerAPI, previous: ClusterSnapshot | None = None, *,
         return ClusterSnapshot.from_api(info=info, message=message)
     # the slowest first: a pool of 4 starts them before the small lists
     calls: dict[str, Callable[[], Any]] = {
-        "tasks": partial(list_kind, api, "tasks"),
+        "tasks": partial(iter_kind, api, "tasks"),
         "services": partial(list_kind, api, "services"),
         "swarm": lambda: _call(api.inspect_swarm),
     }
@@ -173,9 +173,29 @@ def _big_list(api: DockerAPI, path: str, params: dict[str, Any]) -> Any:
     """What docker-py's `api.tasks()` / `api.services(status=True)` return (the same
     request, the same errors), decoded in pieces (swarm/jsonlist.py): a 12 MB list must
     not hold the GIL, and the keystrokes, for 0.3 s."""
+    return loads_list(_big_body(api, path, params))
+
+
+def _big_body(api: DockerAPI, path: str, params: dict[str, Any]) -> bytes:
     response = api._get(api._url(path), params=params)
     api._raise_for_status(response)
-    return loads_list(response.content)
+    return bytes(response.content)
+
+
+def _decoded(body: bytes) -> Iterator[dict[str, Any]]:
+    try:
+        yield from iter_list(body)
+    except ValueError as exc:
+        raise FetchError(f"the engine's list could not be read ({exc})") from exc
+
+
+def iter_kind(api: DockerAPI, kind: str) -> Iterable[dict[str, Any]]:
+    """The raw API list of one kind (exactly one request, made now). The tasks come
+    decoded a piece at a time as they are read (build models as they come: their API
+    dicts need not all be held at once; read them once)."""
+    if kind == "tasks":
+        return _decoded(_call(_big_body, api, "/tasks", {}))
+    return list_kind(api, kind)
 
 
 def list_kind(api: DockerAPI, kind: str) -> list[dict[str, Any]]:
@@ -204,7 +224,7 @@ def fetch_kind(api: DockerAPI, kind: str, snapshot: ClusterSnapshot) -> ClusterS
     returned. Raises FetchError on transport errors.
     """
     try:
-        items = list_kind(api, kind)
+        items = iter_kind(api, kind)
     except (NotAManagerError, NoLeaderError):
         return fetch_snapshot(api, snapshot)
     return snapshot.with_kind(kind, merge_kind(kind, getattr(snapshot, kind), items),

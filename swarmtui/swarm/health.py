@@ -94,21 +94,22 @@ def failing_tasks(snap: ClusterSnapshot) -> list[Task]:
 
 def _failing_tasks(snap: ClusterSnapshot) -> list[Task]:
     out: dict[str, Task] = {}
-    by_slot: dict[tuple[str, str], list[Task]] = {}
-    for t in snap.live_tasks:
-        if t.wants_running and (
-            t.state in FAILED_STATES or (t.state in UNSCHEDULED_STATES and t.error)
-        ):
-            out[t.id] = t
-        by_slot.setdefault(t.slot_key, []).append(t)
-    for tasks in by_slot.values():
-        tasks.sort(key=newest_first)
-        newest = tasks[0]
-        if newest.is_running or not newest.wants_running:
-            continue
-        crashed = next((t for t in tasks if t.state in ("failed", "rejected")), None)
-        if crashed is not None:
-            out[crashed.id] = crashed
+    services = snap.services
+    for service_id, slots in snap.task_slots.items():
+        if service_id not in services:
+            continue  # a removed service's tasks (snap.is_live)
+        for tasks in slots.values():  # each slot's tasks, newest first
+            for t in tasks:
+                if t.wants_running and (
+                    t.state in FAILED_STATES or (t.state in UNSCHEDULED_STATES and t.error)
+                ):
+                    out[t.id] = t
+            newest = tasks[0]
+            if newest.is_running or not newest.wants_running:
+                continue
+            crashed = next((t for t in tasks if t.state in ("failed", "rejected")), None)
+            if crashed is not None:
+                out[crashed.id] = crashed
     return sorted(out.values(), key=newest_first)
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from swarmtui.secrets import redact_obj
 from swarmtui.swarm import format as fmt
-from swarmtui.swarm.models import STACK_LABEL, ApiDict, Network, Node, Service, Task
+from swarmtui.swarm.models import STACK_LABEL, ApiDict, Network, Node, Service, SpecPool, Task
 
 if TYPE_CHECKING:
     from swarmtui.swarm.reach.stats import NodeStats
@@ -320,24 +320,36 @@ class ClusterSnapshot:
             self.service_name(task) or task.service_id[:12], task.slot, task.node_id
         )
 
+    @cached_property
+    def task_slots(self) -> dict[str, dict[tuple[str, str], list[Task]]]:
+        """Service ID → slot key → the slot's tasks, newest first (every task, live or not):
+        the one index health, the explanations and the panes read slots from."""
+        out: dict[str, dict[tuple[str, str], list[Task]]] = {}
+        for t in self.tasks.values():
+            by_slot = out.get(t.service_id)
+            if by_slot is None:
+                by_slot = out[t.service_id] = {}
+            tasks = by_slot.get(t.slot_key)
+            if tasks is None:
+                by_slot[t.slot_key] = [t]
+            else:
+                tasks.append(t)
+        for by_slot in out.values():
+            for tasks in by_slot.values():
+                if len(tasks) > 1:
+                    tasks.sort(key=newest_first)  # stable: equal keys keep the list order
+        return out
+
     def current_tasks(self, service_id: str) -> list[Task]:
         """The newest task of each slot of a service (what `docker service ps` lists unindented)."""
-        newest: dict[tuple[str, str], Task] = {}
-        for t in self._tasks_by_service.get(service_id, []):
-            cur = newest.get(t.slot_key)
-            if cur is None or newest_first(t) < newest_first(cur):
-                newest[t.slot_key] = t
-        return sorted(newest.values(), key=lambda t: (t.slot or 0, t.node_id or ""))
+        return sorted((tasks[0] for tasks in self.task_slots.get(service_id, {}).values()),
+                      key=lambda t: (t.slot or 0, t.node_id or ""))
 
     @cached_property
     def current_task_ids(self) -> frozenset[str]:
         """IDs of the newest task of every slot (the others are history, shown "\\_" by the CLI)."""
-        newest: dict[tuple[str, str], Task] = {}
-        for t in self.tasks.values():
-            cur = newest.get(t.slot_key)
-            if cur is None or newest_first(t) < newest_first(cur):
-                newest[t.slot_key] = t
-        return frozenset(t.id for t in newest.values())
+        return frozenset(tasks[0].id for by_slot in self.task_slots.values()
+                         for tasks in by_slot.values())
 
     def is_current(self, task: Task) -> bool:
         """True when no newer task replaced this one in its slot."""
@@ -382,21 +394,30 @@ def newest_first(t: Task) -> tuple[float, int]:
     return t.newest_key
 
 
-_BUILDERS: dict[str, Any] = {
+_BUILDERS: dict[str, Callable[[ApiDict], Any]] = {
     "nodes": Node.from_api,
     "services": Service.from_api,
-    "tasks": Task.from_api,
     "networks": Network.from_api,
     "secrets": lambda d: StoredObjectModel.from_api("secret", d),
     "configs": lambda d: StoredObjectModel.from_api("config", d),
 }
 
 
+def builder(kind: str) -> Callable[[ApiDict], Any]:
+    """The model builder for one list of a kind (tasks: their equal specs shared)."""
+    if kind == "tasks":
+        pool = SpecPool()
+        return lambda d: Task.from_api(d, pool)
+    return _BUILDERS[kind]
+
+
 def build_kind(kind: str, items: Iterable[ApiDict]) -> dict[str, Any]:
     """Build models of one kind from API dicts, keyed by ID (see sync.merge for re-lists)."""
-    builder = _BUILDERS[kind]
+    if kind not in KINDS:
+        raise KeyError(kind)
+    build = builder(kind)
     out: dict[str, Any] = {}
     for d in items:
-        obj = builder(d)
+        obj = build(d)
         out[obj.id] = obj
     return out

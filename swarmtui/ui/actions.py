@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.fuzzy import Matcher
 
 from swarmtui.swarm.ops.runner import refuse_read_only
 from swarmtui.ui import forms, panes
@@ -315,6 +316,17 @@ def open_action(app: SwarmApp, action_id: str, selected: Any = _CURSOR) -> bool:
 
 
 # --------------------------------------------------------------- the palette
+def palette_score(matcher: Matcher, title: str, help: str) -> float:
+    """A palette entry's score: its title's fuzzy match; else, lower, every typed word in
+    its help ("unlock" finds "Join tokens & keys", whose help says unlock)."""
+    score = matcher.match(title)
+    if score > 0:
+        return score
+    words = matcher.query.lower().split()
+    text = help.lower()
+    return 0.1 if words and all(w in text for w in words) else 0.0
+
+
 class ActionCommands(Provider):
     """Command palette: the forms and wizards (read-only mode hides the mutating ones)."""
 
@@ -338,7 +350,7 @@ class ActionCommands(Provider):
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for a in self._entries():
-            score = matcher.match(a.title)
+            score = palette_score(matcher, a.title, a.help)
             if score > 0:
                 yield Hit(score, matcher.highlight(a.title),
                           partial(open_action, self.swarm_app, a.id), help=self._hit_help(a))

@@ -18,6 +18,7 @@ from swarmtui import startup
 from swarmtui.config import Settings
 from swarmtui.secrets import Secret
 from swarmtui.swarm import format as fmt
+from swarmtui.swarm.models import Task
 from swarmtui.swarm.sync import gcpause
 from swarmtui.swarm.sync.store import Store
 from swarmtui.ui import actions, themes
@@ -232,7 +233,8 @@ class SwarmApp(CrashGuard, Connecting):
         raw = None
         if self.snapshot is not None:
             obj = getattr(self.snapshot, kind, {}).get(object_id)
-            raw = getattr(obj, "raw", None)
+            # a task keeps only what the app reads: that, until the engine's whole object
+            raw = obj.as_api() if isinstance(obj, Task) else getattr(obj, "raw", None)
         self.push_screen(InspectScreen(kind, object_id, raw))
 
     def open_logs(self, *service_ids: str, what: str = "") -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from swarmtui.ui.actions import ACTIONS
+from swarmtui.ui.actions import ACTIONS, palette_score
 from swarmtui.ui.context import swarm_app
 
 Command = tuple[str, Callable[[], Any], str]
@@ -39,7 +39,7 @@ class _ListProvider(Provider):
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, callback, text in self.commands():
-            score = matcher.match(title)
+            score = palette_score(matcher, title, text)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=text)
 
@@ -118,7 +118,7 @@ class SwarmtuiCommands(_ListProvider):
                app.action_toggle_walkthrough,
                "the docker command and what Swarm does, for each action (w)")
         yield ("export session commands as a shell script", app.action_export_walkthrough,
-               "writes swarmtui-session-*.sh in the current directory (W)")
+               "asks where; offers the state dir's exports/ (W)")
         if app.tour is None or app.tour.done:
             yield ("start the tour", app.start_tour,
                    "a step-by-step walk through a (lab) cluster, checked on the cluster")

@@ -155,12 +155,7 @@ def node_summary(snap: ClusterSnapshot, n: Node, now: datetime) -> str:
 
 def task_summary(snap: ClusterSnapshot, t: Task, now: datetime) -> str:
     svc = snap.services.get(t.service_id)
-    addrs = []
-    for att in t.raw.get("NetworksAttachments") or []:
-        net = _d(_d(att).get("Network"))
-        name = _d(net.get("Spec")).get("Name", "")
-        addrs.append(f"{name} {', '.join(_d(att).get('Addresses') or [])}")
-    status = _d(t.raw.get("Status"))
+    addrs = [f"{att.name} {', '.join(att.addresses)}" for att in t.networks]
     lines = [
         _line("task", f"{snap.task_name(t)}  ({t.id})"),
         _line("service", f"{svc.name} ({svc.id[:12]})" if svc else t.service_id),
@@ -171,16 +166,15 @@ def task_summary(snap: ClusterSnapshot, t: Task, now: datetime) -> str:
         _line("error", t.error),
         _line("exit code", "" if t.exit_code is None else t.exit_code),
         _line("container", t.container_id or "none"),
-        _line("image", _d(_d(t.raw.get("Spec")).get("ContainerSpec")).get("Image", t.image)),
+        _line("image", _d(t.spec.get("ContainerSpec")).get("Image", t.image)),
         _line("networks", "; ".join(addrs)),
         _line("created", _ts(t.created_at, now)),
         _line("state since", _ts(t.timestamp, now)),
-        _line("updated", _ts(fmt.parse_ts(t.raw.get("UpdatedAt")), now)),
+        _line("updated", _ts(t.updated_at, now)),
     ]
-    if status.get("PortStatus", {}).get("Ports"):
+    if t.ports:
         lines.append(_line("ports", ", ".join(
-            f"{p.get('PublishedPort')}:{p.get('TargetPort')}/{p.get('Protocol')}"
-            for p in status["PortStatus"]["Ports"])))
+            f"{published}:{target}/{proto}" for published, target, proto in t.ports)))
     return "\n".join(lines)
 
 
@@ -210,8 +204,6 @@ def tasks_on_network(snap: ClusterSnapshot, net_id: str) -> list[Task]:
     for t in snap.tasks.values():
         if not t.wants_running:
             continue
-        for att in t.raw.get("NetworksAttachments") or []:
-            if _d(_d(att).get("Network")).get("ID") == net_id:
-                out.append(t)
-                break
+        if any(att.network_id == net_id for att in t.networks):
+            out.append(t)
     return out

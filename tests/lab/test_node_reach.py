@@ -601,6 +601,9 @@ async def test_tui_removes_a_ready_worker_it_leaves_over_ssh_then_node_rm(
             await pilot.press(*"node3", "enter")
             done = await progress_done(app, 120)
             assert done.phase == "converged", done.lines
+            steps = done.op.lines  # type: ignore[attr-defined]  # shown while it ran
+            assert steps[0] == "→ ssh node3 docker swarm leave", steps
+            assert steps[-1] == "→ docker node rm node3", steps
         names = rlab.ssh("node1", "docker node ls --format '{{.Hostname}}'").split()
         assert "node3" not in names, names
         assert rlab.ssh("node3", "docker info --format '{{.Swarm.LocalNodeState}}'") \

@@ -110,13 +110,18 @@ def synthesize(rec: dict[str, Any], nodes: int, services: int,
     info = copy.deepcopy(rec["/info"])
     info["Swarm"]["Nodes"] = nodes
     info["Swarm"]["Managers"] = 1
-    out = {p: json.dumps(rec[p]).encode() for p in PATHS}
-    out["/info"] = json.dumps(info).encode()
-    out["/nodes"] = json.dumps(node_list).encode()
-    out["/services?status=true"] = json.dumps(svc_list).encode()
+    out = {p: _encode(rec[p]) for p in PATHS}
+    out["/info"] = _encode(info)
+    out["/nodes"] = _encode(node_list)
+    out["/services?status=true"] = _encode(svc_list)
     out["/services"] = out["/services?status=true"]
-    out["/tasks"] = json.dumps(task_list).encode()
+    out["/tasks"] = _encode(task_list)
     return out
+
+
+def _encode(value: Any) -> bytes:
+    """As the engine encodes (Go's encoding/json): compact, one line, a newline after."""
+    return json.dumps(value, separators=(",", ":")).encode() + b"\n"
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -91,7 +91,7 @@ def test_a_paused_update_names_its_task_as_service_ps_does_not_by_id() -> None:
     # a task the history limit dropped since: by its short ID, said as gone
     gone = ClusterSnapshot.from_api(
         services=[svc.raw], info=s.info,
-        tasks=[t.raw for t in s.tasks.values() if t.id != task_id])
+        tasks=[t.as_api() for t in s.tasks.values() if t.id != task_id])
     r = rollout(gone, gone.services[svc.id])
     assert r is not None and r.text.endswith(
         f"early termination of task {task_id[:12]} (gone from the task history)"), r.text

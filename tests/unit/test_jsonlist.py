@@ -69,3 +69,35 @@ def test_a_broken_body_raises_like_json_loads() -> None:
     body = _body([_task(i) for i in range(100)])[:-40]
     with pytest.raises(ValueError):
         jsonlist.loads_list(body)
+
+
+def test_iter_list_hands_over_each_piece_before_decoding_the_next(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    items = [_task(i) for i in range(300)]
+    body = _body(items)
+    calls: list[int] = []
+    real = json.loads
+
+    def counting(b: bytes) -> object:
+        calls.append(len(b))
+        return real(b)
+
+    monkeypatch.setattr(jsonlist.json, "loads", counting)
+    it = jsonlist.iter_list(body)
+    assert next(it) == items[0]
+    assert len(calls) == 1  # only the first piece decoded so far
+    assert [items[0], *it] == items
+
+
+def test_iter_list_falling_back_midway_yields_each_element_once() -> None:
+    # good pieces first, then objects whose nested lists hold the cut text
+    items: list[object] = [_task(i) for i in range(60)]
+    items += [{"ID": f"s{i}", "Refs": [{"ID": f"r{i}.{k}"} for k in range(60)]}
+              for i in range(20)]
+    assert list(jsonlist.iter_list(_body(items))) == items
+
+
+@pytest.mark.parametrize("body", [b"{}", b"null", b"3"])
+def test_iter_list_of_a_non_list_raises_value_error(body: bytes) -> None:
+    with pytest.raises(ValueError):
+        list(jsonlist.iter_list(body))

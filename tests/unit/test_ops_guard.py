@@ -480,3 +480,24 @@ def test_leave_and_remove_a_ready_node_over_its_ssh() -> None:
     assert LeaveAndRemoveNode(pool, s.nodes["w1"]).guard(s, connected_node_id="w1").blocks
     alone = snap(nodes=cluster(1, workers=0))
     assert any("last node" in b for b in RemoveNode(alone.nodes["m1"]).guard(alone).blocks)
+
+
+def test_a_blocked_demotion_says_the_block_not_what_it_would_risk() -> None:
+    """Demoting the last manager is blocked: no "a new leader is elected" or "swarmtui is
+    connected through it" beside the block (nothing will happen); a demotion that can go
+    keeps them."""
+    s = snap(nodes=cluster(1, workers=1))
+    g = DemoteNodes([s.nodes["m1"]]).guard(s, connected_node_id="m1")
+    assert any("last manager" in b for b in g.blocks), g.blocks
+    assert not any("leader" in w or "connected through" in w for w in g.warnings), g.warnings
+    s3 = snap(nodes=cluster(3, workers=1))
+    g3 = DemoteNodes([s3.nodes["m1"]]).guard(s3, connected_node_id="m1")
+    assert not g3.blocks
+    assert any("new leader" in w for w in g3.warnings) and \
+        any("connected through" in w for w in g3.warnings), g3.warnings
+
+
+def test_scale_to_the_same_count_says_replica_in_the_singular() -> None:
+    s = snap(nodes=cluster(1), services=[service("s1", "web", replicas=1)])
+    [block] = ScaleService(s.services["s1"], "1").guard(s).blocks
+    assert block.endswith("already has 1 replica"), block

@@ -78,7 +78,7 @@ def _all_free(snap: ClusterSnapshot) -> dict[str, Reservation]:
     for t in snap.tasks.values():
         if not holds_resources(t) or t.node_id is None:
             continue
-        r = Reservation.from_resources(_d(t.raw.get("Spec")).get("Resources"))
+        r = Reservation.from_resources(t.spec.get("Resources"))
         if r:
             u = used.setdefault(t.node_id, [0, 0])
             u[0] += r.nano_cpus

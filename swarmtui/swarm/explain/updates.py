@@ -35,7 +35,7 @@ def _clean(value: Any) -> Any:
 
 def task_is_current(svc_template: Any, task: Task) -> bool:
     """The task runs the service's current task template."""
-    return bool(_clean(task.raw.get("Spec") or {}) == svc_template)
+    return bool(_clean(task.spec) == svc_template)
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ def failed_update(snap: ClusterSnapshot, svc: Service) -> tuple[Task, list[SpecC
     for t in snap.tasks_of_service(svc.id):  # newest first
         if t.state in ("failed", "rejected") and not task_is_current(template, t):
             undone = spec_diff({"TaskTemplate": template},
-                               {"TaskTemplate": _clean(t.raw.get("Spec") or {})})
+                               {"TaskTemplate": _clean(t.spec)})
             return t, undone
     return None
 

@@ -75,7 +75,8 @@ class _ChangeRole(NodeOperation):
             blocks.append(f"nothing to do: every selected node is already a {self.role}")
         q = quorum_preview(snapshot, promote=todo) if to_manager else \
             quorum_preview(snapshot, demote=todo)
-        warnings += self._risks(snapshot, todo, connected_node_id)
+        if not (blocks or q.blocks):  # what it would risk, only for a change that can go
+            warnings += self._risks(snapshot, todo, connected_node_id)
         was = "worker" if to_manager else "manager"
         preview = [f"{n.name}: {was} → {self.role}" for n in todo] + list(q.lines)
         return GuardResult(tuple(blocks) + q.blocks, tuple(warnings) + q.warnings, tuple(preview))

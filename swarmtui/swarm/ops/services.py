@@ -100,7 +100,8 @@ class ScaleService(ServiceOperation):
         before = svc.spec_replicas if svc.spec_replicas is not None else (svc.desired or 0)
         warnings: list[str] = []
         if n == before:
-            return GuardResult(blocks=(f"nothing to do: {svc.name} already has {n} replicas",))
+            return GuardResult(blocks=(f"nothing to do: {svc.name} already has "
+                                       f"{fmt.count(n, 'replica')}",))
         if n == 0:
             warnings.append(f"{svc.name} will stop all its tasks (0 replicas)")
         eligible = eligible_nodes(snapshot, svc)

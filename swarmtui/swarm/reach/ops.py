@@ -186,6 +186,8 @@ class LeaveAndRemoveNode(RemoveNode):
         self.pool = pool
         self.hostname = node.hostname
         self.address = node.address
+        #: the steps so far, as they happen (the progress view shows them while it runs)
+        self.lines: list[str] = []
 
     @property
     def title(self) -> str:
@@ -217,7 +219,13 @@ class LeaveAndRemoveNode(RemoveNode):
             f"then, once the managers see it Down, {self.hostname} is removed"))
 
     def apply(self, api: DockerAPI) -> str:
+        if self.demote_first:
+            self.lines.append(f"→ {fmt.cli_join('docker', 'node', 'demote', self.target)}")
         done = "demoted to worker" if self._demote(api) else ""
+        if done:
+            self.lines.append(f"✔ {self.target} is a worker")
+        leave = ssh_line(self.pool, self.hostname, self.address, "docker swarm leave")
+        self.lines.append(f"→ {leave}")
         try:
             run_remote(self.pool, self.hostname, self.address, "docker swarm leave")
         except OperationError as exc:
@@ -226,6 +234,8 @@ class LeaveAndRemoveNode(RemoveNode):
                                      f"docker swarm leave failed: {exc}") from exc
             raise
         done = f"{done} and left the swarm" if done else "left the swarm"
+        self.lines.append(f"✔ {self.target} left the swarm; waiting until the managers see "
+                          f"it Down (up to {self.down_wait:.0f} s)")
         deadline = time.monotonic() + self.down_wait
         while time.monotonic() < deadline:
             try:
@@ -235,4 +245,5 @@ class LeaveAndRemoveNode(RemoveNode):
             if info.get("Status", {}).get("State") == "down":
                 break
             time.sleep(0.5)
+        self.lines.append(f"→ {fmt.cli_join('docker', 'node', 'rm', self.target)}")
         return self._rm(api, done)

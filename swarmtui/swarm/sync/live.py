@@ -21,7 +21,7 @@ from swarmtui.swarm.eventlog import from_event
 from swarmtui.swarm.events import EventWatcher
 from swarmtui.swarm.state import KINDS, ClusterSnapshot
 from swarmtui.swarm.sync import gcpause
-from swarmtui.swarm.sync.merge import merge_kind
+from swarmtui.swarm.sync.merge import merge_kind, same_objects
 from swarmtui.swarm.sync.store import ALL, STATS, Clock, Store, StoreListener
 from swarmtui.swarm.sync.view import LinkView
 
@@ -202,13 +202,20 @@ class ApiStore(Store):
                 wanted: list[str]) -> tuple[ClusterSnapshot, frozenset[str]]:
         """Re-list some kinds; when the quorum was lost meanwhile, a snapshot that says so."""
         try:
-            lists = list(self._pool.map(lambda k: fetch.list_kind(api, k), wanted))
+            lists = list(self._pool.map(lambda k: fetch.iter_kind(api, k), wanted))
         except fetch.NoLeaderError:
             return fetch.fetch_snapshot(api, old), frozenset(KINDS)
         snap, at = old, fmt.now_utc()
+        changed = []
         for kind, items in zip(wanted, lists, strict=True):
-            snap = snap.with_kind(kind, merge_kind(kind, getattr(snap, kind), items), at)
-        return snap, frozenset(wanted)
+            before = getattr(snap, kind)
+            objects = merge_kind(kind, before, items)
+            # a new snapshot even so (its time, its health's ages), but only the kinds
+            # whose objects changed are said to: an unchanged poll rebuilds no row
+            snap = snap.with_kind(kind, objects, at)
+            if not same_objects(before, objects):
+                changed.append(kind)
+        return snap, frozenset(changed)
 
     def _first_view(self, snap: ClusterSnapshot) -> None:
         """Everything but the tasks (issue 17): the header and the panes need not wait."""

@@ -9,18 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from swarmtui.swarm.models import ApiDict
-from swarmtui.swarm.state import build_kind
+from swarmtui.swarm.models import ApiDict, Node, Service
+from swarmtui.swarm.state import build_kind, builder
 
 
 class Versioned(Protocol):
-    """A model with the version index of its object and the API dict it came from."""
+    """A model with the version index of its object."""
 
     @property
     def version(self) -> int: ...
-
-    @property
-    def raw(self) -> ApiDict: ...
 
 
 def merge_kind(kind: str, old: Mapping[str, Versioned] | None,
@@ -33,7 +30,7 @@ def merge_kind(kind: str, old: Mapping[str, Versioned] | None,
     """
     if kind == "networks" or not old:
         return build_kind(kind, items)
-    fresh: list[ApiDict] = []
+    build = builder(kind)
     out: dict[str, Any] = {}
     for d in items:
         oid = str(d.get("ID") or "")
@@ -44,14 +41,20 @@ def merge_kind(kind: str, old: Mapping[str, Versioned] | None,
                 and _same_unversioned(kind, prev, d):
             out[oid] = prev
         else:
-            fresh.append(d)
-    out.update(build_kind(kind, fresh))
+            obj = build(d)  # now: the API dict can go as soon as the list moves on
+            out[obj.id] = obj
     return out
 
 
 def _same_unversioned(kind: str, prev: Versioned, d: ApiDict) -> bool:
-    if kind == "services":
+    if kind == "services" and isinstance(prev, Service):
         return bool(prev.raw.get("ServiceStatus") == d.get("ServiceStatus"))
-    if kind == "nodes":
+    if kind == "nodes" and isinstance(prev, Node):
         return bool(prev.raw == d)
     return True
+
+
+def same_objects(old: Mapping[str, object], new: Mapping[str, object]) -> bool:
+    """The same objects under the same IDs (`is`): what merge_kind returns for a list in
+    which no version changed."""
+    return len(old) == len(new) and all(old.get(oid) is obj for oid, obj in new.items())

@@ -153,6 +153,7 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
     ConfirmScreen #ops-typed-error.empty { display: none; }
     ConfirmScreen OptionList { height: auto; max-height: 8; margin-bottom: 1; }
     ConfirmScreen Input { margin-bottom: 1; }
+    ConfirmScreen .ops-force-help { margin: 0 0 1 2; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="ops.confirm.cancel"),
@@ -202,9 +203,11 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
                     yield Static("Pick one:", classes="ops-label")
                     yield OptionList(*[Option(label, id=value) for label, value in
                                        self.form.choices], id="ops-choices")
-                if self.form.force_offered:
-                    yield Checkbox(f"{self.form.force_label}  {self.form.force_help}".rstrip(),
-                                   id="ops-force")
+                if self.form.force_offered:  # its help wraps below it (a label is one row)
+                    yield Checkbox(self.form.force_label, id="ops-force")
+                    if self.form.force_help:
+                        yield Static(self.form.force_help, classes="ops-label ops-force-help",
+                                     markup=False)
                 yield Static("What will happen:", classes="ops-label")
                 yield VerticalScroll(id="ops-preview")
                 yield Static("", id="ops-warnings", classes="ops-warn")
@@ -279,14 +282,21 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
         blocks.set_class(not v.blocks, "empty")
         alerts = (v.warnings, v.blocks)
         if (v.warnings or v.blocks) and alerts != self._shown_alerts:  # new: in view
-            target = blocks if v.blocks else warn
-            self.call_after_refresh(lambda: self.query_one("#ops-body").scroll_to_widget(
-                target, animate=False, top=False))
+            self.call_after_refresh(self._alerts_into_view, blocks if v.blocks else warn)
         self._shown_alerts = alerts
         if op.confirm_text is not None:
             self.query_one("#ops-typed-label", Static).update(
                 f"This cannot be undone. Type {op.confirm_text} to confirm:")
         self._update_button()
+
+    def _alerts_into_view(self, target: Static) -> None:
+        """New warnings or blocks scroll into view; the field being typed in stays in view
+        too (a removal's typed name sits below the warnings)."""
+        body = self.query_one("#ops-body", VerticalScroll)
+        body.scroll_to_widget(target, animate=False, top=False)
+        focused = self.focused
+        if focused is not None and body in focused.ancestors:
+            body.scroll_to_widget(focused, animate=False, top=False)
 
     def _io_found(self, op: Operation) -> GuardResult:
         """What check_io found for this CLI line; else ask it (debounced while typing)."""
@@ -365,9 +375,14 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
 
     @on(OptionList.OptionSelected, "#ops-choices")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a choice: this one — confirmed at once when nothing is left to type
+        (as Enter in a value field), else on to the typed name."""
         self.value = event.option.id or ""
         self._rebuild()
-        self.focus_next_target()
+        if self.operation.confirm_text is None and self.can_confirm:
+            self.action_confirm()
+        else:
+            self.focus_next_target()
 
     def focus_next_target(self) -> None:
         if self.operation.confirm_text is not None:

@@ -210,6 +210,9 @@ def _fix_op(ctx: ActionContext, key: str = "") -> Operation:
     store = ctx.app.store
     reach = store.reach if store is not None else None
     found = reach.diagnosis(node.id) if reach is not None else None
+    if found is None and node.state == "ready" and not health.is_locked(ctx.snapshot, node.id):
+        raise RefusedError(f"{node.name} is Ready: nothing to fix (F starts the engine of a "
+                           "Down node or unlocks a locked manager)")
     if reach is None or found is None:
         raise RefusedError(f"{node.name}: no diagnosis yet (the doctor probes Down and "
                            "Unknown nodes over SSH; needs a live connection)")

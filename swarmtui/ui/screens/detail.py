@@ -237,9 +237,9 @@ class NetworkScreen(ObjectScreen):
         out = []
         for t in summaries.tasks_on_network(snap, self.object_id):
             addr = ""
-            for att in t.raw.get("NetworksAttachments") or []:
-                if (att.get("Network") or {}).get("ID") == self.object_id:
-                    addr = ", ".join(att.get("Addresses") or [])
+            for att in t.networks:
+                if att.network_id == self.object_id:
+                    addr = ", ".join(att.addresses)
             out.append(Row(t.id, (snap.task_name(t), snap.node_hostname(t.node_id), addr,
                                   t.state), (None, None, None, STATE_TAG.get(t.state))))
         return out

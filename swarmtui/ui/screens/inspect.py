@@ -63,16 +63,23 @@ class InspectScreen(Screen[None]):
         theme = "monokai" if self.app.current_theme.dark else "default"
         self.query_one("#json", Static).update(Syntax(text, "json", theme=theme,
                                                       word_wrap=True, line_numbers=False))
+        # the CLI has no `docker task inspect`: `docker inspect` takes a task's ID
+        cli = "docker inspect" if self.kind == "tasks" else f"docker {self.kind[:-1]} inspect"
         self.query_one("#title", Static).update(
-            f"{self.kind[:-1]} {self.object_name(data)} — docker {self.kind[:-1]} inspect "
-            f"· {source}")
+            f"{self.kind[:-1]} {self.object_name(data)} — {cli} · {source}")
 
     def object_name(self, data: dict[str, Any] | None) -> str:
         """The object by its name (a node by its hostname), with its short id."""
         short = self.object_id[:12]
         data = data or {}
-        name = (data.get("Description") or {}).get("Hostname") if self.kind == "nodes" \
-            else (data.get("Spec") or {}).get("Name") or data.get("Name")
+        if self.kind == "nodes":
+            name = (data.get("Description") or {}).get("Hostname")
+        elif self.kind == "tasks":  # a task is named by its service and slot: web.2
+            snap = self.swarm_app.snapshot
+            task = snap.tasks.get(self.object_id) if snap is not None else None
+            name = snap.task_name(task) if snap is not None and task is not None else None
+        else:
+            name = (data.get("Spec") or {}).get("Name") or data.get("Name")
         return f"{name} ({short})" if name and name != short else short
 
     @work(thread=True, exit_on_error=False, group="inspect")

@@ -60,8 +60,8 @@ class LogScreen(Screen[None]):
     DEFAULT_CSS = """
     LogScreen #log-title { background: $panel; padding: 0 1; }
     LogScreen Log { height: 1fr; background: $surface; }
-    LogScreen Input { display: none; height: 1; border: none; padding: 0 1;
-                      background: $boost; }
+    /* compact (one row, no border, focused or not): the row shows what is typed */
+    LogScreen Input { display: none; padding: 0 1; background: $boost; }
     LogScreen Input.shown { display: block; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -104,9 +104,9 @@ class LogScreen(Screen[None]):
         log.highlighter = PrefixColours()
         yield log
         yield Input(placeholder="search: show only lines containing… (Esc clears)",
-                    id="log-search")
+                    compact=True, id="log-search")
         yield Input(placeholder="since: 30s, 10m, 1h30m, 2d or a UTC time 2026-12-01T10:00 "
-                    "(empty: the last lines)", id="log-since")
+                    "(empty: the last lines)", compact=True, id="log-since")
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -166,7 +166,8 @@ class LogScreen(Screen[None]):
         since = f" · since {self.since_text}" if self.since_text else ""
         held = f" · {fmt.count(self.held, 'new line')} held" if self.held else ""
         shown = len(self.query_one(Log).lines)
-        match = f" · search {self.needle!r}: {fmt.count(shown, 'line')}" if self.needle else ""
+        found = fmt.count(shown, "line") if shown else "no line matches"
+        match = f" · search {self.needle!r}: {found}" if self.needle else ""
         silent = ("the service has written nothing yet" if len(self.service_ids) == 1
                   else "they have written nothing yet")
         total = fmt.count(len(self.lines), "line") if self.lines or errors else silent

@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Checkbox, Input, Static
 
 from swarmtui.secrets import Secret
+from swarmtui.swarm import health
 from swarmtui.swarm.ops.base import Operation
 from swarmtui.swarm.ops.runner import Sent
 from swarmtui.swarm.ops.swarm import RotateJoinToken, RotateUnlockKey, SetAutolock, UnlockManager
@@ -153,7 +154,7 @@ class UnlockScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     UnlockScreen { align: center middle; }
     UnlockScreen > Vertical { width: 90%; max-width: 100; height: auto;
-        border: thick $primary; background: $surface; padding: 1 2; }
+        border: thick $primary; background: $surface; padding: 0 2; }
     UnlockScreen .cli { background: $boost; padding: 0 1; margin: 1 0; }
     UnlockScreen .errors { color: $error; }
     UnlockScreen Horizontal { height: auto; margin-top: 1; }
@@ -173,6 +174,7 @@ class UnlockScreen(ModalScreen[None]):
             yield Input(placeholder="e.g. node2 or admin@10.0.0.2", id="unlock-node")
             yield Static("Its unlock key (SWMKEY-1-…; kept in memory only):")
             yield Input(password=True, placeholder="unlock key", id="unlock-key-input")
+            yield Checkbox("show what I type", compact=True, id="unlock-reveal")
             yield Static(markup_escape(unlock_cli()), classes="cli")
             yield Static("", id="unlock-status")
             with Horizontal():
@@ -180,10 +182,23 @@ class UnlockScreen(ModalScreen[None]):
                 yield Button("Close \\[Esc]", id="unlock-close")
 
     def on_mount(self) -> None:
-        held = swarm_app(self).unlock_key
+        app = swarm_app(self)
+        held = app.unlock_key
         if held is not None:  # the key this session saw, masked like any typed one
             self.query_one("#unlock-key-input", Input).value = held.reveal()
-        self.query_one("#unlock-node", Input).focus()
+        node = self.query_one("#unlock-node", Input)
+        snap = app.snapshot
+        locked = sorted(n.hostname for n in snap.nodes.values()
+                        if health.is_locked(snap, n.id)) if snap is not None else []
+        if len(locked) == 1:  # the one manager the node doctor found locked
+            node.value = locked[0]
+            self.query_one("#unlock-key-input" if held is None else "#unlock-go").focus()
+        else:
+            node.focus()
+
+    @on(Checkbox.Changed, "#unlock-reveal")
+    def _reveal(self, event: Checkbox.Changed) -> None:
+        self.query_one("#unlock-key-input", Input).password = not event.value
 
     @on(Button.Pressed, "#unlock-close")
     def action_close(self) -> None:

@@ -1,0 +1,252 @@
+"""Issue 16, the second half of the tutorial walked at 80×24 (promote/demote, labels,
+remove a node, a stack, logs, inspect, filter, help, palette, walkthrough, tour,
+autolock, unlock): what a newcomer met there, each fixed and checked here."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from textual.widgets import Checkbox, Input, OptionList, Static
+
+from swarmtui.connect.hostkeys import fixed_trust
+from swarmtui.connect.nodes import NodePool
+from swarmtui.connect.options import ConnectOptions
+from swarmtui.swarm.ops.base import GuardResult, Operation
+from swarmtui.swarm.ops.nodes import RemoveNodeLabel
+from swarmtui.swarm.ops.runner import Outcome, Sent
+from swarmtui.swarm.reach.watch import NodeReach
+from swarmtui.swarm.sync.store import StaticStore
+from swarmtui.ui.app import SwarmApp
+from swarmtui.ui.flow import ConfirmScreen, OpForm, ProgressScreen
+from swarmtui.ui.screens.inspect import InspectScreen
+from swarmtui.ui.screens.logs import LogScreen
+from swarmtui.ui.screens.wizards.tokens import UnlockScreen
+from tests.functional.conftest import static_app
+from tests.functional.test_newcomer_80 import screen_lines
+from tests.functional.test_newcomer_locked import KEY, locked_app
+from tests.unit.test_swarm_fixtures import cluster, node, snap
+from tests.waiting import async_wait_for
+
+
+def cluster_app(nodes: list[dict[str, Any]]) -> SwarmApp:
+    return SwarmApp(StaticStore(snap(nodes=nodes), label="walk"))
+
+
+def with_reach(app: SwarmApp) -> NodeReach:
+    """A node pool on the app's store (nothing is reached: no key here opens a connection),
+    so a Ready node's removal is the leave-then-rm one."""
+    reach = NodeReach(NodePool(ConnectOptions(trust=fixed_trust("never"), ssh_config=[])))
+    assert app.store is not None
+    app.store.reach = reach
+    return reach
+
+
+async def test_log_search_and_since_boxes_show_what_is_typed() -> None:
+    """`S` and `/` on the logs screen: the one-row box shows the text typed (it drew its
+    two border rows only, focused); a search that finds nothing says so in words."""
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        svc = next(iter(app.snapshot.services.values()))
+        screen = LogScreen(svc.id)
+        app.push_screen(screen)
+        await async_wait_for("the log screen", lambda: app.screen is screen)
+        await pilot.pause()
+        for key, box_id, typed in (("S", "#log-since", "10m"), ("slash", "#log-search", "zzz")):
+            await pilot.press(key)
+            box = screen.query_one(box_id, Input)
+            await async_wait_for("the box", lambda box=box: box.has_focus and box.region.area)
+            assert box.region.height == 1
+            await pilot.press(*typed)
+            await pilot.pause()
+            assert typed in screen_lines(app)[box.region.y], screen_lines(app)
+            if key == "S":
+                await pilot.press("enter")
+                await pilot.pause()
+        screen._title()
+        title = str(screen.query_one("#log-title", Static).render())
+        assert "search 'zzz': no line matches" in title, title
+
+
+async def test_removing_a_ready_manager_keeps_the_typed_name_in_view() -> None:
+    """ctrl+d on a Ready manager of 3: the preview and two warnings fill the dialog's body;
+    the field the name is typed in (focused) stays on screen, not scrolled below."""
+    app = cluster_app(cluster(3, workers=1))
+    with_reach(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await async_wait_for("the first snapshot", lambda: app.snapshot is not None)
+        await pilot.pause()
+        table = app.screen.table("nodes")  # type: ignore[attr-defined]
+        await async_wait_for("the cursor on mgr2", lambda: table.select_key("m2"))
+        await pilot.press("ctrl+d")
+        await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.pause()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ConfirmScreen)
+        assert screen.verdict.warnings and not screen.verdict.blocks
+        typed = screen.query_one("#ops-typed", Input)
+        assert typed.has_focus
+        body = screen.query_one("#ops-body")
+        assert body.region.contains_region(typed.region), (typed.region, body.region)
+        assert "type mgr2 here" in "\n".join(screen_lines(app))
+        await pilot.press(*"mgr2")
+        await pilot.pause()
+        assert "mgr2" in screen_lines(app)[typed.region.y + 1]
+
+
+async def test_enter_on_a_label_to_remove_confirms_it() -> None:
+    """X on a node with one label: the list has the focus; Enter on the label is "this one"
+    and confirms (as Enter in a value field does), not a silent focus move."""
+    app = cluster_app([node("n1", "node1", role="manager", leader=True, reach="reachable",
+                            labels={"zone": "a"})])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await async_wait_for("the first snapshot", lambda: app.snapshot is not None)
+        got: list[Any] = []
+        n1 = app.snapshot.nodes["n1"]
+        app.push_screen(ConfirmScreen(OpForm(build=lambda v, _f: RemoveNodeLabel([n1], v),
+                                             initial="zone", choices=[("zone=a", "zone")]),
+                                      app.snapshot), got.append)
+        await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.pause()
+        assert isinstance(app.focused, OptionList)
+        await pilot.press("enter")
+        await async_wait_for("the answer", lambda: got)
+        op, typed = got[0]
+        assert op.cli == "docker node update --label-rm zone node1" and typed is None
+
+
+class _Demoted(Operation):
+    """A change whose end the progress view says: sent, then converged."""
+
+    name = "demote"
+    kind = "node"
+
+    def __init__(self) -> None:
+        super().__init__(("n2",), ("node2",))
+
+    @property
+    def cli(self) -> str:
+        return "docker node demote node2"
+
+    def _guard(self, snapshot: Any, connected_node_id: str | None) -> GuardResult:
+        return GuardResult()
+
+    def apply(self, api: Any) -> str:
+        return "demoted node2"
+
+    def converged(self, snapshot: Any) -> tuple[bool, str]:
+        return True, "node2: worker"
+
+
+async def test_the_progress_view_says_the_end_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """"Done: node2: worker" on the phase line, not again on the line below it (the
+    runner's answer stands in for a send: the static store has no engine)."""
+    from swarmtui.ui.flow import progress
+
+    monkeypatch.setattr(progress, "send_operation", lambda *_a, **_k: Sent(
+        Outcome("ok", "demoted node2"), datetime.now(UTC)))
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = ProgressScreen(_Demoted(), None)
+        app.push_screen(screen)
+        await async_wait_for("sent", lambda: screen.sent is not None, 10)
+        screen.show_snapshot(replace(app.snapshot, taken_at=datetime.now(UTC)), frozenset())
+        await async_wait_for("converged", lambda: screen.phase == "converged")
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        assert "Done: node2: worker" in text
+        assert text.count("node2: worker") == 1, text
+
+
+async def test_a_task_inspect_is_titled_by_its_name_and_the_real_command() -> None:
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        snap_ = app.snapshot
+        task = next(t for t in snap_.tasks.values() if t.slot)
+        app.open_inspect("tasks", task.id)
+        await async_wait_for("inspect", lambda: isinstance(app.screen, InspectScreen))
+        await pilot.pause()
+        head = screen_lines(app)[0].strip()
+        name = snap_.task_name(task)
+        assert head.startswith(f"task {name} ({task.id[:12]}) — docker inspect · "), head
+        assert "docker task inspect" not in head
+
+
+async def test_f_on_a_ready_node_says_there_is_nothing_to_fix() -> None:
+    app = cluster_app(cluster(1, workers=1))
+    with_reach(app)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await async_wait_for("the first snapshot", lambda: app.snapshot is not None)
+        table = app.screen.table("nodes")  # type: ignore[attr-defined]
+        await async_wait_for("the cursor on wrk1", lambda: table.select_key("w1"))
+        await pilot.press("F")
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert any("wrk1 is Ready: nothing to fix" in m for m in said), said
+        assert not any("no diagnosis yet" in m for m in said), said
+
+
+async def test_the_palette_finds_unlock_and_autolock_in_the_help() -> None:
+    """The tokens wizard is titled "Join tokens & keys": typing what it does (unlock,
+    autolock) finds it too, below the title matches."""
+    from textual.command import CommandPalette
+
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for word in ("unlock", "autolock"):
+            await pilot.press("ctrl+p")
+            await async_wait_for("the palette", lambda: isinstance(app.screen, CommandPalette))
+            await pilot.press(*word)
+            await async_wait_for(f"a hit for {word}", lambda: "Join tokens & keys" in
+                                 "\n".join(screen_lines(app)), 10)
+            await pilot.press("escape")
+            await async_wait_for("closed", lambda: not isinstance(app.screen, CommandPalette))
+
+
+async def test_the_unlock_screen_reveals_on_asking_and_names_the_locked_node() -> None:
+    """Tokens → u: the locked manager the doctor found is filled in; the key field, masked,
+    has a "show what I type" toggle like the F dialog's; everything fits 80×24."""
+    app = locked_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await async_wait_for("the first snapshot", lambda: app.snapshot is not None)
+        screen = UnlockScreen()
+        app.push_screen(screen)
+        await async_wait_for("the unlock screen", lambda: app.screen is screen)
+        await pilot.pause()
+        assert screen.query_one("#unlock-node", Input).value == "mgr3"
+        key = screen.query_one("#unlock-key-input", Input)
+        assert key.has_focus and key.password
+        await pilot.press(*KEY)
+        assert KEY not in "\n".join(screen_lines(app))
+        reveal = screen.query_one("#unlock-reveal", Checkbox)
+        reveal.value = True
+        await pilot.pause()
+        assert not key.password and KEY in "\n".join(screen_lines(app))
+        for widget in (reveal, screen.query_one("#unlock-go")):
+            assert widget.region.bottom <= 24 and widget.region.area, widget.region
+
+
+async def test_the_force_box_of_a_down_node_removal_is_not_cut() -> None:
+    """ctrl+d on a Down node: "--force" on its checkbox, its help below it, whole."""
+    app = cluster_app(cluster(1, workers=2, down=1))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await async_wait_for("the first snapshot", lambda: app.snapshot is not None)
+        table = app.screen.table("nodes")  # type: ignore[attr-defined]
+        await async_wait_for("the cursor on wrk2", lambda: table.select_key("w2"))
+        await pilot.press("ctrl+d")
+        await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.pause()
+        lines = screen_lines(app)
+        box = app.screen.query_one("#ops-force", Checkbox).region
+        assert lines[box.y + 1][box.x:box.right].split("▐X▌")[1].strip(" ▎") == "--force"
+        r = app.screen.query_one(".ops-force-help", Static).region
+        shown = " ".join(lines[y][r.x:r.right].strip() for y in range(r.y, r.bottom))
+        assert shown == ("(wrk2 is Down: remove it even though the engine cannot confirm it "
+                         "left)"), shown

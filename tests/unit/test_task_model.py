@@ -1,0 +1,168 @@
+"""The slim task model and the snapshot's slot index (issue 17, at scale): a task keeps every
+field the panes, health, the explanations and inspect read, shares equal specs, and the one
+index gives the same answers as a scan of every task."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from swarmtui.swarm import format as fmt
+from swarmtui.swarm import health
+from swarmtui.swarm.models import UNSCHEDULED_STATES, NetAttachment, Task
+from swarmtui.swarm.state import ClusterSnapshot, build_kind, newest_first
+from tests.unit.test_swarm_fixtures import service, task
+
+FIXTURE = Path(__file__).parent / "fixtures" / "explain_lab.json"
+
+
+def _recorded() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(FIXTURE.read_text())
+    return data
+
+
+def _attached(tid: str, sid: str, slot: int = 1) -> dict[str, Any]:
+    d = task(tid, sid, slot=slot, state="running", node_id="n1")
+    d["UpdatedAt"] = "2026-12-01T10:00:05.123456789Z"
+    d["NetworksAttachments"] = [{"Network": {"ID": "net1", "Spec": {"Name": "front"},
+                                             "DriverState": {"Name": "overlay"}},
+                                 "Addresses": ["10.0.1.5/24"]}]
+    d["Status"]["PortStatus"] = {"Ports": [{"Protocol": "tcp", "TargetPort": 80,
+                                            "PublishedPort": 8080, "PublishMode": "host"}]}
+    return d
+
+
+def test_a_task_keeps_what_the_app_reads_of_every_recorded_task() -> None:
+    for d in _recorded()["tasks"] + [_attached("ta", "s1")]:
+        t = Task.from_api(copy.deepcopy(d))
+        status = d.get("Status") or {}
+        assert t.id == d["ID"] and t.service_id == d["ServiceID"]
+        assert t.node_id == (d.get("NodeID") or None)
+        assert t.slot == (d.get("Slot") or None)
+        assert t.state == status.get("State", "") and t.error == status.get("Err", "")
+        assert t.message == status.get("Message", "")
+        assert t.desired_state == d.get("DesiredState", "")
+        assert t.version == d["Version"]["Index"]
+        # the spec health, the explanations (resources, rollouts) and the summary read
+        assert t.spec == (d.get("Spec") or {})
+        assert t.updated_at == fmt.parse_ts(d.get("UpdatedAt"))
+        assert t.created_at == fmt.parse_ts(d.get("CreatedAt"))
+        assert t.timestamp == fmt.parse_ts(status.get("Timestamp"))
+        ports = (status.get("PortStatus") or {}).get("Ports") or []
+        assert t.ports == tuple((p.get("PublishedPort"), p.get("TargetPort"),
+                                 p.get("Protocol")) for p in ports)
+        assert t.networks == tuple(
+            NetAttachment(a["Network"]["ID"], a["Network"].get("Spec", {}).get("Name", ""),
+                          tuple(a.get("Addresses") or []))
+            for a in d.get("NetworksAttachments") or [])
+        assert t.slot_key == (t.service_id, str(t.slot) if t.slot else (t.node_id or ""))
+        ts = t.created_at.timestamp() if t.created_at else 0.0
+        assert t.newest_key == (-ts, -t.version)
+        assert not hasattr(t, "__dict__")  # slots: no per-task dict
+
+
+def test_inspect_shows_the_kept_fields_in_the_api_shape() -> None:
+    d = _attached("ta", "s1")
+    shown = Task.from_api(copy.deepcopy(d)).as_api()
+    for key in ("ID", "Version", "ServiceID", "Slot", "NodeID", "DesiredState", "Spec",
+                "UpdatedAt"):
+        assert shown[key] == d[key]
+    assert fmt.parse_ts(shown["CreatedAt"]) == fmt.parse_ts(d["CreatedAt"])
+    assert shown["Status"]["State"] == d["Status"]["State"]
+    assert shown["Status"]["PortStatus"]["Ports"][0]["PublishedPort"] == 8080
+    assert shown["NetworksAttachments"][0]["Addresses"] == ["10.0.1.5/24"]
+    assert shown["NetworksAttachments"][0]["Network"]["Spec"]["Name"] == "front"
+    json.dumps(shown)  # what the inspect screen renders
+
+
+def test_equal_specs_of_one_list_are_one_dict_and_different_ones_are_kept_apart() -> None:
+    items = [task(f"t{i}", "s1", slot=i + 1) for i in range(5)]
+    other = task("t9", "s1", slot=9)
+    other["Spec"] = {"ContainerSpec": {"Image": "other:2"}}
+    items.append(other)
+    items.append(task("u1", "s2"))
+    tasks = build_kind("tasks", items)
+    specs = {id(t.spec) for t in tasks.values() if t.service_id == "s1"}
+    assert len(specs) == 2  # the five equal ones share one; the other image is its own
+    assert tasks["t9"].spec != tasks["t0"].spec and tasks["t9"].image == "other:2"
+    assert tasks["u1"].spec is not tasks["t0"].spec  # another service: never shared
+    for t, d in zip(tasks.values(), items, strict=True):
+        assert t.spec == d["Spec"]
+
+
+def _reference_failing(snap: ClusterSnapshot) -> list[Task]:
+    """The rule of health's module docstring, by a scan of every task (as it was done)."""
+    out: dict[str, Task] = {}
+    by_slot: dict[tuple[str, str], list[Task]] = {}
+    for t in snap.live_tasks:
+        if t.wants_running and (t.state in health.FAILED_STATES
+                                or (t.state in UNSCHEDULED_STATES and t.error)):
+            out[t.id] = t
+        by_slot.setdefault(t.slot_key, []).append(t)
+    for tasks in by_slot.values():
+        tasks.sort(key=newest_first)
+        if tasks[0].is_running or not tasks[0].wants_running:
+            continue
+        crashed = next((t for t in tasks if t.state in ("failed", "rejected")), None)
+        if crashed is not None:
+            out[crashed.id] = crashed
+    return sorted(out.values(), key=newest_first)
+
+
+def _reference_current(snap: ClusterSnapshot) -> set[str]:
+    newest: dict[tuple[str, str], Task] = {}
+    for t in snap.tasks.values():
+        cur = newest.get(t.slot_key)
+        if cur is None or newest_first(t) < newest_first(cur):
+            newest[t.slot_key] = t
+    return {t.id for t in newest.values()}
+
+
+def _mixed() -> ClusterSnapshot:
+    """Crash loops, history, pending with and without an error, a removed service's tasks,
+    a global service (slots by node)."""
+    tasks = []
+    for i in range(4):  # a crash loop: the slot's newest is starting, older ones failed
+        tasks.append(task(f"c{i}", "s1", slot=1, state="failed" if i else "starting",
+                          err="task: non-zero exit (3)" if i else "",
+                          created=f"2026-12-01T10:00:0{9 - i}Z", version=100 - i))
+    tasks.append(task("h1", "s1", slot=2, state="running", created="2026-12-01T10:00:09Z"))
+    tasks.append(task("h0", "s1", slot=2, state="failed", err="old",
+                      created="2026-12-01T09:00:00Z", desired="shutdown"))
+    tasks.append(task("p1", "s2", state="pending", err="no suitable node"))
+    tasks.append(task("p2", "s2", slot=2, state="pending"))
+    tasks.append(task("gone", "s9", state="failed", err="removed service"))
+    tasks.append(task("g1", "s3", slot=0, node_id="n1", state="rejected", err="no image"))
+    tasks.append(task("g2", "s3", slot=0, node_id="n2", state="running"))
+    services = [service("s1", "api", replicas=2, running=1),
+                service("s2", "web", replicas=2, running=0),
+                service("s3", "agent", glob=True, running=1)]
+    return ClusterSnapshot.from_api(services=services, tasks=tasks,
+                                    taken_at=datetime(2026, 12, 1, 11, tzinfo=UTC))
+
+
+def test_the_slot_index_gives_what_a_scan_of_every_task_gives() -> None:
+    snap = _mixed()
+    assert [t.id for t in health.failing_tasks(snap)] == [
+        t.id for t in _reference_failing(snap)]
+    assert {t.id for t in health.failing_tasks(snap)} >= {"c1", "p1", "g1"}
+    assert "gone" not in {t.id for t in health.failing_tasks(snap)}  # removed service
+    assert set(snap.current_task_ids) == _reference_current(snap)
+    assert [t.id for t in snap.current_tasks("s1")] == ["c0", "h1"]
+    for by_slot in snap.task_slots.values():
+        for tasks in by_slot.values():
+            assert tasks == sorted(tasks, key=newest_first)
+            assert len({t.slot_key for t in tasks}) == 1
+
+
+def test_the_recorded_lab_gives_the_same_failing_tasks_as_a_scan() -> None:
+    d = _recorded()
+    snap = ClusterSnapshot.from_api(nodes=d["nodes"], services=d["services"],
+                                    tasks=d["tasks"], networks=d["networks"],
+                                    info=d["info"], swarm=d["swarm"])
+    assert [t.id for t in health.failing_tasks(snap)] == [
+        t.id for t in _reference_failing(snap)]
+    assert set(snap.current_task_ids) == _reference_current(snap)
