@@ -79,7 +79,7 @@ async def test_the_tokens_screen_says_how_to_rotate_at_80_columns() -> None:
         await async_wait_for("the tokens screen", lambda: app.screen is screen)
         await pilot.pause()
         said = " ".join(" ".join(screen_lines(app)[:6]).split())
-        assert "W / M rotate the worker / manager token" in said, said
+        assert "Rotate a token with W (worker) or M (manager)" in said, said
         footer = screen_lines(app)[-1]
         assert "Rotate" not in footer  # the reason the intro says it
 
@@ -166,3 +166,34 @@ async def test_a_lone_problem_is_said_whole_in_the_header_at_80_columns() -> Non
         said = " ".join(" ".join(lines[2:4]).split())
         assert said.endswith("3 managers tolerate 1 failure"), lines[:5]
         assert "…" not in " ".join(lines[:4])
+
+
+async def test_a_confirmation_with_a_field_and_a_warning_keeps_its_cli_line_in_view() -> None:
+    """At 80×24, ctrl+s on a host-mode service with a count past the nodes: the CLI line,
+    the field, the warning and the buttons are all on screen (the CLI had scrolled away)."""
+    from textual.widgets import Button
+
+    from swarmtui.ui.flow import ConfirmScreen
+    from tests.unit.test_swarm_fixtures import cluster, service, snap, task
+
+    port = {"Protocol": "tcp", "TargetPort": 80, "PublishedPort": 8080, "PublishMode": "host"}
+    state = snap(nodes=cluster(1, workers=3),
+                 services=[service("sw", "web", replicas=3, ports=[port])],
+                 tasks=[task(f"w{i}", "sw", slot=i, node_id=f"w{i}") for i in range(1, 4)])
+    app = SwarmApp(StaticStore(state, label="lab"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("2", "ctrl+s")
+        await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("6")
+        await async_wait_for("the warning", lambda: app.screen.verdict.warnings)
+        await pilot.pause()
+        text = " ".join(" ".join(screen_lines(app)).split())
+        assert "docker service scale web=6" in text, text
+        assert "one task per node" in text and "Pending" in text, text
+        go = app.screen.query_one("#ops-go", Button)
+        assert go.region.area and go.region.bottom <= 24
+        assert app.focused is not None and app.focused.id == "ops-value"
+        # the field takes one row, not three: with `u` to an image no node has (its
+        # preview and warning three lines each) the dialog then still fits 80×24
+        assert app.focused.region.height == 1
