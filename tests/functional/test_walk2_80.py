@@ -381,3 +381,21 @@ async def test_a_task_of_a_removed_node_shows_its_short_id() -> None:
         assert cells["node"] == gone[:12], cells
         width = {c.key: w for _, c, w in table.layout_for(table.region.width)}
         assert width["node"] == 12 and width["current"] >= len("Running 3 min"), width
+
+
+async def test_quorum_lost_says_what_to_do_whole_and_names_the_unlock() -> None:
+    """A locked manager of two: the swarm has no leader. The header's what-to-do is wrapped
+    at words (it was cut at 80 columns: "…managers that a…") and says to unlock the locked
+    ones (T then u), not only to force a new cluster."""
+    from tests.functional.test_backup_screens import quorum_lost
+
+    app = SwarmApp(StaticStore(quorum_lost(), label="lost"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await async_wait_for("the first snapshot", lambda: app.snapshot is not None)
+        await pilot.pause()
+        lines = screen_lines(app)
+        header = " ".join(" ".join(lines[:12]).split())
+        assert "What to do (Q: the recovery wizard): start the engines" in header, header
+        assert "unlock those that are locked (autolock: `docker swarm unlock` on them, T " \
+               "then u)" in header, header
+        assert not any(line.rstrip().endswith("…") for line in lines[:12]), lines[:12]
