@@ -17,7 +17,8 @@ from swarmtui.swarm.sync.view import LinkView
 
 
 class SnapshotChanged(Message):
-    """The store has a new snapshot; `kinds` were re-listed ("nodes", "services", …)."""
+    """The store has a new snapshot; `kinds` changed ("nodes", "services", …; none: only
+    its time moved)."""
 
     def __init__(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
         super().__init__()

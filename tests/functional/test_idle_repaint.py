@@ -42,3 +42,44 @@ async def test_an_unchanged_poll_and_ping_change_nothing_on_screen() -> None:
         assert "7 ms" in str(bar.render())
         assert all(a is b for a, b in zip([w.visual for w in header], shown[0][:2],
                                           strict=True))
+
+
+async def test_a_poll_that_changed_nothing_builds_no_row_but_ages_still_move(
+        monkeypatch) -> None:
+    """The store says which kinds changed (none: only the snapshot's time moved): the
+    Nodes pane builds no row for it; the Tasks pane, whose rows show ages, does."""
+    import dataclasses
+
+    from swarmtui.ui import panes
+
+    built: list[str] = []
+
+    def counting(kind: str) -> None:
+        pane = panes.BY_KIND[kind]
+
+        def rows(*args: object) -> object:
+            built.append(kind)
+            return pane.rows(*args)  # type: ignore[arg-type]
+
+        monkeypatch.setitem(panes.BY_KIND, kind, dataclasses.replace(pane, rows=rows))
+
+    app = static_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MainScreen) and app.snapshot is not None
+        counting("nodes")
+        counting("tasks")
+        newer = app.snapshot.with_kind("tasks", app.snapshot.tasks)  # same objects, later
+        app.post_message(SnapshotChanged(newer, frozenset()))
+        await pilot.pause()
+        assert built == []  # the Nodes pane is shown: nothing of it changed
+        app.post_message(SnapshotChanged(newer, frozenset({"nodes"})))
+        await pilot.pause()
+        assert built == ["nodes"]
+        await pilot.press("3")  # the Tasks pane
+        await pilot.pause()
+        built.clear()
+        app.post_message(SnapshotChanged(newer, frozenset()))
+        await pilot.pause()
+        assert built == ["tasks"]  # "Running 5 minutes ago" moves with the clock

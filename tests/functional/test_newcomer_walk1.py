@@ -129,3 +129,71 @@ async def test_a_paused_update_says_its_cause_once_by_task_name_and_its_toast_sp
         assert close.area and "Close [Esc / Enter]" in screen_lines(app)[close.y + 1]
         for t in screen.query(Toast):
             assert not t.region.overlaps(close), (t.region, close)
+
+
+async def test_the_status_bar_says_not_in_a_swarm_whole_at_80_columns() -> None:
+    """It said "· this engine is not part of a swarm: ini…" (cut); the header and the
+    pane say the whole sentence, the bar its first clause."""
+    from swarmtui.connect.linkstatus import role_from_info
+    from swarmtui.swarm.sync.view import LinkView
+    from swarmtui.ui.widgets.status import StatusBar
+
+    role = role_from_info({"Swarm": {"LocalNodeState": "inactive"}})
+    app = SwarmApp(StaticStore(not_in_a_swarm(), label="node1"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one(StatusBar)
+        for message in (role.message, not_in_a_swarm().message):
+            bar.show(LinkView("connected", endpoint="node1", via="ssh", latency_ms=6,
+                              role_message=message))
+            await pilot.pause()
+            line = screen_lines(app)[bar.region.y].rstrip()
+            assert "…" not in line, line
+            assert line.endswith(" · 6 ms · this engine is not part of a swarm") or \
+                line.endswith(" · 6 ms · node1 is not part of a swarm"), line
+
+
+async def test_a_lone_problem_is_said_whole_in_the_header_at_80_columns() -> None:
+    """After bootstrapping three workers the one problem was cut ("3 manage…") above a
+    screen of blank rows: the lines left over take its words."""
+    from tests.unit.test_swarm_fixtures import cluster, snap
+
+    app = SwarmApp(StaticStore(snap(nodes=cluster(1, workers=3)), label="lab"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        lines = screen_lines(app)
+        assert lines[2].startswith(" • only one manager (mgr1): if it fails the swarm cannot")
+        said = " ".join(" ".join(lines[2:4]).split())
+        assert said.endswith("3 managers tolerate 1 failure"), lines[:5]
+        assert "…" not in " ".join(lines[:4])
+
+
+async def test_a_confirmation_with_a_field_and_a_warning_keeps_its_cli_line_in_view() -> None:
+    """At 80×24, ctrl+s on a host-mode service with a count past the nodes: the CLI line,
+    the field, the warning and the buttons are all on screen (the CLI had scrolled away)."""
+    from textual.widgets import Button
+
+    from swarmtui.ui.flow import ConfirmScreen
+    from tests.unit.test_swarm_fixtures import cluster, service, snap, task
+
+    port = {"Protocol": "tcp", "TargetPort": 80, "PublishedPort": 8080, "PublishMode": "host"}
+    state = snap(nodes=cluster(1, workers=3),
+                 services=[service("sw", "web", replicas=3, ports=[port])],
+                 tasks=[task(f"w{i}", "sw", slot=i, node_id=f"w{i}") for i in range(1, 4)])
+    app = SwarmApp(StaticStore(state, label="lab"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("2", "ctrl+s")
+        await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("6")
+        await async_wait_for("the warning", lambda: app.screen.verdict.warnings)
+        await pilot.pause()
+        text = " ".join(" ".join(screen_lines(app)).split())
+        assert "docker service scale web=6" in text, text
+        assert "one task per node" in text and "Pending" in text, text
+        go = app.screen.query_one("#ops-go", Button)
+        assert go.region.area and go.region.bottom <= 24
+        assert app.focused is not None and app.focused.id == "ops-value"
+        # the field takes one row, not three: with `u` to an image no node has (its
+        # preview and warning three lines each) the dialog then still fits 80×24
+        assert app.focused.region.height == 1

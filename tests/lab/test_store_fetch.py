@@ -355,3 +355,57 @@ def test_store_shows_a_first_view_before_the_tasks_then_everything(
     # each was assessed by the store before it was handed over
     assert all("health" in snap.__dict__.get("_memo", {}) for snap, _ in heard)
     assert store.snapshot is heard[-1][0]
+
+
+def test_an_unchanged_poll_says_nothing_changed_and_keeps_every_object(
+        lab: Lab, api: Any) -> None:
+    """A poll whose lists changed nothing (by version index) is published with no kinds —
+    the panes rebuild no row — and the very same task objects; a real change (the CLI
+    scales a service) is published with the tasks and services that changed."""
+    import asyncio
+
+    from swarmtui.swarm.sync.live import ApiStore
+    from swarmtui.swarm.sync.view import LinkView
+
+    lab.ssh("node1", "docker service create -d --no-resolve-image --name dquiet "
+                     "--replicas 1 busybox:latest sleep 1d")
+    heard: list[tuple[ClusterSnapshot, frozenset[str]]] = []
+
+    class Listener:
+        def on_snapshot(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
+            heard.append((snapshot, kinds))
+
+        def on_link(self, view: LinkView) -> None:
+            pass
+
+        def on_connect_failed(self, error: BaseException) -> None:
+            raise AssertionError(error)
+
+    def running(n: int) -> Callable[[], bool]:
+        return lambda: any(
+            s.name == "dquiet" and s.running == n for snap, _ in heard[-1:]
+            for s in snap.services.values())
+
+    store = ApiStore(api, label="quiet", poll_interval=0.3)
+    store.start(Listener())
+    try:
+        wait_for("dquiet running", running(1), 90)
+        # the cluster settles: a poll then changes nothing
+        wait_for("an unchanged poll", lambda: len(heard) > 1 and heard[-1][1] == frozenset()
+                 and heard[-1][0].taken_at > heard[-2][0].taken_at, 90)
+        (before, _), (quiet, _) = heard[-2:]
+        assert quiet is not before  # a newer snapshot (its time) ...
+        assert quiet.tasks.keys() == before.tasks.keys()  # ... of the same objects
+        assert all(quiet.tasks[k] is before.tasks[k] for k in before.tasks)
+        assert all(quiet.services[k] is before.services[k] for k in before.services)
+        cli = lab.ssh("node1", "docker service ps -q dquiet").split()
+        assert {t.id for t in quiet.tasks.values()
+                if quiet.services.get(t.service_id) and
+                quiet.services[t.service_id].name == "dquiet"} >= set(cli)
+        seen = len(heard)
+        lab.ssh("node1", "docker service scale -d dquiet=2")
+        wait_for("dquiet scaled", running(2), 90)
+        assert any("tasks" in kinds and "services" in kinds for _, kinds in heard[seen:])
+    finally:
+        asyncio.run(store.stop())
+        lab.ssh("node1", "docker service rm dquiet", check=False)

@@ -21,7 +21,7 @@ from swarmtui.swarm.eventlog import from_event
 from swarmtui.swarm.events import EventWatcher
 from swarmtui.swarm.state import KINDS, ClusterSnapshot
 from swarmtui.swarm.sync import gcpause
-from swarmtui.swarm.sync.merge import merge_kind
+from swarmtui.swarm.sync.merge import merge_kind, same_objects
 from swarmtui.swarm.sync.store import ALL, STATS, Clock, Store, StoreListener
 from swarmtui.swarm.sync.view import LinkView
 
@@ -206,9 +206,16 @@ class ApiStore(Store):
         except fetch.NoLeaderError:
             return fetch.fetch_snapshot(api, old), frozenset(KINDS)
         snap, at = old, fmt.now_utc()
+        changed = []
         for kind, items in zip(wanted, lists, strict=True):
-            snap = snap.with_kind(kind, merge_kind(kind, getattr(snap, kind), items), at)
-        return snap, frozenset(wanted)
+            before = getattr(snap, kind)
+            objects = merge_kind(kind, before, items)
+            # a new snapshot even so (its time, its health's ages), but only the kinds
+            # whose objects changed are said to: an unchanged poll rebuilds no row
+            snap = snap.with_kind(kind, objects, at)
+            if not same_objects(before, objects):
+                changed.append(kind)
+        return snap, frozenset(changed)
 
     def _first_view(self, snap: ClusterSnapshot) -> None:
         """Everything but the tasks (issue 17): the header and the panes need not wait."""

@@ -65,3 +65,9 @@ def _same_unversioned(kind: str, prev: Versioned, d: ApiDict) -> bool:
     if kind == "nodes" and isinstance(prev, Node):
         return bool(prev.raw == d)
     return True
+
+
+def same_objects(old: Mapping[str, object], new: Mapping[str, object]) -> bool:
+    """The same objects under the same IDs (`is`): what merge_kind returns for a list in
+    which no version changed."""
+    return len(old) == len(new) and all(old.get(oid) is obj for oid, obj in new.items())

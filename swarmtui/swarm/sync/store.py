@@ -51,7 +51,8 @@ class StoreListener(Protocol):
     """What a store tells its listener (from the store's threads: hand over thread-safely)."""
 
     def on_snapshot(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
-        """A new snapshot; `kinds` were re-listed. Its health is already computed."""
+        """A new snapshot; `kinds` changed (a poll whose lists changed nothing says none:
+        only its time, and the ages of its health, are new). Its health is computed."""
 
     def on_link(self, view: LinkView) -> None:
         """The connection's state changed (connected, stale, reconnecting…)."""

@@ -153,6 +153,12 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
     ConfirmScreen #ops-typed-error.empty { display: none; }
     ConfirmScreen OptionList { height: auto; max-height: 8; margin-bottom: 1; }
     ConfirmScreen Input { margin-bottom: 1; }
+    /* one row, not three: at 80×24 a bordered field and a warning scrolled the CLI line,
+       the point of the dialog, out of view (seen on `u` and on ctrl+s) */
+    ConfirmScreen #ops-value, ConfirmScreen #ops-typed {
+        border: none; height: 1; padding: 0 1; background: $boost; }
+    ConfirmScreen #ops-value:focus, ConfirmScreen #ops-typed:focus {
+        background: $primary 25%; }
     ConfirmScreen .ops-force-help { margin: 0 0 1 2; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [

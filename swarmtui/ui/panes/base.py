@@ -120,6 +120,10 @@ class Action:
 RowsOf = Callable[[ClusterSnapshot, Health, datetime], list[Row]]
 
 
+#: in a pane's `depends`: its rows show ages, rebuilt from every snapshot (its time moved)
+CLOCK = "clock"
+
+
 @dataclass(frozen=True)
 class Pane:
     """One pane of the main screen."""
@@ -129,7 +133,7 @@ class Pane:
     #: the singular for "no node matches …"
     noun: str
     columns: list[Column]
-    #: the snapshot kinds its rows are built from
+    #: the snapshot kinds its rows are built from (CLOCK: and the snapshot's time)
     depends: frozenset[str]
     #: what an empty pane says (an empty cluster, not a filter that matches nothing)
     empty: str

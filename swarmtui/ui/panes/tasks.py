@@ -11,7 +11,7 @@ from swarmtui.swarm.models import Task
 from swarmtui.swarm.reach.stats import NO_SAMPLE, TaskStats, task_cells
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.swarm.sync.store import STATS
-from swarmtui.ui.panes.base import Action, ActionContext, Pane
+from swarmtui.ui.panes.base import CLOCK, Action, ActionContext, Pane
 from swarmtui.ui.widgets.table import Column, Row
 
 #: priority: 0 always shown; higher numbers give way first at 80 columns
@@ -117,7 +117,7 @@ ACTIONS = (
 )
 
 PANE = Pane("tasks", "Tasks", "task", COLUMNS,
-            frozenset({"tasks", "services", "nodes", STATS}),
+            frozenset({"tasks", "services", "nodes", STATS, CLOCK}),
             "no tasks", rows,
             lambda snap: len(snap.live_tasks),
             ACTIONS)

@@ -19,6 +19,7 @@ from swarmtui.swarm.sync import gcpause
 from swarmtui.swarm.sync.view import LinkView
 from swarmtui.ui import actions, panes
 from swarmtui.ui.panes import PANES
+from swarmtui.ui.panes.base import CLOCK
 from swarmtui.ui.tour import Tour, TourPanel
 from swarmtui.ui.walkthrough import WalkthroughPanel
 from swarmtui.ui.widgets.footer import KeysFooter
@@ -150,7 +151,7 @@ class MainScreen(Screen[None]):
         self.shown = snap
         self.query_one(HealthHeader).show(snap, health.of(snap))
         for pane in PANES:
-            if pane.depends & kinds:
+            if pane.depends & kinds or CLOCK in pane.depends:  # every snapshot is newer
                 self._dirty.add(pane.kind)
         self._update_pane(self.active_kind)
         self._update_tab_labels()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.markup import escape
@@ -14,6 +16,29 @@ from swarmtui.ui.widgets.text import show_text
 OPEN_KIND = {"service": "services", "update": "services", "node": "nodes", "manager": "nodes",
              "task": "tasks"}
 ICON = {"critical": ("✖", "$error"), "warning": ("▲", "$warning"), "info": ("•", "$primary")}
+
+
+def fit_lines(text: str, width: int, lines: int) -> list[str]:
+    """`text` wrapped at words into at most `lines` lines of `width` cells; when it needs
+    more, the last one is cut and ends with "…"."""
+    wrapped = textwrap.wrap(text, max(width, 8)) or [""]
+    if len(wrapped) <= lines:
+        return wrapped
+    kept = wrapped[: lines - 1]
+    rest = " ".join(wrapped[lines - 1:])
+    return [*kept, rest[: max(width, 8) - 1].rstrip() + "…"]
+
+
+def line_budget(needs: list[int], lines: int) -> list[int]:
+    """Lines for each problem: one each, then the spare ones to those that need more, in
+    order (the most severe first), so that a lone problem is said whole."""
+    got = [1] * len(needs)
+    spare = lines - len(needs)
+    for n, need in enumerate(needs):
+        extra = min(max(need - 1, 0), max(spare, 0))
+        got[n] += extra
+        spare -= extra
+    return got
 
 
 def summary_markup(s: health.Summary, failing: int, read_only: bool, view_state: str) -> str:
@@ -83,10 +108,9 @@ class HealthHeader(Vertical):
             self._redraw()
 
     def on_resize(self) -> None:
-        lines = max(1, min(8, (self.app.size.height - 16) // 3))
-        if lines != self.max_lines:
-            self.max_lines = lines
-            self._redraw()
+        # a new height: how many problem lines; a new width: where they wrap
+        self.max_lines = max(1, min(8, (self.app.size.height - 16) // 3))
+        self._redraw()
 
     def on_mount(self) -> None:
         self._redraw()  # a snapshot shown before the header's lines were composed
@@ -117,15 +141,21 @@ class HealthHeader(Vertical):
             return
         probs.set_class(False, "ok")
         shown = self.problems[: self.max_lines]
+        # each problem wrapped at words in the lines left over (at 80×24 a lone problem
+        # was cut: "3 manage…"); the icon's two cells indent the lines after the first
+        width = (probs.content_region.width or self.app.size.width - 2) - 2
+        budget = line_budget([len(textwrap.wrap(p.text, max(width, 8))) for p in shown],
+                             self.max_lines)
         lines = []
-        for p in shown:
+        for p, allowed in zip(shown, budget, strict=True):
             icon, colour = ICON.get(p.severity, ("•", "$primary"))
             kind = OPEN_KIND.get(p.kind)
-            text = escape(p.text)
+            parts = [escape(part) for part in fit_lines(p.text, width, allowed)]
             if kind and p.object_id:
                 # a click on the line opens what it is about
-                text = f"[@click=app.open_object('{kind}','{p.object_id}')]{text}[/]"
-            lines.append(f"[{colour}]{icon}[/] {text}")
+                parts = [f"[@click=app.open_object('{kind}','{p.object_id}')]{part}[/]"
+                         for part in parts]
+            lines.append(f"[{colour}]{icon}[/] " + "\n  ".join(parts))
         more = len(self.problems) - len(shown)
         if more > 0:
             lines[-1] += ""

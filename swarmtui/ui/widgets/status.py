@@ -23,8 +23,17 @@ def status_markup(view: LinkView, now: float | None = None) -> str:
     text = escape(view.describe(now))
     out = f"{cluster}[{colour}]●[/] [{colour}]{text}[/]"
     if view.role_message:
-        out += f" · [$warning]{escape(view.role_message)}[/]"
+        out += f" · [$warning]{escape(first_clause(view.role_message))}[/]"
     return out
+
+
+def first_clause(sentence: str) -> str:
+    """ "node1 is not part of a swarm" of "node1 is not part of a swarm (docker swarm init
+    or join first)": the header says the whole sentence; the one-line bar, cut at 80
+    columns, says what it is."""
+    for mark in (": ", " (", ". "):
+        sentence = sentence.split(mark, 1)[0]
+    return sentence
 
 
 class StatusBar(Static):
