@@ -37,11 +37,32 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+@dataclass(frozen=True)
+class Versioned:
+    """What a node and a service carry alike: the version, their times, their spec and
+    the API's whole dict (for the "inspect" view)."""
+
+    #: Version.Index — must be sent back with any update
+    version: int
+    created_at: datetime | None
+    updated_at: datetime | None
+    spec: ApiDict = field(repr=False)
+    raw: ApiDict = field(repr=False, compare=False)
+
+
+def _versioned(d: ApiDict) -> dict[str, Any]:
+    """The `Versioned` fields of an API object, as keyword arguments."""
+    return {"version": _int(_d(d.get("Version")).get("Index")) or 0,
+            "created_at": fmt.parse_ts(d.get("CreatedAt")),
+            "updated_at": fmt.parse_ts(d.get("UpdatedAt")),
+            "spec": _d(d.get("Spec")), "raw": d}
+
+
 # --------------------------------------------------------------------------- nodes
 
 
 @dataclass(frozen=True)
-class Node:
+class Node(Versioned):
     """A swarm node (`docker node ls` row)."""
 
     id: str
@@ -63,13 +84,7 @@ class Node:
     labels: dict[str, str]
     #: engine labels (Description.Engine.Labels, from daemon.json)
     engine_labels: dict[str, str]
-    #: Version.Index — must be sent back with any update
-    version: int
     status_message: str
-    updated_at: datetime | None
-    created_at: datetime | None
-    spec: ApiDict = field(repr=False)
-    raw: ApiDict = field(repr=False, compare=False)
 
     @classmethod
     def from_api(cls, d: ApiDict) -> Node:
@@ -100,12 +115,8 @@ class Node:
             arch=str(platform.get("Architecture") or ""),
             labels=_labels(spec.get("Labels")),
             engine_labels=_labels(engine.get("Labels")),
-            version=_int(_d(d.get("Version")).get("Index")) or 0,
             status_message=str(status.get("Message") or ""),
-            updated_at=fmt.parse_ts(d.get("UpdatedAt")),
-            created_at=fmt.parse_ts(d.get("CreatedAt")),
-            spec=spec,
-            raw=d,
+            **_versioned(d),
         )
 
     @property
@@ -186,7 +197,7 @@ class Port:
 
 
 @dataclass(frozen=True)
-class Service:
+class Service(Versioned):
     """A swarm service (`docker service ls` row). Counts come from ServiceStatus."""
 
     id: str
@@ -220,11 +231,6 @@ class Service:
     constraints: tuple[str, ...]
     #: network IDs (or names as given in the spec) the tasks attach to
     networks: tuple[str, ...]
-    version: int
-    created_at: datetime | None
-    updated_at: datetime | None
-    spec: ApiDict = field(repr=False)
-    raw: ApiDict = field(repr=False, compare=False)
 
     @classmethod
     def from_api(cls, d: ApiDict) -> Service:
@@ -288,11 +294,7 @@ class Service:
             labels=labels,
             constraints=tuple(str(c) for c in placement.get("Constraints") or []),
             networks=networks,
-            version=_int(_d(d.get("Version")).get("Index")) or 0,
-            created_at=fmt.parse_ts(d.get("CreatedAt")),
-            updated_at=fmt.parse_ts(d.get("UpdatedAt")),
-            spec=spec,
-            raw=d,
+            **_versioned(d),
         )
 
     @property

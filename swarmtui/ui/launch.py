@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from swarmtui import startup
-from swarmtui.ui.app import LAB_NAME, SwarmApp
+from swarmtui.ui.app import SwarmApp
+from swarmtui.ui.connecting import LAB_NAME
 
 
 def run_app(args: argparse.Namespace, early: startup.Early | None = None) -> int:

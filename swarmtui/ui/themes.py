@@ -12,11 +12,21 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
+if TYPE_CHECKING:
+    from swarmtui.config import Profile, Settings
+
 DEFAULT_THEME = "swarm-dark"
+
+
+def wanted_theme(profile: Profile | None, settings: Settings | None) -> str:
+    """The theme of a profile (production in red), else the config's, else the default."""
+    return (profile.theme if profile else None) or \
+        (settings.theme if settings else None) or DEFAULT_THEME
 #: the themes shipped in themes/ (tests render the main screen in each)
 SHIPPED_THEMES = ("swarm-dark", "swarm-light", "swarm-contrast", "swarm-16", "swarm-prod")
 COLOR_FIELDS = (

@@ -227,5 +227,21 @@ def copy_secret(screen: Screen[Any], text: str, what: str) -> None:
     screen.notify(f"{what} copied to the clipboard (OSC 52)", title="copied")
 
 
+class SecretsWizard(WizardScreen):
+    """A wizard showing join commands (`#join-worker`, `#join-manager`) and the unlock key
+    (`#unlock-key`) as SecretLines: one key reveals or masks them all, others copy one."""
+
+    def action_toggle_reveal(self) -> None:
+        for line in self.query(SecretLine):
+            line.revealed = not line.revealed
+
+    def action_copy(self, which: str) -> None:
+        """`which`: "worker", "manager" (their join command) or "unlock-key"."""
+        key = which == "unlock-key"
+        line = self.query_one(f"#{which}" if key else f"#join-{which}", SecretLine)
+        copy_secret(self, line.secret_text,
+                    "the unlock key" if key else f"the {which} join command")
+
+
 def secret_value(secret: Secret | None) -> str:
     return secret.reveal() if secret is not None else ""

@@ -18,9 +18,8 @@ from swarmtui.swarm.swarminit import AddressCandidate, InitOptions, InitResult
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.screens.wizards.common import (
     SecretLine,
-    WizardScreen,
+    SecretsWizard,
     act,
-    copy_secret,
     labelled,
     markup_escape,
 )
@@ -50,7 +49,7 @@ def parse_form(advertise: str, listen: str, data_port: str, pools: str, subnet: 
     return opts, errors + opts.validate()
 
 
-class InitSwarmScreen(WizardScreen):
+class InitSwarmScreen(SecretsWizard):
     TITLE_TEXT = "Initialise a swarm"
     HELP_TEXT = ("This engine is not in a swarm. `docker swarm init` makes it the first "
                  "manager; other hosts then join with a token.")
@@ -180,10 +179,3 @@ class InitSwarmScreen(WizardScreen):
         self.show_result("status", text + " The join commands are masked: F6 reveals them.")
         self.refresh_cluster()
 
-    def action_toggle_reveal(self) -> None:
-        for line in self.query(SecretLine):
-            line.revealed = not line.revealed
-
-    def action_copy(self, role: str) -> None:
-        line = self.query_one(f"#join-{role}", SecretLine)
-        copy_secret(self, line.secret_text, f"the {role} join command")

@@ -22,17 +22,17 @@ from swarmtui.swarm.swarmkeys import JoinTokens, UnlockKeyRotation
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.screens.wizards.common import (
     SecretLine,
+    SecretsWizard,
     WizardScreen,
-    copy_secret,
     markup_escape,
 )
 
 
-class TokensScreen(WizardScreen):
+class TokensScreen(SecretsWizard):
     TITLE_TEXT = "Join tokens & keys"
     HELP_TEXT = ("Secrets are masked: v reveals or masks them; w / m / k copy the worker "
-                 "command, the manager command or the unlock key to the terminal clipboard; "
-                 "W / M rotate the worker / manager token (? lists every key).")
+                 "command, the manager command or the unlock key to the terminal clipboard. "
+                 "Rotate a token with W (worker) or M (manager); ? lists every key.")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("v", "toggle_reveal", "Reveal/mask", id="tokens.reveal"),
         Binding("w", "copy('worker')", "Copy worker", id="tokens.copy_worker"),
@@ -108,16 +108,6 @@ class TokensScreen(WizardScreen):
                 self.old_unlock_key.masked, self.old_unlock_key.reveal())
 
     # -------------------------------------------------------------- reveal/copy
-    def action_toggle_reveal(self) -> None:
-        for line in self.query(SecretLine):
-            line.revealed = not line.revealed
-
-    def action_copy(self, which: str) -> None:
-        line = self.query_one(f"#{'join-' + which if which != 'unlock-key' else which}",
-                              SecretLine)
-        what = "the unlock key" if which == "unlock-key" else f"the {which} join command"
-        copy_secret(self, line.secret_text, what)
-
     # ------------------------------------------------------------------ changes
     def _change(self, op: Operation) -> None:
         def sent(result: Sent) -> None:
