@@ -207,8 +207,10 @@ class MainScreen(Screen[None]):
         snap, now = self.shown, self.swarm_app.clock()
         probs = health.of(snap)  # computed once, by the store
         if len(snap.tasks) + len(snap.services) > BIG:
-            # tens of thousands of rows: build them off the UI thread, apply the diff here
-            self._build_rows(kind, snap, probs, now)
+            # tens of thousands of rows: build them off the UI thread, apply the diff here;
+            # the worker starts once the screen has been painted (a pane just switched to
+            # shows its header and last rows first, not sharing the GIL with the build)
+            self.call_after_refresh(self._build_rows, kind, snap, probs, now)
             return
         self._apply_rows(kind, snap, panes.BY_KIND[kind].rows(snap, probs, now))
 
