@@ -492,6 +492,8 @@ def test_a_blocked_demotion_says_the_block_not_what_it_would_risk() -> None:
     g = DemoteNodes([s.nodes["m1"]]).guard(s, connected_node_id="m1")
     assert any("last manager" in b for b in g.blocks), g.blocks
     assert not any("leader" in w or "connected through" in w for w in g.warnings), g.warnings
+    text = "\n".join(g.preview)
+    assert "no manager left" in text and "majority of 0" not in text, text
     s3 = snap(nodes=cluster(3, workers=1))
     g3 = DemoteNodes([s3.nodes["m1"]]).guard(s3, connected_node_id="m1")
     assert not g3.blocks

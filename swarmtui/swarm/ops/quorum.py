@@ -34,7 +34,8 @@ class QuorumPreview:
             f"fault tolerance {self.tolerance_before} → {self.tolerance_after} "
             f"(⌊(N−1)/2⌋ managers may fail)",
             f"reachable managers {self.reachable_before} → {self.reachable_after} "
-            f"(a majority of {self.managers_after} is {majority(self.managers_after)})",
+            + (f"(a majority of {self.managers_after} is {majority(self.managers_after)})"
+               if self.managers_after > 0 else "(no manager left)"),
         )
 
 
