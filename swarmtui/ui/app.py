@@ -300,6 +300,15 @@ class SwarmApp(CrashGuard, Connecting):
                 s.show_tour(self.tour)
         self.tour_update()
 
+    def end_tour(self) -> None:
+        """Close the tour's panel (palette → end the tour), done or not."""
+        self.tour = None
+        for s in self.screen_stack:
+            for panel in s.query(TourPanel):
+                panel.remove()
+            if isinstance(s, MainScreen) and s.is_mounted:
+                s.sync_side()
+
     def tour_update(self) -> None:
         """Check the tour's current step on the latest snapshot (and the pane shown)."""
         tour = self.tour

@@ -122,3 +122,5 @@ class SwarmtuiCommands(_ListProvider):
         if app.tour is None or app.tour.done:
             yield ("start the tour", app.start_tour,
                    "a step-by-step walk through a (lab) cluster, checked on the cluster")
+        if app.tour is not None:
+            yield ("end the tour", app.end_tour, "close the tour's side panel")

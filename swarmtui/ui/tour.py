@@ -267,5 +267,6 @@ class TourPanel(VerticalScroll):
                 lines.append(f"[$text-muted]  {n + 1}. {escape(step.title)}[/]")
         if t.done:
             lines += ["", "[b $success]Tour complete.[/] To undo: activate the drained node "
-                      "(a) and demote the new manager (-)."]
+                      "(a) and demote the new manager (-). Close this panel: palette (:) → "
+                      "end the tour."]
         return "\n".join(lines)

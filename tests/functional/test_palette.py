@@ -75,3 +75,25 @@ async def test_palette_toggles_the_walkthrough_panel() -> None:
         await _first_hit(app, "walkthrough")
         await pilot.press("enter")
         await async_wait_for("the panel shown", lambda: panel.display, 10)
+
+
+async def test_palette_starts_and_ends_the_tour() -> None:
+    """The tour's side panel can be closed (palette → end the tour), done or not."""
+    from swarmtui.ui.screens.main import MainScreen
+    from swarmtui.ui.tour import TourPanel
+
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("colon", *"start the tour")
+        await _first_hit(app, "start the tour")
+        await pilot.press("enter")
+        await async_wait_for("the tour's panel", lambda: isinstance(app.screen, MainScreen)
+                             and bool(app.screen.query(TourPanel)), 10)
+        await pilot.press("colon", *"end the tour")
+        await _first_hit(app, "end the tour")
+        await pilot.press("enter")
+        await async_wait_for("no tour panel", lambda: isinstance(app.screen, MainScreen)
+                             and not app.screen.query(TourPanel), 10)
+        assert app.tour is None
+        assert not app.screen.query_one("#side").has_class("shown")
