@@ -120,7 +120,7 @@ class CrashPanel(ModalScreen[None]):
             yield Static(f"What happened: {self.what}", id="crash-what", markup=False)
             yield Static(f"What to do: {todo}", id="crash-todo", markup=False)
             yield Static(where, id="crash-log", markup=False)
-            yield Button("Close (Esc)", id="crash-close", variant="error")
+            yield Button("Close \\[Esc]", id="crash-close", variant="error")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -181,3 +181,19 @@ async def test_toasts_never_cover_a_button_or_the_tour_text() -> None:
             await covers_nothing(type(wizard).__name__)
             wizard.dismiss()
             await pilot.pause()
+
+
+async def test_forms_name_their_cancel_key_as_dialogs_do() -> None:
+    """Dialogs say "Cancel [Esc]"; the forms said "Cancel (Esc)"."""
+    from textual.widgets import Button
+
+    from swarmtui.ui.forms.service import ServiceFormScreen
+
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("2", "n")
+        await async_wait_for("the service form",
+                             lambda: isinstance(app.screen, ServiceFormScreen))
+        await pilot.pause()
+        assert str(app.screen.query_one("#cancel", Button).label) == "Cancel [Esc]"

@@ -31,7 +31,7 @@ def _bottom(submit_label: str) -> ComposeResult:
         with Horizontal(id="form-buttons"):
             yield Button(submit_label, id="submit", variant="primary", disabled=True,
                          compact=True)
-            yield Button("Cancel (Esc)", id="cancel", compact=True)
+            yield Button("Cancel \\[Esc]", id="cancel", compact=True)
 
 
 class NetworkFormScreen(FieldsFormScreen):

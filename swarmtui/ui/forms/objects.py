@@ -147,7 +147,7 @@ class NewObjectScreen(FieldsFormScreen):
             with Horizontal(id="form-buttons"):
                 yield Button("Create", id="submit", variant="primary", disabled=True,
                              compact=True)
-                yield Button("Cancel (Esc)", id="cancel", compact=True)
+                yield Button("Cancel \\[Esc]", id="cancel", compact=True)
         yield KeysFooter()
 
     def on_mount(self) -> None:

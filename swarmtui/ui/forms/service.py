@@ -207,7 +207,7 @@ class ServiceFormScreen(FieldsFormScreen):
             with Horizontal(id="form-buttons"):
                 yield Button("Review changes" if self.editing else "Create", id="submit",
                              variant="primary", disabled=True, compact=True)
-                yield Button("Cancel (Esc)", id="cancel", compact=True)
+                yield Button("Cancel \\[Esc]", id="cancel", compact=True)
         yield KeysFooter()
 
     def _lines(self, path: str) -> Field:

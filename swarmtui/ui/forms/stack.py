@@ -78,7 +78,7 @@ class StackDeployScreen(FormScreen):
                 yield Button("Plan", id="plan-button", compact=True)
                 yield Button("Deploy", id="submit", variant="primary", disabled=True,
                              compact=True)
-                yield Button("Cancel (Esc)", id="cancel", compact=True)
+                yield Button("Cancel \\[Esc]", id="cancel", compact=True)
         yield KeysFooter()
 
     def on_mount(self) -> None:
