@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from swarmtui.secrets import redact_obj
 from swarmtui.swarm import format as fmt
-from swarmtui.swarm.models import STACK_LABEL, ApiDict, Network, Node, Service, SpecPool, Task
+from swarmtui.swarm.models import STACK_LABEL, ApiDict, Network, Node, Service
+from swarmtui.swarm.task_model import SpecPool, Task
 
 if TYPE_CHECKING:
     from swarmtui.swarm.reach.stats import NodeStats

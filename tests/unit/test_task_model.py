@@ -12,8 +12,8 @@ from typing import Any
 
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm import health
-from swarmtui.swarm.models import UNSCHEDULED_STATES, NetAttachment, Task
 from swarmtui.swarm.state import ClusterSnapshot, build_kind, newest_first
+from swarmtui.swarm.task_model import UNSCHEDULED_STATES, NetAttachment, Task
 from tests.unit.test_swarm_fixtures import service, task
 
 FIXTURE = Path(__file__).parent / "fixtures" / "explain_lab.json"
