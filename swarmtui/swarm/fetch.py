@@ -22,7 +22,7 @@ from typing import Any
 from swarmtui.secrets import redact, redact_obj
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm import noleader
-from swarmtui.swarm.jsonlist import iter_list, loads_list
+from swarmtui.swarm.jsonlist import Listing, iter_list, loads_list
 from swarmtui.swarm.state import KINDS, ClusterSnapshot
 from swarmtui.swarm.sync.merge import merge_kind
 
@@ -182,19 +182,25 @@ def _big_body(api: DockerAPI, path: str, params: dict[str, Any]) -> bytes:
     return bytes(response.content)
 
 
-def _decoded(body: bytes) -> Iterator[dict[str, Any]]:
-    try:
-        yield from iter_list(body)
-    except ValueError as exc:
-        raise FetchError(f"the engine's list could not be read ({exc})") from exc
+class EngineListing(Listing):
+    """A big list of the engine (jsonlist.Listing) whose decoding errors are FetchErrors."""
+
+    def __iter__(self) -> Iterator[Any]:
+        try:
+            yield from iter_list(self.body)
+        except ValueError as exc:
+            raise FetchError(f"the engine's list could not be read ({exc})") from exc
 
 
 def iter_kind(api: DockerAPI, kind: str) -> Iterable[dict[str, Any]]:
-    """The raw API list of one kind (exactly one request, made now). The tasks come
-    decoded a piece at a time as they are read (build models as they come: their API
-    dicts need not all be held at once; read them once)."""
+    """The raw API list of one kind (exactly one request, made now). Tasks and services
+    come as an EngineListing: decoded a piece at a time as they are read (build models as
+    they come: their API dicts need not all be held at once), with the digest of their
+    bytes (the same bytes as last time: the merge keeps the last models)."""
     if kind == "tasks":
-        return _decoded(_call(_big_body, api, "/tasks", {}))
+        return EngineListing(_call(_big_body, api, "/tasks", {}))
+    if kind == "services":
+        return EngineListing(_call(_big_body, api, "/services", {"status": True}))
     return list_kind(api, kind)
 
 

@@ -228,6 +228,22 @@ def live(main: MainScreen, action_id: str) -> bool:
         return False
 
 
+def pane_names(a: Action) -> str:
+    """Where a pane's key acts, in words: "Services (2)", "Nodes (1) and Tasks (3)"."""
+    names = [f"{p.label} ({n})" for n, p in enumerate(panes.PANES, 1) if p.kind in a.panes]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def elsewhere(main: MainScreen, key: str) -> str | None:
+    """What a key of the main screen that does nothing on the pane shown does on the others
+    ("Promote on Nodes (1)"); None when it acts here, or is no pane's key."""
+    found = [BY_ID[b.id] for b in main._bindings.key_to_bindings.get(key, ())
+             if b.id in BY_ID and BY_ID[b.id].panes]
+    if not found or any(live(main, a.id) for a in found):
+        return None
+    return "; ".join(f"{a.title} on {pane_names(a)}" for a in found)
+
+
 # ------------------------------------------------------------------ the gate
 def main_screen(app: SwarmApp) -> MainScreen | None:
     from swarmtui.ui.screens.main import MainScreen

@@ -13,6 +13,7 @@ from swarmtui.swarm import format as fmt
 from swarmtui.swarm.explain import changed_since_previous, explain_service, rollout, short_change
 from swarmtui.swarm.logs import LAST_LINES
 from swarmtui.swarm.models import Network, Node, Service
+from swarmtui.swarm.reach.probe import Cause
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.swarm.task_model import Task
 
@@ -129,6 +130,11 @@ def _restart_text(rp: dict[str, Any]) -> str:
     return out
 
 
+#: the node doctor's causes that F fixes, and how it says so in a node's detail
+FIX_HINTS = {str(Cause.DOCKERD_DOWN): " — F starts its engine",
+             str(Cause.LOCKED): " — F unlocks it"}
+
+
 def node_summary(snap: ClusterSnapshot, n: Node, now: datetime) -> str:
     res = _d(_d(n.raw.get("Description")).get("Resources"))
     cpu = f"{res['NanoCPUs'] / 1e9:g} CPU" if res.get("NanoCPUs") else ""
@@ -136,9 +142,12 @@ def node_summary(snap: ClusterSnapshot, n: Node, now: datetime) -> str:
     mgr = _d(n.raw.get("ManagerStatus"))
     role = n.role + (f", {n.manager_status_text} at {mgr.get('Addr')}" if mgr else "")
     status = n.status_text + (f" — {n.status_message}" if n.status_message else "")
+    cause = snap.causes.get(n.id)  # the node doctor's, over SSH: the whole sentence here
+    fix = next((hint for c, hint in FIX_HINTS.items() if cause and cause.startswith(c)), "")
     lines = [
         _line("node", f"{n.hostname}  ({n.id[:12]})"),
         _line("status", status),
+        *([_line("found by SSH", cause + fix)] if cause else []),
         _line("availability", n.availability_text),
         _line("role", role),
         _line("address", n.address),

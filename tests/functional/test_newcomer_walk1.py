@@ -79,7 +79,7 @@ async def test_the_tokens_screen_says_how_to_rotate_at_80_columns() -> None:
         await async_wait_for("the tokens screen", lambda: app.screen is screen)
         await pilot.pause()
         said = " ".join(" ".join(screen_lines(app)[:6]).split())
-        assert "W / M rotate the worker / manager token" in said, said
+        assert "Rotate a token with W (worker) or M (manager)" in said, said
         footer = screen_lines(app)[-1]
         assert "Rotate" not in footer  # the reason the intro says it
 

@@ -4,11 +4,13 @@ autolock, unlock): what a newcomer met there, each fixed and checked here."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from rich.console import Console
 from textual.widgets import Checkbox, Input, OptionList, Static
 
 from swarmtui.connect.hostkeys import fixed_trust
@@ -24,7 +26,7 @@ from swarmtui.ui.flow import ConfirmScreen, OpForm, ProgressScreen
 from swarmtui.ui.screens.inspect import InspectScreen
 from swarmtui.ui.screens.logs import LogScreen
 from swarmtui.ui.screens.wizards.tokens import UnlockScreen
-from tests.functional.conftest import static_app
+from tests.functional.conftest import recorded_state, static_app
 from tests.functional.test_newcomer_80 import screen_lines
 from tests.functional.test_newcomer_locked import KEY, locked_app
 from tests.unit.test_swarm_fixtures import cluster, node, snap
@@ -250,3 +252,110 @@ async def test_the_force_box_of_a_down_node_removal_is_not_cut() -> None:
         shown = " ".join(lines[y][r.x:r.right].strip() for y in range(r.y, r.bottom))
         assert shown == ("(wrk2 is Down: remove it even though the engine cannot confirm it "
                          "left)"), shown
+
+
+async def test_tabs_and_manager_status_fit_beside_the_tour() -> None:
+    """With the tour beside the panes (48 columns left at 80): every tab whole (the strip
+    scrolled to Tasks showed "s 3  2 Services 5 …"), and the Nodes pane keeps MANAGER
+    STATUS, where the tour's promote step shows the new manager."""
+    snap_, now = recorded_state()
+    app = SwarmApp(StaticStore(snap_, label="recorded lab", now=now), tour=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await async_wait_for("the first snapshot", lambda: app.snapshot is not None)
+        main = app.screen
+        for pane in ("1", "3"):
+            await pilot.press(pane)
+            await pilot.pause()
+            await pilot.pause()
+            table = main.active_table  # type: ignore[attr-defined]
+            tabs = screen_lines(app)[table.region.y - 1][:table.region.width]
+            assert tabs.split() == ["1", "Nodes", "2", "Services", "3", "Tasks", "4",
+                                    "Networks", "5", "Stacks"], tabs
+            if pane == "1":
+                header = screen_lines(app)[table.region.y]
+                assert "AVAILABILITY" in header and "MANAGER STATUS" in header, header
+        app.tour = None  # the tour closed: room again for the counts
+        main.sync_side()  # type: ignore[attr-defined]
+        await pilot.pause()
+        await pilot.pause()
+        assert "1 Nodes 3" in screen_lines(app)[main.active_table.region.y - 1]  # type: ignore[attr-defined]
+
+
+async def test_a_key_of_another_pane_says_where_it_acts() -> None:
+    """i on Stacks, + on Services: no silent key — a toast says where it acts."""
+    app = static_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        for pane, key, said in (("5", "i", "Inspect on Nodes (1), Services (2), Tasks (3) and "
+                                 "Networks (4) — not a key of Stacks"),
+                                ("2", "plus", "Promote on Nodes (1) — not a key of Services")):
+            await pilot.press(pane)
+            await pilot.pause()
+            await pilot.press(key)
+            await pilot.pause()
+            messages = [n.message for n in app._notifications]
+            assert said in messages, messages
+        app.clear_notifications()
+        await pilot.press("1", "d")  # a key of the pane shown: it acts, nothing said
+        await async_wait_for("the drain", lambda: isinstance(app.screen, ConfirmScreen))
+        assert not any("not a key of" in n.message for n in app._notifications)
+
+
+async def test_help_says_on_which_pane_a_key_acts() -> None:
+    from swarmtui.ui.screens.help import HelpScreen, help_rows, not_here
+
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        rows = {r.binding_id: r for r in help_rows(app.screen)}
+        assert not rows["ops.scale"].enabled and not_here("ops.scale") == "on Services (2)"
+        assert not_here("main.logs") == "on Services (2), Tasks (3) and Stacks (5)"
+        await pilot.press("question_mark")
+        await async_wait_for("help", lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        console = Console(width=100, record=True, color_system=None, file=io.StringIO())
+        console.print(app.screen._table())  # type: ignore[attr-defined]
+        table = " ".join(console.export_text().split())
+        assert "Scale — docker service scale SERVICE=N (on Services (2))" in table, table
+        assert "another pane or state" not in table
+
+
+async def test_a_down_nodes_detail_says_what_ssh_found_and_f_fixes_it() -> None:
+    """enter on a locked manager: its detail says the doctor's cause whole (the problem line
+    is cut at 80 columns) and that F fixes it; F is in the footer and opens the unlock."""
+    from textual.widgets._footer import FooterKey
+
+    from tests.functional.test_newcomer_locked import LOCKED
+
+    app = locked_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await async_wait_for("the first snapshot", lambda: app.snapshot is not None)
+        with_reach(app)._found("m3", LOCKED)
+        app.open_object("nodes", "m3")
+        await async_wait_for("the node", lambda: "found by SSH" in "\n".join(screen_lines(app)))
+        text = " ".join("\n".join(screen_lines(app)).split())
+        assert "found by SSH manager locked (autolock): needs its unlock key" in text, text
+        assert "unlock-key — F unlocks it" in text, text
+        keys = await async_wait_for("F in the footer", lambda: [
+            k for k in app.screen.query(FooterKey) if k.key == "F"])
+        assert keys[0].description == "Fix"
+        await pilot.press("F")
+        await async_wait_for("the unlock", lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.screen.operation.name == "unlock"  # type: ignore[attr-defined]
+
+
+async def test_the_footer_offers_no_typing_key_while_the_filter_has_focus() -> None:
+    """While `/` has the focus, `+`, `d`, `/` … type into it: the footer does not offer them
+    as actions; it keeps what works there (esc clears, ↓ keeps)."""
+    from tests.functional.test_newcomer_80 import footer_line
+
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "+ Promote" in footer_line(app)
+        await pilot.press("slash")
+        await async_wait_for("no typing keys", lambda: "Promote" not in footer_line(app))
+        line = footer_line(app)
+        assert "Clear filter" in line and "Drain" not in line and "? Help" not in line, line
+        await pilot.press("escape")
+        await async_wait_for("the keys back", lambda: "+ Promote" in footer_line(app))

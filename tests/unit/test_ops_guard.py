@@ -152,6 +152,8 @@ def test_cli_equivalents() -> None:
         "docker node update --availability pause wrk3"
     )
     assert AddNodeLabel([w2], "zone=a").cli == "docker node update --label-add zone=a wrk2"
+    # nothing typed yet: what goes there, not an empty '' argument
+    assert AddNodeLabel([w2], "").cli == "docker node update --label-add KEY=VALUE wrk2"
     assert (
         AddNodeLabel([w2], "note=two words").cli
         == "docker node update --label-add 'note=two words' wrk2"
@@ -253,7 +255,7 @@ def test_drain_preview_knows_a_host_mode_port_allows_one_task_per_node() -> None
                 tasks=tasks)
     dp = drain_preview(full, ["n2"])
     assert dp.moves[0].can_go_to == ()
-    assert dp.lines == ("web: web.2 — no other node can take them (stay Pending)",)
+    assert dp.lines == ("web: web.2 — no other node can take it (it stays Pending)",)
     assert ("no other node can take web's tasks: its host-mode port 8080/tcp is already in "
             "use on node1, node3, node4; they will stay Pending") in dp.warnings
     # with a node free of the port, the task moves there and only there

@@ -10,9 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from swarmtui.swarm import format as fmt
-from swarmtui.swarm import health
+from swarmtui.swarm import health, jsonlist
+from swarmtui.swarm.jsonlist import Listing
 from swarmtui.swarm.state import ClusterSnapshot, build_kind, newest_first
+from swarmtui.swarm.sync.merge import merge_kind
 from swarmtui.swarm.task_model import UNSCHEDULED_STATES, NetAttachment, Task
 from tests.unit.test_swarm_fixtures import service, task
 
@@ -166,3 +170,28 @@ def test_the_recorded_lab_gives_the_same_failing_tasks_as_a_scan() -> None:
     assert [t.id for t in health.failing_tasks(snap)] == [
         t.id for t in _reference_failing(snap)]
     assert set(snap.current_task_ids) == _reference_current(snap)
+
+
+def _listing(items: list[dict[str, Any]]) -> Listing:
+    return Listing(json.dumps(items, separators=(",", ":")).encode())
+
+
+def test_a_relist_of_the_same_bytes_keeps_the_last_models_without_decoding(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    items = [task(f"t{i}", "s1", slot=i + 1) for i in range(3)]
+    first = merge_kind("tasks", None, _listing(items))
+    assert set(first) == {"t0", "t1", "t2"}
+    decoded: list[int] = []
+    real = jsonlist.iter_list
+    monkeypatch.setattr(jsonlist, "iter_list", lambda body: decoded.append(1) or real(body))
+    assert merge_kind("tasks", first, _listing(items)) is first
+    assert not decoded
+    # one task changed: decoded again; the unchanged ones are the same objects
+    items[1] = task("t1", "s1", slot=2, state="failed", version=31)
+    again = merge_kind("tasks", first, _listing(items))
+    assert decoded and again is not first and again["t1"].state == "failed"
+    assert again["t0"] is first["t0"] and again["t2"] is first["t2"]
+    # a list handed over decoded (no digest) is merged as always
+    plain = merge_kind("tasks", again, items)
+    assert plain is not again and plain["t0"] is again["t0"]
+    assert merge_kind("tasks", plain, _listing(items)) is not plain  # no digest to match

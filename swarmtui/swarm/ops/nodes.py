@@ -290,7 +290,8 @@ class AddNodeLabel(_LabelOperation):
 
     @property
     def cli(self) -> str:
-        return self._joined(["docker", "node", "update", "--label-add", self.raw.strip()])
+        label = self.raw.strip() or "KEY=VALUE"  # nothing typed yet: what goes there
+        return self._joined(["docker", "node", "update", "--label-add", label])
 
     def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
         live, blocks = self._live(snapshot)

@@ -85,7 +85,8 @@ class DrainPreview:
             elif m.can_go_to:
                 out.append(f"{m.service}: {tasks} move to {', '.join(m.can_go_to)}")
             else:
-                out.append(f"{m.service}: {tasks} — no other node can take them (stay Pending)")
+                them = "it (it stays" if len(m.tasks) == 1 else "them (they stay"
+                out.append(f"{m.service}: {tasks} — no other node can take {them} Pending)")
         return tuple(out)
 
 

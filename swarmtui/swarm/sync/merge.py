@@ -13,6 +13,13 @@ from swarmtui.swarm.models import ApiDict, Node, Service
 from swarmtui.swarm.state import build_kind, builder
 
 
+class Merged(dict[str, Any]):
+    """Models of one list by ID, with the digest of the bytes they came from (None when the
+    list came decoded already): the same digest next time, the same models."""
+
+    digest: bytes | None = None
+
+
 class Versioned(Protocol):
     """A model with the version index of its object."""
 
@@ -26,12 +33,18 @@ def merge_kind(kind: str, old: Mapping[str, Versioned] | None,
 
     Networks have no version index in their list output: they are always rebuilt.
     A service's ServiceStatus counts and a node's status change without a version
-    bump: those are compared too.
+    bump: those are compared too. A list of the very bytes `old` came from (its digest,
+    jsonlist.Listing) is not decoded at all: `old` is the answer.
     """
+    digest: bytes | None = getattr(items, "digest", None)
+    if digest is not None and isinstance(old, Merged) and old.digest == digest:
+        return old
+    out = Merged()
+    out.digest = digest
     if kind == "networks" or not old:
-        return build_kind(kind, items)
+        out.update(build_kind(kind, items))
+        return out
     build = builder(kind)
-    out: dict[str, Any] = {}
     for d in items:
         oid = str(d.get("ID") or "")
         prev = old.get(oid) if oid else None
@@ -57,4 +70,6 @@ def _same_unversioned(kind: str, prev: Versioned, d: ApiDict) -> bool:
 def same_objects(old: Mapping[str, object], new: Mapping[str, object]) -> bool:
     """The same objects under the same IDs (`is`): what merge_kind returns for a list in
     which no version changed."""
+    if old is new:  # the very bytes of the last list (merge_kind's digest)
+        return True
     return len(old) == len(new) and all(old.get(oid) is obj for oid, obj in new.items())

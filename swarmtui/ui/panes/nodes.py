@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 #: priority: 0 always shown; higher numbers give way first at 80 columns
 COLUMNS = [
-    Column("hostname", "HOSTNAME", 0, 10, 30),
+    Column("hostname", "HOSTNAME", 0, 8, 30),  # 8: MANAGER STATUS fits beside the tour
     Column("status", "STATUS", 0, 6, 32),
     Column("availability", "AVAILABILITY", 1, 6, 12),
     Column("manager", "MANAGER STATUS", 1, 11, 14),

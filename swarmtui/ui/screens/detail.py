@@ -133,7 +133,25 @@ class NodeScreen(ObjectScreen):
     table_title = "tasks on this node (history included)"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("v", "host", "Host", id="node.host"),
+        Binding("F", "fix", "Fix", id="node.fix"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "fix":  # in the footer only when the node doctor found a fix
+            snap = self.swarm_app.snapshot
+            cause = snap.causes.get(self.object_id, "") if snap is not None else ""
+            return any(cause.startswith(c) for c in summaries.FIX_HINTS)
+        return super().check_action(action, parameters)
+
+    def show_snapshot(self, snap: ClusterSnapshot, kinds: frozenset[str]) -> None:
+        super().show_snapshot(snap, kinds)
+        self.refresh_bindings()  # F shows once the doctor's cause is in
+
+    def action_fix(self) -> None:
+        """F: the Nodes pane's fix (start its engine, unlock it) for this node."""
+        from swarmtui.ui.actions import open_action
+
+        open_action(self.swarm_app, "ops.node_fix", self.object_id)
 
     def action_host(self) -> None:
         """v: the node's host view (containers, disk, versions, stats history)."""

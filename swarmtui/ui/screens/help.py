@@ -103,6 +103,14 @@ def help_rows(screen: Screen[Any]) -> list[HelpRow]:
     return rows
 
 
+def not_here(binding_id: str) -> str:
+    """Why a listed key does nothing now: the panes it acts on, when it is a pane's key."""
+    from swarmtui.ui.actions import BY_ID, pane_names
+
+    a = BY_ID.get(binding_id)
+    return f"on {pane_names(a)}" if a is not None and a.panes else "not here now"
+
+
 class HelpScreen(ModalScreen[None]):
     """The help of the screen below: its bindings, grouped."""
 
@@ -142,6 +150,6 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row("", Text(group, style="bold underline"), "")
             desc = Text(row.description)
             if not row.enabled:
-                desc.append("  (not here: another pane or state)", style="dim italic")
+                desc.append(f"  ({not_here(row.binding_id)})", style="dim italic")
             table.add_row(Text(row.keys, style="bold"), desc, row.binding_id)
         return table

@@ -55,6 +55,16 @@ class PaneFilter(Input):
         screen.close_filter(clear)
 
 
+class PaneTabs(TabbedContent):
+    """The panes' tabs: their labels fit the width they get (the tour or the walkthrough
+    beside them takes some)."""
+
+    def on_resize(self) -> None:
+        screen = self.screen
+        if isinstance(screen, MainScreen):
+            screen._update_tab_labels()
+
+
 class MainScreen(Screen[None]):
     """The cluster at a glance; the screen people live in."""
 
@@ -66,6 +76,7 @@ class MainScreen(Screen[None]):
     MainScreen ContentTabs { height: 1; }
     MainScreen Tabs { height: 1; }
     MainScreen Tab { padding: 0 1; }
+    MainScreen #panes.narrow-tabs Tab { padding: 0 0 0 1; }
     MainScreen Underline { display: none; }
     MainScreen #side { dock: right; width: 40%; max-width: 56; display: none; }
     MainScreen #side.shown { display: block; }
@@ -92,7 +103,7 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield HealthHeader(read_only=self.read_only, id="health")
-        with TabbedContent(initial="nodes", id="panes"):
+        with PaneTabs(initial="nodes", id="panes"):
             for n, pane in enumerate(PANES, 1):
                 with TabPane(f"{n} {pane.label}", id=pane.kind):
                     yield KeyedTable(pane.columns, empty=pane.empty, noun=pane.noun,
@@ -119,8 +130,14 @@ class MainScreen(Screen[None]):
             self.show_snapshot(app.snapshot, frozenset(panes.COLUMNS))
 
     def on_key(self, event: events.Key) -> None:
-        """Remembered on its way to the app: a screen it opens may get the keys after it."""
+        """Remembered on its way to the app: a screen it opens may get the keys after it.
+        A pane's key pressed on another pane does nothing: it says where it acts."""
         self.swarm_app.keys_ahead.passed(event, self)
+        said = actions.elsewhere(self, event.key)  # a dict look-up for most keys
+        if said is not None and self.is_current and event.key not in self.active_bindings:
+            pane = panes.BY_KIND[self.active_kind].label
+            key = self.app.get_key_display(Binding(event.key, ""))
+            self.notify(f"{said} — not a key of {pane}", title=key, timeout=4)
 
     def on_screen_resume(self) -> None:
         app = self.swarm_app
@@ -182,6 +199,7 @@ class MainScreen(Screen[None]):
         side = self.query_one("#side")
         side.set_class(self.swarm_app.walkthrough.shown or self.swarm_app.tour is not None,
                        "shown")
+
     def _update_pane(self, kind: str) -> None:
         if kind not in self._dirty or self.shown is None:
             return
@@ -189,8 +207,10 @@ class MainScreen(Screen[None]):
         snap, now = self.shown, self.swarm_app.clock()
         probs = health.of(snap)  # computed once, by the store
         if len(snap.tasks) + len(snap.services) > BIG:
-            # tens of thousands of rows: build them off the UI thread, apply the diff here
-            self._build_rows(kind, snap, probs, now)
+            # tens of thousands of rows: build them off the UI thread, apply the diff here;
+            # the worker starts once the screen has been painted (a pane just switched to
+            # shows its header and last rows first, not sharing the GIL with the build)
+            self.call_after_refresh(self._build_rows, kind, snap, probs, now)
             return
         self._apply_rows(kind, snap, panes.BY_KIND[kind].rows(snap, probs, now))
 
@@ -221,17 +241,24 @@ class MainScreen(Screen[None]):
                 table.apply(rows)
 
     def _update_tab_labels(self) -> None:
+        """"1 Nodes 3  2 Services 5 …"; where that is wider than the panes (the tour or the
+        walkthrough beside them at 80 columns), "1 Nodes 2 Services …" so no tab is cut."""
         snap = self.shown
         if snap is None:
             return
         tabs = self.query_one(TabbedContent)
-        for n, pane in enumerate(PANES, 1):
-            tab = tabs.get_tab(pane.kind)
-            count = pane.count(snap) if snap.listed("tasks") or pane.kind != "tasks" else "…"
-            label = f"{n} {pane.label} [$text-muted]{count}[/]"
+        counts = [pane.count(snap) if snap.listed("tasks") or pane.kind != "tasks" else "…"
+                  for pane in PANES]
+        full = sum(len(f"{n} {pane.label} {c}") + 2
+                   for n, (pane, c) in enumerate(zip(PANES, counts, strict=True), 1))
+        narrow = full > (tabs.size.width or self.app.size.width)
+        tabs.set_class(narrow, "narrow-tabs")
+        for n, (pane, count) in enumerate(zip(PANES, counts, strict=True), 1):
+            label = f"{n} {pane.label}" if narrow else \
+                f"{n} {pane.label} [$text-muted]{count}[/]"
             if self._tab_labels.get(pane.kind) != label:  # a label set lays out the screen
                 self._tab_labels[pane.kind] = label
-                tab.label = label
+                tabs.get_tab(pane.kind).label = label
 
     def show_link(self, view: LinkView) -> None:
         for bar in self.query(StatusBar):

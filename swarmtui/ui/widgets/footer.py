@@ -10,12 +10,17 @@ from rich.cells import cell_len
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.keys import _character_to_key
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Input, TextArea
 from textual.widgets._footer import FooterKey
 
 #: rank of a binding the registry does not know (the screen's own, a widget's)
 _UNRANKED = 100
+
+#: the keys that type a character ("d", "plus", "slash", "space"): a focused text field
+#: takes them, so while one is focused the footer does not offer them
+TYPING_KEYS = frozenset(_character_to_key(c) for c in map(chr, range(32, 127)))
 
 #: a FooterKey's arguments: key, display, description, action, disabled, tooltip, classes
 _Key = tuple[str, str, str, str, bool, str, str]
@@ -58,8 +63,11 @@ class KeysFooter(Footer):
         if not self._bindings_ready:
             return ()
         active = self.screen.active_bindings
+        typing = isinstance(self.screen.focused, Input | TextArea)
         shown: dict[str, tuple[Binding, bool, str]] = {}
         for _node, binding, enabled, tooltip in active.values():
+            if typing and binding.key in TYPING_KEYS and not binding.priority:
+                continue  # typed into the field, not run
             if binding.show:
                 shown.setdefault(binding.action, (binding, enabled, tooltip))
         items = list(shown.values())

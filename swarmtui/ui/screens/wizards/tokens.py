@@ -31,8 +31,8 @@ from swarmtui.ui.screens.wizards.common import (
 class TokensScreen(SecretsWizard):
     TITLE_TEXT = "Join tokens & keys"
     HELP_TEXT = ("Secrets are masked: v reveals or masks them; w / m / k copy the worker "
-                 "command, the manager command or the unlock key to the terminal clipboard; "
-                 "W / M rotate the worker / manager token (? lists every key).")
+                 "command, the manager command or the unlock key to the terminal clipboard. "
+                 "Rotate a token with W (worker) or M (manager); ? lists every key.")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("v", "toggle_reveal", "Reveal/mask", id="tokens.reveal"),
         Binding("w", "copy('worker')", "Copy worker", id="tokens.copy_worker"),
