@@ -28,7 +28,8 @@ HEADLINE = ("quorum lost: the swarm has no leader — too few managers are reach
             "for a majority")
 
 ADVICE = ("What to do (Q: the recovery wizard): start the engines of the managers that "
-          "are down (they keep their raft state and the swarm heals); if a majority cannot "
+          "are down (they keep their raft state and the swarm heals) and unlock those that "
+          "are locked (autolock: `docker swarm unlock` on them, T then u); if a majority cannot "
           "come back, run `docker swarm init --force-new-cluster` on the manager with the "
           "freshest raft state, then re-join the others — the wizard does it step by step.")
 

@@ -29,7 +29,7 @@ from swarmtui.ui.screens.wizards.tokens import UnlockScreen
 from tests.functional.conftest import recorded_state, static_app
 from tests.functional.test_newcomer_80 import screen_lines
 from tests.functional.test_newcomer_locked import KEY, locked_app
-from tests.unit.test_swarm_fixtures import cluster, node, snap
+from tests.unit.test_swarm_fixtures import cluster, node, service, snap, task
 from tests.waiting import async_wait_for
 
 
@@ -359,3 +359,43 @@ async def test_the_footer_offers_no_typing_key_while_the_filter_has_focus() -> N
         assert "Clear filter" in line and "Drain" not in line and "? Help" not in line, line
         await pilot.press("escape")
         await async_wait_for("the keys back", lambda: "+ Promote" in footer_line(app))
+
+
+async def test_a_task_of_a_removed_node_shows_its_short_id() -> None:
+    """After `docker node rm node4`, its old tasks name a node the swarm no longer knows:
+    its short ID (12), not the whole 25-character ID that squeezed CURRENT STATE to "Ru…"
+    beside the walkthrough (it still gives a few characters at 48 columns)."""
+    gone = "wyukxq0nls8lo3ptm1fy2fpoi"
+    s = snap(nodes=cluster(1, workers=1), services=[service("s1", "web", replicas=1)],
+             tasks=[task("t1", "s1", node_id="w1"),
+                    task("t0", "s1", node_id=gone, state="orphaned", desired="shutdown")])
+    app = SwarmApp(StaticStore(s, label="walk"))
+    app.walkthrough.shown = True
+    async with app.run_test(size=(80, 24)) as pilot:
+        await async_wait_for("the first snapshot", lambda: app.snapshot is not None)
+        await pilot.press("3")
+        table = app.screen.table("tasks")  # type: ignore[attr-defined]
+        await async_wait_for("the rows", lambda: "t0" in table.rows)
+        await pilot.pause()
+        cells = table.visible_cells("t0")
+        assert cells["node"] == gone[:12], cells
+        width = {c.key: w for _, c, w in table.layout_for(table.region.width)}
+        assert width["node"] == 12 and width["current"] >= len("Running 3 min"), width
+
+
+async def test_quorum_lost_says_what_to_do_whole_and_names_the_unlock() -> None:
+    """A locked manager of two: the swarm has no leader. The header's what-to-do is wrapped
+    at words (it was cut at 80 columns: "…managers that a…") and says to unlock the locked
+    ones (T then u), not only to force a new cluster."""
+    from tests.functional.test_backup_screens import quorum_lost
+
+    app = SwarmApp(StaticStore(quorum_lost(), label="lost"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await async_wait_for("the first snapshot", lambda: app.snapshot is not None)
+        await pilot.pause()
+        lines = screen_lines(app)
+        header = " ".join(" ".join(lines[:12]).split())
+        assert "What to do (Q: the recovery wizard): start the engines" in header, header
+        assert "unlock those that are locked (autolock: `docker swarm unlock` on them, T " \
+               "then u)" in header, header
+        assert not any(line.rstrip().endswith("…") for line in lines[:12]), lines[:12]

@@ -46,7 +46,9 @@ def task_row(snap: ClusterSnapshot, t: Task, probs: Health, now: datetime,
     if not current:
         name = " \\_ " + name
     created = t.created_at.timestamp() if t.created_at else 0.0
-    node = node_names.get(t.node_id, t.node_id) if t.node_id else ""
+    # a node no longer in the swarm (removed): its short ID, as ID columns do — the whole
+    # 25 characters took the room of CURRENT STATE beside the tour
+    node = node_names.get(t.node_id, fmt.short_id(t.node_id)) if t.node_id else ""
     exit_code = "" if t.exit_code is None or (t.exit_code == 0 and not t.is_terminal) \
         else str(t.exit_code)
     failing = t.id in probs.failing

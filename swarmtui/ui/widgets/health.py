@@ -126,13 +126,14 @@ class HealthHeader(Vertical):
             headline, *details = s.message.split("\n")
             show_text(summary, f"[$error b]{escape(headline)}[/]")
             snap = self._snap
+            # wrapped at words: what to do is the point (it was cut at 80 columns)
+            width = probs.content_region.width or self.app.size.width - 2
+            said = [escape(part) for line in details for part in fit_lines(line, width, 6)]
             if snap is not None and snap.in_swarm and not snap.is_manager and \
                     snap.remote_managers:
-                details.append("press [b]m[/b] to connect to one of its managers")
-            else:
-                details = [escape(line) for line in details]
+                said.append("press [b]m[/b] to connect to one of its managers")
             probs.set_class(False, "ok")
-            show_text(probs, "\n".join(details))
+            show_text(probs, "\n".join(said))
             return
         show_text(summary, summary_markup(s, self._failing, self.read_only, self.view_state))
         if not self.problems:
