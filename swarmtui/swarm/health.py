@@ -24,8 +24,8 @@ from datetime import datetime
 from swarmtui.swarm import certs
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.explain import explain_all
-from swarmtui.swarm.models import UNSCHEDULED_STATES, Task
 from swarmtui.swarm.state import ClusterSnapshot, newest_first
+from swarmtui.swarm.task_model import UNSCHEDULED_STATES, Task
 
 SEVERITIES = ("critical", "warning", "info")
 FAILED_STATES = frozenset({"failed", "rejected", "orphaned"})

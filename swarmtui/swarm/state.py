@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from swarmtui.secrets import redact_obj
 from swarmtui.swarm import format as fmt
-from swarmtui.swarm.models import STACK_LABEL, ApiDict, Network, Node, Service, SpecPool, Task
+from swarmtui.swarm.models import STACK_LABEL, ApiDict, Network, Node, Service
+from swarmtui.swarm.task_model import SpecPool, Task
 
 if TYPE_CHECKING:
     from swarmtui.swarm.reach.stats import NodeStats
@@ -139,7 +140,16 @@ class ClusterSnapshot:
         stamps = dict(self.kind_taken_at)
         stamps[kind] = at
         changes: dict[str, Any] = {kind: objects, "kind_taken_at": stamps, "taken_at": at}
-        return replace(self, **changes)
+        new = replace(self, **changes)
+        if objects is getattr(self, kind):
+            # the very objects of the last list (sync/merge.py): the indexes still hold;
+            # what the clock went into (health's ages, the explanations) is made again
+            for key, value in self.__dict__.items():
+                if key == "_memo":
+                    new.__dict__[key] = {k: v for k, v in value.items() if k in _TIMELESS}
+                elif key in _INDEXES:
+                    new.__dict__[key] = value
+        return new
 
     def with_stats(self, stats: Mapping[str, NodeStats]) -> ClusterSnapshot:
         """The same snapshot with newer live stats. What was derived from the rest (its
@@ -383,6 +393,15 @@ class ClusterSnapshot:
             for nid in s.network_ids(by_name):
                 out[nid].append(s)
         return {k: sorted(v, key=lambda s: s.name) for k, v in out.items()}
+
+
+#: what a snapshot derives from its lists alone (not the clock): kept by `with_kind` when a
+#: kind is replaced by the very same objects
+_INDEXES = frozenset({"_tasks_by_service", "live_tasks", "_tasks_by_node", "_services_by_name",
+                      "_nodes_by_hostname", "task_slots", "current_task_ids", "managers",
+                      "leader", "stacks", "services_on_network"})
+_TIMELESS = frozenset({"health.failing_tasks", "explain.node_free", "explain.sorted_nodes",
+                       "explain.ports_taken", "explain.placements"})
 
 
 def _dict(v: Any) -> ApiDict:

@@ -18,9 +18,9 @@ from swarmtui import startup
 from swarmtui.config import Settings
 from swarmtui.secrets import Secret
 from swarmtui.swarm import format as fmt
-from swarmtui.swarm.models import Task
 from swarmtui.swarm.sync import gcpause
 from swarmtui.swarm.sync.store import Store
+from swarmtui.swarm.task_model import Task
 from swarmtui.ui import actions, themes
 from swarmtui.ui.actions import ActionCommands
 from swarmtui.ui.connecting import Connecting

@@ -12,9 +12,10 @@ from swarmtui.swarm import certs
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.explain import changed_since_previous, explain_service, rollout, short_change
 from swarmtui.swarm.logs import LAST_LINES
-from swarmtui.swarm.models import Network, Node, Service, Task
+from swarmtui.swarm.models import Network, Node, Service
 from swarmtui.swarm.reach.probe import Cause
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.task_model import Task
 
 
 def _d(v: Any) -> dict[str, Any]:

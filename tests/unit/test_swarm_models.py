@@ -8,7 +8,8 @@ import pytest
 
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm import health
-from swarmtui.swarm.models import Network, Node, Service, Task
+from swarmtui.swarm.models import Network, Node, Service
+from swarmtui.swarm.task_model import Task
 from tests.unit.test_swarm_fixtures import cluster, node, service, snap, task
 
 

@@ -15,9 +15,9 @@ import pytest
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm import health, jsonlist
 from swarmtui.swarm.jsonlist import Listing
-from swarmtui.swarm.models import UNSCHEDULED_STATES, NetAttachment, Task
 from swarmtui.swarm.state import ClusterSnapshot, build_kind, newest_first
 from swarmtui.swarm.sync.merge import merge_kind
+from swarmtui.swarm.task_model import UNSCHEDULED_STATES, NetAttachment, Task
 from tests.unit.test_swarm_fixtures import service, task
 
 FIXTURE = Path(__file__).parent / "fixtures" / "explain_lab.json"
@@ -195,3 +195,23 @@ def test_a_relist_of_the_same_bytes_keeps_the_last_models_without_decoding(
     plain = merge_kind("tasks", again, items)
     assert plain is not again and plain["t0"] is again["t0"]
     assert merge_kind("tasks", plain, _listing(items)) is not plain  # no digest to match
+
+
+def test_a_kind_replaced_by_the_very_same_objects_keeps_the_indexes_not_the_clock() -> None:
+    snap = _mixed()
+    at = datetime(2026, 12, 1, 11, 5, tzinfo=UTC)
+    old_health = health.assessed(snap, snap.taken_at)
+    slots, failing = snap.task_slots, health.failing_tasks(snap)
+    current = snap.current_task_ids
+    same = snap.with_kind("tasks", snap.tasks, at)
+    assert same.task_slots is slots and same.current_task_ids is current
+    assert [t.id for t in health.failing_tasks(same)] == [t.id for t in failing]
+    # health (its ages) and the explanations are of the new snapshot's clock
+    new_health = health.assessed(same, at)
+    assert new_health is not old_health and new_health.at == at
+    assert new_health.failing == old_health.failing
+    # other objects: nothing kept
+    fewer = {k: v for k, v in snap.tasks.items() if k != "p1"}
+    other = snap.with_kind("tasks", fewer, at)
+    assert other.task_slots is not slots and "p1" not in other.current_task_ids
+    assert "p1" not in {t.id for t in health.failing_tasks(other)}

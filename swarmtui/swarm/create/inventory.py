@@ -20,8 +20,9 @@ from functools import cached_property
 from typing import Any
 
 from swarmtui.swarm import fetch
-from swarmtui.swarm.models import STACK_LABEL, ApiDict, Network, Node, Service, Task
+from swarmtui.swarm.models import STACK_LABEL, ApiDict, Network, Node, Service
 from swarmtui.swarm.state import ClusterSnapshot, StoredObjectModel
+from swarmtui.swarm.task_model import Task
 
 #: A secret or a config as listed by a manager — name, id, labels, never its data.
 StoredObject = StoredObjectModel

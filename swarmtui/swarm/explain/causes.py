@@ -24,8 +24,9 @@ from swarmtui.swarm.explain.updates import (
     named_message,
     short_change,
 )
-from swarmtui.swarm.models import UNSCHEDULED_STATES, Service, Task
+from swarmtui.swarm.models import Service
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.task_model import UNSCHEDULED_STATES, Task
 
 IMAGE_ERRORS = re.compile(
     r"no such image|pull access denied|manifest unknown|manifest for .* not found|"

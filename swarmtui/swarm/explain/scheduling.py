@@ -14,8 +14,9 @@ from functools import cached_property
 from typing import Any
 
 from swarmtui.swarm.explain.constraints import Constraint
-from swarmtui.swarm.models import Node, Service, Task
+from swarmtui.swarm.models import Node, Service
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.task_model import Task
 
 #: architecture names as nodes report them → as image platforms name them
 _ARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i386": "386", "i686": "386"}

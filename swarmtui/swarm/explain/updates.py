@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from swarmtui.swarm.models import Service, Task
+from swarmtui.swarm.models import Service
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.task_model import Task
 
 if TYPE_CHECKING:
     from swarmtui.swarm.create.diff import SpecChange

@@ -26,8 +26,9 @@ import asyncssh
 from swarmtui import audit
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.nodes import NodePool
-from swarmtui.swarm.models import Node, Task
+from swarmtui.swarm.models import Node
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.task_model import Task
 
 DockerAPI = Any
 

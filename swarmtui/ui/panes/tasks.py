@@ -7,10 +7,10 @@ from datetime import datetime
 
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.health import Health
-from swarmtui.swarm.models import Task
 from swarmtui.swarm.reach.stats import NO_SAMPLE, TaskStats, task_cells
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.swarm.sync.store import STATS
+from swarmtui.swarm.task_model import Task
 from swarmtui.ui.panes.base import CLOCK, Action, ActionContext, Pane
 from swarmtui.ui.widgets.table import Column, Row
 

@@ -15,9 +15,9 @@ from textual.screen import Screen
 from textual.widgets import Log, Static
 
 from swarmtui.connect.errors import ConnectError
-from swarmtui.swarm.models import Task
 from swarmtui.swarm.reach.deadlogs import DeadTaskLogs, dead_task_logs
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.task_model import Task
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.widgets.footer import KeysFooter
 
