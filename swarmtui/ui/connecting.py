@@ -59,6 +59,25 @@ class Connecting(App[int]):
         """Connect to another cluster profile (from the command palette)."""
         self.connect_target(None, profile=name)
 
+    def remember_managers(self) -> None:
+        """Add the managers learned from the swarm to the profile connected to, in the
+        config file (comments kept): the next start can fail over to them too."""
+        from swarmtui.config_write import ConfigWriteError, remember_managers
+
+        learned = self.store.learned_managers() if self.store is not None else []
+        if self.profile is None or not learned:
+            self.notify("no profile, or no manager learned beyond the profile's", timeout=4)
+            return
+        path = self.settings.path if self.settings is not None else None
+        try:
+            changed = remember_managers(self.profile, learned, path=path)
+        except ConfigWriteError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        where = f"[profiles.{self.profile}] managers in {path or 'the config file'}"
+        self.notify((f"added {', '.join(learned)} to {where}" if changed
+                     else f"{where} already lists them"), timeout=6)
+
     def _profile(self) -> Profile | None:
         return startup.profile_of(self.settings, self.profile)
 

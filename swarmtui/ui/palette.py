@@ -122,5 +122,11 @@ class SwarmtuiCommands(_ListProvider):
         if app.tour is None or app.tour.done:
             yield ("start the tour", app.start_tour,
                    "a step-by-step walk through a (lab) cluster, checked on the cluster")
+        learned = app.store.learned_managers() if app.store is not None else []
+        if app.profile and learned:
+            yield (f"remember this swarm's managers in profile {app.profile}",
+                   app.remember_managers,
+                   f"adds {', '.join(learned)} to the profile in the config file (comments "
+                   "kept): the next start can fail over to them")
         if app.tour is not None:
             yield ("end the tour", app.end_tour, "close the tour's side panel")

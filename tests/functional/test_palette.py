@@ -97,3 +97,33 @@ async def test_palette_starts_and_ends_the_tour() -> None:
                              and not app.screen.query(TourPanel), 10)
         assert app.tour is None
         assert not app.screen.query_one("#side").has_class("shown")
+
+
+async def test_palette_remembers_the_learned_managers_in_the_profile(tmp_path) -> None:
+    """Managers learned from the swarm are written into the profile connected to (the
+    config file's comments kept), from the palette; a recorded state offers nothing."""
+    from swarmtui.config import Profile, Settings, load_settings
+    from swarmtui.swarm.sync.store import StaticStore
+    from swarmtui.ui.app import SwarmApp
+    from tests.functional.conftest import recorded_state
+
+    class Learned(StaticStore):  # the link's knowledge: managers it learned from the swarm
+        def learned_managers(self) -> list[str]:
+            return ["ssh://10.0.0.12", "ssh://10.0.0.13"]
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('# mine\n[profiles.prod]\nmanagers = ["ssh://m1"]  # the first\n')
+    settings = Settings(path=cfg, profiles={"prod": Profile("prod", managers=["ssh://m1"])})
+    snap, now = recorded_state()
+    app = SwarmApp(Learned(snap, now=now), settings=settings, profile="prod")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("colon", *"remember this swarm")
+        await _first_hit(app, "remember this swarm's managers in profile prod")
+        await pilot.press("enter")
+        await async_wait_for("the profile written", lambda: "10.0.0.13" in cfg.read_text(), 10)
+    text = cfg.read_text()
+    assert text.startswith("# mine\n"), text
+    assert load_settings(cfg).profiles["prod"].managers == [
+        "ssh://m1", "ssh://10.0.0.12", "ssh://10.0.0.13"]
+    assert StaticStore(snap, now=now).learned_managers() == []

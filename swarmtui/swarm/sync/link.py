@@ -80,6 +80,9 @@ class LinkStore(ApiStore):
             raise fetch.FetchError(str(exc)) from exc
         return self._walled(api)
 
+    def learned_managers(self) -> list[str]:
+        return self.link.learned_manager_urls()
+
     def begin(self) -> None:
         """On the loop the UI will run on: listen to the link, connect, then start listing —
         before anyone listens (swarmtui/startup.py starts it while the UI is imported)."""

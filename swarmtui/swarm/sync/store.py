@@ -102,6 +102,11 @@ class Store:
         (kept when the quorum is lost and the lists fail: the recovery probes them)."""
         return self._known_managers
 
+    def learned_managers(self) -> list[str]:
+        """Endpoint strings of managers learned from the swarm beyond the ones given (the
+        link's; none for a recorded state): what `remember_managers` can add to a profile."""
+        return []
+
     @property
     def view(self) -> LinkView:
         """The connection's state, for the status bar."""
