@@ -4,11 +4,30 @@ status bar or a header re-set every 2 s cost a reflow and a repaint each for not
 
 from __future__ import annotations
 
+import dataclasses
+import time
+
 from swarmtui.swarm.sync.view import LinkView
+from swarmtui.ui import panes
+from swarmtui.ui.screens import main
 from swarmtui.ui.screens.main import MainScreen
 from swarmtui.ui.store_adapter import ConnectionChanged, SnapshotChanged
 from swarmtui.ui.widgets.status import StatusBar
 from tests.functional.conftest import static_app
+from tests.waiting import async_wait_for
+
+
+def _counting(monkeypatch, built: list[str]):  # type: ignore[no-untyped-def]
+    """`counting(kind)`: each build of that pane's rows is appended to `built`."""
+    def counting(kind: str) -> None:
+        pane = panes.BY_KIND[kind]
+
+        def rows(*args: object) -> object:
+            built.append(kind)
+            return pane.rows(*args)  # type: ignore[arg-type]
+
+        monkeypatch.setitem(panes.BY_KIND, kind, dataclasses.replace(pane, rows=rows))
+    return counting
 
 
 async def test_an_unchanged_poll_and_ping_change_nothing_on_screen() -> None:
@@ -48,21 +67,8 @@ async def test_a_poll_that_changed_nothing_builds_no_row_but_ages_still_move(
         monkeypatch) -> None:
     """The store says which kinds changed (none: only the snapshot's time moved): the
     Nodes pane builds no row for it; the Tasks pane, whose rows show ages, does."""
-    import dataclasses
-
-    from swarmtui.ui import panes
-
     built: list[str] = []
-
-    def counting(kind: str) -> None:
-        pane = panes.BY_KIND[kind]
-
-        def rows(*args: object) -> object:
-            built.append(kind)
-            return pane.rows(*args)  # type: ignore[arg-type]
-
-        monkeypatch.setitem(panes.BY_KIND, kind, dataclasses.replace(pane, rows=rows))
-
+    counting = _counting(monkeypatch, built)
     app = static_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -83,3 +89,30 @@ async def test_a_poll_that_changed_nothing_builds_no_row_but_ages_still_move(
         app.post_message(SnapshotChanged(newer, frozenset()))
         await pilot.pause()
         assert built == ["tasks"]  # "Running 5 minutes ago" moves with the clock
+
+
+async def test_a_big_panes_rebuild_waits_while_the_filter_is_typed_in(monkeypatch) -> None:
+    """At scale a poll's rebuild of the shown pane runs in a worker that shares the GIL
+    with each keystroke's filtering: while the filter is being typed in, it waits for a
+    pause in the typing; otherwise it starts at once."""
+    monkeypatch.setattr(main, "BIG", 0)  # the recorded lab counts as big
+    built: list[str] = []
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("3", "slash", "w")  # the Tasks pane, filtering
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MainScreen) and app.snapshot is not None
+        _counting(monkeypatch, built)("tasks")
+        newer = app.snapshot.with_kind("tasks", app.snapshot.tasks)
+        screen._typed_at = time.monotonic()  # a key just now
+        screen.show_snapshot(newer, frozenset({"tasks"}))
+        assert built == [] and "tasks" in screen._dirty and screen._held is not None
+        await async_wait_for("the held rebuild", lambda: built == ["tasks"], 10)
+        assert screen._held is None and screen.table("tasks").filter_text == "w"
+        screen._typed_at = 0.0  # no typing: a poll's rebuild starts at once
+        screen.show_snapshot(app.snapshot.with_kind("tasks", app.snapshot.tasks),
+                             frozenset({"tasks"}))
+        assert screen._held is None
+        await async_wait_for("the rebuild", lambda: built == ["tasks", "tasks"], 10)
