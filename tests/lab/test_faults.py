@@ -133,7 +133,9 @@ async def test_failover_status_line_is_a_sentence(faultlab: Lab) -> None:
 
 LINK_HOLDER = """
 import asyncio, sys
-from swarmtui.connect import ClusterLink, fixed_trust, parse_endpoint
+from swarmtui.connect.endpoint import parse_endpoint
+from swarmtui.connect.hostkeys import fixed_trust
+from swarmtui.connect.link import ClusterLink
 
 async def main() -> None:
     link = ClusterLink([parse_endpoint("node1")], trust=fixed_trust("never"),

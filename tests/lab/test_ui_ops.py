@@ -317,9 +317,10 @@ async def test_labels_added_and_removed_others_kept(make_lab, ops_app, journal) 
         await pilot.press("X")
         dialog = await confirm_screen(app)
         assert cli_text(dialog) == "docker node update --label-rm keep node2"  # first pick
-        await pilot.press("down", "enter")  # pick zone; Enter moves to Confirm
-        assert cli_text(dialog) == "docker node update --label-rm zone node2"
-        await pilot.press("enter")
+        await pilot.press("down")  # pick zone
+        await async_wait_for("zone picked", lambda: cli_text(
+            dialog) == "docker node update --label-rm zone node2", 10)
+        await pilot.press("enter")  # Enter on the pick confirms: nothing else to type
         done = await progress_done(app, 60)
         assert done.phase == "converged", done.last_text
     assert labels(lab, "node2") == {"keep": "1"}
