@@ -109,7 +109,9 @@ def test_create_service_guard_blocks_invalid_and_previews_valid() -> None:
                                      constraints=["node.labels.zone==north"]))
     g = good.guard(inv)
     assert g.allowed
-    assert g.preview[0] == "replicated service: 2 task(s)"
+    assert g.preview[0] == "replicated service: 2 tasks"
+    one = CreateService(ServiceForm(name="w", image="busybox", replicas="1"))
+    assert one.guard(inv).preview[0] == "replicated service: 1 task"
     assert g.warnings == ("no Active, Ready node satisfies these constraints: tasks will stay "
                           "Pending (\"no suitable node\") until one does",)
     glob = CreateService(ServiceForm(name="g", image="busybox", mode="global",

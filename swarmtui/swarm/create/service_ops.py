@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.create.base import (
     CreateOperation,
     GuardResult,
@@ -132,7 +133,9 @@ def _summary(form: ServiceForm, inv: Inventory) -> list[str]:
                      if node_matches(n, [c.strip() for c in form.constraints])])
         lines.append(f"global service: one task on each matching Active node ({count} now)")
     else:
-        lines.append(f"replicated service: {form.replicas.strip()} task(s)")
+        n = form.replicas.strip()
+        lines.append("replicated service: " + (fmt.count(int(n), "task") if n.isdigit()
+                                               else f"{n} tasks"))
     lines.append(f"image {form.image.strip()}")
     for p in form.ports:
         pub = p.published.strip() or "a free port chosen by Swarm"
