@@ -5,7 +5,7 @@ Name; no run of blank rows under "Published ports" hides where focus is."""
 from __future__ import annotations
 
 from textual import events
-from textual.widgets import Input
+from textual.widgets import Button, Input
 
 from swarmtui.ui.forms.service import ServiceFormScreen
 from swarmtui.ui.screens.wizards.bootstrap import BootstrapScreen
@@ -58,3 +58,5 @@ async def test_no_run_of_blank_rows_under_published_ports() -> None:
             run = run + 1 if not line.strip() else 0
             longest = max(longest, run)
         assert longest <= 1, "\n".join(lines)
+        # the forms name their Esc key as the dialogs do ("Cancel [Esc]", was "Cancel (Esc)")
+        assert str(app.screen.query_one("#cancel", Button).label) == "Cancel [Esc]"

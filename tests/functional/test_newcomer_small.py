@@ -20,14 +20,20 @@ def title(screen: LogScreen) -> str:
     return str(screen.query_one("#log-title", Static).render())
 
 
+async def open_logs(app: SwarmApp) -> LogScreen:
+    """The logs screen of the recorded state's first service, on top."""
+    svc = next(iter(app.snapshot.services.values()))
+    screen = LogScreen(svc.id)
+    app.push_screen(screen)
+    await async_wait_for("the log screen", lambda: app.screen is screen)
+    return screen
+
+
 async def test_log_counts_say_nothing_yet_one_line_and_lines() -> None:
     app = static_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        svc = next(iter(app.snapshot.services.values()))
-        screen = LogScreen(svc.id)
-        app.push_screen(screen)
-        await async_wait_for("the log screen", lambda: app.screen is screen)
+        screen = await open_logs(app)
         await async_wait_for("the stream's end", lambda: screen.error or screen.ended, 10)
         # the static store has no engine: as a silent service's stream
         screen.error = ""
@@ -182,18 +188,3 @@ async def test_toasts_never_cover_a_button_or_the_tour_text() -> None:
             wizard.dismiss()
             await pilot.pause()
 
-
-async def test_forms_name_their_cancel_key_as_dialogs_do() -> None:
-    """Dialogs say "Cancel [Esc]"; the forms said "Cancel (Esc)"."""
-    from textual.widgets import Button
-
-    from swarmtui.ui.forms.service import ServiceFormScreen
-
-    app = static_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("2", "n")
-        await async_wait_for("the service form",
-                             lambda: isinstance(app.screen, ServiceFormScreen))
-        await pilot.pause()
-        assert str(app.screen.query_one("#cancel", Button).label) == "Cancel [Esc]"

@@ -24,11 +24,11 @@ from swarmtui.swarm.sync.store import StaticStore
 from swarmtui.ui.app import SwarmApp
 from swarmtui.ui.flow import ConfirmScreen, OpForm, ProgressScreen
 from swarmtui.ui.screens.inspect import InspectScreen
-from swarmtui.ui.screens.logs import LogScreen
 from swarmtui.ui.screens.wizards.tokens import UnlockScreen
 from tests.functional.conftest import recorded_state, static_app
 from tests.functional.test_newcomer_80 import screen_lines
 from tests.functional.test_newcomer_locked import KEY, locked_app
+from tests.functional.test_newcomer_small import open_logs
 from tests.unit.test_swarm_fixtures import cluster, node, service, snap, task
 from tests.waiting import async_wait_for
 
@@ -52,10 +52,7 @@ async def test_log_search_and_since_boxes_show_what_is_typed() -> None:
     app = static_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        svc = next(iter(app.snapshot.services.values()))
-        screen = LogScreen(svc.id)
-        app.push_screen(screen)
-        await async_wait_for("the log screen", lambda: app.screen is screen)
+        screen = await open_logs(app)
         await pilot.pause()
         for key, box_id, typed in (("S", "#log-since", "10m"), ("slash", "#log-search", "zzz")):
             await pilot.press(key)

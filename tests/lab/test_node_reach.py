@@ -443,11 +443,8 @@ async def test_tui_shows_why_a_node_is_down_with_no_key_and_its_fix_brings_it_ba
     monkeypatch.setenv(audit.ENV_STATE_DIR, str(tmp_path / "state"))
     nid = node_id(rlab, "node2")
     app = lab_app(rlab)
-    opts = ConnectOptions(trust=fixed_trust("never"),
-                          ssh_config=ssh_config_files([rlab.ssh_config]))
     assert app.store is not None
-    app.store.attach_reach(NodeReach(NodePool(opts, manager=parse_endpoint("node1"),
-                                              connect_timeout=3.0), recheck=5.0))
+    app.store.attach_reach(_reach(rlab, recheck=5.0))
     try:
         async with app.run_test(size=(140, 40)) as pilot:
             await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 30)
@@ -582,11 +579,8 @@ async def test_tui_removes_a_ready_worker_it_leaves_over_ssh_then_node_rm(
     monkeypatch.setenv(audit.ENV_STATE_DIR, str(tmp_path / "state"))
     nid = node_id(rlab, "node3")
     app = lab_app(rlab)
-    opts = ConnectOptions(trust=fixed_trust("never"),
-                          ssh_config=ssh_config_files([rlab.ssh_config]))
     assert app.store is not None
-    app.store.attach_reach(NodeReach(NodePool(opts, manager=parse_endpoint("node1"),
-                                              connect_timeout=3.0), recheck=5.0))
+    app.store.attach_reach(_reach(rlab, recheck=5.0))
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 30)

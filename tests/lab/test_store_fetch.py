@@ -17,6 +17,7 @@ from swarmtui.swarm import health
 from swarmtui.swarm.events import EventWatcher
 from swarmtui.swarm.fetch import fetch_kind, fetch_snapshot
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.sync.view import LinkView
 from tests.waiting import wait_for
 
 SERVICES = {
@@ -155,6 +156,22 @@ def _compare(lab: Lab, snap: ClusterSnapshot, names: list[str]) -> list[str]:
     if {tuple(r) for r in cli_nets} != ours_nets:
         diffs.append(f"networks: ours {sorted(ours_nets)} CLI {sorted(map(tuple, cli_nets))}")
     return diffs
+
+
+class Heard:
+    """A store listener that keeps every (snapshot, kinds) it is handed, in order."""
+
+    def __init__(self, heard: list[tuple[ClusterSnapshot, frozenset[str]]]) -> None:
+        self.heard = heard
+
+    def on_snapshot(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
+        self.heard.append((snapshot, kinds))
+
+    def on_link(self, view: LinkView) -> None:
+        pass
+
+    def on_connect_failed(self, error: BaseException) -> None:
+        raise AssertionError(error)
 
 
 def test_snapshot_agrees_with_the_cli(lab: Lab, api: Any, services: list[str]) -> None:
@@ -325,22 +342,11 @@ def test_store_shows_a_first_view_before_the_tasks_then_everything(
     wait_for("the tasks of dglob", lambda: lab.ssh("node1", "docker service ps -q dglob"), 60)
 
     from swarmtui.swarm.sync.live import ApiStore
-    from swarmtui.swarm.sync.view import LinkView
 
     heard: list[tuple[ClusterSnapshot, frozenset[str]]] = []
 
-    class Listener:
-        def on_snapshot(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
-            heard.append((snapshot, kinds))
-
-        def on_link(self, view: LinkView) -> None:
-            pass
-
-        def on_connect_failed(self, error: BaseException) -> None:
-            raise AssertionError(error)
-
     store = ApiStore(api, label="first-view", poll_interval=30)
-    store.start(Listener())
+    store.start(Heard(heard))
     try:
         wait_for("two snapshots", lambda: len(heard) >= 2, 20)
     finally:
@@ -365,21 +371,10 @@ def test_an_unchanged_poll_says_nothing_changed_and_keeps_every_object(
     import asyncio
 
     from swarmtui.swarm.sync.live import ApiStore
-    from swarmtui.swarm.sync.view import LinkView
 
     lab.ssh("node1", "docker service create -d --no-resolve-image --name dquiet "
                      "--replicas 1 busybox:latest sleep 1d")
     heard: list[tuple[ClusterSnapshot, frozenset[str]]] = []
-
-    class Listener:
-        def on_snapshot(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
-            heard.append((snapshot, kinds))
-
-        def on_link(self, view: LinkView) -> None:
-            pass
-
-        def on_connect_failed(self, error: BaseException) -> None:
-            raise AssertionError(error)
 
     def running(n: int) -> Callable[[], bool]:
         return lambda: any(
@@ -387,7 +382,7 @@ def test_an_unchanged_poll_says_nothing_changed_and_keeps_every_object(
             for s in snap.services.values())
 
     store = ApiStore(api, label="quiet", poll_interval=0.3)
-    store.start(Listener())
+    store.start(Heard(heard))
     try:
         wait_for("dquiet running", running(1), 90)
         # the cluster settles: a poll then changes nothing
