@@ -97,6 +97,26 @@ def test_a_paused_update_names_its_task_as_service_ps_does_not_by_id() -> None:
         f"early termination of task {task_id[:12]} (gone from the task history)"), r.text
 
 
+def test_a_paused_update_waits_for_its_failed_task_before_it_says_the_end() -> None:
+    """The service turns paused a moment before the task list shows the task that failed:
+    the progress waits for the task's error, and ends without it only after a deadline."""
+    from swarmtui.swarm.ops.services import UpdateServiceImage
+
+    s, _ = recorded()
+    svc = s.find_service("xupd")
+    assert svc is not None
+    early = ClusterSnapshot.from_api(services=[svc.raw], info=s.info, tasks=[
+        t.as_api() for t in s.tasks.values() if t.service_id != svc.id])
+    op = UpdateServiceImage(svc, "nosuchimage:2")
+    p = op.progress(early)
+    assert not p.done and p.text.endswith("— reading the failed task"), p.text
+    assert op.progress(s).done  # the task's error arrived: the end, with its cause
+    late = UpdateServiceImage(svc, "nosuchimage:2")
+    late.CAUSE_WAIT_S = 0.0  # the deadline passed: the end, without a cause
+    p = late.progress(early)
+    assert p.done and p.failed and p.text.endswith("R rolls back to the previous spec"), p.text
+
+
 def test_first_screen_lines_carry_the_cause() -> None:
     s, at = recorded()
     texts = {p.text for p in health.problems(s, at)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -202,6 +203,10 @@ class _UpdateLike(ServiceOperation):
         ro = updates.rollout(snapshot, svc)
         if fresh and ro is not None and state in ("paused", "rollback_paused"):
             cause = updates.paused_cause(snapshot, svc, task)
+            if not cause and self._cause_may_follow():
+                # the service turns paused a moment before its task list shows the task
+                # that failed: wait for its error rather than end without it
+                return Progress(False, f"{svc.name}: {ro.text} — reading the failed task")
             hint = " — R rolls back to the previous spec" if state == "paused" else ""
             return Progress(True, f"{svc.name}: {ro.text}{' — ' + cause if cause else ''}{hint}",
                             failed=True)
@@ -224,6 +229,15 @@ class _UpdateLike(ServiceOperation):
             progress = f"{svc.update_text or 'waiting'}{msg}" if fresh else \
                 "waiting for the update"
         return Progress(False, f"{svc.name}: {progress}{pending_reason(snapshot, svc.id)}")
+
+
+    #: how long a paused update waits for its failed task's error to reach the snapshot
+    CAUSE_WAIT_S = 15.0
+
+    def _cause_may_follow(self) -> bool:
+        """True until CAUSE_WAIT_S after the pause was first seen without its cause."""
+        first: float = self.applied.setdefault("paused_seen", time.monotonic())
+        return time.monotonic() - first < self.CAUSE_WAIT_S
 
 
 class ForceUpdateService(_UpdateLike):
