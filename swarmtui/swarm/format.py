@@ -125,9 +125,14 @@ def strip_digest(image: str) -> str:
     return image.split("@", 1)[0]
 
 
-def count(n: int, noun: str) -> str:
-    """The count with its noun: 1 line, 2 lines."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def plural(n: int, noun: str, many: str | None = None) -> str:
+    """The noun for `n` of it: "line" for 1, "lines" (or `many`) otherwise."""
+    return noun if n == 1 else many or f"{noun}s"
+
+
+def count(n: int, noun: str, many: str | None = None) -> str:
+    """The count with its noun: 1 line, 2 lines (`many`: an irregular plural)."""
+    return f"{n} {plural(n, noun, many)}"
 
 
 def short_id(object_id: str) -> str:

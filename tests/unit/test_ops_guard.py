@@ -281,8 +281,8 @@ def test_scale_past_the_nodes_of_a_host_mode_port_is_warned_before() -> None:
     svc = s.services["sw"]
     g = ScaleService(svc, "5").guard(s)
     assert not g.blocks
-    assert ("web publishes 8080/tcp in host mode: one task per node, and 3 node(s) can run "
-            "it — 2 task(s) will stay Pending (publish in ingress mode, or leave the "
+    assert ("web publishes 8080/tcp in host mode: one task per node, and 3 nodes can run "
+            "it — 2 tasks will stay Pending (publish in ingress mode, or leave the "
             "published port empty)") in g.warnings
     assert not ScaleService(svc, "2").guard(s).warnings
 

@@ -303,3 +303,34 @@ def test_even_managers_and_lost_quorum() -> None:
     lost = health.problems(snap(nodes=cluster(3, unreachable=2)))
     assert lost[0].kind == "quorum" and "lost quorum" in lost[0].text
     assert not health.summarize(snap(nodes=cluster(3, unreachable=2))).quorum
+
+
+def test_count_says_its_noun_in_the_singular_and_the_plural() -> None:
+    assert fmt.count(1, "host") == "1 host"
+    assert fmt.count(0, "host") == "0 hosts"
+    assert fmt.count(3, "host") == "3 hosts"
+    assert fmt.count(2, "build cache entry", "build cache entries") == "2 build cache entries"
+    assert fmt.plural(1, "stays", "stay") == "stays" and fmt.plural(2, "stays", "stay") == "stay"
+
+
+def test_no_text_shown_to_a_user_says_s_in_brackets() -> None:
+    """"2 field(s)", "3 host(s) probed": every count says its noun (fmt.count); comments
+    and docstrings may still speak of "the node(s)"."""
+    import ast
+    import pathlib
+    import re
+
+    import swarmtui
+
+    found = []
+    for path in pathlib.Path(swarmtui.__file__).parent.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        docs = {id(n.body[0].value) for n in ast.walk(tree)
+                if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef
+                              | ast.AsyncFunctionDef)
+                and n.body and isinstance(n.body[0], ast.Expr)}
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs \
+                    and re.search(r"[a-z]\(s\)", n.value):
+                found.append(f"{path.name}:{n.lineno}: {n.value!r}")
+    assert not found, found

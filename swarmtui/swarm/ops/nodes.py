@@ -191,7 +191,8 @@ class SetAvailability(NodeOperation):
         elif self.availability == "pause":
             for n in todo:
                 preview.append(
-                    f"{n.name}: its {snapshot.running_count(n.id)} running task(s) stay; "
+                    f"{n.name}: its {fmt.count(snapshot.running_count(n.id), 'running task')} "
+                    f"{fmt.plural(snapshot.running_count(n.id), 'stays', 'stay')}; "
                     "no new task is scheduled on it"
                 )
         else:
@@ -441,7 +442,7 @@ class RemoveNode(NodeOperation):
             warnings.append(f"{n.name} is {n.status_text}: the engine may need --force")
         running = snapshot.running_count(n.id)
         if running:
-            warnings.append(f"{n.name} still reports {running} running task(s)")
+            warnings.append(f"{n.name} still reports {fmt.count(running, 'running task')}")
         if connected_node_id == n.id:
             blocks.append(f"{n.name} is the node swarmtui is connected through")
         return GuardResult(tuple(blocks), tuple(warnings), tuple(preview))
