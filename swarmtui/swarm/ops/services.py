@@ -259,7 +259,7 @@ class ForceUpdateService(_UpdateLike):
         if svc.update_state == "updating":
             warnings.append(f"{svc.name} is already updating: this starts the update over")
         preview = (
-            f"{svc.name}: all {fmt.count(svc.running, 'running task')} are replaced one batch "
+            f"{svc.name}: all {fmt.count(svc.running or 0, 'running task')} are replaced one batch "
             "at a time "
             "(update config), spec unchanged",
         )
