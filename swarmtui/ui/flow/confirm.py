@@ -37,6 +37,7 @@ from textual.widgets.option_list import Option
 from swarmtui.secrets import redact
 from swarmtui.swarm.ops.base import READ_ONLY_BLOCK, GuardResult, Operation
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.ui.widgets.dialog import Dialog
 
 #: what the confirm screen dismisses with: the operation and the typed confirmation
 Confirmed = tuple[Operation, str | None]
@@ -138,7 +139,7 @@ def mark_lines(mark: str, items: Sequence[str], style: str = "bold") -> Text:
     return Text("\n").join(mark_line(mark, line, style) for line in items)
 
 
-class ConfirmScreen(ModalScreen[Confirmed | None]):
+class ConfirmScreen(Dialog[Confirmed | None]):
     """Title, docker CLI equivalent, preview, warnings, blocks, typed name, confirm."""
 
     DEFAULT_CSS = dialog_css("ConfirmScreen", "#ops-dialog") + """

@@ -27,7 +27,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from swarmtui.secrets import redact
@@ -37,6 +36,7 @@ from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.flow.confirm import dialog_css, display_title, see_through
 from swarmtui.ui.walkthrough import record_action
+from swarmtui.ui.widgets.dialog import Dialog
 
 #: how often the store is asked for fresh lists while waiting (seconds)
 RELIST_EVERY = 1.0
@@ -45,7 +45,7 @@ RELIST_EVERY = 1.0
 FINAL = frozenset({"converged", "failed", "timeout", "refused", "error"})
 
 
-class ProgressScreen(ModalScreen[str]):
+class ProgressScreen(Dialog[str]):
     """Sending… → waiting for the cluster (with the time limit) → done / not converged."""
 
     DEFAULT_CSS = dialog_css("ProgressScreen", "#ops-dialog", border="thick $primary") + """

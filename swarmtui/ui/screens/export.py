@@ -14,7 +14,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from swarmtui.bootstrap.export import ExportError
@@ -22,9 +21,10 @@ from swarmtui.swarm import format as fmt
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.flow.confirm import dialog_css, see_through
 from swarmtui.ui.walkthrough import default_export_path, export_script
+from swarmtui.ui.widgets.dialog import Dialog
 
 
-class ExportScreen(ModalScreen[None]):
+class ExportScreen(Dialog[None]):
     DEFAULT_CSS = dialog_css("ExportScreen", "#export-dialog", border="round $primary") + """
     ExportScreen #export-title { text-style: bold; margin-bottom: 1; }
     ExportScreen #export-error.empty { display: none; }

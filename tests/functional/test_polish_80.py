@@ -1,0 +1,49 @@
+"""The rough edges a newcomer met at 80×24 (issue 16's leftovers): a dialog's footer,
+the empty Nodes pane's keys, a result said once, the drain preview's English, the
+bootstrap confirmation, CURRENT STATE beside the side panels, space marking."""
+
+from __future__ import annotations
+
+from swarmtui.ui.app import SwarmApp
+from swarmtui.ui.flow import ConfirmScreen
+from swarmtui.ui.screens.wizards.tokens import TokensScreen
+from swarmtui.ui.widgets.footer import KeysFooter
+from tests.functional.conftest import static_app
+from tests.functional.test_newcomer_80 import screen_lines
+from tests.waiting import async_wait_for
+
+
+def footer_line(app: SwarmApp) -> str:
+    """The terminal's last row ("" while a new screen is not laid out yet)."""
+    lines = screen_lines(app)
+    return lines[-1] if len(lines) == app.size.height else ""
+
+
+async def test_a_dialog_footer_shows_only_the_dialogs_keys() -> None:
+    """Under the rotate-token confirmation the footer offered the tokens screen's
+    "w Copy worker"; under a drain confirmation the main screen's Drain/Promote."""
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "Drain" in footer_line(app)
+        await pilot.press("1", "d")
+        dialog = await async_wait_for("the drain dialog", lambda: app.screen if isinstance(
+            app.screen, ConfirmScreen) else None)
+        await async_wait_for("the dialog's footer", lambda: dialog.query(KeysFooter))
+        await async_wait_for("its keys", lambda: "Cancel" in footer_line(app), 5)
+        shown = footer_line(app)
+        assert "esc Cancel" in shown and "Confirm" in shown, shown
+        for beneath in ("Drain", "Promote", "Filter", "Help"):
+            assert beneath not in shown, shown
+        await pilot.press("escape")
+        tokens = TokensScreen()
+        app.push_screen(tokens)
+        await async_wait_for("the tokens screen", lambda: app.screen is tokens)
+        await async_wait_for("its footer", lambda: "Copy worker" in footer_line(app), 5)
+        await pilot.press("W")
+        dialog = await async_wait_for("the rotate dialog", lambda: app.screen if isinstance(
+            app.screen, ConfirmScreen) else None)
+        await async_wait_for("its keys", lambda: "Cancel" in footer_line(app), 5)
+        shown = footer_line(app)
+        assert "Copy worker" not in shown and "Reveal" not in shown, shown
+        assert "Confirm" in shown, shown
