@@ -47,3 +47,16 @@ async def test_a_dialog_footer_shows_only_the_dialogs_keys() -> None:
         shown = footer_line(app)
         assert "Copy worker" not in shown and "Reveal" not in shown, shown
         assert "Confirm" in shown, shown
+
+
+async def test_the_drain_preview_says_where_a_task_moves_in_english() -> None:
+    """"web.2 move to node2, node3": one task, two candidates."""
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("1", "d")  # node1 holds web.2; node2 and node3 can take it
+        await async_wait_for("the drain dialog", lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        assert "web: web.2 moves to one of node2, node3" in shown, shown
+        assert " move to " not in shown, shown

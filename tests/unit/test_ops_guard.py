@@ -222,7 +222,7 @@ def test_drain_preview_on_crafted_state() -> None:
     assert moves["pinned"].can_go_to == ()
     assert moves["glob"].tasks == ("glob.n2",)
     assert not dp.connected_through and dp.active_left == ("node1", "node3")
-    assert "web: web.1 move to node1, node3" in dp.lines
+    assert "web: web.1 moves to one of node1, node3" in dp.lines
     assert "glob (global): glob.n2 stops — global tasks do not move" in dp.lines
     assert any(w.startswith("solo drops to zero running tasks") for w in dp.warnings)
     assert any(w.startswith("no other Active node can run pinned") for w in dp.warnings)
@@ -233,7 +233,7 @@ def test_drain_preview_on_crafted_state() -> None:
     assert dp1.lines == ("no task is running on node1: nothing moves",)
     # the guard carries the preview and the warnings, and blocks nothing
     g = SetAvailability([s.nodes["n2"]], "drain").guard(s, connected_node_id="n1")
-    assert not g.blocks and "web: web.1 move to node1, node3" in g.preview
+    assert not g.blocks and "web: web.1 moves to one of node1, node3" in g.preview
     assert any("pinned" in w for w in g.warnings)
     # draining every usable node: nothing can take the tasks
     all_nodes = [s.nodes[i] for i in ("n1", "n2", "n3")]
@@ -245,7 +245,7 @@ def test_drain_preview_on_crafted_state() -> None:
 
 def test_drain_preview_knows_a_host_mode_port_allows_one_task_per_node() -> None:
     """Seen walking the tutorial: web publishes 8080 in host mode with a task on every
-    node; draining node2 said "web.2 move to node1, node3, node4", and it stayed Pending
+    node; draining node2 said "web.2 moves to one of node1, node3, node4", and it stayed Pending
     (the port is taken on each of them)."""
     port = {"Protocol": "tcp", "TargetPort": 80, "PublishedPort": 8080, "PublishMode": "host"}
     nodes = [node("n1", "node1", role="manager", leader=True), node("n2", "node2"),
@@ -262,12 +262,12 @@ def test_drain_preview_knows_a_host_mode_port_allows_one_task_per_node() -> None
     three = snap(nodes=nodes, services=[service("sw", "web", replicas=3, ports=[port])],
                  tasks=tasks[:3])
     dp = drain_preview(three, ["n2"])
-    assert dp.lines == ("web: web.2 move to node4",) and not dp.warnings
+    assert dp.lines == ("web: web.2 moves to node4",) and not dp.warnings
     # an ingress port does not bind the node: any node can take it
     ingress = dict(port, PublishMode="ingress")
     mesh = snap(nodes=nodes, services=[service("sw", "web", replicas=4, ports=[ingress])],
                 tasks=tasks)
-    assert drain_preview(mesh, ["n2"]).lines == ("web: web.2 move to node1, node3, node4",)
+    assert drain_preview(mesh, ["n2"]).lines == ("web: web.2 moves to one of node1, node3, node4",)
 
 
 def test_scale_past_the_nodes_of_a_host_mode_port_is_warned_before() -> None:
@@ -505,3 +505,16 @@ def test_scale_to_the_same_count_says_replica_in_the_singular() -> None:
     s = snap(nodes=cluster(1), services=[service("s1", "web", replicas=1)])
     [block] = ScaleService(s.services["s1"], "1").guard(s).blocks
     assert block.endswith("already has 1 replica"), block
+
+
+def test_the_drain_preview_reads_like_english() -> None:
+    """"web.1 move to node2, node3, node4" was one task and its candidates."""
+    from swarmtui.swarm.ops.placement import ServiceMove
+
+    def move(tasks: tuple[str, ...], to: tuple[str, ...]) -> str:
+        return ServiceMove("web", "replicated", tasks, 1, 3, to).destination
+
+    assert move(("web.1",), ("node2", "node3", "node4")) == "moves to one of node2, node3, node4"
+    assert move(("web.1",), ("node2",)) == "moves to node2"
+    assert move(("web.1", "web.2"), ("node2", "node3")) == "move to any of node2, node3"
+    assert move(("web.1", "web.2"), ("node2",)) == "move to node2"

@@ -58,6 +58,17 @@ class ServiceMove:
     can_go_to: tuple[str, ...]
 
     @property
+    def destination(self) -> str:
+        """Where the tasks go, in English: "moves to node2", "moves to one of node2,
+        node3" (one task), "move to any of node2, node3" (several: the scheduler spreads
+        them)."""
+        verb = "moves" if len(self.tasks) == 1 else "move"
+        nodes = ", ".join(self.can_go_to)
+        if len(self.can_go_to) == 1:
+            return f"{verb} to {nodes}"
+        return f"{verb} to {'one' if len(self.tasks) == 1 else 'any'} of {nodes}"
+
+    @property
     def drops_to_zero(self) -> bool:
         """A replicated service whose every running task is on the drained node(s)."""
         return self.mode == "replicated" and self.running_elsewhere == 0 and self.desired > 0
@@ -83,7 +94,7 @@ class DrainPreview:
             if m.mode == "global":
                 out.append(f"{m.service} (global): {tasks} stops — global tasks do not move")
             elif m.can_go_to:
-                out.append(f"{m.service}: {tasks} move to {', '.join(m.can_go_to)}")
+                out.append(f"{m.service}: {tasks} {m.destination}")
             else:
                 them = "it (it stays" if len(m.tasks) == 1 else "them (they stay"
                 out.append(f"{m.service}: {tasks} — no other node can take {them} Pending)")
