@@ -4,8 +4,16 @@ bootstrap confirmation, CURRENT STATE beside the side panels, space marking."""
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
+import pytest
+
+from swarmtui import audit
+from swarmtui.swarm.ops.base import DockerAPI
+from swarmtui.swarm.ops.swarm import RotateJoinToken
 from swarmtui.ui.app import SwarmApp
-from swarmtui.ui.flow import ConfirmScreen
+from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
 from swarmtui.ui.screens.wizards.tokens import TokensScreen
 from swarmtui.ui.widgets.footer import KeysFooter
 from tests.functional.conftest import static_app
@@ -60,3 +68,40 @@ async def test_the_drain_preview_says_where_a_task_moves_in_english() -> None:
         shown = "\n".join(screen_lines(app))
         assert "web: web.2 moves to one of node2, node3" in shown, shown
         assert " move to " not in shown, shown
+
+
+async def test_a_result_is_said_once_in_the_view_or_by_a_toast_once_left(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The progress view in front says the result: no toast repeats it. Left with Esc
+    while the change was still being sent, the toast is the only word of it."""
+    monkeypatch.setenv(audit.ENV_STATE_DIR, str(tmp_path / "state"))
+    release = threading.Event()
+
+    class Slow:
+        """An engine that answers only when told, then with no connection."""
+
+        def api(self) -> DockerAPI:
+            release.wait(30)
+            raise ConnectionError("the link is down")
+
+    app = static_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        shown = ProgressScreen(RotateJoinToken("worker"), None, read_only=True)
+        app.push_screen(shown)
+        await async_wait_for("the refusal", lambda: shown.phase == "refused", 10)
+        await pilot.pause()
+        assert "Refused — nothing was sent" in "\n".join(screen_lines(app))
+        assert not list(app._notifications), [n.message for n in app._notifications]
+        await pilot.press("escape")
+
+        left = ProgressScreen(RotateJoinToken("worker"), None, source=Slow())
+        app.push_screen(left)
+        await async_wait_for("the view", lambda: app.screen is left)
+        await pilot.press("escape")  # still sending: it says the result will come
+        await async_wait_for("the main screen", lambda: app.screen is not left)
+        release.set()
+        await async_wait_for("the failure", lambda: left.phase == "error", 10)
+        said = [n.message for n in app._notifications]
+        assert any("the link is down" in m for m in said), said
+        assert any("still being sent" in m for m in said), said

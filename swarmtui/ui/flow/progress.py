@@ -241,6 +241,9 @@ class ProgressScreen(Dialog[str]):
             # saying it again would only cover that screen
             self.dismiss(phase)
             return
+        if self.is_attached and self.app.screen is self:
+            return  # the view in front says it: a toast saying it again covers the dialog
+        # the user left the view (Esc while it was sent): the toast is the only word of it
         severity: Any = {"converged": "information", "timeout": "warning"}.get(phase, "error")
         self.app.notify(redact(text), title=display_title(self.op), severity=severity,
                         timeout=6 if phase == "converged" else 12)
