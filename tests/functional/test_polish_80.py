@@ -12,12 +12,14 @@ import pytest
 from swarmtui import audit
 from swarmtui.swarm.ops.base import DockerAPI
 from swarmtui.swarm.ops.swarm import RotateJoinToken
+from swarmtui.swarm.sync.store import StaticStore
 from swarmtui.ui.app import SwarmApp
 from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
 from swarmtui.ui.screens.wizards.tokens import TokensScreen
 from swarmtui.ui.widgets.footer import KeysFooter
 from tests.functional.conftest import static_app
 from tests.functional.test_newcomer_80 import screen_lines
+from tests.functional.test_newcomer_walk1 import not_in_a_swarm
 from tests.waiting import async_wait_for
 
 
@@ -105,3 +107,27 @@ async def test_a_result_is_said_once_in_the_view_or_by_a_toast_once_left(
         said = [n.message for n in app._notifications]
         assert any("the link is down" in m for m in said), said
         assert any("still being sent" in m for m in said), said
+
+
+async def test_the_empty_nodes_pane_offers_no_key_that_needs_a_row() -> None:
+    """Not in a swarm, the Nodes pane lists nothing: its footer offered Drain, Activate
+    and Promote. A row-key pressed there says why it does nothing."""
+    app = SwarmApp(StaticStore(not_in_a_swarm(), label="node1"))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 10)
+        await pilot.pause()
+        shown = footer_line(app)
+        for key in ("Drain", "Activate", "Promote", "Open"):
+            assert key not in shown, shown
+        assert "Help" in shown, shown
+        await pilot.press("d")
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert said == ["Drain: no row to act on"], said
+    app = static_app()  # with nodes listed the keys are there
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await async_wait_for("the node keys", lambda: "Drain" in footer_line(app), 5)
+        await pilot.press("slash", *"nosuchnode")  # a filter that hides every row
+        await pilot.press("enter")
+        await async_wait_for("no row-key", lambda: "Drain" not in footer_line(app), 5)

@@ -146,9 +146,8 @@ class MainScreen(Screen[None]):
         self.swarm_app.keys_ahead.passed(event, self)
         said = actions.elsewhere(self, event.key)  # a dict look-up for most keys
         if said is not None and self.is_current and event.key not in self.active_bindings:
-            pane = panes.BY_KIND[self.active_kind].label
             key = self.app.get_key_display(Binding(event.key, ""))
-            self.notify(f"{said} — not a key of {pane}", title=key, timeout=4)
+            self.notify(said, title=key, timeout=4)
 
     def on_screen_resume(self) -> None:
         app = self.swarm_app
@@ -395,7 +394,7 @@ class MainScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "act" and parameters:
-            return actions.live(self, str(parameters[0]))
+            return actions.offered(self, str(parameters[0]))
         return super().check_action(action, parameters)
 
     # ---------------------------------------------------------------- marks

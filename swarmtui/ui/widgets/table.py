@@ -222,6 +222,7 @@ class KeyedTable(ScrollView, can_focus=True):
     def _rebuild(self, data: bool = True, order: bool = True) -> None:
         """Recompute the visible order. `data`: rows changed; `order`: the sort changed."""
         self._dirty = False
+        had_rows = bool(self.order)
         if data or order or self._all_sorted is None:
             self._sort_all()
         if data:
@@ -234,6 +235,8 @@ class KeyedTable(ScrollView, can_focus=True):
             # the row went away: stay at the same position
             self.cursor_index = max(0, min(self.cursor_index, len(self.order) - 1))
             self.cursor_key = self.order[self.cursor_index] if self.order else None
+        if bool(self.order) != had_rows and self.is_attached:
+            self.screen.refresh_bindings()  # the keys that need a row come or go
         self.virtual_size = Size(self.size.width, len(self.order) + 1)
         self.revision += 1
         self._layout_width = -1
@@ -432,6 +435,11 @@ class KeyedTable(ScrollView, can_focus=True):
 
     def action_page_up(self) -> None:
         self.move_cursor_to(self.cursor_index - self._page)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select":  # Enter opens the row under the cursor: none, no Open
+            return self.cursor_key is not None
+        return super().check_action(action, parameters)
 
     def action_select(self) -> None:
         if self.cursor_key is not None:
