@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from swarmtui import audit
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.ops.base import DockerAPI
 from swarmtui.swarm.ops.swarm import RotateJoinToken
 from swarmtui.swarm.sync.store import StaticStore
@@ -17,7 +18,7 @@ from swarmtui.ui.app import SwarmApp
 from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
 from swarmtui.ui.screens.wizards.tokens import TokensScreen
 from swarmtui.ui.widgets.footer import KeysFooter
-from tests.functional.conftest import static_app
+from tests.functional.conftest import recorded_state, static_app
 from tests.functional.test_newcomer_80 import screen_lines
 from tests.functional.test_newcomer_walk1 import not_in_a_swarm
 from tests.waiting import async_wait_for
@@ -131,3 +132,33 @@ async def test_the_empty_nodes_pane_offers_no_key_that_needs_a_row() -> None:
         await pilot.press("slash", *"nosuchnode")  # a filter that hides every row
         await pilot.press("enter")
         await async_wait_for("no row-key", lambda: "Drain" not in footer_line(app), 5)
+
+
+async def test_current_state_fits_beside_the_side_panels() -> None:
+    """Tour and walkthrough beside the Tasks pane leave it 48 columns: CURRENT STATE read
+    "Running 22 seconds a…". Now it takes its short form ("Running 41s") before any
+    column is cut; at full width it reads as `docker service ps` prints it."""
+    snap, now = recorded_state()
+    app = SwarmApp(StaticStore(snap, label="recorded lab", now=now), tour=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("w", "3")
+        await pilot.pause()
+        table = app.screen.table("tasks")
+        assert table.region.width <= 48
+        lines = screen_lines(app)
+        header = lines[table.region.y]
+        at = header.index("CURRENT STATE")
+        states = [lines[table.region.y + 1 + n][at:table.region.right - 1].strip()
+                  for n in range(min(len(table.order), table.region.height - 1))]
+        assert states and all("…" not in s for s in states), states
+        full = [table.rows[k].cells[3] for k in table.order[:len(states)]]
+        assert states == [fmt.compact_state(f) for f in full], (states, full)
+        assert any(s.startswith("Running ") and s.endswith("s") for s in states), states
+    app = static_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("3")
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        assert " seconds ago" in shown, shown

@@ -334,3 +334,17 @@ def test_no_text_shown_to_a_user_says_s_in_brackets() -> None:
                     and re.search(r"[a-z]\(s\)", n.value):
                 found.append(f"{path.name}:{n.lineno}: {n.value!r}")
     assert not found, found
+
+
+def test_compact_state_keeps_the_state_and_a_short_age() -> None:
+    assert fmt.compact_state("Running 22 seconds ago") == "Running 22s"
+    assert fmt.compact_state("Running less than a second ago") == "Running <1s"
+    assert fmt.compact_state("Failed about an hour ago") == "Failed 1h"
+    assert fmt.compact_state("Shutdown 3 weeks ago") == "Shutdown 3w"
+    assert fmt.compact_state("Preparing") == "Preparing"
+    widest = fmt.compact_state(f"Allocated {fmt.ago(now_minus(days=330))}")
+    assert len(widest) <= fmt.COMPACT_STATE_WIDTH, widest
+
+
+def now_minus(**delta: float) -> datetime:
+    return datetime.now(UTC) - timedelta(**delta)

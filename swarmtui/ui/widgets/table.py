@@ -346,6 +346,8 @@ class KeyedTable(ScrollView, can_focus=True):
         cells = []
         for i, c, w in layout:
             text = row.cells[i] if i < len(row.cells) else ""
+            if c.short is not None and cell_len(text) > w:
+                text = c.short(text)
             tag = row.tags[i] if i < len(row.tags) else None
             cells.append((text, w, c.right, tag))
         return self._strip(cells, width, style, cursor=index == self.cursor_index)
