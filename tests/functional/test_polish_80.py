@@ -5,9 +5,11 @@ bootstrap confirmation, CURRENT STATE beside the side panels, space marking."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from swarmtui import audit
 from swarmtui.swarm import format as fmt
@@ -105,8 +107,9 @@ async def test_a_result_is_said_once_in_the_view_or_by_a_toast_once_left(
         await async_wait_for("the main screen", lambda: app.screen is not left)
         release.set()
         await async_wait_for("the failure", lambda: left.phase == "error", 10)
+        await async_wait_for("its toast", lambda: any(
+            "the link is down" in n.message for n in app._notifications), 10)
         said = [n.message for n in app._notifications]
-        assert any("the link is down" in m for m in said), said
         assert any("still being sent" in m for m in said), said
 
 
@@ -162,3 +165,76 @@ async def test_current_state_fits_beside_the_side_panels() -> None:
         await pilot.pause()
         shown = "\n".join(screen_lines(app))
         assert " seconds ago" in shown, shown
+
+
+async def test_space_marks_the_row_under_the_cursor_and_shows_it_marked() -> None:
+    """space marked the row and moved on: a newcomer read the next row (the cursor) as
+    the one marked, and drained it. The cursor stays; the row shows ● and the bar names
+    it."""
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        main = app.screen
+        table = main.table("nodes")
+        node2 = app.snapshot.node_by_hostname("node2").id
+        await async_wait_for("node2's row", lambda: table.select_key(node2))
+        await pilot.press("space")
+        await pilot.pause()
+        assert table.cursor_key == node2
+        lines = screen_lines(app)
+        row = lines[table.region.y + 1 + table.order.index(node2)]
+        assert row.startswith("●") and "node2" in row, row
+        others = [lines[table.region.y + 1 + n] for n, k in enumerate(table.order) if k != node2]
+        assert others and not any(r.startswith("●") for r in others), others
+        assert any("1 marked: node2" in line for line in lines), lines
+        await pilot.press("space")  # unmarks the same row
+        await pilot.pause()
+        assert table.cursor_key == node2 and not main.ops_marked
+        assert not screen_lines(app)[table.region.y + 1 + table.order.index(node2)
+                                     ].startswith("●")
+
+
+async def test_a_drain_that_cannot_place_a_task_says_so_at_once_and_waits_on() -> None:
+    """At 80×24: the progress view names the Pending task and its cause as soon as the
+    snapshot shows it, keeps waiting (the cause can pass), and says Esc leaves it."""
+    from datetime import timedelta
+
+    from swarmtui.swarm.ops.nodes import SetAvailability
+    from swarmtui.swarm.ops.runner import Outcome, Sent
+    from tests.unit.test_ops_guard import _max_one_per_node
+    from tests.unit.test_swarm_fixtures import snap, task
+
+    nodes, web = _max_one_per_node()
+    tasks = [task(f"w{i}", "sw", slot=i, node_id=f"n{i}") for i in range(1, 5)]
+    before = snap(nodes=nodes, services=[web], tasks=tasks)
+    op = SetAvailability([before.nodes["n2"]], "drain")
+    op.guard(before)
+    nodes[1]["Spec"]["Availability"] = "drain"  # type: ignore[index]
+    err = "no suitable node (max replicas per node limit exceed)"
+    stopped = task("w2", "sw", slot=2, node_id="n2", state="shutdown", desired="shutdown")
+    pending = task("w5", "sw", slot=2, node_id=None, state="pending", err=err,
+                   created="2026-12-01T10:00:05.000000000Z")
+    after = snap(nodes=nodes, services=[web], tasks=[tasks[0], stopped, *tasks[2:], pending])
+    app = SwarmApp(StaticStore(before, label="lab"))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        screen = ProgressScreen(op, None, read_only=True)
+        app.push_screen(screen)
+        await async_wait_for("refused", lambda: screen.phase == "refused")
+        app.clear_notifications()
+        screen.set_class(False, "bad")
+        # as if it had been sent and the next snapshot showed the task Pending
+        screen.phase = "waiting"
+        screen._waiting_since = time.monotonic()
+        screen.sent = Sent(Outcome("ok", "drain: node2"), after.taken_at - timedelta(hours=1))
+        screen.show_snapshot(after, frozenset())
+        await pilot.pause()
+        assert screen.phase == "waiting"
+        detail = str(screen.query_one("#ops-detail", Static).render())
+        notes = " ".join(str(screen.query_one("#ops-notes", Static).render()).split())
+        assert detail == f"web.2 pending: {err}", detail
+        assert "Swarm keeps trying to place it" in notes, notes
+        assert notes.endswith("Esc closes it: the change stays in place."), notes
+        shown = "\n".join(screen_lines(app))
+        assert "web.2 pending: no suitable node" in shown and "Esc closes it" in shown, shown
+        assert not list(app._notifications)

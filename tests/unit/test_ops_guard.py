@@ -245,7 +245,7 @@ def test_drain_preview_on_crafted_state() -> None:
 
 def test_drain_preview_knows_a_host_mode_port_allows_one_task_per_node() -> None:
     """Seen walking the tutorial: web publishes 8080 in host mode with a task on every
-    node; draining node2 said "web.2 moves to one of node1, node3, node4", and it stayed Pending
+    node; draining node2 said "web.2 move to node1, node3, node4", and it stayed Pending
     (the port is taken on each of them)."""
     port = {"Protocol": "tcp", "TargetPort": 80, "PublishedPort": 8080, "PublishMode": "host"}
     nodes = [node("n1", "node1", role="manager", leader=True), node("n2", "node2"),
@@ -518,3 +518,59 @@ def test_the_drain_preview_reads_like_english() -> None:
     assert move(("web.1",), ("node2",)) == "moves to node2"
     assert move(("web.1", "web.2"), ("node2", "node3")) == "move to any of node2, node3"
     assert move(("web.1", "web.2"), ("node2",)) == "move to node2"
+
+
+def _max_one_per_node() -> tuple[list[dict[str, object]], dict[str, object]]:
+    nodes = [node("n1", "node1", role="manager", leader=True), node("n2", "node2"),
+             node("n3", "node3"), node("n4", "node4")]
+    web = service("sw", "web", replicas=4)
+    web["Spec"]["TaskTemplate"]["Placement"] = {"MaxReplicas": 1}  # type: ignore[index]
+    return nodes, web
+
+
+def test_a_drain_whose_task_cannot_be_placed_says_so_before_and_at_once() -> None:
+    """--replicas-max-per-node 1 with a task on every node: draining node2 said
+    "web.1 move to node1, node3, node4" and then waited its 90 s in silence."""
+    nodes, web = _max_one_per_node()
+    tasks = [task(f"w{i}", "sw", slot=i, node_id=f"n{i}") for i in range(1, 5)]
+    s = snap(nodes=nodes, services=[web], tasks=tasks)
+    dp = drain_preview(s, ["n2"])
+    assert dp.lines == ("web: web.2 — no other node can take it (it stays Pending)",)
+    assert ("no other node can take web's tasks: at most 1 per node, and node1, node3, "
+            "node4 already run that many; they will stay Pending until a node can take "
+            "them") in dp.warnings
+    op = SetAvailability([s.nodes["n2"]], "drain")
+    op.guard(s)
+    nodes[1]["Spec"]["Availability"] = "drain"  # type: ignore[index]
+    err = "no suitable node (max replicas per node limit exceed)"
+    # the old task still stops (its grace period) while the new one is already Pending
+    stopping = task("w2", "sw", slot=2, node_id="n2", desired="shutdown")
+    pending = task("w5", "sw", slot=2, node_id=None, state="pending", err=err,
+                   created="2026-12-01T10:00:05.000000000Z")
+    after = snap(nodes=nodes, services=[web], tasks=[*tasks[:1], stopping, *tasks[2:],
+                                                     pending])
+    done, text = op.converged(after)
+    assert not done
+    assert text == f"still running on node2: web.2; web.2 pending: {err}", text
+    stopped = dict(stopping, Status={**stopping["Status"], "State": "shutdown"})  # type: ignore[dict-item]
+    done, text = op.converged(snap(nodes=nodes, services=[web],
+                                   tasks=[*tasks[:1], stopped, *tasks[2:], pending]))
+    assert (done, text) == (False, f"web.2 pending: {err}")
+
+
+def test_activate_says_which_pending_task_lands_on_the_node() -> None:
+    nodes, web = _max_one_per_node()
+    nodes[1]["Spec"]["Availability"] = "drain"  # type: ignore[index]
+    err = "no suitable node (max replicas per node limit exceed)"
+    tasks = [task("w1", "sw", slot=1, node_id="n1"), task("w3", "sw", slot=3, node_id="n3"),
+             task("w4", "sw", slot=4, node_id="n4"),
+             task("w5", "sw", slot=2, node_id=None, state="pending", err=err)]
+    s = snap(nodes=nodes, services=[web], tasks=tasks)
+    g = SetAvailability([s.nodes["n2"]], "active").guard(s)
+    assert f"web.2 is Pending: {err} — it lands on node2" in g.preview, g.preview
+    # a node its constraints rule out takes nothing
+    web["Spec"]["TaskTemplate"]["Placement"] = {  # type: ignore[index]
+        "MaxReplicas": 1, "Constraints": ["node.hostname!=node2"]}
+    s = snap(nodes=nodes, services=[web], tasks=tasks)
+    g = SetAvailability([s.nodes["n2"]], "active").guard(s)
+    assert not any("lands on" in p for p in g.preview), g.preview

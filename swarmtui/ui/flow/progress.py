@@ -41,6 +41,12 @@ from swarmtui.ui.widgets.dialog import Dialog
 #: how often the store is asked for fresh lists while waiting (seconds)
 RELIST_EVERY = 1.0
 
+#: said while a task cannot be placed: waiting on is right (the cause can pass), and the
+#: user may leave the view
+PENDING_NOTE = ("Swarm keeps trying to place it (the cause can pass: a node coming back or "
+                "freeing up); this view waits up to {timeout:.0f} s. Esc closes it: the "
+                "change stays in place.")
+
 #: phases: sending → waiting → converged | failed | timeout ; or refused | error
 FINAL = frozenset({"converged", "failed", "timeout", "refused", "error"})
 
@@ -88,6 +94,7 @@ class ProgressScreen(Dialog[str]):
         self.lines: list[str] = []
         self._started = time.monotonic()
         self._waiting_since = 0.0
+        self._pending_said = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ops-dialog"):
@@ -180,6 +187,12 @@ class ProgressScreen(Dialog[str]):
         # once it ends, the phase line says it ("Done: …"): not twice (at 80×24 a paused
         # update's cause filled the dialog twice over)
         self._say("#ops-detail", "" if done else text)
+        if not done and " pending: " in text:  # a task the scheduler cannot place
+            self._say("#ops-notes", PENDING_NOTE.format(timeout=self.timeout))
+            self._pending_said = True
+        elif self._pending_said:  # placed after all: the note is no longer true
+            self._say("#ops-notes", "")
+            self._pending_said = False
         if done and failed:
             self._finish("failed", f"Failed: {text}", log=False)
         elif done:
@@ -232,8 +245,7 @@ class ProgressScreen(Dialog[str]):
         self.set_class(phase == "timeout", "slow")
         self._say("#ops-phase", text)
         self._say("#ops-elapsed", f"{time.monotonic() - self._started:.1f} s")
-        if self.is_attached:
-            close = self.query_one("#ops-close", Button)
+        for close in self.query("#ops-close").results(Button):  # none once it is closed
             close.label = "Close \\[Esc / Enter]"
             close.styles.width = len("Close [Esc / Enter]") + 4  # re-measured: never cut
         if phase == "converged" and self.close_when_done and self.app.screen is self:
@@ -249,8 +261,8 @@ class ProgressScreen(Dialog[str]):
                         timeout=6 if phase == "converged" else 12)
 
     def _say(self, selector: str, text: str) -> None:
-        if self.is_attached:
-            self.query_one(selector, Static).update(Text(redact(text)))
+        for shown in self.query(selector).results(Static):  # none once it is closed
+            shown.update(Text(redact(text)))
 
     # -------------------------------------------------------------- closing
     @on(Button.Pressed, "#ops-close")

@@ -145,7 +145,7 @@ def _one(ctx: ActionContext, what: str) -> Node:
 
 # ------------------------------------------------------------------ handlers
 def mark(ctx: ActionContext) -> None:
-    """space: mark/unmark the node under the cursor, then move down."""
+    """space: mark/unmark the node under the cursor."""
     if ctx.selected:
         toggle_mark(ctx, ctx.selected, "nodes")
 

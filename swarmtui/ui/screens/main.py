@@ -409,11 +409,13 @@ class MainScreen(Screen[None]):
                           if i in snap.services) if snap else []
         said = []
         if nodes:
-            said.append(f"{len(nodes)} marked: {', '.join(nodes)} — node keys act on all of "
-                        "them")
+            said.append(f"{len(nodes)} marked: {', '.join(nodes)} — node keys act on "
+                        + ("it" if len(nodes) == 1 else "all of them"))
         if services:
             said.append(f"{fmt.count(len(services), 'service')} marked: {', '.join(services)} — "
                         "l shows their logs merged")
+        for kind in ("nodes", "services"):
+            self.table(kind).mark(self.ops_marked)
         for bar in self.query(MarksBar):
             show_text(bar, " · ".join(said) + " · space unmarks" if said else "")
             bar.set_class(bool(said), "shown")

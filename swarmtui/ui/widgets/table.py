@@ -86,6 +86,10 @@ class KeyedTable(ScrollView, can_focus=True):
         background: $primary 70%;
         text-style: bold;
     }
+    KeyedTable > .keyed-table--marked {
+        background: $accent 30%;
+        text-style: bold;
+    }
     KeyedTable > .keyed-table--empty {
         color: $text-muted;
         text-style: italic;
@@ -93,6 +97,7 @@ class KeyedTable(ScrollView, can_focus=True):
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "keyed-table--header", "keyed-table--cursor", "keyed-table--empty",
+        "keyed-table--marked",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", "Down", show=False, id="table.down"),
@@ -128,6 +133,8 @@ class KeyedTable(ScrollView, can_focus=True):
         self.order: list[str] = []
         self.cursor_key: str | None = None
         self.cursor_index = 0
+        #: the rows marked with space (their keys): a ● in the margin and their own colour
+        self.marked: frozenset[str] = frozenset()
         #: (column key, reverse) or None for the default order
         self.sort_by: tuple[str, bool] | None = None
         self._natural: dict[str, int] = {}
@@ -341,8 +348,11 @@ class KeyedTable(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         row = self.rows[self.order[index]]
         style = base
+        marked = row.key in self.marked
+        if marked:
+            style = base + self.get_component_rich_style("keyed-table--marked")
         if index == self.cursor_index:
-            style = base + self.get_component_rich_style("keyed-table--cursor")
+            style = style + self.get_component_rich_style("keyed-table--cursor")
         cells = []
         for i, c, w in layout:
             text = row.cells[i] if i < len(row.cells) else ""
@@ -350,11 +360,19 @@ class KeyedTable(ScrollView, can_focus=True):
                 text = c.short(text)
             tag = row.tags[i] if i < len(row.tags) else None
             cells.append((text, w, c.right, tag))
-        return self._strip(cells, width, style, cursor=index == self.cursor_index)
+        return self._strip(cells, width, style, cursor=index == self.cursor_index,
+                           margin="●" if marked else " ")
+
+    def mark(self, keys: Iterable[str]) -> None:
+        """Show these rows as marked (the others not)."""
+        marked = frozenset(keys)
+        if marked != self.marked:
+            self.marked = marked
+            self.refresh()
 
     def _strip(self, cells: list[tuple[str, int, bool, str | None]], width: int,
-               style: Style, cursor: bool = False) -> Strip:
-        segs: list[Segment] = [Segment(" ", style)]
+               style: Style, cursor: bool = False, margin: str = " ") -> Strip:
+        segs: list[Segment] = [Segment(margin, style)]
         used = 1
         for n, (text, w, right, tag) in enumerate(cells):
             if n:
