@@ -320,7 +320,9 @@ def test_drain_convergence_text_on_crafted_states() -> None:
         ],
     )
     done, text = op.converged(after)
-    assert not done and text.startswith("pinned: 0/1 running elsewhere — pending: no suitable node")
+    # the task that cannot be placed, by name, with the scheduler's cause
+    assert not done and text == ("pinned.1 pending: no suitable node (scheduling constraints "
+                                 "not satisfied on 3 nodes)"), text
 
 
 def test_constraints() -> None:
