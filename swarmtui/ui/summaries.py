@@ -67,6 +67,29 @@ def update_config_text(cfg: dict[str, Any]) -> str:
             f"order {cfg.get('Order', 'stop-first')}")
 
 
+def _counted_stopping(snap: ClusterSnapshot, s: Service) -> str:
+    """Why RUNNING exceeds the replicas (`docker service ls` says "4/3" too): tasks told to
+    stop that still report running — often on a node that is Down and cannot confirm."""
+    if s.running is None or s.desired is None or s.running <= s.desired:
+        return ""
+    stopping = [t for t in snap.tasks_of_service(s.id)
+                if t.state == "running" and t.desired_state not in ("running", "ready")]
+    if not stopping:
+        return ""
+    down = False
+    said = []
+    for t in stopping[:3]:
+        node = snap.nodes.get(t.node_id or "")
+        where = node.name if node is not None else (t.node_id or "no node")[:12]
+        if node is not None and node.state != "ready":
+            where += f" ({node.status_text})"
+            down = True
+        said.append(f"{snap.task_name(t)} on {where}")
+    more = f" and {len(stopping) - 3} more" if len(stopping) > 3 else ""
+    why = ": counted until its node reports back" if down else ""
+    return f"  — told to stop, still running: {', '.join(said)}{more}{why}"
+
+
 def service_summary(snap: ClusterSnapshot, s: Service, now: datetime,
                     last_lines: Sequence[str] | str | None = None) -> str:
     """The service's detail; `last_lines`: what the task behind its cause wrote last (a
@@ -83,7 +106,8 @@ def service_summary(snap: ClusterSnapshot, s: Service, now: datetime,
         _line("image", s.image_full),
         _line("command", cmd),
         _line("mode", mode),
-        _line("running", f"{replicas}" + ("" if s.converged else "  — NOT converged")),
+        _line("running", f"{replicas}" + ("" if s.converged else "  — NOT converged")
+              + _counted_stopping(snap, s)),
         _line("constraints", ", ".join(s.constraints)),
         _line("ports", ports),
         _line("networks", nets),
@@ -174,7 +198,8 @@ def task_summary(snap: ClusterSnapshot, t: Task, now: datetime) -> str:
         _line("state", t.current_state_text(now)),
         _line("message", t.message),
         _line("error", t.error),
-        _line("exit code", "" if t.exit_code is None else t.exit_code),
+        # the engine says 0 for a container still running: only an ended task has one
+        _line("exit code", t.exit_code if t.exit_code is not None and t.is_terminal else ""),
         _line("container", t.container_id or "none"),
         _line("image", _d(t.spec.get("ContainerSpec")).get("Image", t.image)),
         _line("networks", "; ".join(addrs)),

@@ -188,3 +188,20 @@ async def test_toasts_never_cover_a_button_or_the_tour_text() -> None:
             wizard.dismiss()
             await pilot.pause()
 
+
+
+async def test_an_incident_at_80x24_shows_four_problems_before_the_panes() -> None:
+    """On call at 80×24 with no keystroke: four problems are said above the panes (two
+    were, over a half-empty table), then how many more and how to see them."""
+    from tests.unit.test_explain import recorded as explain_recorded
+
+    snap, at = explain_recorded()
+    app = SwarmApp(StaticStore(snap, label="recorded lab", now=at))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        lines = await async_wait_for("the problems", lambda: (lambda s: s if any(
+            "more — press p" in x for x in s) else None)(screen_lines(app)), 10)
+        tabs = next(n for n, x in enumerate(lines) if "1 Nodes" in x)
+        said = [x for x in lines[:tabs] if x.lstrip().startswith(("✖", "▲", "•"))]
+        assert len(said) == 4, lines[:tabs]
+        assert "more — press p to show only rows with a problem" in lines[tabs - 1]

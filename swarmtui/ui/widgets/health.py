@@ -109,7 +109,7 @@ class HealthHeader(Vertical):
 
     def on_resize(self) -> None:
         # a new height: how many problem lines; a new width: where they wrap
-        self.max_lines = max(1, min(8, (self.app.size.height - 16) // 3))
+        self.max_lines = max(1, min(8, (self.app.size.height - 12) // 3))
         self._redraw()
 
     def on_mount(self) -> None:
@@ -159,7 +159,6 @@ class HealthHeader(Vertical):
             lines.append(f"[{colour}]{icon}[/] " + "\n  ".join(parts))
         more = len(self.problems) - len(shown)
         if more > 0:
-            lines[-1] += ""
             lines.append(f"[$text-muted]  … and {more} more — press p to show only rows "
                          "with a problem[/]")
         show_text(probs, "\n".join(lines))
