@@ -238,3 +238,50 @@ async def test_a_drain_that_cannot_place_a_task_says_so_at_once_and_waits_on() -
         shown = "\n".join(screen_lines(app))
         assert "web.2 pending: no suitable node" in shown and "Esc closes it" in shown, shown
         assert not list(app._notifications)
+
+
+async def test_the_bootstrap_confirmation_lists_steps_and_folds_the_script() -> None:
+    """It showed the whole join script (~1,000 characters) scrolled to its middle: now
+    the steps, the script folded behind `v` and shown from its top, secrets masked."""
+    from swarmtui.bootstrap.operation import ApplyPlans
+    from swarmtui.ui.flow import confirm_and_send, fixed
+    from tests.unit.test_bootstrap import CLUSTER, assess, make_plan, make_probe
+
+    app = static_app()
+    op = ApplyPlans({"root@node2": make_plan(assess(make_probe(), CLUSTER))}, dict)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        dialog = confirm_and_send(app, fixed(op))
+        app.push_screen(dialog)
+        await async_wait_for("the dialog", lambda: isinstance(app.screen, ConfirmScreen))
+        await async_wait_for("its keys", lambda: "Confirm" in footer_line(app), 5)
+        shown = "\n".join(screen_lines(app))
+        assert "Commands run on root@node2 over SSH:" in shown, shown
+        assert "characters of shell, hidden" in shown and "• Join the swarm as a worker" \
+            in shown, shown
+        assert "socket" not in shown and "printf" not in shown, shown
+        assert "v Show/hide commands" in footer_line(app)
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.pause()
+        lines = screen_lines(app)
+        label = next(n for n, line in enumerate(lines) if "Commands run on" in line)
+        assert "printf '%s'" in lines[label + 1], lines  # from its top
+        assert "SWMTKN" not in "\n".join(lines)
+        assert "$SWARM_JOIN_TOKEN" in "\n".join(lines)  # the token travels on stdin
+        await pilot.press("v")
+        await pilot.pause()
+        assert "printf" not in "\n".join(screen_lines(app))
+
+
+async def test_a_short_docker_cli_line_is_never_folded() -> None:
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("1", "d")
+        await async_wait_for("the dialog", lambda: isinstance(app.screen, ConfirmScreen))
+        await async_wait_for("its keys", lambda: "Confirm" in footer_line(app), 5)
+        shown = "\n".join(screen_lines(app))
+        assert "Equivalent docker CLI:" in shown and "docker node update --availability " \
+            "drain node1" in shown, shown
+        assert "Show/hide commands" not in footer_line(app)
