@@ -32,8 +32,10 @@ from swarmtui.backup.rejoin import (
 )
 from swarmtui.backup.restore import RestoreRequest, RestoreResult, autolock_refusal, restore_backup
 from swarmtui.backup.steps import Step
+from swarmtui.connect.httpget import ApiClientReader, Params
 from swarmtui.connect.nodes import NodePool
 from swarmtui.secrets import redact
+from swarmtui.swarm.fetch import FetchError
 from swarmtui.swarm.ops.base import DockerAPI, GuardResult, Operation, OperationError
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.swarm.swarmleave import FORCE_NEW_CLUSTER_CONSEQUENCES
@@ -41,9 +43,18 @@ from swarmtui.swarm.swarmleave import FORCE_NEW_CLUSTER_CONSEQUENCES
 T = TypeVar("T")
 
 
-class _NoEngine:
+class _NoEngine(ApiClientReader):
     """What the runner reads before a host procedure: an engine outside any swarm (the
-    guard of these operations reads their own facts, not the cluster's lists)."""
+    guard of these operations reads their own facts, not the cluster's lists). A reader
+    (fetch reads through `as_reader`) whose /info is empty; nothing else is asked."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+
+    def get(self, path: str, params: Params | None = None) -> bytes:
+        if path == "/info":
+            return b"{}"
+        raise FetchError(f"no engine to ask for {path}: this change acts on hosts over SSH")
 
     def info(self) -> dict[str, Any]:
         return {}

@@ -405,3 +405,14 @@ def test_a_join_that_goes_on_in_the_background_is_not_a_failure() -> None:
     assert joining_in_background(error(503, slow))
     assert not joining_in_background(error(503, "rpc error: code = Unavailable"))
     assert not joining_in_background(error(400, slow))
+
+
+def test_a_host_procedure_reads_an_engine_outside_any_swarm_and_nothing_else() -> None:
+    """The runner reads a snapshot before a host procedure (restore, recovery, unlock):
+    HostsOnly's engine answers /info empty, so no list is asked of a swarm without quorum."""
+    from swarmtui.backup.ops import HostsOnly
+    from swarmtui.swarm.fetch import fetch_snapshot
+
+    snap = fetch_snapshot(HostsOnly().api())
+    assert not snap.is_manager and not snap.nodes
+    assert snap.message and "not part of a swarm" in snap.message
