@@ -116,6 +116,9 @@ def begin(args: argparse.Namespace) -> Early | None:
         resolved = resolve_target(target, profile=profile, settings=settings)
     except ConnectError:
         return None  # the first-contact screen says why
+    from swarmtui.connect.sshlib import import_asyncssh
+
+    import_asyncssh()  # without its gcc/ld library probes (~45 ms of wall: sshlib.py)
     from swarmtui.connect.hostkeys import fixed_trust
     from swarmtui.connect.link import ClusterLink
     from swarmtui.swarm.sync.link import LinkStore

@@ -1,6 +1,8 @@
 """Engine connections, once open: a local socket, TCP(+TLS) or an SSH tunnel (forwarded
 unix socket, or `docker system dial-stdio` when forwarding is refused), each with its
-blocking `docker.APIClient`, a ping and close; and the ping of a local unix socket.
+reads (`reader`: plain GETs, connect/httpget.py), its blocking `docker.APIClient` (made
+on first use: importing docker-py is 0.1 s of a CPU-bound start), a ping and close; and
+the ping of a local unix socket.
 """
 
 from __future__ import annotations
@@ -9,15 +11,12 @@ import asyncio
 import contextlib
 import os
 import shlex
+import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncssh
-import docker
-from docker.constants import DEFAULT_DOCKER_API_VERSION
-from docker.transport import UnixHTTPAdapter
-from docker.utils import version_lt
 
 from swarmtui.connect.endpoint import Endpoint
 from swarmtui.connect.errors import (
@@ -26,9 +25,13 @@ from swarmtui.connect.errors import (
     ForwardingRefusedError,
     SocketPermissionDeniedError,
 )
+from swarmtui.connect.httpget import ApiClientReader, EngineHTTP, EngineReader, pick_version
 from swarmtui.connect.options import ConnectOptions
 from swarmtui.connect.sockdir import remove_private_dir
 from swarmtui.connect.sshconf import SshTarget
+
+if TYPE_CHECKING:
+    import docker
 
 # --- ping over a local unix socket --------------------------------------------------------
 
@@ -81,27 +84,23 @@ def short_error(exc: BaseException) -> str:
     return text if len(text) < 200 else text[:200] + "…"
 
 
-def _pick_version(server: str | None) -> str:
-    """The lower of the engine's API version and the newest docker-py speaks."""
-    if not server:
-        return "auto"
-    return server if version_lt(server, DEFAULT_DOCKER_API_VERSION) else DEFAULT_DOCKER_API_VERSION
-
-
-class _OnePoolUnixAdapter(UnixHTTPAdapter):  # type: ignore[misc]
-    """docker-py keys its UNIX-socket connection pools by the whole request URL (path and
-    query): each new path opens a new connection — through the SSH tunnel a new channel,
-    one round trip more (at 300 ms RTT a first call takes 0.6 s instead of 0.3 s) — and
-    past 25 URLs whole pools, with their connections, are dropped. One socket, one pool."""
-
-    def get_connection(self, url: str, proxies: Any = None) -> Any:
-        return super().get_connection("http+docker://localhost", proxies)
-
-
 def unix_api_client(socket_path: str, version: str, timeout: float) -> docker.APIClient:
     """A blocking APIClient on a UNIX socket whose connections are kept across calls."""
+    import docker
+    from docker.transport import UnixHTTPAdapter
+
+    class OnePoolUnixAdapter(UnixHTTPAdapter):  # type: ignore[misc]
+        """docker-py keys its UNIX-socket connection pools by the whole request URL (path
+        and query): each new path opens a new connection — through the SSH tunnel a new
+        channel, one round trip more (at 300 ms RTT a first call takes 0.6 s instead of
+        0.3 s) — and past 25 URLs whole pools, with their connections, are dropped. One
+        socket, one pool."""
+
+        def get_connection(self, url: str, proxies: Any = None) -> Any:
+            return super().get_connection("http+docker://localhost", proxies)
+
     api = docker.APIClient(base_url=f"unix://{socket_path}", version=version, timeout=timeout)
-    adapter = _OnePoolUnixAdapter(f"http+unix://{socket_path}", timeout)
+    adapter = OnePoolUnixAdapter(f"http+unix://{socket_path}", timeout)
     api.mount("http+docker://", adapter)
     api._custom_adapter = adapter  # what docker-py falls back to (get_adapter)
     return api
@@ -111,15 +110,42 @@ def unix_api_client(socket_path: str, version: str, timeout: float) -> docker.AP
 
 
 class EngineConnection:
-    """A live connection to one engine. `api` is a blocking docker APIClient (use threads)."""
+    """A live connection to one engine: `reader` for the reads (plain GETs; any thread),
+    `api` a blocking docker APIClient (use threads) made on first use."""
 
     endpoint: Endpoint
     via: str  # "ssh", "ssh dial-stdio", "local", "tcp", "tcp+tls"
-    api: docker.APIClient
     base_url: str
+    reader: EngineReader
     connect_ms: float = 0.0
     #: the engine's Swarm state from the last /_ping ("active/manager", …; None if unknown)
     swarm_state: str | None = None
+    _api: docker.APIClient | None = None
+    #: the unix socket, API version and timeout `api` is made with (on first use)
+    _api_args: tuple[str, str, float] | None = None
+
+    @property
+    def api(self) -> docker.APIClient:
+        """The blocking docker APIClient (call from threads; the first call imports
+        docker-py, once per process)."""
+        with _api_lock:
+            if self._api is None:
+                if self._api_args is None:
+                    raise ConnectError("the engine connection is not open yet")
+                self._api = unix_api_client(*self._api_args)
+            return self._api
+
+    def _on_socket(self, path: str, version: str, timeout: float) -> None:
+        """Reads and API calls go to the unix socket `path`."""
+        self.reader = EngineHTTP(path, version, timeout)
+        self._api_args = (path, version, timeout)
+
+    def _close_clients(self) -> None:
+        if self._api is not None:
+            self._api.close()
+        reader = getattr(self, "reader", None)
+        if isinstance(reader, EngineHTTP):
+            reader.close()
 
     async def ping(self, timeout: float = 3.0) -> float:
         """Round-trip of /_ping in ms; raises EngineNotAnsweringError."""
@@ -129,14 +155,17 @@ class EngineConnection:
         raise NotImplementedError
 
 
+_api_lock = threading.Lock()
+
+
 class LocalEngine(EngineConnection):
     """unix:///path on this machine."""
 
-    def __init__(self, endpoint: Endpoint, api: docker.APIClient) -> None:
+    def __init__(self, endpoint: Endpoint, version: str, timeout: float) -> None:
         self.endpoint = endpoint
         self.via = "local"
-        self.api = api
         self.base_url = f"unix://{endpoint.path}"
+        self._on_socket(endpoint.path, version, timeout)
 
     async def ping(self, timeout: float = 3.0) -> float:
         result = await unix_ping(self.endpoint.path, timeout)
@@ -144,7 +173,7 @@ class LocalEngine(EngineConnection):
         return result.ms
 
     async def close(self) -> None:
-        self.api.close()
+        self._close_clients()
 
 
 class TcpEngine(EngineConnection):
@@ -154,7 +183,8 @@ class TcpEngine(EngineConnection):
                  ping_api: docker.APIClient) -> None:
         self.endpoint = endpoint
         self.via = "tcp+tls" if endpoint.tls else "tcp"
-        self.api = api
+        self._api = api
+        self.reader = ApiClientReader(api)
         self._ping_api = ping_api
         self.base_url = str(api.base_url)
 
@@ -173,7 +203,7 @@ class TcpEngine(EngineConnection):
         return (time.perf_counter() - start) * 1000
 
     async def close(self) -> None:
-        self.api.close()
+        self._close_clients()
         self._ping_api.close()
 
 
@@ -220,8 +250,7 @@ class SshEngine(EngineConnection):
         if self._server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2)
-        if hasattr(self, "api"):
-            self.api.close()
+        self._close_clients()
         for c in reversed(self._conns if self._owns_conns else []):
             c.close()
             with contextlib.suppress(Exception):
@@ -254,8 +283,8 @@ class SshEngine(EngineConnection):
         except EngineNotAnsweringError as exc:
             raise EngineNotAnsweringError(f"{self.endpoint.label}: {exc.what}", exc.hint) from exc
         self.swarm_state = ping.swarm
-        self.api_version = _pick_version(ping.api_version)
-        self.api = unix_api_client(self.local_socket, self.api_version, options.api_timeout)
+        self.api_version = pick_version(ping.api_version)
+        self._on_socket(self.local_socket, self.api_version, options.api_timeout)
 
     async def _diagnose(self, refused: str) -> None:
         """Find out why the socket could not be opened: missing? permission? (exec channel)."""

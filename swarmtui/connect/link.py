@@ -24,9 +24,7 @@ import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
-
-import docker
+from typing import TYPE_CHECKING, Any
 
 from swarmtui.connect.endpoint import Endpoint, Target
 from swarmtui.connect.engines import EngineConnection, SshEngine
@@ -37,6 +35,7 @@ from swarmtui.connect.errors import (
     describe_failure,
 )
 from swarmtui.connect.hostkeys import SessionTrust, TrustCallback
+from swarmtui.connect.httpget import EngineReader, filters_param
 from swarmtui.connect.linkstatus import (
     LinkState,
     LinkStatus,
@@ -48,6 +47,9 @@ from swarmtui.connect.linkstatus import (
 from swarmtui.connect.options import ConnectOptions, PassphraseCallback
 from swarmtui.connect.sshconf import inherit_ssh_settings, resolve_ssh, ssh_config_files
 from swarmtui.connect.tunnel import open_engine
+
+if TYPE_CHECKING:
+    import docker
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +152,11 @@ class ClusterLink:
     def api(self) -> docker.APIClient:
         """The current blocking docker APIClient (call from threads). Changes on reconnect."""
         return self.engine.api
+
+    @property
+    def reader(self) -> EngineReader:
+        """The current engine's reads (GETs; call from threads). Changes on reconnect."""
+        return self.engine.reader
 
     @property
     def role(self) -> SwarmRole | None:
@@ -282,7 +289,7 @@ class ClusterLink:
         assert self._options is not None
         ref: list[EngineConnection | None] = [None]
         engine = await open_engine(ep, self._options, on_lost=self._on_lost(ref))
-        info_call = asyncio.ensure_future(asyncio.to_thread(engine.api.info))
+        info_call = asyncio.ensure_future(asyncio.to_thread(engine.reader.get_json, "/info"))
         role: SwarmRole | None = None
         try:
             info = await asyncio.wait_for(asyncio.shield(info_call), self.info_timeout)
@@ -372,7 +379,8 @@ class ClusterLink:
         Without a leader the node list can block for seconds: never hold up a connect."""
         try:
             nodes = await asyncio.wait_for(
-                asyncio.to_thread(engine.api.nodes, filters={"role": "manager"}), 30)
+                asyncio.to_thread(engine.reader.get_json, "/nodes",
+                                  {"filters": filters_param({"role": "manager"})}), 30)
         except Exception:
             return
         for n in nodes:
@@ -411,7 +419,7 @@ class ClusterLink:
         if self._info_task is not None and not self._info_task.done():
             return
         self._info_at = time.monotonic()
-        call = asyncio.ensure_future(asyncio.to_thread(engine.api.info))
+        call = asyncio.ensure_future(asyncio.to_thread(engine.reader.get_json, "/info"))
         self._info_task = self._background(self._late_info(engine.endpoint, engine, call),
                                            self._helpers)
 

@@ -28,10 +28,9 @@ import os
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import asyncssh
-import docker
 
 from swarmtui.connect.endpoint import Endpoint
 from swarmtui.connect.errors import ConnectError, HostUnreachableError
@@ -39,6 +38,9 @@ from swarmtui.connect.noderoute import NodeRoute, ReachFailure, classify, resolv
 from swarmtui.connect.options import ConnectOptions
 from swarmtui.connect.sockdir import make_private_dir, remove_private_dir
 from swarmtui.connect.sshopen import open_ssh
+
+if TYPE_CHECKING:
+    import docker
 
 T = TypeVar("T")
 DOCKER_SOCKET = "/var/run/docker.sock"
@@ -323,6 +325,8 @@ class NodePool:
             raise ConnectError(f"{hostname}: the SSH server refused to forward the Docker "
                                f"socket ({exc})",
                                "allow AllowStreamLocalForwarding in its sshd_config") from exc
+        import docker  # on first use: docker-py is 0.1 s of the start's CPU (httpget.py)
+
         held.api = await asyncio.to_thread(docker.APIClient, base_url=f"unix://{local}",
                                            version="1.41", timeout=30)
         return held.api

@@ -8,8 +8,8 @@ connect is a `options.ConnectOptions`.
 For ssh endpoints: ONE asyncssh connection per host (plus one per ProxyJump
 hop), a private local UNIX socket in a 0700 temp dir (sockdir.py: removed on close, on
 SIGTERM/SIGHUP, and swept at start once its owner is gone) forwarded with
-direct-streamlocal to the remote Docker socket, and a blocking
-`docker.APIClient` on it. The API client must be called from threads, never
+direct-streamlocal to the remote Docker socket, the reads (GETs) on it and a blocking
+`docker.APIClient` on it (made on first use). The API client must be called from threads, never
 from the event loop thread (the loop serves the socket).
 
 Pre-flight: one streamlocal channel is opened before success is declared. If
@@ -24,18 +24,14 @@ import asyncio
 import logging
 import os
 import time
-
-import docker
-from docker.tls import TLSConfig
+from typing import TYPE_CHECKING
 
 from swarmtui.connect.endpoint import Endpoint
 from swarmtui.connect.engines import (
     EngineConnection,
     LocalEngine,
     TcpEngine,
-    _pick_version,
     short_error,
-    unix_api_client,
     unix_ping,
 )
 from swarmtui.connect.errors import (
@@ -44,8 +40,12 @@ from swarmtui.connect.errors import (
     HostUnreachableError,
     SocketPermissionDeniedError,
 )
+from swarmtui.connect.httpget import pick_version
 from swarmtui.connect.options import ConnectOptions, LostCallback
 from swarmtui.connect.sshopen import open_ssh_engine
+
+if TYPE_CHECKING:
+    import docker
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +76,7 @@ async def _open_engine(endpoint: Endpoint, options: ConnectOptions,
             if isinstance(exc.__cause__, PermissionError):
                 raise SocketPermissionDeniedError("this machine", _whoami(), endpoint.path) from exc
             raise
-        api = unix_api_client(endpoint.path, _pick_version(ping.api_version),
-                              options.api_timeout)
-        engine = LocalEngine(endpoint, api)
+        engine = LocalEngine(endpoint, pick_version(ping.api_version), options.api_timeout)
         engine.swarm_state = ping.swarm
     else:
         engine = await _open_tcp(endpoint, options)
@@ -96,6 +94,9 @@ def _whoami() -> str:
 
 
 async def _open_tcp(endpoint: Endpoint, options: ConnectOptions) -> TcpEngine:
+    import docker
+    from docker.tls import TLSConfig
+
     tls: TLSConfig | bool = False
     scheme = "http"
     if endpoint.tls:

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from swarmtui.connect.httpget import as_reader
 from swarmtui.swarm.fetch import describe_error
 
 #: Event ``Type`` → the kind to re-list (plural, as in ClusterSnapshot / fetch_kind).
@@ -38,7 +39,8 @@ class EventStreamError(Exception):
 
 
 class EventWatcher:
-    """Reads ``api.events(decode=True, filters={"scope": "swarm", "type": [...]})`` in a thread.
+    """Reads ``GET /events?filters={"scope": ["swarm"], "type": [...]}`` in a thread, through
+    the engine's reads (connect/httpget.py) or a docker-py client.
 
     * ``on_event(kind)`` for each event ("nodes", "services", "networks", "secrets",
       "configs").
@@ -101,7 +103,7 @@ class EventWatcher:
     def _run(self) -> None:
         error: BaseException | None = None
         try:
-            stream = self._api.events(decode=True, filters={"scope": "swarm", "type": self._types})
+            stream = as_reader(self._api).events({"scope": "swarm", "type": self._types})
             with self._lock:
                 self._stream = stream
             if self._closed.is_set():

@@ -1,7 +1,8 @@
 """Reading the cluster: one list call per kind, never one call per object.
 
-All functions take a blocking docker-py ``docker.APIClient`` (low level) and are
-meant to run in a worker thread. A refresh makes exactly: ``/info``, ``/swarm``,
+All functions take the engine's reads (connect/httpget.py: plain GETs, what the store
+uses) or a blocking docker-py ``docker.APIClient`` (low level), and are meant to run in
+a worker thread. A refresh makes exactly: ``/info``, ``/swarm``,
 ``/nodes``, ``/services?status=true``, ``/tasks``, ``/networks``, ``/secrets``,
 ``/configs`` — eight requests,
 whatever the cluster size.
@@ -18,7 +19,9 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from functools import partial
 from typing import Any
+from urllib.parse import quote
 
+from swarmtui.connect.httpget import EngineReader, as_reader
 from swarmtui.secrets import redact, redact_obj
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm import noleader
@@ -26,7 +29,7 @@ from swarmtui.swarm.jsonlist import Listing, iter_list, loads_list
 from swarmtui.swarm.state import KINDS, ClusterSnapshot
 from swarmtui.swarm.sync.merge import merge_kind
 
-#: A blocking docker-py APIClient (untyped library).
+#: A blocking docker-py APIClient (untyped library), or an EngineReader.
 DockerAPI = Any
 
 
@@ -39,7 +42,7 @@ class NotAManagerError(FetchError):
 
 
 def describe_error(exc: BaseException) -> str:
-    """A short, secret-free sentence for a docker-py / transport exception."""
+    """A short, secret-free sentence for a docker-py / httpget / transport exception."""
     explanation = getattr(exc, "explanation", None)
     text = str(explanation) if explanation else str(exc) or type(exc).__name__
     text = text.strip()
@@ -67,7 +70,7 @@ def _is_not_manager(exc: BaseException) -> bool:
 def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
-    except Exception as exc:  # docker-py raises many types (APIError, requests errors)
+    except Exception as exc:  # API errors (docker-py's, httpget's), transport errors
         if _is_not_manager(exc):
             raise NotAManagerError(describe_error(exc)) from exc
         if _is_no_leader(exc):
@@ -101,7 +104,7 @@ def not_manager_message(info: dict[str, Any]) -> str | None:
 
 def fetch_info(api: DockerAPI) -> dict[str, Any]:
     """GET /info."""
-    info = _call(api.info)
+    info = _call(as_reader(api).get_json, "/info")
     return info if isinstance(info, dict) else {}
 
 
@@ -119,18 +122,19 @@ def fetch_snapshot(api: DockerAPI, previous: ClusterSnapshot | None = None, *,
     but the tasks as soon as that is listed (``listed("tasks")`` is False on it):
     ``services?status=true`` already carries the running/desired counts.
     """
-    info = fetch_info(api)
+    reader = as_reader(api)
+    info = fetch_info(reader)
     message = not_manager_message(info)
     if message:
         return ClusterSnapshot.from_api(info=info, message=message)
     # the slowest first: a pool of 4 starts them before the small lists
     calls: dict[str, Callable[[], Any]] = {
-        "tasks": partial(iter_kind, api, "tasks"),
-        "services": partial(list_kind, api, "services"),
-        "swarm": lambda: _call(api.inspect_swarm),
+        "tasks": partial(iter_kind, reader, "tasks"),
+        "services": partial(list_kind, reader, "services"),
+        "swarm": partial(_call, reader.get_json, "/swarm"),
     }
     for kind in KINDS:
-        calls.setdefault(kind, partial(list_kind, api, kind))
+        calls.setdefault(kind, partial(list_kind, reader, kind))
     try:
         if pool is None:
             results = {name: call() for name, call in calls.items()}
@@ -169,19 +173,6 @@ def _assemble(info: dict[str, Any], results: dict[str, Any],
         taken_at=at, kind_taken_at=stamps)
 
 
-def _big_list(api: DockerAPI, path: str, params: dict[str, Any]) -> Any:
-    """What docker-py's `api.tasks()` / `api.services(status=True)` return (the same
-    request, the same errors), decoded in pieces (swarm/jsonlist.py): a 12 MB list must
-    not hold the GIL, and the keystrokes, for 0.3 s."""
-    return loads_list(_big_body(api, path, params))
-
-
-def _big_body(api: DockerAPI, path: str, params: dict[str, Any]) -> bytes:
-    response = api._get(api._url(path), params=params)
-    api._raise_for_status(response)
-    return bytes(response.content)
-
-
 class EngineListing(Listing):
     """A big list of the engine (jsonlist.Listing) whose decoding errors are FetchErrors."""
 
@@ -192,34 +183,39 @@ class EngineListing(Listing):
             raise FetchError(f"the engine's list could not be read ({exc})") from exc
 
 
+#: the list request of each kind (`docker KIND ls`); services with their running counts
+LIST: dict[str, tuple[str, dict[str, str]]] = {
+    "nodes": ("/nodes", {}), "services": ("/services", {"status": "true"}),
+    "tasks": ("/tasks", {}), "networks": ("/networks", {}), "secrets": ("/secrets", {}),
+    "configs": ("/configs", {})}
+
+
+def _get(reader: EngineReader, kind: str) -> bytes:
+    if kind not in LIST:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    path, params = LIST[kind]
+    return bytes(_call(reader.get, path, params))
+
+
 def iter_kind(api: DockerAPI, kind: str) -> Iterable[dict[str, Any]]:
     """The raw API list of one kind (exactly one request, made now). Tasks and services
     come as an EngineListing: decoded a piece at a time as they are read (build models as
     they come: their API dicts need not all be held at once), with the digest of their
     bytes (the same bytes as last time: the merge keeps the last models)."""
-    if kind == "tasks":
-        return EngineListing(_call(_big_body, api, "/tasks", {}))
-    if kind == "services":
-        return EngineListing(_call(_big_body, api, "/services", {"status": True}))
+    if kind in ("tasks", "services"):
+        return EngineListing(_get(as_reader(api), kind))
     return list_kind(api, kind)
 
 
 def list_kind(api: DockerAPI, kind: str) -> list[dict[str, Any]]:
-    """The raw API list of one kind (exactly one request)."""
-    if kind == "nodes":
-        result = _call(api.nodes)
-    elif kind == "services":
-        result = _call(_big_list, api, "/services", {"status": True})
-    elif kind == "tasks":
-        result = _call(_big_list, api, "/tasks", {})
-    elif kind == "networks":
-        result = _call(api.networks)
-    elif kind == "secrets":
-        result = _call(api.secrets)
-    elif kind == "configs":
-        result = _call(api.configs)
-    else:
-        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    """The raw API list of one kind (exactly one request). A big list (tasks, services) is
+    decoded in pieces (swarm/jsonlist.py): a 12 MB list must not hold the GIL, and the
+    keystrokes, for 0.3 s."""
+    body = _get(as_reader(api), kind)
+    try:
+        result = loads_list(body)
+    except ValueError as exc:
+        raise FetchError(f"the engine's list could not be read ({exc})") from exc
     return list(result or [])
 
 
@@ -238,16 +234,14 @@ def fetch_kind(api: DockerAPI, kind: str, snapshot: ClusterSnapshot) -> ClusterS
 
 
 
-#: the inspect call of each kind (`docker KIND inspect ID`)
+#: the kinds `docker KIND inspect ID` reads (GET /KIND/ID)
 #: (not configs: their inspect carries the data, which swarmtui never holds)
-INSPECT = {"nodes": "inspect_node", "services": "inspect_service", "tasks": "inspect_task",
-           "networks": "inspect_network"}
+INSPECT = frozenset({"nodes", "services", "tasks", "networks"})
 
 
 def inspect_object(api: DockerAPI, kind: str, object_id: str) -> dict[str, Any]:
     """GET /KIND/ID (exactly one request)."""
-    method = INSPECT.get(kind)
-    if method is None:
+    if kind not in INSPECT:
         raise FetchError(f"{kind} cannot be inspected")
-    result = _call(getattr(api, method), object_id)
+    result = _call(as_reader(api).get_json, f"/{kind}/{quote(object_id, safe='')}")
     return result if isinstance(result, dict) else {}

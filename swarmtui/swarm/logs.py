@@ -16,13 +16,14 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from docker.types.daemon import CancellableStream
+from typing import TYPE_CHECKING, Any
 
 from swarmtui.secrets import redact
 from swarmtui.swarm.fetch import describe_error
 from swarmtui.swarm.state import ClusterSnapshot
+
+if TYPE_CHECKING:
+    from docker.types.daemon import CancellableStream
 
 #: lines of history a follow starts with (None: all of them, for `since`)
 TAIL = 500
@@ -150,6 +151,8 @@ def open_service_logs(api: Any, service_id: str, tty: bool = False, tail: int | 
         params["since"] = f"{since.timestamp():.9f}"
     url = api._url("/services/{0}/logs", service_id)
     res = api._get(url, params=params, stream=True)
+    from docker.types.daemon import CancellableStream  # docker-py on first use (httpget.py)
+
     return CancellableStream(api._get_result_tty(True, res, tty), res)
 
 

@@ -198,7 +198,8 @@ def task_summary(snap: ClusterSnapshot, t: Task, now: datetime) -> str:
         _line("state", t.current_state_text(now)),
         _line("message", t.message),
         _line("error", t.error),
-        _line("exit code", "" if t.exit_code is None else t.exit_code),
+        # the engine says 0 for a container still running: only an ended task has one
+        _line("exit code", t.exit_code if t.exit_code is not None and t.is_terminal else ""),
         _line("container", t.container_id or "none"),
         _line("image", _d(t.spec.get("ContainerSpec")).get("Image", t.image)),
         _line("networks", "; ".join(addrs)),

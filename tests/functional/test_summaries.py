@@ -3,7 +3,7 @@ it changed (from the lab recording tests/unit/fixtures/explain_lab.json)."""
 
 from __future__ import annotations
 
-from swarmtui.ui.summaries import service_summary
+from swarmtui.ui.summaries import service_summary, task_summary
 from tests.unit.test_explain import recorded
 
 
@@ -65,3 +65,22 @@ def test_more_running_than_wanted_is_said_as_a_task_on_a_down_node() -> None:
     assert running_line(4) == ("running 4/3 — told to stop, still running: web.3 on node4 "
                                "(Down): counted until its node reports back")
     assert running_line(3) == "running 3/3"  # the engine no longer counts it: nothing to say
+
+
+def test_a_running_task_has_no_exit_code_an_ended_one_has() -> None:
+    """The engine gives ExitCode 0 for a container still running: not said as an exit."""
+    from datetime import UTC, datetime
+
+    from tests.unit.test_swarm_fixtures import node, service, snap, task
+
+    s = snap(nodes=[node("n1", "node1", role="manager", leader=True)],
+             services=[service("s1", "web")],
+             tasks=[task("t1", "s1", exit_code=0),
+                    task("t2", "s1", state="failed", desired="shutdown", exit_code=3)])
+    def exit_line(tid: str) -> str:
+        lines = [" ".join(line.split()) for line in _plain(task_summary(
+            s, s.tasks[tid], datetime(2026, 11, 22, tzinfo=UTC)))]
+        return next(line for line in lines if line.startswith("exit code"))
+
+    assert exit_line("t1") == "exit code —"
+    assert exit_line("t2") == "exit code 3"

@@ -42,3 +42,12 @@ def test_the_first_screen_does_not_load_forms_wizards_or_the_inspect_view() -> N
                   "swarmtui.ui.screens.logs", "pygments", "yaml"):
         assert later not in loaded, later
     assert "swarmtui.bootstrap.engine" in loaded  # the node doctor's engine control
+
+
+def test_the_start_path_does_not_load_docker_py() -> None:
+    """The first view reads through connect/httpget.py: docker-py (requests, urllib3, …:
+    ~0.1 s of CPU) loads when a change, logs or exec first need it."""
+    loaded = _modules_after("import swarmtui.cli, swarmtui.startup, swarmtui.connect.link, "
+                            "swarmtui.swarm.sync.link, swarmtui.ui.launch")
+    for later in ("docker", "requests", "urllib3"):
+        assert later not in loaded, later

@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import docker.errors
-
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.nodes import NodePool
 from swarmtui.swarm.ops.base import DockerAPI, GuardResult, OperationError
@@ -105,6 +103,8 @@ def plan_prune(api: Any, hostname: str, *, volumes: bool = False) -> PrunePlan:
 
 def apply_prune(api: Any, plan: PrunePlan) -> PruneReport:
     """Remove exactly the plan's items, containers first (blocking)."""
+    import docker.errors  # docker-py on first use (connect/httpget.py)
+
     report = PruneReport()
     for item in plan.items:
         try:
@@ -144,6 +144,8 @@ def preview_lines(plan: PrunePlan) -> tuple[str, ...]:
 async def plan_node_prune(pool: NodePool, hostname: str, address: str = "", *,
                           volumes: bool = False) -> PrunePlan:
     api = await pool.engine_api(hostname, address)
+    import docker.errors  # loaded by engine_api
+
     try:
         return await asyncio.to_thread(plan_prune, api, hostname, volumes=volumes)
     except docker.errors.DockerException as exc:

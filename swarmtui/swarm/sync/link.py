@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Mapping
 
+from swarmtui.connect.httpget import EngineReader
 from swarmtui.connect.link import ClusterLink
 from swarmtui.connect.linkstatus import LinkState, LinkStatus
 from swarmtui.connect.nodes import NodePool
@@ -79,6 +80,12 @@ class LinkStore(ApiStore):
         except Exception as exc:
             raise fetch.FetchError(str(exc)) from exc
         return self._walled(api)
+
+    def reader(self) -> EngineReader:
+        try:
+            return self.link.reader
+        except Exception as exc:
+            raise fetch.FetchError(str(exc)) from exc
 
     def learned_managers(self) -> list[str]:
         return self.link.learned_manager_urls()

@@ -15,6 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from swarmtui.connect.httpget import EngineReader, as_reader
 from swarmtui.swarm import fetch
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.eventlog import from_event
@@ -42,6 +43,7 @@ class ApiStore(Store):
                  read_only: bool = False, clock: Clock = fmt.now_utc) -> None:
         super().__init__(label=label, read_only=read_only, clock=clock)
         self._api = api
+        self._reader = as_reader(api) if api is not None else None
         self.via = via
         self.poll_interval = max(0.2, poll_interval)
         self.debounce = debounce
@@ -66,6 +68,12 @@ class ApiStore(Store):
             raise fetch.FetchError("there is no connection to a Docker engine")
         return self._walled(self._api)
 
+    def reader(self) -> EngineReader:
+        """The engine's reads (lists, events): plain GETs (connect/httpget.py)."""
+        if self._reader is None:
+            raise fetch.FetchError("there is no connection to a Docker engine")
+        return self._reader
+
     def start(self, listener: StoreListener) -> None:
         super().start(listener)
         self._start_refresher()
@@ -88,7 +96,7 @@ class ApiStore(Store):
         self._wake.set()
 
     # --------------------------------------------------------------- events
-    def _ensure_watcher(self, api: fetch.DockerAPI) -> None:
+    def _ensure_watcher(self, api: EngineReader) -> None:
         if self._watcher is not None and self._watcher.alive and self._watcher_api is api:
             return
         self._close_watcher()
@@ -174,7 +182,7 @@ class ApiStore(Store):
 
     def _refresh_now(self, kinds: set[str], old: ClusterSnapshot | None) -> bool:
         try:
-            api = self.api()
+            api = self.reader()
         except Exception as exc:
             self._failed(exc)
             return False
@@ -198,7 +206,7 @@ class ApiStore(Store):
         self._publish(snap, changed)
         return True
 
-    def _relist(self, api: fetch.DockerAPI, old: ClusterSnapshot,
+    def _relist(self, api: EngineReader, old: ClusterSnapshot,
                 wanted: list[str]) -> tuple[ClusterSnapshot, frozenset[str]]:
         """Re-list some kinds; when the quorum was lost meanwhile, a snapshot that says so."""
         try:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from swarmtui.connect.readonly import refuse_writes
 from swarmtui.secrets import Secret
-from swarmtui.swarm import fetch, health, swarmkeys, swarmleave, swarmspec
+from swarmtui.swarm import fetch, health
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.eventlog import EventLine, EventLog, task_changes
 from swarmtui.swarm.logs import (
@@ -37,6 +37,7 @@ from swarmtui.swarm.state import KINDS, ClusterSnapshot
 from swarmtui.swarm.sync.view import LinkView
 
 if TYPE_CHECKING:
+    from swarmtui.swarm import swarmkeys, swarmspec
     from swarmtui.swarm.ops.base import GuardResult, Operation
 
 #: "re-list every kind"
@@ -195,18 +196,26 @@ class Store:
 
     def swarm_inspect(self) -> swarmspec.SwarmInspect:
         """`docker swarm inspect` (blocking: call from a thread)."""
+        from swarmtui.swarm import swarmspec  # docker-py: on first use (connect/httpget.py)
+
         return swarmspec.inspect(self.api())
 
     def join_tokens(self) -> swarmkeys.JoinTokens:
         """The join tokens and a manager's address (blocking: call from a thread)."""
+        from swarmtui.swarm import swarmkeys
+
         return swarmkeys.join_tokens(self.api())
 
     def unlock_key(self) -> Secret | None:
         """`docker swarm unlock-key` (blocking: call from a thread)."""
+        from swarmtui.swarm import swarmkeys
+
         return swarmkeys.get_unlock_key(self.api())
 
     def engine_facts(self) -> dict[str, Any]:
         """Name, swarm state and manager counts of the engine the store reads (blocking)."""
+        from swarmtui.swarm import swarmleave
+
         return swarmleave.node_facts(self.api())
 
     def service_logs(self, service_id: str, tty: bool = False, tail: int | None = TAIL,
