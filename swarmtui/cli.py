@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from swarmtui import __version__
+from swarmtui.swarm import format as fmt
 
 
 def _lab_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -185,7 +186,7 @@ def run_lab(args: argparse.Namespace) -> int:
             print(
                 f"lab {lab.name!r} is up in {lab.ready_seconds:.1f} s"
                 + (
-                    f": a swarm of {len(state.hosts)} nodes, {state.managers} manager(s)"
+                    f": a swarm of {len(state.hosts)} nodes, {fmt.count(state.managers, 'manager')}"
                     if state.swarm
                     else f": {len(state.hosts)} hosts, no swarm"
                 )

@@ -40,6 +40,7 @@ from swarmtui.bootstrap.engine import (
 )
 from swarmtui.connect.endpoint import Endpoint
 from swarmtui.connect.options import ConnectOptions
+from swarmtui.swarm import format as fmt
 
 TAR_FAILED = "swarmtui: tar exited with"
 
@@ -140,7 +141,7 @@ async def create_backup(req: CreateRequest, listener: Listener | None = None) ->
 async def _create(req: CreateRequest, host: HostSession, steps: Steps,
                   result: CreateResult) -> None:
     facts = await steps.run("read the swarm's managers", "docker node ls", _read_swarm(host),
-                            lambda f: f"{len(managers_from_nodes(f.nodes))} manager(s)")
+                            lambda f: fmt.count(len(managers_from_nodes(f.nodes)), "manager"))
     managers = managers_from_nodes(facts.nodes)
     if not facts.info.get("Swarm", {}).get("ControlAvailable"):
         known = ", ".join(str(m.get("Addr", "")) for m in

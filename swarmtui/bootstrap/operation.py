@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from swarmtui.bootstrap.plan import Plan
 from swarmtui.bootstrap.runner import ApplyResult
 from swarmtui.secrets import redact
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.ops.base import DockerAPI, GuardResult, Operation, OperationError
 from swarmtui.swarm.state import ClusterSnapshot
 
@@ -38,7 +39,7 @@ class ApplyPlans(Operation):
     def title(self) -> str:
         steps = sum(len(p.pending) for p in self.plans.values())
         where = next(iter(self.plans)) if len(self.plans) == 1 else f"{len(self.plans)} hosts"
-        return f"apply {steps} step(s) on {where} (as root)"
+        return f"apply {fmt.count(steps, 'step')} on {where} (as root)"
 
     @property
     def cli(self) -> str:
@@ -54,7 +55,8 @@ class ApplyPlans(Operation):
     def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
         todo = {h: p for h, p in self.plans.items() if not p.nothing_to_do}
         if not todo:
-            return GuardResult(blocks=("nothing to do: the host(s) are already as planned",))
+            hosts = "the host is" if len(self.plans) == 1 else "the hosts are"
+            return GuardResult(blocks=(f"nothing to do: {hosts} already as planned",))
         blocked = [f"{h}: stops before “{s.title}”: {s.blocked}"
                    for h, p in todo.items() for s in p.blocked]
         preview = [f"{h}: {s.title}" if len(todo) > 1 else s.title

@@ -31,6 +31,7 @@ from swarmtui.bootstrap.plan import (
 from swarmtui.bootstrap.probe import PREFIX, ClusterContext, Probe, probe_host, read_cluster
 from swarmtui.bootstrap.remote import CommandRunner, Stream
 from swarmtui.secrets import Secret, redact
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.ops.runner import EngineSource
 from swarmtui.swarm.swarmkeys import fetch_join_token
 from swarmtui.swarm.swarmspec import SwarmSpecError
@@ -83,7 +84,7 @@ class ApplyResult:
             return f"Stopped before “{self.blocked.title}”: {self.blocked.blocked}"
         if not self.done:
             return "Nothing to do: the host is already as planned."
-        return f"Done: {len(self.done)} step(s) applied."
+        return f"Done: {fmt.count(len(self.done), 'step')} applied."
 
 
 def api_token_source(engine: EngineSource, role: Role) -> TokenSource:

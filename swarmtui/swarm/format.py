@@ -120,6 +120,35 @@ def short_age(ts: datetime | None, now: datetime | None = None) -> str:
     return f"{s // 86400} d"
 
 
+#: go-units' words (human_duration) → k9s-style units, for `compact_state`
+_COMPACT = (
+    (re.compile(r"Less than a second ago$", re.IGNORECASE), "<1s"),
+    (re.compile(r"About a minute ago$", re.IGNORECASE), "1m"),
+    (re.compile(r"About an hour ago$", re.IGNORECASE), "1h"),
+    (re.compile(r"(\d+) seconds? ago$", re.IGNORECASE), r"\1s"),
+    (re.compile(r"(\d+) minutes ago$", re.IGNORECASE), r"\1m"),
+    (re.compile(r"(\d+) hours ago$", re.IGNORECASE), r"\1h"),
+    (re.compile(r"(\d+) days ago$", re.IGNORECASE), r"\1d"),
+    (re.compile(r"(\d+) weeks ago$", re.IGNORECASE), r"\1w"),
+    (re.compile(r"(\d+) months ago$", re.IGNORECASE), r"\1mo"),
+    (re.compile(r"(\d+) years ago$", re.IGNORECASE), r"\1y"),
+)
+
+
+#: the widest `compact_state` of a task state: "Allocated 11mo"
+COMPACT_STATE_WIDTH = 14
+
+
+def compact_state(text: str) -> str:
+    """CURRENT STATE where it does not fit: "Running 22 seconds ago" → "Running 22s",
+    "Failed about an hour ago" → "Failed 1h" (the state first: it is the point)."""
+    for pattern, unit in _COMPACT:
+        short, n = pattern.subn(unit, text)
+        if n:
+            return short
+    return text
+
+
 def pretty(state: str | None) -> str:
     """The CLI's PrettyPrint: first letter upper-cased ("running" → "Running")."""
     if not state:
@@ -139,9 +168,14 @@ def strip_digest(image: str) -> str:
     return image.split("@", 1)[0]
 
 
-def count(n: int, noun: str) -> str:
-    """The count with its noun: 1 line, 2 lines."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def plural(n: int, noun: str, many: str | None = None) -> str:
+    """The noun for `n` of it: "line" for 1, "lines" (or `many`) otherwise."""
+    return noun if n == 1 else many or f"{noun}s"
+
+
+def count(n: int, noun: str, many: str | None = None) -> str:
+    """The count with its noun: 1 line, 2 lines (`many`: an irregular plural)."""
+    return f"{n} {plural(n, noun, many)}"
 
 
 def short_id(object_id: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import docker
 import docker.errors
 
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.swarmspec import docker_errors
 
 # ----------------------------------------------------------------------------- leave
@@ -48,7 +49,8 @@ def leave_consequences(is_manager: bool, managers: int, reachable_managers: int)
     left = reachable_managers - 1
     if left < need:
         return text + (f"It stays in raft as an unreachable manager, so the {left} remaining "
-                       f"reachable manager(s) cannot form a quorum (need {need} of {managers}): "
+                       f"reachable {fmt.plural(left, 'manager')} cannot form a quorum "
+                       f"(need {need} of {managers}): "
                        "the swarm can no longer be managed until it is recovered with "
                        "force-new-cluster. Demote it first (`docker node demote`) instead.")
     return text + ("Demote it first (`docker node demote`) to leave cleanly: forced out, it "

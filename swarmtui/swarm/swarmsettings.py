@@ -97,7 +97,7 @@ class SwarmSettings:
             if clashes:
                 raise SwarmSpecError(
                     "The swarm settings were changed by someone else meanwhile, in "
-                    f"field(s) you changed too: {'; '.join(clashes)}. Nothing was sent: "
+                    f"fields you changed too: {'; '.join(clashes)}. Nothing was sent: "
                     "reload (r) and try again")
         for s in changed:
             value = getattr(self, s.field)

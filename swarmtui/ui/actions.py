@@ -228,6 +228,20 @@ def live(main: MainScreen, action_id: str) -> bool:
         return False
 
 
+def offered(main: MainScreen, action_id: str) -> bool:
+    """Whether the key is offered where the main screen is now: its pane is shown and,
+    when it acts on a row, the pane has one (the empty Nodes pane offers no Drain)."""
+    if not live(main, action_id):
+        return False
+    a = BY_ID[action_id]
+    if not a.needs_selection or not a.panes:
+        return True
+    try:
+        return main.active_table.cursor_key is not None
+    except Exception:  # not composed yet
+        return False
+
+
 def pane_names(a: Action) -> str:
     """Where a pane's key acts, in words: "Services (2)", "Nodes (1) and Tasks (3)"."""
     names = [f"{p.label} ({n})" for n, p in enumerate(panes.PANES, 1) if p.kind in a.panes]
@@ -239,9 +253,14 @@ def elsewhere(main: MainScreen, key: str) -> str | None:
     ("Promote on Nodes (1)"); None when it acts here, or is no pane's key."""
     found = [BY_ID[b.id] for b in main._bindings.key_to_bindings.get(key, ())
              if b.id in BY_ID and BY_ID[b.id].panes]
-    if not found or any(live(main, a.id) for a in found):
+    if not found:
         return None
-    return "; ".join(f"{a.title} on {pane_names(a)}" for a in found)
+    here = [a for a in found if live(main, a.id)]
+    if here:  # a key of this pane with no row to act on
+        return None if any(offered(main, a.id) for a in here) else \
+            f"{here[0].title}: no row to act on"
+    return "; ".join(f"{a.title} on {pane_names(a)}" for a in found) + \
+        f" — not a key of {panes.BY_KIND[main.active_kind].label}"
 
 
 # ------------------------------------------------------------------ the gate

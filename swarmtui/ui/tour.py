@@ -17,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.widgets import Static
 
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.explain import explain_service
 from swarmtui.swarm.state import ClusterSnapshot
 
@@ -105,7 +106,7 @@ def _check_moved(snap: ClusterSnapshot, ctx: Context, pane: str) -> tuple[bool, 
     left = [t for t in snap.tasks.values()
             if t.node_id == nid and t.desired_state == "running"]
     if left:
-        return False, f"{len(left)} task(s) still meant to run on {node.hostname}"
+        return False, f"{fmt.count(len(left), 'task')} still meant to run on {node.hostname}"
     short = [s for s in _replicated(snap).values()
              if s.spec_replicas is not None and s.running != s.spec_replicas]
     why = {s.name: _unplaced_by_design(snap, s) for s in short}
@@ -138,7 +139,7 @@ def _check_quorum(snap: ClusterSnapshot, ctx: Context, pane: str) -> tuple[bool,
     reachable = [n for n in managers if n.reachability in ("leader", "reachable")]
     total = len(managers)
     text = (f"{len(reachable)}/{total} managers reachable: a majority of {total // 2 + 1} "
-            f"is needed, so it tolerates {_fault_tolerance(total)} manager failure(s)")
+            f"is needed, so it tolerates {fmt.count(_fault_tolerance(total), 'manager failure')}")
     if total % 2 == 0:
         text += " — an even count adds no tolerance: promote one more, or demote one"
     promoted = ctx.get("promoted")

@@ -146,7 +146,7 @@ async def test_toasts_never_cover_a_button_or_the_tour_text() -> None:
 
     snap, now = recorded_state()
     app = SwarmApp(StaticStore(snap, label="recorded lab", now=now), tour=True)
-    long = "5 command(s) written to /root/.local/state/swarmtui/exports/swarmtui-session.sh"
+    long = "5 commands written to /root/.local/state/swarmtui/exports/swarmtui-session.sh"
 
     def toasts() -> list[Toast]:
         return [t for t in app.screen.query(Toast) if t.region.area]

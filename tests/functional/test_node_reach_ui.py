@@ -203,7 +203,7 @@ async def test_an_ended_tasks_container_logs_at_80x24() -> None:
         screen.show_logs(DeadTaskLogs(
             "node3", cid, False, 3, True, "", "", "dying-words\nto-stderr\n",
             f"{cid[:12]} on node3 exited with code 3, killed by the kernel for lack of "
-            "memory (OOMKilled); last 2 line(s) of its output"))
+            "memory (OOMKilled); last 2 lines of its output"))
         await pilot.pause()
         text = screen_text(app)
         assert "exited with code 3" in text and "OOMKilled" in text

@@ -83,7 +83,7 @@ def test_typed_secret_is_usable_and_never_written(
         assert row.used_by == ("k-sec",) and row.labels == {"owner": "k"}
         rm = RemoveObject("secret", "k_pw")
         assert rm.guard(inv).blocks == (
-            "secret k_pw is used by service(s): k-sec — remove it from them first",)
+            "secret k_pw is used by service k-sec — remove it from them first",)
         refused = run_operation(api, rm, typed_confirmation="k_pw", journal_path=journal)
         assert refused.status == "refused"
     finally:

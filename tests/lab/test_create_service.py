@@ -162,7 +162,7 @@ def test_replicated_service_with_port_and_overlay_network(lab: Lab, api: Any) ->
         from swarmtui.swarm.create.network import RemoveNetwork
 
         g = RemoveNetwork("k-appnet").guard(inv)
-        assert g.blocks == ("network k-appnet is used by service(s): k-web — detach or remove "
+        assert g.blocks == ("network k-appnet is used by service k-web — detach or remove "
                             "them first",)
     finally:
         cleanup(lab, ("k-web",), ("k-appnet",))

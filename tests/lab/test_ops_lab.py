@@ -147,7 +147,9 @@ def test_drain_activate_pause(lab: Lab, api: Any) -> None:
         assert node is not None
         out = run(api, SetAvailability([node], "drain"))
         assert any(
-            line.startswith("ddrain: ddrain.") and " move to " in line for line in out.guard.preview
+            line.startswith("ddrain: ddrain.")
+            and re.search(r" moves? to (one of |any of )?node", line)
+            for line in out.guard.preview
         )
         assert node_field(lab, victim, "{{.Spec.Availability}}") == "drain"
         nodes = _running_nodes(lab, "ddrain")

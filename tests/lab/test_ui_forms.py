@@ -407,7 +407,7 @@ async def test_secret_from_typed_text_is_usable_and_never_written(
             await pilot.press("d")
             await pilot.pause()
             assert isinstance(app.screen, ConfirmScreen)
-            assert "secret fsecret is used by service(s): fsec" in \
+            assert "secret fsecret is used by service fsec" in \
                 text(app.screen.query_one("#ops-blocks"))
             shown += [text(s) for s in app.screen.query("Static")]
             shown.append(str(app._notifications and

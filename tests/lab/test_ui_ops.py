@@ -7,6 +7,7 @@ that change the cluster get a fresh lab (`make_lab`). Waits have deadlines.
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,7 @@ async def test_drain_a_worker_then_activate_it(make_lab, ops_app, journal) -> No
         await pilot.press("d")
         dialog = await confirm_screen(app)
         assert cli_text(dialog) == "docker node update --availability drain node2"
-        assert any(p.startswith("web: ") and "move to node1, node3" in p
+        assert any(p.startswith("web: ") and re.search(r"moves? to (one|any) of node1, node3$", p)
                    for p in dialog.verdict.preview), dialog.verdict.preview
         await pilot.press("enter")  # the Confirm button has the focus
         done = await progress_done(app, 120)
@@ -94,6 +95,50 @@ async def test_drain_a_worker_then_activate_it(make_lab, ops_app, journal) -> No
                                                             ("activate", "ok")]
     assert lines[0]["cli"] == "docker node update --availability drain node2"
     assert no_secrets(lines)
+
+
+async def test_a_drain_whose_task_cannot_be_placed_says_why_at_once(
+        make_lab, ops_app, journal) -> None:
+    """At most one task per node and a task on every node: the drain preview says the
+    task will stay Pending; the progress view names it and the scheduler's cause while it
+    still waits, and says Esc leaves the change in place; activate says it lands back."""
+    lab = make_lab(nodes=3, managers=1)
+    cli(lab, f"docker service create -d {SVC} --name web --replicas 3 "
+             "--replicas-max-per-node 1 busybox:latest sleep 3600")
+    wait_for("web 3/3 running", lambda: len(running_nodes(lab, "web")) == 3, 60)
+    app = ops_app(lab)
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = await loaded(app)
+        await select_row(main, "nodes", node_id(app, "node2"))
+        await pilot.press("d")
+        dialog = await confirm_screen(app)
+        assert any("at most 1 per node" in w and "stay Pending" in w
+                   for w in dialog.verdict.warnings), dialog.verdict
+        await pilot.press("enter")
+        progress = await async_wait_for("the progress view", lambda: app.screen if isinstance(
+            app.screen, ProgressScreen) else None, 10)
+        detail = await async_wait_for("the pending task named", lambda: re.search(
+            r"web\.\d pending: no suitable node \(max replicas per node", str(
+                progress.query_one("#ops-detail").render())), 60)
+        assert progress.phase == "waiting", detail
+        notes = " ".join(str(progress.query_one("#ops-notes").render()).split())
+        assert "Esc closes it: the change stays in place." in notes, notes
+        await pilot.press("escape")
+        assert cli(lab, "docker node inspect -f '{{.Spec.Availability}}' node2") == "drain"
+        pending = cli(lab, "docker service ps web --no-trunc "
+                           "--format '{{.CurrentState}} {{.Error}}'")
+        assert any(ln.startswith("Pending") and "no suitable node" in ln
+                   for ln in pending.splitlines()), pending
+        await async_wait_for("the main screen", lambda: app.screen is main, 10)
+        await pilot.press("a")
+        dialog = await confirm_screen(app)
+        assert any(re.fullmatch(r"web\.\d is Pending: no suitable node .* — it lands on "
+                                r"node2", p) for p in dialog.verdict.preview), dialog.verdict
+        await pilot.press("enter")
+        done = await progress_done(app, 60)
+        assert done.phase == "converged", done.last_text
+    wait_for("web 3/3 running", lambda: len(running_nodes(lab, "web")) == 3, 60)
+    assert "node2" in running_nodes(lab, "web")
 
 
 async def test_scale_a_service_up_and_down(make_lab, ops_app, journal) -> None:

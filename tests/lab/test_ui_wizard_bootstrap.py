@@ -196,7 +196,7 @@ async def test_bootstrap_several_hosts_at_once(make_lab, ssh_forward, leak_check
             screen.query_one("#hosts").value = "node3, node4 nowhere-host"
             await pilot.press("f2")
             await async_wait_for("the probes", lambda: "probed" in text(status), 60)
-            assert "2 host(s) probed, 1 could not be" in text(status)
+            assert "2 hosts probed, 1 could not be" in text(status)
             assert "nowhere-host" in text(summary)
             for host in ("node3", "node4"):
                 assert f"{host}[/b]: " in text(summary)

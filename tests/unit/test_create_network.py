@@ -84,7 +84,7 @@ def test_valid_network_cli_and_api_kwargs() -> None:
 def test_remove_network_refused_while_used_naming_the_services() -> None:
     inv = cluster()
     assert RemoveNetwork("appnet").guard(inv).blocks == (
-        "network appnet is used by service(s): api — detach or remove them first",)
+        "network appnet is used by service api — detach or remove them first",)
     assert RemoveNetwork("nosuch").guard(inv).blocks == ("there is no network 'nosuch'",)
     assert RemoveNetwork("ingress").guard(inv).blocks[0].startswith("the ingress network")
     assert RemoveNetwork("bridge").guard(inv).blocks[0].startswith("'bridge' is a network")

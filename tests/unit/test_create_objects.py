@@ -78,7 +78,7 @@ def test_rows_never_carry_data_and_name_their_users() -> None:
 def test_remove_refused_while_in_use() -> None:
     inv = cluster()
     assert RemoveObject("secret", "db_pw").guard(inv).blocks == (
-        "secret db_pw is used by service(s): api — remove it from them first",)
+        "secret db_pw is used by service api — remove it from them first",)
     ok = RemoveObject("secret", "unused")
     assert ok.guard(inv).allowed and ok.confirm_text == "unused"
     assert ok.cli == "docker secret rm unused"
@@ -89,4 +89,4 @@ def test_remove_checks_users_by_name_when_secrets_were_not_listed() -> None:
     full = cluster()
     inv = Inventory(replace(full.snapshot, secrets={}, configs={}), has_objects=False)
     assert RemoveObject("secret", "db_pw").guard(inv).blocks == (
-        "secret db_pw is used by service(s): api — remove it from them first",)
+        "secret db_pw is used by service api — remove it from them first",)

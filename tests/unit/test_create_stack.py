@@ -50,8 +50,8 @@ def test_first_deploy_creates_everything(tmp_path: Path) -> None:
     assert g.preview == (
         "create network st_front",
         "create secret st_pw\n    from file ./pw.txt",
-        "create service st_web\n    busybox:latest, 2 replica(s)",
-        "create service st_worker\n    busybox:latest, 1 replica(s)",
+        "create service st_web\n    busybox:latest, 2 replicas",
+        "create service st_worker\n    busybox:latest, 1 replica",
     )
     assert op.cli == f"docker stack deploy -c {tmp_path / 'compose.yml'} st"
     assert all("s3cret" not in line for line in g.preview)
@@ -152,7 +152,7 @@ def test_remove_stack_guard(tmp_path: Path) -> None:
                          "remove network st_front", "remove secret st_pw")
     assert rm.confirm_text == "st" and rm.cli == "docker stack rm st"
     assert RemoveStack("nope").guard(inv).blocks == ("there is no stack named 'nope'",)
-    assert rm.progress(inv).text == "waiting: 2 service(s), 1 network(s), 1 secret(s) of stack " \
+    assert rm.progress(inv).text == "waiting: 2 services, 1 network, 1 secret of stack " \
         "st remain"
     assert rm.converged(Inventory()) == (True, "stack st is gone")
 

@@ -222,7 +222,7 @@ def test_drain_preview_on_crafted_state() -> None:
     assert moves["pinned"].can_go_to == ()
     assert moves["glob"].tasks == ("glob.n2",)
     assert not dp.connected_through and dp.active_left == ("node1", "node3")
-    assert "web: web.1 move to node1, node3" in dp.lines
+    assert "web: web.1 moves to one of node1, node3" in dp.lines
     assert "glob (global): glob.n2 stops — global tasks do not move" in dp.lines
     assert any(w.startswith("solo drops to zero running tasks") for w in dp.warnings)
     assert any(w.startswith("no other Active node can run pinned") for w in dp.warnings)
@@ -233,7 +233,7 @@ def test_drain_preview_on_crafted_state() -> None:
     assert dp1.lines == ("no task is running on node1: nothing moves",)
     # the guard carries the preview and the warnings, and blocks nothing
     g = SetAvailability([s.nodes["n2"]], "drain").guard(s, connected_node_id="n1")
-    assert not g.blocks and "web: web.1 move to node1, node3" in g.preview
+    assert not g.blocks and "web: web.1 moves to one of node1, node3" in g.preview
     assert any("pinned" in w for w in g.warnings)
     # draining every usable node: nothing can take the tasks
     all_nodes = [s.nodes[i] for i in ("n1", "n2", "n3")]
@@ -262,12 +262,12 @@ def test_drain_preview_knows_a_host_mode_port_allows_one_task_per_node() -> None
     three = snap(nodes=nodes, services=[service("sw", "web", replicas=3, ports=[port])],
                  tasks=tasks[:3])
     dp = drain_preview(three, ["n2"])
-    assert dp.lines == ("web: web.2 move to node4",) and not dp.warnings
+    assert dp.lines == ("web: web.2 moves to node4",) and not dp.warnings
     # an ingress port does not bind the node: any node can take it
     ingress = dict(port, PublishMode="ingress")
     mesh = snap(nodes=nodes, services=[service("sw", "web", replicas=4, ports=[ingress])],
                 tasks=tasks)
-    assert drain_preview(mesh, ["n2"]).lines == ("web: web.2 move to node1, node3, node4",)
+    assert drain_preview(mesh, ["n2"]).lines == ("web: web.2 moves to one of node1, node3, node4",)
 
 
 def test_scale_past_the_nodes_of_a_host_mode_port_is_warned_before() -> None:
@@ -281,8 +281,8 @@ def test_scale_past_the_nodes_of_a_host_mode_port_is_warned_before() -> None:
     svc = s.services["sw"]
     g = ScaleService(svc, "5").guard(s)
     assert not g.blocks
-    assert ("web publishes 8080/tcp in host mode: one task per node, and 3 node(s) can run "
-            "it — 2 task(s) will stay Pending (publish in ingress mode, or leave the "
+    assert ("web publishes 8080/tcp in host mode: one task per node, and 3 nodes can run "
+            "it — 2 tasks will stay Pending (publish in ingress mode, or leave the "
             "published port empty)") in g.warnings
     assert not ScaleService(svc, "2").guard(s).warnings
 
@@ -320,7 +320,9 @@ def test_drain_convergence_text_on_crafted_states() -> None:
         ],
     )
     done, text = op.converged(after)
-    assert not done and text.startswith("pinned: 0/1 running elsewhere — pending: no suitable node")
+    # the task that cannot be placed, by name, with the scheduler's cause
+    assert not done and text == ("pinned.1 pending: no suitable node (scheduling constraints "
+                                 "not satisfied on 3 nodes)"), text
 
 
 def test_constraints() -> None:
@@ -505,3 +507,72 @@ def test_scale_to_the_same_count_says_replica_in_the_singular() -> None:
     s = snap(nodes=cluster(1), services=[service("s1", "web", replicas=1)])
     [block] = ScaleService(s.services["s1"], "1").guard(s).blocks
     assert block.endswith("already has 1 replica"), block
+
+
+def test_the_drain_preview_reads_like_english() -> None:
+    """"web.1 move to node2, node3, node4" was one task and its candidates."""
+    from swarmtui.swarm.ops.placement import ServiceMove
+
+    def move(tasks: tuple[str, ...], to: tuple[str, ...]) -> str:
+        return ServiceMove("web", "replicated", tasks, 1, 3, to).destination
+
+    assert move(("web.1",), ("node2", "node3", "node4")) == "moves to one of node2, node3, node4"
+    assert move(("web.1",), ("node2",)) == "moves to node2"
+    assert move(("web.1", "web.2"), ("node2", "node3")) == "move to any of node2, node3"
+    assert move(("web.1", "web.2"), ("node2",)) == "move to node2"
+
+
+def _max_one_per_node() -> tuple[list[dict[str, object]], dict[str, object]]:
+    nodes = [node("n1", "node1", role="manager", leader=True), node("n2", "node2"),
+             node("n3", "node3"), node("n4", "node4")]
+    web = service("sw", "web", replicas=4)
+    web["Spec"]["TaskTemplate"]["Placement"] = {"MaxReplicas": 1}  # type: ignore[index]
+    return nodes, web
+
+
+def test_a_drain_whose_task_cannot_be_placed_says_so_before_and_at_once() -> None:
+    """--replicas-max-per-node 1 with a task on every node: draining node2 said
+    "web.1 move to node1, node3, node4" and then waited its 90 s in silence."""
+    nodes, web = _max_one_per_node()
+    tasks = [task(f"w{i}", "sw", slot=i, node_id=f"n{i}") for i in range(1, 5)]
+    s = snap(nodes=nodes, services=[web], tasks=tasks)
+    dp = drain_preview(s, ["n2"])
+    assert dp.lines == ("web: web.2 — no other node can take it (it stays Pending)",)
+    assert ("no other node can take web's tasks: at most 1 per node, and node1, node3, "
+            "node4 already run that many; they will stay Pending until a node can take "
+            "them") in dp.warnings
+    op = SetAvailability([s.nodes["n2"]], "drain")
+    op.guard(s)
+    nodes[1]["Spec"]["Availability"] = "drain"  # type: ignore[index]
+    err = "no suitable node (max replicas per node limit exceed)"
+    # the old task still stops (its grace period) while the new one is already Pending
+    stopping = task("w2", "sw", slot=2, node_id="n2", desired="shutdown")
+    pending = task("w5", "sw", slot=2, node_id=None, state="pending", err=err,
+                   created="2026-12-01T10:00:05.000000000Z")
+    after = snap(nodes=nodes, services=[web], tasks=[*tasks[:1], stopping, *tasks[2:],
+                                                     pending])
+    done, text = op.converged(after)
+    assert not done
+    assert text == f"still running on node2: web.2; web.2 pending: {err}", text
+    stopped = dict(stopping, Status={**stopping["Status"], "State": "shutdown"})  # type: ignore[dict-item]
+    done, text = op.converged(snap(nodes=nodes, services=[web],
+                                   tasks=[*tasks[:1], stopped, *tasks[2:], pending]))
+    assert (done, text) == (False, f"web.2 pending: {err}")
+
+
+def test_activate_says_which_pending_task_lands_on_the_node() -> None:
+    nodes, web = _max_one_per_node()
+    nodes[1]["Spec"]["Availability"] = "drain"  # type: ignore[index]
+    err = "no suitable node (max replicas per node limit exceed)"
+    tasks = [task("w1", "sw", slot=1, node_id="n1"), task("w3", "sw", slot=3, node_id="n3"),
+             task("w4", "sw", slot=4, node_id="n4"),
+             task("w5", "sw", slot=2, node_id=None, state="pending", err=err)]
+    s = snap(nodes=nodes, services=[web], tasks=tasks)
+    g = SetAvailability([s.nodes["n2"]], "active").guard(s)
+    assert f"web.2 is Pending: {err} — it lands on node2" in g.preview, g.preview
+    # a node its constraints rule out takes nothing
+    web["Spec"]["TaskTemplate"]["Placement"] = {  # type: ignore[index]
+        "MaxReplicas": 1, "Constraints": ["node.hostname!=node2"]}
+    s = snap(nodes=nodes, services=[web], tasks=tasks)
+    g = SetAvailability([s.nodes["n2"]], "active").guard(s)
+    assert not any("lands on" in p for p in g.preview), g.preview

@@ -303,3 +303,48 @@ def test_even_managers_and_lost_quorum() -> None:
     lost = health.problems(snap(nodes=cluster(3, unreachable=2)))
     assert lost[0].kind == "quorum" and "lost quorum" in lost[0].text
     assert not health.summarize(snap(nodes=cluster(3, unreachable=2))).quorum
+
+
+def test_count_says_its_noun_in_the_singular_and_the_plural() -> None:
+    assert fmt.count(1, "host") == "1 host"
+    assert fmt.count(0, "host") == "0 hosts"
+    assert fmt.count(3, "host") == "3 hosts"
+    assert fmt.count(2, "build cache entry", "build cache entries") == "2 build cache entries"
+    assert fmt.plural(1, "stays", "stay") == "stays" and fmt.plural(2, "stays", "stay") == "stay"
+
+
+def test_no_text_shown_to_a_user_says_s_in_brackets() -> None:
+    """"2 field(s)", "3 host(s) probed": every count says its noun (fmt.count); comments
+    and docstrings may still speak of "the node(s)"."""
+    import ast
+    import pathlib
+    import re
+
+    import swarmtui
+
+    found = []
+    for path in pathlib.Path(swarmtui.__file__).parent.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        docs = {id(n.body[0].value) for n in ast.walk(tree)
+                if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef
+                              | ast.AsyncFunctionDef)
+                and n.body and isinstance(n.body[0], ast.Expr)}
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs \
+                    and re.search(r"[a-z]\(s\)", n.value):
+                found.append(f"{path.name}:{n.lineno}: {n.value!r}")
+    assert not found, found
+
+
+def test_compact_state_keeps_the_state_and_a_short_age() -> None:
+    assert fmt.compact_state("Running 22 seconds ago") == "Running 22s"
+    assert fmt.compact_state("Running less than a second ago") == "Running <1s"
+    assert fmt.compact_state("Failed about an hour ago") == "Failed 1h"
+    assert fmt.compact_state("Shutdown 3 weeks ago") == "Shutdown 3w"
+    assert fmt.compact_state("Preparing") == "Preparing"
+    widest = fmt.compact_state(f"Allocated {fmt.ago(now_minus(days=330))}")
+    assert len(widest) <= fmt.COMPACT_STATE_WIDTH, widest
+
+
+def now_minus(**delta: float) -> datetime:
+    return datetime.now(UTC) - timedelta(**delta)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.create.inventory import Inventory
 from swarmtui.swarm.fetch import describe_error
 from swarmtui.swarm.ops.base import (
@@ -45,7 +46,8 @@ def removal_guard(what: str, users: Sequence[str], free_them: str,
     """Removing `what` is refused while services use it (`free_them`: what to do first);
     else the preview of the removal."""
     if users:
-        return guard_result(blocks=[f"{what} is used by service(s): {', '.join(users)} — "
+        return guard_result(blocks=[f"{what} is used by {fmt.plural(len(users), 'service')} "
+                                    f"{', '.join(users)} — "
                                     f"{free_them}"])
     return guard_result(preview=[preview])
 

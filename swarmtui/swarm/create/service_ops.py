@@ -335,7 +335,7 @@ class EditService(CreateOperation):
         self._since = Service.from_api(before).update_started_at
         self._task_change = any(c.path.startswith("TaskTemplate") for c in changes)
         self.applied["service_id"] = before.get("ID")
-        return f"service {self.service_name} updated ({len(changes)} field(s) changed)"
+        return f"service {self.service_name} updated ({fmt.count(len(changes), 'field')} changed)"
 
     def progress(self, snapshot: Any) -> Progress:
         return service_progress(Inventory.of(snapshot), self.service_name,

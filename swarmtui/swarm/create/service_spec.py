@@ -340,7 +340,7 @@ class EditConflictError(ValueError):
         self.conflicts = conflicts
         super().__init__(
             f"service {service} was changed by someone else since the form was opened, in "
-            f"field(s) you changed too: {'; '.join(conflicts)}. Nothing was sent: close the "
+            f"fields you changed too: {'; '.join(conflicts)}. Nothing was sent: close the "
             "form and open it again to start from what is there now")
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.create.base import (
     CreateOperation,
     GuardResult,
@@ -180,7 +181,7 @@ class DeployStack(CreateOperation):
             if svc is None or svc.name != ps.name:
                 mode = ps.spec["Mode"]
                 count = "global" if "Global" in mode else \
-                    f"{mode['Replicated']['Replicas']} replica(s)"
+                    fmt.count(mode["Replicated"]["Replicas"], "replica")
                 image = ps.spec["TaskTemplate"]["ContainerSpec"]["Image"]
                 acts.append(StackAction("create", "service", ps.name, (f"{image}, {count}",)))
                 continue
@@ -382,7 +383,7 @@ class RemoveStack(CreateOperation):
     def progress(self, snapshot: Any) -> Progress:
         inv = Inventory.of(snapshot)
         members = self.members(inv)
-        left = [f"{len(v)} {k}(s)" for k, v in members.items() if v]
+        left = [fmt.count(len(v), k) for k, v in members.items() if v]
         if left:
             return Progress(False, f"waiting: {', '.join(left)} of stack {self.stack} remain")
         return Progress(True, f"stack {self.stack} is gone")

@@ -20,7 +20,7 @@ from swarmtui.swarm.ops.base import (
     Spec,
     update_node_spec,
 )
-from swarmtui.swarm.ops.placement import drain_preview
+from swarmtui.swarm.ops.placement import drain_preview, landing
 from swarmtui.swarm.ops.quorum import quorum_preview
 from swarmtui.swarm.ops.validate import InputError, parse_label, parse_label_key
 from swarmtui.swarm.state import ClusterSnapshot
@@ -191,7 +191,8 @@ class SetAvailability(NodeOperation):
         elif self.availability == "pause":
             for n in todo:
                 preview.append(
-                    f"{n.name}: its {snapshot.running_count(n.id)} running task(s) stay; "
+                    f"{n.name}: its {fmt.count(snapshot.running_count(n.id), 'running task')} "
+                    f"{fmt.plural(snapshot.running_count(n.id), 'stays', 'stay')}; "
                     "no new task is scheduled on it"
                 )
         else:
@@ -200,6 +201,7 @@ class SetAvailability(NodeOperation):
                     f"{n.name} accepts new tasks again (running services are not rebalanced "
                     "by themselves: `docker service update --force SERVICE` does it)"
                 )
+                preview.extend(landing(snapshot, n))
         return GuardResult(tuple(blocks), tuple(warnings), tuple(preview))
 
     def apply(self, api: DockerAPI) -> str:
@@ -224,8 +226,13 @@ class SetAvailability(NodeOperation):
             for t in snapshot.tasks_of_node(nid)
             if t.state in ("running", "starting")
         ]
-        if still:
-            return False, f"still running on {self.target}: {', '.join(sorted(still))}"
+        # a task that cannot be placed is said at once (the drain keeps waiting: the
+        # cause can pass, a node coming back or freeing up)
+        stuck = [s for sid in self.moved_service_ids for s in pending_tasks(snapshot, sid)]
+        if still or stuck:
+            said = [f"still running on {self.target}: {', '.join(sorted(still))}"] if still \
+                else []
+            return False, "; ".join(said + stuck)
         for sid in self.moved_service_ids:
             svc = snapshot.services.get(sid)
             if svc is None or svc.converged:
@@ -240,6 +247,14 @@ def _set_availability(value: str) -> Callable[[Spec], None]:
         spec["Availability"] = value
 
     return mutate
+
+
+def pending_tasks(snapshot: ClusterSnapshot, service_id: str) -> list[str]:
+    """ "web.1 pending: no suitable node (…)" for each current task of the service that
+    the scheduler could not place (a task on its way, with no error yet, is not one)."""
+    return [f"{snapshot.task_name(t)} {t.state}: {t.error}"
+            for t in snapshot.current_tasks(service_id)
+            if t.wants_running and not t.is_running and t.error and not t.is_terminal]
 
 
 def pending_reason(snapshot: ClusterSnapshot, service_id: str) -> str:
@@ -441,7 +456,7 @@ class RemoveNode(NodeOperation):
             warnings.append(f"{n.name} is {n.status_text}: the engine may need --force")
         running = snapshot.running_count(n.id)
         if running:
-            warnings.append(f"{n.name} still reports {running} running task(s)")
+            warnings.append(f"{n.name} still reports {fmt.count(running, 'running task')}")
         if connected_node_id == n.id:
             blocks.append(f"{n.name} is the node swarmtui is connected through")
         return GuardResult(tuple(blocks), tuple(warnings), tuple(preview))

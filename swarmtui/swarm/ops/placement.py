@@ -58,6 +58,17 @@ class ServiceMove:
     can_go_to: tuple[str, ...]
 
     @property
+    def destination(self) -> str:
+        """Where the tasks go, in English: "moves to node2", "moves to one of node2,
+        node3" (one task), "move to any of node2, node3" (several: the scheduler spreads
+        them)."""
+        verb = "moves" if len(self.tasks) == 1 else "move"
+        nodes = ", ".join(self.can_go_to)
+        if len(self.can_go_to) == 1:
+            return f"{verb} to {nodes}"
+        return f"{verb} to {'one' if len(self.tasks) == 1 else 'any'} of {nodes}"
+
+    @property
     def drops_to_zero(self) -> bool:
         """A replicated service whose every running task is on the drained node(s)."""
         return self.mode == "replicated" and self.running_elsewhere == 0 and self.desired > 0
@@ -83,7 +94,7 @@ class DrainPreview:
             if m.mode == "global":
                 out.append(f"{m.service} (global): {tasks} stops — global tasks do not move")
             elif m.can_go_to:
-                out.append(f"{m.service}: {tasks} move to {', '.join(m.can_go_to)}")
+                out.append(f"{m.service}: {tasks} {m.destination}")
             else:
                 them = "it (it stays" if len(m.tasks) == 1 else "them (they stay"
                 out.append(f"{m.service}: {tasks} — no other node can take {them} Pending)")
@@ -100,6 +111,37 @@ def _host_ports_busy(snapshot: ClusterSnapshot, service: Service,
     taken = ports_taken(snapshot)
     return {n.hostname for n in nodes
             if any((n.id, port, proto) in taken for port, proto in ports)}
+
+
+def _full(snapshot: ClusterSnapshot, service: Service, nodes: Iterable[Node]) -> set[str]:
+    """Hostnames among `nodes` that already run `service.max_per_node` of its tasks
+    (--replicas-max-per-node): the scheduler puts no more there."""
+    if not service.max_per_node:
+        return set()
+    per_node: dict[str, int] = {}
+    for t in snapshot.tasks_of_service(service.id):
+        if t.node_id and t.wants_running and (t.is_running or t.state == "starting"):
+            per_node[t.node_id] = per_node.get(t.node_id, 0) + 1
+    return {n.hostname for n in nodes if per_node.get(n.id, 0) >= service.max_per_node}
+
+
+def landing(snapshot: ClusterSnapshot, node: Node) -> list[str]:
+    """What activating `node` places on it at once: the Pending tasks (no node could take
+    them) that it can run — "web.1 is Pending: no suitable node (…) — it lands on node2"."""
+    out = []
+    for svc in sorted(snapshot.services.values(), key=lambda s: s.name):
+        pending = [t for t in snapshot.current_tasks(svc.id)
+                   if t.wants_running and t.state == "pending"]
+        if not pending:
+            continue
+        if node.state != "ready" or not all(constraint_ok(node, c) for c in svc.constraints):
+            continue
+        if _full(snapshot, svc, [node]) or _host_ports_busy(snapshot, svc, [node]):
+            continue
+        for t in pending:
+            why = f": {t.error}" if t.error else ""
+            out.append(f"{snapshot.task_name(t)} is Pending{why} — it lands on {node.name}")
+    return out
 
 
 def _service_name(snapshot: ClusterSnapshot, service_id: str) -> str:
@@ -130,7 +172,8 @@ def drain_preview(
         )
         fit = eligible_nodes(snapshot, svc, excluding=ids)
         busy = _host_ports_busy(snapshot, svc, fit)  # host-mode: one task per node and port
-        targets = tuple(n.hostname for n in fit if n.hostname not in busy)
+        full = _full(snapshot, svc, fit)  # --replicas-max-per-node reached
+        targets = tuple(n.hostname for n in fit if n.hostname not in busy | full)
         move = ServiceMove(
             service=svc.name,
             mode=svc.mode,
@@ -152,6 +195,12 @@ def drain_preview(
             warnings.append(
                 f"no other node can take {svc.name}'s tasks: its host-mode port {ports} is "
                 f"already in use on {', '.join(sorted(busy))}; they will stay Pending"
+            )
+        elif not targets and full:
+            warnings.append(
+                f"no other node can take {svc.name}'s tasks: at most {svc.max_per_node} per "
+                f"node, and {', '.join(sorted(full))} already run that many; they will stay "
+                "Pending until a node can take them"
             )
         elif not targets:
             warnings.append(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.health import fault_tolerance, majority
 from swarmtui.swarm.models import Node
 from swarmtui.swarm.state import ClusterSnapshot
@@ -105,7 +106,8 @@ def quorum_preview(
         spare = r_after - majority(n_after)
         if spare == 0 and t_after > 0:
             warnings.append(
-                f"with {n_after - r_after} manager(s) already unreachable, one more manager "
+                f"with {fmt.count(n_after - r_after, 'manager')} already unreachable, one more "
+                "manager "
                 "loss would break quorum"
             )
     for n in adds:

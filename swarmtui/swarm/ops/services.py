@@ -113,14 +113,16 @@ class ScaleService(ServiceOperation):
             )
         elif svc.max_per_node and n > svc.max_per_node * len(eligible):
             warnings.append(
-                f"at most {svc.max_per_node} per node on {len(eligible)} eligible node(s): "
+                f"at most {svc.max_per_node} per node on "
+                f"{fmt.count(len(eligible), 'eligible node')}: "
                 f"only {svc.max_per_node * len(eligible)} can run"
             )
         elif host_ports(svc) and n > len(eligible):
             ports = ", ".join(f"{port}/{proto}" for port, proto in host_ports(svc))
             warnings.append(
                 f"{svc.name} publishes {ports} in host mode: one task per node, and "
-                f"{len(eligible)} node(s) can run it — {n - len(eligible)} task(s) will stay "
+                f"{fmt.count(len(eligible), 'node')} can run it — "
+                f"{fmt.count(n - len(eligible), 'task')} will stay "
                 "Pending (publish in ingress mode, or leave the published port empty)"
             )
         preview = (
@@ -257,7 +259,8 @@ class ForceUpdateService(_UpdateLike):
         if svc.update_state == "updating":
             warnings.append(f"{svc.name} is already updating: this starts the update over")
         preview = (
-            f"{svc.name}: all {svc.running} running task(s) are replaced one batch at a time "
+            f"{svc.name}: all {fmt.count(svc.running or 0, 'running task')} are replaced one batch "
+            "at a time "
             "(update config), spec unchanged",
         )
         return GuardResult((), tuple(warnings), preview)
@@ -391,7 +394,9 @@ class RemoveService(ServiceOperation):
             return self._gone()
         running = [t for t in snapshot.tasks_of_service(svc.id) if t.is_running]
         preview = [
-            f"{svc.name} is deleted with its spec; its {len(running)} running task(s) stop",
+            f"{svc.name} is deleted with its spec; its "
+            f"{fmt.count(len(running), 'running task')} "
+            f"{fmt.plural(len(running), 'stops', 'stop')}",
             "this cannot be undone (no rollback): re-create it from its spec if needed",
         ]
         warnings = []
@@ -418,5 +423,5 @@ class RemoveService(ServiceOperation):
             return False, f"{self.service_name} is still listed"
         left = [t for t in snapshot.tasks_of_service(self.service_id) if t.is_running]
         if left:
-            return False, f"{len(left)} task(s) of {self.service_name} still running"
+            return False, f"{fmt.count(len(left), 'task')} of {self.service_name} still running"
         return True, f"{self.service_name} removed"

@@ -17,6 +17,7 @@ import docker.errors
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.nodes import NodePool
 from swarmtui.secrets import redact
+from swarmtui.swarm import format as fmt
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def _read(api: Any, hostname: str, container_id: str, tail: int) -> DeadTaskLogs
     return DeadTaskLogs(hostname, container_id, False, code if isinstance(code, int) else None,
                         oom, str(state.get("Error") or ""), str(state.get("FinishedAt") or ""),
                         redact(text), f"{container_id[:12]} on {hostname} {what}; "
-                                      f"last {lines} line(s) of its output")
+                                      f"last {fmt.count(lines, 'line')} of its output")
 
 
 async def dead_task_logs(pool: NodePool, hostname: str, address: str, container_id: str,

@@ -210,8 +210,8 @@ class LeaveAndRemoveNode(RemoveNode):
             return result
         removed = f"{node.name} ({node.status_text}) is removed from the node list"
         running = snapshot.running_count(node.id)
-        tasks = f"its {running} running task(s)" if running else "its tasks"
-        warnings = tuple(w for w in result.warnings if "running task(s)" not in w)
+        tasks = f"its {fmt.count(running, 'running task')}" if running else "its tasks"
+        warnings = tuple(w for w in result.warnings if " running task" not in w)
         return GuardResult(result.blocks, warnings, tuple(
             p for p in result.preview if p != removed) + (
             f"{self.hostname} leaves the swarm itself (docker swarm leave over SSH): "

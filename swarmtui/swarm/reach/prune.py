@@ -16,6 +16,7 @@ from typing import Any
 
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.nodes import NodePool
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.ops.base import DockerAPI, GuardResult, OperationError
 from swarmtui.swarm.reach.ops import NodeOperation
 from swarmtui.swarm.state import ClusterSnapshot
@@ -133,7 +134,8 @@ def preview_lines(plan: PrunePlan) -> tuple[str, ...]:
         got = plan.of(kind)
         if got:
             size = human_bytes(sum(i.bytes for i in got))
-            lines.append(f"{len(got)} {kind}(s), {size}:")
+            many = "build cache entries" if kind == "build cache" else None
+            lines.append(f"{fmt.count(len(got), kind, many)}, {size}:")
             lines += [f"  {i.name} ({human_bytes(i.bytes)})" for i in got]
     if not lines:
         return (f"nothing to prune on {plan.hostname}",)
@@ -263,7 +265,7 @@ class PruneNodes(NodeOperation):
                 said.append(f"{plan.hostname}: not reached ({exc})")
                 continue
             self.reports[plan.hostname] = report = apply_prune(node_api, plan)
-            text = (f"removed {len(report.removed)} of {len(plan.items)} item(s) on "
+            text = (f"removed {len(report.removed)} of {fmt.count(len(plan.items), 'item')} on "
                     f"{plan.hostname}, about {human_bytes(report.reclaimed)} freed")
             if report.failed:
                 text += "; not removed: " + ", ".join(f"{i.name} ({why})"

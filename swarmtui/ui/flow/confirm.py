@@ -37,9 +37,15 @@ from textual.widgets.option_list import Option
 from swarmtui.secrets import redact
 from swarmtui.swarm.ops.base import READ_ONLY_BLOCK, GuardResult, Operation
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.ui.widgets.dialog import Dialog
 
 #: what the confirm screen dismisses with: the operation and the typed confirmation
 Confirmed = tuple[Operation, str | None]
+
+#: a CLI of more lines (or characters) than this is folded: the preview's steps say what
+#: it does (a docker CLI line is far shorter; a bootstrap's join script ~1,000 characters)
+CLI_FOLD_LINES = 6
+CLI_FOLD_CHARS = 400
 
 #: shown instead of a verdict before the first snapshot arrived
 NO_STATE_YET = "no cluster state yet: wait for the first refresh"
@@ -138,12 +144,13 @@ def mark_lines(mark: str, items: Sequence[str], style: str = "bold") -> Text:
     return Text("\n").join(mark_line(mark, line, style) for line in items)
 
 
-class ConfirmScreen(ModalScreen[Confirmed | None]):
+class ConfirmScreen(Dialog[Confirmed | None]):
     """Title, docker CLI equivalent, preview, warnings, blocks, typed name, confirm."""
 
     DEFAULT_CSS = dialog_css("ConfirmScreen", "#ops-dialog") + """
     ConfirmScreen.destructive > #ops-dialog { border: round $error; }
     ConfirmScreen #ops-title { text-style: bold; }
+    ConfirmScreen #ops-cli-folded { text-style: italic; display: none; }
     ConfirmScreen #ops-preview { height: auto; max-height: 12; margin-bottom: 1; }
     /* everything but the title and the buttons scrolls: a long CLI line (a bootstrap's
        steps) never pushes the buttons out of an 80×24 screen */
@@ -164,6 +171,7 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="ops.confirm.cancel"),
         Binding("ctrl+y", "confirm", "Confirm", id="ops.confirm.go"),
+        Binding("v", "toggle_commands", "Show/hide commands", id="ops.confirm.commands"),
     ]
 
     def __init__(self, form: OpForm, snapshot: ClusterSnapshot | None, *,
@@ -189,6 +197,8 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
         self._io: dict[str, GuardResult] = {}
         self._io_timer: Timer | None = None
         self._io_pending: str | None = None
+        #: a long script run on hosts (see `folds`) shown whole
+        self.commands_shown = False
         if form.destructive:
             self.add_class("destructive")
 
@@ -197,8 +207,10 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
         with Vertical(id="ops-dialog"):
             yield Static("", id="ops-title", markup=False)
             with VerticalScroll(id="ops-body", can_focus=False):
-                yield Static("Equivalent docker CLI:", classes="ops-label")
+                yield Static(self._cli_label(), id="ops-cli-label", classes="ops-label",
+                             markup=False)
                 yield Static("", id="ops-cli", classes="ops-cli", markup=False)
+                yield Static("", id="ops-cli-folded", classes="ops-cli", markup=False)
                 if self.form.prompt is not None:
                     yield Static(self.form.prompt, classes="ops-label", markup=False)
                     yield Input(self.form.initial, placeholder=self.form.placeholder,
@@ -278,7 +290,7 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
             self.verdict = self.verdict + self._io_found(op)
         v = self.verdict
         self.query_one("#ops-title", Static).update(display_title(op))
-        self.query_one("#ops-cli", Static).update(redact(op.cli))
+        self._show_cli()
         self._show_preview(tuple(v.preview))
         warn = self.query_one("#ops-warnings", Static)
         warn.update(mark_lines("⚠", v.warnings, "bold"))
@@ -294,6 +306,43 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
             self.query_one("#ops-typed-label", Static).update(
                 f"This cannot be undone. Type {op.confirm_text} to confirm:")
         self._update_button()
+
+    # ------------------------------------------------------- the commands
+    def _cli_label(self) -> str:
+        hosts = self.operation.hosts
+        if hosts:  # a host procedure: shell run over SSH, not a docker CLI line
+            return f"Commands run on {', '.join(hosts)} over SSH:"
+        return "Equivalent docker CLI:"
+
+    @property
+    def folds(self) -> bool:
+        """A script too long to read in the dialog (a bootstrap's ~20 lines of shell): the
+        steps under "What will happen" say it; the commands show on `v`."""
+        cli = self.operation.cli  # a docker CLI line is the point of the dialog: never
+        return bool(self.operation.hosts) and (
+            cli.count("\n") + 1 > CLI_FOLD_LINES or len(cli) > CLI_FOLD_CHARS)
+
+    def _show_cli(self) -> None:
+        cli = redact(self.operation.cli)
+        self.query_one("#ops-cli", Static).update(cli)
+        folded = self.folds and not self.commands_shown
+        self.query_one("#ops-cli", Static).display = not folded
+        said = self.query_one("#ops-cli-folded", Static)
+        said.display = folded
+        if folded:
+            said.update(f"{len(cli):,} characters of shell, hidden: “What will happen” says "
+                        "what they do — v shows them")
+
+    def action_toggle_commands(self) -> None:
+        self.commands_shown = not self.commands_shown
+        self._show_cli()
+        body = self.query_one("#ops-body", VerticalScroll)
+        self.call_after_refresh(body.scroll_home, animate=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_commands":
+            return self.folds
+        return super().check_action(action, parameters)
 
     def _alerts_into_view(self, target: Static) -> None:
         """New warnings or blocks scroll into view; the field being typed in stays in view

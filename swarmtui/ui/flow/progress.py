@@ -27,7 +27,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from swarmtui.secrets import redact
@@ -37,15 +36,22 @@ from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.flow.confirm import dialog_css, display_title, see_through
 from swarmtui.ui.walkthrough import record_action
+from swarmtui.ui.widgets.dialog import Dialog
 
 #: how often the store is asked for fresh lists while waiting (seconds)
 RELIST_EVERY = 1.0
+
+#: said while a task cannot be placed: waiting on is right (the cause can pass), and the
+#: user may leave the view
+PENDING_NOTE = ("Swarm keeps trying to place it (the cause can pass: a node coming back or "
+                "freeing up); this view waits up to {timeout:.0f} s. Esc closes it: the "
+                "change stays in place.")
 
 #: phases: sending → waiting → converged | failed | timeout ; or refused | error
 FINAL = frozenset({"converged", "failed", "timeout", "refused", "error"})
 
 
-class ProgressScreen(ModalScreen[str]):
+class ProgressScreen(Dialog[str]):
     """Sending… → waiting for the cluster (with the time limit) → done / not converged."""
 
     DEFAULT_CSS = dialog_css("ProgressScreen", "#ops-dialog", border="thick $primary") + """
@@ -88,6 +94,7 @@ class ProgressScreen(ModalScreen[str]):
         self.lines: list[str] = []
         self._started = time.monotonic()
         self._waiting_since = 0.0
+        self._pending_said = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ops-dialog"):
@@ -180,6 +187,12 @@ class ProgressScreen(ModalScreen[str]):
         # once it ends, the phase line says it ("Done: …"): not twice (at 80×24 a paused
         # update's cause filled the dialog twice over)
         self._say("#ops-detail", "" if done else text)
+        if not done and " pending: " in text:  # a task the scheduler cannot place
+            self._say("#ops-notes", PENDING_NOTE.format(timeout=self.timeout))
+            self._pending_said = True
+        elif self._pending_said:  # placed after all: the note is no longer true
+            self._say("#ops-notes", "")
+            self._pending_said = False
         if done and failed:
             self._finish("failed", f"Failed: {text}", log=False)
         elif done:
@@ -232,8 +245,7 @@ class ProgressScreen(ModalScreen[str]):
         self.set_class(phase == "timeout", "slow")
         self._say("#ops-phase", text)
         self._say("#ops-elapsed", f"{time.monotonic() - self._started:.1f} s")
-        if self.is_attached:
-            close = self.query_one("#ops-close", Button)
+        for close in self.query("#ops-close").results(Button):  # none once it is closed
             close.label = "Close \\[Esc / Enter]"
             close.styles.width = len("Close [Esc / Enter]") + 4  # re-measured: never cut
         if phase == "converged" and self.close_when_done and self.app.screen is self:
@@ -241,13 +253,16 @@ class ProgressScreen(ModalScreen[str]):
             # saying it again would only cover that screen
             self.dismiss(phase)
             return
+        if self.is_attached and self.app.screen is self:
+            return  # the view in front says it: a toast saying it again covers the dialog
+        # the user left the view (Esc while it was sent): the toast is the only word of it
         severity: Any = {"converged": "information", "timeout": "warning"}.get(phase, "error")
         self.app.notify(redact(text), title=display_title(self.op), severity=severity,
                         timeout=6 if phase == "converged" else 12)
 
     def _say(self, selector: str, text: str) -> None:
-        if self.is_attached:
-            self.query_one(selector, Static).update(Text(redact(text)))
+        for shown in self.query(selector).results(Static):  # none once it is closed
+            shown.update(Text(redact(text)))
 
     # -------------------------------------------------------------- closing
     @on(Button.Pressed, "#ops-close")

@@ -22,6 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static, TextArea
 
 from swarmtui.secrets import redact
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.create.inventory import Inventory
 from swarmtui.swarm.ops.base import Operation
 from swarmtui.ui.context import swarm_app
@@ -218,7 +219,7 @@ class FieldsFormScreen(FormScreen):
         if self.valid:
             self.set_status("nothing to change" if unchanged else "ready: ctrl+s to review")
         else:
-            self.set_status(f"fix the {len(errors)} field(s) marked in red", error=True)
+            self.set_status(f"fix the {fmt.count(len(errors), 'field')} marked in red", error=True)
 
 
 def text_of(widget: Widget) -> str:

@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Static, TextArea
 
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.create.objects import (
     CreateObject,
     Hidden,
@@ -86,7 +87,7 @@ class ObjectsScreen(FormScreen):
             table.add_row(*row, key=row[0])
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
-        self.set_status(f"{len(rows)} {self.kind}(s) · n new · d remove"
+        self.set_status(f"{fmt.count(len(rows), self.kind)} · n new · d remove"
                         if rows else f"no {self.kind}s yet · n creates one")
 
     def selected(self) -> str | None:

@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.create.compose import ComposeError, load_compose
 from swarmtui.swarm.create.compose_plan import StackPlan
 from swarmtui.swarm.create.stack import DeployStack
@@ -156,7 +157,9 @@ class StackDeployScreen(FormScreen):
         if guard.allowed:
             self.set_status("ready: ctrl+s to deploy")
         else:
-            self.set_status(f"{len(guard.blocks)} problem(s) stop the deploy", error=True)
+            self.set_status(f"{fmt.count(len(guard.blocks), 'problem')} "
+                            f"{fmt.plural(len(guard.blocks), 'stops', 'stop')} the deploy",
+                            error=True)
 
     @on(Button.Pressed, "#submit")
     def action_submit(self) -> None:

@@ -63,7 +63,8 @@ Factory = Callable[["SwarmApp", "str | None"], "Screen[Any]"]
 
 
 def toggle_mark(ctx: ActionContext, key: str, pane: str) -> None:
-    """space on a pane that marks rows: mark or unmark `key`, then move the cursor down."""
+    """space on a pane that marks rows: mark or unmark `key`. The cursor stays on it (a
+    newcomer who saw it move on read the next row as the one marked, and drained it)."""
     main = ctx.screen
     marks = main.ops_marked
     if key in marks:
@@ -71,7 +72,6 @@ def toggle_mark(ctx: ActionContext, key: str, pane: str) -> None:
     else:
         marks.append(key)
     main.show_marks()
-    main.table(pane).action_cursor_down()
 
 
 def opens(factory: Factory) -> Handler:

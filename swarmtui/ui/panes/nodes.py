@@ -145,7 +145,7 @@ def _one(ctx: ActionContext, what: str) -> Node:
 
 # ------------------------------------------------------------------ handlers
 def mark(ctx: ActionContext) -> None:
-    """space: mark/unmark the node under the cursor, then move down."""
+    """space: mark/unmark the node under the cursor."""
     if ctx.selected:
         toggle_mark(ctx, ctx.selected, "nodes")
 
@@ -298,7 +298,7 @@ async def _plan_then_confirm(main: MainScreen, reach: NodeReach, nodes: list[Nod
     start_operation(main, OpForm(
         build=lambda _v, also: PruneNodes(reach.pool, targets, volumes=also),
         force_offered=volumes > 0, force_label="also volumes",
-        force_help=f"({volumes} volume(s) no container uses: their data is lost)"))
+        force_help=f"({fmt.count(volumes, 'volume')} no container uses: their data is lost)"))
 
 
 def _prune_preview(every: bool) -> Preview:

@@ -20,7 +20,9 @@ COLUMNS = [
     Column("name", "NAME", 0, 16, 45),
     Column("node", "NODE", 0, 6, 25),  # where the tasks went: the tour watches it
     Column("desired", "DESIRED", 3, 8, 9),
-    Column("current", "CURRENT STATE", 0, 24, 34),
+    # beside the side panels "Running 22s", not "Running 22 seconds a…"
+    Column("current", "CURRENT STATE", 0, 24, 34, short=fmt.compact_state,
+           short_width=fmt.COMPACT_STATE_WIDTH),
     # live stats of a running task's container, from its node (swarm/reach/stats.py)
     Column("cpu", "CPU", 3, 4, 6, right=True, hide_empty=True),
     Column("mem", "MEM", 3, 4, 5, right=True, hide_empty=True),

@@ -14,16 +14,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from swarmtui.bootstrap.export import ExportError
+from swarmtui.swarm import format as fmt
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.flow.confirm import dialog_css, see_through
 from swarmtui.ui.walkthrough import default_export_path, export_script
+from swarmtui.ui.widgets.dialog import Dialog
 
 
-class ExportScreen(ModalScreen[None]):
+class ExportScreen(Dialog[None]):
     DEFAULT_CSS = dialog_css("ExportScreen", "#export-dialog", border="round $primary") + """
     ExportScreen #export-title { text-style: bold; margin-bottom: 1; }
     ExportScreen #export-error.empty { display: none; }
@@ -38,7 +39,7 @@ class ExportScreen(ModalScreen[None]):
         failed = sum(1 for a in app.walkthrough.actions if not a.ok)
         with Vertical(id="export-dialog"):
             yield Static("Export the session's commands as a shell script", id="export-title")
-            yield Static(f"{n} command(s)"
+            yield Static(fmt.count(n, "command")
                          + (f", {failed} failed (commented out)" if failed else "")
                          + "; join tokens and keys are redacted. Write it to:",
                          classes="ops-label", markup=False)
@@ -71,7 +72,7 @@ class ExportScreen(ModalScreen[None]):
             error.remove_class("empty")
             return
         self.dismiss(None)
-        app.notify(f"{len(app.walkthrough.actions)} command(s) written to {path}",
+        app.notify(f"{fmt.count(len(app.walkthrough.actions), 'command')} written to {path}",
                    title="session exported", timeout=10)
 
     @on(Button.Pressed, "#export-cancel")

@@ -16,8 +16,10 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Static
+
+from swarmtui.ui.widgets.dialog import Dialog
 
 #: binding-id prefix → group title (in this order)
 GROUPS: dict[str, str] = {
@@ -111,7 +113,7 @@ def not_here(binding_id: str) -> str:
     return f"on {pane_names(a)}" if a is not None and a.panes else "not here now"
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     """The help of the screen below: its bindings, grouped."""
 
     DEFAULT_CSS = """

@@ -13,6 +13,7 @@ from textual import on
 from textual.binding import Binding, BindingType
 
 from swarmtui import audit
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.ops.restore import RestoreServiceSpec
 from swarmtui.swarm.spec_history import SpecVersion, changes_since, history
 from swarmtui.swarm.state import ClusterSnapshot
@@ -58,7 +59,7 @@ class HistoryScreen(ObjectScreen):
         out = []
         for i, v in enumerate(self.versions):
             n = len(changes_since(v, svc.spec)) if svc is not None else 0
-            out.append(Row(v.key, (str(i), v.label, "—" if i == 0 else f"{n} field(s)"),
+            out.append(Row(v.key, (str(i), v.label, "—" if i == 0 else fmt.count(n, "field")),
                            rank=i))
         return out
 
@@ -67,7 +68,7 @@ class HistoryScreen(ObjectScreen):
         if svc is None:
             return None
         head = (f"[b]spec history of {escape(svc.name)}[/b] · version {svc.version} · "
-                f"{len(self.versions)} spec(s)")
+                f"{fmt.count(len(self.versions), 'spec')}")
         chosen = self._chosen()
         if chosen is None or chosen.source == "current":
             if len(self.versions) < 2:

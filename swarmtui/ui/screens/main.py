@@ -151,9 +151,8 @@ class MainScreen(Screen[None]):
         self.swarm_app.keys_ahead.passed(event, self)
         said = actions.elsewhere(self, event.key)  # a dict look-up for most keys
         if said is not None and self.is_current and event.key not in self.active_bindings:
-            pane = panes.BY_KIND[self.active_kind].label
             key = self.app.get_key_display(Binding(event.key, ""))
-            self.notify(f"{said} — not a key of {pane}", title=key, timeout=4)
+            self.notify(said, title=key, timeout=4)
 
     def on_screen_resume(self) -> None:
         app = self.swarm_app
@@ -414,7 +413,7 @@ class MainScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "act" and parameters:
-            return actions.live(self, str(parameters[0]))
+            return actions.offered(self, str(parameters[0]))
         return super().check_action(action, parameters)
 
     # ---------------------------------------------------------------- marks
@@ -429,11 +428,13 @@ class MainScreen(Screen[None]):
                           if i in snap.services) if snap else []
         said = []
         if nodes:
-            said.append(f"{len(nodes)} marked: {', '.join(nodes)} — node keys act on all of "
-                        "them")
+            said.append(f"{len(nodes)} marked: {', '.join(nodes)} — node keys act on "
+                        + ("it" if len(nodes) == 1 else "all of them"))
         if services:
             said.append(f"{fmt.count(len(services), 'service')} marked: {', '.join(services)} — "
                         "l shows their logs merged")
+        for kind in ("nodes", "services"):
+            self.table(kind).mark(self.ops_marked)
         for bar in self.query(MarksBar):
             show_text(bar, " · ".join(said) + " · space unmarks" if said else "")
             bar.set_class(bool(said), "shown")

@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.markup import escape
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from swarmtui.ui.widgets.dialog import Dialog
 
-class ManagerPickerScreen(ModalScreen[str | None]):
+
+class ManagerPickerScreen(Dialog[str | None]):
     """The manager addresses a worker knows (docker info → Swarm.RemoteManagers)."""
 
     DEFAULT_CSS = """

@@ -9,8 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from swarmtui.ui.widgets.dialog import Dialog
 
 if TYPE_CHECKING:
     from swarmtui.connect.hostkeys import HostKeyQuestion
@@ -28,7 +29,7 @@ MODAL_CSS = """
 """
 
 
-class TrustScreen(ModalScreen[Any]):
+class TrustScreen(Dialog[Any]):
     """Unknown SSH host key: show SHA256 fingerprint and key type; trust once / save / cancel."""
 
     DEFAULT_CSS = "TrustScreen {" + MODAL_CSS + "}"
@@ -73,7 +74,7 @@ class TrustScreen(ModalScreen[Any]):
             what, TrustDecision.CANCEL))
 
 
-class RefusedScreen(ModalScreen[None]):
+class RefusedScreen(Dialog[None]):
     """A CHANGED host key (or another refusal): said loudly; nothing here accepts it."""
 
     DEFAULT_CSS = "RefusedScreen {" + MODAL_CSS + "} RefusedScreen > Vertical " \

@@ -88,6 +88,10 @@ class KeyedTable(ScrollView, can_focus=True):
         background: $primary 70%;
         text-style: bold;
     }
+    KeyedTable > .keyed-table--marked {
+        background: $accent 30%;
+        text-style: bold;
+    }
     KeyedTable > .keyed-table--empty {
         color: $text-muted;
         text-style: italic;
@@ -95,6 +99,7 @@ class KeyedTable(ScrollView, can_focus=True):
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "keyed-table--header", "keyed-table--cursor", "keyed-table--empty",
+        "keyed-table--marked",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", "Down", show=False, id="table.down"),
@@ -130,6 +135,8 @@ class KeyedTable(ScrollView, can_focus=True):
         self.order: list[str] = []
         self.cursor_key: str | None = None
         self.cursor_index = 0
+        #: the rows marked with space (their keys): a ● in the margin and their own colour
+        self.marked: frozenset[str] = frozenset()
         #: (column key, reverse) or None for the default order
         self.sort_by: tuple[str, bool] | None = None
         self._natural: dict[str, int] = {}
@@ -281,6 +288,7 @@ class KeyedTable(ScrollView, can_focus=True):
     def _rebuild(self, data: bool = True, order: bool = True) -> None:
         """Recompute the visible order. `data`: rows changed; `order`: the sort changed."""
         self._dirty = False
+        had_rows = bool(self.order)
         if data or order or self._all_sorted is None:
             self._sort_all()
         if data:
@@ -293,6 +301,8 @@ class KeyedTable(ScrollView, can_focus=True):
             # the row went away: stay at the same position
             self.cursor_index = max(0, min(self.cursor_index, len(self.order) - 1))
             self.cursor_key = self.order[self.cursor_index] if self.order else None
+        if bool(self.order) != had_rows and self.is_attached:
+            self.screen.refresh_bindings()  # the keys that need a row come or go
         self.virtual_size = Size(self.size.width, len(self.order) + 1)
         self.revision += 1
         self._layout_width = -1
@@ -402,18 +412,31 @@ class KeyedTable(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         row = self.rows[self.order[index]]
         style = base
+        marked = row.key in self.marked
+        if marked:
+            style = base + self.get_component_rich_style("keyed-table--marked")
         if index == self.cursor_index:
-            style = base + self.get_component_rich_style("keyed-table--cursor")
+            style = style + self.get_component_rich_style("keyed-table--cursor")
         cells = []
         for i, c, w in layout:
             text = row.cells[i] if i < len(row.cells) else ""
+            if c.short is not None and cell_len(text) > w:
+                text = c.short(text)
             tag = row.tags[i] if i < len(row.tags) else None
             cells.append((text, w, c.right, tag))
-        return self._strip(cells, width, style, cursor=index == self.cursor_index)
+        return self._strip(cells, width, style, cursor=index == self.cursor_index,
+                           margin="●" if marked else " ")
+
+    def mark(self, keys: Iterable[str]) -> None:
+        """Show these rows as marked (the others not)."""
+        marked = frozenset(keys)
+        if marked != self.marked:
+            self.marked = marked
+            self.refresh()
 
     def _strip(self, cells: list[tuple[str, int, bool, str | None]], width: int,
-               style: Style, cursor: bool = False) -> Strip:
-        segs: list[Segment] = [Segment(" ", style)]
+               style: Style, cursor: bool = False, margin: str = " ") -> Strip:
+        segs: list[Segment] = [Segment(margin, style)]
         used = 1
         for n, (text, w, right, tag) in enumerate(cells):
             if n:
@@ -496,6 +519,11 @@ class KeyedTable(ScrollView, can_focus=True):
 
     def action_page_up(self) -> None:
         self.move_cursor_to(self.cursor_index - self._page)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select":  # Enter opens the row under the cursor: none, no Open
+            return self.cursor_key is not None
+        return super().check_action(action, parameters)
 
     def action_select(self) -> None:
         if self.cursor_key is not None:

@@ -27,6 +27,12 @@ class Column:
     right: bool = False
     #: not shown while no row has a value in it (live stats that are off or not in yet)
     hide_empty: bool = False
+    #: a shorter form of a cell that is cut at the width it got ("Running 22s" for
+    #: "Running 22 seconds ago" beside the side panels); None: cut it with "…"
+    short: Callable[[str], str] | None = None
+    #: the widest a `short` form is: a column too wide for the others makes do with it
+    #: first, before the widest columns are cut
+    short_width: int = 0
 
 
 @dataclass(slots=True)
@@ -90,8 +96,16 @@ def fit_columns(columns: Sequence[Column], natural: dict[str, int],
     if spare > 0 and grow:
         widths[grow[0]] += spare
     elif spare < 0:
-        # even the essential columns do not fit: cut the widest
+        # even the essential columns do not fit: those with a short form take it first
+        for i, c in shown:
+            if c.short is not None and c.short_width:
+                cut = min(-spare, max(widths[i] - max(c.short_width, cell_len(c.label)), 0))
+                widths[i] -= cut
+                spare += cut
+        # then cut the widest
         for i, _c in sorted(shown, key=lambda ic: -widths[ic[0]]):
+            if spare >= 0:
+                break
             cut = min(-spare, widths[i] - 3)
             if cut > 0:
                 widths[i] -= cut

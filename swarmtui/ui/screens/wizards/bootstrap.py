@@ -24,6 +24,7 @@ from swarmtui.bootstrap.plan import Plan, PlanOptions, hostname_problem
 from swarmtui.bootstrap.remote import SudoPassword
 from swarmtui.bootstrap.runner import ApplyEvent, ApplyResult, HostBootstrap
 from swarmtui.secrets import redact
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.ops.runner import Sent
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.screens.wizards import bootstrap_view as view
@@ -147,8 +148,9 @@ class BootstrapScreen(view.HostsWizard):
         self.query_one("#checks", Static).update(view.checklist(facts.checks))
         fails = sum(1 for c in facts.checks if c.status == "fail")
         warns = sum(1 for c in facts.checks if c.status == "warn")
-        self.say("status", f"{self.host.label}: {len(facts.checks)} facts, {fails} failing, "
-                 f"{warns} warning(s).")
+        self.say("status", f"{self.host.label}: {fmt.count(len(facts.checks), 'fact')}, "
+                 f"{fails} failing, "
+                 f"{fmt.count(warns, 'warning')}.")
         self.replan()
 
     def _probe_said(self, text: str) -> None:

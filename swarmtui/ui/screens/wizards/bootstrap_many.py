@@ -18,6 +18,7 @@ from swarmtui.bootstrap.plan import PlanOptions
 from swarmtui.bootstrap.remote import SudoPassword
 from swarmtui.bootstrap.runner import ApplyEvent, ApplyResult, HostBootstrap, apply_many
 from swarmtui.secrets import redact
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.ops.runner import Sent
 from swarmtui.ui.screens.wizards import bootstrap_view as view
 from swarmtui.ui.screens.wizards.common import act, labelled, markup_escape
@@ -83,7 +84,7 @@ class BootstrapManyScreen(view.HostsWizard):
         if not hosts:
             self.say("status", "Type the hosts to bootstrap, separated by spaces.", error=True)
             return
-        self.say("status", f"connecting to {len(hosts)} host(s)…")
+        self.say("status", f"connecting to {fmt.count(len(hosts), 'host')}…")
         self.probe_all(hosts, self.sudo_password())
 
     @work(exclusive=True, group="bootstrap-many-probe", exit_on_error=False)
@@ -110,7 +111,7 @@ class BootstrapManyScreen(view.HostsWizard):
             self.boots[host] = HostBootstrap(
                 SshRunner(conn.conn, sudo_password=sudo_password), store, host=host,
                 options=PlanOptions(role=self.role()))
-        self.say("status", f"probing {len(self.boots)} host(s) (read-only)…")
+        self.say("status", f"probing {fmt.count(len(self.boots), 'host')} (read-only)…")
         outcomes = await asyncio.gather(*(b.probe() for b in self.boots.values()),
                                         return_exceptions=True)
         for host, outcome in zip(list(self.boots), outcomes, strict=True):
@@ -119,7 +120,7 @@ class BootstrapManyScreen(view.HostsWizard):
                 del self.boots[host]
         self.problems = problems
         self.replan()
-        self.say("status", f"{len(self.boots)} host(s) probed"
+        self.say("status", f"{fmt.count(len(self.boots), 'host')} probed"
                  + (f", {len(problems)} could not be" if problems else "") + ".",
                  error=bool(problems))
 
@@ -152,7 +153,7 @@ class BootstrapManyScreen(view.HostsWizard):
         plans = {h: b.current_plan for h, b in todo.items() if b.current_plan is not None}
         warnings = []
         if self.role() == "manager":
-            warnings.append(f"{len(todo)} new manager(s): they join one at a time")
+            warnings.append(f"{fmt.count(len(todo), 'new manager')}: they join one at a time")
         boots, loop = list(todo.values()), asyncio.get_running_loop()
 
         def run() -> dict[str, ApplyResult]:  # in the runner's thread: wait for the loop
@@ -166,7 +167,7 @@ class BootstrapManyScreen(view.HostsWizard):
         out = self.query_one("#output", Log)
         out.clear()
         self.applying = True
-        self.say("result", f"applying on {len(boots)} host(s)…")
+        self.say("result", f"applying on {fmt.count(len(boots), 'host')}…")
 
         def on_event(host: str, e: ApplyEvent) -> None:
             if e.kind == "output":

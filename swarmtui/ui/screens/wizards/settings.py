@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Button, Input, Static
 
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.create.units import parse_duration
 from swarmtui.swarm.ops.runner import Sent
 from swarmtui.swarm.swarmsettings import CAInfo, SwarmSettings, go_duration
@@ -52,7 +53,7 @@ def ca_lines(ca: CAInfo) -> list[str]:
     lines.append("root CA rotation in progress" if ca.rotation_in_progress
                  else "no root CA rotation in progress")
     if ca.external_cas:
-        lines.append(f"{ca.external_cas} external CA(s) configured")
+        lines.append(f"{fmt.count(ca.external_cas, 'external CA')} configured")
     lines += ca.notes
     return lines
 

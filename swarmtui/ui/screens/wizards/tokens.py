@@ -10,7 +10,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
 
 from swarmtui.secrets import Secret
@@ -26,6 +25,7 @@ from swarmtui.ui.screens.wizards.common import (
     WizardScreen,
     markup_escape,
 )
+from swarmtui.ui.widgets.dialog import Dialog
 
 
 class TokensScreen(SecretsWizard):
@@ -148,7 +148,7 @@ class TokensScreen(SecretsWizard):
         self.app.push_screen(UnlockScreen())
 
 
-class UnlockScreen(ModalScreen[None]):
+class UnlockScreen(Dialog[None]):
     """Unlock a locked manager: connect to that node and enter its unlock key."""
 
     DEFAULT_CSS = """
