@@ -187,3 +187,25 @@ async def test_the_filter_narrows_widens_and_follows_new_rows() -> None:
         table.sort_on("state")
         for text in ("svc2.1", "svc2.16", "running", "run"):
             expect(text, changed)
+
+
+def test_a_hosts_own_stats_leave_the_task_rows_as_they_were() -> None:
+    """A node's new sample that changes only its own CPU (not shown on Tasks): the same
+    list; a sample of a task's container: that row changes."""
+    from swarmtui.swarm.reach.stats import NodeStats, TaskStats
+
+    snap, now = recorded_state()
+    task = next(t for t in snap.live_tasks if t.is_running and t.container_id and t.node_id)
+    host = snap.nodes[task.node_id].hostname  # type: ignore[index]
+    maker = TaskRows()
+    sampled = snap.with_stats({host: NodeStats(host, 1.0, cpu_percent=5.0)})
+    first = maker(sampled, _assessed(sampled, now), now)
+    again = snap.with_stats({host: NodeStats(host, 6.0, cpu_percent=75.0)})
+    assert maker(again, _assessed(again, now), now) is first
+    assert task.container_id is not None
+    busy = snap.with_stats({host: NodeStats(host, 11.0, cpu_percent=75.0, tasks={
+        task.container_id: TaskStats(task.container_id, 42.0, 64 << 20, 1 << 30)})})
+    rows = {r.key: r for r in maker(busy, _assessed(busy, now), now)}
+    assert rows[task.id].cells[4] != {r.key: r for r in first}[task.id].cells[4]
+    want = _fresh(busy, now)
+    assert all(row.same(want[key]) for key, row in rows.items())

@@ -133,10 +133,12 @@ class TaskRows:
         self._last: tuple[tuple[object, ...], datetime, datetime, list[Row]] | None = None
 
     def __call__(self, snap: ClusterSnapshot, probs: Health, now: datetime) -> list[Row]:
-        inputs = (snap.tasks, snap.services, snap.nodes, snap.stats, snap.live_tasks)
+        inputs = (snap.tasks, snap.services, snap.nodes, snap.live_tasks)
         last = self._last
+        shown = _stats_shown(snap)
         if last is not None and all(a is b for a, b in zip(last[0], inputs, strict=True)) \
-                and last[1] <= now < last[2] and self._failing == probs.failing:
+                and last[1] <= now < last[2] and self._failing == probs.failing \
+                and self._stats == shown:
             return last[3]
         service_names = {s.id: s.name for s in snap.services.values()}
         node_names = {n.id: n.hostname for n in snap.nodes.values()}
@@ -165,10 +167,19 @@ class TaskRows:
             until = min(until, prev.until)
         self._made = made
         self._failing = probs.failing
+        self._stats = shown
         self._last = (inputs, now, until, out)
         return out
 
     _failing: frozenset[str] = frozenset()
+    _stats: dict[str, object] = {}  # noqa: RUF012  (replaced whole, never changed)
+
+
+def _stats_shown(snap: ClusterSnapshot) -> dict[str, object]:
+    """What of the live stats the rows show, per node: its containers' samples, or that it
+    could not be sampled (a host's own CPU and memory are not in this pane)."""
+    return {host: NO_SAMPLE if s.unreachable is not None else s.tasks
+            for host, s in snap.stats.items()}
 
 
 @dataclass(slots=True)
