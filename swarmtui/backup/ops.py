@@ -23,7 +23,13 @@ from swarmtui.backup.create import CreateRequest, CreateResult, create_backup
 from swarmtui.backup.manifest import Backup
 from swarmtui.backup.quorum import BackupVerdict, backup_verdict, managers_from_nodes
 from swarmtui.backup.recover import RecoveryAdvice
-from swarmtui.backup.rejoin import Host, force_new_cluster_on, rejoin_manager, ssh_name
+from swarmtui.backup.rejoin import (
+    Host,
+    force_new_cluster_on,
+    promote_manager,
+    rejoin_manager,
+    ssh_name,
+)
 from swarmtui.backup.restore import RestoreRequest, RestoreResult, autolock_refusal, restore_backup
 from swarmtui.backup.steps import Step
 from swarmtui.connect.nodes import NodePool
@@ -94,6 +100,14 @@ class HostProcedure(Operation):
         return True, "done"
 
 
+#: said before an autolocked backup of several managers is taken (restore.AUTOLOCK_MANY)
+AUTOLOCK_MANY_BACKUP = (
+    "autolock is on, with {managers} managers: this backup cannot bring the swarm back "
+    "after its quorum is lost (a restore from it is refused: the restored manager would "
+    "wait for its old managers, and Docker cannot force a new cluster from an autolocked "
+    "raft, moby/moby#36852); for disaster recovery, back up with autolock off")
+
+
 def verdict_for(snapshot: ClusterSnapshot, hostname: str) -> BackupVerdict | None:
     """The quorum while `hostname`'s engine is stopped for a backup (None: not a node)."""
     managers = managers_from_nodes(n.raw for n in snapshot.nodes.values())
@@ -141,14 +155,17 @@ class BackupCreate(HostProcedure):
                    f"on {self.host.hostname}: stop the engine, tar its swarm directory to "
                    f"{self.output} (mode 0600, with a manifest), start the engine, wait until "
                    "it is Ready and Reachable")
+        warnings = verdict.warnings
+        if snapshot.autolock and verdict.managers > 1:
+            warnings += (AUTOLOCK_MANY_BACKUP.format(managers=verdict.managers),)
         if not verdict.allowed:
             why = verdict.block
             if verdict.safe_instead:
                 why += f"; back up {', '.join(verdict.safe_instead)} instead"
             if not self.force:
                 return GuardResult(blocks=(why,), preview=preview)
-            return GuardResult(warnings=(f"FORCED: {why}", *verdict.warnings), preview=preview)
-        return GuardResult(warnings=verdict.warnings, preview=preview)
+            return GuardResult(warnings=(f"FORCED: {why}", *warnings), preview=preview)
+        return GuardResult(warnings=warnings, preview=preview)
 
     def apply(self, api: DockerAPI) -> str:
         req = CreateRequest(self.pool.route(self.host.hostname, self.host.address).endpoint,
@@ -325,3 +342,34 @@ class RejoinManager(HostProcedure):
     def apply(self, api: DockerAPI) -> str:
         return self.run_on_pool(rejoin_manager(self.pool, self.leader, self.leader_addr,
                                                self.host, self.heard))
+
+
+class PromoteManager(HostProcedure):
+    """The recovery's next step for an old manager that is a Ready worker of the new
+    cluster (re-joined as a worker by hand, or demoted): promote it on the leader."""
+
+    name = "recover: promote manager"
+    timeout = 180.0
+
+    def __init__(self, pool: NodePool, leader: Host, host: Host, node_id: str) -> None:
+        super().__init__(pool, host)
+        self.leader = leader
+        self.node_id = node_id
+
+    @property
+    def title(self) -> str:
+        return f"promote {self.host.hostname} to a manager"
+
+    @property
+    def cli(self) -> str:
+        return f"ssh {ssh_name(self.pool, self.leader)} docker node promote {self.host.hostname}"
+
+    def _guard(self, snapshot: ClusterSnapshot, connected_node_id: str | None) -> GuardResult:
+        return GuardResult(preview=(
+            f"on {self.leader.hostname}: docker node promote {self.host.hostname} (a Ready "
+            "worker of this cluster: nothing restarts)",
+            f"then wait until {self.host.hostname} is a Ready, Reachable manager"))
+
+    def apply(self, api: DockerAPI) -> str:
+        return self.run_on_pool(promote_manager(self.pool, self.leader, self.host,
+                                                self.node_id, self.heard))

@@ -11,6 +11,9 @@
   its swarm directory moved aside (kept), the engine started, and a join as a manager
   (the join token read on the leader, sent in the API body: never in an argv); then it
   is waited for as a Ready, Reachable manager.
+* `standings` reads on the leader where each old manager stands: a manager already, a
+  Ready worker of the new cluster (`promote_manager`: `docker node promote` there), or
+  anything else (`rejoin_manager`).
 
 Every step is timed and journaled with the command it stands for (steps.Steps).
 """
@@ -253,3 +256,78 @@ def joining_in_background(exc: docker.errors.APIError) -> bool:
     swarm will continue in the background" (moby's errSwarmJoinTimeoutReached): not a
     failure, the node keeps joining (seen on a loaded machine)."""
     return exc.status_code == 503 and "continue in the background" in str(exc)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an old manager stands beside the new leader, and what brings it back."""
+
+    host: Host
+    action: str  # "manager" (nothing to do), "promote" (a worker of this cluster), "rejoin"
+    node_id: str = ""  # its entry in this cluster (promote)
+
+    @property
+    def words(self) -> str:
+        if self.action == "manager":
+            return "a manager of this cluster"
+        if self.action == "promote":
+            return "a worker of this cluster: promote"
+        return "to re-join (leave, then join as a manager)"
+
+
+def standings_from(listed: str, leader: str, hosts: list[Host]) -> list[Standing]:
+    """Each host (not the leader) by the leader's `docker node ls --format '{{.ID}}
+    {{.Hostname}} {{.Status}} {{.ManagerStatus}}'`: a Ready manager is one already, a
+    Ready worker is promoted, anything else (down, unreachable, not listed) re-joins."""
+    rows: dict[str, list[list[str]]] = {}
+    for line in listed.splitlines():
+        parts = line.split()
+        if len(parts) >= 3:
+            rows.setdefault(parts[1], []).append(parts)
+    out = []
+    for host in hosts:
+        if host.hostname == leader:
+            continue
+        mine = rows.get(host.hostname, [])
+        ready = [p for p in mine if p[2] == "Ready"]
+        if any(len(p) > 3 and p[3] in ("Reachable", "Leader") for p in ready):
+            out.append(Standing(host, "manager"))
+        elif ready and all(len(p) == 3 for p in ready):
+            out.append(Standing(host, "promote", ready[0][0]))
+        else:
+            out.append(Standing(host, "rejoin"))
+    return out
+
+
+LIST_NODES = "docker node ls --format '{{.ID}} {{.Hostname}} {{.Status}} {{.ManagerStatus}}'"
+
+
+async def standings(pool: NodePool, leader: Host, hosts: list[Host]) -> list[Standing]:
+    """Where each old manager stands, read on the leader over SSH."""
+    lrun = await _runner(pool, leader)
+    listed = await _sh(lrun, LIST_NODES, "listing the nodes")
+    return standings_from(listed.stdout, leader.hostname, hosts)
+
+
+async def promote_manager(pool: NodePool, leader: Host, node: Host, node_id: str,
+                          listener: Listener | None = None, deadline_s: float = 120) -> str:
+    """`docker node promote` on the leader for an old manager that is a Ready worker of the
+    new cluster, then wait until it is a Ready, Reachable manager."""
+    lname = ssh_name(pool, leader)
+    steps = Steps("recover.promote", node.hostname, f"ssh://{lname}", listener)
+    lrun = await steps.run(f"connect to {leader.hostname}", f"ssh {lname}",
+                           _runner(pool, leader))
+    promote = f"docker node promote {shlex.quote(node_id)}"
+    await steps.run(f"promote {node.hostname}", f"ssh {lname} docker node promote "
+                    f"{node.hostname}", _sh(lrun, promote, "promoting"))
+
+    async def back() -> tuple[bool, str]:
+        res = await lrun.run(LIST_NODES, sudo=True, timeout=30)
+        rows = [ln for ln in res.stdout.splitlines() if ln.startswith(f"{node_id} ")]
+        return (any(ln.endswith(" Ready Reachable") for ln in rows),
+                "; ".join(rows) or f"{node.hostname} not listed")
+
+    await steps.run(f"wait until {node.hostname} is a Ready, Reachable manager",
+                    f"ssh {lname} docker node ls", _wait_for("the promotion", back, deadline_s),
+                    lambda s: "Ready, Reachable")
+    return f"{node.hostname} is a manager again (promoted)"

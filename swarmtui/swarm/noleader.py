@@ -23,6 +23,9 @@ QUORUM_LOST_PATTERNS = (
     re.compile(r"more than half of the managers", re.I),
 )
 
+#: how the line of the managers' states probed over SSH starts (swarm/reach/managers.py)
+PROBED = "Managers now (probed over SSH"
+
 #: the first line of every quorum-lost message (the header's and status bar's words)
 HEADLINE = ("quorum lost: the swarm has no leader — too few managers are reachable "
             "for a majority")
@@ -39,11 +42,23 @@ def quorum_lost(text: str) -> bool:
     return any(p.search(text) for p in QUORUM_LOST_PATTERNS)
 
 
+def is_lost(message: str | None) -> bool:
+    """A snapshot's message says the quorum is lost."""
+    return bool(message) and str(message).startswith(HEADLINE)
+
+
+def with_probed(text: str, line: str) -> str:
+    """The quorum-lost message with the managers' probed states (`line`) after the
+    headline, in place of an older such line."""
+    lines = [ln for ln in text.split("\n") if not ln.startswith(PROBED)]
+    return "\n".join(lines[:1] + ([line] if line else []) + lines[1:])
+
+
 def last_known(previous: ClusterSnapshot | None) -> str:
     """The managers' states as the last snapshot that listed them saw them ("" if none)."""
     if previous is None:
         return ""
-    if previous.message and previous.message.startswith(HEADLINE):
+    if previous.message and is_lost(previous.message):
         # the previous snapshot already lost the quorum: its words carry the last known line
         lines = previous.message.split("\n")
         return next((line for line in lines if line.startswith("Last known")), "")

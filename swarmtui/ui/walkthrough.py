@@ -123,6 +123,8 @@ EXPLANATIONS: dict[str, tuple[str, str]] = {
                                    "with the swarm's state; the other managers are dropped."),
     "recover: re-join manager": ("The old manager's entry is removed, its swarm state moved",
                                  "aside, and it joins the new leader as a manager again."),
+    "recover: promote manager": ("The old manager, a Ready worker of the new cluster, is",
+                                 "promoted by the leader into its Raft group; nothing restarts."),
     "swarm settings": ("The cluster-wide spec changes (certificate expiry, heartbeat,",
                        "task history); managers apply it at once, nodes at their next renewal."),
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from textual.widgets import Button, DataTable, Input, Select, Static
 
 from swarmtui import audit
 from swarmtui.backup.manifest import Manifest, write_private
+from swarmtui.backup.ops import BackupCreate
+from swarmtui.backup.rejoin import Host
 from swarmtui.connect.hostkeys import fixed_trust
 from swarmtui.connect.nodes import NodePool
 from swarmtui.connect.options import ConnectOptions
@@ -251,3 +254,18 @@ async def test_recovery_wizard_is_refused_read_only(journal: Path) -> None:
         assert not open_action(app, "wizard.recover")
         await pilot.pause()
         assert not isinstance(app.screen, RecoveryScreen)
+
+
+def test_an_autolocked_backup_of_several_managers_is_warned_before_it_is_taken(
+        tmp_path: Path) -> None:
+    """Such a backup cannot bring the swarm back after the quorum is lost (its restore is
+    refused, moby/moby#36852): the guard says so before any engine is stopped."""
+    snap = three_managers()
+    pool = NodePool(ConnectOptions(trust=fixed_trust("never")))
+    op = BackupCreate(pool, Host("node2"), tmp_path)
+    assert not any("autolock" in w for w in op.guard(snap).warnings)
+    locked = replace(snap, swarm={"Spec": {"EncryptionConfig": {"AutoLockManagers": True}}})
+    guard = op.guard(locked)
+    assert guard.allowed, guard.blocks
+    assert any(w.startswith("autolock is on, with 3 managers: this backup cannot bring the "
+                            "swarm back after its quorum is lost") for w in guard.warnings)

@@ -15,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Future
 from typing import TypeVar
 
 from swarmtui.connect.endpoint import Endpoint
 from swarmtui.connect.nodes import NodePool
 from swarmtui.swarm.reach.doctor import Doctor
+from swarmtui.swarm.reach.managers import ManagerWatch, states_line
 from swarmtui.swarm.reach.probe import Diagnosis
 from swarmtui.swarm.reach.stats import NodeStats, Sampler
 from swarmtui.swarm.state import ClusterSnapshot
@@ -42,6 +43,8 @@ class NodeReach:
         self._loop = asyncio.new_event_loop()
         pool.bind(self._loop)
         self.doctor = Doctor(pool, on_diagnosis=self._found, recheck=recheck)
+        #: while the quorum is lost: each manager's own state, probed over SSH
+        self.managers = ManagerWatch(pool, lambda: self.on_change(), recheck=recheck)
         self._lock = threading.Lock()
         self._causes: dict[str, str] = {}
         self._diagnoses: dict[str, Diagnosis] = {}
@@ -78,6 +81,23 @@ class NodeReach:
                 self._causes.pop(node_id, None)
         if gone:
             self.on_change()
+
+    def watch_managers(self, hosts: Sequence[tuple[str, str]]) -> None:
+        """The quorum is lost: probe these managers (hostname, address) over SSH; none:
+        it is back (any thread; returns at once)."""
+        if self._loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # closing
+            self._loop.call_soon_threadsafe(self.managers.follow, tuple(hosts))
+
+    def managers_line(self) -> str:
+        """The first screen's line on the probed managers ("" before a probe answered)."""
+        return states_line(self.managers.states, self.managers.probed_at)
+
+    def probe_managers_again(self) -> None:
+        """A manager was just unlocked or started: probe them at the next snapshot."""
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self.managers.again)
 
     def follow_manager(self, manager: Endpoint | None) -> None:
         """The store failed over to another manager: the pool rebuilds the routes made from
@@ -165,6 +185,7 @@ class NodeReach:
             if self.sampler is not None:
                 await self.sampler.stop()
             await self.doctor.close()
+            await self.managers.close()
             await self.pool.close()
 
         if self._loop.is_running():

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from swarmtui.connect.readonly import refuse_writes
 from swarmtui.secrets import Secret
-from swarmtui.swarm import fetch, health
+from swarmtui.swarm import fetch, health, noleader
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.eventlog import EventLine, EventLog, task_changes
 from swarmtui.swarm.logs import (
@@ -272,6 +272,11 @@ class Store:
             stats = self.reach.stats()
             if stats is not snap.stats:
                 snap = snap.with_stats(stats)
+            lost = noleader.is_lost(snap.message)
+            self.reach.watch_managers(self._known_managers if lost else ())
+            if lost:  # what the API cannot say: each manager's own state, over SSH
+                snap = replace(snap, message=noleader.with_probed(
+                    snap.message or "", self.reach.managers_line()))
         health.assessed(snap, self.now())
         if self._stopped.is_set():
             return

@@ -1,10 +1,14 @@
 """The quorum recovery wizard (Q, the palette, or the "quorum lost" headline's advice).
 
-1. Probe every manager over SSH (the node pool; the engine may be down): each raft
-   directory's newest snapshot and WAL segment, and its last write (backup.recover).
+1. Probe every manager over SSH (the node pool; the engine may be down): its state (down,
+   dockerd not running, LOCKED, answering without a leader: swarm/reach/managers.py) and
+   its raft directory's newest snapshot and WAL segment, and last write (backup.recover).
+   Locked managers (autolock) are unlocked first (ctrl+l, the key typed masked): once a
+   majority answers, the swarm heals with no new cluster.
 2. Pick the manager with the most recent raft state (the wizard says why), and force a
    new cluster on it (its engine started first if it is down).
-3. Re-join the others, one by one, as managers of the new leader.
+3. Bring the others back one by one, as the leader's node list says they stand: promote
+   a Ready worker of the new cluster, re-join any other (leave, then join as a manager).
 After a restore (the Backup screen), it opens at step 3 with the restored host.
 Each step is an Operation (backup/ops.py) through the one runner and ui/flow.
 """
@@ -19,12 +23,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Button, Input, Select, Static
 
-from swarmtui.backup.ops import ForceNewClusterOn, HostsOnly, RejoinManager
+from swarmtui.backup.ops import ForceNewClusterOn, HostsOnly, PromoteManager, RejoinManager
 from swarmtui.backup.recover import RecoveryAdvice
-from swarmtui.backup.rejoin import Host, probe_pool
+from swarmtui.backup.rejoin import Host, Standing, probe_pool, standings
 from swarmtui.connect.nodes import NodePool
 from swarmtui.swarm.ops.runner import Sent
+from swarmtui.swarm.reach.managers import locked, state_word
+from swarmtui.swarm.reach.ops import UnlockManager
+from swarmtui.swarm.reach.probe import Diagnosis, probe_many
 from swarmtui.ui.context import swarm_app
+from swarmtui.ui.flow import OpForm, confirm_and_send
 from swarmtui.ui.screens.wizards.common import WizardScreen, labelled, markup_escape
 
 NO_POOL = ("no SSH reach to the nodes: recovery reads each manager's raft files and "
@@ -33,10 +41,12 @@ NO_POOL = ("no SSH reach to the nodes: recovery reads each manager's raft files 
 
 class RecoveryScreen(WizardScreen):
     TITLE_TEXT = "Recover a lost quorum"
-    HELP_TEXT = ("Probe the managers over SSH, force a new cluster on the one with the "
-                 "most recent raft state, then re-join the others.")
+    HELP_TEXT = ("Probe the managers over SSH, unlock the locked ones, or force a new "
+                 "cluster on the one with the most recent raft state, then bring back the "
+                 "others.")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "probe", "Probe", id="recover.probe"),
+        Binding("ctrl+l", "unlock", "Unlock next…", id="recover.unlock"),
         Binding("ctrl+s", "force", "Force new cluster…", id="recover.force"),
         Binding("ctrl+j", "rejoin", "Re-join next…", id="recover.rejoin"),
     ]
@@ -46,7 +56,9 @@ class RecoveryScreen(WizardScreen):
         self.advice: RecoveryAdvice | None = None
         self.leader = leader
         self.leader_addr = leader_addr
-        self.rejoined: dict[str, str] = {}  # hostname → "ok" / "failed: …"
+        self.rejoined: dict[str, str] = {}  # hostname → "re-joined" / "failed"
+        self.states: dict[str, Diagnosis] = {}  # hostname → its state, probed over SSH
+        self.standing: dict[str, Standing] = {}  # hostname → where it stands (step 3)
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="rc-headline", classes="warn")
@@ -56,13 +68,14 @@ class RecoveryScreen(WizardScreen):
         yield Button("Probe (F2)", id="rc-probe")
         yield Static("", id="rc-states")
         yield Static("", id="rc-advice")
+        yield Button("Unlock next… [ctrl+l]", id="rc-unlock", disabled=True)
         yield Static("2. Force a new cluster", classes="section")
         yield labelled("On", Select[str]([], id="rc-pick", prompt="probe first"))
         yield labelled("Advertise address",
                        Input(placeholder="default: its swarm address", id="rc-addr"))
         yield Static("", id="rc-cli", classes="cli")
         yield Button("Force a new cluster… [ctrl+s]", id="rc-force", variant="error")
-        yield Static("3. Re-join the other managers", classes="section")
+        yield Static("3. Bring back the other managers", classes="section")
         yield Static("", id="rc-others")
         yield Button("Re-join next… [ctrl+j]", id="rc-rejoin", disabled=True)
         yield Static("", id="status", classes="status")
@@ -125,25 +138,86 @@ class RecoveryScreen(WizardScreen):
         self.probe(pool, hosts)
 
     @work(exclusive=True, group="rc-probe", exit_on_error=False)
-    async def probe(self, pool: NodePool, hosts: list[Host]) -> None:
+    async def probe(self, pool: NodePool, hosts: list[Host], quiet: bool = False) -> None:
+        """Probe `hosts`; `quiet`: keep the status line (an unlock's result)."""
+        async def both() -> tuple[RecoveryAdvice, list[Diagnosis]]:
+            return await asyncio.gather(probe_pool(pool, hosts), probe_many(
+                pool, [(h.hostname, h.address, "", "") for h in hosts]))
+
         try:
-            advice = await asyncio.to_thread(pool.call, probe_pool(pool, hosts), 120)
+            advice, found = await asyncio.to_thread(pool.call, both(), 120)
         except Exception as exc:  # noqa: BLE001  (the pool's loop, a timeout)
             self.say("status", f"the probe failed: {exc}", error=True)
             return
         self.advice = advice
-        self.query_one("#rc-states", Static).update(markup_escape(
-            "\n".join(s.summary for s in advice.ranked)))
-        self.query_one("#rc-advice", Static).update(markup_escape(advice.text))
+        self.states = {d.hostname: d for d in found}
+        self.query_one("#rc-states", Static).update(markup_escape("\n".join(
+            f"{s.host}: {state_word(self.states[s.host]) if s.host in self.states else '?'}"
+            f" · {s.summary.split(': ', 1)[-1]}" for s in advice.ranked)))
+        names = locked(self.states)
+        text = advice.text
+        if names:
+            text = (f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} LOCKED "
+                    "(autolock): unlock first (ctrl+l, with the swarm's unlock key); once "
+                    "a majority answers, the swarm heals with no new cluster. Else: " + text)
+        self.query_one("#rc-advice", Static).update(markup_escape(text))
+        self._show_unlock()
         pick = self.query_one("#rc-pick", Select)
         pick.set_options([(s.host + (" (most recent)" if s is advice.best else ""), s.host)
                           for s in advice.ranked if s.readable])
         if advice.best is not None:
             pick.value = advice.best.host
-        self.say("status", "probed: check the choice, then force a new cluster (ctrl+s)"
+        if quiet:
+            self._preview()
+            return
+        self.say("status", f"probed: unlock {names[0]} first (ctrl+l)" if names else
+                 "probed: check the choice, then force a new cluster (ctrl+s)"
                  if advice.best else "no manager's raft state could be read",
-                 error=advice.best is None)
+                 error=advice.best is None and not names)
         self._preview()
+
+    # ------------------------------------------------------------ unlock
+    def _show_unlock(self) -> None:
+        nxt = self._locked_next()
+        button = self.query_one("#rc-unlock", Button)
+        button.disabled = nxt is None
+        button.label = f"Unlock {nxt.hostname}… [ctrl+l]" if nxt else "Unlock next… [ctrl+l]"
+
+    def _locked_next(self) -> Host | None:
+        names = locked(self.states)
+        return next((h for h in self._hosts() if h.hostname in names), None)
+
+    @on(Button.Pressed, "#rc-unlock")
+    def action_unlock(self) -> None:
+        pool, host = self.pool, self._locked_next()
+        if pool is None or host is None:
+            self.say("status", "no manager is locked (probe first: F2)", error=True)
+            return
+        app = swarm_app(self)
+        held = app.unlock_key  # the key this session saw (the tokens screen), if any
+
+        def build(key: str, _force: bool) -> UnlockManager:
+            return UnlockManager(pool, host.hostname, host.address, "", key)
+
+        def sent(done: Sent) -> None:
+            ok = done.outcome.ok
+            self.show_result("status", done.outcome.message if ok else
+                             f"{done.outcome.status}: {done.outcome.message}", error=not ok)
+            store = app.store
+            if store is not None and store.reach is not None:
+                store.reach.probe_managers_again()
+            if ok:  # probe again: the next locked one, and whether the quorum is back
+                self.states.pop(host.hostname, None)
+                self._show_unlock()
+                self.probe(pool, self._hosts(), quiet=True)
+
+        self.app.push_screen(confirm_and_send(app, OpForm(
+            build=build, secret=True, initial=held.reveal() if held else "",
+            placeholder="e.g. SWMKEY-1-…",
+            prompt=f"The swarm's unlock key for {host.hostname} (" + (
+                "the one this session holds, masked" if held else
+                "from your password manager: no manager answers to show it") + "):"),
+            source=HostsOnly(), on_sent=sent, close_when_done=True))
 
     @on(Select.Changed, "#rc-pick")
     @on(Input.Changed, "#rc-addr")
@@ -159,7 +233,8 @@ class RecoveryScreen(WizardScreen):
         return ForceNewClusterOn(pool, host, self.advice, addr)
 
     # ------------------------------------------------------------ changes
-    def _go(self, op: ForceNewClusterOn | RejoinManager | None, missing: str) -> None:
+    def _go(self, op: ForceNewClusterOn | RejoinManager | PromoteManager | None,
+            missing: str) -> None:
         if op is None:
             self.say("status", missing, error=True)
             return
@@ -170,7 +245,8 @@ class RecoveryScreen(WizardScreen):
         self._go(self._force_op(), NO_POOL if self.pool is None else
                  "probe the managers and pick one first (F2)")
 
-    def _done(self, op: ForceNewClusterOn | RejoinManager, sent: Sent) -> None:
+    def _done(self, op: ForceNewClusterOn | RejoinManager | PromoteManager,
+              sent: Sent) -> None:
         out = sent.outcome
         steps = "\n".join(op.lines)
         self.show_result("status", (out.message if out.ok else f"{out.status}: "
@@ -178,26 +254,56 @@ class RecoveryScreen(WizardScreen):
                          error=not out.ok)
         if isinstance(op, ForceNewClusterOn) and out.ok:
             self.leader, self.leader_addr = op.host, op.leader_addr
-        elif isinstance(op, RejoinManager) and out.status != "refused":
-            self.rejoined[op.host.hostname] = "re-joined" if out.ok else "failed"
+        elif not isinstance(op, ForceNewClusterOn) and out.status != "refused":
+            self.rejoined[op.host.hostname] = ("re-joined" if isinstance(op, RejoinManager)
+                                               else "promoted") if out.ok else "failed"
         self._show_others()
         self.refresh_cluster()
 
     def _show_others(self) -> None:
-        others = self._others()
+        if self.leader is None:
+            return
+        self._render_others()
+        pool = self.pool
+        if pool is not None:
+            self.plan(pool, self.leader, self._others())
+
+    @on(Input.Changed, "#rc-hosts")
+    def _hosts_changed(self) -> None:
+        self._show_others()
+
+    @work(exclusive=True, group="rc-plan", exit_on_error=False)
+    async def plan(self, pool: NodePool, leader: Host, others: list[Host]) -> None:
+        """Where each old manager stands, read on the leader (promote or re-join)."""
+        try:
+            found = await asyncio.to_thread(pool.call, standings(pool, leader, others), 60)
+        except Exception:  # noqa: BLE001  (unread: each one is re-joined, as before)
+            return
+        self.standing = {s.host.hostname: s for s in found}
+        self._render_others()
+
+    def _render_others(self) -> None:
         if self.leader is None:
             return
         lines = [f"leader: {self.leader.hostname}"] + [
-            f"{h.hostname}: {self.rejoined.get(h.hostname, 'to re-join')}" for h in others]
+            f"{h.hostname}: {self.rejoined.get(h.hostname) or self._standing(h).words}"
+            for h in self._others()]
         self.query_one("#rc-others", Static).update(markup_escape("\n".join(lines)))
         nxt = self._next()
         button = self.query_one("#rc-rejoin", Button)
         button.disabled = nxt is None
-        button.label = f"Re-join {nxt.hostname}… [ctrl+j]" if nxt else "Re-join next… [ctrl+j]"
+        verb = "Promote" if nxt is not None and nxt.action == "promote" else "Re-join"
+        button.label = f"{verb} {nxt.host.hostname}… [ctrl+j]" if nxt else \
+            "Re-join next… [ctrl+j]"
 
-    def _next(self) -> Host | None:
-        return next((h for h in self._others() if self.rejoined.get(h.hostname) !=
-                     "re-joined"), None)
+    def _standing(self, host: Host) -> Standing:
+        return self.standing.get(host.hostname, Standing(host, "rejoin"))
+
+    def _next(self) -> Standing | None:
+        """The next old manager to bring back (one that is no manager yet)."""
+        return next((self._standing(h) for h in self._others()
+                     if self.rejoined.get(h.hostname) not in ("re-joined", "promoted")
+                     and self._standing(h).action != "manager"), None)
 
     @on(Button.Pressed, "#rc-rejoin")
     def action_rejoin(self) -> None:
@@ -206,4 +312,7 @@ class RecoveryScreen(WizardScreen):
             self.say("status", "force a new cluster first (or every manager is back)",
                      error=True)
             return
-        self._go(RejoinManager(pool, self.leader, self.leader_addr, nxt), "")
+        if nxt.action == "promote":
+            self._go(PromoteManager(pool, self.leader, nxt.host, nxt.node_id), "")
+        else:
+            self._go(RejoinManager(pool, self.leader, self.leader_addr, nxt.host), "")
