@@ -159,7 +159,7 @@ async def test_current_state_fits_beside_the_side_panels() -> None:
         assert states == [fmt.compact_state(f) for f in full], (states, full)
         assert any(s.startswith("Running ") and s.endswith("s") for s in states), states
     app = static_app()
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(160, 40)) as pilot:
         await pilot.pause()
         await pilot.press("3")
         await pilot.pause()

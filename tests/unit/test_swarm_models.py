@@ -348,3 +348,28 @@ def test_compact_state_keeps_the_state_and_a_short_age() -> None:
 
 def now_minus(**delta: float) -> datetime:
     return datetime.now(UTC) - timedelta(**delta)
+
+
+def test_a_column_with_a_short_form_takes_it_before_others_are_cut() -> None:
+    """The Tasks pane's CURRENT STATE ("Running 22 seconds ago") beside the side panels,
+    and beside an ERROR that is cut at 80 columns: it takes its short form first."""
+    from swarmtui.ui.widgets.table_model import Column, fit_columns
+
+    name = Column("name", "NAME", 0, 8, 40)
+    state = Column("current", "CURRENT STATE", 0, 24, 34, short=fmt.compact_state,
+                   short_width=fmt.COMPACT_STATE_WIDTH)
+    error = Column("error", "ERROR", 2, 10, 200, grow=True)
+    natural = {"name": 20, "current": 25, "error": 60}
+    # too narrow for both: the state gives way to its short width, the name is whole
+    widths = {c.key: w for _i, c, w in fit_columns([name, state], natural, 40)}
+    assert widths == {"name": 20, "current": 40 - 20 - 2 - 1}
+    # an ERROR cut: the state's room goes to it
+    widths = {c.key: w for _i, c, w in fit_columns([name, state, error], natural, 72)}
+    assert widths["current"] == fmt.COMPACT_STATE_WIDTH
+    assert widths["error"] == 72 - 1 - 20 - fmt.COMPACT_STATE_WIDTH - 2 * 2
+    # up to 40 cells of it, not more (at 160 columns the state reads as the CLI says it)
+    widths = {c.key: w for _i, c, w in fit_columns([name, state, error], natural, 90)}
+    assert widths["error"] == 40 and widths["current"] == 90 - 1 - 20 - 40 - 2 * 2
+    # room for everything: nothing shortened
+    widths = {c.key: w for _i, c, w in fit_columns([name, state, error], natural, 120)}
+    assert widths["current"] == 25 and widths["error"] >= 60

@@ -12,6 +12,8 @@ from typing import Any
 from rich.cells import cell_len
 
 GAP = 2
+#: the room a `grow` column (an ERROR) is given at the cost of the short forms of others
+GROW_ROOM = 40
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,18 @@ def fit_columns(columns: Sequence[Column], natural: dict[str, int],
     grow = [i for i, c in shown if c.grow]
     if spare > 0 and grow:
         widths[grow[0]] += spare
-    elif spare < 0:
+    want = min(natural[columns[grow[0]].key], GROW_ROOM) if grow else 0
+    if spare >= 0 and grow and widths[grow[0]] < want:
+        # the free text (an ERROR) is cut short: the columns with a short form take it and
+        # give it the room ("Running 30m" beside "no suitable node (max replicas …")
+        g = grow[0]
+        for i, c in shown:
+            if c.short is not None and c.short_width:
+                give = min(want - widths[g],
+                           max(widths[i] - max(c.short_width, cell_len(c.label)), 0))
+                widths[i] -= give
+                widths[g] += give
+    if spare < 0:
         # even the essential columns do not fit: those with a short form take it first
         for i, c in shown:
             if c.short is not None and c.short_width:
