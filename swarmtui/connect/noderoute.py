@@ -26,6 +26,7 @@ from swarmtui.connect.errors import (
     HostKeyNotTrustedError,
     HostKeyRevokedError,
 )
+from swarmtui.connect.sshconf import file_stamp
 
 RouteSource = Literal["profile", "ssh_config", "address"]
 
@@ -75,20 +76,36 @@ def ssh_config_has_host(files: Sequence[Path], hostname: str) -> bool:
     """True when a `Host` line of the files names `hostname` with a pattern other than `*`
     (and no negated pattern of that line excludes it), as OpenSSH would match it."""
     for path in files:
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        for raw in text.splitlines():
-            parts = raw.strip().replace("=", " ", 1).split()
-            if len(parts) < 2 or parts[0].lower() != "host":
-                continue
-            pats = parts[1:]
+        for pats in _host_lines(path):
             if any(p.startswith("!") and _glob(p[1:], hostname) for p in pats):
                 continue
             if any(not p.startswith("!") and p != "*" and _glob(p, hostname) for p in pats):
                 return True
     return False
+
+
+#: each file's `Host` patterns, by (path, its stamp): read again only when it changed (the
+#: pool asks on every connection attempt: at 1,000 nodes, many a second)
+_HOSTS: dict[tuple[Path, tuple[int, int] | None], list[list[str]]] = {}
+
+
+def _host_lines(path: Path) -> list[list[str]]:
+    key = (path, file_stamp(path))
+    found = _HOSTS.get(key)
+    if found is None:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            text = ""
+        found = []
+        for raw in text.splitlines():
+            parts = raw.strip().replace("=", " ", 1).split()
+            if len(parts) >= 2 and parts[0].lower() == "host":
+                found.append(parts[1:])
+        if len(_HOSTS) >= 256:
+            _HOSTS.clear()
+        _HOSTS[key] = found
+    return found
 
 
 def resolve_route(hostname: str, address: str, *, node_map: Mapping[str, str],

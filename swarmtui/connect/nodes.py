@@ -13,7 +13,8 @@ callback and the same in-memory ONCE keys: an unknown key is asked once per
 host, a changed one refused). One connection per node, opened on first use,
 at most `max_connections` open (the least recently used idle one is closed to
 make room), and after a failure the node is not tried again before its backoff
-delay: meanwhile its `Unreachable` fact is answered at once. Nothing here
+delay (longer while many nodes fail: RETRIES_PER_S): meanwhile its `Unreachable` fact
+is answered at once. Nothing here
 waits longer than the connect timeout.
 
 Drive it from one asyncio loop; `call()` runs a coroutine on that loop from a
@@ -114,6 +115,11 @@ class PoolFigures:
     commands: int = 0
     stdout_bytes: int = 0
     closed_for_room: int = 0
+
+
+#: about how many attempts a second to reach nodes that failed, in all (the backoff's cap
+#: grows with the number of them)
+RETRIES_PER_S = 2.0
 
 
 @dataclass
@@ -228,7 +234,11 @@ class NodePool:
             fails = self._fails.get(hostname, 0) + 1
             self._fails[hostname] = fails
             now = self.clock()
-            delay = min(self.backoff_max, self.backoff_initial * 2 ** (fails - 1))
+            # many nodes out of reach (1,000 without SSH): each is tried less often, so
+            # the attempts stay near RETRIES_PER_S in all (each one parses the ssh_config
+            # in asyncssh and holds the GIL meanwhile: keystrokes waited on them)
+            spread = len(self._facts) / RETRIES_PER_S
+            delay = max(min(self.backoff_max, self.backoff_initial * 2 ** (fails - 1)), spread)
             fact = Unreachable(hostname, classify(exc), str(exc), now, now + delay)
             self._facts[hostname] = fact
             raise NodeUnreachableError(fact) from exc

@@ -84,17 +84,43 @@ def ssh_config_files(extra: Sequence[str | os.PathLike[str]] = ()) -> list[Path]
     return files
 
 
+#: the ssh_config as it applies to one host, by (the files as they were, host, user, port):
+#: parsing is pure Python (shlex), ~10 ms a file, and the node pool resolves a node on each
+#: connection attempt — at 1,000 nodes the parsing held the GIL most of the time
+_LOADED: dict[tuple[Any, ...], Any] = {}
+_LOADED_MAX = 4096
+
+
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    """What tells a changed file: its modification time and size (None: no such file)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
 def _load(files: Sequence[Path], host: str, user: str | None, port: int | None) -> Any:
+    """The settings of `files` for this host (kept until a file changes; do not change
+    what is returned)."""
     try:
         local_user = getpass.getuser()
     except KeyError:  # no passwd entry
         local_user = os.environ.get("USER", "root")
+    key = (tuple((p, file_stamp(p)) for p in files), host, user, port, local_user)
+    cfg = _LOADED.get(key)
+    if cfg is not None:
+        return cfg
     try:
-        return _ClientConfig.load(None, list(files), False, False, False, local_user,
-                                    user if user else (), host, port if port else ())
+        cfg = _ClientConfig.load(None, list(files), False, False, False, local_user,
+                                 user if user else (), host, port if port else ())
     except Exception as exc:  # asyncssh.config.ConfigParseError and OSError
         raise EndpointError(f"cannot read the ssh_config: {exc}",
                             "fix the file (or leave it out with no --ssh-config)") from exc
+    if len(_LOADED) >= _LOADED_MAX:
+        _LOADED.clear()
+    _LOADED[key] = cfg
+    return cfg
 
 
 def _paths(value: object) -> list[Path]:

@@ -91,6 +91,20 @@ def ago(ts: datetime | None, now: datetime | None = None) -> str:
     return f"{human_duration(delta).lower()} ago"
 
 
+def ago_until(ts: datetime, now: datetime) -> datetime:
+    """When `ago(ts, now)` may next read differently (a moment after `now`): the next
+    second while under a minute, the next minute while under an hour, then the next
+    half hour (where `human_duration` rounds to the next hour)."""
+    seconds = max((now - ts).total_seconds(), 0.0)
+    if seconds < 60:
+        step = int(seconds) + 1.0
+    elif seconds < 3600:
+        step = (int(seconds / 60) + 1) * 60.0
+    else:
+        step = (int(seconds / 3600 + 0.5) + 0.5) * 3600
+    return ts + timedelta(seconds=step)
+
+
 def short_age(ts: datetime | None, now: datetime | None = None) -> str:
     """A compact age for messages: "12 s", "2 min", "3 h", "4 d"; "" if None."""
     if ts is None:

@@ -18,15 +18,20 @@ from tests.waiting import async_wait_for
 
 
 def _counting(monkeypatch, built: list[str]):  # type: ignore[no-untyped-def]
-    """`counting(kind)`: each build of that pane's rows is appended to `built`."""
+    """`counting(kind)`: each build of that pane's rows is appended to `built` (by the
+    maker the screen builds them with: the Tasks pane's keeps its rows)."""
     def counting(kind: str) -> None:
         pane = panes.BY_KIND[kind]
 
-        def rows(*args: object) -> object:
-            built.append(kind)
-            return pane.rows(*args)  # type: ignore[arg-type]
+        def maker() -> object:
+            inner = pane.rows_maker()
 
-        monkeypatch.setitem(panes.BY_KIND, kind, dataclasses.replace(pane, rows=rows))
+            def rows(*args: object) -> object:
+                built.append(kind)
+                return inner(*args)  # type: ignore[arg-type]
+            return rows
+
+        monkeypatch.setitem(panes.BY_KIND, kind, dataclasses.replace(pane, cached=maker))
     return counting
 
 

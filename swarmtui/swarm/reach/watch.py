@@ -125,6 +125,13 @@ class NodeReach:
 
     def _sampled(self, stats: NodeStats) -> None:
         with self._lock:
+            last = self._stats.get(stats.hostname)
+            if last is not None and stats.unreachable is not None \
+                    and last.unreachable == stats.unreachable:
+                # the same failure again changes nothing shown: no new snapshot (1,000
+                # nodes without SSH made the store publish, and every pane showing stats
+                # rebuild, several times a second)
+                return
             self._stats = {**self._stats, stats.hostname: stats}
         if not self._stats_due:
             self._stats_due = True

@@ -140,6 +140,12 @@ class Pane:
     rows: RowsOf
     count: Callable[[ClusterSnapshot], int]
     actions: tuple[Action, ...] = ()
+    #: makes a `rows` of its own for a screen, one that keeps what it made (TaskRows)
+    cached: Callable[[], RowsOf] | None = None
+
+    def rows_maker(self) -> RowsOf:
+        """What a screen builds this pane's rows with: `cached()` where there is one."""
+        return self.cached() if self.cached is not None else self.rows
 
 
 def yes(flag: bool) -> str:

@@ -20,7 +20,7 @@ from swarmtui.swarm.sync import gcpause
 from swarmtui.swarm.sync.view import LinkView
 from swarmtui.ui import actions, panes
 from swarmtui.ui.panes import PANES
-from swarmtui.ui.panes.base import CLOCK
+from swarmtui.ui.panes.base import CLOCK, RowsOf
 from swarmtui.ui.tour import Tour, TourPanel
 from swarmtui.ui.walkthrough import WalkthroughPanel
 from swarmtui.ui.widgets.footer import KeysFooter
@@ -109,6 +109,9 @@ class MainScreen(Screen[None]):
         self.ops_marked: list[str] = []
         #: the tab labels as last set (markup)
         self._tab_labels: dict[str, str] = {}
+        #: each pane's rows maker, for the pane it was made for (the Tasks pane's keeps
+        #: the rows that did not change)
+        self._makers: dict[str, tuple[panes.Pane, RowsOf]] = {}
 
     @property
     def swarm_app(self) -> SwarmApp:
@@ -242,7 +245,7 @@ class MainScreen(Screen[None]):
             # shows its header and last rows first, not sharing the GIL with the build)
             self.call_after_refresh(self._build_rows, kind, snap, probs, now)
             return
-        self._apply_rows(kind, snap, panes.BY_KIND[kind].rows(snap, probs, now))
+        self._apply_rows(kind, snap, self.rows_of(kind)(snap, probs, now))
 
     # a description of its own: without one, Textual describes the worker by repr() of
     # its arguments — the whole snapshot, 0.7 s on the UI thread at 20,000 tasks
@@ -250,10 +253,21 @@ class MainScreen(Screen[None]):
           description="build a pane's rows")
     def _build_rows(self, kind: str, snap: ClusterSnapshot, probs: health.Health,
                     now: datetime) -> None:
-        rows = panes.BY_KIND[kind].rows(snap, probs, now)
-        # diff, sort and measure here too: only the swap happens on the UI thread
-        prepared = self.table(kind).prepare(rows)
+        # the collector paused: its passes over the rows made meanwhile (tens of thousands
+        # of tuples) held the GIL longer than making them
+        with gcpause.paused(True):
+            rows = self.rows_of(kind)(snap, probs, now)
+            # diff, sort and measure here too: only the swap happens on the UI thread
+            prepared = self.table(kind).prepare(rows)
         self.app.call_from_thread(self._apply_rows, kind, snap, prepared)
+
+    def rows_of(self, kind: str) -> RowsOf:
+        """What this screen makes the pane's rows with (`Pane.rows_maker`, kept)."""
+        pane = panes.BY_KIND[kind]
+        made = self._makers.get(kind)
+        if made is None or made[0] is not pane:
+            made = self._makers[kind] = (pane, pane.rows_maker())
+        return made[1]
 
     def _apply_rows(self, kind: str, snap: ClusterSnapshot, rows: list[Row] | Prepared) -> None:
         if snap is not self.shown:

@@ -94,9 +94,14 @@ class KeysFooter(Footer):
 
     def compose(self) -> ComposeResult:
         self._shown = keys = self._keys()
+        # each key made with the class its `compact` sets as it mounts (the footer's; the
+        # palette key's own, True): set then, it restyled every key one by one — most of a
+        # pane switch's CPU at 80×24
+        compact = "-compact" if self.compact else ""
         for key, display, description, action, disabled, tooltip, classes in keys:
             footer_key = FooterKey(key, display, description, action, disabled=disabled,
-                                   tooltip=tooltip, classes=classes)
+                                   tooltip=tooltip,
+                                   classes=f"{classes} -compact" if classes else compact)
             yield footer_key if classes else footer_key.data_bind(compact=Footer.compact)
 
     async def _recompose_if_changed(self) -> None:

@@ -1,0 +1,114 @@
+"""Node reach with many nodes out of reach (issue 17, 1,000 nodes): the ssh_config read
+once while it is unchanged, retries that stay few a second in all, and a failure that
+repeats publishing nothing new."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from swarmtui.connect import sshconf
+from swarmtui.connect.endpoint import parse_endpoint
+from swarmtui.connect.hostkeys import fixed_trust
+from swarmtui.connect.noderoute import ssh_config_has_host
+from swarmtui.connect.nodes import RETRIES_PER_S, NodePool, NodeUnreachableError
+from swarmtui.connect.options import ConnectOptions
+from swarmtui.swarm.reach.stats import NodeStats
+from swarmtui.swarm.reach.watch import NodeReach
+
+
+def _write(path: Path, text: str, stamp: int) -> None:
+    path.write_text(text)
+    os.utime(path, ns=(stamp, stamp))  # a later modification time, whatever the clock
+
+
+def test_the_ssh_config_is_parsed_once_until_it_changes(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tmp_path / "ssh_config"
+    _write(cfg, "Host n1\n  HostName 10.0.0.1\n  User bob\n", 1_000_000_000)
+    parsed: list[str] = []
+    real = sshconf._ClientConfig.load
+
+    def counting(*args: object) -> object:
+        parsed.append(str(args[7]))  # the host looked up
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sshconf._ClientConfig, "load", counting)
+    ep = parse_endpoint("ssh://n1")
+    for _ in range(3):
+        target = sshconf.resolve_ssh(ep, [cfg])
+        assert (target.hostname, target.user) == ("10.0.0.1", "bob")
+    assert parsed == ["n1"]
+    assert sshconf.resolve_ssh(parse_endpoint("ssh://n2"), [cfg]).hostname == "n2"
+    assert parsed == ["n1", "n2"]  # another host: its own settings
+    _write(cfg, "Host n1\n  HostName 10.0.0.7\n  User alice\n", 2_000_000_000)
+    target = sshconf.resolve_ssh(ep, [cfg])
+    assert (target.hostname, target.user) == ("10.0.0.7", "alice")  # the file changed
+    assert parsed == ["n1", "n2", "n1"]
+
+
+def test_host_patterns_follow_the_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "ssh_config"
+    _write(cfg, "Host web*\n  User bob\n", 1_000_000_000)
+    assert ssh_config_has_host([cfg], "web1") and not ssh_config_has_host([cfg], "db1")
+    _write(cfg, "Host db* !db9\n  User bob\n", 2_000_000_000)
+    assert ssh_config_has_host([cfg], "db1") and not ssh_config_has_host([cfg], "web1")
+    assert not ssh_config_has_host([cfg], "db9")
+    cfg.unlink()
+    assert not ssh_config_has_host([cfg], "db1")
+
+
+async def test_many_nodes_out_of_reach_are_each_tried_less_often() -> None:
+    """Refused at once (port 1 of a loopback address): each failure doubles the node's
+    backoff up to backoff_max — and with many nodes failing, none is tried again sooner
+    than what keeps the attempts near RETRIES_PER_S in all."""
+    now = [100.0]
+    nodes = 20
+    pool = NodePool(ConnectOptions(trust=fixed_trust("never"), ssh_config=[]),
+                    node_map={f"w{i}": "ssh://nobody@127.0.0.2:1" for i in range(nodes)},
+                    clock=lambda: now[0], backoff_initial=1.0, backoff_max=4.0)
+
+    async def fail(host: str) -> float:
+        with pytest.raises(NodeUnreachableError) as info:
+            await pool.connection(host)
+        return info.value.fact.retry_at - info.value.fact.at
+
+    assert await fail("w0") == 1.0
+    delays = []
+    for _ in range(5):
+        now[0] += 100  # past any backoff
+        delays.append(await fail("w0"))
+    assert delays == [2.0, 4.0, 4.0, 4.0, 4.0]  # one node failing: backoff_max holds
+    # the last one to fail: the others (not itself) count
+    assert [await fail(f"w{i}") for i in range(1, nodes)][-1] == (nodes - 1) / RETRIES_PER_S
+    for _ in range(3):
+        now[0] += 100
+        delays.append(await fail("w0"))
+    assert delays[-1] == nodes / RETRIES_PER_S > 4.0
+    await pool.close()
+
+
+async def test_the_same_failure_again_publishes_nothing() -> None:
+    reach = NodeReach(NodePool(ConnectOptions(trust=fixed_trust("never"), ssh_config=[])))
+
+    async def on_loop(stats: NodeStats) -> None:
+        reach._sampled(stats)  # where the sampler calls it: on the reach's loop
+
+    def sampled(stats: NodeStats) -> None:
+        asyncio.run_coroutine_threadsafe(on_loop(stats), reach._loop).result(5)
+
+    try:
+        sampled(NodeStats("w1", 1.0, unreachable="ssh refused: port 22"))
+        first = reach.stats()
+        sampled(NodeStats("w1", 6.0, unreachable="ssh refused: port 22"))
+        assert reach.stats() is first  # nothing new to show: the very same stats
+        sampled(NodeStats("w1", 11.0, unreachable="host unreachable: no answer"))
+        assert reach.stats() is not first
+        assert reach.stats()["w1"].unreachable == "host unreachable: no answer"
+        sampled(NodeStats("w1", 16.0, cpu_percent=3.0))
+        assert reach.stats()["w1"].cpu_percent == 3.0
+    finally:
+        await reach.close()
