@@ -22,15 +22,9 @@ import pytest
 from textual.widgets import Button, DataTable, Input, Select, Static
 
 from swarmtui import audit
-from swarmtui.connect.endpoint import parse_endpoint
-from swarmtui.connect.hostkeys import fixed_trust
-from swarmtui.connect.nodes import NodePool
-from swarmtui.connect.options import ConnectOptions
-from swarmtui.connect.sshconf import ssh_config_files
 from swarmtui.lab import Lab
 from swarmtui.lab.preflight import LabError
 from swarmtui.swarm.noleader import HEADLINE
-from swarmtui.swarm.reach.watch import NodeReach
 from swarmtui.ui.app import SwarmApp
 from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
 from swarmtui.ui.flow.progress import FINAL
@@ -38,6 +32,11 @@ from swarmtui.ui.screens.wizards.backup import BackupScreen
 from swarmtui.ui.screens.wizards.recovery import RecoveryScreen
 from tests.conftest import PREFIX, _lab_or_skip
 from tests.functional import conftest as functional
+from tests.lab.recovery_kit import (
+    managers,
+    state,  # noqa: F401  (autouse: the journal holds no secret)
+    with_reach,
+)
 from tests.lab.test_backup import SVC, NodeLs
 from tests.waiting import async_wait_for, wait_for
 
@@ -60,32 +59,6 @@ def blab(lab_root: Path) -> Iterator[Lab]:
         yield lab
     finally:
         lab.down()
-
-
-@pytest.fixture(autouse=True)
-def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv(audit.ENV_STATE_DIR, str(tmp_path / "state"))
-    journal = tmp_path / "state" / audit.JOURNAL_NAME
-    yield journal
-    if journal.exists():
-        text = journal.read_text()
-        assert "SWMTKN" not in text and "SWMKEY" not in text, "a secret reached the journal"
-
-
-def app_on(lab: Lab, make: Any) -> SwarmApp:
-    app: SwarmApp = make(lab)
-    opts = ConnectOptions(trust=fixed_trust("never"),
-                          ssh_config=ssh_config_files([lab.ssh_config]))
-    assert app.store is not None
-    app.store.attach_reach(NodeReach(NodePool(opts, manager=parse_endpoint("node1"),
-                                              connect_timeout=3.0), recheck=5.0))
-    return app
-
-
-def managers(lab: Lab, on: str = "node1") -> dict[str, str]:
-    rows = lab.ssh(on, "docker node ls --format '{{.Hostname}} {{.Status}} "
-                   "{{.ManagerStatus}}'").splitlines()
-    return {r.split()[0]: r.split(" ", 1)[1] for r in rows}
 
 
 def replicas(lab: Lab, on: str) -> str:
@@ -135,7 +108,7 @@ async def send(pilot: Any, app: SwarmApp, key: str, typed: str | None, wizard: A
 async def test_backup_screen_backs_up_a_manager_of_three_while_the_quorum_holds(
         blab: Lab, lab_app: Any, tmp_path: Path, state: Path) -> None:  # noqa: F811
     out = tmp_path / "out"
-    app = app_on(blab, lab_app)
+    app = with_reach(lab_app(blab), blab, recheck=5.0)
     async with app.run_test(size=(80, 24)) as pilot:
         await async_wait_for("three managers listed", lambda: app.snapshot is not None
                              and len(app.snapshot.managers) == 3, 60)
@@ -177,7 +150,7 @@ async def test_backup_screen_refuses_a_manager_of_two_and_leaves_its_engine_runn
     blab.ssh("node1", "docker node demote node3")
     try:
         pid = blab.host("node2").running_dockerd()
-        app = app_on(blab, lab_app)
+        app = with_reach(lab_app(blab), blab, recheck=5.0)
         async with app.run_test(size=(80, 24)) as pilot:
             await async_wait_for("two managers listed", lambda: app.snapshot is not None
                                  and len(app.snapshot.managers) == 2, 60)
@@ -211,7 +184,7 @@ async def test_backup_screen_refuses_a_manager_of_two_and_leaves_its_engine_runn
 async def test_recovery_wizard_brings_back_a_swarm_that_lost_two_managers_of_three(
         blab: Lab, lab_app: Any, state: Path) -> None:  # noqa: F811
     wait_for("web 2/2", lambda: replicas(blab, "node1") == "2/2", 180)
-    app = app_on(blab, lab_app)
+    app = with_reach(lab_app(blab), blab, recheck=5.0)
     async with app.run_test(size=(80, 24)) as pilot:
         await async_wait_for("three managers listed", lambda: app.snapshot is not None
                              and len(app.snapshot.managers) == 3, 60)

@@ -28,13 +28,8 @@ from swarmtui.connect.endpoint import parse_endpoint
 from swarmtui.connect.hostkeys import fixed_trust
 from swarmtui.connect.link import ClusterLink
 from swarmtui.connect.linkstatus import LinkState
-from swarmtui.connect.nodes import NodePool
-from swarmtui.connect.options import ConnectOptions
-from swarmtui.connect.sshconf import ssh_config_files
 from swarmtui.lab import Lab
-from swarmtui.lab.preflight import LabError
 from swarmtui.swarm.noleader import HEADLINE, PROBED
-from swarmtui.swarm.reach.watch import NodeReach
 from swarmtui.swarm.sync.link import LinkStore
 from swarmtui.ui.app import SwarmApp
 from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
@@ -43,6 +38,11 @@ from swarmtui.ui.screens.main import MainScreen
 from swarmtui.ui.screens.wizards.recovery import RecoveryScreen
 from tests.conftest import _lab_or_skip, lab_name
 from tests.functional import conftest as functional
+from tests.lab.recovery_kit import (
+    managers,
+    state,  # noqa: F401  (autouse: the journal holds no secret)
+    with_reach,
+)
 from tests.lab.test_backup import SVC
 from tests.waiting import async_wait_for, wait_for
 
@@ -65,26 +65,6 @@ def vlab(lab_root: Path) -> Iterator[Lab]:
         lab.down()
 
 
-@pytest.fixture(autouse=True)
-def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv(audit.ENV_STATE_DIR, str(tmp_path / "state"))
-    journal = tmp_path / "state" / audit.JOURNAL_NAME
-    yield journal
-    if journal.exists():
-        text = journal.read_text()
-        assert "SWMTKN" not in text and "SWMKEY" not in text, "a secret reached the journal"
-
-
-def managers(lab: Lab, on: str = "node1") -> dict[str, str]:
-    """hostname → "Status ManagerStatus" as `docker node ls` on `on` says ({} if it fails)."""
-    try:
-        rows = lab.ssh(on, "docker node ls --format '{{.Hostname}} {{.Status}} "
-                       "{{.ManagerStatus}}'").splitlines()
-    except LabError:
-        return {}
-    return {r.split()[0]: r.split(" ", 1)[1] for r in rows if r.strip()}
-
-
 def three_managers(lab: Lab, on: str = "node1") -> bool:
     got = managers(lab, on)
     return sorted(got) == list(NODES) and all(
@@ -93,15 +73,6 @@ def three_managers(lab: Lab, on: str = "node1") -> bool:
 
 def text(screen: Any, selector: str) -> str:
     return str(screen.query_one(selector, Static).content)
-
-
-def with_reach(app: SwarmApp, lab: Lab) -> SwarmApp:
-    opts = ConnectOptions(trust=fixed_trust("never"),
-                          ssh_config=ssh_config_files([lab.ssh_config]))
-    assert app.store is not None
-    app.store.attach_reach(NodeReach(NodePool(opts, manager=parse_endpoint("node1"),
-                                              connect_timeout=3.0), recheck=3.0))
-    return app
 
 
 async def confirm(pilot: Any, app: SwarmApp, key: str, wizard: Any, done: str,
@@ -186,7 +157,7 @@ async def test_locked_managers_are_listed_locked_and_unlocked_through_the_wizard
     vlab.ssh("node1", "docker swarm update --autolock=true")
     key = vlab.ssh("node1", "docker swarm unlock-key -q")
     try:
-        app = with_reach(lab_app(vlab), vlab)
+        app = with_reach(lab_app(vlab), vlab, recheck=3.0)
         async with app.run_test(size=(80, 24)) as pilot:
             await async_wait_for("three managers listed", lambda: app.snapshot is not None
                                  and len(app.snapshot.managers) == 3, 60)
@@ -254,7 +225,7 @@ async def test_a_former_manager_now_a_worker_is_promoted_by_the_wizard(
     demoted = next(h for h in ("node3", "node2") if h != leader)
     vlab.ssh(leader, f"docker node demote {demoted}")
     try:
-        app = with_reach(lab_app(vlab), vlab)
+        app = with_reach(lab_app(vlab), vlab, recheck=3.0)
         async with app.run_test(size=(80, 24)) as pilot:
             await async_wait_for("two managers listed on the main screen", lambda: (
                 app.snapshot is not None and len(app.snapshot.managers) == 2
