@@ -168,7 +168,8 @@ async def test_create_service_with_port_and_network_then_edit_its_image(
             await pilot.pause()
             assert isinstance(app.screen, ConfirmScreen)
             assert app.screen.query_one("#ops-go").disabled
-            assert "used by service(s): fweb" in text(app.screen.query_one("#ops-blocks"))
+            assert "network fnet is used by service fweb — " in \
+                text(app.screen.query_one("#ops-blocks"))
             await pilot.press("escape")
 
             # -- edit the image: the diff first, then the rolling update to completion
