@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.widgets import Static
 
 from swarmtui import audit
 from swarmtui.connect.endpoint import parse_endpoint
@@ -18,6 +20,9 @@ from swarmtui.lab import Lab
 from swarmtui.lab.preflight import LabError
 from swarmtui.swarm.reach.watch import NodeReach
 from swarmtui.ui.app import SwarmApp
+from swarmtui.ui.flow import ProgressScreen
+from swarmtui.ui.flow.progress import FINAL
+from tests.waiting import async_wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -49,3 +54,24 @@ def with_reach(app: SwarmApp, lab: Lab, recheck: float) -> SwarmApp:
     app.store.attach_reach(NodeReach(NodePool(opts, manager=parse_endpoint("node1"),
                                               connect_timeout=3.0), recheck=recheck))
     return app
+
+
+def text(screen: Any, selector: str) -> str:
+    return str(screen.query_one(selector, Static).content)
+
+
+async def wizard_says(app: SwarmApp, wizard: Any, done: str, deadline: float) -> str:
+    """Wait until the wizard's status says `done` (its status); a progress view that ended
+    otherwise than converged fails the test with its lines."""
+    def said() -> str | None:
+        screen = app.screen
+        if isinstance(screen, ProgressScreen) and screen.phase in FINAL and \
+                screen.phase != "converged":
+            pytest.fail(f"{screen.phase}: {screen.lines}")
+        status = text(wizard, "#status")
+        return status if done in status else None
+
+    try:
+        return await async_wait_for(f"the wizard to say {done!r}", said, deadline)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; its status: {text(wizard, '#status')!r}") from None

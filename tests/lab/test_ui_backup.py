@@ -19,15 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Button, DataTable, Input, Select, Static
+from textual.widgets import Button, DataTable, Input, Select
 
 from swarmtui import audit
 from swarmtui.lab import Lab
 from swarmtui.lab.preflight import LabError
 from swarmtui.swarm.noleader import HEADLINE
 from swarmtui.ui.app import SwarmApp
-from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
-from swarmtui.ui.flow.progress import FINAL
+from swarmtui.ui.flow import ConfirmScreen
 from swarmtui.ui.screens.wizards.backup import BackupScreen
 from swarmtui.ui.screens.wizards.recovery import RecoveryScreen
 from tests.conftest import PREFIX, _lab_or_skip
@@ -35,7 +34,9 @@ from tests.functional import conftest as functional
 from tests.lab.recovery_kit import (
     managers,
     state,  # noqa: F401  (autouse: the journal holds no secret)
+    text,
     with_reach,
+    wizard_says,
 )
 from tests.lab.test_backup import SVC, NodeLs
 from tests.waiting import async_wait_for, wait_for
@@ -78,10 +79,6 @@ def journal_text(path: Path) -> str:
     return path.read_text() if path.exists() else ""
 
 
-def text(screen: Any, selector: str) -> str:
-    return str(screen.query_one(selector, Static).content)
-
-
 async def send(pilot: Any, app: SwarmApp, key: str, typed: str | None, wizard: Any,
                done: str, deadline: float) -> str:
     """Press `key` on the wizard, go ahead in the confirmation (typing the name), wait
@@ -93,16 +90,7 @@ async def send(pilot: Any, app: SwarmApp, key: str, typed: str | None, wizard: A
         await pilot.press(*typed)
         await pilot.pause()
     await pilot.press("ctrl+y")  # the confirm key (its button may be below the fold)
-
-    def said() -> str | None:
-        screen = app.screen
-        if isinstance(screen, ProgressScreen) and screen.phase in FINAL and \
-                screen.phase != "converged":
-            pytest.fail(f"{screen.phase}: {screen.lines}")
-        status = text(wizard, "#status")
-        return status if done in status else None
-
-    return await async_wait_for(f"the wizard to say {done!r}", said, deadline)
+    return await wizard_says(app, wizard, done, deadline)
 
 
 async def test_backup_screen_backs_up_a_manager_of_three_while_the_quorum_holds(

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input
 
 from swarmtui import audit
 from swarmtui.backup.rejoin import Host
@@ -32,8 +32,7 @@ from swarmtui.lab import Lab
 from swarmtui.swarm.noleader import HEADLINE, PROBED
 from swarmtui.swarm.sync.link import LinkStore
 from swarmtui.ui.app import SwarmApp
-from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
-from swarmtui.ui.flow.progress import FINAL
+from swarmtui.ui.flow import ConfirmScreen
 from swarmtui.ui.screens.main import MainScreen
 from swarmtui.ui.screens.wizards.recovery import RecoveryScreen
 from tests.conftest import _lab_or_skip, lab_name
@@ -41,7 +40,9 @@ from tests.functional import conftest as functional
 from tests.lab.recovery_kit import (
     managers,
     state,  # noqa: F401  (autouse: the journal holds no secret)
+    text,
     with_reach,
+    wizard_says,
 )
 from tests.lab.test_backup import SVC
 from tests.waiting import async_wait_for, wait_for
@@ -71,10 +72,6 @@ def three_managers(lab: Lab, on: str = "node1") -> bool:
         v in ("Ready Reachable", "Ready Leader") for v in got.values())
 
 
-def text(screen: Any, selector: str) -> str:
-    return str(screen.query_one(selector, Static).content)
-
-
 async def confirm(pilot: Any, app: SwarmApp, key: str, wizard: Any, done: str,
                   deadline: float, value: str | None = None) -> str:
     """Press `key` on the wizard, put `value` in the dialog's field, go ahead, wait until
@@ -88,19 +85,7 @@ async def confirm(pilot: Any, app: SwarmApp, key: str, wizard: Any, done: str,
         field.value = value
         await pilot.pause()
     await pilot.press("ctrl+y")
-
-    def said() -> str | None:
-        screen = app.screen
-        if isinstance(screen, ProgressScreen) and screen.phase in FINAL and \
-                screen.phase != "converged":
-            pytest.fail(f"{screen.phase}: {screen.lines}")
-        status = text(wizard, "#status")
-        return status if done in status else None
-
-    try:
-        return await async_wait_for(f"the wizard to say {done!r}", said, deadline)
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}; its status: {text(wizard, '#status')!r}") from None
+    return await wizard_says(app, wizard, done, deadline)
 
 
 async def test_the_link_fails_over_and_the_view_and_the_node_pool_follow(vlab: Lab) -> None:
@@ -181,8 +166,9 @@ async def test_locked_managers_are_listed_locked_and_unlocked_through_the_wizard
             probed = next(ln for ln in message.split("\n") if ln.startswith(PROBED))
             assert "node1 answering without a leader" in probed, probed
             assert "Unlock node2, node3 with the swarm's unlock key (Q, then ctrl+l)" in probed
-            problems = str(app.screen.query_one("#problems").render())
-            assert "LOCKED" in problems, problems
+            # the header draws the snapshot a moment after it is published
+            await async_wait_for("the header to say LOCKED", lambda: "LOCKED" in str(
+                app.screen.query_one("#problems").render()), 10)
 
             await pilot.press("Q")
             await async_wait_for("the wizard", lambda: isinstance(app.screen, RecoveryScreen),
