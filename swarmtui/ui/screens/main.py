@@ -189,6 +189,11 @@ class MainScreen(Screen[None]):
         self._update_after_typing()
         self._update_tab_labels()
 
+    def show_header(self, snap: ClusterSnapshot) -> None:
+        """The header alone, while a dialog is in front of the panes."""
+        if self.query(HealthHeader):
+            self.query_one(HealthHeader).show(snap, health.of(snap))
+
     def _update_after_typing(self) -> None:
         """The shown pane's rebuild for a new snapshot; a big one waits while the filter
         is being typed in (the rows are at most a poll old meanwhile)."""
