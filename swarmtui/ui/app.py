@@ -45,6 +45,7 @@ from swarmtui.ui.store_adapter import (
     ConnectionChanged,
     SnapshotChanged,
 )
+from swarmtui.ui.toasts import ToastsPerScreen
 from swarmtui.ui.tour import Tour, TourPanel
 from swarmtui.ui.typeahead import KeysAhead
 from swarmtui.ui.walkthrough import (
@@ -56,7 +57,7 @@ from swarmtui.ui.walkthrough import (
 STARTED_AFTER_S = 2.0
 
 
-class SwarmApp(CrashGuard, Connecting):
+class SwarmApp(CrashGuard, ToastsPerScreen, Connecting):
     TITLE = "swarmtui"
     CSS = """
     Screen { background: $background; }
@@ -65,13 +66,15 @@ class SwarmApp(CrashGuard, Connecting):
     Input > .input--placeholder, TextArea > .text-area--placeholder {
         color: $text-disabled; text-style: italic; }
     /* toasts never cover a button or the tour (issue 16): on the main screen bottom-left
-       above the status bar (the tour and walkthrough panels are on the right); on
-       dialogs, forms and wizards at the top right (their buttons are at the bottom or
-       left); no blank rows. Textual's width (60, at most half the screen) is kept: a
+       above the status bar, the filter and the marks bar (the tour and walkthrough
+       panels are on the right); on dialogs, forms and wizards at the top right (their
+       buttons are at the bottom or left), only their own (ui/toasts.py); no blank rows. Textual's width (60, at most half the screen) is kept: a
        narrower toast wraps a short result ("… ended (exit status 5)") mid-phrase. */
     ToastRack { dock: top; align: right top; margin-bottom: 0; }
     Toast { padding: 0 1; margin-top: 0; }
     MainScreen ToastRack { dock: bottom; align: left bottom; margin-bottom: 2; }
+    MainScreen.-one-bar ToastRack { margin-bottom: 3; }  /* above the filter, the marks */
+    MainScreen.-two-bars ToastRack { margin-bottom: 4; }
     MainScreen ToastHolder { align-horizontal: left; }
     """
     #: the app's keys (every screen), generated from the action registry (ui/actions.py)
