@@ -68,8 +68,9 @@ class SwarmApp(CrashGuard, ToastsPerScreen, Connecting):
     /* toasts never cover a button or the tour (issue 16): on the main screen bottom-left
        above the status bar, the filter and the marks bar (the tour and walkthrough
        panels are on the right); on dialogs, forms and wizards at the top right (their
-       buttons are at the bottom or left), only their own (ui/toasts.py); no blank rows. Textual's width (60, at most half the screen) is kept: a
-       narrower toast wraps a short result ("… ended (exit status 5)") mid-phrase. */
+       buttons are at the bottom or left), only their own (ui/toasts.py); no blank rows.
+       Textual's width (60, at most half the screen) is kept: a narrower toast wraps a
+       short result ("… ended (exit status 5)") mid-phrase. */
     ToastRack { dock: top; align: right top; margin-bottom: 0; }
     Toast { padding: 0 1; margin-top: 0; }
     MainScreen ToastRack { dock: bottom; align: left bottom; margin-bottom: 2; }

@@ -74,3 +74,30 @@ async def test_a_toast_hidden_by_a_screen_opened_later_shows_again_once_back() -
         await async_wait_for("the toast again", lambda: not isinstance(
             app.screen, HelpScreen) and any(
             "a word about the main screen" in line for line in screen_lines(app)), 5)
+
+
+async def test_every_key_of_the_tokens_screen_is_on_it_at_80_columns() -> None:
+    """The footer holds reveal and copy only: the rotate, autolock, unlock-key and unlock
+    keys were reachable through ? alone. Each section now names its keys beside its
+    title, with the key as remapped."""
+    from textual.binding import Binding
+
+    from swarmtui.ui.screens.wizards.tokens import TokensScreen
+
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.apply_keymap({"tokens.rotate_worker": "ctrl+o"})
+        screen = TokensScreen()
+        app.push_screen(screen)
+        await async_wait_for("the tokens screen", lambda: app.screen is screen)
+        await pilot.pause()
+        lines = screen_lines(app)
+        body, footer = " ".join(" ".join(lines[:-1]).split()), lines[-1]
+        assert "Join commands w / m copy · ^o / M rotate" in body, body
+        assert "Autolock a on/off · k copy the key · K rotate it · u unlock a manager" in body
+        assert "v reveal/mask · r reload · ? every key" in body, body
+        for b in TokensScreen.BINDINGS:
+            assert isinstance(b, Binding)
+            key = app.get_key_display(b) if b.id != "tokens.rotate_worker" else "^o"
+            assert f"{key} " in body or f"{key} " in footer, (b.id, body, footer)
