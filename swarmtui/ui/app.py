@@ -156,7 +156,7 @@ class SwarmApp(CrashGuard, ToastsPerScreen, Connecting):
                         f"{self.theme}", severity="warning")
 
     def on_mount(self) -> None:
-        # the start paused the collector until the first view is painted (MainScreen);
+        # the start paused the collector until 1 s after the first view (MainScreen);
         # a start that shows no cluster (a question, a failure) lets it run soon too
         self.set_timer(STARTED_AFTER_S, gcpause.started)
         if self.theme_errors:
