@@ -25,6 +25,7 @@ from swarmtui.ui import actions, themes
 from swarmtui.ui.actions import ActionCommands
 from swarmtui.ui.connecting import Connecting
 from swarmtui.ui.crash import CrashGuard
+from swarmtui.ui.keygate import KeyGate
 from swarmtui.ui.keymap import KeymapProblem, keymap_scopes, validate_keymap
 from swarmtui.ui.palette import (
     JumpTo,
@@ -47,7 +48,6 @@ from swarmtui.ui.store_adapter import (
 )
 from swarmtui.ui.toasts import ToastsPerScreen
 from swarmtui.ui.tour import Tour, TourPanel
-from swarmtui.ui.typeahead import KeysAhead
 from swarmtui.ui.walkthrough import (
     Walkthrough,
     WalkthroughPanel,
@@ -96,8 +96,8 @@ class SwarmApp(CrashGuard, ToastsPerScreen, Connecting):
         self.early = early
         #: the session's actions, for the walkthrough panel and the script export
         self.walkthrough = Walkthrough()
-        #: keys the main screen passed on, for the screen they open (ui/typeahead.py)
-        self.keys_ahead = KeysAhead()
+        #: keys read at once are handled in order, each where the last left the focus
+        self.key_gate = KeyGate(self, self._fresh_key)
         #: where `W` offers to write the session's script (None: the state dir's exports/)
         self.export_dir: Path | None = None
         #: the swarm's unlock key when this session saw it (init, the tokens screen), kept
@@ -121,9 +121,18 @@ class SwarmApp(CrashGuard, ToastsPerScreen, Connecting):
         self.theme_errors: list[themes.ThemeError] = []
         self._load_themes()
 
-    def on_key(self, event: events.Key) -> None:
-        """Keys typed ahead of a screen go to it, not to its bindings (ui/typeahead.py)."""
-        self.keys_ahead.forward(event, self.screen)
+    async def on_event(self, event: events.Event) -> None:
+        """A key read from the terminal waits for the one before it (ui/keygate.py)."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self.key_gate.admit(event):
+                await self._fresh_key(event)
+            return
+        await super().on_event(event)
+
+    async def _fresh_key(self, event: events.Key) -> None:
+        target = self.focused or self.screen
+        await super().on_event(event)
+        self.key_gate.handled(event, target)
 
     # -------------------------------------------------------------- set-up
     def _load_themes(self) -> None:

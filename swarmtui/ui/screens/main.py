@@ -147,9 +147,7 @@ class MainScreen(Screen[None]):
             self.show_snapshot(app.snapshot, frozenset(panes.COLUMNS))
 
     def on_key(self, event: events.Key) -> None:
-        """Remembered on its way to the app: a screen it opens may get the keys after it.
-        A pane's key pressed on another pane does nothing: it says where it acts."""
-        self.swarm_app.keys_ahead.passed(event, self)
+        """A pane's key pressed on another pane does nothing: it says where it acts."""
         said = actions.elsewhere(self, event.key)  # a dict look-up for most keys
         if said is not None and self.is_current and event.key not in self.active_bindings:
             key = self.app.get_key_display(Binding(event.key, ""))
