@@ -47,6 +47,7 @@ from swarmtui.ui.store_adapter import (
     ConnectionChanged,
     SnapshotChanged,
 )
+from swarmtui.ui.toasts import ToastsPerScreen
 from swarmtui.ui.tour import Tour, TourPanel
 from swarmtui.ui.walkthrough import (
     Walkthrough,
@@ -57,7 +58,7 @@ from swarmtui.ui.walkthrough import (
 STARTED_AFTER_S = 2.0
 
 
-class SwarmApp(CrashGuard, Connecting):
+class SwarmApp(CrashGuard, ToastsPerScreen, Connecting):
     TITLE = "swarmtui"
     CSS = """
     Screen { background: $background; }
@@ -66,13 +67,16 @@ class SwarmApp(CrashGuard, Connecting):
     Input > .input--placeholder, TextArea > .text-area--placeholder {
         color: $text-disabled; text-style: italic; }
     /* toasts never cover a button or the tour (issue 16): on the main screen bottom-left
-       above the status bar (the tour and walkthrough panels are on the right); on
-       dialogs, forms and wizards at the top right (their buttons are at the bottom or
-       left); no blank rows. Textual's width (60, at most half the screen) is kept: a
-       narrower toast wraps a short result ("… ended (exit status 5)") mid-phrase. */
+       above the status bar, the filter and the marks bar (the tour and walkthrough
+       panels are on the right); on dialogs, forms and wizards at the top right (their
+       buttons are at the bottom or left), only their own (ui/toasts.py); no blank rows.
+       Textual's width (60, at most half the screen) is kept: a narrower toast wraps a
+       short result ("… ended (exit status 5)") mid-phrase. */
     ToastRack { dock: top; align: right top; margin-bottom: 0; }
     Toast { padding: 0 1; margin-top: 0; }
     MainScreen ToastRack { dock: bottom; align: left bottom; margin-bottom: 2; }
+    MainScreen.-one-bar ToastRack { margin-bottom: 3; }  /* above the filter, the marks */
+    MainScreen.-two-bars ToastRack { margin-bottom: 4; }
     MainScreen ToastHolder { align-horizontal: left; }
     """
     #: the app's keys (every screen), generated from the action registry (ui/actions.py)
@@ -162,7 +166,7 @@ class SwarmApp(CrashGuard, Connecting):
                         f"{self.theme}", severity="warning")
 
     def on_mount(self) -> None:
-        # the start paused the collector until the first view is painted (MainScreen);
+        # the start paused the collector until 1 s after the first view (MainScreen);
         # a start that shows no cluster (a question, a failure) lets it run soon too
         self.set_timer(STARTED_AFTER_S, gcpause.started)
         if self.theme_errors:

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane
 
 from swarmtui.swarm import format as fmt
@@ -321,7 +322,7 @@ class MainScreen(Screen[None]):
         table = self.table(kind)
         flt = self.query_one(PaneFilter)
         flt.value = table.filter_text
-        flt.set_class(bool(table.filter_text), "shown")
+        self._show_bar(flt, bool(table.filter_text))
         if not flt.has_focus:
             table.focus()
         self.refresh_bindings()  # the footer lists the keys of the pane now shown
@@ -350,7 +351,7 @@ class MainScreen(Screen[None]):
     def action_filter(self) -> None:
         flt = self.query_one(PaneFilter)
         flt.value = self.active_table.filter_text
-        flt.add_class("shown")
+        self._show_bar(flt, True)
         flt.focus()
 
     def close_filter(self, clear: bool) -> None:
@@ -359,7 +360,7 @@ class MainScreen(Screen[None]):
         if clear:
             flt.value = ""
             table.filter_text = ""
-        flt.set_class(bool(table.filter_text), "shown")
+        self._show_bar(flt, bool(table.filter_text))
         table.focus()
 
     def action_clear_filter(self) -> None:
@@ -440,7 +441,15 @@ class MainScreen(Screen[None]):
             self.table(kind).mark(self.ops_marked)
         for bar in self.query(MarksBar):
             show_text(bar, " · ".join(said) + " · space unmarks" if said else "")
-            bar.set_class(bool(said), "shown")
+            self._show_bar(bar, bool(said))
+
+    def _show_bar(self, bar: Widget, shown: bool) -> None:
+        """Show or hide the filter or the marks bar; the toasts rise above the bars shown
+        (app.py's CSS): a passing message never hides what is marked or typed."""
+        bar.set_class(shown, "shown")
+        rows = sum(w.has_class("shown") for w in (*self.query(PaneFilter), *self.query(MarksBar)))
+        self.set_class(rows == 1, "-one-bar")
+        self.set_class(rows == 2, "-two-bars")
 
     def clear_marks(self) -> None:
         self.ops_marked.clear()
