@@ -84,3 +84,15 @@ def test_a_running_task_has_no_exit_code_an_ended_one_has() -> None:
 
     assert exit_line("t1") == "exit code —"
     assert exit_line("t2") == "exit code 3"
+
+
+def test_why_comes_right_after_running_and_one_replica_is_singular() -> None:
+    """At 80×24 the detail's box shows ~8 lines: "why" sat under the update, resources and
+    restart lines, out of sight, on a service that does not converge."""
+    snap, at = recorded()
+    svc = snap.find_service("xcon")
+    assert svc is not None
+    lines = [" ".join(line.split()) for line in _plain(service_summary(snap, svc, at))]
+    heads = [line.split(" ")[0] for line in lines]
+    assert heads.index("why") == heads.index("running") + 1, lines
+    assert "mode replicated (1 replica)" in lines
