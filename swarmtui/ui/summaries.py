@@ -192,11 +192,33 @@ def node_summary(snap: ClusterSnapshot, n: Node, now: datetime) -> str:
         _line("resources", ", ".join(x for x in (cpu, mem) if x)),
         _line("labels", fmt.labels_text(n.labels)),
         _line("engine labels", fmt.labels_text(n.engine_labels)),
-        _line("running", f"{snap.running_count(n.id)} tasks"),
+        _line("running", fmt.count(snap.running_count(n.id), "task") + _rebalance(snap, n)),
         _line("certificate", certs.node_cert_text(snap, n)),
         _line("updated", _ts(n.updated_at, now)),
     ]
     return "\n".join(lines)
+
+
+def _rebalance(snap: ClusterSnapshot, n: Node) -> str:
+    """A Ready node running nothing while a service has several tasks on one other node:
+    Swarm places tasks when they start and never moves running ones to a node that joins
+    or comes back (the question a node back from Down raises)."""
+    if n.state != "ready" or n.availability != "active" or snap.running_count(n.id):
+        return ""
+    crowded: list[tuple[int, str]] = []
+    for s in snap.services.values():
+        if s.mode != "replicated" or (s.spec_replicas or 0) < 2 or s.constraints:
+            continue
+        nodes = [t.node_id for t in snap.tasks_of_service(s.id)
+                 if t.is_running and t.wants_running]
+        if len(nodes) > len(set(nodes)):
+            crowded.append((len(nodes), s.name))
+    if not crowded:
+        return ""
+    name = max(crowded)[1]
+    return (f" — Swarm does not move running tasks to a node that joins or comes back; "
+            f"docker service update --force {name} spreads {name} again (a rolling "
+            f"restart)")
 
 
 def task_summary(snap: ClusterSnapshot, t: Task, now: datetime) -> str:
