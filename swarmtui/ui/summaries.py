@@ -100,7 +100,7 @@ def service_summary(snap: ClusterSnapshot, s: Service, now: datetime,
     ports = ", ".join(p.text for p in s.ports)
     nets = ", ".join(snap.networks[n].name if n in snap.networks else n for n in s.networks)
     replicas = s.replicas_text
-    mode = s.mode + (f" ({fmt.count(s.spec_replicas, 'replica')})"
+    mode = s.mode + (f" ({fmt.count(s.spec_replicas or 0, 'replica')})"
                      if s.mode == "replicated" else "")
     lines = [
         _line("service", f"{s.name}  ({s.id[:12]})"),
