@@ -8,7 +8,7 @@ import asyncio
 import shlex
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -57,6 +57,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     create.add_argument("--store-unlock-key", action="store_true",
                         help="with autolock: also store the unlock key beside the archive "
                         "(mode 0600; without this it is never stored)")
+    create.add_argument("--autolock-ok", action="store_true",
+                        help="with autolock on and several managers: take the backup although "
+                        "it cannot restore the swarm after its quorum is lost "
+                        "(moby/moby#36852); without this, asked on a terminal, else refused "
+                        "before anything is stopped")
     create.add_argument("--print-cron", action="store_true",
                         help="print the crontab line that takes this backup every night, "
                         "and do nothing else")
@@ -92,6 +97,20 @@ def terminal_trust(mode: str, out: TextIO) -> TrustCallback:
             input, "Trust it once, save it to known_hosts, or cancel? [o/s/N] ")
         return {"o": TrustDecision.ONCE, "s": TrustDecision.SAVE}.get(
             answer.strip().lower()[:1], TrustDecision.CANCEL)
+
+    return ask
+
+
+def terminal_yes(out: TextIO) -> Callable[[str], Awaitable[bool]]:
+    """A yes/no question on the terminal: only y or yes goes on (end of input: no)."""
+
+    async def ask(said: str) -> bool:
+        print(f"warning: {said}", file=out, flush=True)
+        try:
+            answer = await asyncio.to_thread(input, "Take this backup anyway? [y/N] ")
+        except EOFError:
+            answer = ""
+        return answer.strip().lower() in ("y", "yes")
 
     return ask
 
@@ -139,11 +158,12 @@ def _printer(out: TextIO) -> Any:
 
 def cron_line(args: argparse.Namespace, manager: str, output: Path) -> str:
     return cron_entry(manager if args.manager else "", output, args.ssh_config,
-                      config=args.config or "", profile=args.profile or "", force=args.force)
+                      config=args.config or "", profile=args.profile or "", force=args.force,
+                      autolock_ok=args.autolock_ok)
 
 
 def cron_entry(manager: str, output: Path, ssh_config: Sequence[str], *, config: str = "",
-               profile: str = "", force: bool = False) -> str:
+               profile: str = "", force: bool = False, autolock_ok: bool = False) -> str:
     """The crontab line that takes this backup every night at 03:17."""
     exe = shutil.which("swarmtui")
     cmd = [exe] if exe else [sys.executable, "-m", "swarmtui"]
@@ -160,6 +180,8 @@ def cron_entry(manager: str, output: Path, ssh_config: Sequence[str], *, config:
     cmd += ["--output", str(output.expanduser().resolve())]
     if force:
         cmd.append("--force")
+    if autolock_ok:
+        cmd.append("--autolock-ok")
     from swarmtui.audit import state_dir
 
     log = state_dir() / "backup-cron.log"
@@ -191,7 +213,8 @@ async def _create(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 1
     print(f"backing up {ep.label} to {output}", file=out, flush=True)
     req = CreateRequest(ep, _options(args, extra, out), output, force=args.force,
-                        store_unlock_key=args.store_unlock_key)
+                        store_unlock_key=args.store_unlock_key, autolock_ok=args.autolock_ok,
+                        ask=terminal_yes(out) if sys.stdin.isatty() else None)
     res = await create_backup(req, _printer(out))
     if res.verdict is not None:
         print(f"quorum: {res.verdict.summary}", file=out)

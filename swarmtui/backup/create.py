@@ -12,6 +12,7 @@ import asyncio
 import os
 import shlex
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +45,14 @@ from swarmtui.swarm import format as fmt
 
 TAR_FAILED = "swarmtui: tar exited with"
 
+#: said BEFORE an autolocked backup of several managers is taken (restore.AUTOLOCK_MANY
+#: refuses a restore from it)
+AUTOLOCK_MANY_BACKUP = (
+    "autolock is on, with {managers} managers: this backup cannot bring the swarm back "
+    "after its quorum is lost (a restore from it is refused: the restored manager would "
+    "wait for its old managers, and Docker cannot force a new cluster from an autolocked "
+    "raft, moby/moby#36852); for disaster recovery, back up with autolock off")
+
 
 @dataclass(frozen=True)
 class CreateRequest:
@@ -53,6 +62,11 @@ class CreateRequest:
     force: bool = False  # go ahead even when the quorum would be lost meanwhile
     store_unlock_key: bool = False  # write the unlock key beside the archive (0600)
     ready_timeout: float = 120.0  # for the node to be back Ready and Reachable
+    #: autolock on, several managers: take the backup although it cannot restore the swarm
+    #: after a lost quorum (AUTOLOCK_MANY_BACKUP). Else `ask` is asked that sentence before
+    #: the engine is stopped (True: go on); with neither, the backup is refused.
+    autolock_ok: bool = False
+    ask: Callable[[str], Awaitable[bool]] | None = None
 
 
 @dataclass
@@ -165,6 +179,14 @@ async def _create(req: CreateRequest, host: HostSession, steps: Steps,
     result.notes.extend(verdict.warnings)
     if not verdict.allowed:
         result.notes.append(f"--force: {verdict.block}")
+    if facts.autolock and len(managers) > 1 and not req.autolock_ok:
+        said = AUTOLOCK_MANY_BACKUP.format(managers=len(managers))
+        if req.ask is None or not await req.ask(said):
+            why = (said + ". Nothing was done" + ("" if req.ask else
+                   ": --autolock-ok takes this backup anyway"))
+            result.refused = why
+            steps.refuse("check the backup can restore the swarm", "docker info", why)
+            return
     key = ""  # with autolock: the restarted manager comes back locked; kept in memory
     if facts.autolock:
         got: dict[str, Any] = await steps.run(
@@ -253,7 +275,5 @@ async def _create(req: CreateRequest, host: HostSession, steps: Steps,
         result.notes.append(
             "autolock is on: the restarted manager was unlocked with the key read from the "
             "swarm (in memory only" + (f"; stored as {key_file}" if key_file else
-                                       ", not stored: --store-unlock-key would") + "). "
-            "Restoring it needs that key, and works only for a swarm of one manager: Docker "
-            "cannot force a new cluster from a locked raft (moby/moby#36852); for a backup "
-            "that restores after the quorum is lost, back up with autolock off")
+                                       ", not stored: --store-unlock-key would") + "); "
+            "restoring this backup needs that key")

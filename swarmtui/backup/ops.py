@@ -19,7 +19,12 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
-from swarmtui.backup.create import CreateRequest, CreateResult, create_backup
+from swarmtui.backup.create import (
+    AUTOLOCK_MANY_BACKUP,
+    CreateRequest,
+    CreateResult,
+    create_backup,
+)
 from swarmtui.backup.manifest import Backup
 from swarmtui.backup.quorum import BackupVerdict, backup_verdict, managers_from_nodes
 from swarmtui.backup.recover import RecoveryAdvice
@@ -112,12 +117,12 @@ class HostProcedure(Operation):
         return True, "done"
 
 
-#: said before an autolocked backup of several managers is taken (restore.AUTOLOCK_MANY)
-AUTOLOCK_MANY_BACKUP = (
-    "autolock is on, with {managers} managers: this backup cannot bring the swarm back "
-    "after its quorum is lost (a restore from it is refused: the restored manager would "
-    "wait for its old managers, and Docker cannot force a new cluster from an autolocked "
-    "raft, moby/moby#36852); for disaster recovery, back up with autolock off")
+def unrestorable(snapshot: ClusterSnapshot, verdict: BackupVerdict) -> str:
+    """Why a backup taken now could not bring the swarm back after a lost quorum ("" when
+    it could)."""
+    if snapshot.autolock and verdict.managers > 1:
+        return AUTOLOCK_MANY_BACKUP.format(managers=verdict.managers)
+    return ""
 
 
 def verdict_for(snapshot: ClusterSnapshot, hostname: str) -> BackupVerdict | None:
@@ -144,6 +149,9 @@ class BackupCreate(HostProcedure):
         self.force = force
         self.store_unlock_key = store_unlock_key
         self.result: CreateResult | None = None
+        #: the guard said this backup cannot restore an autolocked swarm of several
+        #: managers: confirming it is going on anyway (--autolock-ok)
+        self.autolock_warned = False
 
     @property
     def title(self) -> str:
@@ -152,7 +160,8 @@ class BackupCreate(HostProcedure):
     @property
     def cli(self) -> str:
         extra = (" --force" if self.force else "") + \
-            (" --store-unlock-key" if self.store_unlock_key else "")
+            (" --store-unlock-key" if self.store_unlock_key else "") + \
+            (" --autolock-ok" if self.autolock_warned else "")
         return f"swarmtui backup create {self.ssh_name} --output {self.output}{extra}"
 
     @property
@@ -168,8 +177,10 @@ class BackupCreate(HostProcedure):
                    f"{self.output} (mode 0600, with a manifest), start the engine, wait until "
                    "it is Ready and Reachable")
         warnings = verdict.warnings
-        if snapshot.autolock and verdict.managers > 1:
-            warnings += (AUTOLOCK_MANY_BACKUP.format(managers=verdict.managers),)
+        said = unrestorable(snapshot, verdict)
+        self.autolock_warned = bool(said)
+        if said:
+            warnings += (said,)
         if not verdict.allowed:
             why = verdict.block
             if verdict.safe_instead:
@@ -182,7 +193,8 @@ class BackupCreate(HostProcedure):
     def apply(self, api: DockerAPI) -> str:
         req = CreateRequest(self.pool.route(self.host.hostname, self.host.address).endpoint,
                             self.pool.options, self.output, force=self.force,
-                            store_unlock_key=self.store_unlock_key)
+                            store_unlock_key=self.store_unlock_key,
+                            autolock_ok=self.autolock_warned)
         res = self.run_on_pool(create_backup(req, self.heard))
         self.result = res
         if res.refused:

@@ -256,6 +256,21 @@ async def test_recovery_wizard_is_refused_read_only(journal: Path) -> None:
         assert not isinstance(app.screen, RecoveryScreen)
 
 
+def autolocked(snap: ClusterSnapshot) -> ClusterSnapshot:
+    return replace(snap, swarm={"Spec": {"EncryptionConfig": {"AutoLockManagers": True}}})
+
+
+async def test_the_backup_screen_says_an_autolocked_backup_cannot_restore_before_it_is_taken(
+        tmp_path: Path) -> None:
+    app = app_with_pool(autolocked(three_managers()))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_backup(app, pilot, tmp_path)
+        verdict = text(screen, "#bk-verdict")
+        assert "autolock is on, with 3 managers" in verdict and "#36852" in verdict, verdict
+        assert text(screen, "#bk-cli").endswith(" --autolock-ok")
+        assert "--autolock-ok" in text(screen, "#bk-cron")  # cron has no terminal to ask on
+
+
 def test_an_autolocked_backup_of_several_managers_is_warned_before_it_is_taken(
         tmp_path: Path) -> None:
     """Such a backup cannot bring the swarm back after the quorum is lost (its restore is
@@ -264,8 +279,9 @@ def test_an_autolocked_backup_of_several_managers_is_warned_before_it_is_taken(
     pool = NodePool(ConnectOptions(trust=fixed_trust("never")))
     op = BackupCreate(pool, Host("node2"), tmp_path)
     assert not any("autolock" in w for w in op.guard(snap).warnings)
-    locked = replace(snap, swarm={"Spec": {"EncryptionConfig": {"AutoLockManagers": True}}})
-    guard = op.guard(locked)
+    assert "--autolock-ok" not in op.cli
+    guard = op.guard(autolocked(snap))
     assert guard.allowed, guard.blocks
     assert any(w.startswith("autolock is on, with 3 managers: this backup cannot bring the "
                             "swarm back after its quorum is lost") for w in guard.warnings)
+    assert op.cli.endswith(" --autolock-ok")  # confirming it is going on anyway

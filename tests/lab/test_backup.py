@@ -6,7 +6,9 @@
   manager's engine is left running (same dockerd process);
 * the swarm is destroyed (two managers of three wiped, the third gone), the archive is
   restored on a wiped host: the services and networks are back. An autolocked manager
-  is unlocked after its backup; an autolocked backup is refused for restore (moby#36852);
+  is unlocked after its backup (its backup of several managers said unrestorable, and
+  refused unless accepted, before the engine stops); such a backup is refused for restore
+  (moby#36852);
 * a lost quorum is recognised from the engine's words, and the manager with the most
   recent raft state is named from each manager's raft files, probed over SSH.
 """
@@ -59,6 +61,46 @@ def cli(lab: Lab, *args: str, state: Path) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "swarmtui", "backup", args[0], "--ssh-config",
          str(lab.ssh_config), "--trust-host-key", "never", *args[1:]],
         capture_output=True, text=True, timeout=240, env=env, stdin=subprocess.DEVNULL)
+
+
+def tty_cli(lab: Lab, *args: str, state: Path, answer: str) -> str:
+    """`swarmtui backup …` on a terminal (a pty), `answer` typed when it asks; what it
+    printed (stdout and stderr: the terminal)."""
+    import pty
+
+    env = {**os.environ, "SWARMTUI_STATE_DIR": str(state),
+           "SWARMTUI_CONFIG": str(state / "no-config.toml")}
+    argv = [sys.executable, "-m", "swarmtui", "backup", args[0], "--ssh-config",
+            str(lab.ssh_config), "--trust-host-key", "never", *args[1:]]
+    main, sub = pty.openpty()
+    proc = subprocess.Popen(argv, stdin=sub, stdout=sub, stderr=sub, env=env)
+    os.close(sub)
+    seen, deadline = b"", time.monotonic() + 120
+    try:
+        while b"[y/N]" not in seen and proc.poll() is None and time.monotonic() < deadline:
+            seen += _read(main)
+        os.write(main, answer.encode() + b"\n")
+        while time.monotonic() < deadline:
+            chunk = _read(main)
+            if not chunk and proc.poll() is not None:
+                break
+            seen += chunk
+        assert proc.wait(10) == 1, seen
+    finally:
+        proc.kill()
+        os.close(main)
+    return seen.decode(errors="replace")
+
+
+def _read(fd: int) -> bytes:
+    import select
+
+    if not select.select([fd], [], [], 0.2)[0]:
+        return b""
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # the other end closed
+        return b""
 
 
 class NodeLs:
@@ -165,11 +207,23 @@ def test_restore_after_the_swarm_is_destroyed_brings_services_and_networks_back(
     lab.ssh("node1", "docker swarm update --autolock=true")
     key = lab.ssh("node1", "docker swarm unlock-key -q")
     locked_out = tmp_path / "locked"
-    made = cli(lab, "create", "node2", "--output", str(locked_out), state=state_dir)
+    # a backup that cannot restore this swarm (moby#36852) is said BEFORE the engine stops:
+    # no terminal to ask on, refused; asked on a terminal, only yes goes on
+    engine = lab.host("node2").running_dockerd()
+    refused = cli(lab, "create", "node2", "--output", str(locked_out), state=state_dir)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "moby/moby#36852" in refused.stderr and "--autolock-ok" in refused.stderr
+    said_no = tty_cli(lab, "create", "node2", "--output", str(locked_out), state=state_dir,
+                      answer="n")
+    assert "Take this backup anyway? [y/N]" in said_no and "Nothing was done" in said_no
+    assert "stop the engine" not in refused.stdout + said_no
+    assert lab.host("node2").running_dockerd() == engine, "the engine was never stopped"
+    assert not locked_out.exists() or not any(locked_out.iterdir())
+    made = cli(lab, "create", "node2", "--output", str(locked_out), "--autolock-ok",
+               state=state_dir)
     assert made.returncode == 0, made.stdout + made.stderr
     assert "ok" in next(ln for ln in made.stdout.splitlines() if "unlock the engine" in ln
                         and "→" not in ln)
-    assert "moby/moby#36852" in made.stdout
     (locked,), _ = list_backups(locked_out)
     assert locked.manifest.autolock and not locked.manifest.unlock_key_file
     assert key not in "".join(p.read_text(errors="replace") for p in locked_out.iterdir())

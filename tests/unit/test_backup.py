@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from swarmtui.backup.command import cron_line
+from swarmtui.backup.command import cron_line, terminal_yes
 from swarmtui.backup.manifest import (
     FORMAT,
     Backup,
@@ -251,12 +251,27 @@ async def test_no_service_manager_is_a_clear_error() -> None:
 
 def test_the_cron_line_never_asks_and_writes_where_asked(tmp_path: Path) -> None:
     args = argparse.Namespace(ssh_config=[str(tmp_path / "lab.cfg")], config=None,
-                              profile=None, manager="node2", force=False)
+                              profile=None, manager="node2", force=False, autolock_ok=False)
     line = cron_line(args, "node2", tmp_path / "out")
     assert line.startswith("17 3 * * * ")
     assert "backup create" in line and "--trust-host-key never" in line
     assert f"--output {tmp_path / 'out'}" in line and " node2 " in line
     assert f"--ssh-config {tmp_path / 'lab.cfg'}" in line and "2>&1" in line
+    assert "--autolock-ok" not in line
+    args.autolock_ok = True  # cron has no terminal to ask on: the answer is in the line
+    assert "--autolock-ok" in cron_line(args, "node2", tmp_path / "out")
+
+
+@pytest.mark.parametrize(("typed", "goes_on"), [
+    ("y\n", True), ("YES\n", True), ("\n", False), ("n\n", False), ("yess\n", False),
+    ("", False),  # end of input
+])
+async def test_the_autolock_question_goes_on_only_on_yes(
+        typed: str, goes_on: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(typed))
+    out = io.StringIO()
+    assert await terminal_yes(out)("autolock is on, with 3 managers: …") is goes_on
+    assert out.getvalue().startswith("warning: autolock is on, with 3 managers")
 
 
 def run_cli(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:

@@ -22,7 +22,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
 
 from swarmtui.backup.manifest import Backup, default_dir, list_backups
-from swarmtui.backup.ops import BackupCreate, BackupRestore, HostsOnly, verdict_for
+from swarmtui.backup.ops import BackupCreate, BackupRestore, HostsOnly, unrestorable, verdict_for
 from swarmtui.backup.rejoin import Host
 from swarmtui.connect.nodes import NodePool
 from swarmtui.swarm.ops.base import Operation
@@ -166,7 +166,10 @@ class BackupScreen(WizardScreen):
         if verdict is None:
             line.update("no manager to back up" if self.pool else NO_POOL)
         else:
-            text = verdict.summary + "".join(f"\n{w}" for w in verdict.warnings)
+            assert op is not None and snap is not None
+            said = unrestorable(snap, verdict)
+            op.autolock_warned = bool(said)  # the lines below: with --autolock-ok
+            text = verdict.summary + "".join(f"\n{w}" for w in (*verdict.warnings, said) if w)
             if not verdict.allowed:
                 text = f"REFUSED unless forced: {verdict.block}" + (
                     f"; back up {', '.join(verdict.safe_instead)} instead"
@@ -176,7 +179,8 @@ class BackupScreen(WizardScreen):
         self.query_one("#bk-cli", Static).update(markup_escape(op.cli if op else "—"))
         app = swarm_app(self)
         cron = cron_entry(op.ssh_name, op.output, app.ssh_config_files(),
-                          profile=app.profile or "", force=op.force) if op else "—"
+                          profile=app.profile or "", force=op.force,
+                          autolock_ok=op.autolock_warned) if op else "—"
         self.query_one("#bk-cron", Static).update(markup_escape(cron))
         rs = self._restore_op()
         self.query_one("#rs-cli", Static).update(markup_escape(
