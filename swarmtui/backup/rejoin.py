@@ -12,8 +12,9 @@
   (the join token read on the leader, sent in the API body: never in an argv); then it
   is waited for as a Ready, Reachable manager.
 * `standings` reads on the leader where each old manager stands: a manager already, a
-  Ready worker of the new cluster (`promote_manager`: `docker node promote` there), or
-  anything else (`rejoin_manager`).
+  Ready worker of the new cluster — the entry its engine says is its own — (`promote_manager`:
+  its old entries removed, then `docker node promote` there), or anything else
+  (`rejoin_manager`).
 
 Every step is timed and journaled with the command it stands for (steps.Steps).
 """
@@ -24,7 +25,7 @@ import asyncio
 import shlex
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import docker.errors
@@ -265,6 +266,9 @@ class Standing:
     host: Host
     action: str  # "manager" (nothing to do), "promote" (a worker of this cluster), "rejoin"
     node_id: str = ""  # its entry in this cluster (promote)
+    #: promote: every Ready worker entry of its hostname (a node that left a moment ago
+    #: still reads Ready for a few seconds: the host's own node ID tells which is it)
+    candidates: tuple[str, ...] = ()
 
     @property
     def words(self) -> str:
@@ -293,7 +297,7 @@ def standings_from(listed: str, leader: str, hosts: list[Host]) -> list[Standing
         if any(len(p) > 3 and p[3] in ("Reachable", "Leader") for p in ready):
             out.append(Standing(host, "manager"))
         elif ready and all(len(p) == 3 for p in ready):
-            out.append(Standing(host, "promote", ready[0][0]))
+            out.append(Standing(host, "promote", ready[-1][0], tuple(p[0] for p in ready)))
         else:
             out.append(Standing(host, "rejoin"))
     return out
@@ -302,11 +306,37 @@ def standings_from(listed: str, leader: str, hosts: list[Host]) -> list[Standing
 LIST_NODES = "docker node ls --format '{{.ID}} {{.Hostname}} {{.Status}} {{.ManagerStatus}}'"
 
 
+def stale_entries(listed: str, hostname: str, keep: str) -> list[str]:
+    """The IDs of `hostname`'s entries in LIST_NODES' output other than `keep` (the one its
+    engine says is its own): a former manager re-joined as a worker leaves its old entry
+    behind, Ready for a few seconds, then Down."""
+    return [p[0] for p in (ln.split() for ln in listed.splitlines())
+            if len(p) >= 3 and p[1] == hostname and p[0] != keep]
+
+
 async def standings(pool: NodePool, leader: Host, hosts: list[Host]) -> list[Standing]:
-    """Where each old manager stands, read on the leader over SSH."""
+    """Where each old manager stands, read on the leader over SSH (a worker to promote:
+    which entry is it, asked on the host)."""
     lrun = await _runner(pool, leader)
     listed = await _sh(lrun, LIST_NODES, "listing the nodes")
-    return standings_from(listed.stdout, leader.hostname, hosts)
+    found = standings_from(listed.stdout, leader.hostname, hosts)
+    return [await _own_entry(pool, s) if s.action == "promote" else s for s in found]
+
+
+async def _own_entry(pool: NodePool, standing: Standing) -> Standing:
+    """The entry the host's engine says is its own (`docker info`): that one is promoted;
+    none of them: it re-joins. Unreadable: as listed."""
+    try:
+        run = await _runner(pool, standing.host)
+        res = await run.run("docker info --format '{{.Swarm.NodeID}}'", sudo=True, timeout=20)
+    except ConnectError:
+        return standing
+    own = res.stdout.strip()
+    if not res.ok or not own:
+        return standing
+    if own in standing.candidates:
+        return replace(standing, node_id=own)
+    return Standing(standing.host, "rejoin")
 
 
 async def promote_manager(pool: NodePool, leader: Host, node: Host, node_id: str,
@@ -317,6 +347,13 @@ async def promote_manager(pool: NodePool, leader: Host, node: Host, node_id: str
     steps = Steps("recover.promote", node.hostname, f"ssh://{lname}", listener)
     lrun = await steps.run(f"connect to {leader.hostname}", f"ssh {lname}",
                            _runner(pool, leader))
+    listed = await _sh(lrun, LIST_NODES, "listing the nodes")
+    for old in stale_entries(listed.stdout, node.hostname, node_id):
+        # its entry as the old manager: after a forced new cluster no raft member
+        drop = (f"docker node rm --force {old} || {{ docker node demote {old} && "
+                f"docker node rm --force {old}; }}")
+        await steps.run(f"drop {node.hostname}'s old entry on {leader.hostname}",
+                        f"ssh {lname} '{drop}'", _sh(lrun, drop, "removing the old entry"))
     promote = f"docker node promote {shlex.quote(node_id)}"
     await steps.run(f"promote {node.hostname}", f"ssh {lname} docker node promote "
                     f"{node.hostname}", _sh(lrun, promote, "promoting"))

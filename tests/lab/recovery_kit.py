@@ -1,5 +1,6 @@
 """What the backup and recovery TUI tests share: the journal that must hold no secret, the
-managers as `docker node ls` says them, and an app whose node pool reaches the lab."""
+managers as `docker node ls` says them, an app whose node pool reaches the lab, and a
+wizard's confirmed step waited for."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from swarmtui.lab import Lab
 from swarmtui.lab.preflight import LabError
 from swarmtui.swarm.reach.watch import NodeReach
 from swarmtui.ui.app import SwarmApp
-from swarmtui.ui.flow import ProgressScreen
+from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
 from swarmtui.ui.flow.progress import FINAL
 from tests.waiting import async_wait_for
 
@@ -74,4 +75,23 @@ async def wizard_says(app: SwarmApp, wizard: Any, done: str, deadline: float) ->
     try:
         return await async_wait_for(f"the wizard to say {done!r}", said, deadline)
     except AssertionError as exc:
-        raise AssertionError(f"{exc}; its status: {text(wizard, '#status')!r}") from None
+        screen = app.screen
+        where = (f"; the progress view ({screen.phase}): "
+                 f"{getattr(screen.op, 'lines', screen.lines)}"
+                 if isinstance(screen, ProgressScreen) else f"; on screen: {screen!r}")
+        raise AssertionError(f"{exc}; its status: {text(wizard, '#status')!r}{where}") \
+            from None
+
+
+async def send(pilot: Any, app: SwarmApp, key: str, typed: str | None, wizard: Any,
+               done: str, deadline: float) -> str:
+    """Press `key` on the wizard, go ahead in the confirmation (typing the name), wait
+    until the wizard's status says `done`; the status."""
+    await pilot.press(key)
+    await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen), 10)
+    await pilot.pause()
+    if typed is not None:
+        await pilot.press(*typed)
+        await pilot.pause()
+    await pilot.press("ctrl+y")  # the confirm key (its button may be below the fold)
+    return await wizard_says(app, wizard, done, deadline)

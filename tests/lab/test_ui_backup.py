@@ -25,7 +25,6 @@ from swarmtui import audit
 from swarmtui.lab import Lab
 from swarmtui.lab.preflight import LabError
 from swarmtui.swarm.noleader import HEADLINE
-from swarmtui.ui.app import SwarmApp
 from swarmtui.ui.flow import ConfirmScreen
 from swarmtui.ui.screens.wizards.backup import BackupScreen
 from swarmtui.ui.screens.wizards.recovery import RecoveryScreen
@@ -33,10 +32,10 @@ from tests.conftest import PREFIX, _lab_or_skip
 from tests.functional import conftest as functional
 from tests.lab.recovery_kit import (
     managers,
+    send,
     state,  # noqa: F401  (autouse: the journal holds no secret)
     text,
     with_reach,
-    wizard_says,
 )
 from tests.lab.test_backup import SVC, NodeLs
 from tests.waiting import async_wait_for, wait_for
@@ -77,20 +76,6 @@ def nothing_in(directory: Path) -> bool:
 
 def journal_text(path: Path) -> str:
     return path.read_text() if path.exists() else ""
-
-
-async def send(pilot: Any, app: SwarmApp, key: str, typed: str | None, wizard: Any,
-               done: str, deadline: float) -> str:
-    """Press `key` on the wizard, go ahead in the confirmation (typing the name), wait
-    until the wizard's status says `done`; the status."""
-    await pilot.press(key)
-    await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen), 10)
-    await pilot.pause()
-    if typed is not None:
-        await pilot.press(*typed)
-        await pilot.pause()
-    await pilot.press("ctrl+y")  # the confirm key (its button may be below the fold)
-    return await wizard_says(app, wizard, done, deadline)
 
 
 async def test_backup_screen_backs_up_a_manager_of_three_while_the_quorum_holds(

@@ -8,7 +8,11 @@ on the same lab and each leaves it with three Ready, Reachable managers:
    quorum; the first screen lists them LOCKED (probed over SSH), and the recovery wizard
    unlocks them with the key typed masked (never journaled); the quorum is back;
 3. a former manager that is a Ready worker of the cluster (node3, demoted) is promoted
-   by the wizard's step 3 ("Promote node3…"), the other one is seen a manager already.
+   by the wizard's step 3 ("Promote node3…"), the other one is seen a manager already;
+4. node2's backup restored from the Backup screen (K) after node2 and node3 are gone (a
+   new cluster forced there), node1 re-joined as a worker by hand: "Re-join the others"
+   promotes node1 (its old entry dropped) and re-joins node3 — three managers, no stale
+   entry, on the restored leader's `docker node ls`.
 """
 
 from __future__ import annotations
@@ -23,22 +27,27 @@ import pytest
 from textual.widgets import Button, Input
 
 from swarmtui import audit
-from swarmtui.backup.rejoin import Host
+from swarmtui.backup.create import CreateRequest, create_backup
+from swarmtui.backup.rejoin import Host, joining_in_background
 from swarmtui.connect.endpoint import parse_endpoint
 from swarmtui.connect.hostkeys import fixed_trust
 from swarmtui.connect.link import ClusterLink
 from swarmtui.connect.linkstatus import LinkState
+from swarmtui.connect.options import ConnectOptions
+from swarmtui.connect.sshconf import ssh_config_files
 from swarmtui.lab import Lab
 from swarmtui.swarm.noleader import HEADLINE, PROBED
 from swarmtui.swarm.sync.link import LinkStore
 from swarmtui.ui.app import SwarmApp
 from swarmtui.ui.flow import ConfirmScreen
 from swarmtui.ui.screens.main import MainScreen
+from swarmtui.ui.screens.wizards.backup import BackupScreen
 from swarmtui.ui.screens.wizards.recovery import RecoveryScreen
 from tests.conftest import _lab_or_skip, lab_name
 from tests.functional import conftest as functional
 from tests.lab.recovery_kit import (
     managers,
+    send,
     state,  # noqa: F401  (autouse: the journal holds no secret)
     text,
     with_reach,
@@ -243,3 +252,108 @@ async def test_a_former_manager_now_a_worker_is_promoted_by_the_wizard(
         if not three_managers(vlab):
             vlab.ssh(leader, f"docker node promote {demoted}", check=False)
             wait_for("three managers", lambda: three_managers(vlab), 60)
+
+
+async def test_a_restore_from_the_backup_screen_then_promote_and_rejoin_the_others(
+        vlab: Lab, lab_app: Any, tmp_path: Path, state: Path) -> None:  # noqa: F811
+    wait_for("three managers", lambda: three_managers(vlab), 90)
+    started = time.monotonic()
+    out = tmp_path / "out"
+    opts = ConnectOptions(trust=fixed_trust("never"),
+                          ssh_config=ssh_config_files([vlab.ssh_config]))
+    # the backup itself (the Backup screen's is test_ui_backup's): node2, the quorum held
+    made = await create_backup(CreateRequest(parse_endpoint("node2"), opts, out))
+    assert made.backup is not None, made.refused
+    try:
+        app = with_reach(lab_app(vlab), vlab, recheck=3.0)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await async_wait_for("three managers listed", lambda: app.snapshot is not None
+                                 and len(app.snapshot.managers) == 3, 60)
+            # the disaster: node2 and node3 gone, node1 alone without a quorum
+            vlab.stop_dockerd("node2")
+            vlab.stop_dockerd("node3")
+            wait_for("node1 alone to lose the quorum", lambda: node_ls_fails(vlab, "node1"),
+                     90)
+            await pilot.press("K")
+            await async_wait_for("the Backup screen",
+                                 lambda: isinstance(app.screen, BackupScreen), 10)
+            screen = app.screen
+            assert isinstance(screen, BackupScreen)
+            screen.query_one("#bk-output", Input).value = str(out)
+            await pilot.press("f5")
+            await async_wait_for("the backup listed", lambda: len(screen.backups) == 1, 10)
+            await async_wait_for("the host named from the backup", lambda: screen.query_one(
+                "#rs-host", Input).value == "node2", 10)
+            await send(pilot, app, "ctrl+o", "node2", screen, "restored on node2", 300)
+            assert vlab.ssh("node2", "docker node ls --filter name=node2 --format "
+                            "'{{.Status}} {{.ManagerStatus}}'") == "Ready Leader"
+            # node1 brought back by hand as a worker of the restored swarm (the token
+            # through the API, as an admin's script would: never in an argv)
+            vlab.ssh("node1", "docker swarm leave --force", timeout=120)
+            join_as_worker(vlab, "node1", "node2")
+            wait_for("node1 a Ready worker of the restored swarm", lambda: "Ready" in [
+                r.split(" ", 1)[1] for r in vlab.ssh("node2", "docker node ls --format "
+                "'{{.Hostname}} {{.Status}}{{.ManagerStatus}}'").splitlines()
+                if r.startswith("node1 ")], 90)
+            screen.query_one("#rs-rejoin", Button).press()
+            await async_wait_for("the recovery wizard on the restored leader", lambda:
+                                 isinstance(app.screen, RecoveryScreen)
+                                 and app.screen.query("#rc-others"), 10)  # composed
+            await pilot.pause()
+            wizard = app.screen
+            hosts = wizard.query_one("#rc-hosts", Input)
+            if hosts.value.replace(" ", "") != "node1,node2,node3":
+                hosts.value = ", ".join(NODES)
+            await async_wait_for("node1 seen a worker to promote", lambda: (
+                "node1: a worker of this cluster: promote" in text(wizard, "#rc-others")), 60)
+            await send(pilot, app, "ctrl+j", None, wizard,  # past the step's own 120 s
+                       "node1 is a manager again (promoted)", 200)
+            await async_wait_for("Re-join node3… offered", lambda: str(wizard.query_one(
+                "#rc-rejoin", Button).label).startswith("Re-join node3…"), 60)
+            await send(pilot, app, "ctrl+j", "node3", wizard, "node3 is a manager again", 300)
+            await async_wait_for("nothing left to bring back", lambda: wizard.query_one(
+                "#rc-rejoin", Button).disabled, 30)
+        # the oracle: the restored leader's node list, three managers and no stale entry
+        rows = sorted(vlab.ssh("node2", "docker node ls --format '{{.Hostname}} {{.Status}} "
+                               "{{.ManagerStatus}}'").splitlines())
+        assert rows == ["node1 Ready Reachable", "node2 Ready Leader",
+                        "node3 Ready Reachable"], rows
+        print(f"\nrestore from the Backup screen, promote, re-join: "
+              f"{time.monotonic() - started:.0f} s")
+        entries = audit.read_journal(state)
+        clis = {e["operation"]: e["cli"] for e in entries}
+        assert clis["backup restore"].startswith("swarmtui backup restore node2 ")
+        assert clis["recover: promote manager"] == "ssh node2 docker node promote node1"
+        assert all(e["result"] == "ok" for e in entries), [e for e in entries
+                                                           if e["result"] != "ok"]
+    finally:
+        for name in NODES:  # a failed test leaves no engine stopped behind
+            if not vlab.host(name).running_dockerd():
+                vlab.start_dockerd(name)
+
+
+def node_ls_fails(lab: Lab, on: str) -> str:
+    proc = subprocess.run(lab.ssh_argv(on, "docker node ls"), capture_output=True,
+                          text=True, timeout=60)
+    return proc.stderr if proc.returncode else ""
+
+
+def join_as_worker(lab: Lab, host: str, leader: str) -> None:
+    import docker
+
+    def api(name: str) -> docker.APIClient:
+        return docker.APIClient(base_url=f"unix://{lab.host(name).docker_socket}",
+                                version="1.41", timeout=120)
+
+    lead, node = api(leader), api(host)
+    try:
+        token = lead.inspect_swarm()["JoinTokens"]["Worker"]
+        try:
+            node.join_swarm([f"{lab.host(leader).address}:2377"], token,
+                            listen_addr="0.0.0.0:2377", advertise_addr=lab.host(host).address)
+        except docker.errors.APIError as exc:
+            if not joining_in_background(exc):
+                raise
+    finally:
+        lead.close()
+        node.close()

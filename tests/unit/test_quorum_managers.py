@@ -3,7 +3,7 @@ stand beside a new leader (promote or re-join): the pure parts."""
 
 from __future__ import annotations
 
-from swarmtui.backup.rejoin import Host, standings_from
+from swarmtui.backup.rejoin import Host, stale_entries, standings_from
 from swarmtui.swarm.noleader import HEADLINE, PROBED, is_lost, with_probed
 from swarmtui.swarm.reach.managers import locked, state_word, states_line
 from swarmtui.swarm.reach.probe import Cause, Diagnosis
@@ -58,3 +58,18 @@ def test_standings_promote_a_ready_worker_and_rejoin_the_rest() -> None:
     got = {s.host.hostname: (s.action, s.node_id) for s in standings_from(listed, "node1", hosts)}
     assert got == {"node2": ("rejoin", ""), "node3": ("promote", "id3"),
                    "node4": ("manager", ""), "node5": ("rejoin", "")}
+
+
+def test_a_promoted_workers_old_entries_are_its_other_entries() -> None:
+    listed = "\n".join([
+        "id1 * node1 Ready Leader",  # the leader itself
+        "old3 node3 Ready ",  # node3's entry before it left: Ready for a few seconds
+        "id3 node3 Ready ",  # node3 re-joined as a worker by hand
+        "old4 node4 Down Unreachable",
+    ])
+    assert stale_entries(listed, "node3", "id3") == ["old3"]
+    assert stale_entries(listed, "node1", "id1") == []
+    assert stale_entries("", "node3", "id3") == []
+    # which is node3 its engine says (docker info): both are candidates to promote
+    (node3,) = standings_from(listed, "node1", [Host("node3")])
+    assert node3.action == "promote" and node3.candidates == ("old3", "id3")
