@@ -28,6 +28,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from swarmtui.swarm.sync.uiturn import stepping
 from swarmtui.ui.widgets.table_model import (
     GAP,
     Column,
@@ -180,7 +181,7 @@ class KeyedTable(ScrollView, can_focus=True):
         new: dict[str, Row] = {}
         changes: list[tuple[Row, Row]] = []
         added = False
-        for row in rows:
+        for row in stepping(rows, 1024):  # the UI thread's turn first (uiturn)
             new[row.key] = row
             prev = base.get(row.key)
             if prev is None:

@@ -11,6 +11,8 @@ from typing import Any
 
 from rich.cells import cell_len
 
+from swarmtui.swarm.sync.uiturn import step_aside, stepping
+
 GAP = 2
 #: the room a `grow` column (an ERROR) is given at the cost of the short forms of others
 GROW_ROOM = 40
@@ -133,7 +135,7 @@ def natural_widths(columns: Sequence[Column], rows: Iterable[Row]) -> dict[str, 
     (0: a `hide_empty` column with no cell to show)."""
     natural = {c.key: cell_len(c.label) for c in columns}
     filled = {c.key: not c.hide_empty for c in columns}
-    for row in rows:
+    for row in stepping(rows, 256):  # the UI thread's turn first (uiturn)
         for c, text in zip(columns, row.cells, strict=False):
             n = len(text)
             if n:
@@ -181,6 +183,7 @@ def sort_rows(rows_in: Iterable[Row], columns: Sequence[Column], sort_by: SortBy
               default_sort: Callable[[Row], Any] | None = None) -> list[Row]:
     """The rows in the order shown (see `sort_key`)."""
     rows = list(rows_in)
+    step_aside()  # the sort holds the GIL throughout: after the UI thread's turn
     rows.sort(key=sort_key(columns, sort_by, default_sort),
               reverse=sort_by is not None and sort_by[1])
     return rows
@@ -286,7 +289,7 @@ class RowFilter:
     @staticmethod
     def texts(rows: list[Row]) -> list[str]:
         """The rows' lower-cased text (what `prime` takes; any thread)."""
-        return [r.haystack() for r in rows]
+        return [r.haystack() for r in stepping(rows, 1024)]
 
     def prime(self, rows: list[Row], hays: list[str]) -> None:
         """`rows` (sorted) and their `texts`, for the keystrokes to come."""
