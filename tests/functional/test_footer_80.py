@@ -1,7 +1,8 @@
 """The footer at 80×24 as one painted line (ui/widgets/footer.py): its keys run when clicked,
 say what they do under the pointer, and a pane switch lays the screen out once (Textual's
 Footer remounted a widget per key and laid the screen out twice more). And a key typed
-gives the UI thread its turn (swarm/sync/uiturn.py)."""
+gives the UI thread its turn (swarm/sync/uiturn.py); a pane chosen as the screen starts
+stays chosen."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.screen import Screen
 
 from swarmtui.swarm.sync import uiturn
 from swarmtui.ui.screens.help import HelpScreen
+from swarmtui.ui.screens.main import MainScreen
 from swarmtui.ui.widgets.footer import KeysFooter
 from tests.functional.conftest import static_app
 from tests.functional.test_newcomer_80 import footer_line
@@ -78,3 +80,16 @@ async def test_a_key_typed_gives_the_ui_thread_its_turn(
         marked.clear()
         await pilot.press("2")
         assert marked
+
+
+async def test_a_pane_chosen_as_the_screen_starts_stays_chosen() -> None:
+    """The start's focus of the Nodes table, handled after a pane was chosen, switched the
+    panes back to Nodes (keys then acted on the wrong pane)."""
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        screen.action_pane("tasks")
+        await pilot.pause(0.3)
+        assert screen.active_kind == "tasks"
+        assert app.focused is screen.table("tasks")
