@@ -180,7 +180,7 @@ def node_summary(snap: ClusterSnapshot, n: Node, now: datetime) -> str:
         _line("resources", ", ".join(x for x in (cpu, mem) if x)),
         _line("labels", fmt.labels_text(n.labels)),
         _line("engine labels", fmt.labels_text(n.engine_labels)),
-        _line("running", f"{snap.running_count(n.id)} tasks"),
+        _line("running", fmt.count(snap.running_count(n.id), "task")),
         _line("certificate", certs.node_cert_text(snap, n)),
         _line("updated", _ts(n.updated_at, now)),
     ]

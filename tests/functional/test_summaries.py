@@ -84,3 +84,23 @@ def test_a_running_task_has_no_exit_code_an_ended_one_has() -> None:
 
     assert exit_line("t1") == "exit code —"
     assert exit_line("t2") == "exit code 3"
+
+
+def test_node_detail_counts_its_running_tasks_in_english() -> None:
+    """"running  1 tasks" on a node running one task (seen at 80×24 on a lab)."""
+    from datetime import UTC, datetime
+
+    from swarmtui.swarm.state import ClusterSnapshot
+    from swarmtui.ui.summaries import node_summary
+    from tests.unit.test_swarm_fixtures import node, service, task
+
+    snap = ClusterSnapshot.from_api(
+        nodes=[node("n1", "node1"), node("n2", "node2")],
+        services=[service("s1", "web", replicas=3, running=3)],
+        tasks=[task("t1", "s1", slot=1, node_id="n1", state="running"),
+               task("t2", "s1", slot=2, node_id="n2", state="running"),
+               task("t3", "s1", slot=3, node_id="n2", state="running")])
+    at = datetime(2026, 12, 1, 11, tzinfo=UTC)
+    for nid, said in (("n1", "running 1 task"), ("n2", "running 2 tasks")):
+        lines = [" ".join(line.split()) for line in _plain(node_summary(snap, snap.nodes[nid], at))]
+        assert said in lines, (nid, lines)
