@@ -100,7 +100,8 @@ def service_summary(snap: ClusterSnapshot, s: Service, now: datetime,
     ports = ", ".join(p.text for p in s.ports)
     nets = ", ".join(snap.networks[n].name if n in snap.networks else n for n in s.networks)
     replicas = s.replicas_text
-    mode = s.mode + (f" ({s.spec_replicas} replicas)" if s.mode == "replicated" else "")
+    mode = s.mode + (f" ({fmt.count(s.spec_replicas, 'replica')})"
+                     if s.mode == "replicated" and s.spec_replicas is not None else "")
     lines = [
         _line("service", f"{s.name}  ({s.id[:12]})"),
         _line("image", s.image_full),

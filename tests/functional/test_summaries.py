@@ -104,3 +104,23 @@ def test_node_detail_counts_its_running_tasks_in_english() -> None:
     for nid, said in (("n1", "running 1 task"), ("n2", "running 2 tasks")):
         lines = [" ".join(line.split()) for line in _plain(node_summary(snap, snap.nodes[nid], at))]
         assert said in lines, (nid, lines)
+
+
+def test_service_detail_says_one_replica() -> None:
+    """"replicated (1 replicas)" on a service of one replica."""
+    from datetime import UTC, datetime
+
+    from swarmtui.swarm.state import ClusterSnapshot
+    from tests.unit.test_swarm_fixtures import node, service, task
+
+    snap = ClusterSnapshot.from_api(
+        nodes=[node("n1", "node1")],
+        services=[service("s1", "one", replicas=1, running=1),
+                  service("s2", "two", replicas=2, running=2)],
+        tasks=[task("t1", "s1", slot=1, node_id="n1", state="running")])
+    at = datetime(2026, 12, 1, 11, tzinfo=UTC)
+    for sid, said in (("s1", "mode replicated (1 replica)"),
+                      ("s2", "mode replicated (2 replicas)")):
+        lines = [" ".join(line.split())
+                 for line in _plain(service_summary(snap, snap.services[sid], at))]
+        assert said in lines, (sid, lines)
