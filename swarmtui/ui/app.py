@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual import events
-from textual.app import App
 from textual.binding import BindingType
 
 from swarmtui import startup
@@ -32,6 +31,7 @@ from swarmtui.ui.palette import (
     ProfileCommands,
     ScreenActions,
     SwarmtuiCommands,
+    SystemCommands,
     ThemeCommands,
 )
 from swarmtui.ui.screens.detail import SCREENS
@@ -81,8 +81,8 @@ class SwarmApp(CrashGuard, ToastsPerScreen, Connecting):
     #: the app's keys (every screen), generated from the action registry (ui/actions.py)
     BINDINGS: ClassVar[list[BindingType]] = list(actions.bindings("app"))
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {ScreenActions, JumpTo, ThemeCommands, ProfileCommands,
-                               SwarmtuiCommands, ActionCommands}
+    COMMANDS = {SystemCommands, ScreenActions, JumpTo, ThemeCommands, ProfileCommands,
+                SwarmtuiCommands, ActionCommands}
 
     def __init__(self, store: Store | None = None, *, settings: Settings | None = None,
                  theme: str | None = None, read_only: bool | None = None,
