@@ -257,9 +257,10 @@ class BackupRestore(HostProcedure):
         took = sum(s.seconds for s in res.steps)
         names = ", ".join(str(s.get("Spec", {}).get("Name", "?")) for s in res.services)
         notes = "".join(f"; {n}" for n in res.notes)
-        return (f"restored on {self.host.hostname} in {took:.1f} s: "
-                f"{fmt.count(len(res.nodes), 'node')}, services {names or 'none'}, "
-                f"{fmt.count(len(res.networks), 'swarm network')}{notes}")
+        nodes = fmt.count(len(res.nodes), "node")
+        return (f"restored on {self.host.hostname} in {took:.1f} s: {nodes}, "
+                f"services {names or 'none'}, {fmt.count(len(res.networks), 'swarm network')}"
+                f"{notes}")
 
 
 def _stored(backup: Backup) -> str:

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from textual import events
 from textual.binding import BindingType
+from textual.screen import ModalScreen
 
 from swarmtui import startup
 from swarmtui.config import Settings
@@ -218,10 +219,15 @@ class SwarmApp(CrashGuard, ToastsPerScreen, Connecting):
         show = getattr(screen, "show_snapshot", None)
         if show is not None:
             show(snap, message.kinds)
-        # the main screen under a detail screen catches up when it is resumed
+        # the main screen under a detail screen catches up when it is resumed; its header
+        # seen behind a dialog says now what the dialog's progress view says
         for s in self.screen_stack:
             if isinstance(s, MainScreen) and s is not screen:
                 s.stale_kinds |= message.kinds
+        if len(self.screen_stack) > 1 and isinstance(screen, ModalScreen):
+            under = self.screen_stack[-2]
+            if isinstance(under, MainScreen):
+                under.show_header(snap)
         self.tour_update()
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:

@@ -113,6 +113,8 @@ class MainScreen(Screen[None]):
         #: each pane's rows maker, for the pane it was made for (the Tasks pane's keeps
         #: the rows that did not change)
         self._makers: dict[str, tuple[panes.Pane, RowsOf]] = {}
+        #: the hostnames last told to node reach as seen (cursor, marked, on screen)
+        self._seen_nodes: list[str] = []
 
     @property
     def swarm_app(self) -> SwarmApp:
@@ -189,6 +191,11 @@ class MainScreen(Screen[None]):
                 self._dirty.add(pane.kind)
         self._update_after_typing()
         self._update_tab_labels()
+
+    def show_header(self, snap: ClusterSnapshot) -> None:
+        """The header alone, while a dialog is in front of the panes."""
+        if self.query(HealthHeader):
+            self.query_one(HealthHeader).show(snap, health.of(snap))
 
     def _update_after_typing(self) -> None:
         """The shown pane's rebuild for a new snapshot; a big one waits while the filter
@@ -282,6 +289,21 @@ class MainScreen(Screen[None]):
                 table.apply_prepared(rows)
             else:
                 table.apply(rows)
+        if kind == "nodes":
+            self._prefer_seen_nodes()
+
+    @on(KeyedTable.Highlighted, "#table-nodes")
+    def _prefer_seen_nodes(self) -> None:
+        """Node reach samples and probes the nodes a person sees first (at 1,000 nodes it
+        reaches a few a second: connect/budget.py)."""
+        store, snap = self.swarm_app.store, self.shown
+        if store is None or store.reach is None or snap is None:
+            return
+        seen = [snap.nodes[k].hostname for k in self.table("nodes").keys_seen()
+                if k in snap.nodes]
+        if seen != self._seen_nodes:
+            self._seen_nodes = seen
+            store.reach.prefer(seen)
 
     def _update_tab_labels(self) -> None:
         """"1 Nodes 3  2 Services 5 …"; where that is wider than the panes (the tour or the
@@ -434,6 +456,7 @@ class MainScreen(Screen[None]):
                         "l shows their logs merged")
         for kind in ("nodes", "services"):
             self.table(kind).mark(self.ops_marked)
+        self._prefer_seen_nodes()
         for bar in self.query(MarksBar):
             show_text(bar, " · ".join(said) + " · space unmarks" if said else "")
             self._show_bar(bar, bool(said))
