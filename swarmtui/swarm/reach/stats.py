@@ -28,6 +28,7 @@ from typing import Any
 
 import asyncssh
 
+from swarmtui.connect.budget import background
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.nodes import NodePool, NodeUnreachableError
 from swarmtui.swarm.state import ClusterSnapshot
@@ -272,7 +273,9 @@ class Sampler:
         state.busy = True
         try:
             address, containers = self.nodes.get(hostname, ("", ()))
-            self.on_sample(await self.sample(hostname, address, containers))
+            with background():  # a new connection waits for its turn (connect/budget.py)
+                stats = await self.sample(hostname, address, containers)
+            self.on_sample(stats)
         finally:
             state.busy = False
 
