@@ -101,3 +101,39 @@ async def test_every_key_of_the_tokens_screen_is_on_it_at_80_columns() -> None:
             assert isinstance(b, Binding)
             key = app.get_key_display(b) if b.id != "tokens.rotate_worker" else "^o"
             assert f"{key} " in body or f"{key} " in footer, (b.id, body, footer)
+
+
+async def test_the_palette_opens_on_swarmtuis_commands_and_finds_the_rest_when_typed() -> None:
+    """`:` opened on five themes, Textual's Keys, Maximize, Quit, Screenshot, Theme and the
+    table's Up, Down, Scroll Left…: swarmtui's own commands came pages later. The themes
+    and Textual's commands are found when typed."""
+    from textual.command import CommandList, CommandPalette
+
+    def prompts() -> list[str]:
+        if not isinstance(app.screen, CommandPalette):
+            return []
+        lists = app.screen.query(CommandList)
+        if not lists:
+            return []
+        found = lists.first()
+        return [str(found.get_option_at_index(i).prompt) for i in range(found.option_count)]
+
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("colon")
+        await async_wait_for("swarmtui's commands", lambda: all(
+            any(want in p for p in prompts())
+            for want in ("New service", "Drain", "help: keys of this screen")), 10)
+        titles = [p.splitlines()[0] for p in prompts()]
+        textual_own = {"Up", "Down", "Scroll Left", "Page up", "Top", "Focus Next",
+                       "Copy selected text", "Maximize", "Screenshot", "Theme", "Keys"}
+        assert not textual_own & set(titles), titles
+        assert not [t for t in titles if t.startswith("theme ")], titles
+        assert titles.count("Quit") == 1, titles  # swarmtui's q, not Textual's ^q too
+        await pilot.press(*"theme swarm-light")
+        await async_wait_for("a theme when typed", lambda: any(
+            "theme swarm-light" in p for p in prompts()[:3]), 10)
+        await pilot.press(*["backspace"] * len("theme swarm-light"), *"quit")
+        await async_wait_for("Quit when typed", lambda: any(
+            p.startswith("Quit") for p in prompts()[:3]), 10)
