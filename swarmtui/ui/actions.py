@@ -32,7 +32,7 @@ from swarmtui.swarm.ops.runner import refuse_read_only
 from swarmtui.ui import forms, panes
 from swarmtui.ui.flow import audit_labels, display_title
 from swarmtui.ui.panes.base import Action, ActionContext, RefusedError, opens
-from swarmtui.ui.screens import wizards
+from swarmtui.ui.screens.wizards import factories as wizards
 
 if TYPE_CHECKING:
     from swarmtui.swarm.ops.base import Operation
