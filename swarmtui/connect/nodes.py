@@ -31,20 +31,26 @@ from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
-import asyncssh
-
 from swarmtui.connect.endpoint import Endpoint
 from swarmtui.connect.errors import ConnectError, HostUnreachableError
 from swarmtui.connect.noderoute import NodeRoute, ReachFailure, classify, resolve_route
 from swarmtui.connect.options import ConnectOptions
 from swarmtui.connect.sockdir import make_private_dir, remove_private_dir
-from swarmtui.connect.sshopen import open_ssh
+from swarmtui.connect.sshlib import import_asyncssh
 
 if TYPE_CHECKING:
+    import asyncssh
     import docker
 
 T = TypeVar("T")
 DOCKER_SOCKET = "/var/run/docker.sock"
+
+
+def ssh_error() -> type[Exception]:
+    """asyncssh.Error (asyncssh is imported by then: a connection is open)."""
+    import asyncssh
+
+    return asyncssh.Error
 
 
 @dataclass(frozen=True)
@@ -224,6 +230,9 @@ class NodePool:
             budget = options.connect_timeout * 3 + 1  # a jump hop, the host, auth
             try:
                 async with asyncio.timeout(budget):
+                    import_asyncssh()  # on first use (a start on a local socket has not)
+                    from swarmtui.connect.sshopen import open_ssh
+
                     conns = await open_ssh(route.endpoint, options,
                                            on_lost=lambda _exc: self._lost(hostname, box))
             except TimeoutError as exc:
@@ -307,7 +316,7 @@ class NodePool:
         except TimeoutError as exc:
             raise ConnectError(f"{hostname}: the command did not end within {timeout:g} s",
                                "the node may be overloaded") from exc
-        except (asyncssh.Error, OSError) as exc:
+        except (ssh_error(), OSError) as exc:
             raise ConnectError(f"{hostname}: the command could not be run over SSH ({exc})") \
                 from exc
         finally:
@@ -331,7 +340,7 @@ class NodePool:
         local = os.path.join(held.sock_dir, "docker.sock")
         try:
             held.listener = await held.conn.forward_local_path(local, DOCKER_SOCKET)
-        except (asyncssh.Error, OSError) as exc:
+        except (ssh_error(), OSError) as exc:
             raise ConnectError(f"{hostname}: the SSH server refused to forward the Docker "
                                f"socket ({exc})",
                                "allow AllowStreamLocalForwarding in its sshd_config") from exc
@@ -349,7 +358,7 @@ class NodePool:
         if held.sftp is None and held.sftp_refused is None:
             try:
                 held.sftp = await held.conn.start_sftp_client()
-            except (asyncssh.Error, OSError) as exc:
+            except (ssh_error(), OSError) as exc:
                 held.sftp_refused = str(exc) or type(exc).__name__
         return held.sftp
 
