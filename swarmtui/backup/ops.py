@@ -35,6 +35,7 @@ from swarmtui.backup.steps import Step
 from swarmtui.connect.httpget import ApiClientReader, Params
 from swarmtui.connect.nodes import NodePool
 from swarmtui.secrets import redact
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.fetch import FetchError
 from swarmtui.swarm.ops.base import DockerAPI, GuardResult, Operation, OperationError
 from swarmtui.swarm.state import ClusterSnapshot
@@ -256,8 +257,10 @@ class BackupRestore(HostProcedure):
         took = sum(s.seconds for s in res.steps)
         names = ", ".join(str(s.get("Spec", {}).get("Name", "?")) for s in res.services)
         notes = "".join(f"; {n}" for n in res.notes)
-        return (f"restored on {self.host.hostname} in {took:.1f} s: {len(res.nodes)} nodes, "
-                f"services {names or 'none'}, {len(res.networks)} swarm networks{notes}")
+        nodes = fmt.count(len(res.nodes), "node")
+        return (f"restored on {self.host.hostname} in {took:.1f} s: {nodes}, "
+                f"services {names or 'none'}, {fmt.count(len(res.networks), 'swarm network')}"
+                f"{notes}")
 
 
 def _stored(backup: Backup) -> str:

@@ -14,8 +14,9 @@ host, a changed one refused). One connection per node, opened on first use,
 at most `max_connections` open (the least recently used idle one is closed to
 make room), and after a failure the node is not tried again before its backoff
 delay (longer while many nodes fail: RETRIES_PER_S): meanwhile its `Unreachable` fact
-is answered at once. Nothing here
-waits longer than the connect timeout.
+is answered at once. Attempts are within a budget (budget.py): a burst, then a few a
+second, the background's in the order the screen asks for (`prefer`). Nothing here
+waits longer than the connect timeout, but a background attempt for its turn.
 
 Drive it from one asyncio loop; `call()` runs a coroutine on that loop from a
 worker thread (Operations apply from threads).
@@ -27,14 +28,15 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
+from swarmtui.connect.budget import AttemptBudget
 from swarmtui.connect.endpoint import Endpoint
 from swarmtui.connect.errors import ConnectError, HostUnreachableError
 from swarmtui.connect.noderoute import NodeRoute, ReachFailure, classify, resolve_route
-from swarmtui.connect.options import ConnectOptions
+from swarmtui.connect.options import ConnectOptions, LostCallback
 from swarmtui.connect.sockdir import make_private_dir, remove_private_dir
 from swarmtui.connect.sshlib import import_asyncssh
 
@@ -44,6 +46,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 DOCKER_SOCKET = "/var/run/docker.sock"
+
+
+async def open_ssh(endpoint: Endpoint, options: ConnectOptions,
+                   on_lost: LostCallback | None = None) -> list[asyncssh.SSHClientConnection]:
+    """sshopen.open_ssh, asyncssh imported on first use (a start on a local socket has not)."""
+    import_asyncssh()
+    from swarmtui.connect.sshopen import open_ssh as opened
+
+    return await opened(endpoint, options, on_lost)
 
 
 def ssh_error() -> type[Exception]:
@@ -141,8 +152,12 @@ class NodePool:
     backoff_max: float = 30.0
     clock: Callable[[], float] = time.monotonic
     figures: PoolFigures = field(default_factory=PoolFigures)
+    #: connection attempts: this many at once, then `attempts_per_s` (budget.py)
+    attempt_burst: int = 16
+    attempts_per_s: float = 8.0
 
     def __post_init__(self) -> None:
+        self.budget = AttemptBudget(self.attempt_burst, self.attempts_per_s)
         self._held: dict[str, _Held] = {}
         self._facts: dict[str, Unreachable] = {}
         self._fails: dict[str, int] = {}
@@ -190,6 +205,11 @@ class NodePool:
                     await self._drop(hostname)
         return sorted(changed)
 
+    def prefer(self, hostnames: Sequence[str]) -> None:
+        """The nodes a person sees first (the cursor's, the marked, those on screen): their
+        background attempts go first (any thread)."""
+        self.budget.order = {h: i for i, h in enumerate(hostnames)}
+
     def forget(self, hostname: str) -> None:
         """Drop a node's failure (and its backoff): the next use tries at once."""
         self._facts.pop(hostname, None)
@@ -222,22 +242,20 @@ class NodePool:
     async def _open(self, hostname: str, address: str) -> asyncssh.SSHClientConnection:
         try:
             route = self.route(hostname, address)
+            await self.budget.take(hostname)
             options = replace(self.options,
                               connect_timeout=min(self.options.connect_timeout,
                                                   self.connect_timeout))
             await self._make_room()
             box: list[_Held] = []
-            budget = options.connect_timeout * 3 + 1  # a jump hop, the host, auth
+            within = options.connect_timeout * 3 + 1  # a jump hop, the host, auth
             try:
-                async with asyncio.timeout(budget):
-                    import_asyncssh()  # on first use (a start on a local socket has not)
-                    from swarmtui.connect.sshopen import open_ssh
-
+                async with asyncio.timeout(within):
                     conns = await open_ssh(route.endpoint, options,
                                            on_lost=lambda _exc: self._lost(hostname, box))
             except TimeoutError as exc:
                 raise HostUnreachableError(f"no SSH answer from {hostname} within "
-                                           f"{budget:g} s", "is the host up?") from exc
+                                           f"{within:g} s", "is the host up?") from exc
         except ConnectError as exc:
             self.figures.failures += 1
             fails = self._fails.get(hostname, 0) + 1

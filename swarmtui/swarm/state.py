@@ -234,13 +234,6 @@ class ClusterSnapshot:
 
     # ---------------------------------------------------------------- lookups
 
-    @cached_property
-    def _tasks_by_service(self) -> dict[str, list[Task]]:
-        out: dict[str, list[Task]] = defaultdict(list)
-        for t in self.tasks.values():
-            out[t.service_id].append(t)
-        return dict(out)
-
     def is_live(self, task: Task) -> bool:
         """False for a task of a removed service.
 
@@ -271,8 +264,10 @@ class ClusterSnapshot:
         return {n.hostname: n for n in self.nodes.values()}
 
     def tasks_of_service(self, service_id: str) -> list[Task]:
-        """All tasks (history included) of a service, newest first."""
-        return sorted(self._tasks_by_service.get(service_id, []), key=newest_first)
+        """All tasks (history included) of a service, newest first (from `task_slots`, the
+        one index of a service's tasks)."""
+        return sorted((t for tasks in self.task_slots.get(service_id, {}).values()
+                       for t in tasks), key=newest_first)
 
     def tasks_of_node(self, node_id: str) -> list[Task]:
         """All tasks assigned to a node (history included), newest first."""
@@ -397,8 +392,8 @@ class ClusterSnapshot:
 
 #: what a snapshot derives from its lists alone (not the clock): kept by `with_kind` when a
 #: kind is replaced by the very same objects
-_INDEXES = frozenset({"_tasks_by_service", "live_tasks", "_tasks_by_node", "_services_by_name",
-                      "_nodes_by_hostname", "task_slots", "current_task_ids", "managers",
+_INDEXES = frozenset({"live_tasks", "_tasks_by_node", "_services_by_name", "_nodes_by_hostname",
+                      "task_slots", "current_task_ids", "managers",
                       "leader", "stacks", "services_on_network"})
 _TIMELESS = frozenset({"health.failing_tasks", "explain.node_free", "explain.sorted_nodes",
                        "explain.ports_taken", "explain.placements"})

@@ -13,6 +13,7 @@ from typing import ClassVar
 from textual import events
 from textual.app import App
 from textual.binding import BindingType
+from textual.screen import ModalScreen
 
 from swarmtui import startup
 from swarmtui.config import Settings
@@ -25,6 +26,7 @@ from swarmtui.ui import actions, themes
 from swarmtui.ui.actions import ActionCommands
 from swarmtui.ui.connecting import Connecting
 from swarmtui.ui.crash import CrashGuard
+from swarmtui.ui.keygate import KeyGate
 from swarmtui.ui.keymap import KeymapProblem, keymap_scopes, validate_keymap
 from swarmtui.ui.palette import (
     JumpTo,
@@ -45,8 +47,8 @@ from swarmtui.ui.store_adapter import (
     ConnectionChanged,
     SnapshotChanged,
 )
+from swarmtui.ui.toasts import ToastsPerScreen
 from swarmtui.ui.tour import Tour, TourPanel
-from swarmtui.ui.typeahead import KeysAhead
 from swarmtui.ui.walkthrough import (
     Walkthrough,
     WalkthroughPanel,
@@ -56,7 +58,7 @@ from swarmtui.ui.walkthrough import (
 STARTED_AFTER_S = 2.0
 
 
-class SwarmApp(CrashGuard, Connecting):
+class SwarmApp(CrashGuard, ToastsPerScreen, Connecting):
     TITLE = "swarmtui"
     CSS = """
     Screen { background: $background; }
@@ -65,13 +67,16 @@ class SwarmApp(CrashGuard, Connecting):
     Input > .input--placeholder, TextArea > .text-area--placeholder {
         color: $text-disabled; text-style: italic; }
     /* toasts never cover a button or the tour (issue 16): on the main screen bottom-left
-       above the status bar (the tour and walkthrough panels are on the right); on
-       dialogs, forms and wizards at the top right (their buttons are at the bottom or
-       left); no blank rows. Textual's width (60, at most half the screen) is kept: a
-       narrower toast wraps a short result ("… ended (exit status 5)") mid-phrase. */
+       above the status bar, the filter and the marks bar (the tour and walkthrough
+       panels are on the right); on dialogs, forms and wizards at the top right (their
+       buttons are at the bottom or left), only their own (ui/toasts.py); no blank rows.
+       Textual's width (60, at most half the screen) is kept: a narrower toast wraps a
+       short result ("… ended (exit status 5)") mid-phrase. */
     ToastRack { dock: top; align: right top; margin-bottom: 0; }
     Toast { padding: 0 1; margin-top: 0; }
     MainScreen ToastRack { dock: bottom; align: left bottom; margin-bottom: 2; }
+    MainScreen.-one-bar ToastRack { margin-bottom: 3; }  /* above the filter, the marks */
+    MainScreen.-two-bars ToastRack { margin-bottom: 4; }
     MainScreen ToastHolder { align-horizontal: left; }
     """
     #: the app's keys (every screen), generated from the action registry (ui/actions.py)
@@ -92,8 +97,8 @@ class SwarmApp(CrashGuard, Connecting):
         self.early = early
         #: the session's actions, for the walkthrough panel and the script export
         self.walkthrough = Walkthrough()
-        #: keys the main screen passed on, for the screen they open (ui/typeahead.py)
-        self.keys_ahead = KeysAhead()
+        #: keys read at once are handled in order, each where the last left the focus
+        self.key_gate = KeyGate(self, self._fresh_key)
         #: where `W` offers to write the session's script (None: the state dir's exports/)
         self.export_dir: Path | None = None
         #: the swarm's unlock key when this session saw it (init, the tokens screen), kept
@@ -117,9 +122,18 @@ class SwarmApp(CrashGuard, Connecting):
         self.theme_errors: list[themes.ThemeError] = []
         self._load_themes()
 
-    def on_key(self, event: events.Key) -> None:
-        """Keys typed ahead of a screen go to it, not to its bindings (ui/typeahead.py)."""
-        self.keys_ahead.forward(event, self.screen)
+    async def on_event(self, event: events.Event) -> None:
+        """A key read from the terminal waits for the one before it (ui/keygate.py)."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self.key_gate.admit(event):
+                await self._fresh_key(event)
+            return
+        await super().on_event(event)
+
+    async def _fresh_key(self, event: events.Key) -> None:
+        target = self.focused or self.screen
+        await super().on_event(event)
+        self.key_gate.handled(event, target)
 
     # -------------------------------------------------------------- set-up
     def _load_themes(self) -> None:
@@ -152,7 +166,7 @@ class SwarmApp(CrashGuard, Connecting):
                         f"{self.theme}", severity="warning")
 
     def on_mount(self) -> None:
-        # the start paused the collector until the first view is painted (MainScreen);
+        # the start paused the collector until 1 s after the first view (MainScreen);
         # a start that shows no cluster (a question, a failure) lets it run soon too
         self.set_timer(STARTED_AFTER_S, gcpause.started)
         if self.theme_errors:
@@ -205,10 +219,15 @@ class SwarmApp(CrashGuard, Connecting):
         show = getattr(screen, "show_snapshot", None)
         if show is not None:
             show(snap, message.kinds)
-        # the main screen under a detail screen catches up when it is resumed
+        # the main screen under a detail screen catches up when it is resumed; its header
+        # seen behind a dialog says now what the dialog's progress view says
         for s in self.screen_stack:
             if isinstance(s, MainScreen) and s is not screen:
                 s.stale_kinds |= message.kinds
+        if len(self.screen_stack) > 1 and isinstance(screen, ModalScreen):
+            under = self.screen_stack[-2]
+            if isinstance(under, MainScreen):
+                under.show_header(snap)
         self.tour_update()
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:

@@ -100,7 +100,8 @@ def service_summary(snap: ClusterSnapshot, s: Service, now: datetime,
     ports = ", ".join(p.text for p in s.ports)
     nets = ", ".join(snap.networks[n].name if n in snap.networks else n for n in s.networks)
     replicas = s.replicas_text
-    mode = s.mode + (f" ({s.spec_replicas} replicas)" if s.mode == "replicated" else "")
+    mode = s.mode + (f" ({fmt.count(s.spec_replicas or 0, 'replica')})"
+                     if s.mode == "replicated" else "")
     lines = [
         _line("service", f"{s.name}  ({s.id[:12]})"),
         _line("image", s.image_full),
@@ -108,6 +109,10 @@ def service_summary(snap: ClusterSnapshot, s: Service, now: datetime,
         _line("mode", mode),
         _line("running", f"{replicas}" + ("" if s.converged else "  — NOT converged")
               + _counted_stopping(snap, s)),
+    ]
+    # why it does not converge comes first: the box shows ~8 lines at 80×24
+    lines.extend(_why(snap, s, now, last_lines))
+    lines += [
         _line("constraints", ", ".join(s.constraints)),
         _line("ports", ports),
         _line("networks", nets),
@@ -123,6 +128,16 @@ def service_summary(snap: ClusterSnapshot, s: Service, now: datetime,
             lines.append(_line("changed", short_change(change)))
     else:
         lines.append(_line("update state", "never updated"))
+    if s.stack:
+        lines.append(_line("stack", s.stack))
+    lines.append(_line("created", _ts(s.created_at, now)))
+    return "\n".join(lines)
+
+
+def _why(snap: ClusterSnapshot, s: Service, now: datetime,
+         last_lines: Sequence[str] | str | None) -> list[str]:
+    """Why the service does not converge, and what its failing task wrote last."""
+    lines: list[str] = []
     cause = explain_service(snap, s, now)
     if cause is not None:
         lines.append(_line("why", cause.text))
@@ -137,10 +152,7 @@ def service_summary(snap: ClusterSnapshot, s: Service, now: datetime,
                     f"of {name} (docker service logs --tail {LAST_LINES} "
                     f"{cause.task_id[:12]})") if last_lines else f"{name} wrote nothing"))
                 lines.extend(_line("", line) for line in last_lines)
-    if s.stack:
-        lines.append(_line("stack", s.stack))
-    lines.append(_line("created", _ts(s.created_at, now)))
-    return "\n".join(lines)
+    return lines
 
 
 def _restart_text(rp: dict[str, Any]) -> str:
@@ -180,11 +192,33 @@ def node_summary(snap: ClusterSnapshot, n: Node, now: datetime) -> str:
         _line("resources", ", ".join(x for x in (cpu, mem) if x)),
         _line("labels", fmt.labels_text(n.labels)),
         _line("engine labels", fmt.labels_text(n.engine_labels)),
-        _line("running", f"{snap.running_count(n.id)} tasks"),
+        _line("running", fmt.count(snap.running_count(n.id), "task") + _rebalance(snap, n)),
         _line("certificate", certs.node_cert_text(snap, n)),
         _line("updated", _ts(n.updated_at, now)),
     ]
     return "\n".join(lines)
+
+
+def _rebalance(snap: ClusterSnapshot, n: Node) -> str:
+    """A Ready node running nothing while a service has several tasks on one other node:
+    Swarm places tasks when they start and never moves running ones to a node that joins
+    or comes back (the question a node back from Down raises)."""
+    if n.state != "ready" or n.availability != "active" or snap.running_count(n.id):
+        return ""
+    crowded: list[tuple[int, str]] = []
+    for s in snap.services.values():
+        if s.mode != "replicated" or (s.spec_replicas or 0) < 2 or s.constraints:
+            continue
+        nodes = [t.node_id for t in snap.tasks_of_service(s.id)
+                 if t.is_running and t.wants_running]
+        if len(nodes) > len(set(nodes)):
+            crowded.append((len(nodes), s.name))
+    if not crowded:
+        return ""
+    name = max(crowded)[1]
+    return (f" — Swarm does not move running tasks to a node that joins or comes back; "
+            f"docker service update --force {name} spreads {name} again (a rolling "
+            f"restart)")
 
 
 def task_summary(snap: ClusterSnapshot, t: Task, now: datetime) -> str:

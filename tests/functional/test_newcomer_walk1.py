@@ -67,7 +67,7 @@ async def test_f5_while_the_bootstrap_probe_runs_is_said_in_view_and_kept() -> N
 
 
 async def test_the_tokens_screen_says_how_to_rotate_at_80_columns() -> None:
-    """Its footer has room for reveal and copy only: the intro names the rotate keys."""
+    """Its footer has room for reveal and copy only: the section names the rotate keys."""
     from swarmtui.ui.screens.wizards.tokens import TokensScreen
     from tests.functional.conftest import static_app
 
@@ -79,7 +79,7 @@ async def test_the_tokens_screen_says_how_to_rotate_at_80_columns() -> None:
         await async_wait_for("the tokens screen", lambda: app.screen is screen)
         await pilot.pause()
         said = " ".join(" ".join(screen_lines(app)[:6]).split())
-        assert "Rotate a token with W (worker) or M (manager)" in said, said
+        assert "Join commands w / m copy · W / M rotate" in said, said
         footer = screen_lines(app)[-1]
         assert "Rotate" not in footer  # the reason the intro says it
 

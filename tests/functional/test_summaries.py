@@ -84,3 +84,42 @@ def test_a_running_task_has_no_exit_code_an_ended_one_has() -> None:
 
     assert exit_line("t1") == "exit code —"
     assert exit_line("t2") == "exit code 3"
+
+
+def test_why_comes_right_after_running_and_one_replica_is_singular() -> None:
+    """At 80×24 the detail's box shows ~8 lines: "why" sat under the update, resources and
+    restart lines, out of sight, on a service that does not converge."""
+    snap, at = recorded()
+    svc = snap.find_service("xcon")
+    assert svc is not None
+    lines = [" ".join(line.split()) for line in _plain(service_summary(snap, svc, at))]
+    heads = [line.split(" ")[0] for line in lines]
+    assert heads.index("why") == heads.index("running") + 1, lines
+    assert "mode replicated (1 replica)" in lines
+
+
+def test_a_node_back_with_no_task_says_swarm_does_not_rebalance() -> None:
+    """node3 came back Ready with 0 tasks while web's 3 run on two nodes: the detail says
+    why nothing moved back and the command that spreads web again."""
+    from datetime import UTC, datetime
+
+    from swarmtui.ui.summaries import node_summary
+    from tests.unit.test_swarm_fixtures import node, service, snap, task
+
+    s = snap(nodes=[node("n1", "node1", role="manager", leader=True), node("n2", "node2"),
+                    node("n3", "node3")],
+             services=[service("s1", "web", replicas=3, running=3)],
+             tasks=[task("t1", "s1", slot=1, node_id="n1"),
+                    task("t2", "s1", slot=2, node_id="n2"),
+                    task("t3", "s1", slot=3, node_id="n1")])
+    at = datetime(2026, 12, 2, tzinfo=UTC)
+
+    def running(nid: str) -> str:
+        lines = [" ".join(line.split()) for line in _plain(node_summary(s, s.nodes[nid], at))]
+        return next(line for line in lines if line.startswith("running"))
+
+    assert running("n3") == (
+        "running 0 tasks — Swarm does not move running tasks to a node that joins or comes "
+        "back; docker service update --force web spreads web again (a rolling restart)")
+    assert running("n2") == "running 1 task"
+    assert running("n1") == "running 2 tasks"

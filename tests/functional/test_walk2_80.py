@@ -17,7 +17,7 @@ from swarmtui.connect.hostkeys import fixed_trust
 from swarmtui.connect.nodes import NodePool
 from swarmtui.connect.options import ConnectOptions
 from swarmtui.swarm.ops.base import GuardResult, Operation
-from swarmtui.swarm.ops.nodes import RemoveNodeLabel
+from swarmtui.swarm.ops.node_labels import RemoveNodeLabel
 from swarmtui.swarm.ops.runner import Outcome, Sent
 from swarmtui.swarm.reach.watch import NodeReach
 from swarmtui.swarm.sync.store import StaticStore

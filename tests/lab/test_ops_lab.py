@@ -23,14 +23,8 @@ from swarmtui import audit
 from swarmtui.lab import Lab
 from swarmtui.swarm.fetch import fetch_snapshot
 from swarmtui.swarm.ops.base import Operation
-from swarmtui.swarm.ops.nodes import (
-    AddNodeLabel,
-    DemoteNodes,
-    PromoteNodes,
-    RemoveNode,
-    RemoveNodeLabel,
-    SetAvailability,
-)
+from swarmtui.swarm.ops.node_labels import AddNodeLabel, RemoveNodeLabel
+from swarmtui.swarm.ops.nodes import DemoteNodes, PromoteNodes, RemoveNode, SetAvailability
 from swarmtui.swarm.ops.runner import Outcome, run_operation
 from swarmtui.swarm.ops.services import (
     ForceUpdateService,

@@ -7,14 +7,8 @@ import pytest
 
 from swarmtui.swarm import health
 from swarmtui.swarm.ops.base import READ_ONLY_BLOCK
-from swarmtui.swarm.ops.nodes import (
-    AddNodeLabel,
-    DemoteNodes,
-    PromoteNodes,
-    RemoveNode,
-    RemoveNodeLabel,
-    SetAvailability,
-)
+from swarmtui.swarm.ops.node_labels import AddNodeLabel, RemoveNodeLabel
+from swarmtui.swarm.ops.nodes import DemoteNodes, PromoteNodes, RemoveNode, SetAvailability
 from swarmtui.swarm.ops.placement import constraint_ok, drain_preview
 from swarmtui.swarm.ops.quorum import quorum_preview
 from swarmtui.swarm.ops.services import (

@@ -1,17 +1,21 @@
 """Node reach with many nodes out of reach (issue 17, 1,000 nodes): the ssh_config read
-once while it is unchanged, retries that stay few a second in all, and a failure that
-repeats publishing nothing new."""
+once while it is unchanged, retries that stay few a second in all, a first sweep within a
+budget (the nodes on screen first), and a failure that repeats publishing nothing new."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import time
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 from swarmtui.connect import sshconf
-from swarmtui.connect.endpoint import parse_endpoint
+from swarmtui.connect.budget import AttemptBudget, background
+from swarmtui.connect.endpoint import Endpoint, parse_endpoint
+from swarmtui.connect.errors import HostUnreachableError
 from swarmtui.connect.hostkeys import fixed_trust
 from swarmtui.connect.noderoute import ssh_config_has_host
 from swarmtui.connect.nodes import RETRIES_PER_S, NodePool, NodeUnreachableError
@@ -113,3 +117,67 @@ async def test_the_same_failure_again_publishes_nothing() -> None:
         assert reach.stats()["w1"].cpu_percent == 3.0
     finally:
         await reach.close()
+
+
+async def test_the_budget_lets_a_burst_through_then_a_few_a_second_in_screen_order() -> None:
+    budget = AttemptBudget(burst=2, rate=50.0)
+    budget.order = {"h5": 0, "h4": 1}  # on screen: h5, then h4
+    went: list[str] = []
+
+    async def attempt(host: str) -> None:
+        with background():
+            await budget.take(host)
+        went.append(host)
+
+    tasks = [asyncio.create_task(attempt(f"h{i}")) for i in range(6)]
+    await asyncio.sleep(0)
+    assert went == ["h0", "h1"]  # the burst: at once, as they came
+    assert budget.waiting == 4
+    await budget.take("a person's shell")  # not in the background: never waits
+    assert budget.waiting == 4
+    await asyncio.wait_for(asyncio.gather(*tasks), 5)
+    assert went == ["h0", "h1", "h5", "h4", "h2", "h3"]  # the screen's first, then in turn
+
+
+async def test_an_attempt_cancelled_while_waiting_leaves_the_queue() -> None:
+    budget = AttemptBudget(burst=1, rate=0.5)
+    with background():
+        await budget.take("h0")
+        waiter = asyncio.create_task(budget.take("h1"))
+        await asyncio.sleep(0)
+        assert budget.waiting == 1
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+    assert budget.waiting == 0
+
+
+async def test_the_first_sweep_of_many_unreached_nodes_is_bounded_nearest_first(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """40 nodes out of reach: 4 attempted at once, then 40 a second, the node on screen
+    (the last of the snapshot) right after the burst."""
+    nodes = [f"w{i:02d}" for i in range(40)]
+    attempts: list[tuple[str, float]] = []
+
+    async def refused(endpoint: Endpoint, *_: object, **__: object) -> NoReturn:
+        attempts.append((str(endpoint.name), time.monotonic()))
+        raise HostUnreachableError(f"cannot reach {endpoint.name}: connection refused")
+
+    monkeypatch.setattr("swarmtui.connect.nodes.open_ssh", refused)
+    pool = NodePool(ConnectOptions(trust=fixed_trust("never"), ssh_config=[]),
+                    node_map={h: "ssh://nobody@127.0.0.2:1" for h in nodes},
+                    attempt_burst=4, attempts_per_s=40.0)
+    pool.prefer(["w39"])
+
+    async def sample(host: str) -> None:
+        with background(), pytest.raises(NodeUnreachableError):
+            await pool.connection(host)
+
+    await asyncio.wait_for(asyncio.gather(*(sample(h) for h in nodes)), 10)
+    assert sorted(h for h, _ in attempts) == nodes and all(pool.unreachable(h) for h in nodes)
+    order = [h for h, _ in attempts]
+    assert order[:5] == ["w00", "w01", "w02", "w03", "w39"]  # the burst, then the screen's
+    assert order[5:] == nodes[4:39]  # then in turn
+    took = attempts[-1][1] - attempts[0][1]
+    assert took >= 35 / 40  # 36 after the burst, 40 a second (the first without a wait)
+    await pool.close()

@@ -162,6 +162,21 @@ def test_the_slot_index_gives_what_a_scan_of_every_task_gives() -> None:
             assert len({t.slot_key for t in tasks}) == 1
 
 
+def test_a_services_tasks_come_from_the_one_slot_index() -> None:
+    """A service's tasks, history or current, are read from `task_slots` and nothing else
+    (a second per-service index beside it was a second answer to keep in step)."""
+    snap = _mixed()
+    every = {sid: sorted((t for ts in by_slot.values() for t in ts), key=newest_first)
+             for sid, by_slot in snap.task_slots.items()}
+    built = set(vars(snap))
+    for sid in ("s1", "s2", "s3", "s9"):
+        assert snap.tasks_of_service(sid) == every[sid]
+        assert {t.id for t in snap.current_tasks(sid)} <= {t.id for t in every[sid]}
+    assert snap.tasks_of_service("nope") == []
+    assert set(vars(snap)) - built <= {"task_slots"}  # no other index was built for it
+    assert sorted(t.id for ts in every.values() for t in ts) == sorted(snap.tasks)
+
+
 def test_the_recorded_lab_gives_the_same_failing_tasks_as_a_scan() -> None:
     d = _recorded()
     snap = ClusterSnapshot.from_api(nodes=d["nodes"], services=d["services"],

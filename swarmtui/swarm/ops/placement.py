@@ -1,4 +1,5 @@
-"""Where tasks can run: placement constraints, and the drain preview.
+"""Where tasks can run: placement constraints, the drain preview, and the tasks the
+scheduler could not place (what a drain, scale or update waiting on them says).
 
 Constraints are matched as swarmkit matches them (swarm/explain/constraints.py).
 A constraint that does not parse is assumed satisfiable (the preview then errs on
@@ -229,3 +230,19 @@ def drain_preview(
         connected_through=connected,
         warnings=tuple(warnings),
     )
+
+
+def pending_tasks(snapshot: ClusterSnapshot, service_id: str) -> list[str]:
+    """ "web.1 pending: no suitable node (…)" for each current task of the service that
+    the scheduler could not place (a task on its way, with no error yet, is not one)."""
+    return [f"{snapshot.task_name(t)} {t.state}: {t.error}"
+            for t in snapshot.current_tasks(service_id)
+            if t.wants_running and not t.is_running and t.error and not t.is_terminal]
+
+
+def pending_reason(snapshot: ClusterSnapshot, service_id: str) -> str:
+    """ " — pending: no suitable node (…)" from the service's current tasks, or ""."""
+    for t in snapshot.current_tasks(service_id):
+        if t.wants_running and not t.is_running and (t.error or t.state == "pending"):
+            return f" — {t.state}: {t.error or t.message}"
+    return ""

@@ -16,7 +16,7 @@ from swarmtui.swarm.ops.base import (
     Spec,
     stale_message,
 )
-from swarmtui.swarm.ops.nodes import pending_reason
+from swarmtui.swarm.ops.placement import pending_reason
 from swarmtui.swarm.ops.services import _UpdateLike
 from swarmtui.swarm.spec_history import SpecVersion, changes_since, restore_redacted
 from swarmtui.swarm.state import ClusterSnapshot

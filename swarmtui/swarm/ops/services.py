@@ -20,8 +20,7 @@ from swarmtui.swarm.ops.base import (
     Spec,
     update_service_spec,
 )
-from swarmtui.swarm.ops.nodes import pending_reason
-from swarmtui.swarm.ops.placement import eligible_nodes
+from swarmtui.swarm.ops.placement import eligible_nodes, pending_reason
 from swarmtui.swarm.ops.validate import InputError, parse_replicas, validate_image
 from swarmtui.swarm.state import ClusterSnapshot
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from swarmtui.connect.budget import background
 from swarmtui.connect.nodes import NodePool
 from swarmtui.swarm.reach.probe import Diagnosis, probe
 from swarmtui.swarm.state import ClusterSnapshot
@@ -62,7 +63,8 @@ class Doctor:
 
     async def _probe(self, node_id: str, hostname: str, address: str, state: str) -> None:
         try:
-            found = await probe(self.pool, hostname, address, node_id, state)
+            with background():  # its connection waits for its turn (connect/budget.py)
+                found = await probe(self.pool, hostname, address, node_id, state)
             self.diagnoses[node_id] = found
             self.on_diagnosis(node_id, found)
         finally:

@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from swarmtui.connect.budget import background
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.nodes import NodePool, NodeUnreachableError, ssh_error
 from swarmtui.swarm.state import ClusterSnapshot
@@ -270,7 +271,9 @@ class Sampler:
         state.busy = True
         try:
             address, containers = self.nodes.get(hostname, ("", ()))
-            self.on_sample(await self.sample(hostname, address, containers))
+            with background():  # a new connection waits for its turn (connect/budget.py)
+                stats = await self.sample(hostname, address, containers)
+            self.on_sample(stats)
         finally:
             state.busy = False
 

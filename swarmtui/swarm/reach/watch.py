@@ -82,6 +82,11 @@ class NodeReach:
         if gone:
             self.on_change()
 
+    def prefer(self, hostnames: Sequence[str]) -> None:
+        """The nodes on screen, first first: sampled and probed before the others while
+        many wait for a connection (any thread)."""
+        self.pool.prefer(hostnames)
+
     def watch_managers(self, hosts: Sequence[tuple[str, str]]) -> None:
         """The quorum is lost: probe these managers (hostname, address) over SSH; none:
         it is back (any thread; returns at once)."""

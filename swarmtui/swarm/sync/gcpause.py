@@ -11,7 +11,8 @@ permanent generation (`gc.freeze`), out of later full passes. An older snapshot 
 freed by reference counting when a newer one replaces it.
 
 The start of the app is paused the same way (`hold_start` from the command line,
-`started` once the first view is painted): importing ~800 modules ran ~160 collections,
+`started` 1 s after the first view is shown, or 2 s after the app mounts when no
+cluster is shown): importing ~800 modules ran ~160 collections,
 one a full pass, 55-70 ms of CPU of a 0.6 s start. Holds nest (the start and the first
 re-list overlap): the collector runs again when the last one is released.
 """

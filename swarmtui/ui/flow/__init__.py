@@ -2,7 +2,8 @@
 name for dangerous changes) → `ProgressScreen` (sends through the one runner, journals,
 follows convergence). `start.confirm_and_send` wires them; every change uses it."""
 
-from swarmtui.ui.flow.confirm import ConfirmScreen, OpForm, display_title, fixed
+from swarmtui.ui.flow.confirm import ConfirmScreen, OpForm, fixed
+from swarmtui.ui.flow.dialog_parts import display_title
 from swarmtui.ui.flow.progress import ProgressScreen
 from swarmtui.ui.flow.start import (
     audit_labels,

@@ -34,7 +34,7 @@ from swarmtui.swarm.ops.base import Operation
 from swarmtui.swarm.ops.runner import EngineSource, Sent, send_operation
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.context import swarm_app
-from swarmtui.ui.flow.confirm import dialog_css, display_title, see_through
+from swarmtui.ui.flow.dialog_parts import dialog_css, display_title, see_through
 from swarmtui.ui.walkthrough import record_action
 from swarmtui.ui.widgets.dialog import Dialog
 

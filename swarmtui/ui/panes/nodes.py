@@ -17,14 +17,8 @@ from swarmtui.swarm import health
 from swarmtui.swarm.health import Health
 from swarmtui.swarm.models import Node
 from swarmtui.swarm.ops.base import Operation
-from swarmtui.swarm.ops.nodes import (
-    AddNodeLabel,
-    DemoteNodes,
-    PromoteNodes,
-    RemoveNode,
-    RemoveNodeLabel,
-    SetAvailability,
-)
+from swarmtui.swarm.ops.node_labels import AddNodeLabel, RemoveNodeLabel
+from swarmtui.swarm.ops.nodes import DemoteNodes, PromoteNodes, RemoveNode, SetAvailability
 from swarmtui.swarm.reach.ops import LeaveAndRemoveNode, StartEngine, UnlockManager
 from swarmtui.swarm.reach.probe import Cause
 from swarmtui.swarm.reach.prune import PruneNodes, PrunePlan, PruneTarget, plan_all_nodes

@@ -19,7 +19,7 @@ from textual.widgets import Button, Input, Static
 from swarmtui.bootstrap.export import ExportError
 from swarmtui.swarm import format as fmt
 from swarmtui.ui.context import swarm_app
-from swarmtui.ui.flow.confirm import dialog_css, see_through
+from swarmtui.ui.flow.dialog_parts import dialog_css, see_through
 from swarmtui.ui.walkthrough import default_export_path, export_script
 from swarmtui.ui.widgets.dialog import Dialog
 

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane
 
 from swarmtui.swarm import format as fmt
@@ -112,6 +113,8 @@ class MainScreen(Screen[None]):
         #: each pane's rows maker, for the pane it was made for (the Tasks pane's keeps
         #: the rows that did not change)
         self._makers: dict[str, tuple[panes.Pane, RowsOf]] = {}
+        #: the hostnames last told to node reach as seen (cursor, marked, on screen)
+        self._seen_nodes: list[str] = []
 
     @property
     def swarm_app(self) -> SwarmApp:
@@ -146,9 +149,7 @@ class MainScreen(Screen[None]):
             self.show_snapshot(app.snapshot, frozenset(panes.COLUMNS))
 
     def on_key(self, event: events.Key) -> None:
-        """Remembered on its way to the app: a screen it opens may get the keys after it.
-        A pane's key pressed on another pane does nothing: it says where it acts."""
-        self.swarm_app.keys_ahead.passed(event, self)
+        """A pane's key pressed on another pane does nothing: it says where it acts."""
         said = actions.elsewhere(self, event.key)  # a dict look-up for most keys
         if said is not None and self.is_current and event.key not in self.active_bindings:
             key = self.app.get_key_display(Binding(event.key, ""))
@@ -190,6 +191,11 @@ class MainScreen(Screen[None]):
                 self._dirty.add(pane.kind)
         self._update_after_typing()
         self._update_tab_labels()
+
+    def show_header(self, snap: ClusterSnapshot) -> None:
+        """The header alone, while a dialog is in front of the panes."""
+        if self.query(HealthHeader):
+            self.query_one(HealthHeader).show(snap, health.of(snap))
 
     def _update_after_typing(self) -> None:
         """The shown pane's rebuild for a new snapshot; a big one waits while the filter
@@ -283,6 +289,21 @@ class MainScreen(Screen[None]):
                 table.apply_prepared(rows)
             else:
                 table.apply(rows)
+        if kind == "nodes":
+            self._prefer_seen_nodes()
+
+    @on(KeyedTable.Highlighted, "#table-nodes")
+    def _prefer_seen_nodes(self) -> None:
+        """Node reach samples and probes the nodes a person sees first (at 1,000 nodes it
+        reaches a few a second: connect/budget.py)."""
+        store, snap = self.swarm_app.store, self.shown
+        if store is None or store.reach is None or snap is None:
+            return
+        seen = [snap.nodes[k].hostname for k in self.table("nodes").keys_seen()
+                if k in snap.nodes]
+        if seen != self._seen_nodes:
+            self._seen_nodes = seen
+            store.reach.prefer(seen)
 
     def _update_tab_labels(self) -> None:
         """"1 Nodes 3  2 Services 5 …"; where that is wider than the panes (the tour or the
@@ -318,7 +339,7 @@ class MainScreen(Screen[None]):
         table = self.table(kind)
         flt = self.query_one(PaneFilter)
         flt.value = table.filter_text
-        flt.set_class(bool(table.filter_text), "shown")
+        self._show_bar(flt, bool(table.filter_text))
         if not flt.has_focus:
             table.focus()
         self.refresh_bindings()  # the footer lists the keys of the pane now shown
@@ -347,7 +368,7 @@ class MainScreen(Screen[None]):
     def action_filter(self) -> None:
         flt = self.query_one(PaneFilter)
         flt.value = self.active_table.filter_text
-        flt.add_class("shown")
+        self._show_bar(flt, True)
         flt.focus()
 
     def close_filter(self, clear: bool) -> None:
@@ -356,7 +377,7 @@ class MainScreen(Screen[None]):
         if clear:
             flt.value = ""
             table.filter_text = ""
-        flt.set_class(bool(table.filter_text), "shown")
+        self._show_bar(flt, bool(table.filter_text))
         table.focus()
 
     def action_clear_filter(self) -> None:
@@ -435,9 +456,18 @@ class MainScreen(Screen[None]):
                         "l shows their logs merged")
         for kind in ("nodes", "services"):
             self.table(kind).mark(self.ops_marked)
+        self._prefer_seen_nodes()
         for bar in self.query(MarksBar):
             show_text(bar, " · ".join(said) + " · space unmarks" if said else "")
-            bar.set_class(bool(said), "shown")
+            self._show_bar(bar, bool(said))
+
+    def _show_bar(self, bar: Widget, shown: bool) -> None:
+        """Show or hide the filter or the marks bar; the toasts rise above the bars shown
+        (app.py's CSS): a passing message never hides what is marked or typed."""
+        bar.set_class(shown, "shown")
+        rows = sum(w.has_class("shown") for w in (*self.query(PaneFilter), *self.query(MarksBar)))
+        self.set_class(rows == 1, "-one-bar")
+        self.set_class(rows == 2, "-two-bars")
 
     def clear_marks(self) -> None:
         self.ops_marked.clear()

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from swarmtui.connect.errors import ConnectError
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.reach.detail import NodeDetail, node_detail
 from swarmtui.swarm.reach.prune import human_bytes
 from swarmtui.swarm.reach.stats import NodeStats, short_bytes
@@ -211,7 +212,7 @@ class NodeHostScreen(Screen[None]):
         self.detail, self.error = detail, ""
         self.query_one("#host-facts", Static).update(
             f"kernel {detail.kernel} · Docker {detail.engine} · {detail.os} · "
-            f"{detail.images} images")
+            f"{fmt.count(detail.images, 'image')}")
         with self.app.batch_update():
             self.query_one("#host-df", KeyedTable).apply(df_rows(detail))
             containers = self.query_one("#host-containers", KeyedTable)

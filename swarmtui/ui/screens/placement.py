@@ -13,6 +13,7 @@ from typing import ClassVar
 from textual import on
 from textual.binding import BindingType
 
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.placement_map import PlacementMap, placement_map
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.screens.filtered import FilteredTableScreen, filter_bindings
@@ -59,8 +60,9 @@ class PlacementScreen(FilteredTableScreen):
         m = placement_map(snap)
         failing = sum(1 for c in m.cells.values() if c.state == "failing")
         unplaced = sum(m.unplaced.values())
-        return (f"[b $primary]placement[/]     {len(m.services)} services × {len(m.nodes)} "
-                f"nodes; {failing} cells failing; {unplaced} tasks on no node (PENDING)")
+        return (f"[b $primary]placement[/]     {fmt.count(len(m.services), 'service')} × "
+                f"{fmt.count(len(m.nodes), 'node')}; {fmt.count(failing, 'cell')} failing; "
+                f"{fmt.count(unplaced, 'task')} on no node (PENDING)")
 
     def rows(self, snap: ClusterSnapshot, now: object) -> list[Row]:
         m = self.shown_map(snap)

@@ -495,6 +495,13 @@ class KeyedTable(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.Highlighted(self, self.cursor_key))
 
+    def keys_seen(self) -> list[str]:
+        """The cursor's row, the marked ones, then the rows on screen top to bottom."""
+        top = int(self.scroll_offset.y)
+        shown = self.order[top:top + self._page]
+        first = [self.cursor_key] if self.cursor_key is not None else []
+        return list(dict.fromkeys([*first, *sorted(self.marked), *shown]))
+
     def select_key(self, key: str) -> bool:
         at = self._position(key)
         if at is not None:

@@ -325,7 +325,7 @@ class BootstrapScreen(view.HostsWizard):
 
     @work(thread=True, exclusive=True, group="bootstrap-labels", exit_on_error=False)
     def run_labels(self, node_id: str, labels: list[str]) -> None:
-        from swarmtui.swarm.ops.nodes import AddNodeLabel
+        from swarmtui.swarm.ops.node_labels import AddNodeLabel
 
         lines = []
         snap = swarm_app(self).snapshot

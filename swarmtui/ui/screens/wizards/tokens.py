@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -30,9 +31,21 @@ from swarmtui.ui.widgets.dialog import Dialog
 
 class TokensScreen(SecretsWizard):
     TITLE_TEXT = "Join tokens & keys"
-    HELP_TEXT = ("Secrets are masked: v reveals or masks them; w / m / k copy the worker "
-                 "command, the manager command or the unlock key to the terminal clipboard. "
-                 "Rotate a token with W (worker) or M (manager); ? lists every key.")
+    HELP_TEXT = "Secrets stay masked until revealed; copies go to the terminal's clipboard."
+    #: each section's keys beside its title (at 80 columns the footer cannot hold them
+    #: all), as k9s shows a view's keys in its body: (binding ids, what they do); a
+    #: remapped key shows remapped
+    KEY_HINTS: ClassVar[dict[str, tuple[tuple[tuple[str, ...], str], ...]]] = {
+        "keys-intro": ((("tokens.reveal",), "reveal/mask"), (("tokens.reload",), "reload"),
+                       (("app.help",), "every key")),
+        "keys-join": ((("tokens.copy_worker", "tokens.copy_manager"), "copy"),
+                      (("tokens.rotate_worker", "tokens.rotate_manager"), "rotate")),
+        "keys-autolock": ((("tokens.autolock",), "on/off"), (("tokens.copy_key",), "copy the key"),
+                          (("tokens.rotate_key",), "rotate it"),
+                          (("tokens.unlock",), "unlock a manager")),
+    }
+    _SECTIONS: ClassVar[dict[str, str]] = {"keys-join": "Join commands",
+                                           "keys-autolock": "Autolock"}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("v", "toggle_reveal", "Reveal/mask", id="tokens.reveal"),
         Binding("w", "copy('worker')", "Copy worker", id="tokens.copy_worker"),
@@ -54,10 +67,11 @@ class TokensScreen(SecretsWizard):
         self.autolock: bool | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Join commands", classes="section")
+        yield Static("", id="keys-intro", classes="whelp")
+        yield Static("Join commands", classes="section", id="keys-join", markup=False)
         yield SecretLine("worker", id="join-worker")
         yield SecretLine("manager", id="join-manager")
-        yield Static("Autolock", classes="section")
+        yield Static("Autolock", classes="section", id="keys-autolock", markup=False)
         yield Static("", id="autolock-state")
         yield SecretLine("unlock key", id="unlock-key")
         yield SecretLine("previous unlock key", id="old-unlock-key")
@@ -65,7 +79,23 @@ class TokensScreen(SecretsWizard):
         yield Static("", id="status", classes="status")
 
     def on_mount(self) -> None:
+        self.show_keys()
         self.load()
+
+    def show_keys(self) -> None:
+        """ "Join commands  w / m copy · W / M rotate": the keys beside each section."""
+        keys = {b.id: self.app.get_key_display(b)
+                for _node, b, _on, _tip in self.active_bindings.values() if b.id}
+        for widget_id, hints in self.KEY_HINTS.items():
+            said = " · ".join(f"{' / '.join(keys[i] for i in ids)} {what}"
+                              for ids, what in hints if all(i in keys for i in ids))
+            text = Text()
+            title = self._SECTIONS.get(widget_id)
+            if title:
+                text.append(title, "bold")
+                text.append("  ")
+            text.append(said, "not bold")
+            self.query_one(f"#{widget_id}", Static).update(text)
 
     def action_reload(self) -> None:
         self.load()

@@ -1,0 +1,103 @@
+"""Small things a newcomer met at 80×24 after session 5: a passing toast hid what the
+marks bar names, a stale toast covered help's title, the tokens screen's footer could
+not show its rotate keys."""
+
+from __future__ import annotations
+
+from swarmtui.ui.flow import ConfirmScreen
+from swarmtui.ui.screens.help import HelpScreen
+from tests.functional.conftest import static_app
+from tests.functional.test_newcomer_80 import screen_lines
+from tests.waiting import async_wait_for
+
+
+async def _cancel_a_drain(app, pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("d")
+    await async_wait_for("the drain dialog", lambda: isinstance(app.screen, ConfirmScreen))
+    await pilot.press("escape")
+    await async_wait_for("the main screen", lambda: not isinstance(app.screen, ConfirmScreen))
+    await async_wait_for("the cancel toast", lambda: any(
+        "nothing was sent" in line for line in screen_lines(app)), 5)
+
+
+async def test_a_toast_never_hides_what_the_marks_bar_names() -> None:
+    """After a cancelled drain and then a mark, the bar read "nothing was sent · space
+    unmarks": the toast sat on the bar's row and hid "1 marked: node2"."""
+    app = static_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        main = app.screen
+        table = main.table("nodes")
+        node2 = app.snapshot.node_by_hostname("node2").id
+        await async_wait_for("node2's row", lambda: table.select_key(node2))
+        await _cancel_a_drain(app, pilot)
+        await pilot.press("space")
+        bar = main.query_one("#ops-marks")
+        await async_wait_for("the marks bar", lambda: bar.display and bar.region.height)
+        await pilot.pause()
+        lines = screen_lines(app)
+        assert any("nothing was sent" in line for line in lines), lines  # it still shows
+        row = lines[bar.region.y]
+        assert row.strip().startswith("1 marked: node2"), row
+
+
+async def test_a_stale_toast_never_covers_helps_title() -> None:
+    """A toast from cancelling a dialog landed top-right of help, over its title."""
+    app = static_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        await _cancel_a_drain(app, pilot)
+        await pilot.press("question_mark")
+        await async_wait_for("help", lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        lines = screen_lines(app)
+        assert not any("nothing was sent" in line or "Cancelled" in line
+                       for line in lines[:4]), lines[:4]
+        app.notify("said on help", timeout=30)  # help's own toasts show on it
+        await async_wait_for("help's own toast", lambda: any(
+            "said on help" in line for line in screen_lines(app)), 5)
+
+
+async def test_a_toast_hidden_by_a_screen_opened_later_shows_again_once_back() -> None:
+    """Nothing said is lost: back on the screen, a toast still running shows again."""
+    app = static_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        app.notify("a word about the main screen", timeout=30)
+        await async_wait_for("the toast", lambda: any(
+            "a word about the main screen" in line for line in screen_lines(app)), 5)
+        await pilot.press("question_mark")
+        await async_wait_for("help", lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        assert not any("a word about" in line for line in screen_lines(app))
+        await pilot.press("escape")
+        await async_wait_for("the toast again", lambda: not isinstance(
+            app.screen, HelpScreen) and any(
+            "a word about the main screen" in line for line in screen_lines(app)), 5)
+
+
+async def test_every_key_of_the_tokens_screen_is_on_it_at_80_columns() -> None:
+    """The footer holds reveal and copy only: the rotate, autolock, unlock-key and unlock
+    keys were reachable through ? alone. Each section now names its keys beside its
+    title, with the key as remapped."""
+    from textual.binding import Binding
+
+    from swarmtui.ui.screens.wizards.tokens import TokensScreen
+
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.apply_keymap({"tokens.rotate_worker": "ctrl+o"})
+        screen = TokensScreen()
+        app.push_screen(screen)
+        await async_wait_for("the tokens screen", lambda: app.screen is screen)
+        await pilot.pause()
+        lines = screen_lines(app)
+        body, footer = " ".join(" ".join(lines[:-1]).split()), lines[-1]
+        assert "Join commands w / m copy · ^o / M rotate" in body, body
+        assert "Autolock a on/off · k copy the key · K rotate it · u unlock a manager" in body
+        assert "v reveal/mask · r reload · ? every key" in body, body
+        for b in TokensScreen.BINDINGS:
+            assert isinstance(b, Binding)
+            key = app.get_key_display(b) if b.id != "tokens.rotate_worker" else "^o"
+            assert f"{key} " in body or f"{key} " in footer, (b.id, body, footer)
