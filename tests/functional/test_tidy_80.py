@@ -179,3 +179,29 @@ async def test_a_waiting_progress_view_says_its_time_limit_once() -> None:
         assert screen.phase == "waiting" and "Sent: drain: node2." in said, said
         assert "Swarm keeps trying to place it" in said, said
         assert said.count("90 s") == 1, said
+
+
+async def test_an_unchanged_value_says_nothing_to_do_not_blocked_in_red() -> None:
+    """ctrl+s opens with the service's replicas filled in: the dialog opened on a red
+    "✖ Blocked: nothing to do" and a "Blocked" button, as if something were wrong."""
+    from textual.widgets import Button, Static
+
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        main = app.screen
+        await pilot.press("2")
+        web = app.snapshot.service_by_name("web").id
+        await async_wait_for("web's row", lambda: main.table("services").select_key(web))
+        await pilot.press("ctrl+s")
+        dialog = await async_wait_for("the scale dialog", lambda: app.screen if isinstance(
+            app.screen, ConfirmScreen) else None)
+        await pilot.pause()
+        said = " ".join(" ".join(screen_lines(app)).split())
+        go = dialog.query_one("#ops-go", Button)
+        assert go.disabled and str(go.label) == "Nothing to do", go.label
+        assert "Blocked" not in said and "Nothing to do: web already has" in said, said
+        assert dialog.query_one("#ops-blocks", Static).has_class("idle")
+        await pilot.press("backspace", "9")
+        await async_wait_for("a change to confirm", lambda: str(go.label) == "Confirm: scale")
+        assert not dialog.query_one("#ops-blocks", Static).has_class("idle")
