@@ -74,6 +74,16 @@ class PaneTabs(TabbedContent):
         if isinstance(screen, MainScreen):
             screen._update_tab_labels()
 
+    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        # a pane follows a table focused in it — not a focus that has moved on since: a
+        # pane chosen as the screen starts met the start's focus of the Nodes table,
+        # handled after it, and the panes went back to Nodes
+        focused = self.screen.focused
+        if focused is None or event.tab_pane not in focused.ancestors:
+            event.prevent_default()  # TabbedContent's own handler does not run
+            event.stop()
+
+
 
 class MainScreen(Screen[None]):
     """The cluster at a glance; the screen people live in."""
@@ -141,7 +151,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sync_side()
-        self.table("nodes").focus()
+        self.active_table.focus()  # Nodes, unless a pane was chosen before the mount
         app = self.swarm_app
         if app.store is not None:
             self.show_link(app.store.view)
@@ -363,7 +373,7 @@ class MainScreen(Screen[None]):
     def action_pane(self, kind: str) -> None:
         self.query_one(TabbedContent).active = kind
         self._update_pane(kind)
-        self.table(kind).focus()
+        self.set_focus(self.table(kind))  # now: a focus message in flight is one of before
 
     def action_filter(self) -> None:
         flt = self.query_one(PaneFilter)
