@@ -10,6 +10,8 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane
@@ -54,6 +56,10 @@ class PaneFilter(Input):
     PaneFilter.-textual-compact { padding: 0 1; }
     PaneFilter.shown { display: block; }
     """
+    #: Input sets its virtual size (the text's width) on every keystroke, which lays the
+    #: whole screen out; the filter is one line as wide as the screen whatever it holds:
+    #: only its scroll range follows the text
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "done(True)", "Clear filter", id="filter.clear"),
         Binding("down,enter", "done(False)", "Keep filter", id="filter.keep"),
