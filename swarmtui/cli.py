@@ -186,9 +186,10 @@ def run_lab(args: argparse.Namespace) -> int:
             print(
                 f"lab {lab.name!r} is up in {lab.ready_seconds:.1f} s"
                 + (
-                    f": a swarm of {len(state.hosts)} nodes, {fmt.count(state.managers, 'manager')}"
+                    f": a swarm of {fmt.count(len(state.hosts), 'node')}, "
+                    f"{fmt.count(state.managers, 'manager')}"
                     if state.swarm
-                    else f": {len(state.hosts)} hosts, no swarm"
+                    else f": {fmt.count(len(state.hosts), 'host')}, no swarm"
                 )
             )
             for h in state.hosts:

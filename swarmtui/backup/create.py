@@ -227,7 +227,7 @@ async def _create(req: CreateRequest, host: HostSession, steps: Steps,
                     _node_back(host, facts.node_id, req.ready_timeout), lambda s: s)
     try:
         await steps.run("check the archive", f"tar -tzf {archive}",
-                        asyncio.to_thread(check_archive, part), lambda n: f"{n} files")
+                        asyncio.to_thread(check_archive, part), lambda n: fmt.count(n, "file"))
     except ManifestError:
         part.unlink(missing_ok=True)
         raise

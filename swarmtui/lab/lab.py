@@ -125,7 +125,8 @@ class Lab:
         preflight.check()
         if self.is_up():
             raise LabError(
-                f"lab {self.name!r} is already up with {len(self.hosts)} hosts. "
+                f"lab {self.name!r} is already up with {len(self.hosts)} "
+                f"{'host' if len(self.hosts) == 1 else 'hosts'}. "
                 "Run `swarmtui lab down` first, or pick another --name."
             )
         started = time.monotonic()

@@ -23,6 +23,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from swarmtui.swarm.sync.uiturn import step_aside
+
 #: about this many bytes per piece (~5 ms of decoding)
 PIECE = 1 << 18
 _CUT = b'},{"ID":"'
@@ -57,6 +59,7 @@ def iter_list(body: bytes) -> Iterator[Any]:
             piece = json.loads(b"[" + body[pos:] if cut < 0 else
                                b"[" + body[pos:cut + 1] + b"]")
             done += len(piece)
+            step_aside()  # between two pieces: the UI thread's turn first (sync/uiturn.py)
             yield from piece
             if cut < 0:
                 return

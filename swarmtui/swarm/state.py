@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from swarmtui.secrets import redact_obj
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.models import STACK_LABEL, ApiDict, Network, Node, Service
+from swarmtui.swarm.sync.uiturn import stepping
 from swarmtui.swarm.task_model import SpecPool, Task
 
 if TYPE_CHECKING:
@@ -431,7 +432,7 @@ def build_kind(kind: str, items: Iterable[ApiDict]) -> dict[str, Any]:
         raise KeyError(kind)
     build = builder(kind)
     out: dict[str, Any] = {}
-    for d in items:
+    for d in stepping(items, 64):  # the UI thread's turn first (sync/uiturn.py)
         obj = build(d)
         out[obj.id] = obj
     return out

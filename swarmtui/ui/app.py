@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual import events
-from textual.app import App
 from textual.binding import BindingType
+from textual.message import Message
 from textual.screen import ModalScreen
 
 from swarmtui import startup
 from swarmtui.config import Settings
 from swarmtui.secrets import Secret
 from swarmtui.swarm import format as fmt
-from swarmtui.swarm.sync import gcpause
+from swarmtui.swarm.sync import gcpause, uiturn
 from swarmtui.swarm.sync.store import Store
 from swarmtui.swarm.task_model import Task
 from swarmtui.ui import actions, themes
@@ -33,6 +33,7 @@ from swarmtui.ui.palette import (
     ProfileCommands,
     ScreenActions,
     SwarmtuiCommands,
+    SystemCommands,
     ThemeCommands,
 )
 from swarmtui.ui.screens.detail import SCREENS
@@ -56,13 +57,15 @@ from swarmtui.ui.walkthrough import (
 
 #: seconds after the app is mounted when the collector runs again at the latest
 STARTED_AFTER_S = 2.0
+#: what the user does: keys, clicks, the wheel (not the pointer's moves)
+_INPUT = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 
 
 class SwarmApp(CrashGuard, ToastsPerScreen, Connecting):
     TITLE = "swarmtui"
     CSS = """
     Screen { background: $background; }
-    Footer { background: $panel; }
+    KeysFooter { background: $panel; }
     /* a placeholder is an example, never a value already filled in: dim and italic */
     Input > .input--placeholder, TextArea > .text-area--placeholder {
         color: $text-disabled; text-style: italic; }
@@ -82,8 +85,8 @@ class SwarmApp(CrashGuard, ToastsPerScreen, Connecting):
     #: the app's keys (every screen), generated from the action registry (ui/actions.py)
     BINDINGS: ClassVar[list[BindingType]] = list(actions.bindings("app"))
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {ScreenActions, JumpTo, ThemeCommands, ProfileCommands,
-                               SwarmtuiCommands, ActionCommands}
+    COMMANDS = {SystemCommands, ScreenActions, JumpTo, ThemeCommands, ProfileCommands,
+                SwarmtuiCommands, ActionCommands}
 
     def __init__(self, store: Store | None = None, *, settings: Settings | None = None,
                  theme: str | None = None, read_only: bool | None = None,
@@ -121,6 +124,13 @@ class SwarmApp(CrashGuard, ToastsPerScreen, Connecting):
         self.theme_dirs = list(theme_dirs)
         self.theme_errors: list[themes.ThemeError] = []
         self._load_themes()
+
+    def post_message(self, message: Message) -> bool:
+        # the terminal's reader thread posts each input event: from then on the background
+        # threads step aside until the UI thread has handled it (swarm/sync/uiturn.py)
+        if isinstance(message, _INPUT):
+            uiturn.input_now()
+        return super().post_message(message)
 
     async def on_event(self, event: events.Event) -> None:
         """A key read from the terminal waits for the one before it (ui/keygate.py)."""

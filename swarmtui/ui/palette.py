@@ -4,6 +4,10 @@
 * `JumpTo` — any node, service or network by name: opens its detail screen.
 * `ThemeCommands`, `ProfileCommands` — switch theme / cluster profile.
 * `SwarmtuiCommands` — help, walkthrough toggle and export, the tour.
+* `SystemCommands` — Textual's own (keys, maximize, quit, screenshot, theme).
+
+The palette opens on swarmtui's commands: the themes and Textual's own are found when
+typed ("theme", "quit"); listed first, they pushed swarmtui's a page down.
 """
 
 from __future__ import annotations
@@ -12,7 +16,10 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
+from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+from textual.system_commands import SystemCommandsProvider
 
 from swarmtui.ui.actions import ACTIONS, palette_score
 from swarmtui.ui.context import swarm_app
@@ -45,15 +52,19 @@ class _ListProvider(Provider):
 
 
 class ScreenActions(_ListProvider):
-    """What the keys of the current screen do, runnable by name."""
+    """What the keys of the current screen do, runnable by name: swarmtui's actions, not
+    a widget's cursor keys (Up, Page down, …) nor Textual's own (Focus Next, Copy)."""
 
     def commands(self) -> Iterator[Command]:
         app = self.app
         seen: set[str] = set()
         for namespace, bindings in self.screen._modal_binding_chain:
+            widget = not isinstance(namespace, Screen | App)
             for key, binding in bindings:
-                if not binding.description or binding.system:
+                if not binding.description or binding.system or binding.id is None:
                     continue
+                if widget and not binding.show:
+                    continue  # the focused table's or field's own movement keys
                 ident = binding.id or binding.action
                 if ident in seen or binding.action in ("command_palette", "help") \
                         or ident in PALETTE_IDS:
@@ -92,12 +103,24 @@ class JumpTo(_ListProvider):
 
 
 class ThemeCommands(_ListProvider):
+    async def discover(self) -> Hits:
+        return  # found when typed ("theme"): see the module's docstring
+        yield
+
     def commands(self) -> Iterator[Command]:
         app: Any = self.app
         for name in sorted(app.available_themes):
             if name.startswith("swarm") or name == app.theme:
                 yield (f"theme {name}", partial(setattr, app, "theme", name),
                        "current theme" if name == app.theme else "switch the colours")
+
+
+class SystemCommands(SystemCommandsProvider):
+    """Textual's commands, found when typed."""
+
+    async def discover(self) -> Hits:
+        return
+        yield
 
 
 class ProfileCommands(_ListProvider):

@@ -10,14 +10,13 @@ from typing import Any
 import pytest
 from rich.console import Console
 from textual.widgets import Input
-from textual.widgets._footer import FooterKey
 
 from swarmtui.ui import actions
 from swarmtui.ui.flow import ConfirmScreen
 from swarmtui.ui.panes import PANES
 from swarmtui.ui.screens.help import HelpScreen
 from swarmtui.ui.screens.main import MainScreen, PaneFilter
-from swarmtui.ui.widgets.footer import KeysFooter, fit, key_width
+from swarmtui.ui.widgets.footer import FooterEntry, KeysFooter, fit, key_width
 from tests.functional.conftest import static_app
 from tests.waiting import async_wait_for
 
@@ -36,9 +35,9 @@ def footer_line(app: Any) -> str:
     return screen_lines(app)[app.size.height - 1]
 
 
-async def footer_keys(app: Any) -> list[FooterKey]:
+async def footer_keys(app: Any) -> list[FooterEntry]:
     footer = app.screen.query_one(KeysFooter)
-    return await async_wait_for("the footer's keys", lambda: list(footer.query(FooterKey)), 10)
+    return await async_wait_for("the footer's keys", lambda: list(footer.keys), 10)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])

@@ -8,6 +8,7 @@ docker CLI on real nodes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -177,6 +178,11 @@ async def test_node_host_view_at_80x24() -> None:
         assert "(not swarm)" in text and "Up 3 minutes" in text  # the status whole
         assert "ssh node2 docker ps -a" in text
         assert "Back" in lines[-1]
+        assert "· 3 images" in " ".join(text.split())
+        host.show_detail(dataclasses.replace(_detail(), images=1))  # "1 images" was said
+        await pilot.pause()
+        said = " ".join(screen_text(app).split())
+        assert "(bookworm) · 1 image" in said and "1 images" not in said, said
         await pilot.press("escape")
         assert not isinstance(app.screen, NodeHostScreen)
         # also from the node's drill-down (enter on its row)

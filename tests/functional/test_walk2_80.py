@@ -320,8 +320,7 @@ async def test_help_says_on_which_pane_a_key_acts() -> None:
 async def test_a_down_nodes_detail_says_what_ssh_found_and_f_fixes_it() -> None:
     """enter on a locked manager: its detail says the doctor's cause whole (the problem line
     is cut at 80 columns) and that F fixes it; F is in the footer and opens the unlock."""
-    from textual.widgets._footer import FooterKey
-
+    from swarmtui.ui.widgets.footer import KeysFooter
     from tests.functional.test_newcomer_locked import LOCKED
 
     app = locked_app()
@@ -334,7 +333,7 @@ async def test_a_down_nodes_detail_says_what_ssh_found_and_f_fixes_it() -> None:
         assert "found by SSH manager locked (autolock): needs its unlock key" in text, text
         assert "unlock-key — F unlocks it" in text, text
         keys = await async_wait_for("F in the footer", lambda: [
-            k for k in app.screen.query(FooterKey) if k.key == "F"])
+            k for k in app.screen.query_one(KeysFooter).keys if k.key == "F"])
         assert keys[0].description == "Fix"
         await pilot.press("F")
         await async_wait_for("the unlock", lambda: isinstance(app.screen, ConfirmScreen))

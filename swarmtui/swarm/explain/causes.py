@@ -201,8 +201,9 @@ def _placement_text(
                 f"(by {', '.join(holders)})")
     if kind == "max-per-node":
         fit = [v for v in verdicts if set(v.reasons) == {"max-per-node"}]
+        wanted = _plural(svc.desired, "replica") if svc.desired is not None else "more"
         return (f"at most {svc.max_per_node} per node and only {_plural(len(fit), 'node')} "
-                f"can run it: {svc.desired} replicas wanted")
+                f"can run it: {wanted} wanted")
     return "; ".join(next(iter(verdicts)).reasons.values())
 
 

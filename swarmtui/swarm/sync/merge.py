@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from swarmtui.swarm.models import ApiDict, Node, Service
 from swarmtui.swarm.state import build_kind, builder
+from swarmtui.swarm.sync.uiturn import stepping
 
 
 class Merged(dict[str, Any]):
@@ -45,7 +46,7 @@ def merge_kind(kind: str, old: Mapping[str, Versioned] | None,
         out.update(build_kind(kind, items))
         return out
     build = builder(kind)
-    for d in items:
+    for d in stepping(items, 64):  # the UI thread's turn first (uiturn)
         oid = str(d.get("ID") or "")
         prev = old.get(oid) if oid else None
         version = d.get("Version")

@@ -11,6 +11,7 @@ from swarmtui.swarm.health import Health
 from swarmtui.swarm.reach.stats import NO_SAMPLE, TaskStats, task_cells
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.swarm.sync.store import STATS
+from swarmtui.swarm.sync.uiturn import stepping
 from swarmtui.swarm.task_model import Task
 from swarmtui.ui.panes.base import CLOCK, Action, ActionContext, Pane
 from swarmtui.ui.widgets.table import Column, Row
@@ -147,7 +148,7 @@ class TaskRows:
         out: list[Row] = []
         until = _NEVER
         ages: dict[tuple[str, int], str] = {}
-        for t in snap.live_tasks:
+        for t in stepping(snap.live_tasks, 64):  # the UI thread's turn first (uiturn)
             svc = service_names.get(t.service_id)
             node = node_names.get(t.node_id) if t.node_id else None
             live = _task_stats(snap, t, node or "") if t.is_running else None

@@ -10,6 +10,8 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane
@@ -54,6 +56,10 @@ class PaneFilter(Input):
     PaneFilter.-textual-compact { padding: 0 1; }
     PaneFilter.shown { display: block; }
     """
+    #: Input sets its virtual size (the text's width) on every keystroke, which lays the
+    #: whole screen out; the filter is one line as wide as the screen whatever it holds:
+    #: only its scroll range follows the text
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "done(True)", "Clear filter", id="filter.clear"),
         Binding("down,enter", "done(False)", "Keep filter", id="filter.keep"),
@@ -73,6 +79,16 @@ class PaneTabs(TabbedContent):
         screen = self.screen
         if isinstance(screen, MainScreen):
             screen._update_tab_labels()
+
+    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        # a pane follows a table focused in it — not a focus that has moved on since: a
+        # pane chosen as the screen starts met the start's focus of the Nodes table,
+        # handled after it, and the panes went back to Nodes
+        focused = self.screen.focused
+        if focused is None or event.tab_pane not in focused.ancestors:
+            event.prevent_default()  # TabbedContent's own handler does not run
+            event.stop()
+
 
 
 class MainScreen(Screen[None]):
@@ -141,7 +157,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sync_side()
-        self.table("nodes").focus()
+        self.active_table.focus()  # Nodes, unless a pane was chosen before the mount
         app = self.swarm_app
         if app.store is not None:
             self.show_link(app.store.view)
@@ -363,7 +379,7 @@ class MainScreen(Screen[None]):
     def action_pane(self, kind: str) -> None:
         self.query_one(TabbedContent).active = kind
         self._update_pane(kind)
-        self.table(kind).focus()
+        self.set_focus(self.table(kind))  # now: a focus message in flight is one of before
 
     def action_filter(self) -> None:
         flt = self.query_one(PaneFilter)
