@@ -137,3 +137,71 @@ async def test_the_palette_opens_on_swarmtuis_commands_and_finds_the_rest_when_t
         await pilot.press(*["backspace"] * len("theme swarm-light"), *"quit")
         await async_wait_for("Quit when typed", lambda: any(
             p.startswith("Quit") for p in prompts()[:3]), 10)
+
+
+async def test_a_waiting_progress_view_says_its_time_limit_once() -> None:
+    """At 80×24 a drain waiting on a Pending task said "up to 90 s" three times: in the
+    phase line, the elapsed line ("3 s of 90 s") and the note. The elapsed line says it."""
+    from datetime import timedelta
+
+    from swarmtui.swarm.ops.nodes import SetAvailability
+    from swarmtui.swarm.ops.runner import Outcome, Sent
+    from swarmtui.swarm.sync.store import StaticStore
+    from swarmtui.ui.app import SwarmApp
+    from swarmtui.ui.flow import ProgressScreen
+    from tests.unit.test_ops_guard import _max_one_per_node
+    from tests.unit.test_swarm_fixtures import snap, task
+
+    nodes, web = _max_one_per_node()
+    tasks = [task(f"w{i}", "sw", slot=i, node_id=f"n{i}") for i in range(1, 5)]
+    before = snap(nodes=nodes, services=[web], tasks=tasks)
+    op = SetAvailability([before.nodes["n2"]], "drain")
+    op.guard(before)
+    nodes[1]["Spec"]["Availability"] = "drain"  # type: ignore[index]
+    stopped = task("w2", "sw", slot=2, node_id="n2", state="shutdown", desired="shutdown")
+    pending = task("w5", "sw", slot=2, node_id=None, state="pending",
+                   err="no suitable node (max replicas per node limit exceed)",
+                   created="2026-12-01T10:00:05.000000000Z")
+    after = snap(nodes=nodes, services=[web], tasks=[tasks[0], stopped, *tasks[2:], pending])
+    app = SwarmApp(StaticStore(before, label="lab"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = ProgressScreen(op, None, read_only=True)
+        app.push_screen(screen)
+        await async_wait_for("refused", lambda: screen.phase == "refused")
+        screen.set_class(False, "bad")
+        # as if it had been sent, and the next snapshot showed the task Pending
+        screen._sent(Sent(Outcome("ok", "drain: node2"), after.taken_at - timedelta(hours=1)))
+        screen.show_snapshot(after, frozenset())
+        await async_wait_for("the elapsed line", lambda: " s of 90 s" in " ".join(
+            " ".join(screen_lines(app)).split()), 5)
+        said = " ".join(" ".join(screen_lines(app)).split())
+        assert screen.phase == "waiting" and "Sent: drain: node2." in said, said
+        assert "Swarm keeps trying to place it" in said, said
+        assert said.count("90 s") == 1, said
+
+
+async def test_an_unchanged_value_says_nothing_to_do_not_blocked_in_red() -> None:
+    """ctrl+s opens with the service's replicas filled in: the dialog opened on a red
+    "✖ Blocked: nothing to do" and a "Blocked" button, as if something were wrong."""
+    from textual.widgets import Button, Static
+
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        main = app.screen
+        await pilot.press("2")
+        web = app.snapshot.service_by_name("web").id
+        await async_wait_for("web's row", lambda: main.table("services").select_key(web))
+        await pilot.press("ctrl+s")
+        dialog = await async_wait_for("the scale dialog", lambda: app.screen if isinstance(
+            app.screen, ConfirmScreen) else None)
+        await pilot.pause()
+        said = " ".join(" ".join(screen_lines(app)).split())
+        go = dialog.query_one("#ops-go", Button)
+        assert go.disabled and str(go.label) == "Nothing to do", go.label
+        assert "Blocked" not in said and "Nothing to do: web already has" in said, said
+        assert dialog.query_one("#ops-blocks", Static).has_class("idle")
+        await pilot.press("backspace", "9")
+        await async_wait_for("a change to confirm", lambda: str(go.label) == "Confirm: scale")
+        assert not dialog.query_one("#ops-blocks", Static).has_class("idle")

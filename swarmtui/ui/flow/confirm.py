@@ -50,6 +50,9 @@ Confirmed = tuple[Operation, str | None]
 CLI_FOLD_LINES = 6
 CLI_FOLD_CHARS = 400
 
+#: how a guard's block begins when the change would change nothing ("nothing to do: …")
+NOTHING_TO_DO = "nothing to do"
+
 #: shown instead of a verdict before the first snapshot arrived
 NO_STATE_YET = "no cluster state yet: wait for the first refresh"
 
@@ -102,6 +105,8 @@ class ConfirmScreen(Dialog[Confirmed | None]):
        steps) never pushes the buttons out of an 80×24 screen */
     ConfirmScreen #ops-body { height: auto; max-height: 60vh; }
     ConfirmScreen #ops-blocks { text-style: bold; }
+    /* "nothing to do" (the value as it is): said plainly, not as an alarm */
+    ConfirmScreen #ops-blocks.idle { color: $text-muted; text-style: none; }
     ConfirmScreen #ops-warnings.empty, ConfirmScreen #ops-blocks.empty,
     ConfirmScreen #ops-typed-error.empty { display: none; }
     ConfirmScreen OptionList { height: auto; max-height: 8; margin-bottom: 1; }
@@ -212,6 +217,13 @@ class ConfirmScreen(Dialog[Confirmed | None]):
         return self.query_one("#ops-typed", Input).value
 
     @property
+    def idle(self) -> bool:
+        """The change as it stands would change nothing (a scale dialog opens on the current
+        replicas): nothing is wrong, there is only nothing to send yet."""
+        blocks = self.verdict.blocks
+        return bool(blocks) and all(b.startswith(NOTHING_TO_DO) for b in blocks)
+
+    @property
     def can_confirm(self) -> bool:
         return self.verdict.allowed and self.operation.confirmation_ok(self.typed)
 
@@ -242,8 +254,12 @@ class ConfirmScreen(Dialog[Confirmed | None]):
         warn.update(mark_lines("⚠", v.warnings, "bold"))
         warn.set_class(not v.warnings, "empty")
         blocks = self.query_one("#ops-blocks", Static)
-        blocks.update(mark_lines("✖ Blocked:", v.blocks, "bold"))
+        if self.idle:  # "nothing to do: web already has 3 replicas"
+            blocks.update(mark_lines("•", [b[:1].upper() + b[1:] for b in v.blocks], ""))
+        else:
+            blocks.update(mark_lines("✖ Blocked:", v.blocks, "bold"))
         blocks.set_class(not v.blocks, "empty")
+        blocks.set_class(self.idle, "idle")
         alerts = (v.warnings, v.blocks)
         if (v.warnings or v.blocks) and alerts != self._shown_alerts:  # new: in view
             self.call_after_refresh(self._alerts_into_view, blocks if v.blocks else warn)
@@ -342,7 +358,9 @@ class ConfirmScreen(Dialog[Confirmed | None]):
     def _update_button(self) -> None:
         go = self.query_one("#ops-go", Button)
         go.disabled = not self.can_confirm
-        if not self.verdict.allowed:
+        if self.idle:
+            label = "Nothing to do"
+        elif not self.verdict.allowed:
             label = "Blocked"
         elif not self.operation.confirmation_ok(self.typed):
             label = "Type the name to confirm"
@@ -417,8 +435,10 @@ class ConfirmScreen(Dialog[Confirmed | None]):
 
     def action_confirm(self) -> None:
         if not self.verdict.allowed:
-            self.notify("; ".join(self.verdict.blocks), title="blocked: nothing is sent",
-                        severity="error")
+            idle = self.idle
+            self.notify("; ".join(self.verdict.blocks),
+                        title="nothing is sent" if idle else "blocked: nothing is sent",
+                        severity="information" if idle else "error")
             return
         need = self.operation.confirm_text
         if need is not None and not self.operation.confirmation_ok(self.typed):

@@ -42,10 +42,9 @@ from swarmtui.ui.widgets.dialog import Dialog
 RELIST_EVERY = 1.0
 
 #: said while a task cannot be placed: waiting on is right (the cause can pass), and the
-#: user may leave the view
+#: user may leave the view (how long the view waits is the elapsed line's "3 s of 90 s")
 PENDING_NOTE = ("Swarm keeps trying to place it (the cause can pass: a node coming back or "
-                "freeing up); this view waits up to {timeout:.0f} s. Esc closes it: the "
-                "change stays in place.")
+                "freeing up); this view waits on. Esc closes it: the change stays in place.")
 
 #: phases: sending → waiting → converged | failed | timeout ; or refused | error
 FINAL = frozenset({"converged", "failed", "timeout", "refused", "error"})
@@ -154,8 +153,9 @@ class ProgressScreen(Dialog[str]):
             self._log(out.message)
             self.phase = "waiting"
             self._waiting_since = time.monotonic()
-            self._say("#ops-phase", f"Sent: {out.message}. Waiting for the cluster to converge "
-                                    f"(up to {self.timeout:.0f} s)…")
+            # how long it waits: the elapsed line ("3 s of 90 s"), said once
+            self._say("#ops-phase", f"Sent: {out.message}. Waiting for the cluster to "
+                                    "converge…")
             store = swarm_app(self).store
             if store is not None:
                 store.request("all")
@@ -188,7 +188,7 @@ class ProgressScreen(Dialog[str]):
         # update's cause filled the dialog twice over)
         self._say("#ops-detail", "" if done else text)
         if not done and " pending: " in text:  # a task the scheduler cannot place
-            self._say("#ops-notes", PENDING_NOTE.format(timeout=self.timeout))
+            self._say("#ops-notes", PENDING_NOTE)
             self._pending_said = True
         elif self._pending_said:  # placed after all: the note is no longer true
             self._say("#ops-notes", "")

@@ -10,11 +10,12 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane
 
-from swarmtui.swarm import format as fmt
 from swarmtui.swarm import health
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.swarm.sync import gcpause
@@ -26,7 +27,7 @@ from swarmtui.ui.tour import Tour, TourPanel
 from swarmtui.ui.walkthrough import WalkthroughPanel
 from swarmtui.ui.widgets.footer import KeysFooter
 from swarmtui.ui.widgets.health import HealthHeader
-from swarmtui.ui.widgets.marks import MarksBar
+from swarmtui.ui.widgets.marks import MarksBar, marks_text
 from swarmtui.ui.widgets.status import StatusBar
 from swarmtui.ui.widgets.table import KeyedTable, Prepared, Row
 from swarmtui.ui.widgets.text import show_text
@@ -54,6 +55,10 @@ class PaneFilter(Input):
     PaneFilter.-textual-compact { padding: 0 1; }
     PaneFilter.shown { display: block; }
     """
+    #: Input sets its virtual size (the text's width) on every keystroke, which lays the
+    #: whole screen out; the filter is one line as wide as the screen whatever it holds:
+    #: only its scroll range follows the text
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "done(True)", "Clear filter", id="filter.clear"),
         Binding("down,enter", "done(False)", "Keep filter", id="filter.keep"),
@@ -453,22 +458,12 @@ class MainScreen(Screen[None]):
         if snap is not None:  # forget nodes that left the swarm, services removed
             self.ops_marked[:] = [i for i in self.ops_marked
                                   if i in snap.nodes or i in snap.services]
-        nodes = sorted(snap.nodes[i].name for i in self.ops_marked if i in snap.nodes
-                       ) if snap else []
-        services = sorted(snap.services[i].name for i in self.ops_marked
-                          if i in snap.services) if snap else []
-        said = []
-        if nodes:
-            said.append(f"{len(nodes)} marked: {', '.join(nodes)} — node keys act on "
-                        + ("it" if len(nodes) == 1 else "all of them"))
-        if services:
-            said.append(f"{fmt.count(len(services), 'service')} marked: {', '.join(services)} — "
-                        "l shows their logs merged")
+        said = marks_text(snap, self.ops_marked) if snap is not None else ""
         for kind in ("nodes", "services"):
             self.table(kind).mark(self.ops_marked)
         self._prefer_seen_nodes()
         for bar in self.query(MarksBar):
-            show_text(bar, " · ".join(said) + " · space unmarks" if said else "")
+            show_text(bar, said)
             self._show_bar(bar, bool(said))
 
     def _show_bar(self, bar: Widget, shown: bool) -> None:

@@ -168,10 +168,20 @@ class KeyedTable(KeyedRows, ScrollView, can_focus=True):
             self.cursor_key = self.order[self.cursor_index] if self.order else None
         if bool(self.order) != had_rows and self.is_attached:
             self.screen.refresh_bindings()  # the keys that need a row come or go
-        self.virtual_size = Size(self.size.width, len(self.order) + 1)
+        self._scroll_height(len(self.order) + 1)
         self.revision += 1
         self._layout_width = -1
         self.refresh()
+
+    def _scroll_height(self, lines: int) -> None:
+        """The rows' count as the height to scroll through. The table is as big as its
+        container makes it: only the scrollbar and the scroll offset follow, no layout —
+        Textual's virtual_size lays the whole screen out on each change (each filter
+        keystroke, each poll that adds a row). A scrollbar that comes or goes does."""
+        size = Size(self.size.width, lines)
+        if size != self.virtual_size:
+            self.set_reactive(KeyedTable.virtual_size, size)
+            self._scroll_update(size)
 
     def _position(self, key: str | None) -> int | None:
         """Where `key` is in the visible order (a C-speed scan: cheaper than keeping an

@@ -1,8 +1,8 @@
-"""The footer at 80×24 as one painted line (ui/widgets/footer.py): its keys run when clicked,
-say what they do under the pointer, and a pane switch lays the screen out once (Textual's
-Footer remounted a widget per key and laid the screen out twice more). And a key typed
-gives the UI thread its turn (swarm/sync/uiturn.py); a pane chosen as the screen starts
-stays chosen."""
+"""What a pane switch and a filter keystroke cost the screen at 80×24: the footer is one
+painted line (ui/widgets/footer.py) whose keys run when clicked and say what they do under
+the pointer; a pane switch lays the screen out once (Textual's Footer remounted a widget per
+key and laid the screen out twice more), a filter keystroke not at all. A key typed gives the
+UI thread its turn (swarm/sync/uiturn.py); a pane chosen as the screen starts stays chosen."""
 
 from __future__ import annotations
 
@@ -93,3 +93,40 @@ async def test_a_pane_chosen_as_the_screen_starts_stays_chosen() -> None:
         await pilot.pause(0.3)
         assert screen.active_kind == "tasks"
         assert app.focused is screen.table("tasks")
+
+
+async def test_a_filter_keystroke_lays_nothing_out_and_the_scrollbar_follows(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows' count is only the height to scroll through (KeyedTable._scroll_height), the
+    filter's text only its scroll range: neither lays the screen out. The scrollbar and the
+    scroll offset still follow the rows."""
+    layouts: list[int] = []
+    refresh_layout = Screen._refresh_layout
+
+    def counted(self: Screen[Any], *args: Any, **kwargs: Any) -> None:
+        layouts.append(1)
+        refresh_layout(self, *args, **kwargs)
+
+    app = static_app()
+    async with app.run_test(size=(80, 12)) as pilot:
+        await pilot.press("3")
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        table = screen.table("tasks")
+        await async_wait_for("the task rows", lambda: len(table.order) > table.size.height)
+        await pilot.press("slash", "w", "e")  # 3 rows: they fit, no scrollbar
+        await pilot.pause()
+        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        counts = []
+        for ch in "b.1":  # 3, 3, then 1 row
+            await pilot.press(ch)
+            await pilot.pause()
+            counts.append(len(table.order))
+        assert counts[0] > counts[-1] > 0 and layouts == []
+        assert all("web.1" in table.rows[k].haystack() for k in table.order)
+        monkeypatch.setattr(Screen, "_refresh_layout", refresh_layout)
+        await pilot.press("escape", "end")  # every row back: the last one scrolled to
+        await pilot.pause()
+        last = table.rows[table.order[-1]].cells[0]
+        assert last in table.visible_text()
+        assert table.show_vertical_scrollbar and table.scroll_offset.y > 0
