@@ -116,9 +116,13 @@ def begin(args: argparse.Namespace) -> Early | None:
         resolved = resolve_target(target, profile=profile, settings=settings)
     except ConnectError:
         return None  # the first-contact screen says why
-    from swarmtui.connect.sshlib import import_asyncssh
+    if any(ep.kind == "ssh" for ep in resolved.endpoints):
+        from swarmtui.connect.sshlib import import_asyncssh
 
-    import_asyncssh()  # without its gcc/ld library probes (~45 ms of wall: sshlib.py)
+        # here, before the early thread runs (two threads importing one package can meet
+        # half-made modules), without its gcc/ld library probes (~45 ms of wall: sshlib.py);
+        # a local socket or TCP never needs it (~0.2 s of CPU)
+        import_asyncssh()
     from swarmtui.connect.hostkeys import fixed_trust
     from swarmtui.connect.link import ClusterLink
     from swarmtui.swarm.sync.link import LinkStore

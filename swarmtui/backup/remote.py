@@ -23,11 +23,11 @@ import docker
 from swarmtui.backup.steps import StepError
 from swarmtui.bootstrap.remote import CommandResult, SshRunner
 from swarmtui.connect.endpoint import Endpoint
-from swarmtui.connect.engines import SshEngine
 from swarmtui.connect.errors import ConnectError
 from swarmtui.connect.options import ConnectOptions
 from swarmtui.connect.sockdir import make_private_dir
 from swarmtui.connect.sshconf import resolve_ssh
+from swarmtui.connect.sshengine import SshEngine
 from swarmtui.connect.sshopen import open_ssh
 
 T = TypeVar("T")

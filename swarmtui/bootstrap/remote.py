@@ -21,11 +21,12 @@ import secrets
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
-
-import asyncssh
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from swarmtui.secrets import redact
+
+if TYPE_CHECKING:
+    import asyncssh
 
 Stream = Literal["stdout", "stderr"]
 OutputCallback = Callable[[Stream, str], None]
@@ -144,6 +145,8 @@ class SshRunner:
 
     async def _raw(self, line: str, input: bytes | None, timeout: float,
                    on_output: OutputCallback | None) -> CommandResult:
+        import asyncssh  # imported by then: the connection is open
+
         async with self._gate:
             try:
                 return await asyncio.wait_for(self._exec(line, input, on_output), timeout)

@@ -19,8 +19,10 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import asyncssh
+if TYPE_CHECKING:
+    import asyncssh
 
 
 class TrustDecision(enum.Enum):
@@ -244,6 +246,8 @@ def known_hosts_for(paths: Iterable[Path], session: SessionTrust,
     """The known_hosts the connection checks against: the files plus this session's keys.
     A line asyncssh cannot parse is skipped, as OpenSSH does, with a warning in `warnings`
     (file and line) instead of failing every connection."""
+    import asyncssh
+
     chunks: list[str] = []
     for p in paths:
         try:
@@ -260,6 +264,8 @@ def known_hosts_for(paths: Iterable[Path], session: SessionTrust,
 
 
 def _parsable_lines(path: Path, text: str, warnings: list[str] | None) -> list[str]:
+    import asyncssh
+
     good: list[str] = []
     for no, line in enumerate(text.splitlines(), 1):
         try:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from swarmtui.connect.endpoint import Endpoint, Target
-from swarmtui.connect.engines import EngineConnection, SshEngine
+from swarmtui.connect.engines import EngineConnection
 from swarmtui.connect.errors import (
     AllEndpointsFailedError,
     ConnectError,
@@ -45,7 +45,7 @@ from swarmtui.connect.linkstatus import (
     role_from_ping,
 )
 from swarmtui.connect.options import ConnectOptions, PassphraseCallback
-from swarmtui.connect.sshconf import inherit_ssh_settings, resolve_ssh, ssh_config_files
+from swarmtui.connect.sshconf import inherit_ssh_settings, ssh_config_files
 from swarmtui.connect.tunnel import open_engine
 
 if TYPE_CHECKING:
@@ -317,7 +317,7 @@ class ClusterLink:
             self._role = role
             self._info_task = self._background(self._late_info(ep, engine, info_call),
                                                self._helpers)
-        if isinstance(engine, SshEngine) and engine.fallback_reason:
+        if engine.fallback_reason:
             extra = f"using docker dial-stdio because {engine.fallback_reason}"
             note = f"{note}; {extra}" if note else extra
         if self._options.warnings:  # a known_hosts line skipped, a key not saved
@@ -338,7 +338,7 @@ class ClusterLink:
         if role.node_addr:
             self._addr_of[_key(ep)] = role.node_addr
         if role.kind == "manager":
-            self._learn_managers(ep, role)
+            self._learn_managers(ep, role, engine.ssh_login)
             if any(learned.name is None for learned in self._learned.values()):
                 self._background(self._name_managers(engine), self._helpers)
 
@@ -354,15 +354,16 @@ class ClusterLink:
         if self._role != self._status.role:
             self._set(role=self._role)
 
-    def _learn_managers(self, ep: Endpoint, role: SwarmRole) -> None:
-        """Remember every manager address `docker info` lists, reached like `ep`."""
+    def _learn_managers(self, ep: Endpoint, role: SwarmRole,
+                        login: tuple[str, int] | None) -> None:
+        """Remember every manager address `docker info` lists, reached like `ep` (`login`:
+        the user and port its ssh_config gave, SshEngine.ssh_login)."""
         if ep.kind == "unix":
             return  # a local socket cannot be moved to another host
         origin = ep
-        if ep.kind == "ssh" and self._options is not None:
-            with contextlib.suppress(ConnectError):
-                t = resolve_ssh(ep, self._options.ssh_config)
-                origin = replace(ep, user=t.user, port=t.port if t.port != 22 else None)
+        if ep.kind == "ssh" and login is not None:
+            user, port = login
+            origin = replace(ep, user=user, port=port if port != 22 else None)
         current = {full.rsplit(":", 1)[0].strip("[]") for full in role.manager_addrs}
         if current:  # forget managers that were demoted or removed
             self._learned = {a: e for a, e in self._learned.items() if a in current}

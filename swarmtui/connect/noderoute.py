@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import enum
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
-
-import asyncssh
 
 from swarmtui.connect.endpoint import Endpoint, parse_endpoint
 from swarmtui.connect.errors import (
@@ -145,7 +144,9 @@ def classify(exc: ConnectError) -> ReachFailure:
     if isinstance(exc, EndpointError):
         return ReachFailure.NO_ROUTE
     cause = exc.__cause__
-    if isinstance(cause, ConnectionRefusedError | asyncssh.DisconnectError):
+    ssh = sys.modules.get("asyncssh")  # not imported: the cause is no asyncssh error
+    if isinstance(cause, ConnectionRefusedError) or (
+            ssh is not None and isinstance(cause, ssh.DisconnectError)):
         return ReachFailure.SSH_REFUSED
     text = f"{exc} {cause or ''}".lower()  # through a ProxyJump: "Connection refused"
     if "refused" in text or "closed the connection" in text:

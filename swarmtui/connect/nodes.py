@@ -32,21 +32,36 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
-import asyncssh
-
 from swarmtui.connect.budget import AttemptBudget
 from swarmtui.connect.endpoint import Endpoint
 from swarmtui.connect.errors import ConnectError, HostUnreachableError
 from swarmtui.connect.noderoute import NodeRoute, ReachFailure, classify, resolve_route
-from swarmtui.connect.options import ConnectOptions
+from swarmtui.connect.options import ConnectOptions, LostCallback
 from swarmtui.connect.sockdir import make_private_dir, remove_private_dir
-from swarmtui.connect.sshopen import open_ssh
+from swarmtui.connect.sshlib import import_asyncssh
 
 if TYPE_CHECKING:
+    import asyncssh
     import docker
 
 T = TypeVar("T")
 DOCKER_SOCKET = "/var/run/docker.sock"
+
+
+async def open_ssh(endpoint: Endpoint, options: ConnectOptions,
+                   on_lost: LostCallback | None = None) -> list[asyncssh.SSHClientConnection]:
+    """sshopen.open_ssh, asyncssh imported on first use (a start on a local socket has not)."""
+    import_asyncssh()
+    from swarmtui.connect.sshopen import open_ssh as opened
+
+    return await opened(endpoint, options, on_lost)
+
+
+def ssh_error() -> type[Exception]:
+    """asyncssh.Error (asyncssh is imported by then: a connection is open)."""
+    import asyncssh
+
+    return asyncssh.Error
 
 
 @dataclass(frozen=True)
@@ -319,7 +334,7 @@ class NodePool:
         except TimeoutError as exc:
             raise ConnectError(f"{hostname}: the command did not end within {timeout:g} s",
                                "the node may be overloaded") from exc
-        except (asyncssh.Error, OSError) as exc:
+        except (ssh_error(), OSError) as exc:
             raise ConnectError(f"{hostname}: the command could not be run over SSH ({exc})") \
                 from exc
         finally:
@@ -343,7 +358,7 @@ class NodePool:
         local = os.path.join(held.sock_dir, "docker.sock")
         try:
             held.listener = await held.conn.forward_local_path(local, DOCKER_SOCKET)
-        except (asyncssh.Error, OSError) as exc:
+        except (ssh_error(), OSError) as exc:
             raise ConnectError(f"{hostname}: the SSH server refused to forward the Docker "
                                f"socket ({exc})",
                                "allow AllowStreamLocalForwarding in its sshd_config") from exc
@@ -361,7 +376,7 @@ class NodePool:
         if held.sftp is None and held.sftp_refused is None:
             try:
                 held.sftp = await held.conn.start_sftp_client()
-            except (asyncssh.Error, OSError) as exc:
+            except (ssh_error(), OSError) as exc:
                 held.sftp_refused = str(exc) or type(exc).__name__
         return held.sftp
 

@@ -16,8 +16,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from asyncssh.config import SSHClientConfig, SSHConfig
-
 from swarmtui.connect.endpoint import Endpoint, _parse_bare
 from swarmtui.connect.errors import ConnectError, EndpointError
 
@@ -61,11 +59,21 @@ class SshTarget:
         return not (str(kh) == os.devnull or (kh.exists() and not kh.is_file()))
 
 
-class _ClientConfig(SSHClientConfig):
-    """asyncssh's ssh_config parser, plus the options it ignores that swarmtui honours."""
+_PARSER: list[Any] = []
 
-    _handlers = {**SSHClientConfig._handlers,
-                 "hashknownhosts": ("HashKnownHosts", SSHConfig._set_bool)}
+
+def _parser() -> Any:
+    """asyncssh's ssh_config parser, plus the options it ignores that swarmtui honours
+    (made on first use: importing asyncssh is ~0.2 s of CPU, issue 17)."""
+    if not _PARSER:
+        from asyncssh.config import SSHClientConfig, SSHConfig
+
+        class _ClientConfig(SSHClientConfig):
+            _handlers = {**SSHClientConfig._handlers,
+                         "hashknownhosts": ("HashKnownHosts", SSHConfig._set_bool)}
+
+        _PARSER.append(_ClientConfig)
+    return _PARSER[0]
 
 
 def ssh_config_files(extra: Sequence[str | os.PathLike[str]] = ()) -> list[Path]:
@@ -112,7 +120,7 @@ def _load(files: Sequence[Path], host: str, user: str | None, port: int | None) 
     if cfg is not None:
         return cfg
     try:
-        cfg = _ClientConfig.load(None, list(files), False, False, False, local_user,
+        cfg = _parser().load(None, list(files), False, False, False, local_user,
                                  user if user else (), host, port if port else ())
     except Exception as exc:  # asyncssh.config.ConfigParseError and OSError
         raise EndpointError(f"cannot read the ssh_config: {exc}",

@@ -12,7 +12,7 @@ from typing import Any
 import asyncssh
 
 from swarmtui.connect.endpoint import Endpoint
-from swarmtui.connect.engines import SshEngine, short_error
+from swarmtui.connect.engines import short_error
 from swarmtui.connect.errors import (
     AuthFailedError,
     ConnectError,
@@ -32,6 +32,7 @@ from swarmtui.connect.hostkeys import (
 from swarmtui.connect.options import ConnectOptions, LostCallback
 from swarmtui.connect.sockdir import make_private_dir
 from swarmtui.connect.sshconf import SshTarget, jump_chain, resolve_ssh
+from swarmtui.connect.sshengine import SshEngine
 
 DEFAULT_KEY_FILES = ("~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa",
                      "~/.ssh/id_ed25519_sk", "~/.ssh/id_ecdsa_sk")

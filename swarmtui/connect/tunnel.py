@@ -42,7 +42,6 @@ from swarmtui.connect.errors import (
 )
 from swarmtui.connect.httpget import pick_version
 from swarmtui.connect.options import ConnectOptions, LostCallback
-from swarmtui.connect.sshopen import open_ssh_engine
 
 if TYPE_CHECKING:
     import docker
@@ -68,6 +67,11 @@ async def _open_engine(endpoint: Endpoint, options: ConnectOptions,
     start = time.perf_counter()
     engine: EngineConnection
     if endpoint.kind == "ssh":
+        from swarmtui.connect.sshlib import import_asyncssh
+
+        import_asyncssh()  # on first SSH use (the start imports it earlier: startup.py)
+        from swarmtui.connect.sshopen import open_ssh_engine
+
         engine = await open_ssh_engine(endpoint, options, on_lost)
     elif endpoint.kind == "unix":
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -51,3 +52,23 @@ def test_the_start_path_does_not_load_docker_py() -> None:
                             "swarmtui.swarm.sync.link, swarmtui.ui.launch")
     for later in ("docker", "requests", "urllib3"):
         assert later not in loaded, later
+
+
+def test_a_start_on_a_local_socket_does_not_load_asyncssh(tmp_path: Path) -> None:
+    """asyncssh (~0.2 s of CPU) loads for an SSH target only: `swarmtui unix:///…` (on a
+    manager itself) and tcp:// starts go without it, its connection attempt included."""
+    code = (
+        "import asyncio, swarmtui.cli as cli, swarmtui.startup as st, swarmtui.ui.launch\n"
+        f"args = cli.build_parser().parse_args(['--config', {str(tmp_path / 'c.toml')!r}, "
+        f"'unix://{tmp_path}/none.sock'])\n"
+        "early = st.begin(args)\n"
+        "async def tried():\n"
+        "    await asyncio.wait([early.store._connecting])\n"
+        "asyncio.run_coroutine_threadsafe(tried(), early.loop).result(20)\n"
+        "assert early.store._connect_error is not None"  # it tried: there is no socket
+    )
+    loaded = _modules_after(code)
+    assert "swarmtui.connect.link" in loaded and "swarmtui.ui.app" in loaded
+    assert not {m for m in loaded if m == "asyncssh" or m.startswith("asyncssh.")}
+    ssh = _modules_after("import swarmtui.connect.sshopen")
+    assert "asyncssh" in ssh  # the test can fail: an SSH connection does load it

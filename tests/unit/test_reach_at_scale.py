@@ -34,13 +34,14 @@ def test_the_ssh_config_is_parsed_once_until_it_changes(tmp_path: Path,
     cfg = tmp_path / "ssh_config"
     _write(cfg, "Host n1\n  HostName 10.0.0.1\n  User bob\n", 1_000_000_000)
     parsed: list[str] = []
-    real = sshconf._ClientConfig.load
+    parser = sshconf._parser()
+    real = parser.load
 
     def counting(*args: object) -> object:
         parsed.append(str(args[7]))  # the host looked up
         return real(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sshconf._ClientConfig, "load", counting)
+    monkeypatch.setattr(parser, "load", counting)
     ep = parse_endpoint("ssh://n1")
     for _ in range(3):
         target = sshconf.resolve_ssh(ep, [cfg])

@@ -26,11 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncssh
-
 from swarmtui.connect.budget import background
 from swarmtui.connect.errors import ConnectError
-from swarmtui.connect.nodes import NodePool, NodeUnreachableError
+from swarmtui.connect.nodes import NodePool, NodeUnreachableError, ssh_error
 from swarmtui.swarm.state import ClusterSnapshot
 
 SAMPLE_SCRIPT = ("head -n1 /proc/stat; grep -E '^(MemTotal|MemAvailable):' /proc/meminfo; "
@@ -259,7 +257,7 @@ class Sampler:
                 async with sftp.open("/proc/meminfo", encoding="utf-8", errors="replace") as f:
                     mem = str(await f.read(256))
                 fs = await sftp.statvfs("/var/lib/docker")
-        except (TimeoutError, asyncssh.Error, OSError) as exc:
+        except (TimeoutError, ssh_error(), OSError) as exc:
             raise ConnectError(f"{hostname}: reading its stats over SFTP failed ({exc})") from exc
         unit = fs.frsize or fs.bsize
         df = (f"docker {fs.blocks * unit} {(fs.blocks - fs.bfree) * unit} {fs.bavail * unit} "

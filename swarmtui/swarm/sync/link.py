@@ -14,10 +14,8 @@ from collections.abc import Callable, Mapping
 from swarmtui.connect.httpget import EngineReader
 from swarmtui.connect.link import ClusterLink
 from swarmtui.connect.linkstatus import LinkState, LinkStatus
-from swarmtui.connect.nodes import NodePool
 from swarmtui.swarm import fetch
 from swarmtui.swarm import format as fmt
-from swarmtui.swarm.reach.watch import NodeReach
 from swarmtui.swarm.state import KINDS, ClusterSnapshot
 from swarmtui.swarm.sync.live import ApiStore
 from swarmtui.swarm.sync.store import ALL, Clock, Store, StoreListener
@@ -118,6 +116,9 @@ class LinkStore(ApiStore):
                 self._listener.on_connect_failed(exc)
             return
         if self.link.options is not None and self.reach is None and not self._stopped.is_set():
+            from swarmtui.connect.nodes import NodePool
+            from swarmtui.swarm.reach.watch import NodeReach
+
             self.attach_reach(NodeReach(NodePool(self.link.options, manager=self.link.endpoint,
                                                  node_map=self.node_map),
                                         stats_interval=self.stats_interval))

@@ -32,13 +32,13 @@ from swarmtui.swarm.logs import (
     task_log_tail,
 )
 from swarmtui.swarm.models import ApiDict
-from swarmtui.swarm.reach.watch import NodeReach
 from swarmtui.swarm.state import KINDS, ClusterSnapshot
 from swarmtui.swarm.sync.view import LinkView
 
 if TYPE_CHECKING:
     from swarmtui.swarm import swarmkeys, swarmspec
     from swarmtui.swarm.ops.base import GuardResult, Operation
+    from swarmtui.swarm.reach.watch import NodeReach
 
 #: "re-list every kind"
 ALL = "all"
