@@ -322,6 +322,13 @@ class Service(Versioned):
         return fmt.ports_text(p.as_tuple() for p in self.ports)
 
     @property
+    def ports_cell(self) -> str:
+        """The Services pane's PORTS: the CLI's, then the host-mode ports it leaves out
+        ("8080:80/tcp (host)": a port published the way the lab needs shows too)."""
+        host = [p.text for p in self.ports if p.mode == "host"]
+        return ", ".join(x for x in (self.ports_text, *host) if x)
+
+    @property
     def converged(self) -> bool:
         """Running tasks equal desired (jobs: never "unconverged" once they ran)."""
         if self.running is None or self.desired is None:

@@ -31,7 +31,7 @@ from textual.widgets import Input, TextArea
 #: how often a key in flight is checked for a step that cannot run any more (its widget
 #: went away with the key), and the longest it holds the keys after it in any case
 CHECK_S = 0.5
-LONGEST_S = 5.0
+LONGEST_S = 10.0
 
 
 def _ready(screen: Any) -> bool:

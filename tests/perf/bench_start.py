@@ -332,8 +332,9 @@ def tab_count_of_lab(lab: Lab) -> int:
 def ui_thread_part(lab: Lab) -> None:
     """In process (bench_ui's first view): what one poll costs the UI thread at 20,000."""
     import asyncio
-    from datetime import timedelta
+    from datetime import datetime, timedelta
 
+    from swarmtui.swarm import format as fmt
     from swarmtui.swarm import health
     from swarmtui.ui.screens.main import MainScreen
     from tests.perf.bench_ui import _first_view
@@ -350,7 +351,16 @@ def ui_thread_part(lab: Lab) -> None:
             assert snap is not None
             probs = health.of(snap)  # the store's one assessment
             applies, preps, starts, builds, quiet = [], [], [], [], []
-            for shift in (60, 120, 180):  # every age text changes, as after a real poll
+            ts = [t.timestamp for t in snap.tasks.values() if t.timestamp]
+
+            def every_age_moved(now: datetime) -> datetime:
+                """The first moment past every task's next age text (its own boundary:
+                a minute on while under an hour, half an hour on after that)."""
+                return max(fmt.ago_until(t, now) for t in ts) + timedelta(seconds=1)
+
+            at = app.clock()
+            for _ in range(3):  # every age text changes, as after a real poll
+                at = every_age_moved(at)
                 # what a poll's snapshot costs the UI thread before the worker runs: the
                 # pane marked stale, its rows worker started (Textual's worker set-up)
                 screen._dirty.add("tasks")
@@ -359,10 +369,9 @@ def ui_thread_part(lab: Lab) -> None:
                 starts.append(time.perf_counter() - t0)
                 # the rows as the worker makes them (the pane's maker keeps what it made);
                 # CPU of this thread (the worker just started runs beside it)
-                for later, into in ((shift, builds), (shift + 2, quiet)):  # and 2 s on
+                for later, into in ((0, builds), (2, quiet)):  # and 2 s on
                     c0 = time.thread_time()
-                    rows = screen.rows_of("tasks")(snap, probs,
-                                                   app.clock() + timedelta(seconds=later))
+                    rows = screen.rows_of("tasks")(snap, probs, at + timedelta(seconds=later))
                     c1 = time.thread_time()
                     prepared = table.prepare(rows)
                     c2 = time.thread_time()

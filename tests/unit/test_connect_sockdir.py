@@ -7,11 +7,14 @@ is in tests/lab/test_faults.py.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -63,7 +66,18 @@ def test_an_ignored_sighup_stays_ignored(tmp_path: Path) -> None:
     assert not path.exists()
 
 
-def test_sweep_removes_dirs_whose_owner_is_gone_and_keeps_live_ones(tmp_path: Path) -> None:
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A directory whose socket paths stay short: under pytest-xdist tmp_path can pass the
+    90 characters after which make_private_dir uses /tmp instead (the sweep of tmp_path
+    then missed the dead holder's directory)."""
+    path = Path(tempfile.mkdtemp(prefix="st-", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_sweep_removes_dirs_whose_owner_is_gone_and_keeps_live_ones(short_tmp: Path) -> None:
+    tmp_path = short_tmp
     alive, alive_path = holder(tmp_path)
     dead, dead_path = holder(tmp_path)
     dead.kill()  # SIGKILL: nothing can clean up

@@ -73,6 +73,23 @@ def test_replicas_and_ports_text() -> None:
     assert fmt.ports_text([]) == ""
 
 
+def test_the_services_pane_shows_host_mode_ports_the_cli_leaves_out() -> None:
+    from swarmtui.swarm.models import Port, Service
+
+    def svc(*ports: Port) -> Service:
+        return Service.from_api({"ID": "s1", "Spec": {"Name": "web"},
+                                 "Endpoint": {"Ports": [
+                                     {"TargetPort": p.target, "PublishedPort": p.published,
+                                      "Protocol": p.protocol, "PublishMode": p.mode}
+                                     for p in ports]}})
+
+    host = Port(80, 8080, "tcp", "host")
+    assert svc(host).ports_text == ""  # as docker service ls
+    assert svc(host).ports_cell == "8080:80/tcp (host)"
+    both = svc(Port(443, 8443, "tcp", "ingress"), host)
+    assert both.ports_cell == "*:8443->443/tcp, 8080:80/tcp (host)"
+
+
 def test_task_name_and_digest() -> None:
     assert fmt.task_name("web", 2, "n1") == "web.2"
     assert fmt.task_name("glob", None, "abc") == "glob.abc"

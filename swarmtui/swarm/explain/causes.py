@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.explain import scheduling as sched
 from swarmtui.swarm.explain.constraints import Preference, parse_all
 from swarmtui.swarm.explain.updates import (
@@ -69,10 +70,6 @@ def _names(items: Iterable[str], limit: int = 4) -> str:
     if len(names) > limit:
         return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
     return ", ".join(names)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def stuck_tasks(snap: ClusterSnapshot, svc: Service) -> list[Task]:
@@ -179,16 +176,16 @@ def _placement_text(
     if kind == "resources":
         want = sched.service_reservation(svc)
         parts = []
-        for attr, unit, fmt in (("memory", " of memory", sched.gib),
-                                ("nano_cpus", " CPUs", sched.cpus)):
+        for attr, unit, amount in (("memory", " of memory", sched.gib),
+                                   ("nano_cpus", " CPUs", sched.cpus)):
             need = getattr(want, attr)
             if not need:
                 continue
             best = max(verdicts, key=lambda v: getattr(sched.node_free(snap, v.node), attr))
             most = getattr(sched.node_free(snap, best.node), attr)
             if most < need:
-                parts.append(f"reserves {fmt(need)}{unit}; the most free on any node is "
-                             f"{fmt(most)} ({best.node.name})")
+                parts.append(f"reserves {amount(need)}{unit}; the most free on any node is "
+                             f"{amount(most)} ({best.node.name})")
         return "; ".join(parts) or "not enough free resources on any node"
     if kind == "platform":
         return verdicts[0].reasons["platform"].replace("is ", "no node matches: ", 1)
@@ -201,8 +198,8 @@ def _placement_text(
                 f"(by {', '.join(holders)})")
     if kind == "max-per-node":
         fit = [v for v in verdicts if set(v.reasons) == {"max-per-node"}]
-        wanted = _plural(svc.desired, "replica") if svc.desired is not None else "more"
-        return (f"at most {svc.max_per_node} per node and only {_plural(len(fit), 'node')} "
+        wanted = fmt.count(svc.desired, "replica") if svc.desired is not None else "more"
+        return (f"at most {svc.max_per_node} per node and only {fmt.count(len(fit), 'node')} "
                 f"can run it: {wanted} wanted")
     return "; ".join(next(iter(verdicts)).reasons.values())
 
@@ -295,12 +292,12 @@ def _exit_cause(snap: ClusterSnapshot, svc: Service) -> Explanation | None:
     how = f"exiting with code {code}" if code else f"failing ({task.error or task.message})"
     history = int(_d(_d(snap.swarm.get("Spec")).get("Orchestration")).get(
         "TaskHistoryRetentionLimit") or 5)
-    seen = _plural(count, "failure") + (" or more" if count >= history else "")
+    seen = fmt.count(count, "failure") + (" or more" if count >= history else "")
     if policy.condition == "none":
         left = "restart policy none: the slot stays down"
     elif policy.max_attempts:
         remaining = max(policy.max_attempts - (count - 1), 0)
-        left = (f"{_plural(remaining, 'restart')} left" if remaining
+        left = (f"{fmt.count(remaining, 'restart')} left" if remaining
                 else "no restarts left: the slot stays down")
         left += f" ({policy.text})"
     else:
@@ -353,11 +350,9 @@ def _starting(snap: ClusterSnapshot, svc: Service, now: datetime) -> Explanation
     t = stuck[0]
     since = ""
     if t.timestamp:
-        from swarmtui.swarm import format as fmt
-
         since = f" for {fmt.short_age(t.timestamp, now)}"
     where = f" on {snap.node_hostname(t.node_id)}" if t.node_id else ""
     what = f": {t.error}" if t.error else ""
     return Explanation(svc.id, "starting",
-                       f"{_plural(len(stuck), 'task')} not running yet — {snap.task_name(t)} "
+                       f"{fmt.count(len(stuck), 'task')} not running yet — {snap.task_name(t)} "
                        f"{t.state}{where}{since}{what}")

@@ -64,7 +64,7 @@ def service_row(snap: ClusterSnapshot, s: Service, probs: Health) -> Row:
         "unconverged" if s.update_state in ("paused", "rollback_paused") else None)
     return Row(
         s.id,
-        (s.name, s.mode_text, s.replicas_text, s.image, s.ports_text, update_cell(snap, s),
+        (s.name, s.mode_text, s.replicas_text, s.image, s.ports_cell, update_cell(snap, s),
          s.stack or "", fmt.short_id(s.id)),
         (None, None, tag, None, None, upd_tag, None, None),
         problem=s.id in probs.ids or not s.converged,
