@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.widgets import Static
@@ -194,13 +195,14 @@ async def test_space_marks_the_row_under_the_cursor_and_shows_it_marked() -> Non
                                      ].startswith("●")
 
 
-async def test_a_drain_that_cannot_place_a_task_says_so_at_once_and_waits_on() -> None:
-    """At 80×24: the progress view names the Pending task and its cause as soon as the
-    snapshot shows it, keeps waiting (the cause can pass), and says Esc leaves it."""
-    from datetime import timedelta
+#: why the drained node's task stays Pending (max replicas per node reached elsewhere)
+PENDING_ERR = "no suitable node (max replicas per node limit exceed)"
 
+
+def drain_with_a_task_left_pending() -> tuple[Any, Any, Any]:
+    """A drain of node2 (guarded on `before`) and the snapshot after it: web (at most one
+    task per node, 4 nodes) has its node2 task stopped and its replacement Pending."""
     from swarmtui.swarm.ops.nodes import SetAvailability
-    from swarmtui.swarm.ops.runner import Outcome, Sent
     from tests.unit.test_ops_guard import _max_one_per_node
     from tests.unit.test_swarm_fixtures import snap, task
 
@@ -210,11 +212,22 @@ async def test_a_drain_that_cannot_place_a_task_says_so_at_once_and_waits_on() -
     op = SetAvailability([before.nodes["n2"]], "drain")
     op.guard(before)
     nodes[1]["Spec"]["Availability"] = "drain"  # type: ignore[index]
-    err = "no suitable node (max replicas per node limit exceed)"
     stopped = task("w2", "sw", slot=2, node_id="n2", state="shutdown", desired="shutdown")
-    pending = task("w5", "sw", slot=2, node_id=None, state="pending", err=err,
+    pending = task("w5", "sw", slot=2, node_id=None, state="pending",
+                   err=PENDING_ERR,
                    created="2026-12-01T10:00:05.000000000Z")
     after = snap(nodes=nodes, services=[web], tasks=[tasks[0], stopped, *tasks[2:], pending])
+    return op, before, after
+
+
+async def test_a_drain_that_cannot_place_a_task_says_so_at_once_and_waits_on() -> None:
+    """At 80×24: the progress view names the Pending task and its cause as soon as the
+    snapshot shows it, keeps waiting (the cause can pass), and says Esc leaves it."""
+    from datetime import timedelta
+
+    from swarmtui.swarm.ops.runner import Outcome, Sent
+
+    op, before, after = drain_with_a_task_left_pending()
     app = SwarmApp(StaticStore(before, label="lab"))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.pause()
@@ -232,7 +245,7 @@ async def test_a_drain_that_cannot_place_a_task_says_so_at_once_and_waits_on() -
         assert screen.phase == "waiting"
         detail = str(screen.query_one("#ops-detail", Static).render())
         notes = " ".join(str(screen.query_one("#ops-notes", Static).render()).split())
-        assert detail == f"web.2 pending: {err}", detail
+        assert detail == f"web.2 pending: {PENDING_ERR}", detail
         assert "Swarm keeps trying to place it" in notes, notes
         assert notes.endswith("Esc closes it: the change stays in place."), notes
         shown = "\n".join(screen_lines(app))

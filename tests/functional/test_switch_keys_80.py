@@ -47,7 +47,8 @@ async def test_the_key_under_the_pointer_says_what_it_does() -> None:
         assert footer.tooltip == next(k for k in footer.keys if k.palette).tooltip
 
 
-async def test_a_pane_switch_lays_the_screen_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def count_layouts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, a 1 in the list for each time a screen is laid out."""
     layouts: list[int] = []
     refresh_layout = Screen._refresh_layout
 
@@ -55,12 +56,17 @@ async def test_a_pane_switch_lays_the_screen_out_once(monkeypatch: pytest.Monkey
         layouts.append(1)
         refresh_layout(self, *args, **kwargs)
 
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    return layouts
+
+
+async def test_a_pane_switch_lays_the_screen_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
     app = static_app()
     async with app.run_test(size=(80, 24)) as pilot:
         for key in "23451":  # each pane once: its rows and scrollbars are laid out
             await pilot.press(key)
             await pilot.pause()
-        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        layouts = count_layouts(monkeypatch)
         for key, words in (("2", "n New service"), ("5", "d Deploy a stack"),
                            ("1", "d Drain")):
             layouts.clear()
@@ -100,13 +106,6 @@ async def test_a_filter_keystroke_lays_nothing_out_and_the_scrollbar_follows(
     """The rows' count is only the height to scroll through (KeyedTable._scroll_height), the
     filter's text only its scroll range: neither lays the screen out. The scrollbar and the
     scroll offset still follow the rows."""
-    layouts: list[int] = []
-    refresh_layout = Screen._refresh_layout
-
-    def counted(self: Screen[Any], *args: Any, **kwargs: Any) -> None:
-        layouts.append(1)
-        refresh_layout(self, *args, **kwargs)
-
     app = static_app()
     async with app.run_test(size=(80, 12)) as pilot:
         await pilot.press("3")
@@ -116,7 +115,7 @@ async def test_a_filter_keystroke_lays_nothing_out_and_the_scrollbar_follows(
         await async_wait_for("the task rows", lambda: len(table.order) > table.size.height)
         await pilot.press("slash", "w", "e")  # 3 rows: they fit, no scrollbar
         await pilot.pause()
-        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        layouts = count_layouts(monkeypatch)
         counts = []
         for ch in "b.1":  # 3, 3, then 1 row
             await pilot.press(ch)
@@ -124,7 +123,7 @@ async def test_a_filter_keystroke_lays_nothing_out_and_the_scrollbar_follows(
             counts.append(len(table.order))
         assert counts[0] > counts[-1] > 0 and layouts == []
         assert all("web.1" in table.rows[k].haystack() for k in table.order)
-        monkeypatch.setattr(Screen, "_refresh_layout", refresh_layout)
+        monkeypatch.undo()
         await pilot.press("escape", "end")  # every row back: the last one scrolled to
         await pilot.pause()
         last = table.rows[table.order[-1]].cells[0]

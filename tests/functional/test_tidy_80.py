@@ -144,25 +144,13 @@ async def test_a_waiting_progress_view_says_its_time_limit_once() -> None:
     phase line, the elapsed line ("3 s of 90 s") and the note. The elapsed line says it."""
     from datetime import timedelta
 
-    from swarmtui.swarm.ops.nodes import SetAvailability
     from swarmtui.swarm.ops.runner import Outcome, Sent
     from swarmtui.swarm.sync.store import StaticStore
     from swarmtui.ui.app import SwarmApp
     from swarmtui.ui.flow import ProgressScreen
-    from tests.unit.test_ops_guard import _max_one_per_node
-    from tests.unit.test_swarm_fixtures import snap, task
+    from tests.functional.test_polish_80 import drain_with_a_task_left_pending
 
-    nodes, web = _max_one_per_node()
-    tasks = [task(f"w{i}", "sw", slot=i, node_id=f"n{i}") for i in range(1, 5)]
-    before = snap(nodes=nodes, services=[web], tasks=tasks)
-    op = SetAvailability([before.nodes["n2"]], "drain")
-    op.guard(before)
-    nodes[1]["Spec"]["Availability"] = "drain"  # type: ignore[index]
-    stopped = task("w2", "sw", slot=2, node_id="n2", state="shutdown", desired="shutdown")
-    pending = task("w5", "sw", slot=2, node_id=None, state="pending",
-                   err="no suitable node (max replicas per node limit exceed)",
-                   created="2026-12-01T10:00:05.000000000Z")
-    after = snap(nodes=nodes, services=[web], tasks=[tasks[0], stopped, *tasks[2:], pending])
+    op, before, after = drain_with_a_task_left_pending()
     app = SwarmApp(StaticStore(before, label="lab"))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

@@ -19,7 +19,9 @@ equivalent first and is written to the audit journal.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.screen import Screen
 
@@ -34,49 +36,20 @@ def init(app: SwarmApp, selected: str | None) -> Screen[Any]:
     return InitSwarmScreen(runner=engine_runner(app))
 
 
-def bootstrap(app: SwarmApp, selected: str | None) -> Screen[Any]:
-    from swarmtui.ui.screens.wizards.bootstrap import BootstrapScreen
-
-    return BootstrapScreen()
-
-
-def bootstrap_many(app: SwarmApp, selected: str | None) -> Screen[Any]:
-    from swarmtui.ui.screens.wizards.bootstrap_many import BootstrapManyScreen
-
-    return BootstrapManyScreen()
+def _plain(module: str, screen: str) -> Callable[[SwarmApp, str | None], Screen[Any]]:
+    """The factory of a wizard whose screen takes no argument (its module loads on first
+    use: the first screen needs none of them)."""
+    def make(app: SwarmApp, selected: str | None) -> Screen[Any]:
+        cls = getattr(import_module(f"swarmtui.ui.screens.wizards.{module}"), screen)
+        return cast("Screen[Any]", cls())
+    return make
 
 
-def tokens(app: SwarmApp, selected: str | None) -> Screen[Any]:
-    from swarmtui.ui.screens.wizards.tokens import TokensScreen
-
-    return TokensScreen()
-
-
-def settings(app: SwarmApp, selected: str | None) -> Screen[Any]:
-    from swarmtui.ui.screens.wizards.settings import SettingsScreen
-
-    return SettingsScreen()
-
-
-def leave(app: SwarmApp, selected: str | None) -> Screen[Any]:
-    from swarmtui.ui.screens.wizards.leave import LeaveScreen
-
-    return LeaveScreen()
-
-
-def force_new_cluster(app: SwarmApp, selected: str | None) -> Screen[Any]:
-    from swarmtui.ui.screens.wizards.leave import ForceNewClusterScreen
-
-    return ForceNewClusterScreen()
-
-
-def backup(app: SwarmApp, selected: str | None) -> Screen[Any]:
-    from swarmtui.ui.screens.wizards.backup import BackupScreen
-
-    return BackupScreen()
-
-
-def recover(app: SwarmApp, selected: str | None) -> Screen[Any]:
-    from swarmtui.ui.screens.wizards.recovery import RecoveryScreen
-
-    return RecoveryScreen()
+bootstrap = _plain("bootstrap", "BootstrapScreen")
+bootstrap_many = _plain("bootstrap_many", "BootstrapManyScreen")
+tokens = _plain("tokens", "TokensScreen")
+settings = _plain("settings", "SettingsScreen")
+leave = _plain("leave", "LeaveScreen")
+force_new_cluster = _plain("leave", "ForceNewClusterScreen")
+backup = _plain("backup", "BackupScreen")
+recover = _plain("recovery", "RecoveryScreen")
