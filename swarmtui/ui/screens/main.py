@@ -89,7 +89,6 @@ class PaneTabs(TabbedContent):
             event.stop()
 
 
-
 class MainScreen(Screen[None]):
     """The cluster at a glance; the screen people live in."""
 
@@ -200,7 +199,7 @@ class MainScreen(Screen[None]):
             # costs 50-90 ms of CPU: not before the rows are painted)
             self.set_timer(GC_AFTER_FIRST_VIEW_S, gcpause.started)
         self.shown = snap
-        self.query_one(HealthHeader).show(snap, health.of(snap))
+        self.show_header(snap)
         for pane in PANES:
             if pane.depends & kinds or CLOCK in pane.depends:  # every snapshot is newer
                 self._dirty.add(pane.kind)
@@ -208,7 +207,7 @@ class MainScreen(Screen[None]):
         self._update_tab_labels()
 
     def show_header(self, snap: ClusterSnapshot) -> None:
-        """The header alone, while a dialog is in front of the panes."""
+        """The header (alone while a dialog is in front of the panes)."""
         if self.query(HealthHeader):
             self.query_one(HealthHeader).show(snap, health.of(snap))
 

@@ -34,7 +34,6 @@ _UNRANKED = 100
 TYPING_KEYS = frozenset(_character_to_key(c) for c in map(chr, range(32, 127)))
 
 
-
 class FooterEntry(NamedTuple):
     """One key the footer shows."""
 
