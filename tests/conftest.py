@@ -202,8 +202,14 @@ class SshForward:
         return f"unix://{self.sock}"
 
     def close(self) -> None:
+        import subprocess
+
         self.proc.terminate()
-        self.proc.wait(10)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:  # ssh busy with a channel under load: kill it
+            self.proc.kill()
+            self.proc.wait(10)
 
 
 @pytest.fixture
