@@ -1,0 +1,61 @@
+"""What an on-call engineer meets at 80×24: a failing task's ERROR in full beside the
+stats, wrapped detail lines under their value, warnings that are seen."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+from swarmtui.swarm.reach.stats import NodeStats, TaskStats
+from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.ui.app import SwarmApp
+from tests.functional.conftest import FIXTURES
+from tests.functional.test_node_reach_ui import MiB, app_for, screen_text
+from tests.waiting import async_wait_for
+
+
+def replicated_only() -> ClusterSnapshot:
+    """The recorded lab without its global service (whose task names, with a node ID in
+    them, are wide enough to push the stats out on their own), every running task
+    sampled at 1.25 % and 13 MiB."""
+    data = json.loads((FIXTURES / "cluster.json").read_text())
+    agent = next(s["ID"] for s in data["services"] if "Global" in s["Spec"]["Mode"])
+    snap = ClusterSnapshot.from_api(
+        nodes=data["nodes"], services=[s for s in data["services"] if s["ID"] != agent],
+        tasks=[t for t in data["tasks"] if t["ServiceID"] != agent],
+        networks=data["networks"], info=data["info"],
+        taken_at=datetime.fromtimestamp(data["captured_at"], UTC))
+    per_node: dict[str, dict[str, TaskStats]] = {}
+    for t in snap.tasks.values():
+        if t.is_running and t.container_id and t.node_id:
+            per_node.setdefault(snap.node_hostname(t.node_id), {})[t.container_id] = \
+                TaskStats(t.container_id, 1.25, 13 * MiB, 0)
+    return snap.with_stats({h: NodeStats(h, time.monotonic(), 12.0, 812 * MiB, 3900 * MiB,
+                                         1, 2, tasks=per_node.get(h, {}))
+                            for h in ("node1", "node2", "node3")})
+
+
+async def tasks_table(app: SwarmApp, pilot: object) -> object:
+    await pilot.press("3")  # type: ignore[attr-defined]
+    tasks = app.screen.table("tasks")  # type: ignore[attr-defined]
+    await async_wait_for("the task rows", lambda: len(tasks.rows) >= 10, 10)
+    return tasks
+
+
+async def test_a_failing_tasks_error_outranks_cpu_and_mem_at_80_columns() -> None:
+    """At 80 columns CPU took the room of ERROR: "task: non-zero exit …" (and the exit
+    code with it). A cut ERROR has CPU and MEM give way; wide, all of them show."""
+    snap = replicated_only()
+    app = app_for(snap)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        tasks = await tasks_table(app, pilot)
+        shown = tasks.shown_columns()  # type: ignore[attr-defined]
+        assert "error" in shown and "cpu" not in shown and "mem" not in shown, shown
+        await async_wait_for("the error in full", lambda: "task: non-zero exit (3)"
+                             in screen_text(app), 5)
+        wide = [c.key for _, c, _ in tasks.layout_for(160)]  # type: ignore[attr-defined]
+        assert {"cpu", "mem", "error"} <= set(wide), wide
+        running = next(t.id for t in snap.tasks.values() if t.is_running)
+        assert tasks.visible_cells(running)["cpu"] == "1.2%"  # type: ignore[attr-defined]
