@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from swarmtui.swarm.reach.stats import NodeStats, TaskStats
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.app import SwarmApp
-from tests.functional.conftest import FIXTURES
+from tests.functional.conftest import FIXTURES, static_app
 from tests.functional.test_node_reach_ui import MiB, app_for, screen_text
 from tests.waiting import async_wait_for
 
@@ -59,3 +59,21 @@ async def test_a_failing_tasks_error_outranks_cpu_and_mem_at_80_columns() -> Non
         assert {"cpu", "mem", "error"} <= set(wide), wide
         running = next(t.id for t in snap.tasks.values() if t.is_running)
         assert tasks.visible_cells(running)["cpu"] == "1.2%"  # type: ignore[attr-defined]
+
+
+async def test_a_wrapped_detail_line_goes_on_under_its_value() -> None:
+    """A service's "why" that wraps at 80 columns went on at the box's left edge, under
+    the labels; it goes on under the value (a hanging indent), and so does each line."""
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        stuck = next(k for k, s in app.snapshot.services.items()  # type: ignore[union-attr]
+                     if s.name == "stuck")
+        app.open_object("services", stuck)
+        await async_wait_for("the detail", lambda: "why" in screen_text(app), 5)
+        lines = screen_text(app).splitlines()
+        why = next(n for n, line in enumerate(lines) if line.startswith(" why "))
+        value = lines[why].index("no node meets")  # the value column
+        went_on = lines[why + 1]
+        assert went_on[:value].strip() == "" and went_on[value] != " ", lines[why:why + 2]
+        assert "label nowhere)" in went_on, lines[why:why + 2]
