@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 from swarmtui.swarm.reach.stats import NodeStats, TaskStats
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.app import SwarmApp
+from swarmtui.ui.screens.help import HelpScreen
 from tests.functional.conftest import FIXTURES, static_app
+from tests.functional.test_newcomer_80 import screen_lines
 from tests.functional.test_node_reach_ui import MiB, app_for, screen_text
 from tests.waiting import async_wait_for
 
@@ -77,3 +79,27 @@ async def test_a_wrapped_detail_line_goes_on_under_its_value() -> None:
         went_on = lines[why + 1]
         assert went_on[:value].strip() == "" and went_on[value] != " ", lines[why:why + 2]
         assert "label nowhere)" in went_on, lines[why:why + 2]
+
+
+async def test_a_warning_hidden_by_a_screen_opened_later_waits_to_be_seen() -> None:
+    """A warning raised just before help opened expired behind help, never read. Its
+    time runs only while it shows: back on the screen it shows, then goes in its time."""
+    app = static_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+
+        def on_screen() -> bool:
+            return any("node3 went Down" in line for line in screen_lines(app))
+
+        app.notify("node3 went Down", severity="warning", timeout=1.0)
+        await async_wait_for("the warning", on_screen, 5)
+        await pilot.press("question_mark")
+        await async_wait_for("help", lambda: isinstance(app.screen, HelpScreen))
+        raised = time.time()
+        await async_wait_for("the warning's second to pass behind help",
+                             lambda: time.time() > raised + 2.0, 5)
+        assert not on_screen()
+        await pilot.press("escape")
+        await async_wait_for("the warning, back on the main screen", lambda: not isinstance(
+            app.screen, HelpScreen) and on_screen(), 5)
+        await async_wait_for("the warning gone in its time", lambda: not on_screen(), 5)
