@@ -86,6 +86,34 @@ def test_drain_then_tasks_must_leave_the_node() -> None:
     assert tour.update(_snapshot(moved), "tasks") and tour.current.id == "promote"
 
 
+def test_a_service_broken_before_the_drain_does_not_hold_the_move_step() -> None:
+    """A crash-looping service is short of replicas before and after the drain: the move
+    step waited on it for ever ("replacements starting: crash")."""
+    def broken(data: dict[str, Any]) -> None:
+        web = _service(data, "web")
+        web["ServiceStatus"] = {"DesiredTasks": 3, "RunningTasks": 0, "CompletedTasks": 0}
+
+    node2_id = _snapshot().node_by_hostname("node2").id
+
+    def drained_and_moved(data: dict[str, Any]) -> None:
+        _node(data, "node2")["Spec"]["Availability"] = "drain"
+        for t in data["tasks"]:
+            if t.get("NodeID") == node2_id:
+                t["DesiredState"] = "shutdown"
+        for s in data["services"]:
+            if "Replicated" in s["Spec"]["Mode"]:
+                want = s["Spec"]["Mode"]["Replicated"]["Replicas"]
+                s["ServiceStatus"] = {"DesiredTasks": want, "RunningTasks": want,
+                                      "CompletedTasks": 0}
+        broken(data)
+
+    tour = Tour(index=2)
+    assert not tour.update(_snapshot(broken), "nodes")  # the drain step begins: web short
+    assert tour.update(_snapshot(drained_and_moved), "nodes") and tour.current.id == "move"
+    assert tour.update(_snapshot(drained_and_moved), "tasks"), tour.status
+    assert tour.current.id == "promote"
+
+
 def test_promote_then_the_quorum_step() -> None:
     tour = Tour(index=4)
     assert not tour.update(_snapshot(), "nodes")
