@@ -78,3 +78,31 @@ async def test_with_no_field_focused_an_app_key_is_text_for_the_form() -> None:
         await async_wait_for("wq in Name", lambda: form.query_one("#name", Input).value
                              == "wq", 5)
         assert app.screen is form and not app.walkthrough.shown
+
+
+async def test_a_new_form_is_not_red_until_a_field_is_touched_or_it_is_submitted() -> None:
+    """The new-service form opened with Name and Image in red. A field's message shows
+    once it is changed or left; submitting shows every one and says why nothing opens."""
+    app = static_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("2", "n")
+        form = await async_wait_for("the service form", lambda: app.screen if isinstance(
+            app.screen, ServiceFormScreen) else None)
+        await async_wait_for("Name focused", lambda: form.query_one("#name", Input).has_focus)
+
+        def shown() -> str:
+            return "\n".join(screen_lines(app))
+
+        await async_wait_for("what is to fill in", lambda: "to fill in: Name, Image"
+                             in shown(), 5)
+        assert "a service needs a name" not in shown()
+        assert "an image is required" not in shown()
+        await pilot.press("tab")  # Name left empty: now it says so; Image not yet
+        await async_wait_for("Name's message", lambda: "a service needs a name" in shown(), 5)
+        assert "an image is required" not in shown()
+        await pilot.press("ctrl+s")  # submitted: every message, and nothing opens
+        await async_wait_for("Image's message", lambda: "an image is required" in shown(), 5)
+        assert app.screen is form
+        assert any("fix the fields marked in red first" in str(n.message)
+                   for n in app._notifications)

@@ -19,7 +19,7 @@ from textual.containers import Vertical
 from textual.markup import escape
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from swarmtui.secrets import redact
 from swarmtui.swarm import format as fmt
@@ -74,7 +74,25 @@ def items_of(text: str) -> list[str]:
     return [x for x in re.split(r"[,\s]+", text.strip()) if x]
 
 
-class Field(Vertical):
+class Touchable(Vertical):
+    """A part of a form whose messages wait until it is touched: changed, or left after
+    having the focus (or the form submitted), as good forms do: a new form is not red
+    before anything is typed."""
+
+    touched = False
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    def _changed(self) -> None:
+        self.touched = True
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self.touched = True
+
+
+class Field(Touchable):
     """A label, an input widget and the message under it (hidden while empty)."""
 
     DEFAULT_CSS = "Field { height: auto; }"
@@ -125,6 +143,8 @@ class FormScreen(Screen[None]):
     TITLE_TEXT = ""
     #: dismiss this screen once its change has been applied and followed
     CLOSE_WHEN_DONE = True
+    #: submitted once: every message shows, touched or not
+    submitted = False
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -137,10 +157,20 @@ class FormScreen(Screen[None]):
         self.action_close()
 
     def refused_invalid(self, valid: bool) -> bool:
-        """Submitting a form with fields marked in red: say so, send nothing."""
+        """Submitting a form with fields marked in red: mark every one (touched or not),
+        say so, send nothing."""
+        self.submitted = True
         if not valid:
+            self.refresh_form()
             self.notify("fix the fields marked in red first", severity="warning")
         return not valid
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self.refresh_form()  # the part left is touched now (it heard the blur first)
+
+    def shows(self, part: Touchable) -> bool:
+        """Whether `part`'s messages show yet."""
+        return self.submitted or part.touched
 
     @property
     def composed(self) -> bool:
@@ -179,13 +209,18 @@ class FormScreen(Screen[None]):
             status.set_class(error, "-error")
 
     def show_errors(self, fields: Iterable[Field], errors: dict[str, str],
-                    lists: Iterable[str] = ()) -> None:
+                    lists: Iterable[str] = ()) -> list[str]:
+        """Each field's message once it shows; the labels of those still waiting."""
         list_names = set(lists)
+        waiting = []
         for f in fields:
-            if f.path in list_names:
-                f.show_error(error_for_list(errors, f.path))
-            else:
-                f.show_error(errors.get(f.path))
+            message = error_for_list(errors, f.path) if f.path in list_names \
+                else errors.get(f.path)
+            if message and not self.shows(f):
+                waiting.append(f.label)
+                message = None
+            f.show_error(message)
+        return waiting
 
     def submit(self, op: Operation) -> None:
         """Guard against what is on screen, then the confirmation, then apply + progress."""
@@ -212,14 +247,20 @@ class FieldsFormScreen(FormScreen):
                      unchanged: bool = False) -> None:
         """Each field's message (`lists`: fields of one item per line), the CLI line, and
         submit enabled only for a valid form that changes something."""
-        self.show_errors(self.fields.values(), errors, lists)
+        waiting = self.show_errors(self.fields.values(), errors, lists)
         self.query_one("#form-cli", Static).update(markup(cli))
         self.valid = not errors
         self.query_one("#submit", Button).disabled = not self.valid or unchanged
+        # the rows are painted before: every message shown counts
+        marked = sum(1 for e in self.query(".field-error") if not e.has_class("-empty"))
+        later = f"to fill in: {', '.join(waiting)}" if waiting else ""
         if self.valid:
             self.set_status("nothing to change" if unchanged else "ready: ctrl+s to review")
+        elif not marked:
+            self.set_status(later or "to fill in: the rows added")
         else:
-            self.set_status(f"fix the {fmt.count(len(errors), 'field')} marked in red", error=True)
+            self.set_status(f"fix the {fmt.count(marked, 'field')} marked in red"
+                            + (f"; {later}" if later else ""), error=True)
 
 
 def text_of(widget: Widget) -> str:

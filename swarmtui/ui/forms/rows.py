@@ -6,7 +6,7 @@ import itertools
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
@@ -17,7 +17,7 @@ from swarmtui.swarm.create.service_form import (
     MountField,
     PortField,
 )
-from swarmtui.ui.forms.common import markup
+from swarmtui.ui.forms.common import Touchable, markup
 
 _serial = itertools.count(1)
 
@@ -28,7 +28,7 @@ class RemoveRow(Message):
         self.row = row
 
 
-class FormRow(Vertical):
+class FormRow(Touchable):
     """One row of inputs and the messages for it."""
 
     DEFAULT_CSS = "FormRow { height: auto; }"

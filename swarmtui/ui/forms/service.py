@@ -276,9 +276,9 @@ class ServiceFormScreen(FieldsFormScreen):
         self.state = state
         errors = state.errors
         for i, row in enumerate(self.query(PortRow)):
-            row.show_errors(row_messages(errors, "ports", i))
+            row.show_errors(row_messages(errors, "ports", i) if self.shows(row) else [])
         for i, mrow in enumerate(self.query(MountRow)):
-            mrow.show_errors(row_messages(errors, "mounts", i))
+            mrow.show_errors(row_messages(errors, "mounts", i) if self.shows(mrow) else [])
         self.query_one("#replicas", Input).disabled = form.mode == "global"
         cli = state.cli or ("nothing changed yet" if self.editing else "")
         self.show_verdict(errors, cli, lists=(*LINE_FIELDS, *ITEM_FIELDS),
