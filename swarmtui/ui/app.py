@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import events
 from textual.binding import BindingType
 from textual.message import Message
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 
 from swarmtui import startup
 from swarmtui.config import Settings
@@ -51,6 +51,17 @@ from swarmtui.ui.walkthrough import (
 STARTED_AFTER_S = 2.0
 #: what the user does: keys, clicks, the wheel (not the pointer's moves)
 _INPUT = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
+
+
+def in_sight(stack: Sequence[Screen[Any]]) -> list[Screen[Any]]:
+    """The screens on view, top first: the top one, and the one beneath each dialog whose
+    background lets it be seen (ModalScreen's dim)."""
+    seen: list[Screen[Any]] = []
+    for screen in reversed(stack):
+        seen.append(screen)
+        if not (isinstance(screen, ModalScreen) and screen.styles.background.a < 1):
+            break
+    return seen
 
 
 class SwarmApp(CrashGuard, ToastsPerScreen, Connecting):
@@ -216,19 +227,17 @@ class SwarmApp(CrashGuard, ToastsPerScreen, Connecting):
         snap = self.snapshot  # the store's current one (maybe newer than the message's)
         if not self.screen_stack or snap is None:
             return  # shutting down
-        screen = self.screen
-        show = getattr(screen, "show_snapshot", None)
-        if show is not None:
-            show(snap, message.kinds)
-        # the main screen under a detail screen catches up when it is resumed; its header
-        # seen behind a dialog says now what the dialog's progress view says
+        # every screen in sight shows it: the top one and those seen behind a dialog (what
+        # the panes behind say agrees with the dialog's progress view); a main screen out
+        # of sight catches up when it is resumed
+        seen = in_sight(self.screen_stack)
+        for s in seen:
+            show = getattr(s, "show_snapshot", None)
+            if show is not None:
+                show(snap, message.kinds)
         for s in self.screen_stack:
-            if isinstance(s, MainScreen) and s is not screen:
+            if isinstance(s, MainScreen) and s not in seen:
                 s.stale_kinds |= message.kinds
-        if len(self.screen_stack) > 1 and isinstance(screen, ModalScreen):
-            under = self.screen_stack[-2]
-            if isinstance(under, MainScreen):
-                under.show_header(snap)
         self.tour_update()
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:

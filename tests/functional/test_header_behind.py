@@ -37,3 +37,24 @@ async def test_the_header_behind_a_dialog_follows_the_cluster() -> None:
         await async_wait_for(f"nodes {n}/{n} behind the dialog",
                              lambda: f"nodes {n}/{n}" in header(), 10)
         assert isinstance(app.screen, ConfirmScreen)
+
+
+async def test_every_screen_seen_behind_a_dialog_follows_the_cluster() -> None:
+    """Not the header alone: the pane behind the dialog, and a detail screen behind a
+    dialog opened from it, show each snapshot as it comes (they are in sight, dimmed)."""
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        snap, store, main = app.snapshot, app.store, app.screen
+        assert snap is not None and store is not None and isinstance(main, MainScreen)
+        nodes = main.table("nodes")
+        gone = next(n.id for n in snap.nodes.values() if n.hostname == "node3")
+        await async_wait_for("node3's row", lambda: gone in nodes.rows, 10)
+        await pilot.press("1", "d")
+        await async_wait_for("the drain dialog", lambda: isinstance(app.screen, ConfirmScreen))
+        fewer = {k: v for k, v in snap.nodes.items() if k != gone}
+        store._publish(snap.with_kind("nodes", fewer, at=store.now() + timedelta(seconds=2)),
+                       frozenset({"nodes"}))
+        await async_wait_for("node3's row gone behind the dialog",
+                             lambda: gone not in nodes.rows, 10)
+        assert isinstance(app.screen, ConfirmScreen)

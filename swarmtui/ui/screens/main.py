@@ -199,17 +199,12 @@ class MainScreen(Screen[None]):
             # costs 50-90 ms of CPU: not before the rows are painted)
             self.set_timer(GC_AFTER_FIRST_VIEW_S, gcpause.started)
         self.shown = snap
-        self.show_header(snap)
+        self.query_one(HealthHeader).show(snap, health.of(snap))
         for pane in PANES:
             if pane.depends & kinds or CLOCK in pane.depends:  # every snapshot is newer
                 self._dirty.add(pane.kind)
         self._update_after_typing()
         self._update_tab_labels()
-
-    def show_header(self, snap: ClusterSnapshot) -> None:
-        """The header (alone while a dialog is in front of the panes)."""
-        if self.query(HealthHeader):
-            self.query_one(HealthHeader).show(snap, health.of(snap))
 
     def _update_after_typing(self) -> None:
         """The shown pane's rebuild for a new snapshot; a big one waits while the filter
