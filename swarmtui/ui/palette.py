@@ -2,9 +2,10 @@
 
 * `SwarmtuiEntries` — swarmtui's own entries, in one order (Textual runs its providers
   side by side, so entries of several came in an order that changed from run to run):
-  the keys of the screen the palette was opened from (on the main screen the pane's own
-  first, then the others in the registry's order); the registry's palette entries (forms
-  and wizards, every screen); help, the walkthrough and the tour; cluster profiles.
+  on the main screen the actions of the pane shown first (its keys, forms and wizards),
+  then the screen's other keys, then the other forms and wizards (every screen): each
+  group in the footer's order, then the registry's; then help, the walkthrough and the
+  tour; cluster profiles. Another screen's own keys come first, in their order.
 * `JumpTo` — any node, service or network by name: opens its detail screen.
 * `ThemeCommands` — switch theme.
 * `SystemCommands` — Textual's own (keys, maximize, quit, screenshot, theme).
@@ -26,7 +27,7 @@ from textual.fuzzy import Matcher
 from textual.screen import Screen
 from textual.system_commands import SystemCommandsProvider
 
-from swarmtui.ui.actions import ACTIONS, BY_ID, open_action
+from swarmtui.ui.actions import ACTIONS, BY_ID, live, open_action
 from swarmtui.ui.context import swarm_app
 
 Command = tuple[str, Callable[[], Any], str]
@@ -73,18 +74,31 @@ class SwarmtuiEntries(_ListProvider):
     """swarmtui's own entries, in the order the module's docstring gives."""
 
     def commands(self) -> Iterator[Command]:
-        yield from self.screen_keys()
-        yield from self.registry_entries()
+        ranked = [*self.screen_keys(), *self.registry_entries()]
+        ranked.sort(key=lambda entry: entry[0])  # stable: a screen's own keys in order
+        for _, command in ranked:
+            yield command
         yield from self.swarmtui_commands()
         yield from self.profiles()
 
-    def screen_keys(self) -> Iterator[Command]:
+    def rank(self, action_id: str) -> tuple[int, int, int]:
+        """Where a registry action goes: the pane's own (live on the pane shown) first,
+        then the other keys, then the forms and wizards; in each, the footer's order,
+        then the registry's."""
+        from swarmtui.ui.screens.main import MainScreen  # the palette loads before it
+
+        a = BY_ID[action_id]
+        screen = self.screen
+        here = bool(a.panes) and isinstance(screen, MainScreen) and live(screen, a.id)
+        return (0 if here else 2 if a.palette else 1, a.footer or 1000, RANK[a.id])
+
+    def screen_keys(self) -> list[tuple[tuple[int, int, int], Command]]:
         """What the keys of the current screen do, runnable by name: swarmtui's actions,
         not a widget's cursor keys (Up, Page down, …) nor Textual's own (Focus Next,
-        Copy). A registry action of a pane (live here: the pane shown) comes first."""
+        Copy)."""
         app = self.app
         seen: set[str] = set()
-        found: list[tuple[tuple[int, int], Command]] = []
+        found: list[tuple[tuple[int, int, int], Command]] = []
         for namespace, bindings in self.screen._modal_binding_chain:
             widget = not isinstance(namespace, Screen | App)
             for key, binding in bindings:
@@ -99,26 +113,25 @@ class SwarmtuiEntries(_ListProvider):
                 if app._check_action_state(binding.action, namespace) is False:
                     continue
                 seen.add(ident)
-                registered = BY_ID.get(ident)
                 # a key of no registry (a detail screen's own) keeps its place, first
-                rank = (0, -1) if registered is None else \
-                    (0 if registered.panes else 1, RANK[ident])
+                rank = self.rank(ident) if ident in BY_ID else (0, 0, 0)
                 found.append((rank, (
                     binding.description, partial(_run_action, app, binding.action, namespace),
                     f"key {app.get_key_display(binding.with_key(key))}"
                     + (f" · {binding.tooltip}" if binding.tooltip else ""))))
-        found.sort(key=lambda entry: entry[0])  # stable: the screen's own in their order
-        for _, command in found:
-            yield command
+        return found
 
-    def registry_entries(self) -> Iterator[Command]:
+    def registry_entries(self) -> list[tuple[tuple[int, int, int], Command]]:
         """The forms and wizards (read-only mode hides the mutating ones)."""
         app = swarm_app(self)
         read_only = bool(app.read_only)
+        found: list[tuple[tuple[int, int, int], Command]] = []
         for a in ACTIONS:
             if a.palette and not (read_only and a.mutating):
                 key = f"key {app.get_key_display(Binding(a.key, ''))} · " if a.key else ""
-                yield a.title, partial(open_action, app, a.id), key + a.help
+                found.append((self.rank(a.id),
+                              (a.title, partial(open_action, app, a.id), key + a.help)))
+        return found
 
     def profiles(self) -> Iterator[Command]:
         app = swarm_app(self)

@@ -132,8 +132,8 @@ async def test_palette_remembers_the_learned_managers_in_the_profile(tmp_path) -
 async def test_palette_lists_the_panes_own_actions_first_then_the_registrys_order() -> None:
     """Textual runs its providers side by side: swarmtui's entries came in an order that
     changed from run to run (help first, or the wizards), the pane's own keys mixed with
-    Filter and Sort. Now: the pane's keys, the others in the registry's order, the forms
-    and wizards, then help, the walkthrough and the tour."""
+    Filter and Sort. Now: the pane's own (its keys and forms), the other keys, the other
+    forms and wizards, each in the footer's order then the registry's; then help."""
     from swarmtui.ui.actions import ACTIONS
 
     app = static_app()
@@ -152,15 +152,17 @@ async def test_palette_lists_the_panes_own_actions_first_then_the_registrys_orde
                     for n in range(lists.first().option_count)]
 
         shown = await async_wait_for("the palette's entries", titles, 10)
-        here = [a.title for a in ACTIONS if "services" in a.panes and a.key and
-                not a.palette and a.title in shown]
-        assert len(here) >= 8, here
+
+        def in_order(chosen: list[object]) -> list[str]:
+            ranked = sorted((a.footer or 1000, n, a.title) for n, a in enumerate(ACTIONS)
+                            if a in chosen and a.title in shown)
+            return [title for _, _, title in ranked]
+
+        here = in_order([a for a in ACTIONS if "services" in a.panes])
+        keys = in_order([a for a in ACTIONS if not a.panes and not a.palette and a.key])
+        wizards = in_order([a for a in ACTIONS if a.palette and "services" not in a.panes])
+        assert len(here) >= 10 and "New service" in here and "Scale" in here, here
         registry = [t for t in shown if t in {a.title for a in ACTIONS}]  # not the table's ⏎
-        assert registry[:len(here)] == here, shown[:len(here) + 3]
-        position = {title: n for n, title in enumerate(shown)}
-        general = [a.title for a in ACTIONS if not a.panes and not a.palette and a.key and
-                   a.title in position]
-        assert [position[t] for t in general] == sorted(position[t] for t in general), general
-        wizards = [a.title for a in ACTIONS if a.palette and a.title in position]
-        assert max(position[t] for t in general) < min(position[t] for t in wizards)
-        assert max(position[t] for t in wizards) < position["help: keys of this screen"]
+        assert registry == [*here, *keys, *wizards], registry
+        assert registry[:3] == ["New service", "Scale", "Restart"], registry  # the footer's
+        assert shown.index(wizards[-1]) < shown.index("help: keys of this screen")
