@@ -58,3 +58,36 @@ async def test_every_screen_seen_behind_a_dialog_follows_the_cluster() -> None:
         await async_wait_for("node3's row gone behind the dialog",
                              lambda: gone not in nodes.rows, 10)
         assert isinstance(app.screen, ConfirmScreen)
+
+
+async def test_a_form_behind_its_confirmation_is_not_judged_again() -> None:
+    """A form is in sight behind its confirmation and progress, but what it sent is in
+    the cluster by then: it said "a service named 'newsvc' already exists" in red behind
+    "Sent: service newsvc created"."""
+    from dataclasses import replace
+
+    from textual.widgets import Input
+
+    from swarmtui.ui.forms.service import ServiceFormScreen
+
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        snap, store = app.snapshot, app.store
+        assert snap is not None and store is not None
+        await pilot.press("2", "n")
+        form = await async_wait_for("the service form", lambda: app.screen if isinstance(
+            app.screen, ServiceFormScreen) else None)
+        form.query_one("#name", Input).value = "newsvc"
+        form.query_one("#image", Input).value = "busybox:latest"
+        await pilot.press("ctrl+s")
+        await async_wait_for("the confirmation", lambda: isinstance(app.screen, ConfirmScreen))
+        web = next(iter(snap.services.values()))
+        made = {**snap.services, "newsvc-id": replace(web, id="newsvc-id", name="newsvc")}
+        store._publish(snap.with_kind("services", made, at=store.now() + timedelta(seconds=2)),
+                       frozenset({"services"}))
+        await async_wait_for("the snapshot", lambda: app.snapshot is not None and any(
+            s.name == "newsvc" for s in app.snapshot.services.values()), 10)
+        await pilot.pause()
+        assert not form.query_one("#error-name", Static).content, \
+            form.query_one("#error-name", Static).content

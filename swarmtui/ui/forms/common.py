@@ -196,8 +196,11 @@ class FormScreen(Screen[None]):
             store.request(*(kinds or ("all",)))
 
     def show_snapshot(self, snapshot: Any, kinds: frozenset[str]) -> None:
-        """Called by the app when a new snapshot arrives and this screen is on top."""
-        self.refresh_form()
+        """Called by the app when a new snapshot arrives and this screen is in sight.
+        Behind its confirmation or progress it is not judged again: what it sent is in
+        the cluster now ("a service named 'web' already exists" behind "created")."""
+        if self.app.screen is self:
+            self.refresh_form()
 
     def refresh_form(self) -> None:
         """Re-validate and repaint (subclasses)."""
