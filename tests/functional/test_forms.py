@@ -110,10 +110,10 @@ async def test_service_form_validates_as_typed_and_the_cli_follows(lab, lab_app)
         assert "--network nosuchnet" in cli(screen)
         assert submit.disabled
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await async_wait_for("the refusal", lambda: "fix the fields marked in red first"
+                             in notifications(app), 10)  # a message: it comes a turn later
         assert not isinstance(app.screen, ConfirmScreen)
         assert "marked in red" in text(screen.query_one("#form-status"))
-        assert "fix the fields marked in red first" in notifications(app)
 
         screen.query_one("#networks").value = ""
         screen.query_one("#replicas").value = "two"
