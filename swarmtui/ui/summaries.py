@@ -190,7 +190,7 @@ def node_summary(snap: ClusterSnapshot, n: Node, now: datetime) -> str:
         _line("node", f"{n.hostname}  ({n.id[:12]})"),
         _line("status", status),
         *([_line("found by SSH", cause + fix)] if cause else []),
-        _line("availability", n.availability_text),
+        _line("availability", _availability(n)),
         _line("role", role),
         _line("address", n.address),
         _line("engine", n.engine_version),
@@ -203,6 +203,18 @@ def node_summary(snap: ClusterSnapshot, n: Node, now: datetime) -> str:
         _line("updated", _ts(n.updated_at, now)),
     ]
     return "\n".join(lines)
+
+
+def _availability(n: Node) -> str:
+    """A node's availability, and for a drained or paused one what it means for its
+    tasks and the command that makes it take them again."""
+    undo = f"docker node update --availability active {n.hostname} undoes it"
+    if n.availability == "drain":
+        return (f"{n.availability_text} — runs no tasks: Swarm moved them to other nodes "
+                f"and gives it none; {undo}")
+    if n.availability == "pause":
+        return f"{n.availability_text} — gets no new tasks, those running stay; {undo}"
+    return n.availability_text
 
 
 def _rebalance(snap: ClusterSnapshot, n: Node) -> str:

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 
 from swarmtui.swarm.reach.stats import NodeStats, TaskStats
 from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.sync.store import StaticStore
 from swarmtui.ui.app import SwarmApp
 from swarmtui.ui.screens.help import HelpScreen
-from tests.functional.conftest import FIXTURES, static_app
+from tests.functional.conftest import FIXTURES, recorded_state, static_app
 from tests.functional.test_newcomer_80 import screen_lines
 from tests.functional.test_node_reach_ui import MiB, app_for, screen_text
 from tests.waiting import async_wait_for
@@ -104,3 +105,22 @@ async def test_a_warning_hidden_by_a_screen_opened_later_waits_to_be_seen() -> N
         await async_wait_for("the warning, back on the main screen", lambda: not isinstance(
             app.screen, HelpScreen) and on_screen(), 5)
         await async_wait_for("the warning gone in its time", lambda: not on_screen(), 5)
+
+
+async def test_a_drained_nodes_detail_says_what_drain_means_and_how_to_undo_it() -> None:
+    """node3 drained: its detail read "availability  Drain" and "running  0 tasks", the
+    question a newcomer asks left open (where did they go, how does it come back)."""
+    from dataclasses import replace
+
+    snap, now = recorded_state()
+    node3 = next(n for n in snap.nodes.values() if n.hostname == "node3")
+    drained = snap.with_kind("nodes", {**snap.nodes, node3.id: replace(
+        node3, availability="drain")}, at=snap.taken_at)
+    app = SwarmApp(StaticStore(drained, label="recorded lab", now=now))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_object("nodes", node3.id)
+        await async_wait_for("the detail", lambda: "availability" in screen_text(app), 5)
+        text = " ".join(screen_text(app).split())
+        assert "Drain — runs no tasks: Swarm moved them to other nodes" in text, text
+        assert "docker node update --availability active node3 undoes it" in text, text
