@@ -4,6 +4,7 @@ wizard's confirmed step waited for."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from swarmtui.swarm.reach.watch import NodeReach
 from swarmtui.ui.app import SwarmApp
 from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
 from swarmtui.ui.flow.progress import FINAL
-from tests.waiting import async_wait_for
+from tests.waiting import async_wait_for, wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -45,6 +46,28 @@ def managers(lab: Lab, on: str = "node1") -> dict[str, str]:
     except LabError:
         return {}
     return {r.split()[0]: r.split(" ", 1)[1] for r in rows if r.strip()}
+
+
+def node_ls_fails(lab: Lab, on: str = "node1") -> str:
+    """What `docker node ls` on `on` says when it fails (a lost quorum); "" if it works."""
+    proc = subprocess.run(lab.ssh_argv(on, "docker node ls"), capture_output=True,
+                          text=True, timeout=60)
+    return proc.stderr if proc.returncode else ""
+
+
+async def three_managers_listed(app: SwarmApp) -> None:
+    await async_wait_for("three managers listed", lambda: app.snapshot is not None
+                         and len(app.snapshot.managers) == 3, 60)
+
+
+async def lose_two_managers_of_three(app: SwarmApp, lab: Lab) -> None:
+    """The disaster, once `app` lists the three managers: node2's and node3's engines
+    stopped until node1, alone, has lost the quorum (`docker node ls` fails on it)."""
+    await three_managers_listed(app)
+    lab.stop_dockerd("node2")
+    lab.stop_dockerd("node3")
+    wait_for("node1 alone to lose the quorum (docker node ls)", lambda: node_ls_fails(lab),
+             90)
 
 
 def with_reach(app: SwarmApp, lab: Lab, recheck: float) -> SwarmApp:

@@ -13,7 +13,6 @@ oracle. The tests run in order on the same lab and leave it with three managers:
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,10 +30,12 @@ from swarmtui.ui.screens.wizards.recovery import RecoveryScreen
 from tests.conftest import PREFIX, _lab_or_skip
 from tests.functional import conftest as functional
 from tests.lab.recovery_kit import (
+    lose_two_managers_of_three,
     managers,
     send,
     state,  # noqa: F401  (autouse: the journal holds no secret)
     text,
+    three_managers_listed,
     with_reach,
 )
 from tests.lab.test_backup import SVC, NodeLs
@@ -83,8 +84,7 @@ async def test_backup_screen_backs_up_a_manager_of_three_while_the_quorum_holds(
     out = tmp_path / "out"
     app = with_reach(lab_app(blab), blab, recheck=5.0)
     async with app.run_test(size=(80, 24)) as pilot:
-        await async_wait_for("three managers listed", lambda: app.snapshot is not None
-                             and len(app.snapshot.managers) == 3, 60)
+        await three_managers_listed(app)
         leader = next(n.hostname for n in app.snapshot.managers if n.is_leader)
         await pilot.press("K")
         await async_wait_for("the Backup screen", lambda: isinstance(app.screen, BackupScreen),
@@ -159,17 +159,7 @@ async def test_recovery_wizard_brings_back_a_swarm_that_lost_two_managers_of_thr
     wait_for("web 2/2", lambda: replicas(blab, "node1") == "2/2", 180)
     app = with_reach(lab_app(blab), blab, recheck=5.0)
     async with app.run_test(size=(80, 24)) as pilot:
-        await async_wait_for("three managers listed", lambda: app.snapshot is not None
-                             and len(app.snapshot.managers) == 3, 60)
-        blab.stop_dockerd("node2")
-        blab.stop_dockerd("node3")
-
-        def lost() -> str:
-            proc = subprocess.run(blab.ssh_argv("node1", "docker node ls"),
-                                  capture_output=True, text=True, timeout=60)
-            return proc.stderr if proc.returncode else ""
-
-        wait_for("node1 alone to lose the quorum (docker node ls)", lost, 90)
+        await lose_two_managers_of_three(app, blab)
         await async_wait_for("the header to say the quorum is lost", lambda: (
             app.snapshot is not None and (app.snapshot.message or "").startswith(HEADLINE)),
             90)

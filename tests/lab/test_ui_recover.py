@@ -48,10 +48,13 @@ from swarmtui.ui.screens.wizards.recovery import RecoveryScreen
 from tests.conftest import _lab_or_skip, lab_name
 from tests.functional import conftest as functional
 from tests.lab.recovery_kit import (
+    lose_two_managers_of_three,
     managers,
+    node_ls_fails,
     send,
     state,  # noqa: F401  (autouse: the journal holds no secret)
     text,
+    three_managers_listed,
     with_reach,
     wizard_says,
 )
@@ -155,20 +158,15 @@ async def test_locked_managers_are_listed_locked_and_unlocked_through_the_wizard
     try:
         app = with_reach(lab_app(vlab), vlab, recheck=3.0)
         async with app.run_test(size=(80, 24)) as pilot:
-            await async_wait_for("three managers listed", lambda: app.snapshot is not None
-                                 and len(app.snapshot.managers) == 3, 60)
+            await three_managers_listed(app)
             for name in ("node2", "node3"):
                 vlab.stop_dockerd(name)
                 vlab.start_dockerd(name)
                 assert vlab.ssh(name, "docker info --format '{{.Swarm.LocalNodeState}}'") \
                     == "locked"
 
-            def lost() -> str:
-                proc = subprocess.run(vlab.ssh_argv("node1", "docker node ls"),
-                                      capture_output=True, text=True, timeout=60)
-                return proc.stderr if proc.returncode else ""
-
-            wait_for("node1 alone to lose the quorum (docker node ls)", lost, 90)
+            wait_for("node1 alone to lose the quorum (docker node ls)",
+                     lambda: node_ls_fails(vlab), 90)
             # the first screen: the managers' own states, probed over SSH
             message = await async_wait_for("the header to list node2 and node3 LOCKED", lambda: (
                 app.snapshot is not None and (app.snapshot.message or "").startswith(HEADLINE)
@@ -224,8 +222,7 @@ async def test_stopped_engines_are_started_through_the_wizard_and_the_quorum_hea
     try:
         app = with_reach(lab_app(vlab), vlab, recheck=3.0)
         async with app.run_test(size=(80, 24)) as pilot:
-            await async_wait_for("three managers listed", lambda: app.snapshot is not None
-                                 and len(app.snapshot.managers) == 3, 60)
+            await three_managers_listed(app)
             for name in ("node2", "node3"):
                 vlab.stop_dockerd(name)
             message = await async_wait_for("the header to list both engines stopped", lambda: (
@@ -317,13 +314,7 @@ async def test_a_restore_from_the_backup_screen_then_promote_and_rejoin_the_othe
     try:
         app = with_reach(lab_app(vlab), vlab, recheck=3.0)
         async with app.run_test(size=(80, 24)) as pilot:
-            await async_wait_for("three managers listed", lambda: app.snapshot is not None
-                                 and len(app.snapshot.managers) == 3, 60)
-            # the disaster: node2 and node3 gone, node1 alone without a quorum
-            vlab.stop_dockerd("node2")
-            vlab.stop_dockerd("node3")
-            wait_for("node1 alone to lose the quorum", lambda: node_ls_fails(vlab, "node1"),
-                     90)
+            await lose_two_managers_of_three(app, vlab)
             await pilot.press("K")
             await async_wait_for("the Backup screen",
                                  lambda: isinstance(app.screen, BackupScreen), 10)
@@ -380,12 +371,6 @@ async def test_a_restore_from_the_backup_screen_then_promote_and_rejoin_the_othe
         for name in NODES:  # a failed test leaves no engine stopped behind
             if not vlab.host(name).running_dockerd():
                 vlab.start_dockerd(name)
-
-
-def node_ls_fails(lab: Lab, on: str) -> str:
-    proc = subprocess.run(lab.ssh_argv(on, "docker node ls"), capture_output=True,
-                          text=True, timeout=60)
-    return proc.stderr if proc.returncode else ""
 
 
 def join_as_worker(lab: Lab, host: str, leader: str) -> None:
