@@ -7,7 +7,9 @@ ping cost a full reflow and repaint each for nothing.
 
 from __future__ import annotations
 
-from textual.widgets import Static
+import sys
+
+from textual.widgets import Input, Static
 
 
 def show_text(widget: Static, text: str, *, layout: bool = True) -> bool:
@@ -19,3 +21,13 @@ def show_text(widget: Static, text: str, *, layout: bool = True) -> bool:
     widget.update(text, layout=layout)
     return True
 
+
+
+def is_text_field(widget: object) -> bool:
+    """Whether `widget` takes typed characters (an Input or a TextArea). TextArea is not
+    imported for the question (its module and documents cost ~8 ms of every start, and no
+    start screen has one): until a form imports it, no widget can be one."""
+    if isinstance(widget, Input):
+        return True
+    text_area = sys.modules.get("textual.widgets._text_area")
+    return text_area is not None and isinstance(widget, text_area.TextArea)
