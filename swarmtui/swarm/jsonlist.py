@@ -14,12 +14,17 @@ instead. Same values as `json.loads`, always.
 `iter_list` hands the elements over piece by piece: a caller that builds its models as
 they come lets each piece's dicts go before the next is decoded (100,000 tasks' API
 dicts were most of the peak memory when all of them were held at once).
+
+`Listing.heads` reads each element's ID and version index straight from the bytes (the
+Engine writes `{"ID":"…","Version":{"Index":N}` first): a re-list decodes only the elements
+whose version moved (sync/merge.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,6 +33,8 @@ from swarmtui.swarm.sync.uiturn import step_aside
 #: about this many bytes per piece (~5 ms of decoding)
 PIECE = 1 << 18
 _CUT = b'},{"ID":"'
+#: how the Engine begins each object of a versioned list (Go writes struct fields in order)
+_HEAD = re.compile(rb'\{"ID":"([^"\\]*)","Version":\{"Index":(\d+)\}')
 
 
 def loads_list(body: bytes) -> Any:
@@ -83,3 +90,40 @@ class Listing:
 
     def __iter__(self) -> Iterator[Any]:
         return iter_list(self.body)
+
+    def heads(self) -> list[Head] | None:
+        """Each element's (ID, version index, start, end) in `body`, read without decoding
+        (`body[start:end]` is the element's JSON). None when an element does not begin as
+        the Engine's versioned objects do, or a cut fell inside one (a nested object whose
+        first key is ID): then the list is decoded as a whole."""
+        return heads(self.body)
+
+
+#: an element of a list: its ID, its version index, where its JSON starts and ends
+Head = tuple[str, int, int, int]
+
+
+def heads(body: bytes) -> list[Head] | None:
+    """See `Listing.heads`."""
+    start = body.find(b"[")
+    if start < 0 or body[:start].strip():
+        return None
+    last = body.rfind(b"]")
+    if last < start or body[last + 1:].strip():
+        return None
+    out: list[Head] = []
+    pos = start + 1
+    if not body[pos:last].strip():
+        return out
+    match = _HEAD.match
+    find = body.find
+    while True:
+        m = match(body, pos)
+        if m is None:
+            return None
+        cut = find(_CUT, m.end(), last)
+        end = cut + 1 if cut >= 0 else last
+        out.append((m.group(1).decode(), int(m.group(2)), pos, end))
+        if cut < 0:
+            return out
+        pos = cut + 2

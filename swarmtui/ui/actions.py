@@ -149,7 +149,7 @@ GENERAL: tuple[Action, ...] = (
     _wizard("tokens", "T", "Join tokens & keys",
             "join commands, token rotation, autolock, unlock keys, unlock a manager",
             wizards.tokens, ("manager",)),
-    _wizard("settings", "G", "Swarm settings",
+    _wizard("settings", "C", "Swarm settings",
             "certificate expiry, dispatcher heartbeat, task history; CA dates",
             wizards.settings, ("manager",)),
     _wizard("leave", None, "Leave the swarm", "docker swarm leave on the connected engine",

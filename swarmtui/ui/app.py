@@ -347,7 +347,8 @@ class SwarmApp(CrashGuard, ToastsPerScreen, Connecting):
         pane = main.active_kind if main is not None and main.is_mounted else ""
         step = tour.current
         advanced = tour.update(self.snapshot, pane)
-        if advanced and step is not None:
+        if advanced and step is not None and not (self.screen is main and main.query(TourPanel)):
+            # the panel on screen already says it (✔ and the lesson); a dialog hides it
             self.notify(f"✔ {step.title}: {step.lesson}", title="tour", timeout=6)
         for s in self.screen_stack:
             for panel in s.query(TourPanel):

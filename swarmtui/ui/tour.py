@@ -83,8 +83,15 @@ def _check_scale(snap: ClusterSnapshot, ctx: Context, pane: str) -> tuple[bool, 
     return False, "waiting for a service's replica count to change"
 
 
+def _short(snap: ClusterSnapshot) -> dict[str, Any]:
+    """The replicated services not running as many tasks as they want."""
+    return {sid: s for sid, s in _replicated(snap).items()
+            if s.spec_replicas is not None and s.running != s.spec_replicas}
+
+
 def _begin_drain(snap: ClusterSnapshot, ctx: Context) -> None:
     ctx["drained_before"] = {nid for nid, n in snap.nodes.items() if n.availability == "drain"}
+    ctx["short_before"] = set(_short(snap))  # broken already: the drain does not fix them
 
 
 def _check_drain(snap: ClusterSnapshot, ctx: Context, pane: str) -> tuple[bool, str]:
@@ -107,8 +114,8 @@ def _check_moved(snap: ClusterSnapshot, ctx: Context, pane: str) -> tuple[bool, 
             if t.node_id == nid and t.desired_state == "running"]
     if left:
         return False, f"{fmt.count(len(left), 'task')} still meant to run on {node.hostname}"
-    short = [s for s in _replicated(snap).values()
-             if s.spec_replicas is not None and s.running != s.spec_replicas]
+    before: set[str] = ctx.get("short_before", set())
+    short = [s for sid, s in _short(snap).items() if sid not in before]
     why = {s.name: _unplaced_by_design(snap, s) for s in short}
     starting = sorted(name for name, cause in why.items() if cause is None)
     if starting:

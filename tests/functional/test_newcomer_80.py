@@ -17,6 +17,7 @@ from swarmtui.ui.panes import PANES
 from swarmtui.ui.screens.help import HelpScreen
 from swarmtui.ui.screens.main import MainScreen, PaneFilter
 from swarmtui.ui.widgets.footer import FooterEntry, KeysFooter, fit, key_width
+from swarmtui.ui.widgets.table import KeyedTable
 from tests.functional.conftest import static_app
 from tests.waiting import async_wait_for
 
@@ -174,7 +175,8 @@ def test_every_main_screen_key_is_declared_once_in_the_registry() -> None:
 
 
 async def test_every_wizard_key_of_the_readme_opens_its_wizard() -> None:
-    """G was answered by the table (cursor to the bottom) before the settings wizard."""
+    """A wizard key the table also answered went to the table; and G moves to the bottom, as in
+    the logs and inspect views (it opened the settings wizard before)."""
     from swarmtui.ui.screens.wizards.bootstrap import BootstrapScreen
     from swarmtui.ui.screens.wizards.settings import SettingsScreen
     from swarmtui.ui.screens.wizards.tokens import TokensScreen
@@ -182,13 +184,22 @@ async def test_every_wizard_key_of_the_readme_opens_its_wizard() -> None:
     app = static_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        for key, screen in (("G", SettingsScreen), ("T", TokensScreen), ("B", BootstrapScreen)):
+        for key, screen in (("C", SettingsScreen), ("T", TokensScreen), ("B", BootstrapScreen)):
             await pilot.press(key)
             await async_wait_for(f"{key} opens {screen.__name__}",
                                  lambda s=screen: isinstance(app.screen, s), 10)
             await pilot.press("escape")
             await async_wait_for("back on the main screen",
                                  lambda: isinstance(app.screen, MainScreen), 10)
+        table = app.screen.query_one(KeyedTable)
+        assert len(table.order) > 1 and table.has_focus
+        await pilot.press("G")
+        await async_wait_for("G: the cursor on the last row",
+                             lambda: table.cursor_index == len(table.order) - 1, 10)
+        await pilot.press("g")
+        await async_wait_for("g: the cursor on the first row",
+                             lambda: table.cursor_index == 0, 10)
+        assert isinstance(app.screen, MainScreen)
 
 
 @pytest.mark.parametrize("action_id", ["forms.new-network", "forms.deploy-stack",

@@ -190,6 +190,9 @@ async def test_an_unchanged_value_says_nothing_to_do_not_blocked_in_red() -> Non
         assert go.disabled and str(go.label) == "Nothing to do", go.label
         assert "Blocked" not in said and "Nothing to do: web already has" in said, said
         assert dialog.query_one("#ops-blocks", Static).has_class("idle")
+        assert not dialog.query("#ops-preview Static"), "a “—” above “Nothing to do”"
         await pilot.press("backspace", "9")
         await async_wait_for("a change to confirm", lambda: str(go.label) == "Confirm: scale")
+        await async_wait_for("its preview", lambda: "replicas 3 → 9" in " ".join(
+            screen_lines(app)))
         assert not dialog.query_one("#ops-blocks", Static).has_class("idle")

@@ -86,6 +86,34 @@ def test_drain_then_tasks_must_leave_the_node() -> None:
     assert tour.update(_snapshot(moved), "tasks") and tour.current.id == "promote"
 
 
+def test_a_service_broken_before_the_drain_does_not_hold_the_move_step() -> None:
+    """A crash-looping service is short of replicas before and after the drain: the move
+    step waited on it for ever ("replacements starting: crash")."""
+    def broken(data: dict[str, Any]) -> None:
+        web = _service(data, "web")
+        web["ServiceStatus"] = {"DesiredTasks": 3, "RunningTasks": 0, "CompletedTasks": 0}
+
+    node2_id = _snapshot().node_by_hostname("node2").id
+
+    def drained_and_moved(data: dict[str, Any]) -> None:
+        _node(data, "node2")["Spec"]["Availability"] = "drain"
+        for t in data["tasks"]:
+            if t.get("NodeID") == node2_id:
+                t["DesiredState"] = "shutdown"
+        for s in data["services"]:
+            if "Replicated" in s["Spec"]["Mode"]:
+                want = s["Spec"]["Mode"]["Replicated"]["Replicas"]
+                s["ServiceStatus"] = {"DesiredTasks": want, "RunningTasks": want,
+                                      "CompletedTasks": 0}
+        broken(data)
+
+    tour = Tour(index=2)
+    assert not tour.update(_snapshot(broken), "nodes")  # the drain step begins: web short
+    assert tour.update(_snapshot(drained_and_moved), "nodes") and tour.current.id == "move"
+    assert tour.update(_snapshot(drained_and_moved), "tasks"), tour.status
+    assert tour.current.id == "promote"
+
+
 def test_promote_then_the_quorum_step() -> None:
     tour = Tour(index=4)
     assert not tour.update(_snapshot(), "nodes")
@@ -132,3 +160,35 @@ def test_scaling_past_one_host_port_per_node_says_why_and_moves_on() -> None:
         "node3 (by web)")
     assert tour.update(_snapshot(host_port_scaled), "services")
     assert tour.current is not None and tour.current.id == "drain"
+
+
+async def test_a_step_done_is_toasted_only_where_the_tour_panel_is_hidden() -> None:
+    """The panel says ✔ and the lesson; a toast saying it again covered four rows at 80×24.
+    Behind a dialog the panel is hidden: there the toast is the only word of it."""
+    from swarmtui.swarm.sync.store import StaticStore
+    from swarmtui.ui.app import SwarmApp
+    from swarmtui.ui.screens.help import HelpScreen
+    from swarmtui.ui.tour import TourPanel
+    from tests.functional.conftest import recorded_state
+    from tests.waiting import async_wait_for
+
+    snap, now = recorded_state()
+    app = SwarmApp(StaticStore(snap, label="recorded lab", now=now), tour=True)
+
+    def tour_toasts() -> list[str]:
+        return [n.message for n in app._notifications if n.title == "tour"]
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = await async_wait_for("the tour panel", lambda: next(
+            iter(app.screen.query(TourPanel)), None), 10)
+        await async_wait_for("step 1 done on the Nodes pane",
+                             lambda: app.tour is not None and app.tour.index > 0, 10)
+        await pilot.pause()
+        assert "✔ 1. Look at the nodes" in panel._markup()
+        assert tour_toasts() == []
+        await pilot.press("question_mark")
+        await async_wait_for("help open", lambda: isinstance(app.screen, HelpScreen), 10)
+        app.tour = Tour()  # step 1 again, done on the next check: now behind a dialog
+        app.tour_update()
+        await pilot.pause()  # notify() posts a message
+        assert tour_toasts() == ["✔ Look at the nodes: " + Tour().steps[0].lesson]

@@ -404,3 +404,55 @@ def test_an_unchanged_poll_says_nothing_changed_and_keeps_every_object(
     finally:
         asyncio.run(store.stop())
         lab.ssh("node1", "docker service rm dquiet", check=False)
+
+
+def test_the_engines_task_list_is_read_by_heads_and_a_relist_decodes_only_what_moved(
+        lab: Lab, api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real engine begins every task with its ID and version index (jsonlist.heads):
+    the heads agree with `docker inspect`, and a re-list after the CLI scales a service
+    decodes only the tasks whose version moved, giving what decoding the whole list gives."""
+    import json
+
+    from swarmtui.swarm.fetch import iter_kind
+    from swarmtui.swarm.jsonlist import Listing
+    from swarmtui.swarm.sync import merge
+
+    lab.ssh("node1", "docker service create -d --no-resolve-image --name dheads "
+                     "--replicas 2 busybox:latest sleep 1d")
+    try:
+        def cli_versions() -> dict[str, int]:
+            ids = lab.ssh("node1", "docker inspect --type task --format "
+                                   "'{{.ID}} {{.Version.Index}}' $(docker service ps -q "
+                                   "--no-trunc $(docker service ls -q))").split()
+            return {ids[i]: int(ids[i + 1]) for i in range(0, len(ids), 2)}
+
+        def settled() -> Listing | None:  # the CLI sees what the list said, version by version
+            listing = iter_kind(api, "tasks")
+            assert isinstance(listing, Listing)
+            heads = listing.heads()
+            assert heads is not None, "the engine's tasks do not begin with ID, Version"
+            mine = {tid: version for tid, version, _, _ in heads}
+            return listing if mine == cli_versions() and len(mine) >= 2 else None
+
+        first_list = wait_for("dheads listed", settled, 90)
+        first = merge.merge_kind("tasks", None, first_list)
+        lab.ssh("node1", "docker service scale -d dheads=3")
+        wait_for("dheads scaled", lambda: len(lab.ssh(
+            "node1", "docker service ps -q --filter desired-state=running dheads").split()) == 3,
+            90)
+        again_list = wait_for("the scale listed", settled, 90)
+        pieces: list[bytes] = []
+        real = json.loads
+        monkeypatch.setattr(merge.json, "loads",
+                            lambda b: (isinstance(b, bytes) and pieces.append(b)) or real(b))
+        again = merge.merge_kind("tasks", first, again_list)
+        monkeypatch.setattr(merge.json, "loads", real)
+        whole = merge.merge_kind("tasks", first, json.loads(again_list.body))
+        assert list(again) == list(whole)
+        assert all(again[k] == whole[k] and (again[k] is first.get(k)) ==
+                   (whole[k] is first.get(k)) for k in again)
+        moved = {k for k in again if again[k] is not first.get(k)}
+        assert moved and {real(b)["ID"] for b in pieces} == moved
+        assert len(moved) < len(again)  # the unchanged tasks were not decoded
+    finally:
+        lab.ssh("node1", "docker service rm dheads", check=False)

@@ -101,3 +101,27 @@ def test_iter_list_falling_back_midway_yields_each_element_once() -> None:
 def test_iter_list_of_a_non_list_raises_value_error(body: bytes) -> None:
     with pytest.raises(ValueError):
         list(jsonlist.iter_list(body))
+
+
+def test_heads_read_each_elements_id_version_and_bytes_without_decoding() -> None:
+    items = [{"ID": f"t{i}", "Version": {"Index": 10 + i}, "Spec": {"x": '},{"ID":"'},
+              "Status": {"State": "running"}} for i in range(50)]
+    body = _body(items) + b"\n"
+    heads = jsonlist.Listing(body).heads()
+    assert heads is not None
+    assert [(h[0], h[1]) for h in heads] == [(f"t{i}", 10 + i) for i in range(50)]
+    assert [json.loads(body[start:end]) for _, _, start, end in heads] == items
+
+
+@pytest.mark.parametrize("body", [b"[]", b" [ ] \n"])
+def test_heads_of_an_empty_list_are_none_of_them(body: bytes) -> None:
+    assert jsonlist.heads(body) == []
+
+
+@pytest.mark.parametrize("body", [
+    b"", b"{}", b"null", b"[1,2]", b'[{"Version":{"Index":1},"ID":"a"}]',
+    b'[{"ID":"a","Version":{"Index":1,"X":2}}]', b'[{"ID":"a\\"b","Version":{"Index":1}}]',
+    b'[{"ID":"a","Version":{"Index":1}}] x',
+    b'[{"ID":"a","Version":{"Index":1},"V":[{"ID":"v1"},{"ID":"v2"}]}]'])
+def test_heads_are_none_when_an_element_does_not_begin_as_the_engines_do(body: bytes) -> None:
+    assert jsonlist.heads(body) is None

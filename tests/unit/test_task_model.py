@@ -16,6 +16,7 @@ from swarmtui.swarm import format as fmt
 from swarmtui.swarm import health, jsonlist
 from swarmtui.swarm.jsonlist import Listing
 from swarmtui.swarm.state import ClusterSnapshot, build_kind, newest_first
+from swarmtui.swarm.sync import merge
 from swarmtui.swarm.sync.merge import merge_kind
 from swarmtui.swarm.task_model import UNSCHEDULED_STATES, NetAttachment, Task
 from tests.unit.test_swarm_fixtures import service, task
@@ -201,15 +202,76 @@ def test_a_relist_of_the_same_bytes_keeps_the_last_models_without_decoding(
     monkeypatch.setattr(jsonlist, "iter_list", lambda body: decoded.append(1) or real(body))
     assert merge_kind("tasks", first, _listing(items)) is first
     assert not decoded
-    # one task changed: decoded again; the unchanged ones are the same objects
+    # one task changed: it alone is decoded again (its head's version moved); the
+    # unchanged ones are the same objects
     items[1] = task("t1", "s1", slot=2, state="failed", version=31)
+    pieces: list[bytes] = []
+    real_loads = json.loads
+    monkeypatch.setattr(merge.json, "loads",  # the body's bytes (a spec is copied as str)
+                        lambda b: (isinstance(b, bytes) and pieces.append(b)) or real_loads(b))
     again = merge_kind("tasks", first, _listing(items))
-    assert decoded and again is not first and again["t1"].state == "failed"
+    monkeypatch.setattr(merge.json, "loads", real_loads)
+    assert not decoded and [real_loads(b) for b in pieces] == [items[1]]
+    assert again is not first and again["t1"].state == "failed"
     assert again["t0"] is first["t0"] and again["t2"] is first["t2"]
     # a list handed over decoded (no digest) is merged as always
     plain = merge_kind("tasks", again, items)
     assert plain is not again and plain["t0"] is again["t0"]
     assert merge_kind("tasks", plain, _listing(items)) is not plain  # no digest to match
+
+
+def _merged_whole(old: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the merge gave before it read heads: every element decoded, then by version."""
+    return merge_kind("tasks", old, items)
+
+
+@pytest.mark.parametrize("change", ["state", "new", "gone", "reordered", "all"])
+def test_a_task_relist_read_by_heads_gives_what_decoding_it_all_gives(change: str) -> None:
+    items = [task(f"t{i}", f"s{i % 7}", slot=i // 7 + 1, version=100 + i) for i in range(200)]
+    first = merge_kind("tasks", None, _listing(items))
+    again = copy.deepcopy(items)
+    if change == "state":
+        again[17] = task("t17", "s3", slot=3, state="failed", err="boom", version=999)
+    elif change == "new":
+        again.insert(50, task("tnew", "s1", slot=99, version=1000))
+    elif change == "gone":
+        del again[3:9]
+    elif change == "reordered":
+        again.reverse()
+    else:
+        again = [task(d["ID"], d["ServiceID"], slot=d["Slot"], state="shutdown",
+                      version=d["Version"]["Index"] + 1) for d in items]
+    listing = _listing(again)
+    assert listing.heads() is not None
+    by_heads = merge_kind("tasks", first, listing)
+    whole = _merged_whole(first, again)
+    assert list(by_heads) == list(whole)  # the same tasks, in the list's order
+    for tid, obj in by_heads.items():
+        assert obj == whole[tid] and obj.spec == whole[tid].spec
+        assert (obj is first.get(tid)) == (whole[tid] is first.get(tid))
+
+
+def test_tasks_whose_heads_cannot_be_read_are_merged_from_the_whole_list() -> None:
+    items = [task(f"t{i}", "s1", slot=i + 1) for i in range(5)]
+    first = merge_kind("tasks", None, _listing(items))
+    # not the Engine's field order, a nested object whose first key is ID (a cut there),
+    # a broken changed element: each is merged as before (or fails as before)
+    odd = [{"Version": d["Version"], **{k: v for k, v in d.items() if k != "Version"}}
+           for d in items]
+    nested = copy.deepcopy(items)
+    nested[2]["Volumes"] = [{"ID": "v1", "Source": "a"}, {"ID": "v2", "Source": "b"}]
+    nested[2]["Version"] = {"Index": 77}
+    for again in (odd, nested):
+        listing = _listing(again)
+        assert listing.heads() is None
+        merged = merge_kind("tasks", first, listing)
+        assert list(merged) == [d["ID"] for d in again]
+        assert all(merged[k] is first[k] for k in merged if k != "t2")
+    assert merge_kind("tasks", first, _listing(nested))["t2"].version == 77
+    broken = Listing(_listing(items).body.replace(b'"Index":30}', b'"Index":31}', 1)
+                     .replace(b'"State":"running"', b'"State":running', 1))
+    with pytest.raises(ValueError):
+        merge_kind("tasks", first, broken)
 
 
 def test_a_kind_replaced_by_the_very_same_objects_keeps_the_indexes_not_the_clock() -> None:

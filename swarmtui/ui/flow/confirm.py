@@ -136,7 +136,7 @@ class ConfirmScreen(Dialog[Confirmed | None]):
         self.snapshot = snapshot
         self.read_only = read_only
         self.on_confirmed = on_confirmed
-        self._shown_preview: tuple[str, ...] | None = None
+        self._shown_preview: tuple[tuple[str, ...], bool] | None = None
         self._shown_alerts: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
         self.value = form.initial
         self.force = False
@@ -347,13 +347,14 @@ class ConfirmScreen(Dialog[Confirmed | None]):
 
     def _show_preview(self, preview: tuple[str, ...]) -> None:
         """One Static per line (a spec diff can be long: the box scrolls)."""
-        if preview == self._shown_preview:
+        idle = self.idle  # nothing to do: the line under it says so, not a "—" here too
+        if (preview, idle) == self._shown_preview:
             return
-        self._shown_preview = preview
+        self._shown_preview = (preview, idle)
         box = self.query_one("#ops-preview", VerticalScroll)
         box.remove_children()
         box.mount_all([Static(mark_line("•", line)) for line in preview]
-                      or [Static("—", markup=False)])
+                      or ([] if idle else [Static("—", markup=False)]))
 
     def _update_button(self) -> None:
         go = self.query_one("#ops-go", Button)

@@ -104,7 +104,7 @@ class KeyedTable(KeyedRows, ScrollView, can_focus=True):
         Binding("j,down", "cursor_down", "Down", show=False, id="table.down"),
         Binding("k,up", "cursor_up", "Up", show=False, id="table.up"),
         Binding("g,home", "cursor_top", "Top", show=False, id="table.top"),
-        Binding("end", "cursor_bottom", "Bottom", show=False, id="table.bottom"),
+        Binding("G,end", "cursor_bottom", "Bottom", show=False, id="table.bottom"),
         Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="table.page_down"),
         Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="table.page_up"),
         Binding("enter", "select", "Open", id="table.open"),
