@@ -84,6 +84,11 @@ class HostKeyNotTrustedError(ConnectError):
     retryable = False
 
 
+class WouldAskError(ConnectError):
+    """A connection opened `unasked()` needed a person's answer (an unknown host key, a key's
+    passphrase): nothing was asked, nothing was decided (not a failure of the host)."""
+
+
 class ForwardingRefusedError(ConnectError):
     """Neither direct-streamlocal forwarding nor `docker system dial-stdio` worked."""
 

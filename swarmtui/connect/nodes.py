@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from swarmtui.connect.budget import AttemptBudget
 from swarmtui.connect.endpoint import Endpoint
-from swarmtui.connect.errors import ConnectError, HostUnreachableError
+from swarmtui.connect.errors import ConnectError, HostUnreachableError, WouldAskError
 from swarmtui.connect.noderoute import NodeRoute, ReachFailure, classify, resolve_route
 from swarmtui.connect.options import ConnectOptions, LostCallback
 from swarmtui.connect.sockdir import make_private_dir, remove_private_dir
@@ -256,6 +256,8 @@ class NodePool:
             except TimeoutError as exc:
                 raise HostUnreachableError(f"no SSH answer from {hostname} within "
                                            f"{within:g} s", "is the host up?") from exc
+        except WouldAskError:
+            raise  # nothing was tried that failed (options.unasked): no fact, no backoff
         except ConnectError as exc:
             self.figures.failures += 1
             fails = self._fails.get(hostname, 0) + 1

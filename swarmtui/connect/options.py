@@ -1,11 +1,14 @@
 """How to connect: `ConnectOptions` (trust callback, ssh_config files, timeouts,
-keepalive, keys unlocked this run, warnings) and the callbacks it carries.
+keepalive, keys unlocked this run, warnings) and the callbacks it carries; `unasked()`
+for connections that must not ask a person anything.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,3 +54,24 @@ class ConnectOptions:
 
 #: `await ask(key_path)` -> the passphrase, or None to skip that key
 PassphraseCallback = Callable[[str], Awaitable[str | None]]
+
+
+_UNASKED: contextvars.ContextVar[bool] = contextvars.ContextVar("swarmtui_unasked",
+                                                                default=False)
+
+
+@contextlib.contextmanager
+def unasked() -> Iterator[None]:
+    """Connections opened within (this task's context) never ask a person: where the trust
+    callback or the passphrase callback would be asked, WouldAskError is raised instead
+    (the stats sampler's first look at a node nobody asked about yet)."""
+    token = _UNASKED.set(True)
+    try:
+        yield
+    finally:
+        _UNASKED.reset(token)
+
+
+def may_ask() -> bool:
+    """Whether a connection opened now may ask a person (see `unasked`)."""
+    return not _UNASKED.get()

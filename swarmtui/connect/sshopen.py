@@ -21,6 +21,7 @@ from swarmtui.connect.errors import (
     HostKeyRevokedError,
     HostUnreachableError,
     SessionHostKeyChangedError,
+    WouldAskError,
 )
 from swarmtui.connect.hostkeys import (
     TrustDecision,
@@ -29,7 +30,7 @@ from swarmtui.connect.hostkeys import (
     known_hosts_for,
     question_for,
 )
-from swarmtui.connect.options import ConnectOptions, LostCallback
+from swarmtui.connect.options import ConnectOptions, LostCallback, may_ask
 from swarmtui.connect.sockdir import make_private_dir
 from swarmtui.connect.sshconf import SshTarget, jump_chain, resolve_ssh
 from swarmtui.connect.sshengine import SshEngine
@@ -59,8 +60,12 @@ async def _unlock_keys(target: SshTarget, options: ConnectOptions) -> bool:
     """Ask for passphrases of encrypted keys; True if at least one key was unlocked."""
     if options.passphrase is None:
         return False
+    files = _encrypted_key_files(target, options.unlocked_keys)
+    if files and not may_ask():
+        raise WouldAskError(f"the key {files[0]} for {target.alias} needs its passphrase",
+                            "it is asked when the node is reached for a person")
     unlocked = False
-    for path in _encrypted_key_files(target, options.unlocked_keys):
+    for path in files:
         for _attempt in range(3):
             secret = await options.passphrase(path)
             if secret is None:
@@ -153,6 +158,10 @@ async def _ssh_connect(target: SshTarget, options: ConnectOptions,
                                      lines[0].line) from exc
             if asked:
                 raise HostKeyNotTrustedError(f"the host key of {target.alias} was not accepted") \
+                    from exc
+            if not may_ask():
+                raise WouldAskError(f"the host key of {target.alias} is not known yet",
+                                    "it is asked when the node is reached for a person") \
                     from exc
             question = question_for(key, name, target.port, client.peer_addr,
                                     target.known_hosts, alias=target.alias,

@@ -79,6 +79,35 @@ def test_the_age_moves_and_only_the_aged_rows_change() -> None:
             == [i != 3 for i in range(len(COLUMNS))]
 
 
+def test_the_clock_alone_moving_on_and_back_then_a_change_give_what_a_full_build_gives(
+        ) -> None:
+    """Only the clock moved: the last rows are walked, not the tasks (TaskRows._aged_only);
+    what they make is what a full build makes, every cell but CURRENT STATE is the very
+    same, and a task that changes after those steps is seen."""
+    snap, now = recorded_state()
+    maker = TaskRows()
+    probs = _assessed(snap, now)
+    last = {r.key: r for r in maker(snap, probs, now)}
+    at = now
+    for step in (0.4, 1, 30, 61, 600, 3 * 3600, -3 * 3600 + 5, 45):
+        at += timedelta(seconds=step)
+        listed = maker(snap, probs, at)
+        rows = {r.key: r for r in listed}
+        want = _fresh(snap, at)
+        assert list(rows) == list(last) and rows.keys() == want.keys()
+        for key, row in rows.items():
+            assert row.same(want[key]), (step, key)
+            assert all(a is b for i, (a, b) in enumerate(
+                zip(row.cells, last[key].cells, strict=True)) if i != 3), (step, key)
+        assert maker(snap, probs, at) is listed  # the same moment again: the same list
+        last = rows
+    changed, failed_id = _one_task_failed(snap)
+    rows = {r.key: r for r in maker(changed, _assessed(changed, at), at)}
+    want = _fresh(changed, at)
+    assert rows.keys() == want.keys() and all(r.same(want[k]) for k, r in rows.items())
+    assert rows[failed_id].cells[3].startswith("Failed")
+
+
 def test_an_age_reads_the_same_until_the_moment_given() -> None:
     ts = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     for seconds in (*range(0, 130, 7), 599.5, 3599, 3600, 5399, 5400, 7 * 3600 + 11,

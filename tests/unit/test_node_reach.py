@@ -402,3 +402,21 @@ def test_a_reconnect_to_another_manager_points_the_node_pool_at_it() -> None:
     store._on_link(status(2))
     assert reach.followed == [parse_endpoint("ssh://alice@manager2"),
                               parse_endpoint("ssh://alice@manager3")]
+
+
+async def test_unasked_holds_for_its_own_task_and_the_tasks_it_starts() -> None:
+    import asyncio
+
+    from swarmtui.connect.options import may_ask, unasked
+
+    seen: list[bool] = []
+
+    async def look() -> None:
+        seen.append(may_ask())
+
+    assert may_ask()
+    with unasked():
+        assert not may_ask()
+        await asyncio.create_task(look())  # started within: unasked too
+    await asyncio.create_task(look())
+    assert may_ask() and seen == [False, True]

@@ -21,14 +21,15 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from swarmtui.connect.budget import background
-from swarmtui.connect.errors import ConnectError
+from swarmtui.connect.errors import ConnectError, WouldAskError
 from swarmtui.connect.nodes import NodePool, NodeUnreachableError, ssh_error
+from swarmtui.connect.options import unasked
 from swarmtui.swarm.state import ClusterSnapshot
 
 SAMPLE_SCRIPT = ("head -n1 /proc/stat; grep -E '^(MemTotal|MemAvailable):' /proc/meminfo; "
@@ -178,6 +179,7 @@ class Sampler:
         self._task: asyncio.Task[None] | None = None
         self._threads: ThreadPoolExecutor | None = None
         self._wake = asyncio.Event()
+        self._pending: set[asyncio.Task[None]] = set()
 
     def history(self, hostname: str) -> list[NodeStats]:
         """Oldest first. Safe from another thread: copying a deque of plain objects runs
@@ -186,13 +188,26 @@ class Sampler:
         return list(state.history) if state else []
 
     def follow(self, snapshot: ClusterSnapshot) -> None:
-        """Sample the snapshot's Ready nodes, each with its running tasks' containers."""
+        """Sample the snapshot's Ready nodes, each with its running tasks' containers.
+
+        A node new to the sampler is sampled at once (on the sampler's loop, while it
+        runs; once the tasks are listed: a first view's own work goes first, and the
+        sample has the node's containers), not an interval later, but `unasked`: a node
+        whose host key (or key passphrase) would have to be asked about waits for the
+        next round, which asks as it always did. The first figures of the nodes already
+        trusted come at once; no question comes earlier than before."""
         running: dict[str, list[str]] = {}
         for task in snapshot.tasks.values():
             if task.is_running and task.node_id and task.container_id:
                 running.setdefault(task.node_id, []).append(task.container_id)
         self.nodes = {n.hostname: (n.address, tuple(running.get(n.id, ())))
                       for n in snapshot.nodes.values() if n.state == "ready" and n.hostname}
+        if self._task is None or self._task.done() or self.paused \
+                or not snapshot.listed("tasks"):
+            return
+        for hostname in self.nodes:
+            if hostname not in self._state:
+                self._spawn(self._sample_one(hostname, ask=False))
 
     @property
     def in_flight(self) -> int:
@@ -225,6 +240,8 @@ class Sampler:
                                                                   api, cid)
                                              for cid in containers))
                 samples = {g.container_id: g for g in got if g is not None}
+        except WouldAskError:
+            raise
         except NodeUnreachableError as exc:
             return NodeStats(hostname, time.monotonic(), unreachable=exc.fact.text,
                              seconds=time.perf_counter() - start)
@@ -264,34 +281,41 @@ class Sampler:
               "- /var/lib/docker")
         return f"{stat}\n{mem}\n{df}\n"
 
-    async def _sample_one(self, hostname: str) -> None:
+    async def _sample_one(self, hostname: str, ask: bool = True) -> None:
+        """Sample a node and hand the sample on. Not `ask`: a connection that would ask a
+        person something gives no sample at all (see `follow`)."""
         state = self._state.setdefault(hostname, _NodeState())
         if state.busy:  # the previous sample of this node has not ended: skip, never pile up
             return
         state.busy = True
         try:
             address, containers = self.nodes.get(hostname, ("", ()))
-            with background():  # a new connection waits for its turn (connect/budget.py)
+            with background(), (contextlib.nullcontext() if ask else unasked()):
+                # a new connection waits for its turn (connect/budget.py)
                 stats = await self.sample(hostname, address, containers)
             self.on_sample(stats)
+        except WouldAskError:
+            pass  # the next round asks
         finally:
             state.busy = False
 
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        t = asyncio.create_task(coro)
+        self._pending.add(t)
+        t.add_done_callback(self._pending.discard)
+
     async def run(self) -> None:
         """Sample every node in `nodes` each interval until cancelled."""
-        pending: set[asyncio.Task[None]] = set()
         try:
             while True:
                 if not self.paused:
                     for hostname in list(self.nodes):
-                        t = asyncio.create_task(self._sample_one(hostname))
-                        pending.add(t)
-                        t.add_done_callback(pending.discard)
+                        self._spawn(self._sample_one(hostname))
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.interval)
         finally:
-            for t in pending:
+            for t in list(self._pending):
                 t.cancel()
 
     def start(self) -> asyncio.Task[None]:
