@@ -14,19 +14,17 @@ rest (filter, sort, wizards, quit, …) below. Everything else is generated from
   anything opens (the READ-ONLY notice, a 'refused' line in the audit journal), then
   the requirements (connected, manager, …), then the handler;
 * `footer_rank(id)` — which keys the footer keeps when it is narrow;
-* `ActionCommands` — the command-palette entries (forms and wizards on every screen).
+* the command palette's entries (ui/palette.py): the keys live here, then the forms and
+  wizards (`palette=True`, on every screen), in this registry's order.
 
 Finding what a key does: its entry (here or in its pane module) names the handler.
 """
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.fuzzy import Matcher
 
 from swarmtui.ui import forms, panes
 from swarmtui.ui.panes.base import Action, ActionContext, RefusedError, opens
@@ -351,47 +349,5 @@ def open_action(app: SwarmApp, action_id: str, selected: Any = _CURSOR) -> bool:
     return True
 
 
-# --------------------------------------------------------------- the palette
-def palette_score(matcher: Matcher, title: str, help: str) -> float:
-    """A palette entry's score: its title's fuzzy match; else, lower, every typed word in
-    its help ("unlock" finds "Join tokens & keys", whose help says unlock)."""
-    score = matcher.match(title)
-    if score > 0:
-        return score
-    words = matcher.query.lower().split()
-    text = help.lower()
-    return 0.1 if words and all(w in text for w in words) else 0.0
-
-
-class ActionCommands(Provider):
-    """Command palette: the forms and wizards (read-only mode hides the mutating ones)."""
-
-    @property
-    def swarm_app(self) -> SwarmApp:
-        return self.app  # type: ignore[return-value]
-
-    def _entries(self) -> list[Action]:
-        ro = bool(self.swarm_app.read_only)
-        return [a for a in ACTIONS if a.palette and not (ro and a.mutating)]
-
-    def _hit_help(self, a: Action) -> str:
-        key = f"key {self.app.get_key_display(Binding(a.key, ''))} · " if a.key else ""
-        return key + a.help
-
-    async def discover(self) -> Hits:
-        for a in self._entries():
-            yield DiscoveryHit(a.title, partial(open_action, self.swarm_app, a.id),
-                               help=self._hit_help(a))
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for a in self._entries():
-            score = palette_score(matcher, a.title, a.help)
-            if score > 0:
-                yield Hit(score, matcher.highlight(a.title),
-                          partial(open_action, self.swarm_app, a.id), help=self._hit_help(a))
-
-
 __all__ = ["ACTIONS", "BY_ID", "READ_ONLY_NOTICE", "READ_ONLY_REFUSAL", "Action",
-           "ActionCommands", "action", "bindings", "footer_rank", "live", "open_action",
-           "refusal"]
+           "action", "bindings", "footer_rank", "live", "open_action", "refusal"]

@@ -23,19 +23,11 @@ from swarmtui.swarm.sync import gcpause, uiturn
 from swarmtui.swarm.sync.store import Store
 from swarmtui.swarm.task_model import Task
 from swarmtui.ui import actions, themes
-from swarmtui.ui.actions import ActionCommands
 from swarmtui.ui.connecting import Connecting
 from swarmtui.ui.crash import CrashGuard
 from swarmtui.ui.keygate import KeyGate
 from swarmtui.ui.keymap import KeymapProblem, keymap_scopes, validate_keymap
-from swarmtui.ui.palette import (
-    JumpTo,
-    ProfileCommands,
-    ScreenActions,
-    SwarmtuiCommands,
-    SystemCommands,
-    ThemeCommands,
-)
+from swarmtui.ui.palette import JumpTo, SwarmtuiEntries, SystemCommands, ThemeCommands
 from swarmtui.ui.screens.detail import SCREENS
 from swarmtui.ui.screens.first_contact import (
     FirstContact,
@@ -85,8 +77,7 @@ class SwarmApp(CrashGuard, ToastsPerScreen, Connecting):
     #: the app's keys (every screen), generated from the action registry (ui/actions.py)
     BINDINGS: ClassVar[list[BindingType]] = list(actions.bindings("app"))
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = {SystemCommands, ScreenActions, JumpTo, ThemeCommands, ProfileCommands,
-                SwarmtuiCommands, ActionCommands}
+    COMMANDS = {SystemCommands, SwarmtuiEntries, JumpTo, ThemeCommands}
 
     def __init__(self, store: Store | None = None, *, settings: Settings | None = None,
                  theme: str | None = None, read_only: bool | None = None,

@@ -1,9 +1,12 @@
 """Command palette providers (ctrl+p and `:`), on Textual's `Provider` API.
 
-* `ScreenActions` — the bindings of the screen the palette was opened from.
+* `SwarmtuiEntries` — swarmtui's own entries, in one order (Textual runs its providers
+  side by side, so entries of several came in an order that changed from run to run):
+  the keys of the screen the palette was opened from (on the main screen the pane's own
+  first, then the others in the registry's order); the registry's palette entries (forms
+  and wizards, every screen); help, the walkthrough and the tour; cluster profiles.
 * `JumpTo` — any node, service or network by name: opens its detail screen.
-* `ThemeCommands`, `ProfileCommands` — switch theme / cluster profile.
-* `SwarmtuiCommands` — help, walkthrough toggle and export, the tour.
+* `ThemeCommands` — switch theme.
 * `SystemCommands` — Textual's own (keys, maximize, quit, screenshot, theme).
 
 The palette opens on swarmtui's commands: the themes and Textual's own are found when
@@ -17,16 +20,31 @@ from functools import partial
 from typing import Any
 
 from textual.app import App
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.fuzzy import Matcher
 from textual.screen import Screen
 from textual.system_commands import SystemCommandsProvider
 
-from swarmtui.ui.actions import ACTIONS, palette_score
+from swarmtui.ui.actions import ACTIONS, BY_ID, open_action
 from swarmtui.ui.context import swarm_app
 
 Command = tuple[str, Callable[[], Any], str]
 #: registry actions the palette lists on every screen (ActionCommands), not twice
 PALETTE_IDS = frozenset(a.id for a in ACTIONS if a.palette)
+#: the registry's order
+RANK = {a.id: n for n, a in enumerate(ACTIONS)}
+
+
+def palette_score(matcher: Matcher, title: str, help: str) -> float:
+    """A palette entry's score: its title's fuzzy match; else, lower, every typed word in
+    its help ("unlock" finds "Join tokens & keys", whose help says unlock)."""
+    score = matcher.match(title)
+    if score > 0:
+        return score
+    words = matcher.query.lower().split()
+    text = help.lower()
+    return 0.1 if words and all(w in text for w in words) else 0.0
 
 
 def _run_action(app: Any, action: str, namespace: Any) -> None:
@@ -51,13 +69,22 @@ class _ListProvider(Provider):
                 yield Hit(score, matcher.highlight(title), callback, help=text)
 
 
-class ScreenActions(_ListProvider):
-    """What the keys of the current screen do, runnable by name: swarmtui's actions, not
-    a widget's cursor keys (Up, Page down, …) nor Textual's own (Focus Next, Copy)."""
+class SwarmtuiEntries(_ListProvider):
+    """swarmtui's own entries, in the order the module's docstring gives."""
 
     def commands(self) -> Iterator[Command]:
+        yield from self.screen_keys()
+        yield from self.registry_entries()
+        yield from self.swarmtui_commands()
+        yield from self.profiles()
+
+    def screen_keys(self) -> Iterator[Command]:
+        """What the keys of the current screen do, runnable by name: swarmtui's actions,
+        not a widget's cursor keys (Up, Page down, …) nor Textual's own (Focus Next,
+        Copy). A registry action of a pane (live here: the pane shown) comes first."""
         app = self.app
         seen: set[str] = set()
+        found: list[tuple[tuple[int, int], Command]] = []
         for namespace, bindings in self.screen._modal_binding_chain:
             widget = not isinstance(namespace, Screen | App)
             for key, binding in bindings:
@@ -68,14 +95,58 @@ class ScreenActions(_ListProvider):
                 ident = binding.id or binding.action
                 if ident in seen or binding.action in ("command_palette", "help") \
                         or ident in PALETTE_IDS:
-                    continue  # the palette's own keys; ActionCommands lists forms, wizards
+                    continue  # the palette's own keys; registry_entries lists forms, wizards
                 if app._check_action_state(binding.action, namespace) is False:
                     continue
                 seen.add(ident)
-                yield (binding.description,
-                       partial(_run_action, app, binding.action, namespace),
-                       f"key {app.get_key_display(binding.with_key(key))}"
-                       + (f" · {binding.tooltip}" if binding.tooltip else ""))
+                registered = BY_ID.get(ident)
+                # a key of no registry (a detail screen's own) keeps its place, first
+                rank = (0, -1) if registered is None else \
+                    (0 if registered.panes else 1, RANK[ident])
+                found.append((rank, (
+                    binding.description, partial(_run_action, app, binding.action, namespace),
+                    f"key {app.get_key_display(binding.with_key(key))}"
+                    + (f" · {binding.tooltip}" if binding.tooltip else ""))))
+        found.sort(key=lambda entry: entry[0])  # stable: the screen's own in their order
+        for _, command in found:
+            yield command
+
+    def registry_entries(self) -> Iterator[Command]:
+        """The forms and wizards (read-only mode hides the mutating ones)."""
+        app = swarm_app(self)
+        read_only = bool(app.read_only)
+        for a in ACTIONS:
+            if a.palette and not (read_only and a.mutating):
+                key = f"key {app.get_key_display(Binding(a.key, ''))} · " if a.key else ""
+                yield a.title, partial(open_action, app, a.id), key + a.help
+
+    def profiles(self) -> Iterator[Command]:
+        app = swarm_app(self)
+        profiles = app.settings.profiles if app.settings is not None else {}
+        for name, prof in sorted(profiles.items()):
+            yield (f"profile {name}", partial(app.switch_profile, name),
+                   ", ".join(prof.managers) or "connect to this cluster")
+
+    def swarmtui_commands(self) -> Iterator[Command]:
+        app: Any = self.app
+        yield ("help: keys of this screen", app.action_help, "?")
+        shown = app.walkthrough.shown
+        yield (("hide" if shown else "show") + " walkthrough panel",
+               app.action_toggle_walkthrough,
+               "the docker command and what Swarm does, for each action (w)")
+        yield ("export session commands as a shell script", app.action_export_walkthrough,
+               "asks where; offers the state dir's exports/ (W)")
+        if app.tour is None or app.tour.done:
+            yield ("start the tour", app.start_tour,
+                   "a step-by-step walk through a (lab) cluster, checked on the cluster")
+        learned = app.store.learned_managers() if app.store is not None else []
+        if app.profile and learned:
+            yield (f"remember this swarm's managers in profile {app.profile}",
+                   app.remember_managers,
+                   f"adds {', '.join(learned)} to the profile in the config file (comments "
+                   "kept): the next start can fail over to them")
+        if app.tour is not None:
+            yield ("end the tour", app.end_tour, "close the tour's side panel")
 
 
 class JumpTo(_ListProvider):
@@ -121,35 +192,3 @@ class SystemCommands(SystemCommandsProvider):
     async def discover(self) -> Hits:
         return
         yield
-
-
-class ProfileCommands(_ListProvider):
-    def commands(self) -> Iterator[Command]:
-        app = swarm_app(self)
-        profiles = app.settings.profiles if app.settings is not None else {}
-        for name, prof in sorted(profiles.items()):
-            yield (f"profile {name}", partial(app.switch_profile, name),
-                   ", ".join(prof.managers) or "connect to this cluster")
-
-
-class SwarmtuiCommands(_ListProvider):
-    def commands(self) -> Iterator[Command]:
-        app: Any = self.app
-        yield ("help: keys of this screen", app.action_help, "?")
-        shown = app.walkthrough.shown
-        yield (("hide" if shown else "show") + " walkthrough panel",
-               app.action_toggle_walkthrough,
-               "the docker command and what Swarm does, for each action (w)")
-        yield ("export session commands as a shell script", app.action_export_walkthrough,
-               "asks where; offers the state dir's exports/ (W)")
-        if app.tour is None or app.tour.done:
-            yield ("start the tour", app.start_tour,
-                   "a step-by-step walk through a (lab) cluster, checked on the cluster")
-        learned = app.store.learned_managers() if app.store is not None else []
-        if app.profile and learned:
-            yield (f"remember this swarm's managers in profile {app.profile}",
-                   app.remember_managers,
-                   f"adds {', '.join(learned)} to the profile in the config file (comments "
-                   "kept): the next start can fail over to them")
-        if app.tour is not None:
-            yield ("end the tour", app.end_tour, "close the tour's side panel")

@@ -22,9 +22,15 @@ def _d(v: Any) -> dict[str, Any]:
     return v if isinstance(v, dict) else {}
 
 
+#: where a detail line's value starts (its label is padded to one less): a value that
+#: wraps goes on there (widgets/text.py Hanging)
+VALUE_COLUMN = 14
+
+
 def _line(label: str, value: object) -> str:
     text = "" if value is None else str(value)
-    return f"[b $primary]{label:<13}[/] {escape(text) if text else '[$text-muted]—[/]'}"
+    return (f"[b $primary]{label:<{VALUE_COLUMN - 1}}[/] "
+            f"{escape(text) if text else '[$text-muted]—[/]'}")
 
 
 def _ts(ts: datetime | None, now: datetime) -> str:

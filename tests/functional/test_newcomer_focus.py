@@ -60,3 +60,21 @@ async def test_no_run_of_blank_rows_under_published_ports() -> None:
         assert longest <= 1, "\n".join(lines)
         # the forms name their Esc key as the dialogs do ("Cancel [Esc]", was "Cancel (Esc)")
         assert str(app.screen.query_one("#cancel", Button).label) == "Cancel [Esc]"
+
+
+async def test_with_no_field_focused_an_app_key_is_text_for_the_form() -> None:
+    """Focus on no field (the form not yet focused): `w` toggled the walkthrough behind
+    the form and `q` would have quit; they are Name's first letters, as once it has the
+    focus. A key of the screen's own still acts (the tokens screen's `w` copies)."""
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("2", "n")
+        form = await async_wait_for("the service form", lambda: app.screen if isinstance(
+            app.screen, ServiceFormScreen) else None)
+        await async_wait_for("Name focused", lambda: form.query_one("#name", Input).has_focus)
+        form.set_focus(None)
+        await pilot.press(*"wq")
+        await async_wait_for("wq in Name", lambda: form.query_one("#name", Input).value
+                             == "wq", 5)
+        assert app.screen is form and not app.walkthrough.shown

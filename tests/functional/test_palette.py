@@ -127,3 +127,40 @@ async def test_palette_remembers_the_learned_managers_in_the_profile(tmp_path) -
     assert load_settings(cfg).profiles["prod"].managers == [
         "ssh://m1", "ssh://10.0.0.12", "ssh://10.0.0.13"]
     assert StaticStore(snap, now=now).learned_managers() == []
+
+
+async def test_palette_lists_the_panes_own_actions_first_then_the_registrys_order() -> None:
+    """Textual runs its providers side by side: swarmtui's entries came in an order that
+    changed from run to run (help first, or the wizards), the pane's own keys mixed with
+    Filter and Sort. Now: the pane's keys, the others in the registry's order, the forms
+    and wizards, then help, the walkthrough and the tour."""
+    from swarmtui.ui.actions import ACTIONS
+
+    app = static_app()
+    async with app.run_test(size=(100, 60)) as pilot:
+        await pilot.pause()
+        await pilot.press("2")
+        await async_wait_for("the Services pane", lambda: app.screen.active_kind == "services")
+        await pilot.press("colon")
+
+        def titles() -> list[str] | None:
+            lists = app.screen.query(CommandList) if isinstance(
+                app.screen, CommandPalette) else None
+            if not lists or lists.first().option_count < 40:
+                return None
+            return [str(lists.first().get_option_at_index(n).prompt).split("\n")[0]
+                    for n in range(lists.first().option_count)]
+
+        shown = await async_wait_for("the palette's entries", titles, 10)
+        here = [a.title for a in ACTIONS if "services" in a.panes and a.key and
+                not a.palette and a.title in shown]
+        assert len(here) >= 8, here
+        registry = [t for t in shown if t in {a.title for a in ACTIONS}]  # not the table's ⏎
+        assert registry[:len(here)] == here, shown[:len(here) + 3]
+        position = {title: n for n, title in enumerate(shown)}
+        general = [a.title for a in ACTIONS if not a.panes and not a.palette and a.key and
+                   a.title in position]
+        assert [position[t] for t in general] == sorted(position[t] for t in general), general
+        wizards = [a.title for a in ACTIONS if a.palette and a.title in position]
+        assert max(position[t] for t in general) < min(position[t] for t in wizards)
+        assert max(position[t] for t in wizards) < position["help: keys of this screen"]

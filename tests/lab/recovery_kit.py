@@ -78,7 +78,8 @@ async def wizard_says(app: SwarmApp, wizard: Any, done: str, deadline: float) ->
         screen = app.screen
         where = (f"; the progress view ({screen.phase}): "
                  f"{getattr(screen.op, 'lines', screen.lines)}"
-                 if isinstance(screen, ProgressScreen) else f"; on screen: {screen!r}")
+                 if isinstance(screen, ProgressScreen) else f"; on screen: {screen!r}"
+                 + (f" {screen.verdict}" if hasattr(screen, "verdict") else ""))
         raise AssertionError(f"{exc}; its status: {text(wizard, '#status')!r}{where}") \
             from None
 

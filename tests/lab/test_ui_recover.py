@@ -7,9 +7,11 @@ on the same lab and each leaves it with three Ready, Reachable managers:
 2. autolock on, node2 and node3 restarted: they come back LOCKED and node1 alone has no
    quorum; the first screen lists them LOCKED (probed over SSH), and the recovery wizard
    unlocks them with the key typed masked (never journaled); the quorum is back;
-3. a former manager that is a Ready worker of the cluster (node3, demoted) is promoted
+3. node2's and node3's dockerd stopped: the wizard starts their engines (ctrl+t) and
+   the quorum heals, the cluster ID unchanged;
+4. a former manager that is a Ready worker of the cluster (node3, demoted) is promoted
    by the wizard's step 3 ("Promote node3…"), the other one is seen a manager already;
-4. node2's backup restored from the Backup screen (K) after node2 and node3 are gone (a
+5. node2's backup restored from the Backup screen (K) after node2 and node3 are gone (a
    new cluster forced there), node1 re-joined as a worker by hand: "Re-join the others"
    promotes node1 (its old entry dropped) and re-joins node3 — three managers, no stale
    entry, on the restored leader's `docker node ls`.
@@ -212,6 +214,54 @@ async def test_locked_managers_are_listed_locked_and_unlocked_through_the_wizard
                                input=key + "\n", capture_output=True, text=True, timeout=60)
         wait_for("three managers", lambda: three_managers(vlab), 90)
         vlab.ssh("node1", "docker swarm update --autolock=false")
+
+
+async def test_stopped_engines_are_started_through_the_wizard_and_the_quorum_heals(
+        vlab: Lab, lab_app: Any, state: Path) -> None:  # noqa: F811
+    """Two of three managers' dockerd stopped: their raft state is on their disks, and
+    starting them heals the swarm. The wizard offered only a new cluster on node1."""
+    cluster = vlab.ssh("node1", "docker info --format '{{.Swarm.Cluster.ID}}'")
+    try:
+        app = with_reach(lab_app(vlab), vlab, recheck=3.0)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await async_wait_for("three managers listed", lambda: app.snapshot is not None
+                                 and len(app.snapshot.managers) == 3, 60)
+            for name in ("node2", "node3"):
+                vlab.stop_dockerd(name)
+            message = await async_wait_for("the header to list both engines stopped", lambda: (
+                app.snapshot is not None and "node2 dockerd not running; node3 dockerd not "
+                "running" in (app.snapshot.message or "") and app.snapshot.message), 90)
+            assert "Start the engine of node2, node3 (Q, then ctrl+t)" in message, message
+            await pilot.press("Q")
+            await async_wait_for("the wizard", lambda: isinstance(app.screen, RecoveryScreen),
+                                 10)
+            wizard = app.screen
+            advice = await async_wait_for("the probe's advice", lambda: (
+                "are stopped" in text(wizard, "#rc-advice") and text(wizard, "#rc-advice")),
+                60)
+            assert "First, start the engine of node2, node3 (ctrl+t)" in advice, advice
+            assert "start the engine of node2 first (ctrl+t)" in text(wizard, "#status")
+            for name in ("node2", "node3"):
+                await async_wait_for(f"Start {name}'s engine… offered", lambda n=name: str(
+                    wizard.query_one("#rc-start", Button).label).startswith(
+                    f"Start {n}'s engine…"), 60)
+                await confirm(pilot, app, "ctrl+t", wizard, f"the engine on {name}", 120)
+            await async_wait_for("no engine left to start", lambda: wizard.query_one(
+                "#rc-start", Button).disabled, 60)
+            await async_wait_for("the wizard to say the quorum is back", lambda: (
+                "✔ the quorum is back: 3 managers, leader node" in text(wizard,
+                                                                        "#rc-headline")), 60)
+        wait_for("three managers again (the quorum healed)", lambda: three_managers(vlab), 90)
+        assert vlab.ssh("node1", "docker info --format '{{.Swarm.Cluster.ID}}'") == cluster, \
+            "a new cluster was forced"
+        starts = [e for e in audit.read_journal(state) if e["operation"] == "start engine"]
+        assert [(e["result"], e["cli"]) for e in starts] == [
+            ("ok", f"ssh {n} /etc/docker/swarmtui-lab-dockerd start") for n in ("node2", "node3")
+        ], starts
+    finally:
+        for name in ("node2", "node3"):
+            vlab.start_dockerd(name)
+        wait_for("three managers", lambda: three_managers(vlab), 90)
 
 
 async def test_a_former_manager_now_a_worker_is_promoted_by_the_wizard(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from swarmtui.backup.rejoin import Host, stale_entries, standings_from
 from swarmtui.swarm.noleader import HEADLINE, PROBED, is_lost, with_probed
-from swarmtui.swarm.reach.managers import locked, state_word, states_line
+from swarmtui.swarm.reach.managers import first_steps, locked, state_word, states_line, stopped
 from swarmtui.swarm.reach.probe import Cause, Diagnosis
 
 
@@ -32,8 +32,24 @@ def test_the_line_names_the_locked_managers_and_the_unlock_step() -> None:
                            "node2 LOCKED; node3 LOCKED.")
     assert "Unlock node2, node3 with the swarm's unlock key (Q, then ctrl+l)" in line
     assert states_line({}, "12:00:00") == ""
-    plain = states_line({"node1": d("node1", Cause.DOCKERD_DOWN)}, "12:00:00")
-    assert "Unlock" not in plain and "node1 dockerd not running" in plain
+    plain = states_line({"node1": d("node1", Cause.HOST_UNREACHABLE)}, "12:00:00")
+    assert "Unlock" not in plain and "Start" not in plain and "node1 down" in plain
+
+
+def test_the_line_says_to_start_the_stopped_engines_before_any_new_cluster() -> None:
+    """A manager whose dockerd is stopped keeps its raft state: starting it heals the
+    swarm; the line said only what each manager was."""
+    states = {"node1": d("node1", Cause.HEALTHY), "node3": d("node3", Cause.DOCKERD_DOWN),
+              "node2": d("node2", Cause.DOCKERD_DOWN)}
+    assert stopped(states) == ["node2", "node3"]
+    line = states_line(states, "12:00:00")
+    assert line.endswith("node2 dockerd not running; node3 dockerd not running. Start the "
+                         "engine of node2, node3 (Q, then ctrl+t): once a majority answers, "
+                         "the swarm heals with no new cluster."), line
+    states["node3"] = d("node3", Cause.LOCKED)
+    assert first_steps(states, "T", "L") == (
+        "Start the engine of node2 (T) and unlock node3 with the swarm's unlock key (L): "
+        "once a majority answers, the swarm heals with no new cluster.")
 
 
 def test_the_probed_line_goes_after_the_headline_and_replaces_an_older_one() -> None:

@@ -7,14 +7,18 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from textual.binding import Binding
+
 from swarmtui.ui import actions
+from swarmtui.ui.widgets.table import KeyedTable
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 #: how the README writes a key → the registry's key name
 SPELLED = {"+": "plus", "-": "minus", "/": "slash", ":": "colon", "?": "question_mark",
            "esc": "escape"}
-#: keys of the tables themselves (drill down), not registry actions
-TABLE_KEYS = {"enter"}
+#: keys of the tables themselves (move, drill down), not registry actions
+TABLE_KEYS = {k for b in KeyedTable.BINDINGS if isinstance(b, Binding)
+              for k in b.key.split(",")}
 #: the table's "where" → the registry's pane (None: not a pane's key)
 WHERE = {"everywhere": None, "wizards": None, "Nodes": "nodes", "Services": "services",
          "Tasks": "tasks", "Networks": "networks", "Stacks": "stacks"}

@@ -50,17 +50,36 @@ def locked(states: Mapping[str, Diagnosis]) -> list[str]:
     return sorted(h for h, d in states.items() if d.cause is Cause.LOCKED)
 
 
+def stopped(states: Mapping[str, Diagnosis]) -> list[str]:
+    """The hostnames whose manager's engine is stopped (SSH answers, dockerd does not): its
+    raft state is on its disk, and starting the engine brings the manager back."""
+    return sorted(h for h, d in states.items() if d.cause is Cause.DOCKERD_DOWN)
+
+
+def first_steps(states: Mapping[str, Diagnosis], start_key: str, unlock_key: str) -> str:
+    """What brings the quorum back with no new cluster: the stopped engines started, the
+    locked managers unlocked ("" when neither helps)."""
+    down, shut = stopped(states), locked(states)
+    steps = []
+    if down:
+        steps.append(f"start the engine of {', '.join(down)} ({start_key})")
+    if shut:
+        steps.append(f"unlock {', '.join(shut)} with the swarm's unlock key ({unlock_key})")
+    if not steps:
+        return ""
+    said = " and ".join(steps)
+    return (said[:1].upper() + said[1:] + ": once a majority answers, the swarm heals with "
+            "no new cluster.")
+
+
 def states_line(states: Mapping[str, Diagnosis], at: str) -> str:
     """The first screen's line for the probed managers ("" when none was probed)."""
     if not states:
         return ""
     said = "; ".join(f"{h} {state_word(states[h])}" for h in sorted(states))
     line = f"{PROBED} at {at} UTC): {said}."
-    names = locked(states)
-    if names:
-        line += (f" Unlock {', '.join(names)} with the swarm's unlock key (Q, then ctrl+l): "
-                 "once a majority answers, the swarm heals with no new cluster.")
-    return line
+    steps = first_steps(states, "Q, then ctrl+t", "Q, then ctrl+l")
+    return f"{line} {steps}" if steps else line
 
 
 class ManagerWatch:

@@ -79,6 +79,7 @@ class StartEngine(NodeOperation):
 
     name = "start engine"
     timeout = 90.0
+    needs_manager = False  # over SSH: a swarm without quorum needs it most
 
     def __init__(self, pool: NodePool, hostname: str, address: str, node_id: str,
                  starter: str, as_root: bool) -> None:
@@ -89,6 +90,7 @@ class StartEngine(NodeOperation):
     @classmethod
     def from_diagnosis(cls, pool: NodePool, diagnosis: Diagnosis, address: str,
                        node_id: str) -> StartEngine:
+        """`node_id` "": a manager of a swarm without quorum (no node list to wait on)."""
         facts = diagnosis.facts
         starter = facts.starter if facts else "none"
         return cls(pool, diagnosis.hostname, address, node_id, starter,
@@ -111,7 +113,8 @@ class StartEngine(NodeOperation):
                     "containers",)
         return result + GuardResult(warnings=warn, preview=(
             f"runs {self.command} on {self.hostname} ({self.starter})",
-            "then waits until the swarm reports the node Ready"))
+            "then waits until the swarm reports the node Ready" if self.node_id else
+            "its manager rejoins the raft with the state on its disk"))
 
     def apply(self, api: DockerAPI) -> str:
         assert self.command is not None
@@ -119,6 +122,8 @@ class StartEngine(NodeOperation):
         return f"the engine on {self.hostname} was started ({self.starter})"
 
     def converged(self, snapshot: ClusterSnapshot) -> tuple[bool, str]:
+        if not self.node_id:  # no quorum, no node list: the manager's own probe says
+            return True, f"the engine on {self.hostname} is started"
         node = snapshot.nodes.get(self.node_id)
         if node is None:
             return False, f"{self.hostname} is not in the node list"

@@ -27,7 +27,8 @@ COLUMNS = [
     # live stats of a running task's container, from its node (swarm/reach/stats.py)
     Column("cpu", "CPU", 3, 4, 6, right=True, hide_empty=True),
     Column("mem", "MEM", 3, 4, 5, right=True, hide_empty=True),
-    Column("error", "ERROR", 2, 10, 200, grow=True),
+    # a failing task's error before its CPU and MEM (they come back once it fits)
+    Column("error", "ERROR", 2, 10, 200, grow=True, outranks=True),
     Column("exit", "EXIT", 4, 4, 5, right=True),
     Column("image", "IMAGE", 5, 12, 40),
     Column("id", "ID", 6, 12, 12),

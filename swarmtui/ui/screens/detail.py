@@ -22,7 +22,7 @@ from swarmtui.ui.panes.tasks import STATE_TAG, task_rows
 from swarmtui.ui.widgets.footer import KeysFooter
 from swarmtui.ui.widgets.status import StatusBar
 from swarmtui.ui.widgets.table import Column, KeyedTable, Row
-from swarmtui.ui.widgets.text import show_text
+from swarmtui.ui.widgets.text import HangingStatic, show_text
 
 if TYPE_CHECKING:
     from swarmtui.ui.app import SwarmApp
@@ -62,7 +62,7 @@ class ObjectScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="summary-box"):
-            yield Static("", id="summary")
+            yield HangingStatic("", id="summary", indent=summaries.VALUE_COLUMN)
         if self.table_kind is not None:
             yield Static(self.table_title, id="table-title")
             yield KeyedTable(self.columns(), empty="none", id="detail-table")

@@ -37,6 +37,9 @@ class Column:
     #: the widest a `short` form is: a column too wide for the others makes do with it
     #: first, before the widest columns are cut
     short_width: int = 0
+    #: a `grow` column whose text outranks the columns of a larger priority number: they
+    #: give way while its text is cut (a failing task's ERROR over CPU and MEM at 80)
+    outranks: bool = False
 
 
 @dataclass(slots=True)
@@ -76,26 +79,47 @@ def fit_columns(columns: Sequence[Column], natural: dict[str, int],
     Columns that do not fit give way in the order their priority sets (highest number
     first, the rightmost first on a tie). If even the priority-0 columns do not fit,
     the widest are cut. A `hide_empty` column with nothing in it (natural width 0) is not
-    shown at all.
+    shown at all. An `outranks` grow column whose text is cut has the columns of a larger
+    priority number give way to it too.
     """
     shown = [(i, c) for i, c in enumerate(columns) if natural[c.key] or not c.hide_empty]
+    while _total(shown, natural) > width and (fewer := _give_way(shown, 0)) is not None:
+        shown = fewer
+    widths = _widths(columns, natural, width, shown)
+    first = next(((i, c) for i, c in shown if c.grow and c.outranks), None)
+    while first and widths[first[0]] < min(natural[first[1].key], GROW_ROOM) \
+            and (fewer := _give_way(shown, first[1].priority)) is not None:
+        shown = fewer
+        widths = _widths(columns, natural, width, shown)
+    return [(i, c, widths[i]) for i, c in shown]
 
-    def need(c: Column) -> int:
-        if c.grow:
-            return min(max(c.min_width, cell_len(c.label)), natural[c.key])
-        return natural[c.key]
 
-    def total(cols: list[tuple[int, Column]]) -> int:
-        return sum(need(c) for _, c in cols) + GAP * max(len(cols) - 1, 0) + 1
+def _give_way(shown: list[tuple[int, Column]],
+              above: int) -> list[tuple[int, Column]] | None:
+    """`shown` without the column that gives way first among those of a priority number
+    over `above` (the highest, the rightmost on a tie); None when there is none."""
+    droppable = [(c.priority, i) for i, c in shown if c.priority > above]
+    if not droppable:
+        return None
+    _, drop = max(droppable)
+    return [(i, c) for i, c in shown if i != drop]
 
-    while total(shown) > width:
-        droppable = [(c.priority, i) for i, c in shown if c.priority > 0]
-        if not droppable:
-            break
-        _, drop = max(droppable)
-        shown = [(i, c) for i, c in shown if i != drop]
-    widths = {i: need(c) for i, c in shown}
-    spare = width - total(shown)
+
+def _need(c: Column, natural: dict[str, int]) -> int:
+    if c.grow:
+        return min(max(c.min_width, cell_len(c.label)), natural[c.key])
+    return natural[c.key]
+
+
+def _total(cols: list[tuple[int, Column]], natural: dict[str, int]) -> int:
+    return sum(_need(c, natural) for _, c in cols) + GAP * max(len(cols) - 1, 0) + 1
+
+
+def _widths(columns: Sequence[Column], natural: dict[str, int], width: int,
+            shown: list[tuple[int, Column]]) -> dict[int, int]:
+    """The width of each of the `shown` columns (see fit_columns)."""
+    widths = {i: _need(c, natural) for i, c in shown}
+    spare = width - _total(shown, natural)
     grow = [i for i, c in shown if c.grow]
     if spare > 0 and grow:
         widths[grow[0]] += spare
@@ -127,7 +151,7 @@ def fit_columns(columns: Sequence[Column], natural: dict[str, int],
                 spare += cut
             if spare >= 0:
                 break
-    return [(i, c, widths[i]) for i, c in shown]
+    return widths
 
 
 def natural_widths(columns: Sequence[Column], rows: Iterable[Row]) -> dict[str, int]:

@@ -3,8 +3,9 @@
 1. Probe every manager over SSH (the node pool; the engine may be down): its state (down,
    dockerd not running, LOCKED, answering without a leader: swarm/reach/managers.py) and
    its raft directory's newest snapshot and WAL segment, and last write (backup.recover).
-   Locked managers (autolock) are unlocked first (ctrl+l, the key typed masked): once a
-   majority answers, the swarm heals with no new cluster.
+   Managers whose engine is stopped are started first (ctrl+t), and locked ones
+   (autolock) unlocked (ctrl+l, the key typed masked): once a majority answers, the swarm
+   heals with no new cluster, each manager with the raft state on its disk.
 2. Pick the manager with the most recent raft state (the wizard says why), and force a
    new cluster on it (its engine started first if it is down).
 3. Bring the others back one by one, as the leader's node list says they stand: promote
@@ -27,10 +28,12 @@ from swarmtui.backup.ops import ForceNewClusterOn, HostsOnly, PromoteManager, Re
 from swarmtui.backup.recover import RecoveryAdvice
 from swarmtui.backup.rejoin import Host, Standing, probe_pool, standings
 from swarmtui.connect.nodes import NodePool
+from swarmtui.swarm import format as fmt
 from swarmtui.swarm.ops.runner import Sent
-from swarmtui.swarm.reach.managers import locked, state_word
-from swarmtui.swarm.reach.ops import UnlockManager
+from swarmtui.swarm.reach.managers import first_steps, locked, state_word, stopped
+from swarmtui.swarm.reach.ops import StartEngine, UnlockManager
 from swarmtui.swarm.reach.probe import Diagnosis, probe_many
+from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui.context import swarm_app
 from swarmtui.ui.flow import OpForm, confirm_and_send
 from swarmtui.ui.screens.wizards.common import WizardScreen, labelled, markup_escape
@@ -46,6 +49,7 @@ class RecoveryScreen(WizardScreen):
                  "others.")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "probe", "Probe", id="recover.probe"),
+        Binding("ctrl+t", "start", "Start next engine…", id="recover.start"),
         Binding("ctrl+l", "unlock", "Unlock next…", id="recover.unlock"),
         Binding("ctrl+s", "force", "Force new cluster…", id="recover.force"),
         Binding("ctrl+j", "rejoin", "Re-join next…", id="recover.rejoin"),
@@ -59,6 +63,7 @@ class RecoveryScreen(WizardScreen):
         self.rejoined: dict[str, str] = {}  # hostname → "re-joined" / "failed"
         self.states: dict[str, Diagnosis] = {}  # hostname → its state, probed over SSH
         self.standing: dict[str, Standing] = {}  # hostname → where it stands (step 3)
+        self._lost = False  # a snapshot said the quorum was lost
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="rc-headline", classes="warn")
@@ -68,6 +73,7 @@ class RecoveryScreen(WizardScreen):
         yield Button("Probe (F2)", id="rc-probe")
         yield Static("", id="rc-states")
         yield Static("", id="rc-advice")
+        yield Button("Start next engine… [ctrl+t]", id="rc-start", disabled=True)
         yield Button("Unlock next… [ctrl+l]", id="rc-unlock", disabled=True)
         yield Static("2. Force a new cluster", classes="section")
         yield labelled("On", Select[str]([], id="rc-pick", prompt="probe first"))
@@ -81,12 +87,7 @@ class RecoveryScreen(WizardScreen):
         yield Static("", id="status", classes="status")
 
     def on_mount(self) -> None:
-        snap = swarm_app(self).snapshot
-        message = snap.message if snap is not None and snap.message else ""
-        self.query_one("#rc-headline", Static).update(markup_escape(
-            message.split("\n", 1)[0] if message else
-            "The managers answer (no quorum loss seen): recover only a swarm whose "
-            "managers have no majority."))
+        self._show_headline(swarm_app(self).snapshot)
         self.query_one("#rc-hosts", Input).value = ", ".join(h.hostname for h in
                                                              self._known())
         if self.pool is None:
@@ -95,6 +96,22 @@ class RecoveryScreen(WizardScreen):
             self._show_others()
         else:
             self.action_probe()
+
+    def show_snapshot(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
+        self._show_headline(snapshot)
+
+    def _show_headline(self, snap: ClusterSnapshot | None) -> None:
+        message = snap.message if snap is not None and snap.message else ""
+        if message:
+            self._lost = True
+            said = message.split("\n", 1)[0]
+        elif self._lost and snap is not None and snap.leader is not None:
+            said = (f"✔ the quorum is back: {fmt.count(len(snap.managers), 'manager')}, "
+                    f"leader {snap.leader.hostname} — no new cluster is needed")
+        else:
+            said = ("The managers answer (no quorum loss seen): recover only a swarm whose "
+                    "managers have no majority.")
+        self.query_one("#rc-headline", Static).update(markup_escape(said))
 
     # ------------------------------------------------------------- facts
     @property
@@ -154,13 +171,16 @@ class RecoveryScreen(WizardScreen):
         self.query_one("#rc-states", Static).update(markup_escape("\n".join(
             f"{s.host}: {state_word(self.states[s.host]) if s.host in self.states else '?'}"
             f" · {s.summary.split(': ', 1)[-1]}" for s in advice.ranked)))
-        names = locked(self.states)
+        names, down = locked(self.states), stopped(self.states)
         text = advice.text
-        if names:
-            text = (f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} LOCKED "
-                    "(autolock): unlock first (ctrl+l, with the swarm's unlock key); once "
-                    "a majority answers, the swarm heals with no new cluster. Else: " + text)
+        if names or down:
+            said = [f"{', '.join(d)} {'is' if len(d) == 1 else 'are'} {what}" for d, what in (
+                (down, "stopped (dockerd not running, its raft state on disk)"),
+                (names, "LOCKED (autolock)")) if d]
+            steps = first_steps(self.states, "ctrl+t", "ctrl+l")
+            text = f"{'; '.join(said)}. First, {steps[:1].lower()}{steps[1:]} Else: {text}"
         self.query_one("#rc-advice", Static).update(markup_escape(text))
+        self._show_start()
         self._show_unlock()
         pick = self.query_one("#rc-pick", Select)
         pick.set_options([(s.host + (" (most recent)" if s is advice.best else ""), s.host)
@@ -170,11 +190,52 @@ class RecoveryScreen(WizardScreen):
         if quiet:
             self._preview()
             return
-        self.say("status", f"probed: unlock {names[0]} first (ctrl+l)" if names else
+        self.say("status", f"probed: start the engine of {down[0]} first (ctrl+t)" if down
+                 else f"probed: unlock {names[0]} first (ctrl+l)" if names else
                  "probed: check the choice, then force a new cluster (ctrl+s)"
                  if advice.best else "no manager's raft state could be read",
-                 error=advice.best is None and not names)
+                 error=advice.best is None and not names and not down)
         self._preview()
+
+    # ------------------------------------------------------------- start
+    def _show_start(self) -> None:
+        nxt = self._stopped_next()
+        button = self.query_one("#rc-start", Button)
+        button.disabled = nxt is None
+        button.label = (f"Start {nxt.hostname}'s engine… [ctrl+t]" if nxt else
+                        "Start next engine… [ctrl+t]")
+
+    def _stopped_next(self) -> Host | None:
+        names = stopped(self.states)
+        return next((h for h in self._hosts() if h.hostname in names), None)
+
+    @on(Button.Pressed, "#rc-start")
+    def action_start(self) -> None:
+        pool, host = self.pool, self._stopped_next()
+        if pool is None or host is None:
+            self.say("status", "no manager's engine is stopped (probe first: F2)", error=True)
+            return
+        op = StartEngine.from_diagnosis(pool, self.states[host.hostname], host.address, "")
+
+        def sent(done: Sent) -> None:
+            self._reprobe(pool, host, done)
+
+        self.change(op, sent, source=HostsOnly())
+
+    def _reprobe(self, pool: NodePool, host: Host, done: Sent) -> None:
+        """After a start or an unlock on `host`: its result, and probe again (the next one,
+        and whether the quorum is back)."""
+        ok = done.outcome.ok
+        self.show_result("status", done.outcome.message if ok else
+                         f"{done.outcome.status}: {done.outcome.message}", error=not ok)
+        store = swarm_app(self).store
+        if store is not None and store.reach is not None:
+            store.reach.probe_managers_again()
+        if ok:
+            self.states.pop(host.hostname, None)
+            self._show_start()
+            self._show_unlock()
+            self.probe(pool, self._hosts(), quiet=True)
 
     # ------------------------------------------------------------ unlock
     def _show_unlock(self) -> None:
@@ -200,16 +261,7 @@ class RecoveryScreen(WizardScreen):
             return UnlockManager(pool, host.hostname, host.address, "", key)
 
         def sent(done: Sent) -> None:
-            ok = done.outcome.ok
-            self.show_result("status", done.outcome.message if ok else
-                             f"{done.outcome.status}: {done.outcome.message}", error=not ok)
-            store = app.store
-            if store is not None and store.reach is not None:
-                store.reach.probe_managers_again()
-            if ok:  # probe again: the next locked one, and whether the quorum is back
-                self.states.pop(host.hostname, None)
-                self._show_unlock()
-                self.probe(pool, self._hosts(), quiet=True)
+            self._reprobe(pool, host, done)
 
         self.app.push_screen(confirm_and_send(app, OpForm(
             build=build, secret=True, initial=held.reveal() if held else "",
