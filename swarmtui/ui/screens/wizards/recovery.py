@@ -121,11 +121,12 @@ class RecoveryScreen(WizardScreen):
         return reach.pool if reach is not None else None
 
     def _known(self) -> list[Host]:
-        store = swarm_app(self).store
-        known = list(store.known_managers) if store is not None else []
-        snap = swarm_app(self).snapshot
-        if not known and snap is not None:
-            known = [(a.rsplit(":", 1)[0], a.rsplit(":", 1)[0]) for a in snap.remote_managers]
+        store, snap = swarm_app(self).store, swarm_app(self).snapshot
+        if store is None or snap is None:
+            return []
+        known = store.known_managers
+        if store.reach is not None:  # else (no SSH reach) only the names listed before
+            known = store.reach.managers_of(known, snap)
         return [Host(h, a) for h, a in known]
 
     def _hosts(self) -> list[Host]:
@@ -175,7 +176,8 @@ class RecoveryScreen(WizardScreen):
         text = advice.text
         if names or down:
             said = [f"{', '.join(d)} {'is' if len(d) == 1 else 'are'} {what}" for d, what in (
-                (down, "stopped (dockerd not running, its raft state on disk)"),
+                (down, "stopped (dockerd not running, "
+                       f"{'its' if len(down) == 1 else 'their'} raft state on disk)"),
                 (names, "LOCKED (autolock)")) if d]
             steps = first_steps(self.states, "ctrl+t", "ctrl+l")
             text = f"{'; '.join(said)}. First, {steps[:1].lower()}{steps[1:]} Else: {text}"
