@@ -98,7 +98,8 @@ class RecoveryScreen(WizardScreen):
             self.action_probe()
 
     def show_snapshot(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
-        self._show_headline(snapshot)
+        if self.query("#rc-headline"):  # composed (a snapshot can arrive just before)
+            self._show_headline(snapshot)
 
     def _show_headline(self, snap: ClusterSnapshot | None) -> None:
         message = snap.message if snap is not None and snap.message else ""
