@@ -14,12 +14,19 @@ probes' gcc/ld fallbacks but in none of these could not be loaded by its name an
 Only during that import and on the thread that imports (the start's main thread, before
 any other thread runs); `find_library` is itself again afterwards. What asyncssh finds is
 what it would have found: the same libraries, the same algorithms offered.
+
+X.509 certificates as SSH keys (`asyncssh/crypto/x509.py`) need pyOpenSSL: without it,
+that module fails on `from OpenSSL import crypto` — after importing `cryptography.x509`
+first, ~130 M instructions (~40 ms of CPU) of every start for a support that then is not
+there. When pyOpenSSL is not installed, `import_asyncssh()` lets that import fail at once
+(asyncssh catches the ImportError, as it would have): the same algorithms are offered.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes.util
+import importlib.util
 import os
 import re
 import subprocess
@@ -79,11 +86,30 @@ def _probes_from_cache() -> Iterator[None]:
         ctypes.util.find_library = real
 
 
+#: asyncssh's X.509 module, which imports pyOpenSSL after cryptography.x509
+_X509 = "asyncssh.crypto.x509"
+
+
+@contextlib.contextmanager
+def _x509_without_openssl() -> Iterator[None]:
+    """Without pyOpenSSL, asyncssh's X.509 module fails before it is run (see above)."""
+    if _X509 in sys.modules or importlib.util.find_spec("OpenSSL") is not None:
+        yield
+        return
+    sys.modules[_X509] = None  # type: ignore[assignment]  # import → ModuleNotFoundError
+    try:
+        yield
+    finally:
+        if sys.modules.get(_X509, 0) is None:
+            del sys.modules[_X509]
+
+
 def import_asyncssh() -> None:
-    """`import asyncssh`, its library probes answered from the linker cache (see above).
-    Linux only (elsewhere, and once imported, a plain import)."""
+    """`import asyncssh`, its library probes answered from the linker cache and its X.509
+    module not tried without pyOpenSSL (see above). Linux only (elsewhere, and once
+    imported, a plain import)."""
     if "asyncssh" in sys.modules or not sys.platform.startswith("linux"):
         import asyncssh  # noqa: F401
         return
-    with _probes_from_cache():
+    with _probes_from_cache(), _x509_without_openssl():
         import asyncssh  # noqa: F401

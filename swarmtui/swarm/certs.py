@@ -10,12 +10,18 @@ after which nodes renew by themselves); the root CA's expiry is what stops a swa
 
 CA rotation (`docker swarm ca --rotate`) is ``swarm/ops/ca.py: RotateCA``, followed
 until every node's TLSInfo holds the new root and issuer.
+
+The first screen's warnings need the root's notAfter only, on every snapshot: it is read
+from the certificate's DER here (`not_after`), not with `cryptography.x509`, whose import
+costs ~130 M instructions (~40 ms of CPU) of the start (issue 17). The CA's subject and
+dates for a detail screen come from cryptography (`parse_pem`).
 """
 
 from __future__ import annotations
 
+import binascii
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from swarmtui.swarm.models import Node
@@ -51,6 +57,61 @@ def parse_pem(pem: str) -> CertDates | None:
                      cert.not_valid_after_utc)
 
 
+_PEM_BEGIN, _PEM_END = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
+
+
+def _element(der: bytes, at: int, tag: int) -> tuple[int, int]:
+    """(start, end) of the value of the DER element at `at`, which must have `tag`."""
+    if at + 2 > len(der) or der[at] != tag:
+        raise ValueError("unexpected DER element")
+    length, at = der[at + 1], at + 2
+    if length & 0x80:  # long form: the next (length & 0x7f) bytes are the length
+        size = length & 0x7F
+        if not 0 < size <= 4 or at + size > len(der):
+            raise ValueError("bad DER length")
+        length, at = int.from_bytes(der[at:at + size], "big"), at + size
+    if at + length > len(der):
+        raise ValueError("DER element runs past the end")
+    return at, at + length
+
+
+def _time(der: bytes, at: int) -> tuple[datetime, int]:
+    """An X.509 Time (RFC 5280 4.1.2.5: UTCTime YYMMDDHHMMSSZ, years 1950-2049, or
+    GeneralizedTime YYYYMMDDHHMMSSZ) at `at`, and the end of it."""
+    utc = at < len(der) and der[at] == 0x17
+    start, end = _element(der, at, 0x17 if utc else 0x18)
+    text = der[start:end].decode("ascii")
+    if len(text) != (13 if utc else 15) or not text.endswith("Z") or not text[:-1].isdigit():
+        raise ValueError(f"not an RFC 5280 time: {text!r}")
+    if utc:
+        year = int(text[:2])
+        text = f"{19 if year >= 50 else 20}{text}"
+    return datetime.strptime(text, "%Y%m%d%H%M%SZ").replace(tzinfo=UTC), end
+
+
+def not_after(pem: str) -> datetime | None:
+    """The notAfter of the first certificate in `pem` (as cryptography's
+    `not_valid_after_utc`); None when it cannot be read."""
+    begin = pem.find(_PEM_BEGIN)
+    end = pem.find(_PEM_END, begin)
+    if begin < 0 or end < 0:
+        return None
+    try:
+        der = binascii.a2b_base64(pem[begin + len(_PEM_BEGIN):end].encode("ascii"))
+        at, _ = _element(der, 0, 0x30)  # Certificate
+        at, tbs_end = _element(der, at, 0x30)  # TBSCertificate
+        if at < tbs_end and der[at] == 0xA0:  # [0] version
+            at = _element(der, at, 0xA0)[1]
+        at = _element(der, at, 0x02)[1]  # serialNumber
+        at = _element(der, at, 0x30)[1]  # signature
+        at = _element(der, at, 0x30)[1]  # issuer
+        at, _ = _element(der, at, 0x30)  # validity
+        _, at = _time(der, at)  # notBefore
+        return _time(der, at)[0]
+    except (ValueError, UnicodeError, binascii.Error):
+        return None
+
+
 def tls_of(raw: Any) -> tuple[str, str, str]:
     """(trust root PEM, issuer subject, issuer public key) of a TLSInfo dict."""
     t = _d(raw)
@@ -81,19 +142,22 @@ class CAStatus:
 
 
 def ca_status(snap: ClusterSnapshot) -> CAStatus:
-    root_pem, issuer, key = swarm_tls(snap)
     expiry = _d(_d(snap.swarm.get("Spec")).get("CAConfig")).get("NodeCertExpiry")
-    behind = tuple(sorted(
-        n.name for n in snap.nodes.values()
-        if root_pem and node_tls(n)[0] and node_tls(n) != (root_pem, issuer, key)))
     return CAStatus(
-        root=parse_pem(root_pem),
+        root=parse_pem(swarm_tls(snap)[0]),
         rotation_in_progress=bool(snap.swarm.get("RootRotationInProgress")),
         node_cert_expiry=timedelta(microseconds=expiry / 1000) if isinstance(expiry, int)
         else None,
-        behind=behind,
+        behind=_behind(snap),
         nodes=len(snap.nodes),
     )
+
+
+def _behind(snap: ClusterSnapshot) -> tuple[str, ...]:
+    """Hostnames of the nodes whose certificate is not (yet) issued by the current CA."""
+    current = swarm_tls(snap)
+    return tuple(sorted(n.name for n in snap.nodes.values()
+                        if current[0] and node_tls(n)[0] and node_tls(n) != current))
 
 
 def warnings(snap: ClusterSnapshot, now: datetime,
@@ -101,11 +165,11 @@ def warnings(snap: ClusterSnapshot, now: datetime,
     """(severity, text) for the first screen: the CA expiring, a rotation under way."""
     if not snap.swarm:
         return []
-    st = ca_status(snap)
     out: list[tuple[str, str]] = []
-    days = st.days_left(now)
-    if st.root is not None and days is not None:
-        when = st.root.not_after.strftime("%Y-%m-%d")
+    expires = not_after(swarm_tls(snap)[0])
+    if expires is not None:
+        days = (expires - now).days
+        when = expires.strftime("%Y-%m-%d")
         if days < 0:
             out.append(("critical", f"the swarm's root CA expired on {when}: nodes cannot "
                         "renew certificates — rotate it (docker swarm ca --rotate)"))
@@ -113,11 +177,12 @@ def warnings(snap: ClusterSnapshot, now: datetime,
             out.append(("critical" if days <= CRITICAL_DAYS else "warning",
                         f"the swarm's root CA expires in {days} days ({when}): rotate it "
                         "(docker swarm ca --rotate) before it does"))
-    if st.rotation_in_progress or st.behind:
-        done = st.nodes - len(st.behind)
-        waiting = f" (waiting for {', '.join(st.behind[:4])})" if st.behind else ""
-        out.append(("info", f"CA rotation: {done} of {st.nodes} nodes hold a certificate of "
-                    f"the new CA{waiting}"))
+    behind = _behind(snap)
+    if snap.swarm.get("RootRotationInProgress") or behind:
+        done = len(snap.nodes) - len(behind)
+        waiting = f" (waiting for {', '.join(behind[:4])})" if behind else ""
+        out.append(("info", f"CA rotation: {done} of {len(snap.nodes)} nodes hold a "
+                    f"certificate of the new CA{waiting}"))
     return out
 
 

@@ -26,9 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from textual.binding import Binding
 
-from swarmtui.swarm.ops.runner import refuse_read_only
 from swarmtui.ui import forms, panes
-from swarmtui.ui.flow import audit_labels, display_title
 from swarmtui.ui.panes.base import Action, ActionContext, RefusedError, opens
 from swarmtui.ui.screens.wizards import factories as wizards
 
@@ -312,6 +310,9 @@ def refuse(ctx: ActionContext) -> None:
 def refuse_op(app: SwarmApp, op: Operation) -> None:
     """Read-only refuses `op` (a key of a screen other than the main one): the notice
     with its CLI line, a 'refused' journal line; nothing is sent, nothing opens."""
+    from swarmtui.swarm.ops.runner import refuse_read_only
+    from swarmtui.ui.flow import audit_labels, display_title
+
     cluster, endpoint = audit_labels(app)
     outcome = refuse_read_only(op, cluster=cluster, endpoint=endpoint)
     text = READ_ONLY_NOTICE.format(title=display_title(op).lower(), cli=op.cli)

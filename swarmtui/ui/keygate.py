@@ -26,7 +26,8 @@ from typing import Any
 from textual import events
 from textual.message_pump import MessagePump
 from textual.timer import Timer
-from textual.widgets import Input, TextArea
+
+from swarmtui.ui.widgets.text import is_text_field
 
 #: how often a key in flight is checked for a step that cannot run any more (its widget
 #: went away with the key), and the longest it holds the keys after it in any case
@@ -69,7 +70,7 @@ class KeyGate:
     def handled(self, event: events.Key, target: MessagePump) -> None:
         """`event` was just handled by the app and, unless a priority binding took it,
         forwarded to `target`: hold the next keys until it has gone all the way."""
-        if event.is_forwarded and isinstance(target, (Input, TextArea)) \
+        if event.is_forwarded and is_text_field(target) \
                 and event.is_printable:
             return  # typing: the field takes it; the focus stays
         chain: list[MessagePump] = []

@@ -224,3 +224,15 @@ async def test_filter_typed_on_and_erased_matches_a_full_search() -> None:
             assert table.order == expected(), (text, "history")
         table.apply(rows[:100])  # new data: the search starts over
         assert table.order == [k for k in expected() if int(k[1:]) < 100]
+
+
+def test_a_text_field_is_an_input_or_a_text_area_without_loading_text_area_first() -> None:
+    from textual.widgets import Input, Static, TextArea
+
+    from swarmtui.ui.widgets.text import is_text_field
+
+    class Note(TextArea):
+        pass
+
+    assert is_text_field(Input()) and is_text_field(TextArea()) and is_text_field(Note())
+    assert not is_text_field(Static("x")) and not is_text_field(None)

@@ -86,3 +86,49 @@ def test_node_certificate_in_words() -> None:
     assert certs.node_cert_text(s, s.nodes["n1"]) == (
         "issued by the current root CA; valid 90 days, renewed by the node before then")
     assert certs.node_cert_text(s, s.nodes["n2"]).startswith("issued by another CA")
+
+
+def test_the_expiry_read_from_the_der_is_cryptography_s() -> None:
+    """`not_after` (the first screen's, on every snapshot) reads what cryptography reads:
+    UTCTime up to 2049, GeneralizedTime from 2050, the first certificate of a chain."""
+    for when in (datetime(1999, 12, 31, 23, 59, 59, tzinfo=UTC), NOW + timedelta(days=20),
+                 datetime(2049, 12, 31, 23, 59, 59, tzinfo=UTC),
+                 datetime(2050, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)):
+        pem = ca_pem(when)
+        parsed = certs.parse_pem(pem)
+        assert parsed is not None and certs.not_after(pem) == parsed.not_after == when
+    chain = ca_pem(NOW + timedelta(days=5)) + ca_pem(NOW + timedelta(days=500))
+    assert certs.not_after(chain) == NOW + timedelta(days=5)
+
+
+def test_an_unreadable_certificate_has_no_expiry() -> None:
+    pem = ca_pem(NOW + timedelta(days=20))
+    body = pem.splitlines()
+    for bad in ("", "not a certificate", "\n".join(body[:3] + body[-1:]),  # cut short
+                "\n".join([body[0], "AAAA" * 8, body[-1]]),  # DER of something else
+                "\n".join([body[0], "!!!!", body[-1]]), pem.replace("-----END", "-----FIN")):
+        assert certs.not_after(bad) is None, bad
+        assert certs.parse_pem(bad) is None, bad
+
+
+def test_the_first_screen_s_certificate_warnings_do_not_load_cryptography_x509() -> None:
+    """health runs certs.warnings on every snapshot, the first one in the start: reading
+    the expiry from the DER spares the start cryptography.x509 (~130 M instructions)."""
+    import subprocess
+    import sys
+
+    root = ca_pem(NOW + timedelta(days=20))
+    code = (
+        "import sys\n"
+        "from datetime import UTC, datetime\n"
+        "from swarmtui.swarm import health\n"
+        "from swarmtui.swarm.state import ClusterSnapshot\n"
+        f"swarm = {{'ID': 'c1', 'TLSInfo': {{'TrustRoot': {root!r}}}}}\n"
+        "snap = ClusterSnapshot.from_api(nodes=[], info={}, swarm=swarm)\n"
+        f"now = datetime({NOW.year}, {NOW.month}, {NOW.day}, tzinfo=UTC)\n"
+        "print([p.text for p in health.problems(snap, now) if p.kind == 'certificate'])\n"
+        "print('cryptography.x509' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert "the swarm's root CA expires in 20 days" in out[0]  # the test can fail
+    assert out[1] == "False"

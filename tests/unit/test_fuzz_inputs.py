@@ -387,10 +387,12 @@ def test_swarm_setting_durations(raw: str) -> None:
 @FAST
 @given(st.one_of(typed, json_values.map(__import__("json").dumps)))
 def test_interface_addresses_and_timestamps_from_hosts(text: str) -> None:
-    from swarmtui.swarm.certs import parse_pem
+    from swarmtui.swarm.certs import not_after, parse_pem
     from swarmtui.swarm.format import parse_ts
     from swarmtui.swarm.swarminit import parse_ip_addr_json
 
     parse_ip_addr_json(text)
     parse_ts(text)
     parse_pem(text)
+    not_after(text)
+    not_after(f"-----BEGIN CERTIFICATE-----\n{text}\n-----END CERTIFICATE-----")

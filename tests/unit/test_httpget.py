@@ -119,11 +119,33 @@ def test_asyncssh_offers_the_same_algorithms_imported_either_way() -> None:
     import subprocess
     import sys
 
-    show = ("import asyncssh.kex, asyncssh.mac; "
-            "print(asyncssh.kex.get_kex_algs(), asyncssh.mac.get_mac_algs())")
+    show = ("import asyncssh.kex, asyncssh.mac, asyncssh.encryption, asyncssh.public_key as "
+            "pk; print(asyncssh.kex.get_kex_algs(), asyncssh.mac.get_mac_algs(), "
+            "asyncssh.encryption.get_encryption_algs(), pk.get_public_key_algs(), "
+            "pk.get_certificate_algs(), pk.get_x509_certificate_algs(), pk._x509_available)")
     plain = subprocess.run([sys.executable, "-c", f"import asyncssh; {show}"],
                            capture_output=True, text=True, check=True).stdout
     ours = subprocess.run([sys.executable, "-c", "from swarmtui.connect.sshlib import "
                            f"import_asyncssh; import_asyncssh(); {show}"],
                           capture_output=True, text=True, check=True).stdout
     assert ours == plain and "umac" in plain
+
+
+def test_asyncssh_without_pyopenssl_skips_its_x509_module_as_it_would_fail() -> None:
+    """asyncssh's X.509 support needs pyOpenSSL; without it, its module imported
+    cryptography.x509 (~130 M instructions of the start) before failing."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    show = "import sys; print('cryptography.x509' in sys.modules, 'asyncssh.crypto.x509' " \
+           "in sys.modules, sys.modules.get('OpenSSL') is not None)"
+    plain = subprocess.run([sys.executable, "-c", f"import asyncssh; {show}"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    ours = subprocess.run([sys.executable, "-c", "from swarmtui.connect.sshlib import "
+                           f"import_asyncssh; import_asyncssh(); {show}"],
+                          capture_output=True, text=True, check=True).stdout.split()
+    if importlib.util.find_spec("OpenSSL") is not None:
+        assert ours == plain == ["True", "True", "True"]  # X.509 keys work: all of it loads
+    else:
+        assert plain[0] == "True" and ours == ["False", "False", "False"]

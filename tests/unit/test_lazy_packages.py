@@ -45,6 +45,20 @@ def test_the_first_screen_does_not_load_forms_wizards_or_the_inspect_view() -> N
     assert "swarmtui.bootstrap.engine" in loaded  # the node doctor's engine control
 
 
+def test_the_first_screen_does_not_load_the_change_flow_the_operations_or_text_areas() -> None:
+    """A key's confirm → progress flow and its Operation load when the key is pressed, and
+    Textual's TextArea (its documents, its themes) when a form has one: ~110 M of the start
+    imports' 1.9 G instructions (valgrind)."""
+    loaded = _modules_after("import swarmtui.ui.app")
+    for later in ("swarmtui.ui.flow", "swarmtui.ui.flow.confirm", "swarmtui.ui.flow.progress",
+                  "swarmtui.swarm.ops.runner", "swarmtui.swarm.ops.services",
+                  "swarmtui.swarm.ops.nodes", "swarmtui.swarm.ops.node_labels",
+                  "swarmtui.swarm.reach.ops", "swarmtui.swarm.reach.prune",
+                  "textual.widgets._text_area", "textual.document._document"):
+        assert later not in loaded, later
+    assert "swarmtui.ui.panes.nodes" in loaded  # the test can fail: the panes did load
+
+
 def test_the_start_path_does_not_load_docker_py() -> None:
     """The first view reads through connect/httpget.py: docker-py (requests, urllib3, …:
     ~0.1 s of CPU) loads when a change, logs or exec first need it."""

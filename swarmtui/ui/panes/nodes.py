@@ -16,16 +16,10 @@ from swarmtui.swarm import format as fmt
 from swarmtui.swarm import health
 from swarmtui.swarm.health import Health
 from swarmtui.swarm.models import Node
-from swarmtui.swarm.ops.base import Operation
-from swarmtui.swarm.ops.node_labels import AddNodeLabel, RemoveNodeLabel
-from swarmtui.swarm.ops.nodes import DemoteNodes, PromoteNodes, RemoveNode, SetAvailability
-from swarmtui.swarm.reach.ops import LeaveAndRemoveNode, StartEngine, UnlockManager
 from swarmtui.swarm.reach.probe import Cause
-from swarmtui.swarm.reach.prune import PruneNodes, PrunePlan, PruneTarget, plan_all_nodes
 from swarmtui.swarm.reach.stats import NodeStats, node_cells
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.swarm.sync.store import STATS
-from swarmtui.ui.flow import OpForm, fixed, start_operation
 from swarmtui.ui.panes.base import (
     Action,
     ActionContext,
@@ -38,6 +32,8 @@ from swarmtui.ui.panes.base import (
 from swarmtui.ui.widgets.table import Column, Row
 
 if TYPE_CHECKING:
+    from swarmtui.swarm.ops.base import Operation
+    from swarmtui.swarm.ops.nodes import RemoveNode
     from swarmtui.swarm.reach.watch import NodeReach
     from swarmtui.ui.screens.main import MainScreen
 
@@ -150,12 +146,17 @@ def _fixed(make: Callable[[list[Node]], Operation]) -> tuple[Handler, Preview]:
         return make(selected_nodes(ctx))
 
     def run(ctx: ActionContext) -> None:
+        from swarmtui.ui.flow import fixed, start_operation
+
         start_operation(ctx.screen, fixed(preview(ctx)))
 
     return run, preview
 
 
 def add_label(ctx: ActionContext) -> None:
+    from swarmtui.swarm.ops.node_labels import AddNodeLabel
+    from swarmtui.ui.flow import OpForm, start_operation
+
     nodes = selected_nodes(ctx)
     start_operation(ctx.screen, OpForm(build=lambda v, _f: AddNodeLabel(nodes, v),
                                        prompt="Label to add or change (key=value):",
@@ -163,6 +164,9 @@ def add_label(ctx: ActionContext) -> None:
 
 
 def remove_label(ctx: ActionContext) -> None:
+    from swarmtui.swarm.ops.node_labels import RemoveNodeLabel
+    from swarmtui.ui.flow import OpForm, start_operation
+
     nodes = selected_nodes(ctx)
     keys: dict[str, list[str]] = {}
     for n in nodes:
@@ -180,6 +184,9 @@ def remove_label(ctx: ActionContext) -> None:
 def _remove_op(ctx: ActionContext, node: Node | None = None, force: bool = False
                ) -> RemoveNode:
     """`docker node rm`; a Ready node, when the node pool can reach it, leaves first."""
+    from swarmtui.swarm.ops.nodes import RemoveNode
+    from swarmtui.swarm.reach.ops import LeaveAndRemoveNode
+
     node = node or _one(ctx, "remove")
     store = ctx.app.store
     reach = store.reach if store is not None else None
@@ -189,6 +196,9 @@ def _remove_op(ctx: ActionContext, node: Node | None = None, force: bool = False
 
 
 def remove_node(ctx: ActionContext) -> None:
+    from swarmtui.swarm.ops.nodes import RemoveNode
+    from swarmtui.ui.flow import OpForm, start_operation
+
     node = _one(ctx, "remove")
     offered = RemoveNode.force_offered(node)
     start_operation(ctx.screen, OpForm(
@@ -200,6 +210,8 @@ def remove_node(ctx: ActionContext) -> None:
 
 def _fix_op(ctx: ActionContext, key: str = "") -> Operation:
     """The fix the node doctor found for the node under the cursor, as an Operation."""
+    from swarmtui.swarm.reach.ops import StartEngine, UnlockManager
+
     node = _one(ctx, "fix")
     store = ctx.app.store
     reach = store.reach if store is not None else None
@@ -219,6 +231,9 @@ def _fix_op(ctx: ActionContext, key: str = "") -> Operation:
 
 def fix_node(ctx: ActionContext) -> None:
     """F: start the engine of a node whose dockerd is down, or unlock a locked manager."""
+    from swarmtui.swarm.reach.ops import UnlockManager
+    from swarmtui.ui.flow import OpForm, fixed, start_operation
+
     op = _fix_op(ctx, "SWMKEY-1-")
     if isinstance(op, UnlockManager):
         held = ctx.app.unlock_key  # the key this session saw (init, tokens screen)
@@ -273,6 +288,9 @@ def _prune(every: bool) -> Handler:
 
 
 async def _plan_then_confirm(main: MainScreen, reach: NodeReach, nodes: list[Node]) -> None:
+    from swarmtui.swarm.reach.prune import PruneNodes, PrunePlan, PruneTarget, plan_all_nodes
+    from swarmtui.ui.flow import OpForm, start_operation
+
     future = reach.submit(plan_all_nodes(reach.pool, [(n.hostname, n.address) for n in nodes],
                                          volumes=True))
     try:
@@ -298,6 +316,8 @@ async def _plan_then_confirm(main: MainScreen, reach: NodeReach, nodes: list[Nod
 def _prune_preview(every: bool) -> Preview:
     """What the read-only refusal journals (no node is read for it)."""
     def preview(ctx: ActionContext) -> Operation:
+        from swarmtui.swarm.reach.prune import PruneNodes, PrunePlan, PruneTarget
+
         reach = _reach(ctx, "prune")
         return PruneNodes(reach.pool, [PruneTarget(PrunePlan(n.hostname, (), False),
                                                    n.address, n.id)
@@ -306,11 +326,42 @@ def _prune_preview(every: bool) -> Preview:
     return preview
 
 
-_promote = _fixed(PromoteNodes)
-_demote = _fixed(DemoteNodes)
-_drain = _fixed(lambda ns: SetAvailability(ns, "drain"))
-_activate = _fixed(lambda ns: SetAvailability(ns, "active"))
-_pause = _fixed(lambda ns: SetAvailability(ns, "pause"))
+def _promote_op(nodes: list[Node]) -> Operation:
+    from swarmtui.swarm.ops.nodes import PromoteNodes
+
+    return PromoteNodes(nodes)
+
+
+def _demote_op(nodes: list[Node]) -> Operation:
+    from swarmtui.swarm.ops.nodes import DemoteNodes
+
+    return DemoteNodes(nodes)
+
+
+def _availability(to: str) -> Callable[[list[Node]], Operation]:
+    def make(nodes: list[Node]) -> Operation:
+        from swarmtui.swarm.ops.nodes import SetAvailability
+
+        return SetAvailability(nodes, to)
+
+    return make
+
+
+def _label_preview(add: bool) -> Preview:
+    def preview(ctx: ActionContext) -> Operation:
+        from swarmtui.swarm.ops.node_labels import AddNodeLabel, RemoveNodeLabel
+
+        nodes = selected_nodes(ctx)
+        return AddNodeLabel(nodes, "KEY=VALUE") if add else RemoveNodeLabel(nodes, "KEY")
+
+    return preview
+
+
+_promote = _fixed(_promote_op)
+_demote = _fixed(_demote_op)
+_drain = _fixed(_availability("drain"))
+_activate = _fixed(_availability("active"))
+_pause = _fixed(_availability("pause"))
 
 
 def _op(id: str, key: str, title: str, help: str, run: Handler, preview: Preview,
@@ -334,9 +385,9 @@ ACTIONS = (
     _op("ops.pause", "c", "Pause", "docker node update --availability pause NODE "
         "(k9s: cordon)", *_pause),
     _op("ops.label_add", "L", "Label+", "docker node update --label-add KEY=VALUE NODE",
-        add_label, lambda ctx: AddNodeLabel(selected_nodes(ctx), "KEY=VALUE")),
+        add_label, _label_preview(add=True)),
     _op("ops.label_rm", "X", "Label-", "docker node update --label-rm KEY NODE",
-        remove_label, lambda ctx: RemoveNodeLabel(selected_nodes(ctx), "KEY")),
+        remove_label, _label_preview(add=False)),
     _op("ops.node_fix", "F", "Fix", "ssh NODE: start its engine (dockerd is not running) or "
         "docker swarm unlock (manager locked), as the node doctor found", fix_node,
         lambda ctx: _fix_op(ctx, "SWMKEY-1-KEY")),

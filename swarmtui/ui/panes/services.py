@@ -8,21 +8,14 @@ the confirm → progress flow (`ui/flow/start.py`); the form keys open a form
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from swarmtui.swarm import format as fmt
 from swarmtui.swarm.explain import rollout
 from swarmtui.swarm.health import Health
 from swarmtui.swarm.models import Service
-from swarmtui.swarm.ops.services import (
-    ForceUpdateService,
-    RemoveService,
-    RollbackService,
-    ScaleService,
-    UpdateServiceImage,
-)
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.ui import forms
-from swarmtui.ui.flow import OpForm, fixed, start_operation
 from swarmtui.ui.panes.base import (
     Action,
     ActionContext,
@@ -35,6 +28,9 @@ from swarmtui.ui.panes.base import (
     toggle_mark,
 )
 from swarmtui.ui.widgets.table import Column, Row
+
+if TYPE_CHECKING:
+    from swarmtui.swarm.ops.base import Operation
 
 #: priority: 0 always shown; higher numbers give way first at 80 columns
 COLUMNS = [
@@ -85,6 +81,9 @@ def selected_service(ctx: ActionContext) -> Service:
 
 # ------------------------------------------------------------------ handlers
 def scale(ctx: ActionContext) -> None:
+    from swarmtui.swarm.ops.services import ScaleService
+    from swarmtui.ui.flow import OpForm, start_operation
+
     svc = selected_service(ctx)
     if svc.mode != "replicated":
         # global services and jobs have no replica count: say so, ask nothing
@@ -97,6 +96,9 @@ def scale(ctx: ActionContext) -> None:
 
 
 def update_image(ctx: ActionContext) -> None:
+    from swarmtui.swarm.ops.services import UpdateServiceImage
+    from swarmtui.ui.flow import OpForm, start_operation
+
     svc = selected_service(ctx)
     store = ctx.app.store
     pool = store.reach.pool if store is not None and store.reach is not None else None
@@ -106,12 +108,44 @@ def update_image(ctx: ActionContext) -> None:
         placeholder="e.g. busybox:latest"))
 
 
-def restart(ctx: ActionContext) -> None:
-    start_operation(ctx.screen, fixed(ForceUpdateService(selected_service(ctx))))
+def _send(preview: Preview, destructive: bool = False) -> Handler:
+    """The handler of an operation that needs no value: confirm `preview`'s operation."""
+    def run(ctx: ActionContext) -> None:
+        from swarmtui.ui.flow import fixed, start_operation
+
+        start_operation(ctx.screen, fixed(preview(ctx), destructive=destructive))
+
+    return run
 
 
-def rollback(ctx: ActionContext) -> None:
-    start_operation(ctx.screen, fixed(RollbackService(selected_service(ctx))))
+def _scale_preview(ctx: ActionContext) -> Operation:
+    from swarmtui.swarm.ops.services import ScaleService
+
+    return ScaleService(selected_service(ctx), "N")
+
+
+def _restart_op(ctx: ActionContext) -> Operation:
+    from swarmtui.swarm.ops.services import ForceUpdateService
+
+    return ForceUpdateService(selected_service(ctx))
+
+
+def _rollback_op(ctx: ActionContext) -> Operation:
+    from swarmtui.swarm.ops.services import RollbackService
+
+    return RollbackService(selected_service(ctx))
+
+
+def _image_preview(ctx: ActionContext) -> Operation:
+    from swarmtui.swarm.ops.services import UpdateServiceImage
+
+    return UpdateServiceImage(selected_service(ctx), "IMAGE")
+
+
+def _remove_op(ctx: ActionContext) -> Operation:
+    from swarmtui.swarm.ops.services import RemoveService
+
+    return RemoveService(selected_service(ctx))
 
 
 def mark(ctx: ActionContext) -> None:
@@ -134,10 +168,6 @@ def spec_history(ctx: ActionContext) -> None:
     from swarmtui.ui.screens.history import HistoryScreen
 
     ctx.app.push_screen(HistoryScreen(selected_service(ctx).id))
-
-
-def remove(ctx: ActionContext) -> None:
-    start_operation(ctx.screen, fixed(RemoveService(selected_service(ctx)), destructive=True))
 
 
 def _op(id: str, key: str, title: str, help: str, run: Handler, preview: Preview,
@@ -169,15 +199,15 @@ ACTIONS = (
            panes=("services",), needs_selection=True, run=spec_history,
            requires=("snapshot",)),
     _op("ops.scale", "ctrl+s", "Scale", "docker service scale SERVICE=N", scale,
-        lambda ctx: ScaleService(selected_service(ctx), "N"), footer=21),
-    _op("ops.restart", "r", "Restart", "docker service update --force SERVICE", restart,
-        lambda ctx: ForceUpdateService(selected_service(ctx)), footer=22),
-    _op("ops.rollback", "R", "Rollback", "docker service rollback SERVICE", rollback,
-        lambda ctx: RollbackService(selected_service(ctx))),
+        _scale_preview, footer=21),
+    _op("ops.restart", "r", "Restart", "docker service update --force SERVICE",
+        _send(_restart_op), _restart_op, footer=22),
+    _op("ops.rollback", "R", "Rollback", "docker service rollback SERVICE",
+        _send(_rollback_op), _rollback_op),
     _op("ops.image", "u", "Image", "docker service update --image IMAGE SERVICE",
-        update_image, lambda ctx: UpdateServiceImage(selected_service(ctx), "IMAGE")),
+        update_image, _image_preview),
     _op("ops.service_rm", "ctrl+d", "Remove", "docker service rm SERVICE (type its name to "
-        "confirm)", remove, lambda ctx: RemoveService(selected_service(ctx))),
+        "confirm)", _send(_remove_op, destructive=True), _remove_op),
     _form("new-service", "n", "New service", "docker service create … from a form",
           forms.new_service, footer=20),
     _form("edit-service", "e", "Edit service", "change the selected service; the spec diff "

@@ -24,7 +24,8 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Input, TextArea
+
+from swarmtui.ui.widgets.text import is_text_field
 
 #: rank of a binding the registry does not know (the screen's own, a widget's)
 _UNRANKED = 100
@@ -125,7 +126,7 @@ class KeysFooter(Widget, can_focus=False):
         if not self._bindings_ready:
             return ()
         active = self.screen.active_bindings
-        typing = isinstance(self.screen.focused, Input | TextArea)
+        typing = is_text_field(self.screen.focused)
         shown: dict[str, tuple[Binding, bool, str]] = {}
         for _node, binding, enabled, tooltip in active.values():
             if typing and binding.key in TYPING_KEYS and not binding.priority:

@@ -8,6 +8,7 @@ ping cost a full reflow and repaint each for nothing.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from textual.content import Content
@@ -15,7 +16,7 @@ from textual.css.styles import RulesMap
 from textual.strip import Strip
 from textual.style import Style
 from textual.visual import RenderOptions, Visual
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 #: narrower than this beside the indent, a line wraps as Textual wraps it
 MIN_VALUE_WIDTH = 12
@@ -84,3 +85,13 @@ class HangingStatic(Static):
     def render(self) -> Visual:
         visual = self.visual
         return Hanging(visual, self.indent) if isinstance(visual, Content) else visual
+
+
+def is_text_field(widget: object) -> bool:
+    """Whether `widget` takes typed characters (an Input or a TextArea). TextArea is not
+    imported for the question (its module and documents cost ~8 ms of every start, and no
+    start screen has one): until a form imports it, no widget can be one."""
+    if isinstance(widget, Input):
+        return True
+    text_area = sys.modules.get("textual.widgets._text_area")
+    return text_area is not None and isinstance(widget, text_area.TextArea)
