@@ -276,7 +276,8 @@ class Store:
             if stats is not snap.stats:
                 snap = snap.with_stats(stats)
             lost = noleader.is_lost(snap.message)
-            self.reach.watch_managers(self._known_managers if lost else ())
+            self.reach.watch_managers(self.reach.managers_of(self._known_managers, snap)
+                                      if lost else ())
             if lost:  # what the API cannot say: each manager's own state, over SSH
                 snap = replace(snap, message=noleader.with_probed(
                     snap.message or "", self.reach.managers_line()))
