@@ -157,6 +157,9 @@ class Store:
         self._listener = listener
         listener.on_link(self._view)
 
+    def shown(self) -> None:
+        """The listener's first view of a snapshot is on screen (the UI's loop)."""
+
     async def stop(self) -> None:
         """Stop every thread and close every stream; the listener hears nothing more."""
         self._stopped.set()
