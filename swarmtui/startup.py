@@ -137,7 +137,7 @@ def begin(args: argparse.Namespace) -> Early | None:
     store = LinkStore(link, poll_interval=poll_interval_of(settings),
                       read_only=read_only_of(args.read_only, settings, prof),
                       node_map=dict(prof.nodes) if prof else {},
-                      stats_interval=stats_interval_of(settings, prof))
+                      stats_interval=stats_interval_of(settings, prof), reach_when_shown=True)
     sockdir.prepare()  # signal handlers: only the main thread can set them
 
     def run() -> None:

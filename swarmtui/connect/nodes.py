@@ -38,6 +38,7 @@ from swarmtui.connect.errors import ConnectError, HostUnreachableError, WouldAsk
 from swarmtui.connect.noderoute import NodeRoute, ReachFailure, classify, resolve_route
 from swarmtui.connect.options import ConnectOptions, LostCallback
 from swarmtui.connect.sockdir import make_private_dir, remove_private_dir
+from swarmtui.connect.sshconf import alias_for
 from swarmtui.connect.sshlib import import_asyncssh
 
 if TYPE_CHECKING:
@@ -174,6 +175,10 @@ class NodePool:
         return resolve_route(hostname, address or self._addresses.get(hostname, ""),
                              node_map=self.node_map, ssh_config=self.options.ssh_config,
                              manager=self.manager)
+
+    def name_for(self, address: str) -> str:
+        """A manager known only by its address: its ssh_config alias, else the address."""
+        return alias_for(address, self.options.ssh_config) or address
 
     def unreachable(self, hostname: str) -> Unreachable | None:
         """The last failure of this node, while it stands (None once it was reached)."""

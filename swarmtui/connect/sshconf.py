@@ -236,3 +236,28 @@ def inherit_ssh_settings(given: list[Endpoint], files: Sequence[Path]) -> list[E
                 ep = replace(ep, config_host=first.config_host or first.host)
         out.append(ep)
     return out
+
+
+def alias_for(address: str, files: Sequence[Path]) -> str | None:
+    """The first plain `Host` alias of `files` (no pattern, no Include followed) whose
+    HostName is `address`, e.g. node2 for 10.0.0.12: the name a manager known only by its
+    swarm address (a start while the quorum is lost) goes by in the ssh_config."""
+    for path in files:
+        try:
+            lines = path.read_text().splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for line in lines:
+            words = line.replace("=", " ").split()
+            if len(words) < 2 or words[0].lower() != "host":
+                continue
+            for alias in words[1:]:
+                if any(c in alias for c in "*?!") or alias == address:
+                    continue
+                try:
+                    cfg = _load(files, alias, None, None)
+                except EndpointError:
+                    return None
+                if str(cfg.get("Hostname", "")) == address:
+                    return alias
+    return None

@@ -179,8 +179,10 @@ class SwarmApp(CrashGuard, ToastsPerScreen, Connecting):
 
     def on_mount(self) -> None:
         # the start paused the collector until 1 s after the first view (MainScreen);
-        # a start that shows no cluster (a question, a failure) lets it run soon too
-        self.set_timer(STARTED_AFTER_S, gcpause.started)
+        # a start that shows no cluster (a question, a failure) lets it run soon too —
+        # and the store's node pool, which waits for the first view, begins then at the
+        # latest (a screen opened over the main one before the first snapshot came)
+        self.set_timer(STARTED_AFTER_S, self._settled)
         if self.theme_errors:
             self.notify("\n".join(str(e) for e in self.theme_errors),
                         title="theme problems (using the default)", severity="warning",
@@ -208,6 +210,11 @@ class SwarmApp(CrashGuard, ToastsPerScreen, Connecting):
             else:
                 self.connect_target(self.target, profile=self.profile,
                                     use_default=not (self.target or self.profile))
+
+    def _settled(self) -> None:
+        gcpause.started()
+        if self.store is not None:
+            self.store.shown()
 
     def apply_keymap(self, keymap: dict[str, str]) -> None:
         """Check `[keymap]` (unknown ids, clashing keys) and apply what is good."""

@@ -57,6 +57,26 @@ def test_scaling_counts_only_when_the_replicas_run() -> None:
     assert tour.current.id == "drain"
 
 
+def _drained_and_moved(hostname: str, then: Callable[[dict[str, Any]], None] | None = None
+                       ) -> Callable[[dict[str, Any]], None]:
+    """`hostname` drained, its tasks meant to shut down, every replicated service at its
+    count elsewhere (then `then`'s edit)."""
+    def edit(data: dict[str, Any]) -> None:
+        node = _node(data, hostname)
+        node["Spec"]["Availability"] = "drain"
+        for t in data["tasks"]:
+            if t.get("NodeID") == node["ID"]:
+                t["DesiredState"] = "shutdown"
+        for s in data["services"]:
+            if "Replicated" in s["Spec"]["Mode"]:
+                want = s["Spec"]["Mode"]["Replicated"]["Replicas"]
+                s["ServiceStatus"] = {"DesiredTasks": want, "RunningTasks": want,
+                                      "CompletedTasks": 0}
+        if then is not None:
+            then(data)
+    return edit
+
+
 def test_drain_then_tasks_must_leave_the_node() -> None:
     tour = Tour(index=2)
     assert not tour.update(_snapshot(), "nodes")
@@ -65,23 +85,10 @@ def test_drain_then_tasks_must_leave_the_node() -> None:
         _node(data, "node2")["Spec"]["Availability"] = "drain"
 
     assert tour.update(_snapshot(drained), "nodes") and tour.current.id == "move"
-    node2 = _snapshot()
-    node2_id = node2.node_by_hostname("node2").id
     # node2 still has tasks meant to run: not done, whatever the pane
     assert not tour.update(_snapshot(drained), "tasks")
     assert "still meant to run on node2" in tour.status
-
-    def moved(data: dict[str, Any]) -> None:
-        drained(data)
-        for t in data["tasks"]:
-            if t.get("NodeID") == node2_id:
-                t["DesiredState"] = "shutdown"
-        for s in data["services"]:
-            if "Replicated" in s["Spec"]["Mode"]:
-                want = s["Spec"]["Mode"]["Replicated"]["Replicas"]
-                s["ServiceStatus"] = {"DesiredTasks": want, "RunningTasks": want,
-                                      "CompletedTasks": 0}
-
+    moved = _drained_and_moved("node2")
     assert not tour.update(_snapshot(moved), "nodes") and "press 3" in tour.status
     assert tour.update(_snapshot(moved), "tasks") and tour.current.id == "promote"
 
@@ -93,20 +100,7 @@ def test_a_service_broken_before_the_drain_does_not_hold_the_move_step() -> None
         web = _service(data, "web")
         web["ServiceStatus"] = {"DesiredTasks": 3, "RunningTasks": 0, "CompletedTasks": 0}
 
-    node2_id = _snapshot().node_by_hostname("node2").id
-
-    def drained_and_moved(data: dict[str, Any]) -> None:
-        _node(data, "node2")["Spec"]["Availability"] = "drain"
-        for t in data["tasks"]:
-            if t.get("NodeID") == node2_id:
-                t["DesiredState"] = "shutdown"
-        for s in data["services"]:
-            if "Replicated" in s["Spec"]["Mode"]:
-                want = s["Spec"]["Mode"]["Replicated"]["Replicas"]
-                s["ServiceStatus"] = {"DesiredTasks": want, "RunningTasks": want,
-                                      "CompletedTasks": 0}
-        broken(data)
-
+    drained_and_moved = _drained_and_moved("node2", then=broken)
     tour = Tour(index=2)
     assert not tour.update(_snapshot(broken), "nodes")  # the drain step begins: web short
     assert tour.update(_snapshot(drained_and_moved), "nodes") and tour.current.id == "move"

@@ -32,7 +32,9 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -369,8 +371,10 @@ def ui_thread_part(lab: Lab) -> None:
                 starts.append(time.perf_counter() - t0)
                 # the rows worker it started makes the pane's rows at the real now: let it
                 # end first (else it remakes them between the two calls timed below)
+                # (one replaced by a newer one ends cancelled: that is an end too)
                 await asyncio.wait_for(asyncio.gather(*(
-                    w.wait() for w in app.workers if w.group == "rows")), 60)
+                    w.wait() for w in app.workers if w.group == "rows"),
+                    return_exceptions=True), 60)
                 # the rows as the worker makes them (the pane's maker keeps what it made);
                 # CPU of this thread (the worker just started runs beside it)
                 # then a poll before any age text moves again (what most polls are once
@@ -410,6 +414,48 @@ def ui_thread_part(lab: Lab) -> None:
         f"{build_s * 1000:.0f} ms")
     row("20k tasks: … the worker's rows + prepare, a poll that moved no age (CPU)",
         f"{quiet_s * 1000:.0f} ms")
+
+
+def _other_listing(api: Any, digest: bytes | None) -> Any:
+    """The engine's task list when its bytes are not those of `digest`, else None."""
+    from swarmtui.swarm.fetch import iter_kind
+
+    listing = iter_kind(api, "tasks")
+    return listing if getattr(listing, "digest", None) != digest else None
+
+
+def relist_part(lab: Lab) -> None:
+    """In process: the store's CPU for one re-list of the 20,000 tasks when the CLI changed
+    a few of them (a service scaled by one): the engine's /tasks bytes merged against the
+    last models (sync/merge.py), as a poll does."""
+    import docker
+
+    from swarmtui.swarm.fetch import iter_kind
+    from swarmtui.swarm.sync.merge import merge_kind
+    from tests.waiting import wait_for
+
+    api = docker.APIClient(base_url=f"unix://{lab.host('node1').docker_socket}",
+                           version="1.41", timeout=120)
+    last: dict[str, Any] = merge_kind("tasks", None, iter_kind(api, "tasks"))
+    cpus, moved = [], []
+    try:
+        now = int(lab.ssh("node1", "docker service inspect --format "
+                                   "'{{.Spec.Mode.Replicated.Replicas}}' pend0000"))
+        for replicas in (now + 1, now, now + 1, now):
+            lab.ssh("node1", f"docker service scale -d pend0000={replicas}")
+            digest: bytes | None = getattr(last, "digest", None)
+            listing = wait_for("the scale in the task list",
+                               partial(_other_listing, api, digest), 60, interval=0.5)
+            c0 = time.thread_time()
+            again = merge_kind("tasks", last, listing)
+            cpus.append(time.thread_time() - c0)
+            moved.append(sum(1 for k, t in again.items() if last.get(k) is not t))
+            last = again
+    finally:
+        lab.ssh("node1", "docker service scale -d pend0000=10", check=False)
+        api.close()
+    row(f"20k tasks: store CPU of a re-list, {min(moved)}-{max(moved)} tasks changed "
+        "(median of 4)", f"{statistics.median(cpus) * 1000:.0f} ms")
 
 
 def rshape_part(lab: Lab) -> None:
@@ -488,6 +534,7 @@ def test_bench_as_a_user_sees_it(make_lab: Callable[..., Lab]) -> None:
                 scale_part(big)
             if "uithread" in PARTS:
                 ui_thread_part(big)
+                relist_part(big)
         if "rshape" in PARTS and small:
             rshape_part(small)
     finally:

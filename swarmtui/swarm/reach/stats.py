@@ -327,6 +327,11 @@ class Sampler:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        pending = list(self._pending)
+        for t in pending:
+            t.cancel()
+        if pending:  # ended here, not closed by the collector once the loop is gone
+            await asyncio.wait(pending, timeout=5)
         if self._threads is not None:
             self._threads.shutdown(wait=False, cancel_futures=True)
             self._threads = None

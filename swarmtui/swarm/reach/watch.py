@@ -95,6 +95,16 @@ class NodeReach:
         with contextlib.suppress(RuntimeError):  # closing
             self._loop.call_soon_threadsafe(self.managers.follow, tuple(hosts))
 
+    def managers_of(self, known: Sequence[tuple[str, str]], snap: ClusterSnapshot
+                    ) -> tuple[tuple[str, str], ...]:
+        """The managers to probe (hostname, address): those the store last listed, else
+        (a start while the quorum is lost) the engine's own list of manager addresses,
+        each named by its ssh_config alias when one has that HostName."""
+        if known:
+            return tuple(known)
+        addresses = dict.fromkeys(a.rsplit(":", 1)[0] for a in snap.remote_managers)
+        return tuple(sorted((self.pool.name_for(a), a) for a in addresses if a))
+
     def managers_line(self) -> str:
         """The first screen's line on the probed managers ("" before a probe answered)."""
         return states_line(self.managers.states, self.managers.probed_at)

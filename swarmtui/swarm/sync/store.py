@@ -157,6 +157,9 @@ class Store:
         self._listener = listener
         listener.on_link(self._view)
 
+    def shown(self) -> None:
+        """The listener's first view of a snapshot is on screen (the UI's loop)."""
+
     async def stop(self) -> None:
         """Stop every thread and close every stream; the listener hears nothing more."""
         self._stopped.set()
@@ -273,7 +276,8 @@ class Store:
             if stats is not snap.stats:
                 snap = snap.with_stats(stats)
             lost = noleader.is_lost(snap.message)
-            self.reach.watch_managers(self._known_managers if lost else ())
+            self.reach.watch_managers(self.reach.managers_of(self._known_managers, snap)
+                                      if lost else ())
             if lost:  # what the API cannot say: each manager's own state, over SSH
                 snap = replace(snap, message=noleader.with_probed(
                     snap.message or "", self.reach.managers_line()))

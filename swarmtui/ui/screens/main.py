@@ -198,6 +198,8 @@ class MainScreen(Screen[None]):
             # last work is done (its one pass over the start's ~100,000 young objects
             # costs 50-90 ms of CPU: not before the rows are painted)
             self.set_timer(GC_AFTER_FIRST_VIEW_S, gcpause.started)
+            # the store's own extra work (the node pool's SSH handshakes) after the paint
+            self.call_after_refresh(self._first_view_shown)
         self.shown = snap
         self.query_one(HealthHeader).show(snap, health.of(snap))
         for pane in PANES:
@@ -205,6 +207,11 @@ class MainScreen(Screen[None]):
                 self._dirty.add(pane.kind)
         self._update_after_typing()
         self._update_tab_labels()
+
+    def _first_view_shown(self) -> None:
+        store = self.swarm_app.store
+        if store is not None:
+            store.shown()
 
     def _update_after_typing(self) -> None:
         """The shown pane's rebuild for a new snapshot; a big one waits while the filter

@@ -98,7 +98,7 @@ class RecoveryScreen(WizardScreen):
             self.action_probe()
 
     def show_snapshot(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
-        if self.query("#rc-headline"):  # not composed yet: on_mount shows it
+        if self.query("#rc-headline"):  # composed (a snapshot can arrive just before)
             self._show_headline(snapshot)
 
     def _show_headline(self, snap: ClusterSnapshot | None) -> None:
@@ -122,11 +122,12 @@ class RecoveryScreen(WizardScreen):
         return reach.pool if reach is not None else None
 
     def _known(self) -> list[Host]:
-        store = swarm_app(self).store
-        known = list(store.known_managers) if store is not None else []
-        snap = swarm_app(self).snapshot
-        if not known and snap is not None:
-            known = [(a.rsplit(":", 1)[0], a.rsplit(":", 1)[0]) for a in snap.remote_managers]
+        store, snap = swarm_app(self).store, swarm_app(self).snapshot
+        if store is None or snap is None:
+            return []
+        known = store.known_managers
+        if store.reach is not None:  # else (no SSH reach) only the names listed before
+            known = store.reach.managers_of(known, snap)
         return [Host(h, a) for h, a in known]
 
     def _hosts(self) -> list[Host]:
@@ -176,13 +177,13 @@ class RecoveryScreen(WizardScreen):
         text = advice.text
         if names or down:
             said = [f"{', '.join(d)} {'is' if len(d) == 1 else 'are'} {what}" for d, what in (
-                (down, "stopped (dockerd not running, its raft state on disk)"),
+                (down, "stopped (dockerd not running, "
+                       f"{'its' if len(down) == 1 else 'their'} raft state on disk)"),
                 (names, "LOCKED (autolock)")) if d]
             steps = first_steps(self.states, "ctrl+t", "ctrl+l")
             text = f"{'; '.join(said)}. First, {steps[:1].lower()}{steps[1:]} Else: {text}"
         self.query_one("#rc-advice", Static).update(markup_escape(text))
-        self._show_start()
-        self._show_unlock()
+        self._show_next()
         pick = self.query_one("#rc-pick", Select)
         pick.set_options([(s.host + (" (most recent)" if s is advice.best else ""), s.host)
                           for s in advice.ranked if s.readable])
@@ -199,20 +200,24 @@ class RecoveryScreen(WizardScreen):
         self._preview()
 
     # ------------------------------------------------------------- start
-    def _show_start(self) -> None:
-        nxt = self._stopped_next()
-        button = self.query_one("#rc-start", Button)
-        button.disabled = nxt is None
-        button.label = (f"Start {nxt.hostname}'s engine… [ctrl+t]" if nxt else
-                        "Start next engine… [ctrl+t]")
-
-    def _stopped_next(self) -> Host | None:
-        names = stopped(self.states)
+    def _next_of(self, names: list[str]) -> Host | None:
+        """The first of the managers named (in the wizard's order)."""
         return next((h for h in self._hosts() if h.hostname in names), None)
+
+    def _show_next(self) -> None:
+        """The start and unlock buttons, each on the next manager it applies to."""
+        for button_id, nxt, verb, fallback, key in (
+                ("#rc-start", self._next_of(stopped(self.states)), "Start {}'s engine…",
+                 "Start next engine…", "ctrl+t"),
+                ("#rc-unlock", self._next_of(locked(self.states)), "Unlock {}…",
+                 "Unlock next…", "ctrl+l")):
+            button = self.query_one(button_id, Button)
+            button.disabled = nxt is None
+            button.label = f"{verb.format(nxt.hostname) if nxt else fallback} [{key}]"
 
     @on(Button.Pressed, "#rc-start")
     def action_start(self) -> None:
-        pool, host = self.pool, self._stopped_next()
+        pool, host = self.pool, self._next_of(stopped(self.states))
         if pool is None or host is None:
             self.say("status", "no manager's engine is stopped (probe first: F2)", error=True)
             return
@@ -234,24 +239,13 @@ class RecoveryScreen(WizardScreen):
             store.reach.probe_managers_again()
         if ok:
             self.states.pop(host.hostname, None)
-            self._show_start()
-            self._show_unlock()
+            self._show_next()
             self.probe(pool, self._hosts(), quiet=True)
 
     # ------------------------------------------------------------ unlock
-    def _show_unlock(self) -> None:
-        nxt = self._locked_next()
-        button = self.query_one("#rc-unlock", Button)
-        button.disabled = nxt is None
-        button.label = f"Unlock {nxt.hostname}… [ctrl+l]" if nxt else "Unlock next… [ctrl+l]"
-
-    def _locked_next(self) -> Host | None:
-        names = locked(self.states)
-        return next((h for h in self._hosts() if h.hostname in names), None)
-
     @on(Button.Pressed, "#rc-unlock")
     def action_unlock(self) -> None:
-        pool, host = self.pool, self._locked_next()
+        pool, host = self.pool, self._next_of(locked(self.states))
         if pool is None or host is None:
             self.say("status", "no manager is locked (probe first: F2)", error=True)
             return
