@@ -50,3 +50,17 @@ def lab_app(ssh_forward: Callable[..., Any]) -> Iterator[Callable[..., SwarmApp]
     yield make
     for api in clients:
         api.close()
+
+
+async def open_service_form(app: SwarmApp, pilot: Any) -> Any:
+    """2 then n: the new-service form, once its Name field has the focus."""
+    from textual.widgets import Input
+
+    from swarmtui.ui.forms.service import ServiceFormScreen
+    from tests.waiting import async_wait_for
+
+    await pilot.press("2", "n")
+    form = await async_wait_for("the new-service form", lambda: app.screen if isinstance(
+        app.screen, ServiceFormScreen) else None)
+    await async_wait_for("its Name focused", lambda: form.query_one("#name", Input).has_focus)
+    return form

@@ -10,7 +10,7 @@ from textual.widgets import Static
 from swarmtui.ui.flow import ConfirmScreen
 from swarmtui.ui.screens.main import MainScreen
 from swarmtui.ui.widgets.health import HealthHeader
-from tests.functional.conftest import static_app
+from tests.functional.conftest import open_service_form, static_app
 from tests.waiting import async_wait_for
 
 
@@ -68,16 +68,13 @@ async def test_a_form_behind_its_confirmation_is_not_judged_again() -> None:
 
     from textual.widgets import Input
 
-    from swarmtui.ui.forms.service import ServiceFormScreen
 
     app = static_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         snap, store = app.snapshot, app.store
         assert snap is not None and store is not None
-        await pilot.press("2", "n")
-        form = await async_wait_for("the service form", lambda: app.screen if isinstance(
-            app.screen, ServiceFormScreen) else None)
+        form = await open_service_form(app, pilot)
         form.query_one("#name", Input).value = "newsvc"
         form.query_one("#image", Input).value = "busybox:latest"
         await pilot.press("ctrl+s")

@@ -11,8 +11,7 @@ from textual.widgets import Input
 
 from swarmtui.ui.app import SwarmApp
 from swarmtui.ui.flow import ConfirmScreen
-from swarmtui.ui.forms.service import ServiceFormScreen
-from tests.functional.conftest import static_app
+from tests.functional.conftest import open_service_form, static_app
 from tests.waiting import async_wait_for
 
 
@@ -44,11 +43,7 @@ async def test_fields_typed_fast_with_tab_land_in_their_fields() -> None:
     app = static_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.press("2", "n")
-        form = await async_wait_for("the new-service form", lambda: app.screen if isinstance(
-            app.screen, ServiceFormScreen) else None)
-        await async_wait_for("its name field focused", lambda: isinstance(
-            form.focused, Input))
+        form = await open_service_form(app, pilot)
         burst(app, "web\tbusybox:latest\thttpd -f -p 80")
         await pilot.pause()
         values = await async_wait_for("the three fields filled", lambda: (

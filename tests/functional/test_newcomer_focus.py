@@ -9,7 +9,7 @@ from textual.widgets import Button, Input
 
 from swarmtui.ui.forms.service import ServiceFormScreen
 from swarmtui.ui.screens.wizards.bootstrap import BootstrapScreen
-from tests.functional.conftest import static_app
+from tests.functional.conftest import open_service_form, static_app
 from tests.functional.test_newcomer_80 import screen_lines
 from tests.waiting import async_wait_for
 
@@ -69,10 +69,7 @@ async def test_with_no_field_focused_an_app_key_is_text_for_the_form() -> None:
     app = static_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.press("2", "n")
-        form = await async_wait_for("the service form", lambda: app.screen if isinstance(
-            app.screen, ServiceFormScreen) else None)
-        await async_wait_for("Name focused", lambda: form.query_one("#name", Input).has_focus)
+        form = await open_service_form(app, pilot)
         form.set_focus(None)
         await pilot.press(*"wq")
         await async_wait_for("wq in Name", lambda: form.query_one("#name", Input).value
@@ -86,10 +83,7 @@ async def test_a_new_form_is_not_red_until_a_field_is_touched_or_it_is_submitted
     app = static_app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.pause()
-        await pilot.press("2", "n")
-        form = await async_wait_for("the service form", lambda: app.screen if isinstance(
-            app.screen, ServiceFormScreen) else None)
-        await async_wait_for("Name focused", lambda: form.query_one("#name", Input).has_focus)
+        form = await open_service_form(app, pilot)
 
         def shown() -> str:
             return "\n".join(screen_lines(app))
