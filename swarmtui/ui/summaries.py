@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -102,7 +103,7 @@ def service_summary(snap: ClusterSnapshot, s: Service, now: datetime,
     task that keeps exiting), or why that could not be read."""
     tt = _d(s.spec.get("TaskTemplate"))
     cs = _d(tt.get("ContainerSpec"))
-    cmd = " ".join([*(cs.get("Command") or []), *(cs.get("Args") or [])])
+    cmd = shlex.join([str(a) for a in (*(cs.get("Command") or []), *(cs.get("Args") or []))])
     ports = ", ".join(p.text for p in s.ports)
     nets = ", ".join(snap.networks[n].name if n in snap.networks else n for n in s.networks)
     replicas = s.replicas_text

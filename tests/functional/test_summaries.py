@@ -123,3 +123,17 @@ def test_a_node_back_with_no_task_says_swarm_does_not_rebalance() -> None:
         "back; docker service update --force web spreads web again (a rolling restart)")
     assert running("n2") == "running 1 task"
     assert running("n1") == "running 2 tasks"
+
+
+def test_the_command_is_shown_as_a_shell_would_take_it() -> None:
+    """`sh -c 'sleep 2; exit 3'` keeps its quotes: the line can be pasted back."""
+    import dataclasses
+
+    snap, at = recorded()
+    svc = snap.find_service("xcon")
+    assert svc is not None
+    spec = {**svc.spec, "TaskTemplate": {"ContainerSpec": {
+        "Image": "busybox", "Command": ["sh", "-c"], "Args": ["sleep 2; exit 3"]}}}
+    lines = _plain(service_summary(snap, dataclasses.replace(svc, spec=spec), at))
+    command = next(line for line in lines if line.startswith("command"))
+    assert command.split(None, 1)[1] == "sh -c 'sleep 2; exit 3'"
