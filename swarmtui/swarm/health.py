@@ -13,7 +13,10 @@ crash-looping or stuck service shows up, and healthy history does not:
 * for a slot whose newest task is not running: the newest *failed/rejected*
   task of that slot (the crash of a restart loop; counted once per slot).
 
-Old failures of slots that are now running again are history, not problems.
+Old failures of slots that are now running again are history, not problems — unless
+the slot failed less than `RESTART_LOOP_S` ago: a crash loop caught between two crashes
+is still a crash loop (its last failure counts, and its service says "restarting"), so
+that the header and the problems do not blink with each restart.
 """
 
 from __future__ import annotations
@@ -87,6 +90,29 @@ class Problem:
         return SEVERITIES.index(self.severity)
 
 
+#: a slot running again less than this long after a failure is still restarting
+RESTART_LOOP_S = 120.0
+
+
+def restarting(snap: ClusterSnapshot, now: datetime) -> list[Task]:
+    """The last failure of each slot that runs again but failed less than RESTART_LOOP_S
+    before `now` (a crash loop between two crashes), newest first."""
+    out = []
+    services = snap.services
+    for service_id, slots in snap.task_slots.items():
+        if service_id not in services:
+            continue
+        for tasks in slots.values():
+            newest = tasks[0]
+            if len(tasks) < 2 or not (newest.is_running and newest.wants_running):
+                continue
+            failed = tasks[1]
+            if failed.state == "failed" and failed.timestamp is not None \
+                    and (now - failed.timestamp).total_seconds() < RESTART_LOOP_S:
+                out.append(failed)
+    return sorted(out, key=newest_first)
+
+
 def failing_tasks(snap: ClusterSnapshot) -> list[Task]:
     """Tasks that count as failing (see module docstring), newest first. Memoized."""
     return list(snap.memo("health.failing_tasks", lambda: _failing_tasks(snap)))
@@ -113,8 +139,11 @@ def _failing_tasks(snap: ClusterSnapshot) -> list[Task]:
     return sorted(out.values(), key=newest_first)
 
 
-def summarize(snap: ClusterSnapshot) -> Summary:
-    """Counts for the header: leader, managers, tolerance, nodes, services, failing tasks."""
+def summarize(snap: ClusterSnapshot, failing: int | None = None,
+              looping: frozenset[str] = frozenset()) -> Summary:
+    """Counts for the header: leader, managers, tolerance, nodes, services, failing tasks
+    (`failing`, else the clock-free `failing_tasks`); the services in `looping` (restarting
+    between two crashes) are not counted as converged."""
     managers = snap.managers
     reachable = sum(1 for m in managers if m.is_reachable_manager)
     leader = snap.leader
@@ -128,9 +157,9 @@ def summarize(snap: ClusterSnapshot) -> Summary:
         quorum=has_quorum(len(managers), reachable) if managers else False,
         nodes_ready=sum(1 for n in snap.nodes.values() if n.state == "ready"),
         nodes_total=len(snap.nodes),
-        services_converged=sum(1 for s in services if s.converged),
+        services_converged=sum(1 for s in services if s.converged and s.id not in looping),
         services_total=len(services),
-        failing_tasks=len(failing_tasks(snap)),
+        failing_tasks=len(failing_tasks(snap)) if failing is None else failing,
         message=snap.message,
     )
 
@@ -172,12 +201,14 @@ class Health:
 def assess(snap: ClusterSnapshot, now: datetime) -> Health:
     """Compute the health of a snapshot (the store does it once, in its thread)."""
     probs = _problems(snap, now)
-    failing_list = failing_tasks(snap)
+    looping = restarting(snap, now)
+    failing_list = failing_tasks(snap) + looping
     failing = frozenset(t.id for t in failing_list)
     ids = {p.object_id for p in probs if p.object_id}
     for t in failing_list:
         ids.add(t.service_id)
-    return Health(summarize(snap), tuple(probs), failing, frozenset(ids) | failing, now)
+    summary = summarize(snap, len(failing), frozenset(t.service_id for t in looping))
+    return Health(summary, tuple(probs), failing, frozenset(ids) | failing, now)
 
 
 def assessed(snap: ClusterSnapshot, now: datetime) -> Health:
@@ -322,6 +353,9 @@ def _service_problems(snap: ClusterSnapshot, now: datetime) -> list[Problem]:
     by_service: dict[str, list[Task]] = {}
     for t in failing:
         by_service.setdefault(t.service_id, []).append(t)
+    looping: dict[str, list[Task]] = {}
+    for t in restarting(snap, now):
+        looping.setdefault(t.service_id, []).append(t)
     causes = explain_all(snap, now)
     for svc in sorted(snap.services.values(), key=lambda s: s.name):
         tasks = by_service.get(svc.id, [])
@@ -340,6 +374,19 @@ def _service_problems(snap: ClusterSnapshot, now: datetime) -> list[Problem]:
                     svc.id,
                     f"service {svc.name}: {svc.running}/{svc.desired} running{detail}",
                     details,
+                )
+            )
+        elif svc.id in looping and not tasks:
+            last = looping[svc.id][0]
+            ago = fmt.short_age(last.timestamp, now) if last.timestamp else ""
+            out.append(
+                Problem(
+                    "warning",
+                    "service",
+                    svc.id,
+                    f"service {svc.name}: {svc.running}/{svc.desired} running, but "
+                    f"restarting — task {snap.task_name(last)} failed"
+                    + (f" {ago} ago" if ago else "") + f": {last.error or last.message}",
                 )
             )
         elif tasks:

@@ -390,3 +390,30 @@ def test_a_column_with_a_short_form_takes_it_before_others_are_cut() -> None:
     # room for everything: nothing shortened
     widths = {c.key: w for _i, c, w in fit_columns([name, state, error], natural, 120)}
     assert widths["current"] == 25 and widths["error"] >= 60
+
+
+def test_a_crash_loop_caught_between_two_crashes_is_still_said() -> None:
+    """2/2 running for the 2 s between crashes: the last failure still counts and the
+    service says "restarting" (the header and the problems do not blink with each
+    restart); two minutes after its last failure a slot's failures are history."""
+    at = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+
+    def failed(tid: str, slot: int, ago: float) -> dict[str, object]:
+        d = task(tid, "s1", slot=slot, state="failed", desired="shutdown",
+                 err="task: non-zero exit (3)", exit_code=3, created="2026-12-02T09:00:00Z")
+        d["Status"]["Timestamp"] = (at - timedelta(seconds=ago)).isoformat()
+        return d
+
+    s = snap(services=[service("s1", "crash", replicas=2, running=2)], tasks=[
+        task("c1", "s1", slot=1, created="2026-12-02T09:59:58Z"), failed("f1", 1, 10),
+        failed("f0", 1, 20),
+        task("c2", "s1", slot=2, created="2026-12-02T09:50:00Z"), failed("f2", 2, 600)])
+    now = health.assess(s, at)
+    assert now.failing == {"f1"} and now.summary.failing_tasks == 1
+    assert [p.text for p in now.problems if p.kind == "service"] == [
+        "service crash: 2/2 running, but restarting — task crash.1 failed 10 s ago: "
+        "task: non-zero exit (3)"]
+    assert "s1" in now.ids and now.summary.services_converged == 0
+    later = health.assess(s, at + timedelta(seconds=health.RESTART_LOOP_S))
+    assert not later.failing and not later.problems and later.summary.failing_tasks == 0
+    assert later.summary.services_converged == 1
