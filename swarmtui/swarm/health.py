@@ -95,8 +95,9 @@ RESTART_LOOP_S = 120.0
 
 
 def restarting(snap: ClusterSnapshot, now: datetime) -> list[Task]:
-    """The last failure of each slot that runs again but failed less than RESTART_LOOP_S
-    before `now` (a crash loop between two crashes), newest first."""
+    """The last failure of each slot that runs again, with the same task spec, but failed
+    less than RESTART_LOOP_S before `now` (a crash loop between two crashes), newest
+    first."""
     out = []
     services = snap.services
     for service_id, slots in snap.task_slots.items():
@@ -106,8 +107,9 @@ def restarting(snap: ClusterSnapshot, now: datetime) -> list[Task]:
             newest = tasks[0]
             if len(tasks) < 2 or not (newest.is_running and newest.wants_running):
                 continue
-            failed = tasks[1]
-            if failed.state == "failed" and failed.timestamp is not None \
+            failed = tasks[1]  # of the same spec: a fixed image or command is no loop
+            if failed.state == "failed" and failed.spec == newest.spec \
+                    and failed.timestamp is not None \
                     and (now - failed.timestamp).total_seconds() < RESTART_LOOP_S:
                 out.append(failed)
     return sorted(out, key=newest_first)

@@ -97,6 +97,27 @@ def first_screen_line(snap: ClusterSnapshot, name: str) -> str:
     return lines[0]
 
 
+def test_a_crash_loop_between_two_crashes_still_says_restarting(xlab: Lab, api: Any) -> None:
+    """Up 3 s, then exit 5, restarted after 1 s: while its replica is up the service is
+    converged for the engine, and the first screen still says it is restarting, naming
+    the failure the CLI shows."""
+    cli(xlab, f"{NEW} --name xflap --restart-delay 1s busybox sh -c 'sleep 3; exit 5'")
+    wait_ps(xlab, "xflap", "non-zero exit (5)")
+
+    def up_between_crashes() -> tuple[ClusterSnapshot, datetime] | None:
+        snap, now = fetch_snapshot(api), datetime.now(UTC)
+        svc = snap.find_service("xflap")
+        return (snap, now) if svc is not None and svc.converged else None
+
+    snap, now = wait_for("xflap's replica up between two crashes", up_between_crashes, 60, 0.3)
+    assessed = health.assess(snap, now)
+    line = next(p.text for p in assessed.problems if p.text.startswith("service xflap:"))
+    assert line.startswith("service xflap: 1/1 running, but restarting — task xflap.1 failed ")
+    failed = next(r for r in ps(xlab, "xflap") if "non-zero exit (5)" in r["Error"])
+    assert line.endswith(failed["Error"].strip('"')), (line, failed)
+    assert assessed.summary.services_converged == assessed.summary.services_total - 1
+
+
 def test_unmet_constraint_names_the_label_per_node(xlab: Lab, api: Any) -> None:
     cli(xlab, "docker node update --label-add zone=b node2")
     try:

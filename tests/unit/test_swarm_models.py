@@ -414,6 +414,11 @@ def test_a_crash_loop_caught_between_two_crashes_is_still_said() -> None:
         "service crash: 2/2 running, but restarting — task crash.1 failed 10 s ago: "
         "task: non-zero exit (3)"]
     assert "s1" in now.ids and now.summary.services_converged == 0
+    fixed = task("c1", "s1", slot=1, created="2026-12-02T09:59:58Z")
+    fixed["Spec"] = {"ContainerSpec": {"Image": "busybox:latest", "Command": ["true"]}}
+    after_a_fix = snap(services=[service("s1", "crash", replicas=2, running=2)], tasks=[
+        fixed, failed("f1", 1, 10), task("c2", "s1", slot=2)])
+    assert not health.assess(after_a_fix, at).failing  # an update, not a loop
     later = health.assess(s, at + timedelta(seconds=health.RESTART_LOOP_S))
     assert not later.failing and not later.problems and later.summary.failing_tasks == 0
     assert later.summary.services_converged == 1
