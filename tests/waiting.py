@@ -23,7 +23,7 @@ def _log(what: str, started: float, timeout: float, ok: bool) -> None:
     path = os.environ.get("SWARMTUI_WAIT_LOG")
     if not path:
         return
-    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0].split("@", 1)[0]
     line = json.dumps({"test": test, "what": what, "took": round(time.monotonic() - started, 2),
                        "timeout": timeout, "ok": ok})
     with open(path, "a") as fh:
