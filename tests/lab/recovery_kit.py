@@ -26,6 +26,14 @@ from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
 from swarmtui.ui.flow.progress import FINAL
 from tests.waiting import async_wait_for, wait_for
 
+#: how long a manager left alone of three may take to say it has lost the quorum (`docker
+#: node ls` fails): 20-33 s here with the machine at load 8-12 (the raft's election
+#: timeout, then the probe's own ssh call), so 90 s was under 3 times that
+QUORUM_LOSS_S = 180
+#: how long a promoted (or re-joined) manager may take to be Ready and Reachable again:
+#: 23 s at load 12 for a `docker node promote` (new certificates, raft membership)
+MANAGER_BACK_S = 120
+
 
 @pytest.fixture(autouse=True)
 def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
@@ -67,7 +75,7 @@ async def lose_two_managers_of_three(app: SwarmApp, lab: Lab) -> None:
     lab.stop_dockerd("node2")
     lab.stop_dockerd("node3")
     wait_for("node1 alone to lose the quorum (docker node ls)", lambda: node_ls_fails(lab),
-             90)
+             QUORUM_LOSS_S)
 
 
 def with_reach(app: SwarmApp, lab: Lab, recheck: float) -> SwarmApp:

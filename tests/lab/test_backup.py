@@ -41,6 +41,7 @@ from swarmtui.connect.sshconf import ssh_config_files
 from swarmtui.lab import Lab
 from swarmtui.swarm.noleader import quorum_lost
 from tests.conftest import machine_lock
+from tests.lab.recovery_kit import QUORUM_LOSS_S
 from tests.lab.test_bootstrap_lab import authorize
 from tests.waiting import wait_for
 
@@ -253,7 +254,7 @@ def test_restore_after_the_swarm_is_destroyed_brings_services_and_networks_back(
                               text=True, timeout=60)
         return proc.stderr if proc.returncode else ""
 
-    said = wait_for("node1 alone to lose the quorum", quorum_lost, 60)
+    said = wait_for("node1 alone to lose the quorum", quorum_lost, QUORUM_LOSS_S)
     assert "does not have a leader" in said or "rpc error" in said, said
     lab.stop_dockerd("node1")
 
@@ -318,7 +319,7 @@ def test_a_lost_quorum_is_recognised_and_the_freshest_manager_named(
                               text=True, timeout=60)
         return proc.stderr if proc.returncode else ""
 
-    said = wait_for("node1 alone to lose the quorum", lost, 60)
+    said = wait_for("node1 alone to lose the quorum", lost, QUORUM_LOSS_S)
     assert quorum_lost(said), said
     options = ConnectOptions(trust=fixed_trust("never"),
                              ssh_config=ssh_config_files([lab.ssh_config]))

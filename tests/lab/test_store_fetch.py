@@ -18,6 +18,7 @@ from swarmtui.swarm.events import EventWatcher
 from swarmtui.swarm.fetch import fetch_kind, fetch_snapshot
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.swarm.sync.view import LinkView
+from tests.lab.recovery_kit import QUORUM_LOSS_S
 from tests.waiting import wait_for
 
 SERVICES = {
@@ -320,7 +321,7 @@ def test_lost_quorum_gives_a_snapshot_that_says_so(
         snap = wait_for(
             "node1 to notice it has no leader",
             lambda: (s := fetch_snapshot(client)).message and s,
-            90,
+            QUORUM_LOSS_S,
         )
         assert "no leader" in snap.message and "quorum" in snap.message  # type: ignore[operator]
         problems = health.problems(snap)

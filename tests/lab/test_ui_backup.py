@@ -30,6 +30,7 @@ from swarmtui.ui.screens.wizards.recovery import RecoveryScreen
 from tests.conftest import PREFIX, _lab_or_skip
 from tests.functional import conftest as functional
 from tests.lab.recovery_kit import (
+    MANAGER_BACK_S,
     lose_two_managers_of_three,
     managers,
     send,
@@ -151,7 +152,7 @@ async def test_backup_screen_refuses_a_manager_of_two_and_leaves_its_engine_runn
     finally:
         blab.ssh("node1", "docker node promote node3")
         wait_for("node3 a reachable manager again", lambda: managers(blab).get("node3") in
-                 ("Ready Reachable", "Ready Leader"), 60)
+                 ("Ready Reachable", "Ready Leader"), MANAGER_BACK_S)
 
 
 async def test_recovery_wizard_brings_back_a_swarm_that_lost_two_managers_of_three(

@@ -16,6 +16,7 @@ from swarmtui.swarm.noleader import HEADLINE, quorum_lost
 from swarmtui.ui.screens.main import MainScreen
 from swarmtui.ui.widgets.health import HealthHeader
 from tests.functional.conftest import lab_app  # noqa: F401  (the fixture)
+from tests.lab.recovery_kit import QUORUM_LOSS_S
 from tests.waiting import async_wait_for, wait_for
 
 pytestmark = pytest.mark.lab
@@ -38,7 +39,8 @@ async def test_the_first_screen_says_the_quorum_is_lost_with_the_last_known_mana
                                   text=True, timeout=60)
             return proc.stderr if proc.returncode else ""
 
-        said = wait_for("node1 alone to lose the quorum (docker node ls)", cli_says, 90)
+        said = wait_for("node1 alone to lose the quorum (docker node ls)", cli_says,
+                        QUORUM_LOSS_S)
         assert quorum_lost(said), said
 
         def header_says() -> tuple[str, str] | None:

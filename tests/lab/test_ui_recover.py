@@ -48,6 +48,8 @@ from swarmtui.ui.screens.wizards.recovery import RecoveryScreen
 from tests.conftest import _lab_or_skip, lab_name
 from tests.functional import conftest as functional
 from tests.lab.recovery_kit import (
+    MANAGER_BACK_S,
+    QUORUM_LOSS_S,
     lose_two_managers_of_three,
     managers,
     node_ls_fails,
@@ -171,7 +173,7 @@ async def test_locked_managers_are_listed_locked_and_unlocked_through_the_wizard
                     == "locked"
 
             wait_for("node1 alone to lose the quorum (docker node ls)",
-                     lambda: node_ls_fails(vlab), 90)
+                     lambda: node_ls_fails(vlab), QUORUM_LOSS_S)
             # the first screen: the managers' own states, probed over SSH
             message = await async_wait_for("the header to list node2 and node3 LOCKED", lambda: (
                 app.snapshot is not None and (app.snapshot.message or "").startswith(HEADLINE)
@@ -231,7 +233,7 @@ async def test_stopped_engines_are_started_through_the_wizard_and_the_quorum_hea
             vlab.stop_dockerd(name)
         wait_for("node1 alone to lose the quorum (docker node ls)", lambda: subprocess.run(
             vlab.ssh_argv("node1", "docker node ls"), capture_output=True, text=True,
-            timeout=60).returncode != 0, 90)
+            timeout=60).returncode != 0, QUORUM_LOSS_S)
         app = with_reach(lab_app(vlab), vlab, recheck=3.0)
         async with app.run_test(size=(80, 24)) as pilot:
             message = await async_wait_for("the header to list both engines stopped", lambda: (
@@ -307,7 +309,7 @@ async def test_a_former_manager_now_a_worker_is_promoted_by_the_wizard(
     finally:
         if not three_managers(vlab):
             vlab.ssh(leader, f"docker node promote {demoted}", check=False)
-            wait_for("three managers", lambda: three_managers(vlab), 60)
+            wait_for("three managers", lambda: three_managers(vlab), MANAGER_BACK_S)
 
 
 async def test_a_restore_from_the_backup_screen_then_promote_and_rejoin_the_others(
