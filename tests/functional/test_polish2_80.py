@@ -1,0 +1,80 @@
+"""Session 8's "noticed, not fixed", at 80×24: each as a Swarm admin would expect it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from textual.widgets import Static
+
+from swarmtui.swarm.ops.runner import Outcome, Sent
+from swarmtui.swarm.ops.services import ScaleService
+from swarmtui.swarm.state import ClusterSnapshot
+from swarmtui.swarm.sync.store import StaticStore
+from swarmtui.ui.app import SwarmApp
+from swarmtui.ui.flow import ProgressScreen
+from tests.functional.test_newcomer_80 import screen_lines
+from tests.unit.test_swarm_fixtures import cluster, service, snap, task
+from tests.waiting import async_wait_for
+
+
+def no_such_image() -> ClusterSnapshot:
+    """web (1 replica) whose task node1's engine rejected: No such image: nosuch:1."""
+    bad = task("t1", "s1", state="rejected", err="No such image: nosuch:1", node_id="m1")
+    bad["Spec"]["ContainerSpec"]["Image"] = "nosuch:1"
+    return snap(nodes=cluster(1, workers=1),
+                services=[service("s1", "web", running=0, image="nosuch:1")], tasks=[bad])
+
+
+def sent_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runner's answer stands in for a send (the static store has no engine)."""
+    from swarmtui.ui.flow import progress
+
+    monkeypatch.setattr(progress, "send_operation", lambda *_a, **_k: Sent(
+        Outcome("ok", "web scaled to 1"), datetime.now(UTC)))
+
+
+async def progress_timed_out(app: SwarmApp, op: Any) -> str:
+    screen = ProgressScreen(op, None, timeout=0.5)
+    app.push_screen(screen)
+    await async_wait_for("sent", lambda: screen.sent is not None, 10)
+    assert app.snapshot is not None
+    screen.show_snapshot(replace(app.snapshot, taken_at=datetime.now(UTC)), frozenset())
+    await async_wait_for("the time limit", lambda: screen.phase == "timeout", 20)
+    await async_wait_for("the words on screen", lambda: "converge" in "".join(
+        screen_lines(app)), 10)
+    return "\n".join(str(s.content) for s in screen.query(Static))
+
+
+async def test_a_timeout_on_an_image_no_node_has_says_it_will_not_converge(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """"No such image" never passes by itself: the view names the cause (the explainer's
+    words) and what to do, not "the cluster may still get there"."""
+    sent_at_once(monkeypatch)
+    s = no_such_image()
+    app = SwarmApp(StaticStore(s, label="img"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = await progress_timed_out(app, ScaleService(s.services["s1"], "1"))
+        flat = " ".join(text.split())
+        assert "web will not converge: image nosuch:1 is not on mgr1" in flat, text
+        assert "No such image: nosuch:1" in flat, text
+        assert "may still get there" not in flat, text
+        assert "docker service update --image IMAGE web" in flat, text
+
+
+async def test_a_timeout_on_a_task_still_starting_still_says_it_may_get_there(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cause that can pass (a task still preparing) keeps the old, true words."""
+    sent_at_once(monkeypatch)
+    s = snap(nodes=cluster(1, workers=1), services=[service("s1", "web", running=0)],
+             tasks=[task("t1", "s1", state="preparing", node_id="m1")])
+    app = SwarmApp(StaticStore(s, label="slow"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = await progress_timed_out(app, ScaleService(s.services["s1"], "1"))
+        flat = " ".join(text.split())
+        assert "Not converged after" in flat and "may still get there" in flat, text
+        assert "will not converge" not in flat, text
