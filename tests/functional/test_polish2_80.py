@@ -14,8 +14,9 @@ from swarmtui.swarm.ops.services import ScaleService
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.swarm.sync.store import StaticStore
 from swarmtui.ui.app import SwarmApp
-from swarmtui.ui.flow import ProgressScreen
-from tests.functional.test_newcomer_80 import screen_lines
+from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
+from tests.functional.conftest import static_app
+from tests.functional.test_newcomer_80 import footer_line, screen_lines
 from tests.unit.test_swarm_fixtures import cluster, service, snap, task
 from tests.waiting import async_wait_for
 
@@ -78,3 +79,35 @@ async def test_a_timeout_on_a_task_still_starting_still_says_it_may_get_there(
         flat = " ".join(text.split())
         assert "Not converged after" in flat and "may still get there" in flat, text
         assert "will not converge" not in flat, text
+
+
+async def test_nothing_to_do_offers_no_confirm_key_and_esc_closes() -> None:
+    """ctrl+s opens on the current replicas: the button says "Nothing to do", so the
+    footer offers no ^y Confirm and Esc says Close (the footer said "^y Confirm"); once a
+    new count is typed, Confirm and Cancel are back. Esc closes with nothing said."""
+    from textual.widgets import Button
+
+    app = static_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        main = app.screen
+        await pilot.press("2")
+        web = app.snapshot.service_by_name("web").id
+        await async_wait_for("web's row", lambda: main.table("services").select_key(web))
+        await pilot.press("ctrl+s")
+        dialog = await async_wait_for("the scale dialog", lambda: app.screen if isinstance(
+            app.screen, ConfirmScreen) else None)
+        go = dialog.query_one("#ops-go", Button)
+        await async_wait_for("nothing to do", lambda: str(go.label) == "Nothing to do")
+        await async_wait_for("the footer's Close", lambda: "esc Close" in footer_line(app))
+        assert "Confirm" not in footer_line(app) and "Cancel" not in footer_line(app)
+        assert "Close [Esc]" in str(dialog.query_one("#ops-cancel", Button).label)
+        await pilot.press("backspace", "9")
+        await async_wait_for("a change to confirm", lambda: str(go.label) == "Confirm: scale")
+        await async_wait_for("the footer's Confirm", lambda: "^y Confirm" in footer_line(app)
+                             and "esc Cancel" in footer_line(app))
+        await pilot.press("backspace", "3")
+        await async_wait_for("nothing to do again", lambda: "esc Close" in footer_line(app))
+        await pilot.press("escape")
+        await async_wait_for("closed", lambda: app.screen is main)
+        assert not any("Cancelled" in (n.title or "") for n in app._notifications)
