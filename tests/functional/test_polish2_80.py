@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from swarmtui.swarm.ops.runner import Outcome, Sent
 from swarmtui.swarm.ops.services import ScaleService
+from swarmtui.swarm.reach.probe import Cause
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.swarm.sync.store import StaticStore
 from swarmtui.ui.app import SwarmApp
@@ -111,3 +112,70 @@ async def test_nothing_to_do_offers_no_confirm_key_and_esc_closes() -> None:
         await pilot.press("escape")
         await async_wait_for("closed", lambda: app.screen is main)
         assert not any("Cancelled" in (n.title or "") for n in app._notifications)
+
+
+def fake_probe(monkeypatch: pytest.MonkeyPatch, causes: list[Cause]) -> None:
+    """The recovery wizard's two probes answer at once: raft states (the third freshest)
+    and each manager's state as given."""
+    from swarmtui.backup.recover import RaftState, RecoveryAdvice
+    from swarmtui.swarm.reach.probe import Diagnosis
+    from swarmtui.ui.screens.wizards import recovery
+
+    async def raft(_pool: Any, hosts: list[Any]) -> RecoveryAdvice:
+        return RecoveryAdvice(tuple(RaftState(h.hostname, 3, 102 - i, 122 - i, 5.0)
+                                    for i, h in enumerate(reversed(hosts))))
+
+    async def states(_pool: Any, items: list[Any]) -> list[Diagnosis]:
+        return [Diagnosis(item[0], cause, "") for item, cause in zip(items, causes,
+                                                                     strict=True)]
+
+    monkeypatch.setattr(recovery, "probe_pool", raft)
+    monkeypatch.setattr(recovery, "probe_many", states)
+
+
+def in_view(screen: Any, selector: str) -> bool:
+    """The widget is shown whole inside the wizard's scrolled view (above the footer)."""
+    from textual.containers import VerticalScroll
+
+    w = screen.query_one(selector)
+    view = screen.query_one(VerticalScroll).region
+    return bool(w.display and w.region.height and w.region.y >= view.y
+                and w.region.bottom <= view.bottom)
+
+
+@pytest.mark.parametrize(("causes", "step", "action"), [
+    ([Cause.DOCKERD_DOWN, Cause.DOCKERD_DOWN, Cause.HOST_UNREACHABLE], 1, "#rc-start"),
+    ([Cause.LOCKED, Cause.LOCKED, Cause.HOST_UNREACHABLE], 1, "#rc-unlock"),
+    ([Cause.HOST_UNREACHABLE, Cause.HEALTHY, Cause.HOST_UNREACHABLE], 2, "#rc-force"),
+], ids=["engines-stopped", "locked", "force"])
+async def test_the_recovery_step_to_act_on_is_in_view_at_80x24(
+        monkeypatch: pytest.MonkeyPatch, causes: list[Cause], step: int,
+        action: str) -> None:
+    """The step to act on is shown whole, with its button in view without scrolling; the
+    others are one line each (steps 2 and 3 were below the fold, and so was step 1's
+    own Start button under the probe's lines)."""
+    from textual.widgets import Button
+
+    from swarmtui.ui.screens.wizards.recovery import RecoveryScreen
+    from tests.functional.test_backup_screens import app_with_pool, quorum_lost
+
+    fake_probe(monkeypatch, causes)
+    app = app_with_pool(quorum_lost())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await async_wait_for("the first snapshot", lambda: app.snapshot is not None, 10)
+        await pilot.press("Q")
+        screen = await async_wait_for("the wizard", lambda: app.screen if isinstance(
+            app.screen, RecoveryScreen) else None, 10)
+        await async_wait_for("probed", lambda: screen.advice is not None, 20)
+        assert not screen.query_one(action, Button).disabled
+        await async_wait_for(f"{action} in view", lambda: in_view(screen, action), 10)
+        await async_wait_for("the step's header in view", lambda: in_view(
+            screen, f"#rc-s{step}"), 10)
+        for other in {1, 2, 3} - {step}:
+            assert not screen.query_one(f"#rc-b{other}").display, other
+        said = " ".join(" ".join(screen_lines(app)).split())
+        if step == 1:  # the freshest, for the "else", is named on the folded step 2
+            assert "if step 1 brings no majority back: ctrl+s on 100.64.174.13" in said, said
+        footer = footer_line(app)
+        assert ("^t" in footer) == (action == "#rc-start"), footer
+        assert ("^l" in footer) == (action == "#rc-unlock"), footer
