@@ -17,7 +17,7 @@ from swarmtui.swarm.sync.store import StaticStore
 from swarmtui.ui.app import SwarmApp
 from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
 from tests.functional.conftest import static_app
-from tests.functional.test_newcomer_80 import footer_line, screen_lines
+from tests.functional.test_newcomer_80 import footer_keys, footer_line, screen_lines
 from tests.unit.test_swarm_fixtures import cluster, service, snap, task
 from tests.waiting import async_wait_for
 
@@ -179,3 +179,41 @@ async def test_the_recovery_step_to_act_on_is_in_view_at_80x24(
         footer = footer_line(app)
         assert ("^t" in footer) == (action == "#rc-start"), footer
         assert ("^l" in footer) == (action == "#rc-unlock"), footer
+
+
+def palette_prompts(app: Any) -> list[str]:
+    from textual.command import CommandList
+
+    lists = app.screen.query(CommandList)
+    if not lists:
+        return []
+    found = lists.first()
+    return [str(found.get_option_at_index(i).prompt) for i in range(found.option_count)]
+
+
+@pytest.mark.parametrize("read_only", [True, False], ids=["read-only", "read-write"])
+async def test_read_only_palette_opens_on_what_can_be_done(read_only: bool) -> None:
+    """Read-only: the palette listed Drain, Activate, Promote … first, each refused when
+    chosen. Now it lists no change; typing one finds it below, dimmed, marked read-only,
+    saying it is refused. The footer dims a change's key. Not read-only: as before."""
+    from textual.command import CommandPalette
+
+    app = static_app(read_only=read_only)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        footer = await footer_keys(app)
+        drain = next(k for k in footer if k.description == "Drain")
+        assert drain.disabled is read_only
+        assert not next(k for k in footer if k.description == "Filter").disabled
+        await pilot.press("ctrl+p")
+        await async_wait_for("the palette", lambda: isinstance(app.screen, CommandPalette))
+        listed = await async_wait_for("its entries", lambda: palette_prompts(app), 10)
+        opens = " ".join(listed)
+        assert ("Drain" in opens) is not read_only, listed
+        assert ("Initialise a swarm" in opens) is not read_only, listed
+        assert "Inspect" in opens and "Mark" in opens, listed
+        await pilot.press(*"drain")
+        hits = await async_wait_for("drain found", lambda: [
+            p for p in palette_prompts(app) if p.startswith("Drain")], 10)
+        assert ("(read-only)" in hits[0]) is read_only, hits
+        assert ("READ-ONLY: refused" in hits[0]) is read_only, hits
