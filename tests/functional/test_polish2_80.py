@@ -217,3 +217,26 @@ async def test_read_only_palette_opens_on_what_can_be_done(read_only: bool) -> N
             p for p in palette_prompts(app) if p.startswith("Drain")], 10)
         assert ("(read-only)" in hits[0]) is read_only, hits
         assert ("READ-ONLY: refused" in hits[0]) is read_only, hits
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 30)], ids=["80x24", "120x30"])
+async def test_help_keeps_key_and_description_readable_at_80_columns(
+        size: tuple[int, int]) -> None:
+    """At 80 columns the id column took a third of the width and every description
+    wrapped: there the id follows the description, dim; from 110 columns it has its
+    own column again."""
+    from swarmtui.ui.screens.help import HelpScreen
+
+    app = static_app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await async_wait_for("help", lambda: isinstance(app.screen, HelpScreen), 10)
+        await pilot.pause()
+        lines = screen_lines(app)
+        nodes = next(line for line in lines if "Nodes — the Nodes pane" in line)
+        assert "Nodes — the Nodes pane (docker node ls)" in nodes, lines
+        assert "pane.nodes" in nodes, lines  # the id on the same line, whole
+        header = next(line for line in lines if "what it does" in line)
+        assert ("its id" in header) is (size[0] < 110), header
+        assert (header.rstrip(" ▎▊").split()[-1] == "id") is (size[0] >= 110), header
