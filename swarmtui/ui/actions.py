@@ -205,9 +205,15 @@ def bindings(scope: Literal["main", "app"]) -> list[Binding]:
                     id=a.id, tooltip=a.help, priority=a.priority) for a in chosen]
 
 
-def footer_rank(binding_id: str | None) -> int | None:
+#: read-only: a change's key gives way after every other (it is refused when pressed)
+READ_ONLY_RANK = 1000
+
+
+def footer_rank(binding_id: str | None, read_only: bool = False) -> int | None:
     """The footer rank of a registry binding (lower stays longer), None if not one."""
     a = BY_ID.get(binding_id or "")
+    if a is not None and read_only and a.mutating:
+        return READ_ONLY_RANK + (a.footer or 0)
     return a.footer if a is not None and a.footer else None
 
 

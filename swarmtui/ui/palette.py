@@ -1,7 +1,9 @@
 """Command palette providers (ctrl+p and `:`), on Textual's `Provider` API.
 
-* `SwarmtuiEntries` — swarmtui's own entries, in one order (Textual runs its providers
-  side by side, so entries of several came in an order that changed from run to run):
+* `SwarmtuiEntries` — swarmtui's own entries (read-only: no change listed; a typed
+  search finds them dimmed, marked read-only, below the rest), in one order (Textual
+  runs its providers side by side, so entries of several came in an order that changed
+  from run to run):
   on the main screen the actions of the pane shown first (its keys, forms and wizards),
   then the screen's other keys, then the other forms and wizards (every screen): each
   group in the footer's order, then the registry's; then help, the walkthrough and the
@@ -23,6 +25,7 @@ from typing import Any
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 from textual.fuzzy import Matcher
 from textual.screen import Screen
 from textual.system_commands import SystemCommandsProvider
@@ -73,6 +76,9 @@ class _ListProvider(Provider):
 class SwarmtuiEntries(_ListProvider):
     """swarmtui's own entries, in the order the module's docstring gives."""
 
+    #: read-only: the changes `commands` left out (filled as it lists them)
+    _refused: list[tuple[tuple[int, int, int], Command]] = []
+
     def commands(self) -> Iterator[Command]:
         ranked = [*self.screen_keys(), *self.registry_entries()]
         ranked.sort(key=lambda entry: entry[0])  # stable: a screen's own keys in order
@@ -80,6 +86,33 @@ class SwarmtuiEntries(_ListProvider):
             yield command
         yield from self.swarmtui_commands()
         yield from self.profiles()
+
+    def read_only_refused(self) -> Iterator[Command]:
+        """Read-only: the changes left out of the list, found only when typed (a search
+        for "drain" says why it is not there rather than finding nothing)."""
+        for _, (title, callback, text) in sorted(self._refused, key=lambda e: e[0]):
+            yield (title, callback, f"READ-ONLY: refused (it shows the command it would "
+                                    f"send) · {text}")
+
+    async def discover(self) -> Hits:
+        # read-only leaves out every change: the palette opens on what can be done
+        # (k9s binds no dangerous key in read-only; a dimmed entry refused when chosen
+        # is only noise at the top of the list)
+        for title, callback, text in self.commands():
+            yield DiscoveryHit(title, callback, help=text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, callback, text in self.commands():
+            score = palette_score(matcher, title, text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=text)
+        for title, callback, text in self.read_only_refused():
+            score = palette_score(matcher, title, text)
+            if score > 0:  # below what can be done, dimmed
+                shown = matcher.highlight(title).stylize("dim").append(
+                    Content.styled(" (read-only)", "dim italic"))
+                yield Hit(score / 2, shown, callback, help=text)
 
     def rank(self, action_id: str) -> tuple[int, int, int]:
         """Where a registry action goes: the pane's own (live on the pane shown) first,
@@ -97,8 +130,10 @@ class SwarmtuiEntries(_ListProvider):
         not a widget's cursor keys (Up, Page down, …) nor Textual's own (Focus Next,
         Copy)."""
         app = self.app
+        read_only = bool(swarm_app(self).read_only)
         seen: set[str] = set()
         found: list[tuple[tuple[int, int, int], Command]] = []
+        self._refused = []
         for namespace, bindings in self.screen._modal_binding_chain:
             widget = not isinstance(namespace, Screen | App)
             for key, binding in bindings:
@@ -115,7 +150,8 @@ class SwarmtuiEntries(_ListProvider):
                 seen.add(ident)
                 # a key of no registry (a detail screen's own) keeps its place, first
                 rank = self.rank(ident) if ident in BY_ID else (0, 0, 0)
-                found.append((rank, (
+                refused = read_only and ident in BY_ID and BY_ID[ident].mutating
+                (self._refused if refused else found).append((rank, (
                     binding.description, partial(_run_action, app, binding.action, namespace),
                     f"key {app.get_key_display(binding.with_key(key))}"
                     + (f" · {binding.tooltip}" if binding.tooltip else ""))))
@@ -127,10 +163,10 @@ class SwarmtuiEntries(_ListProvider):
         read_only = bool(app.read_only)
         found: list[tuple[tuple[int, int, int], Command]] = []
         for a in ACTIONS:
-            if a.palette and not (read_only and a.mutating):
+            if a.palette:
                 key = f"key {app.get_key_display(Binding(a.key, ''))} · " if a.key else ""
-                found.append((self.rank(a.id),
-                              (a.title, partial(open_action, app, a.id), key + a.help)))
+                (self._refused if read_only and a.mutating else found).append((
+                    self.rank(a.id), (a.title, partial(open_action, app, a.id), key + a.help)))
         return found
 
     def profiles(self) -> Iterator[Command]:

@@ -121,6 +121,9 @@ class ConfirmScreen(Dialog[Confirmed | None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="ops.confirm.cancel"),
+        # while nothing would be sent (a scale on the current count): Esc only closes, and
+        # no Confirm key is offered next to a button that says "Nothing to do"
+        Binding("escape", "close", "Close", id="ops.confirm.close"),
         Binding("ctrl+y", "confirm", "Confirm", id="ops.confirm.go"),
         Binding("v", "toggle_commands", "Show/hide commands", id="ops.confirm.commands"),
     ]
@@ -132,6 +135,8 @@ class ConfirmScreen(Dialog[Confirmed | None]):
         runs (after the dismissal) with what `dismiss` returns, for callers that push
         this screen without a callback of their own."""
         super().__init__()
+        #: the verdict said "nothing to do" when the keys and buttons were last set
+        self._idle_shown = False
         self.form = form
         self.snapshot = snapshot
         self.read_only = read_only
@@ -304,6 +309,10 @@ class ConfirmScreen(Dialog[Confirmed | None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_commands":
             return self.folds
+        if action in ("confirm", "cancel"):
+            return not self._idle_shown
+        if action == "close":
+            return self._idle_shown
         return super().check_action(action, parameters)
 
     def _alerts_into_view(self, target: Static) -> None:
@@ -370,6 +379,11 @@ class ConfirmScreen(Dialog[Confirmed | None]):
         if str(go.label) != label:
             go.label = label
             go.styles.width = max(16, len(label) + 4)  # re-measured: never "Confirm:" cut
+        if self.idle != self._idle_shown:  # the footer's keys and the buttons agree
+            self._idle_shown = self.idle
+            cancel = self.query_one("#ops-cancel", Button)
+            cancel.label = "Close \\[Esc]" if self.idle else "Cancel \\[Esc]"
+            self.refresh_bindings()
 
     def show_snapshot(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
         """The app hands the top screen every new snapshot: re-guard on live data."""
@@ -432,7 +446,10 @@ class ConfirmScreen(Dialog[Confirmed | None]):
 
     @on(Button.Pressed, "#ops-cancel")
     def _cancel(self) -> None:
-        self.action_cancel()
+        if self._idle_shown:
+            self.action_close()
+        else:
+            self.action_cancel()
 
     def action_confirm(self) -> None:
         if not self.verdict.allowed:
@@ -457,6 +474,10 @@ class ConfirmScreen(Dialog[Confirmed | None]):
         self.dismiss(result)
         if self.on_confirmed is not None:
             self.app.call_later(self.on_confirmed, *result)
+
+    def action_close(self) -> None:
+        """Esc with nothing to do: nothing was to be sent, so nothing is said."""
+        self.dismiss(None)
 
     def action_cancel(self) -> None:
         self.notify("nothing was sent", title=f"Cancelled: {display_title(self.operation)}",

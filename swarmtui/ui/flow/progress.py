@@ -30,6 +30,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from swarmtui.secrets import redact
+from swarmtui.swarm.explain.verdict import Verdict, services_of, verdicts
 from swarmtui.swarm.ops.base import Operation
 from swarmtui.swarm.ops.runner import EngineSource, Sent, send_operation
 from swarmtui.swarm.state import ClusterSnapshot
@@ -221,10 +222,31 @@ class ProgressScreen(Dialog[str]):
         self._say("#ops-elapsed", f"{waited:.0f} s of {self.timeout:.0f} s")
         if waited >= self.timeout:
             why = self.last_text or "no fresh cluster state arrived (is the connection stale?)"
+            stuck = self._will_not_converge()
+            if stuck:  # the cause never passes by itself: say it, and what to do
+                self._finish("timeout", f"After {self.timeout:.0f} s: "
+                             + "\n".join(v.text for v in stuck))
+                self._say("#ops-detail", "")
+                self._say("#ops-notes", "The change was sent and stays in place. To fix: "
+                          + "; ".join(dict.fromkeys(v.remedy for v in stuck)) + ".")
+                return
             self._finish("timeout", f"Not converged after {self.timeout:.0f} s: {why}")
             self._say("#ops-notes", "The change was sent and stays in place; the cluster may "
                                     "still get there. Watch the panes, or check with the "
                                     "docker CLI.")
+
+    def _will_not_converge(self) -> list[Verdict]:
+        """The change's services whose cause will not pass by itself (an image no node
+        has, a constraint no node meets …), from the latest snapshot."""
+        snap = swarm_app(self).snapshot
+        if snap is None or self.op.name.startswith("remove"):
+            return []
+        try:
+            services = services_of(snap, self.op.kind, self.op.target_ids,
+                                   self.op.target_labels)
+            return verdicts(snap, services, snap.taken_at)
+        except Exception:  # an explanation must never take the screen down
+            return []
 
     @property
     def went_through(self) -> bool:

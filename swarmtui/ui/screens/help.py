@@ -113,12 +113,16 @@ def not_here(binding_id: str) -> str:
     return f"on {pane_names(a)}" if a is not None and a.panes else "not here now"
 
 
+#: terminal columns from which the binding id has a column of its own
+WIDE = 110
+
+
 class HelpScreen(Dialog[None]):
     """The help of the screen below: its bindings, grouped."""
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 90%; max-width: 110; height: 90%;
+    HelpScreen > VerticalScroll { width: 90%; min-width: 76; max-width: 110; height: 90%;
                                   border: tall $primary; background: $surface;
                                   padding: 0 1; }
     HelpScreen .help-title { text-style: bold; color: $primary; }
@@ -136,22 +140,38 @@ class HelpScreen(Dialog[None]):
         with VerticalScroll():
             yield Static(f"{self.title_text} · Esc closes · remap any key by its id in the "
                          "config's [keymap] table", classes="help-title", markup=False)
-            yield Static(self._table(), id="help-table")
+            yield Static(self._table(self._wide), id="help-table")
 
-    def _table(self) -> Table:
+    @property
+    def _wide(self) -> bool:
+        """Room for the id in a column of its own; else it follows the description, dim
+        (at 80 columns the id column took a third of the width and every line wrapped)."""
+        return self.app.size.width >= WIDE
+
+    def on_resize(self) -> None:
+        table = self.query("#help-table").results(Static)
+        for shown in table:
+            shown.update(self._table(self._wide))
+
+    def _table(self, wide: bool = True) -> Table:
         table = Table(box=None, expand=True, show_header=True, header_style="bold",
                       pad_edge=False)
-        table.add_column("key", no_wrap=True, min_width=8)
-        table.add_column("what it does", ratio=1)
-        table.add_column("id", no_wrap=True, style="dim")
+        table.add_column("key", no_wrap=True, min_width=6)
+        table.add_column("what it does" if wide else "what it does · its id", ratio=1)
+        if wide:
+            table.add_column("id", no_wrap=True, style="dim")
         group = None
         for row in self.rows:
             if row.group != group:
                 group = row.group
                 # the group's title where the text is: it would widen the key column
-                table.add_row("", Text(group, style="bold underline"), "")
+                table.add_row("", Text(group, style="bold underline"), *[""][:wide])
             desc = Text(row.description)
             if not row.enabled:
                 desc.append(f"  ({not_here(row.binding_id)})", style="dim italic")
-            table.add_row(Text(row.keys, style="bold"), desc, row.binding_id)
+            if wide:
+                table.add_row(Text(row.keys, style="bold"), desc, row.binding_id)
+            else:
+                desc.append(f"  {row.binding_id}", style="dim")
+                table.add_row(Text(row.keys, style="bold"), desc)
         return table

@@ -118,8 +118,16 @@ class KeysFooter(Widget, can_focus=False):
     def _rank(self, binding: Binding, position: int) -> int:
         from swarmtui.ui.actions import footer_rank
 
-        rank = footer_rank(binding.id)
+        rank = footer_rank(binding.id, bool(getattr(self.app, "read_only", False)))
         return rank if rank is not None else _UNRANKED + position
+
+    def _refused(self, binding: Binding) -> bool:
+        """Read-only: a change's key is shown dimmed (pressed, it says what it would send
+        and sends nothing)."""
+        from swarmtui.ui.actions import BY_ID
+
+        a = BY_ID.get(binding.id or "")
+        return a is not None and a.mutating and bool(getattr(self.app, "read_only", False))
 
     def _keys(self) -> tuple[FooterEntry, ...]:
         """The keys to show now."""
@@ -146,7 +154,7 @@ class KeysFooter(Widget, can_focus=False):
         kept = fit([(self._rank(b, n), key_width(displays[n], b.description, self.compact))
                     for n, (b, _e, _t) in enumerate(items)], width)
         keys = [FooterEntry(binding.key, displays[n], binding.description, binding.action,
-                            not enabled, tooltip)
+                            not enabled or self._refused(binding), tooltip)
                 for n, (binding, enabled, tooltip) in enumerate(items) if n in kept]
         if palette is not None:
             _node, binding, enabled, _tooltip = palette

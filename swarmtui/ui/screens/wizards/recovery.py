@@ -22,6 +22,7 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Select, Static
 
 from swarmtui.backup.ops import ForceNewClusterOn, HostsOnly, PromoteManager, RejoinManager
@@ -43,6 +44,17 @@ NO_POOL = ("no SSH reach to the nodes: recovery reads each manager's raft files 
 
 
 class RecoveryScreen(WizardScreen):
+    DEFAULT_CSS = WizardScreen.DEFAULT_CSS + """
+    RecoveryScreen .rc-step { height: auto; }
+    RecoveryScreen #rc-why { margin: 1 0 0 0; }
+    /* one row, not three: the step to act on fits at 80×24 */
+    RecoveryScreen #rc-hosts, RecoveryScreen #rc-addr {
+        border: none; height: 1; padding: 0 1; background: $boost; }
+    RecoveryScreen #rc-hosts:focus, RecoveryScreen #rc-addr:focus {
+        background: $primary 25%; }
+    RecoveryScreen .field-label { padding: 0 1 0 0; }
+    RecoveryScreen #rc-hosts-row { margin: 1 0 0 0; }
+    """
     TITLE_TEXT = "Recover a lost quorum"
     HELP_TEXT = ("Probe the managers over SSH, unlock the locked ones, or force a new "
                  "cluster on the one with the most recent raft state, then bring back the "
@@ -64,27 +76,92 @@ class RecoveryScreen(WizardScreen):
         self.states: dict[str, Diagnosis] = {}  # hostname → its state, probed over SSH
         self.standing: dict[str, Standing] = {}  # hostname → where it stands (step 3)
         self._lost = False  # a snapshot said the quorum was lost
+        self._step_shown = 0  # the step last scrolled into view
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="rc-headline", classes="warn")
-        yield Static("1. Probe every manager", classes="section")
-        yield labelled("Managers", Input(
-            placeholder="hostnames or ssh aliases, comma-separated", id="rc-hosts"))
-        yield Button("Probe (F2)", id="rc-probe")
-        yield Static("", id="rc-states")
-        yield Static("", id="rc-advice")
-        yield Button("Start next engine… [ctrl+t]", id="rc-start", disabled=True)
-        yield Button("Unlock next… [ctrl+l]", id="rc-unlock", disabled=True)
-        yield Static("2. Force a new cluster", classes="section")
-        yield labelled("On", Select[str]([], id="rc-pick", prompt="probe first"))
-        yield labelled("Advertise address",
-                       Input(placeholder="default: its swarm address", id="rc-addr"))
-        yield Static("", id="rc-cli", classes="cli")
-        yield Button("Force a new cluster… [ctrl+s]", id="rc-force", variant="error")
-        yield Static("3. Bring back the other managers", classes="section")
-        yield Static("", id="rc-others")
-        yield Button("Re-join next… [ctrl+j]", id="rc-rejoin", disabled=True)
+        # the managers: every step works on this list, so it stays in view (one row)
+        yield Horizontal(Static("Managers", classes="field-label"), Input(
+            placeholder="hostnames or ssh aliases, comma-separated", id="rc-hosts"),
+            id="rc-hosts-row")
+        yield Static("1. Probe every manager", id="rc-s1", classes="section")
+        with Vertical(id="rc-b1", classes="rc-step"):
+            yield Button("Probe (F2)", id="rc-probe")
+            yield Static("", id="rc-states")
+            yield Static("", id="rc-advice")
+            yield Button("Start next engine… [ctrl+t]", id="rc-start", disabled=True)
+            yield Button("Unlock next… [ctrl+l]", id="rc-unlock", disabled=True)
+        yield Static("2. Force a new cluster", id="rc-s2", classes="section")
+        with Vertical(id="rc-b2", classes="rc-step"):
+            yield Static("", id="rc-why")
+            yield labelled("On", Select[str]([], id="rc-pick", prompt="probe first"))
+            yield labelled("Advertise address",
+                           Input(placeholder="default: its swarm address", id="rc-addr"))
+            yield Static("", id="rc-cli", classes="cli")
+            yield Button("Force a new cluster… [ctrl+s]", id="rc-force", variant="error")
+        yield Static("3. Bring back the other managers", id="rc-s3", classes="section")
+        with Vertical(id="rc-b3", classes="rc-step"):
+            yield Static("", id="rc-others")
+            yield Button("Re-join next… [ctrl+j]", id="rc-rejoin", disabled=True)
         yield Static("", id="status", classes="status")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A step's key is offered while it has something to act on (the footer listed
+        ^t and ^l with no engine stopped and no manager locked)."""
+        if action == "start":
+            return bool(stopped(self.states))
+        if action == "unlock":
+            return bool(locked(self.states))
+        if action == "rejoin":
+            return self.leader is not None
+        if action == "force":  # a second new cluster would drop the first one's joins
+            return self.leader is None
+        return super().check_action(action, parameters)
+
+    # ------------------------------------------------------------- steps
+    @property
+    def step(self) -> int:
+        """The step to act on: 3 once a leader stands, 2 once the probe found nothing to
+        start or unlock and a raft state to force a cluster on, else 1."""
+        if self.leader is not None:
+            return 3
+        if (self.advice is not None and self.advice.best is not None
+                and not stopped(self.states) and not locked(self.states)):
+            return 2
+        return 1
+
+    def _show_steps(self) -> None:
+        """The step to act on is shown whole, the others one line each (at 80×24 steps 2
+        and 3 were below the fold, or step 1's own button was); the key of a folded step
+        still works. A new step to act on is scrolled to the top of the view."""
+        step = self.step
+        best = self.advice.best.host if self.advice and self.advice.best else ""
+        lines = {
+            1: "1. Probe every manager" + (
+                f" ✔ {fmt.count(len(self.advice.ranked), 'manager')} probed (F2 probes "
+                "again)" if step > 1 and self.advice is not None else ""),
+            2: "2. Force a new cluster" + (
+                f" ✔ {self.leader.hostname} leads the new cluster" if step > 2 and self.leader
+                else f" — if step 1 brings no majority back: ctrl+s on {best}" if
+                step < 2 and best else " — on a manager whose raft state is read (step 1)"
+                if step < 2 else ""),
+            3: "3. Bring back the other managers" + (" — after step 2" if step < 3 else ""),
+        }
+        for n, line in lines.items():
+            self.query_one(f"#rc-s{n}", Static).update(markup_escape(line))
+            self.query_one(f"#rc-b{n}", Vertical).display = n == step
+        # a button that cannot act takes no room; Probe once probed (F2 in the footer)
+        for button_id in ("#rc-start", "#rc-unlock"):
+            button = self.query_one(button_id, Button)
+            button.display = not button.disabled
+        self.query_one("#rc-probe", Button).display = self.advice is None
+        self.refresh_bindings()
+        if step != self._step_shown:
+            self._step_shown = step
+            header = self.query_one(f"#rc-s{step}", Static)
+            for scroll in self.query(VerticalScroll):
+                self.call_after_refresh(scroll.scroll_to_widget, header, animate=False,
+                                        top=True)
 
     def on_mount(self) -> None:
         self._show_headline(swarm_app(self).snapshot)
@@ -96,6 +173,7 @@ class RecoveryScreen(WizardScreen):
             self._show_others()
         else:
             self.action_probe()
+        self._show_steps()
 
     def show_snapshot(self, snapshot: ClusterSnapshot, kinds: frozenset[str]) -> None:
         if self.query("#rc-headline"):  # composed (a snapshot can arrive just before)
@@ -189,6 +267,8 @@ class RecoveryScreen(WizardScreen):
                           for s in advice.ranked if s.readable])
         if advice.best is not None:
             pick.value = advice.best.host
+        self.query_one("#rc-why", Static).update(markup_escape(advice.text))
+        self._show_steps()
         if quiet:
             self._preview()
             return
@@ -240,6 +320,7 @@ class RecoveryScreen(WizardScreen):
         if ok:
             self.states.pop(host.hostname, None)
             self._show_next()
+            self._show_steps()
             self.probe(pool, self._hosts(), quiet=True)
 
     # ------------------------------------------------------------ unlock
@@ -332,6 +413,7 @@ class RecoveryScreen(WizardScreen):
     def _render_others(self) -> None:
         if self.leader is None:
             return
+        self._show_steps()
         lines = [f"leader: {self.leader.hostname}"] + [
             f"{h.hostname}: {self.rejoined.get(h.hostname) or self._standing(h).words}"
             for h in self._others()]
