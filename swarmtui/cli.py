@@ -273,8 +273,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from swarmtui.audit import print_journal
 
         return print_journal()
+    from swarmtui import codecache
     from swarmtui.swarm.sync import gcpause
 
+    codecache.install()  # dataclasses' methods from the last start's code (issue 17)
     gcpause.hold_start()  # no collector pass while ~800 modules load (released on screen)
     try:
         from swarmtui.startup import begin

@@ -15,7 +15,7 @@ from textual.binding import BindingType
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 
-from swarmtui import startup
+from swarmtui import codecache, startup
 from swarmtui.config import Settings
 from swarmtui.secrets import Secret
 from swarmtui.swarm import format as fmt
@@ -213,6 +213,7 @@ class SwarmApp(CrashGuard, ToastsPerScreen, Connecting):
 
     def _settled(self) -> None:
         gcpause.started()
+        codecache.save()  # the start's dataclass code, for the next start (no-op if known)
         if self.store is not None:
             self.store.shown()
 
