@@ -298,7 +298,7 @@ def move_leadership_away_from_node1(lab: Lab) -> None:
         "node2", "docker node ls --format '{{.Hostname}} {{.ManagerStatus}}'", check=False), 30)
     lab.ssh("node2", "docker node promote node1")
     wait_for("node1 reachable again", lambda: "node1 Reachable" in lab.ssh(
-        "node2", "docker node ls --format '{{.Hostname}} {{.ManagerStatus}}'", check=False), 30)
+        "node2", "docker node ls --format '{{.Hostname}} {{.ManagerStatus}}'", check=False), 120)
 
 
 async def fail_over(lab: Lab, tmp_path: Path, fresh_within: float) -> float:

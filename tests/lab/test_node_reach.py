@@ -273,6 +273,8 @@ def _docker_stats(lab: Lab, host: str) -> dict[str, tuple[float, int]]:
     out = lab.ssh(host, "docker stats --no-stream --format '{{.ID}} {{.CPUPerc}} {{.MemUsage}}'")
     got = {}
     for line in out.splitlines():
+        if not line[:1].strip():
+            continue  # no ID: a container that ended while docker stats read it (0B / 0B)
         cid, cpu, mem = line.split()[:3]
         m = re.fullmatch(r"([\d.]+)([A-Za-z]+)", mem)
         assert m, line
