@@ -18,7 +18,7 @@ typed ("theme", "quit"); listed first, they pushed swarmtui's a page down.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from typing import Any
 
@@ -66,48 +66,47 @@ class _ListProvider(Provider):
             yield DiscoveryHit(title, callback, help=text)
 
     async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, callback, text in self.commands():
+        for hit in self.hits(self.matcher(query), self.commands()):
+            yield hit
+
+    @staticmethod
+    def hits(matcher: Matcher, commands: Iterable[Command]) -> Iterator[Hit]:
+        for title, callback, text in commands:
             score = palette_score(matcher, title, text)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=text)
+
+
+Ranked = list[tuple[tuple[int, int, int], Command]]
 
 
 class SwarmtuiEntries(_ListProvider):
-    """swarmtui's own entries, in the order the module's docstring gives."""
-
-    #: read-only: the changes `commands` left out (filled as it lists them)
-    _refused: list[tuple[tuple[int, int, int], Command]] = []
+    """swarmtui's own entries, in the order the module's docstring gives. Read-only leaves
+    every change out of the list the palette opens on (k9s binds no dangerous key in
+    read-only; a dimmed entry refused when chosen is only noise at the top); a search
+    still finds one, below the rest, dimmed, saying why it is refused."""
 
     def commands(self) -> Iterator[Command]:
-        ranked = [*self.screen_keys(), *self.registry_entries()]
+        yield from self.listed()[0]
+
+    def listed(self) -> tuple[list[Command], list[Command]]:
+        """What the palette lists, and (read-only) the changes left out, in rank order."""
+        refused: Ranked = []
+        ranked = [*self.screen_keys(refused), *self.registry_entries(refused)]
         ranked.sort(key=lambda entry: entry[0])  # stable: a screen's own keys in order
-        for _, command in ranked:
-            yield command
-        yield from self.swarmtui_commands()
-        yield from self.profiles()
-
-    def read_only_refused(self) -> Iterator[Command]:
-        """Read-only: the changes left out of the list, found only when typed (a search
-        for "drain" says why it is not there rather than finding nothing)."""
-        for _, (title, callback, text) in sorted(self._refused, key=lambda e: e[0]):
-            yield (title, callback, f"READ-ONLY: refused (it shows the command it would "
-                                    f"send) · {text}")
-
-    async def discover(self) -> Hits:
-        # read-only leaves out every change: the palette opens on what can be done
-        # (k9s binds no dangerous key in read-only; a dimmed entry refused when chosen
-        # is only noise at the top of the list)
-        for title, callback, text in self.commands():
-            yield DiscoveryHit(title, callback, help=text)
+        listed = [command for _, command in ranked]
+        listed += [*self.swarmtui_commands(), *self.profiles()]
+        left_out = [(title, callback, f"READ-ONLY: refused (it shows the command it would "
+                                      f"send) · {text}")
+                    for _, (title, callback, text) in sorted(refused, key=lambda e: e[0])]
+        return listed, left_out
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, callback, text in self.commands():
-            score = palette_score(matcher, title, text)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=text)
-        for title, callback, text in self.read_only_refused():
+        listed, refused = self.listed()
+        for hit in self.hits(matcher, listed):
+            yield hit
+        for title, callback, text in refused:
             score = palette_score(matcher, title, text)
             if score > 0:  # below what can be done, dimmed
                 shown = matcher.highlight(title).stylize("dim").append(
@@ -125,15 +124,14 @@ class SwarmtuiEntries(_ListProvider):
         here = bool(a.panes) and isinstance(screen, MainScreen) and live(screen, a.id)
         return (0 if here else 2 if a.palette else 1, a.footer or 1000, RANK[a.id])
 
-    def screen_keys(self) -> list[tuple[tuple[int, int, int], Command]]:
+    def screen_keys(self, refused: Ranked) -> Ranked:
         """What the keys of the current screen do, runnable by name: swarmtui's actions,
         not a widget's cursor keys (Up, Page down, …) nor Textual's own (Focus Next,
-        Copy)."""
+        Copy); read-only, the changes go to `refused`."""
         app = self.app
         read_only = bool(swarm_app(self).read_only)
         seen: set[str] = set()
-        found: list[tuple[tuple[int, int, int], Command]] = []
-        self._refused = []
+        found: Ranked = []
         for namespace, bindings in self.screen._modal_binding_chain:
             widget = not isinstance(namespace, Screen | App)
             for key, binding in bindings:
@@ -150,22 +148,22 @@ class SwarmtuiEntries(_ListProvider):
                 seen.add(ident)
                 # a key of no registry (a detail screen's own) keeps its place, first
                 rank = self.rank(ident) if ident in BY_ID else (0, 0, 0)
-                refused = read_only and ident in BY_ID and BY_ID[ident].mutating
-                (self._refused if refused else found).append((rank, (
+                is_change = read_only and ident in BY_ID and BY_ID[ident].mutating
+                (refused if is_change else found).append((rank, (
                     binding.description, partial(_run_action, app, binding.action, namespace),
                     f"key {app.get_key_display(binding.with_key(key))}"
                     + (f" · {binding.tooltip}" if binding.tooltip else ""))))
         return found
 
-    def registry_entries(self) -> list[tuple[tuple[int, int, int], Command]]:
-        """The forms and wizards (read-only mode hides the mutating ones)."""
+    def registry_entries(self, refused: Ranked) -> Ranked:
+        """The forms and wizards (read-only, the mutating ones go to `refused`)."""
         app = swarm_app(self)
         read_only = bool(app.read_only)
-        found: list[tuple[tuple[int, int, int], Command]] = []
+        found: Ranked = []
         for a in ACTIONS:
             if a.palette:
                 key = f"key {app.get_key_display(Binding(a.key, ''))} · " if a.key else ""
-                (self._refused if read_only and a.mutating else found).append((
+                (refused if read_only and a.mutating else found).append((
                     self.rank(a.id), (a.title, partial(open_action, app, a.id), key + a.help)))
         return found
 
