@@ -97,7 +97,12 @@ RESTART_LOOP_S = 120.0
 def restarting(snap: ClusterSnapshot, now: datetime) -> list[Task]:
     """The last failure of each slot that runs again, with the same task spec, but failed
     less than RESTART_LOOP_S before `now` (a crash loop between two crashes), newest
-    first."""
+    first. Once per snapshot and clock (assess and its problems both ask)."""
+    return list(snap.memo(f"health.restarting@{now.isoformat()}",
+                          lambda: _restarting(snap, now)))
+
+
+def _restarting(snap: ClusterSnapshot, now: datetime) -> list[Task]:
     out = []
     services = snap.services
     for service_id, slots in snap.task_slots.items():

@@ -64,3 +64,17 @@ async def open_service_form(app: SwarmApp, pilot: Any) -> Any:
         app.screen, ServiceFormScreen) else None)
     await async_wait_for("its Name focused", lambda: form.query_one("#name", Input).has_focus)
     return form
+
+
+async def open_scale_of(app: SwarmApp, pilot: Any, service: str) -> Any:
+    """2, the service's row, ctrl+s: the scale dialog (a ConfirmScreen)."""
+    from swarmtui.ui.flow import ConfirmScreen
+    from tests.waiting import async_wait_for
+
+    main = app.screen
+    await pilot.press("2")
+    sid = app.snapshot.service_by_name(service).id
+    await async_wait_for(f"{service}'s row", lambda: main.table("services").select_key(sid))
+    await pilot.press("ctrl+s")
+    return await async_wait_for("the scale dialog", lambda: app.screen if isinstance(
+        app.screen, ConfirmScreen) else None)

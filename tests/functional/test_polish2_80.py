@@ -15,8 +15,8 @@ from swarmtui.swarm.reach.probe import Cause
 from swarmtui.swarm.state import ClusterSnapshot
 from swarmtui.swarm.sync.store import StaticStore
 from swarmtui.ui.app import SwarmApp
-from swarmtui.ui.flow import ConfirmScreen, ProgressScreen
-from tests.functional.conftest import static_app
+from swarmtui.ui.flow import ProgressScreen
+from tests.functional.conftest import open_scale_of, static_app
 from tests.functional.test_newcomer_80 import footer_keys, footer_line, screen_lines
 from tests.unit.test_swarm_fixtures import cluster, service, snap, task
 from tests.waiting import async_wait_for
@@ -92,12 +92,7 @@ async def test_nothing_to_do_offers_no_confirm_key_and_esc_closes() -> None:
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.pause()
         main = app.screen
-        await pilot.press("2")
-        web = app.snapshot.service_by_name("web").id
-        await async_wait_for("web's row", lambda: main.table("services").select_key(web))
-        await pilot.press("ctrl+s")
-        dialog = await async_wait_for("the scale dialog", lambda: app.screen if isinstance(
-            app.screen, ConfirmScreen) else None)
+        dialog = await open_scale_of(app, pilot, "web")
         go = dialog.query_one("#ops-go", Button)
         await async_wait_for("nothing to do", lambda: str(go.label) == "Nothing to do")
         await async_wait_for("the footer's Close", lambda: "esc Close" in footer_line(app))

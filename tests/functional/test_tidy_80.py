@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from swarmtui.ui.flow import ConfirmScreen
 from swarmtui.ui.screens.help import HelpScreen
-from tests.functional.conftest import static_app
+from tests.functional.conftest import open_scale_of, static_app
 from tests.functional.test_newcomer_80 import screen_lines
 from tests.waiting import async_wait_for
 
@@ -177,13 +177,7 @@ async def test_an_unchanged_value_says_nothing_to_do_not_blocked_in_red() -> Non
     app = static_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        main = app.screen
-        await pilot.press("2")
-        web = app.snapshot.service_by_name("web").id
-        await async_wait_for("web's row", lambda: main.table("services").select_key(web))
-        await pilot.press("ctrl+s")
-        dialog = await async_wait_for("the scale dialog", lambda: app.screen if isinstance(
-            app.screen, ConfirmScreen) else None)
+        dialog = await open_scale_of(app, pilot, "web")
         await pilot.pause()
         said = " ".join(" ".join(screen_lines(app)).split())
         go = dialog.query_one("#ops-go", Button)
