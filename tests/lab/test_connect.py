@@ -296,7 +296,17 @@ def move_leadership_away_from_node1(lab: Lab) -> None:
     lab.ssh("node1", "docker node demote node1")
     wait_for("another leader", lambda: "Leader" in lab.ssh(
         "node2", "docker node ls --format '{{.Hostname}} {{.ManagerStatus}}'", check=False), 30)
-    lab.ssh("node2", "docker node promote node1")
+    # right after a demote swarmkit is still rewriting node1's spec: the CLI's promote
+    # may meet "update out of sequence" (seen in CI at load); the CLI does not retry, so we do
+    def promoted() -> bool:
+        out = subprocess.run(lab.ssh_argv("node2", "docker node promote node1"),
+                             capture_output=True, text=True, timeout=60)
+        if out.returncode == 0:
+            return True
+        assert "out of sequence" in out.stderr, out.stderr
+        return False
+
+    wait_for("node1 promoted (retried on update out of sequence)", promoted, 60, interval=1.0)
     wait_for("node1 reachable again", lambda: "node1 Reachable" in lab.ssh(
         "node2", "docker node ls --format '{{.Hostname}} {{.ManagerStatus}}'", check=False), 120)
 
